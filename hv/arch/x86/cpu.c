@@ -1,0 +1,128 @@
+/* CPU identification and the hypervisor's GDT, IDT and TSS. */
+#include "cpu.h"
+#include "switch.h"
+#include "printk.h"
+#include "string.h"
+#include "x86.h"
+
+struct cpu_features cpu_features;
+extern const uint32_t trap_stub_table[NUM_VECTORS];
+
+void cpu_detect(void)
+{
+	struct cpu_features *f = &cpu_features;
+	uint32_t a, b, c, d, max, maxext;
+
+	cpuid(0, 0, &max, &b, &c, &d);
+	memcpy(f->vendor + 0, &b, 4);
+	memcpy(f->vendor + 4, &d, 4);
+	memcpy(f->vendor + 8, &c, 4);
+	f->vendor[12] = '\0';
+	if (max >= 1) {
+		cpuid(1, 0, &a, &b, &c, &d);
+		f->stepping = a & 0xf;
+		f->model = (a >> 4) & 0xf;
+		f->family = (a >> 8) & 0xf;
+		if (f->family == 0xf)
+			f->family += (a >> 20) & 0xff;
+		if (f->family >= 6)
+			f->model |= ((a >> 16) & 0xf) << 4;
+		f->tsc = d & (1u << 4);
+		f->pae = d & (1u << 6);
+		f->apic = d & (1u << 9);
+		f->pge = d & (1u << 13);
+	}
+	cpuid(0x80000000, 0, &maxext, &b, &c, &d);
+	if (maxext >= 0x80000001) {
+		cpuid(0x80000001, 0, &a, &b, &c, &d);
+		f->nx = d & (1u << 20);
+		f->svm = c & (1u << 2);
+	}
+	if (maxext >= 0x80000004) {
+		uint32_t *brand = (uint32_t *)f->brand;
+		for (uint32_t i = 0; i < 3; i++)
+			cpuid(0x80000002 + i, 0, &brand[4 * i], &brand[4 * i + 1],
+			      &brand[4 * i + 2], &brand[4 * i + 3]);
+		f->brand[48] = '\0';
+	}
+	if (maxext >= 0x80000007) {
+		cpuid(0x80000007, 0, &a, &b, &c, &d);
+		f->invariant_tsc = d & (1u << 8);
+	}
+}
+
+static void set_seg(unsigned slot, uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
+{
+	struct seg_desc *s = &gdt[slot];
+	s->limit_lo = limit & 0xffff;
+	s->base_lo = base & 0xffff;
+	s->base_mid = (base >> 16) & 0xff;
+	s->access = access;
+	s->limit_hi_flags = (uint8_t)(flags | ((limit >> 16) & 0xf));
+	s->base_hi = (uint8_t)(base >> 24);
+}
+
+static void set_gate(unsigned vec, uint32_t offset, uint16_t sel, unsigned dpl)
+{
+	struct gate_desc *g = &idt[vec];
+	g->offset_lo = offset & 0xffff;
+	g->offset_hi = offset >> 16;
+	g->selector = sel;
+	g->zero = 0;
+	/* 32-bit interrupt gate: IF is cleared on entry. */
+	g->type_attr = (uint8_t)(0x8e | (dpl << 5));
+}
+
+void idt_set_dpl(unsigned vec, unsigned dpl)
+{
+	set_gate(vec, trap_stub_table[vec], HV_CS, dpl);
+}
+
+void tss_set_ring1_stack(uint32_t ss1, uint32_t esp1)
+{
+	tss->ss1 = ss1;
+	tss->esp1 = esp1;
+}
+
+void cpu_load_tables(void)
+{
+	/*
+	 * Access bytes have the accessed bit (bit 0) preset: the GDT is mapped
+	 * read-only, and a CPU that had to set it would fault (probe p6).
+	 * 0x9b/0x93 ring 0, 0xbb/0xb3 ring 1, 0xfb/0xf3 ring 3; 0xcf = 4 KiB
+	 * granularity, 32-bit, limit 0xfffff (flat 4 GiB).
+	 */
+	memset(gdt, 0, PAGE_SIZE);
+	set_seg(GDT_HV_CS, 0, 0xfffff, 0x9b, 0xc0);
+	set_seg(GDT_HV_DS, 0, 0xfffff, 0x93, 0xc0);
+	set_seg(GDT_GUEST_KCS, 0, 0xfffff, 0xbb, 0xc0);
+	set_seg(GDT_GUEST_KDS, 0, 0xfffff, 0xb3, 0xc0);
+	set_seg(GDT_GUEST_UCS, 0, 0xfffff, 0xfb, 0xc0);
+	set_seg(GDT_GUEST_UDS, 0, 0xfffff, 0xf3, 0xc0);
+	/* The TSS descriptor points at the switch-region (high) address. */
+	set_seg(GDT_TSS, SWITCH_TSS, sizeof(struct tss32) - 1, 0x89, 0x00);
+
+	memset(tss, 0, sizeof(*tss));
+	tss->ss0 = HV_DS;
+	tss->esp0 = SWITCH_ENTRY_STACK_TOP;
+	tss->iomap_base = __builtin_offsetof(struct tss32, iomap);
+	memset(tss->iomap, 0xff, sizeof(tss->iomap));   /* every port denied */
+
+	for (unsigned v = 0; v < NUM_VECTORS; v++)
+		set_gate(v, trap_stub_table[v], HV_CS, 0);
+
+	/*
+	 * ltr marks the TSS descriptor busy, a write to the GDT: do it while
+	 * GDTR still points at the writable low alias, then move GDTR to the
+	 * read-only switch-region copy.
+	 */
+	struct desc_ptr gp = { GDT_ENTRIES * 8 - 1, (uint32_t)(uintptr_t)gdt };
+	lgdt(&gp);
+	load_segments(HV_CS, HV_DS);
+	ltr(TSS_SEL);
+	gp.base = SWITCH_GDT;
+	lgdt(&gp);
+	load_segments(HV_CS, HV_DS);
+	struct desc_ptr ip = { NUM_VECTORS * 8 - 1, SWITCH_IDT };
+	lidt(&ip);
+}

@@ -1,0 +1,25 @@
+/* The hypervisor's own address space: RAM 1:1 plus the switch region. */
+#ifndef HV_MM_H
+#define HV_MM_H
+
+#include "types.h"
+#include "pagetable.h"
+#include "multiboot.h"
+
+extern struct pae_space hv_space;
+extern struct pt_env hv_pt_env;
+
+/* Image layout symbols from hv.ld. */
+extern char __image_start[], __text_end[], __rodata_end[], __switch_lma[];
+extern char __switch_start[], __switch_end[], __bss_start[], __image_end[];
+
+/* Build the page tables, turn on PAE paging, NX, global pages and CR0.WP. */
+void mm_init(const struct boot_info *bi);
+
+/* A frame's address in the hypervisor's space (RAM is mapped 1:1). */
+static inline void *phys_to_virt(paddr_t pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+#endif

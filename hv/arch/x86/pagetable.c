@@ -1,0 +1,144 @@
+/* PAE page-table construction and walking (pure; see pagetable.h). */
+#include "pagetable.h"
+#include "errno.h"
+
+/* Intermediate entries allow everything; the leaf decides. RW|US on a PDE is
+ * harmless because permissions are the AND of all levels. */
+#define PDE_TABLE_FLAGS (PTE_P | PTE_RW | PTE_US)
+
+int pt_create(const struct pt_env *env, struct pae_space *space)
+{
+	paddr_t pdpt = env->alloc();
+	if (!pdpt)
+		return -ENOMEM;
+	pte_t *l3 = env->table(pdpt);
+	for (int i = 0; i < 4; i++) {
+		paddr_t l2 = env->alloc();
+		if (!l2)
+			return -ENOMEM;
+		/* PDPTEs in PAE mode take only P, PWT and PCD: RW/US/NX are
+		 * reserved there and would make the CR3 load fault. */
+		l3[i] = (l2 & PTE_ADDR_MASK) | PTE_P;
+	}
+	space->pdpt = pdpt;
+	return 0;
+}
+
+static pte_t *l2_entry(const struct pt_env *env, const struct pae_space *space, vaddr_t va)
+{
+	pte_t *l3 = env->table(space->pdpt);
+	pte_t pdpte = l3[L3_INDEX(va)];
+	if (!(pdpte & PTE_P))
+		return NULL;
+	return &env->table(pdpte & PTE_ADDR_MASK)[L2_INDEX(va)];
+}
+
+static pte_t leaf_flags(const struct pt_env *env, pte_t flags)
+{
+	flags &= ~PTE_ADDR_MASK;
+	if (!env->nx)
+		flags &= ~PTE_NX;
+	return flags | PTE_P;
+}
+
+int pt_map_page(const struct pt_env *env, struct pae_space *space, vaddr_t va, paddr_t pa,
+		pte_t flags)
+{
+	pte_t *pde = l2_entry(env, space, va);
+	if (!pde)
+		return -ENOENT;
+	if (*pde & PTE_PS)
+		return -EEXIST;
+	if (!(*pde & PTE_P)) {
+		paddr_t l1 = env->alloc();
+		if (!l1)
+			return -ENOMEM;
+		*pde = (l1 & PTE_ADDR_MASK) | PDE_TABLE_FLAGS;
+	}
+	pte_t *l1 = env->table(*pde & PTE_ADDR_MASK);
+	l1[L1_INDEX(va)] = (pa & PTE_ADDR_MASK) | leaf_flags(env, flags);
+	return 0;
+}
+
+int pt_map_range(const struct pt_env *env, struct pae_space *space, vaddr_t va, paddr_t pa,
+		 uint32_t len, pte_t flags, unsigned how)
+{
+	if ((va | pa | len) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (len && (uint64_t)va + len - 1 < va)
+		return -EINVAL;         /* wraps around 4 GiB */
+	while (len) {
+		pte_t *pde = l2_entry(env, space, va);
+		if (!pde)
+			return -ENOENT;
+		if ((how & PT_MAP_LARGE) && !((va | pa) & (LARGE_PAGE_SIZE - 1)) &&
+		    len >= LARGE_PAGE_SIZE && !(*pde & PTE_P)) {
+			*pde = (pa & PTE_ADDR_2M) | leaf_flags(env, flags) | PTE_PS;
+			va += LARGE_PAGE_SIZE;
+			pa += LARGE_PAGE_SIZE;
+			len -= LARGE_PAGE_SIZE;
+			continue;
+		}
+		int rc = pt_map_page(env, space, va, pa, flags);
+		if (rc)
+			return rc;
+		va += PAGE_SIZE;
+		pa += PAGE_SIZE;
+		len -= PAGE_SIZE;
+	}
+	return 0;
+}
+
+int pt_unmap_page(const struct pt_env *env, struct pae_space *space, vaddr_t va)
+{
+	pte_t *pde = l2_entry(env, space, va);
+	if (!pde || !(*pde & PTE_P) || (*pde & PTE_PS))
+		return -ENOENT;
+	pte_t *pte = &env->table(*pde & PTE_ADDR_MASK)[L1_INDEX(va)];
+	if (!(*pte & PTE_P))
+		return -ENOENT;
+	*pte = 0;
+	return 0;
+}
+
+int pt_install_l1(const struct pt_env *env, struct pae_space *space, vaddr_t va, paddr_t l1,
+		  pte_t flags)
+{
+	pte_t *pde = l2_entry(env, space, va);
+	if (!pde)
+		return -ENOENT;
+	if (*pde & PTE_P)
+		return -EEXIST;
+	*pde = (l1 & PTE_ADDR_MASK) | (flags & ~PTE_ADDR_MASK & ~PTE_PS) | PTE_P;
+	return 0;
+}
+
+int pt_walk(const struct pt_env *env, const struct pae_space *space, vaddr_t va,
+	    struct pt_walk *w)
+{
+	pte_t *pde = l2_entry(env, space, va);
+	if (!pde || !(*pde & PTE_P))
+		return -ENOENT;
+	pte_t e = *pde;
+	bool rw = e & PTE_RW, us = e & PTE_US, nx = env->nx && (e & PTE_NX);
+
+	if (e & PTE_PS) {
+		w->level = 2;
+		w->pa = (e & PTE_ADDR_2M) | (va & (LARGE_PAGE_SIZE - 1));
+	} else {
+		e = env->table(e & PTE_ADDR_MASK)[L1_INDEX(va)];
+		if (!(e & PTE_P))
+			return -ENOENT;
+		rw = rw && (e & PTE_RW);
+		us = us && (e & PTE_US);
+		nx = nx || (env->nx && (e & PTE_NX));
+		w->level = 1;
+		w->pa = (e & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1));
+	}
+	w->leaf = e;
+	w->writable = rw;
+	w->user = us;
+	w->nx = nx;
+	w->global = e & PTE_G;
+	return 0;
+}

@@ -1,0 +1,24 @@
+/*
+ * The hypervisor console: one serial line. Output comes from printk (and
+ * later from each domain, prefixed with its name); input goes to the
+ * hypervisor's key handlers (later: to a chosen domain, see docs).
+ */
+#ifndef HV_CONSOLE_H
+#define HV_CONSOLE_H
+
+#include "types.h"
+
+/* Start on COM1 so that the very first messages are seen. */
+void console_early_init(void);
+/* Apply serial=/baud= from the command line (may move to another UART). */
+void console_apply_options(void);
+/* Take input through the UART's interrupt. */
+void console_enable_input(void);
+void console_write_hv(const char *s, size_t n);
+
+/* Hypervisor console keys (keyhandler.c). */
+void keyhandler_handle(char key);
+void keyhandler_help(void);
+extern volatile uint32_t keyhandler_keys_handled;
+
+#endif

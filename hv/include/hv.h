@@ -1,0 +1,24 @@
+/* Boot flow entry points shared between subsystems. */
+#ifndef HV_HV_H
+#define HV_HV_H
+
+#include "types.h"
+#include "multiboot.h"
+
+#define HV_NAME         "ringvisor"
+#define HV_VERSION      "0.1"
+
+void memory_init(const struct boot_info *bi);
+void memory_dump(void);
+
+/*
+ * Link-time hook: a test kernel (tests/kernels/NAME/) linked with the
+ * hypervisor objects defines test_main(), which runs once the hypervisor is
+ * up, instead of the idle loop. The stock image has none.
+ */
+void test_main(void) __attribute__((weak));
+
+/* The idle loop: halt until an interrupt, forever. */
+void idle_loop(void) __noreturn;
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * Time: a periodic tick from the hardware timer (scheduling, timeouts) and
+ * a monotonic nanosecond clock from the TSC calibrated against the PIT.
+ */
+#ifndef HV_TIME_H
+#define HV_TIME_H
+
+#include "types.h"
+
+#define TIMER_HZ_DEFAULT 100
+#define TIMER_HZ_MIN     19             /* the PIT cannot go slower */
+#define TIMER_HZ_MAX     10000
+
+extern uint32_t timer_hz;               /* ticks per second (cmdline timer_hz=) */
+extern volatile uint64_t timer_ticks;   /* ticks since the timer started */
+
+/* Calibrate the TSC and start the periodic tick. */
+void time_init(void);
+/* Nanoseconds since time_init(); monotonic. */
+uint64_t time_now_ns(void);
+uint64_t time_tsc_hz(void);
+void time_dump(void);
+/* Wait (halting the CPU) until `ticks` more timer ticks have passed. */
+void time_wait_ticks(uint32_t ticks);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * Hypervisor console keys (Xen's "debug keys"): one key, one report. Later
+ * the console switch (Ctrl-a three times) decides whether keys reach these
+ * handlers or a guest.
+ */
+#include "console.h"
+#include "dispatch.h"
+#include "frame.h"
+#include "hv.h"
+#include "printk.h"
+#include "time.h"
+
+
+
+volatile uint32_t keyhandler_keys_handled;
+
+static const struct {
+	char key;
+	void (*fn)(void);
+	const char *help;
+} keys[] = {
+	{ 'h', keyhandler_help, "this help" },
+	{ 'd', dispatch_dump, "dispatcher counters: hypervisor entries by cause" },
+	{ 'm', memory_dump, "physical memory: free, used and reserved frames" },
+	{ 't', time_dump, "time since boot, timer ticks and TSC frequency" },
+};
+
+void keyhandler_help(void)
+{
+	printk("console keys:\n");
+	for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
+		printk("  %c  %s\n", keys[i].key, keys[i].help);
+}
+
+void keyhandler_handle(char key)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (keys[i].key == key) {
+			keys[i].fn();
+			keyhandler_keys_handled++;
+			return;
+		}
+	}
+	if (key == '\r' || key == '\n')
+		return;
+	printk("console: no action for key %#x ('h' lists the keys)\n", (unsigned char)key);
+}
