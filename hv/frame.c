@@ -109,8 +109,8 @@ pfn_t frame_pool_from_map(struct frame_pool *p, const struct mem_region *map, si
 		if (map[i].type != MEM_AVAILABLE || map[i].len == 0)
 			continue;
 		uint64_t base = map[i].base, end = map[i].base + map[i].len;
-		if (end < base)                 /* wraps: a corrupt entry */
-			end = ~0ull;
+		if (end < base)                 /* wraps: corrupt, trust none of it */
+			continue;
 		if (end > limit) {
 			*ignored_bytes += end - (base > limit ? base : limit);
 			end = limit;

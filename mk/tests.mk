@@ -1,1 +1,33 @@
-# tests: filled in below
+# Tests: host unit tests (mk/unit.mk) and test kernels (tests/kernels/NAME/).
+#
+# A test kernel in the "hv" environment is the hypervisor linked with the
+# test's own C files and tests/kernels/lib: its test_main() runs once the
+# hypervisor is up (see hv/include/hv.h). The list of tests, with their
+# environments, groups and timeouts, is tests/tests.cfg.
+
+-include mk/unit.mk
+
+TK_LIB_SRCS := $(wildcard tests/kernels/lib/*.c)
+TK_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TK_LIB_SRCS))
+TK_NAMES    := $(filter-out lib,$(notdir $(patsubst %/,%,$(dir $(wildcard tests/kernels/*/*.c)))))
+TK_NAMES    := $(sort $(TK_NAMES))
+TK_ELFS     := $(patsubst %,$(BUILD)/tests/%.elf,$(TK_NAMES))
+TK_INC      := $(HV_INC) -iquote tests/kernels/lib
+
+$(BUILD)/tests/kernels/%.o: tests/kernels/%.c | check-toolchain
+	@mkdir -p $(@D)
+	$(CC) $(KCFLAGS) $(TK_INC) -c $< -o $@
+
+# build/tests/NAME.elf <- tests/kernels/NAME/*.c + test lib + hypervisor.
+# (A function, because a literal % in a pattern rule's prerequisites would
+# be replaced by the stem.)
+tk_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/kernels/$(1)/*.c))
+.SECONDEXPANSION:
+$(BUILD)/tests/%.elf: $$(call tk_objs,$$*) $(TK_LIB_OBJS) $(HV_OBJS) $(HV_LDS)
+	@mkdir -p $(@D)
+	$(CC) $(KLDFLAGS) -T $(HV_LDS) -o $@ $(filter %.o,$^) $(KLIBGCC)
+
+-include $(patsubst %.o,%.d,$(wildcard $(BUILD)/tests/kernels/*/*.o $(BUILD)/tests/kernels/lib/*.o))
+
+.PHONY: test-build
+test-build: $(HV_ELF) $(TK_ELFS) $(UNIT_TESTS)

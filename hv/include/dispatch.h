@@ -43,5 +43,9 @@ struct trap_record {
 	uint32_t vector, error_code, cr2, eip, cs;
 };
 bool trap_catch(void (*fn)(void *), void *arg, struct trap_record *rec);
+/* If a trap_catch() is active, record f and resume after it (no return);
+ * otherwise return. Exceptions go through this; a test's own vector
+ * handler may use it to end a run at ring 1 or 3. */
+void trap_catch_deliver(const struct trap_frame *f, uint32_t cr2);
 
 #endif

@@ -124,12 +124,16 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			width = va_arg(ap, int);
 			if (width < 0) {
 				flags |= F_LEFT;
-				width = -width;
+				/* -INT_MIN overflows: clamp to something printable */
+				width = width == (-2147483647 - 1) ? 4096 : -width;
 			}
 			p++;
 		} else {
-			while (*p >= '0' && *p <= '9')
-				width = width * 10 + (*p++ - '0');
+			while (*p >= '0' && *p <= '9') {
+				if (width < 100000)     /* no overflow on absurd widths */
+					width = width * 10 + (*p - '0');
+				p++;
+			}
 		}
 		if (*p == '.') {
 			p++;
@@ -140,8 +144,11 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 					prec = -1;
 				p++;
 			} else {
-				while (*p >= '0' && *p <= '9')
-					prec = prec * 10 + (*p++ - '0');
+				while (*p >= '0' && *p <= '9') {
+					if (prec < 100000)
+						prec = prec * 10 + (*p - '0');
+					p++;
+				}
 			}
 		}
 

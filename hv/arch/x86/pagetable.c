@@ -65,8 +65,8 @@ int pt_map_range(const struct pt_env *env, struct pae_space *space, vaddr_t va, 
 {
 	if ((va | pa | len) & (PAGE_SIZE - 1))
 		return -EINVAL;
-	if (len && (uint64_t)va + len - 1 < va)
-		return -EINVAL;         /* wraps around 4 GiB */
+	if ((uint64_t)va + len > 0x100000000ull)
+		return -EINVAL;         /* would wrap around 4 GiB to address 0 */
 	while (len) {
 		pte_t *pde = l2_entry(env, space, va);
 		if (!pde)

@@ -130,19 +130,24 @@ bool trap_catch(void (*fn)(void *), void *arg, struct trap_record *rec)
 	return false;
 }
 
+void trap_catch_deliver(const struct trap_frame *f, uint32_t cr2)
+{
+	if (!catcher.active)
+		return;
+	struct trap_record *r = catcher.rec;
+	r->vector = f->vector;
+	r->error_code = f->error_code;
+	r->cr2 = cr2;
+	r->eip = f->eip;
+	r->cs = f->cs;
+	hv_longjmp(&catcher.jb, 1);
+}
+
 void exception_handle(struct trap_frame *f)
 {
 	uint32_t cr2 = f->vector == VEC_PF ? read_cr2() : 0;
 
-	if (catcher.active) {
-		struct trap_record *r = catcher.rec;
-		r->vector = f->vector;
-		r->error_code = f->error_code;
-		r->cr2 = cr2;
-		r->eip = f->eip;
-		r->cs = f->cs;
-		hv_longjmp(&catcher.jb, 1);
-	}
+	trap_catch_deliver(f, cr2);
 	trap_report(f, cr2);
 	if (!trap_from_guest(f))
 		backtrace_print(f->eip, f->ebp);

@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# ringvisor test harness: runs the host unit tests, then every test listed in
+# tests/tests.cfg, and ends with the line "N passed, N failed, N skipped".
+# Exit status: 0 when nothing failed. See docs/testing.md.
+#
+#   tools/runtests.sh [-g GROUP] [-k NAME] [-j JOBS] [-v]
+#     -g GROUP   only tests of this group ("unit" for the host unit tests)
+#     -k NAME    only the test called NAME (repeatable)
+#     -j JOBS    QEMU tests run in parallel (default: number of CPUs)
+#     -v         print every log, not only the logs of failures
+set -u
+cd "$(dirname "$0")/.."
+
+BUILD=${BUILD:-build}
+QEMU=${QEMU:-qemu-system-x86_64}
+QEMU_CPU=${QEMU_CPU:-EPYC}
+QEMU_MEM=${QEMU_MEM:-128}
+CFG=tests/tests.cfg
+LOGDIR=$BUILD/test-logs
+GROUP= ; NAMES=() ; VERBOSE=0 ; JOBS=$(nproc 2>/dev/null || echo 2)
+
+while getopts "g:k:j:v" opt; do
+	case $opt in
+	g) GROUP=$OPTARG ;;
+	k) NAMES+=("$OPTARG") ;;
+	j) JOBS=$OPTARG ;;
+	v) VERBOSE=1 ;;
+	*) sed -n '5,10p' "$0"; exit 2 ;;
+	esac
+done
+
+rm -rf "$LOGDIR"
+mkdir -p "$LOGDIR"
+passed=0 failed=0 skipped=0
+failed_names=()
+
+# Exit statuses: isa-debug-exit turns a code c into (c << 1) | 1.
+RC_SUCCESS=1 RC_FAILURE=3 RC_ERROR=5 RC_SKIP=7 RC_PANIC=65 RC_TIMEOUT=124
+
+selected() {        # name group
+	[ -n "$GROUP" ] && [ "$GROUP" != "$2" ] && return 1
+	[ ${#NAMES[@]} -eq 0 ] && return 0
+	local n
+	for n in "${NAMES[@]}"; do [ "$n" = "$1" ] && return 0; done
+	return 1
+}
+
+show_log() {        # file
+	echo "    --- last lines of $1 ---"
+	tail -n 40 "$1" | sed 's/^/    | /'
+}
+
+# ---------------------------------------------------------------- unit tests
+run_unit_tests() {
+	local bin name log out ok notok rc
+	for bin in "$BUILD"/unit/test_*; do
+		[ -x "$bin" ] || continue
+		name=unit/${bin##*/test_}
+		selected "$name" unit || continue
+		log=$LOGDIR/${name//\//_}.log
+		CMOCKA_MESSAGE_OUTPUT=TAP timeout 120 "$bin" > "$log" 2>&1
+		rc=$?
+		ok=$(grep -c '^ok ' "$log")
+		notok=$(grep -c '^not ok ' "$log")
+		passed=$((passed + ok))
+		failed=$((failed + notok))
+		if [ $rc -ne 0 ] || [ "$notok" -ne 0 ] || [ "$ok" -eq 0 ]; then
+			[ "$notok" -eq 0 ] && failed=$((failed + 1))   # crashed or ran nothing
+			failed_names+=("$name")
+			echo "FAIL  $name: $ok passed, $notok failed, exit status $rc"
+			grep -E '^not ok|ERROR|Assert|Sanitizer' "$log" | head -20 | sed 's/^/    | /'
+		else
+			echo "PASS  $name ($ok cases)"
+			[ $VERBOSE = 1 ] && sed 's/^/    | /' "$log"
+		fi
+	done
+}
+
+# ------------------------------------------------------------ tests.cfg parse
+# Produces one record per test in the arrays below, indexed alike.
+T_NAME=() T_KERNEL=() T_TYPE=() T_FILE=() T_ENVS=() T_GROUP=() T_TIMEOUT=()
+T_APPEND=() T_MODULES=() T_INPUT=() T_EXIT=() T_EXPECT=()
+parse_cfg() {
+	local line key val i=-1 lineno=0
+	while IFS= read -r line || [ -n "$line" ]; do
+		lineno=$((lineno + 1))
+		line=${line%$'\r'}
+		case $line in ''|'#'*) continue ;; esac
+		if [[ $line =~ ^\[([A-Za-z0-9_.-]+)\]$ ]]; then
+			i=$((i + 1))
+			T_NAME[i]=${BASH_REMATCH[1]}; T_KERNEL[i]=${BASH_REMATCH[1]}
+			T_TYPE[i]=kernel T_FILE[i]= T_ENVS[i]=hv T_GROUP[i]=default T_TIMEOUT[i]=60
+			T_APPEND[i]= T_MODULES[i]= T_INPUT[i]= T_EXIT[i]=success T_EXPECT[i]=
+			continue
+		fi
+		if ! [[ $line =~ ^([a-z_]+)[[:space:]]*=[[:space:]]?(.*)$ ]] || [ $i -lt 0 ]; then
+			echo "error: $CFG:$lineno: cannot parse '$line'" >&2
+			exit 2
+		fi
+		key=${BASH_REMATCH[1]} val=${BASH_REMATCH[2]}
+		case $key in
+		kernel) T_KERNEL[i]=$val ;;
+		type) T_TYPE[i]=$val ;;
+		file) T_FILE[i]=$val ;;
+		envs) T_ENVS[i]=$val ;;
+		group) T_GROUP[i]=$val ;;
+		timeout) T_TIMEOUT[i]=$val ;;
+		append) T_APPEND[i]=$val ;;
+		modules) T_MODULES[i]=$val ;;
+		input) T_INPUT[i]=$val ;;
+		exit) T_EXIT[i]=$val ;;
+		expect) T_EXPECT[i]+="$val"$'\n' ;;
+		*) echo "error: $CFG:$lineno: unknown key '$key'" >&2; exit 2 ;;
+		esac
+	done < "$CFG"
+}
+
+# ------------------------------------------------------------- one QEMU test
+# Writes "PASS|FAIL|SKIP<TAB>reason" to $LOGDIR/NAME.result.
+run_kernel_test() {     # index env
+	local i=$1 env=$2 name=${T_NAME[$1]}
+	local log=$LOGDIR/$name.log res=$LOGDIR/$name.result
+	local elf=$BUILD/tests/${T_KERNEL[i]}.elf
+	local status reason rc start end
+
+	if [ ! -f "$elf" ]; then
+		printf 'FAIL\tno image %s (is there a tests/kernels/%s/?)\n' "$elf" "${T_KERNEL[i]}" > "$res.tmp"
+		mv "$res.tmp" "$res"
+		return
+	fi
+	local args=(-machine pc -accel tcg -cpu "$QEMU_CPU" -m "$QEMU_MEM" -display none
+		    -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 -serial stdio
+		    -kernel "$elf" -append "${T_APPEND[i]}")
+	[ -n "${T_MODULES[i]}" ] && args+=(-initrd "${T_MODULES[i]}")
+
+	start=$(date +%s.%N)
+	if [ -n "${T_INPUT[i]}" ]; then
+		# Console input is typed only once the test says it is ready, so
+		# nothing is lost while the UART is being set up.
+		local fifo=$LOGDIR/$name.stdin
+		rm -f "$fifo"; mkfifo "$fifo"
+		exec {fd}<>"$fifo"
+		( for _ in $(seq $((T_TIMEOUT[i] * 10))); do
+			grep -q 'TEST READY FOR INPUT' "$log" 2>/dev/null && break
+			sleep 0.1
+		  done
+		  printf '%s' "${T_INPUT[i]}" >&$fd ) &
+		local typer=$!
+		timeout "${T_TIMEOUT[i]}" "$QEMU" "${args[@]}" <&$fd > "$log" 2>&1
+		rc=$?
+		kill $typer 2>/dev/null; wait $typer 2>/dev/null
+		exec {fd}<&-
+		rm -f "$fifo"
+	else
+		timeout "${T_TIMEOUT[i]}" "$QEMU" "${args[@]}" < /dev/null > "$log" 2>&1
+		rc=$?
+	fi
+	end=$(date +%s.%N)
+
+	local results nres word
+	results=$(grep -a 'TEST RESULT: ' "$log")
+	nres=$(printf '%s' "$results" | grep -c 'TEST RESULT: ')
+	word=$(printf '%s' "$results" | sed -n 's/.*TEST RESULT: \([A-Z]*\).*/\1/p' | head -1)
+	status=PASS reason=
+	if [ $rc -eq $RC_TIMEOUT ]; then
+		status=FAIL reason="timed out after ${T_TIMEOUT[i]}s"
+	elif [ "${T_EXIT[i]}" = panic ]; then
+		[ $rc -ne $RC_PANIC ] && status=FAIL reason="expected a panic (exit status $RC_PANIC), got $rc"
+	elif [ "$nres" -ne 1 ]; then
+		status=FAIL reason="expected exactly one TEST RESULT line, got $nres (exit status $rc)"
+	else
+		case "$word:$rc" in
+		SUCCESS:$RC_SUCCESS) ;;
+		SKIP:$RC_SKIP) status=SKIP reason=$(printf '%s' "$results" | sed 's/.*TEST RESULT: //') ;;
+		*) status=FAIL reason=$(printf '%s' "$results" | sed 's/.*TEST RESULT: //')" (exit status $rc)" ;;
+		esac
+	fi
+	if [ "$status" != FAIL ]; then
+		local pat
+		while IFS= read -r pat; do
+			[ -z "$pat" ] && continue
+			if [ "${pat:0:1}" = '!' ]; then
+				if grep -aEq -- "${pat:1}" "$log"; then
+					status=FAIL reason="log matches forbidden /${pat:1}/"; break
+				fi
+			elif ! grep -aEq -- "$pat" "$log"; then
+				status=FAIL reason="log lacks /$pat/"; break
+			fi
+		done <<< "${T_EXPECT[i]}"
+	fi
+	printf '%s\t%s\t%ss\n' "$status" "$reason" "$(awk "BEGIN { printf \"%.1f\", $end - $start }")" > "$res.tmp"
+	mv "$res.tmp" "$res"
+}
+
+run_script_test() {     # index
+	local i=$1 name=${T_NAME[$1]}
+	local log=$LOGDIR/$name.log res=$LOGDIR/$name.result rc
+	BUILD=$BUILD QEMU=$QEMU QEMU_CPU=$QEMU_CPU QEMU_MEM=$QEMU_MEM \
+		timeout "${T_TIMEOUT[i]}" bash "${T_FILE[i]}" > "$log" 2>&1 < /dev/null
+	rc=$?
+	case $rc in
+	0) printf 'PASS\t\t\n' > "$res.tmp" ;;
+	77) printf 'SKIP\t%s\t\n' "$(tail -n 1 "$log")" > "$res.tmp" ;;
+	124) printf 'FAIL\ttimed out after %ss\t\n' "${T_TIMEOUT[i]}" > "$res.tmp" ;;
+	*) printf 'FAIL\t%s (exit status %s)\t\n' "$(tail -n 1 "$log")" "$rc" > "$res.tmp" ;;
+	esac
+	mv "$res.tmp" "$res"
+}
+
+report() {              # index
+	local name=${T_NAME[$1]} status reason secs
+	IFS=$'\t' read -r status reason secs < "$LOGDIR/$name.result"
+	case $status in
+	PASS) passed=$((passed + 1)); echo "PASS  $name ${secs:+($secs)}"
+	      [ $VERBOSE = 1 ] && show_log "$LOGDIR/$name.log" ;;
+	SKIP) skipped=$((skipped + 1)); echo "SKIP  $name: $reason" ;;
+	*)    failed=$((failed + 1)); failed_names+=("$name")
+	      echo "FAIL  $name: $reason"; show_log "$LOGDIR/$name.log" ;;
+	esac
+}
+
+# ------------------------------------------------------------------- main
+command -v "$QEMU" >/dev/null || { echo "error: $QEMU not found: apt-get install qemu-system-x86 (or: make setup)"; exit 2; }
+
+run_unit_tests
+parse_cfg
+
+todo=()
+for i in "${!T_NAME[@]}"; do
+	selected "${T_NAME[i]}" "${T_GROUP[i]}" && todo+=("$i")
+done
+
+# Run up to JOBS tests at a time; report in list order as they complete.
+next_report=0
+running=0
+for k in "${!todo[@]}"; do
+	i=${todo[k]}
+	if [ "${T_TYPE[i]}" = script ]; then
+		run_script_test "$i" &
+	else
+		run_kernel_test "$i" hv &
+	fi
+	running=$((running + 1))
+	if [ $running -ge "$JOBS" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	while [ $next_report -lt ${#todo[@]} ] && [ -f "$LOGDIR/${T_NAME[${todo[next_report]}]}.result" ]; do
+		report "${todo[next_report]}"
+		next_report=$((next_report + 1))
+	done
+done
+wait
+while [ $next_report -lt ${#todo[@]} ]; do
+	report "${todo[next_report]}"
+	next_report=$((next_report + 1))
+done
+
+echo
+[ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]} (logs in $LOGDIR/)"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]
