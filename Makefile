@@ -10,6 +10,8 @@
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
+# Keep intermediate objects (test-kernel .o files) so rebuilds stay incremental.
+.SECONDARY:
 
 include mk/config.mk
 include mk/hv.mk
@@ -22,7 +24,7 @@ all: $(HV_ELF)
 # Install whatever the build and the tests need (QEMU, gcc-multilib, cmocka, gdb).
 # Idempotent and quiet when everything is already there.
 setup:
-	@$(SHELL) tools/setup.sh
+	@bash tools/setup.sh
 
 # A sample module so `make run` shows the module list before guests exist.
 $(BUILD)/run/sample.mod: | $(BUILD)/run
@@ -42,13 +44,14 @@ run: setup $(HV_ELF) $(BUILD)/run/sample.mod
 debug: setup $(HV_ELF) $(BUILD)/run/sample.mod
 	@echo "ringvisor: QEMU is waiting for gdb on localhost:1234. In another terminal:"
 	@echo "    gdb -x tools/gdbinit"
-	@echo "gdb loads the symbols of $(HV_ELF), connects and stops at hv_start."
-	$(QEMU) $(QEMU_BASE) -serial mon:stdio -kernel $(HV_ELF) \
-	    -append "$(RUN_APPEND)" -initrd "$(RUN_MODULES)" -s -S
+	@echo "gdb loads the symbols of $(HV_ELF), connects and stops at _start, then hv_start."
+	@echo "(QEMU's i386 target is used here so that gdb sees 32-bit registers.)"
+	qemu-system-i386 $(QEMU_MACHINE) -m $(QEMU_MEM) -cpu $(QEMU_CPU_I386) -serial mon:stdio \
+	    -kernel $(HV_ELF) -append "$(RUN_APPEND)" -initrd "$(RUN_MODULES)" -s -S
 
 test: setup
 	@$(MAKE) --no-print-directory test-build
-	@$(SHELL) tools/runtests.sh $(TEST_ARGS)
+	@bash tools/runtests.sh $(TEST_ARGS)
 
 clean:
 	rm -rf $(BUILD)

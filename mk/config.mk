@@ -3,12 +3,14 @@
 BUILD     ?= build
 CC        ?= gcc
 HOSTCC    ?= gcc
-QEMU      ?= qemu-system-x86_64
-# A CPU model with SVM, NX and PAE (see ../shared/probes). TCG only: never -accel kvm.
-QEMU_CPU  ?= EPYC
-QEMU_MEM  ?= 128
-QEMU_BASE  = -machine pc -accel tcg -cpu $(QEMU_CPU) -m $(QEMU_MEM) -display none \
-             -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4
+# QEMU, CPU model and memory come from tools/qemu-env.sh (one place for all).
+QEMU      ?= $(shell . tools/qemu-env.sh; echo $$QEMU)
+QEMU_CPU  ?= $(shell . tools/qemu-env.sh; echo $$QEMU_CPU)
+QEMU_CPU_I386 ?= $(shell QEMU_CPU='$(QEMU_CPU)'; . tools/qemu-env.sh; echo $$QEMU_CPU_I386)
+QEMU_MEM  ?= $(shell . tools/qemu-env.sh; echo $$QEMU_MEM)
+QEMU_MACHINE ?= $(shell . tools/qemu-env.sh; echo $$QEMU_MACHINE)
+QEMU_BASE  = $(QEMU_MACHINE) -m $(QEMU_MEM) -cpu $(QEMU_CPU)
+export QEMU QEMU_CPU QEMU_CPU_I386 QEMU_MEM QEMU_MACHINE
 
 # Freestanding 32-bit code for the hypervisor and the test kernels.
 # Frame pointers stay on so that panic() can print a backtrace.
@@ -26,6 +28,15 @@ KLIBGCC  := $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
 HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
               -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
 HOSTLDLIBS := -lcmocka -fsanitize=address,undefined
+
+# Terse build output; `make V=1` shows the commands.
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2);
+endif
 
 # Say what to install instead of failing with a cryptic error.
 .PHONY: check-toolchain

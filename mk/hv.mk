@@ -11,22 +11,22 @@ ASM_OFFSETS := $(BUILD)/include/asm-offsets.h
 
 $(BUILD)/hv/%.o: hv/%.c | check-toolchain
 	@mkdir -p $(@D)
-	$(CC) $(KCFLAGS) $(HV_INC) -c $< -o $@
+	$(call say,CC,$@)$(CC) $(KCFLAGS) $(HV_INC) -c $< -o $@
 
 $(BUILD)/hv/%.o: hv/%.S $(ASM_OFFSETS) | check-toolchain
 	@mkdir -p $(@D)
-	$(CC) $(KASFLAGS) $(HV_INC) -c $< -o $@
+	$(call say,AS,$@)$(CC) $(KASFLAGS) $(HV_INC) -c $< -o $@
 
 # Structure offsets for assembly, generated from the C structs.
 $(ASM_OFFSETS): hv/arch/x86/asm-offsets.c hv/arch/x86/include/cpu.h hv/arch/x86/include/switch.h | check-toolchain
 	@mkdir -p $(@D)
-	$(CC) $(KCFLAGS) $(HV_INC) -S $< -o $(BUILD)/asm-offsets.s
+	$(call say,GEN,$@)$(CC) $(KCFLAGS) $(HV_INC) -S $< -o $(BUILD)/asm-offsets.s
 	@{ echo "/* generated from hv/arch/x86/asm-offsets.c: do not edit */"; \
 	   echo "#ifndef ASM_OFFSETS_H"; echo "#define ASM_OFFSETS_H"; \
 	   sed -n 's/.*->\([A-Z_0-9]*\) \$$\{0,1\}\([0-9]*\).*/#define \1 \2/p' $(BUILD)/asm-offsets.s; \
 	   echo "#endif"; } > $@
 
 $(HV_ELF): $(HV_OBJS) $(HV_LDS)
-	$(CC) $(KLDFLAGS) -T $(HV_LDS) -o $@ $(HV_OBJS) $(KLIBGCC)
+	$(call say,LD,$@)$(CC) $(KLDFLAGS) -T $(HV_LDS) -o $@ $(HV_OBJS) $(KLIBGCC)
 
 -include $(HV_OBJS:.o=.d)

@@ -16,7 +16,7 @@ TK_INC      := $(HV_INC) -iquote tests/kernels/lib
 
 $(BUILD)/tests/kernels/%.o: tests/kernels/%.c | check-toolchain
 	@mkdir -p $(@D)
-	$(CC) $(KCFLAGS) $(TK_INC) -c $< -o $@
+	$(call say,CC,$@)$(CC) $(KCFLAGS) $(TK_INC) -c $< -o $@
 
 # build/tests/NAME.elf <- tests/kernels/NAME/*.c + test lib + hypervisor.
 # (A function, because a literal % in a pattern rule's prerequisites would
@@ -25,7 +25,7 @@ tk_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/kernels/$(1)/*.c))
 .SECONDEXPANSION:
 $(BUILD)/tests/%.elf: $$(call tk_objs,$$*) $(TK_LIB_OBJS) $(HV_OBJS) $(HV_LDS)
 	@mkdir -p $(@D)
-	$(CC) $(KLDFLAGS) -T $(HV_LDS) -o $@ $(filter %.o,$^) $(KLIBGCC)
+	$(call say,LD,$@)$(CC) $(KLDFLAGS) -T $(HV_LDS) -o $@ $(filter %.o,$^) $(KLIBGCC)
 
 -include $(patsubst %.o,%.d,$(wildcard $(BUILD)/tests/kernels/*/*.o $(BUILD)/tests/kernels/lib/*.o))
 

@@ -25,15 +25,15 @@ UNIT_OBJS := $(sort $(foreach t,$(UNIT_NAMES),$(call unit_objs,$(t))))
 
 $(UNIT_OBJ)/hv/%.o: hv/%.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOSTCFLAGS) $(UNIT_INC) $(UNIT_RENAME) -c $< -o $@
+	$(call say,HOSTCC,$@)$(HOSTCC) $(HOSTCFLAGS) $(UNIT_INC) $(UNIT_RENAME) -c $< -o $@
 
 $(UNIT_OBJ)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOSTCFLAGS) $(UNIT_INC) -c $< -o $@
+	$(call say,HOSTCC,$@)$(HOSTCC) $(HOSTCFLAGS) $(UNIT_INC) -c $< -o $@
 
 define unit_test_rule
 $(UNIT_DIR)/test_$(1): $(call unit_objs,$(1))
-	$$(HOSTCC) $$(HOSTCFLAGS) -o $$@ $$^ $$(HOSTLDLIBS)
+	$$(call say,HOSTLD,$$@)$$(HOSTCC) $$(HOSTCFLAGS) -o $$@ $$^ $$(HOSTLDLIBS)
 endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call unit_test_rule,$(t))))
 

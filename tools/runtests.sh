@@ -12,9 +12,7 @@ set -u
 cd "$(dirname "$0")/.."
 
 BUILD=${BUILD:-build}
-QEMU=${QEMU:-qemu-system-x86_64}
-QEMU_CPU=${QEMU_CPU:-EPYC}
-QEMU_MEM=${QEMU_MEM:-128}
+. tools/qemu-env.sh
 CFG=tests/tests.cfg
 LOGDIR=$BUILD/test-logs
 GROUP= ; NAMES=() ; VERBOSE=0 ; JOBS=$(nproc 2>/dev/null || echo 2)
@@ -116,7 +114,8 @@ parse_cfg() {
 }
 
 # ------------------------------------------------------------- one QEMU test
-# Writes "PASS|FAIL|SKIP<TAB>reason" to $LOGDIR/NAME.result.
+# Writes "PASS|FAIL|SKIP<US>reason<US>seconds" to $LOGDIR/NAME.result
+# (US, the ASCII unit separator, because a reason may contain anything else).
 run_kernel_test() {     # index env
 	local i=$1 env=$2 name=${T_NAME[$1]}
 	local log=$LOGDIR/$name.log res=$LOGDIR/$name.result
@@ -124,12 +123,12 @@ run_kernel_test() {     # index env
 	local status reason rc start end
 
 	if [ ! -f "$elf" ]; then
-		printf 'FAIL\tno image %s (is there a tests/kernels/%s/?)\n' "$elf" "${T_KERNEL[i]}" > "$res.tmp"
+		printf 'FAIL\037no image %s (is there a tests/kernels/%s/?)\n' "$elf" "${T_KERNEL[i]}" > "$res.tmp"
 		mv "$res.tmp" "$res"
 		return
 	fi
-	local args=(-machine pc -accel tcg -cpu "$QEMU_CPU" -m "$QEMU_MEM" -display none
-		    -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=4 -serial stdio
+	# shellcheck disable=SC2206 # QEMU_MACHINE is a list of words
+	local args=($QEMU_MACHINE -cpu "$QEMU_CPU" -m "$QEMU_MEM" -serial stdio
 		    -kernel "$elf" -append "${T_APPEND[i]}")
 	[ -n "${T_MODULES[i]}" ] && args+=(-initrd "${T_MODULES[i]}")
 
@@ -188,28 +187,28 @@ run_kernel_test() {     # index env
 			fi
 		done <<< "${T_EXPECT[i]}"
 	fi
-	printf '%s\t%s\t%ss\n' "$status" "$reason" "$(awk "BEGIN { printf \"%.1f\", $end - $start }")" > "$res.tmp"
+	printf '%s\037%s\037%ss\n' "$status" "$reason" "$(awk "BEGIN { printf \"%.1f\", $end - $start }")" > "$res.tmp"
 	mv "$res.tmp" "$res"
 }
 
 run_script_test() {     # index
 	local i=$1 name=${T_NAME[$1]}
 	local log=$LOGDIR/$name.log res=$LOGDIR/$name.result rc
-	BUILD=$BUILD QEMU=$QEMU QEMU_CPU=$QEMU_CPU QEMU_MEM=$QEMU_MEM \
+	BUILD=$BUILD QEMU=$QEMU QEMU_CPU=$QEMU_CPU QEMU_CPU_I386=$QEMU_CPU_I386 QEMU_MEM=$QEMU_MEM QEMU_MACHINE=$QEMU_MACHINE \
 		timeout "${T_TIMEOUT[i]}" bash "${T_FILE[i]}" > "$log" 2>&1 < /dev/null
 	rc=$?
 	case $rc in
-	0) printf 'PASS\t\t\n' > "$res.tmp" ;;
-	77) printf 'SKIP\t%s\t\n' "$(tail -n 1 "$log")" > "$res.tmp" ;;
-	124) printf 'FAIL\ttimed out after %ss\t\n' "${T_TIMEOUT[i]}" > "$res.tmp" ;;
-	*) printf 'FAIL\t%s (exit status %s)\t\n' "$(tail -n 1 "$log")" "$rc" > "$res.tmp" ;;
+	0) printf 'PASS\037\037\n' > "$res.tmp" ;;
+	77) printf 'SKIP\037%s\037\n' "$(tail -n 1 "$log")" > "$res.tmp" ;;
+	124) printf 'FAIL\037timed out after %ss\037\n' "${T_TIMEOUT[i]}" > "$res.tmp" ;;
+	*) printf 'FAIL\037%s (exit status %s)\037\n' "$(tail -n 1 "$log")" "$rc" > "$res.tmp" ;;
 	esac
 	mv "$res.tmp" "$res"
 }
 
 report() {              # index
 	local name=${T_NAME[$1]} status reason secs
-	IFS=$'\t' read -r status reason secs < "$LOGDIR/$name.result"
+	IFS=$'\037' read -r status reason secs < "$LOGDIR/$name.result"
 	case $status in
 	PASS) passed=$((passed + 1)); echo "PASS  $name ${secs:+($secs)}"
 	      [ $VERBOSE = 1 ] && show_log "$LOGDIR/$name.log" ;;
