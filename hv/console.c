@@ -45,7 +45,7 @@ void console_apply_options(void)
 	}
 	pr_info("console: moving to UART %#x at %u baud\n", next.base, next.baud);
 	port = next;
-	pr_info("console: now on UART %#x at %u baud (was %#x)\n", port.base, port.baud, old.base);
+	pr_info("console: on UART %#x at %u baud (moved from %#x)\n", port.base, port.baud, old.base);
 }
 
 void console_write_hv(const char *s, size_t n)

@@ -72,6 +72,7 @@ void hv_start(uint32_t magic, const struct multiboot_info *mbi)
 	console_apply_options();
 
 	cpu_detect();
+	time_mark_boot();
 	pr_info("cpu: %s %s (family %#x model %#x stepping %u)%s%s%s\n", cpu_features.vendor,
 		cpu_features.brand, cpu_features.family, cpu_features.model,
 		cpu_features.stepping, cpu_features.nx ? " nx" : "",

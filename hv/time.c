@@ -14,7 +14,13 @@ uint32_t timer_hz = TIMER_HZ_DEFAULT;
 volatile uint64_t timer_ticks;
 
 static struct clock_scale tsc_scale;
-static uint64_t tsc_at_boot;
+static uint64_t tsc_at_boot;            /* the clock's origin: time 0 */
+
+void time_mark_boot(void)
+{
+	if (cpu_features.tsc)
+		tsc_at_boot = rdtsc();
+}
 static uint32_t timer_hz_real;
 
 static int set_timer_hz(const char *v)
@@ -40,7 +46,8 @@ void time_init(void)
 	uint64_t hz = pit_calibrate_tsc(50);
 	if (clock_scale_init(&tsc_scale, hz))
 		panic("TSC calibration failed (measured %llu Hz)", (unsigned long long)hz);
-	tsc_at_boot = rdtsc();
+	if (!tsc_at_boot)
+		tsc_at_boot = rdtsc();
 	timer_hz_real = pit_start_periodic(timer_hz);
 	irq_register(0, timer_interrupt, "timer (PIT)");
 	pr_info("timer: PIT at %u Hz (asked %u), TSC %llu.%03llu MHz%s, clock in ns from the TSC\n",

@@ -14,9 +14,11 @@
 extern uint32_t timer_hz;               /* ticks per second (cmdline timer_hz=) */
 extern volatile uint64_t timer_ticks;   /* ticks since the timer started */
 
+/* Remember the TSC at boot as the clock's origin (needs cpu_detect()). */
+void time_mark_boot(void);
 /* Calibrate the TSC and start the periodic tick. */
 void time_init(void);
-/* Nanoseconds since time_init(); monotonic. */
+/* Nanoseconds since time_mark_boot() (or time_init()); monotonic. */
 uint64_t time_now_ns(void);
 uint64_t time_tsc_hz(void);
 void time_dump(void);

@@ -23,7 +23,8 @@
 /* Position-independent guest programs, copied to GUEST_CODE. */
 extern const char prog_regs[], prog_regs_end[], prog_read_hv[], prog_read_hv_end[],
 	prog_write_gdt[], prog_write_gdt_end[], prog_cli[], prog_cli_end[],
-	prog_out[], prog_out_end[], prog_lidt[], prog_lidt_end[];
+	prog_out[], prog_out_end[], prog_lidt[], prog_lidt_end[], prog_write_ebx[],
+	prog_write_ebx_end[];
 __asm__(".section .rodata\n"
 	"prog_regs:\n"
 	"  movl $0x11111111, %eax\n  movl $0x22222222, %ebx\n  movl $0x33333333, %ecx\n"
@@ -39,6 +40,7 @@ __asm__(".section .rodata\n"
 	"prog_cli:\n  cli\n  int $0x81\nprog_cli_end:\n"
 	"prog_out:\n  outb %al, $0x80\n  int $0x81\nprog_out_end:\n"
 	"prog_lidt:\n  lidt 0x500000\n  int $0x81\nprog_lidt_end:\n"
+	"prog_write_ebx:\n  movl $0, (%ebx)\n  int $0x81\nprog_write_ebx_end:\n"
 	".previous\n");
 
 static struct pae_space guest;
@@ -62,6 +64,7 @@ static void test_exit(struct trap_frame *f)
 struct run {
 	const char *start, *end;
 	unsigned ring;
+	uint32_t ebx;           /* initial ebx: the target of prog_write_ebx */
 };
 
 static void enter(void *arg)
@@ -72,6 +75,7 @@ static void enter(void *arg)
 	uint32_t cs = run->ring == 3 ? RV_GUEST_USER_CS : RV_GUEST_KERNEL_CS;
 	uint32_t ds = run->ring == 3 ? RV_GUEST_USER_DS : RV_GUEST_KERNEL_DS;
 	struct trap_frame f = {
+		.ebx = run->ebx,
 		.eip = GUEST_CODE, .cs = cs, .eflags = EFLAGS_FIXED | EFLAGS_IF,
 		.esp = GUEST_STACK + PAGE_SIZE, .ss = ds,
 		.ds = ds, .es = ds, .fs = ds, .gs = ds,
@@ -79,12 +83,28 @@ static void enter(void *arg)
 	switch_to_guest(&f, (uint32_t)guest.pdpt);
 }
 
-static bool run(const char *start, const char *end, unsigned ring, struct trap_record *r)
+static bool run_ebx(const char *start, const char *end, unsigned ring, uint32_t ebx,
+		    struct trap_record *r)
 {
-	struct run rn = { start, end, ring };
+	struct run rn = { start, end, ring, ebx };
 	memset(r, 0xff, sizeof(*r));
 	memset(&exit_frame, 0, sizeof(exit_frame));
 	return trap_catch(enter, &rn, r);
+}
+
+static bool run(const char *start, const char *end, unsigned ring, struct trap_record *r)
+{
+	return run_ebx(start, end, ring, 0, r);
+}
+
+/* Ring 1 is supervisor for paging: only CR0.WP and read-only PTEs stop it. */
+static void expect_ring1_write_fault(const char *what, uint32_t va)
+{
+	struct trap_record r;
+	run_ebx(prog_write_ebx, prog_write_ebx_end, 1, va, &r);
+	test_check(r.vector == VEC_PF && r.error_code == 3 && r.cr2 == va,
+		   "ring 1 write to %s (%#x): vector %u err %#x cr2 %#x (expected #PF 0x3)", what,
+		   va, r.vector, r.error_code, r.cr2);
 }
 
 static void expect_fault(const char *what, const char *start, const char *end, unsigned ring,
@@ -154,6 +174,15 @@ void test_main(void)
 	expect_fault("cli", prog_cli, prog_cli_end, 1, VEC_GP, 0, 0);
 	expect_fault("out (I/O bitmap denies every port)", prog_out, prog_out_end, 1, VEC_GP, 0, 0);
 	expect_fault("lidt", prog_lidt, prog_lidt_end, 1, VEC_GP, 0, 0);
+	expect_ring1_write_fault("an IDT gate (#PF)", SWITCH_IDT + VEC_PF * 8);
+	expect_ring1_write_fault("TSS.ESP0", SWITCH_TSS + 4);
+	expect_ring1_write_fault("the I/O bitmap", SWITCH_TSS + 104 + 0x3f8 / 8);
+	expect_ring1_write_fault("the entry stubs", SWITCH_STUBS);
+	expect_ring1_write_fault("switch_data.hv_cr3", (uint32_t)(uintptr_t)&switch_data);
+	/* The entry stack is the one writable page (ARCHITECTURE.md): it holds
+	 * only the guest's own registers. */
+	run_ebx(prog_write_ebx, prog_write_ebx_end, 1, SWITCH_ENTRY_STACK, &r);
+	test_check(r.vector == VEC_TEST_EXIT, "ring 1 can write the entry stack, as designed");
 
 	test_check(read_cr3() == hv_space.pdpt && (read_eflags() & EFLAGS_IF),
 		   "back in the hypervisor's address space with interrupts on");
