@@ -17,7 +17,7 @@ include mk/config.mk
 include mk/hv.mk
 include mk/tests.mk
 
-.PHONY: all setup run debug test unit-test kernel-test clean help
+.PHONY: all setup run debug test clean help
 
 all: $(HV_ELF)
 
@@ -35,23 +35,30 @@ $(BUILD)/run:
 RUN_APPEND  ?= loglevel=info
 RUN_MODULES ?= $(BUILD)/run/sample.mod sample module
 
-run: setup $(HV_ELF) $(BUILD)/run/sample.mod
-	@echo "ringvisor: booting in QEMU ($(QEMU_CPU), TCG). Ctrl-a x quits, Ctrl-a c is QEMU's monitor."
+# run, debug and test install first, then build in a fresh make: what the
+# toolchain checks found at parse time may have just been installed.
+run: setup
+	@$(MAKE) --no-print-directory run-now
+debug: setup
+	@$(MAKE) --no-print-directory debug-now
+test: setup
+	@$(MAKE) --no-print-directory test-build
+	@bash tools/runtests.sh $(TEST_ARGS)
+
+.PHONY: run-now debug-now
+run-now: $(HV_ELF) $(BUILD)/run/sample.mod
+	@echo "ringvisor: booting in QEMU (software CPU). Ctrl-a x quits, Ctrl-a c switches to the QEMU monitor."
 	@echo "           hypervisor console keys: h = help, d = dispatcher counters, m = memory, t = time"
 	$(QEMU) $(QEMU_BASE) -serial mon:stdio -kernel $(HV_ELF) \
 	    -append "$(RUN_APPEND)" -initrd "$(RUN_MODULES)"
 
-debug: setup $(HV_ELF) $(BUILD)/run/sample.mod
+debug-now: $(HV_ELF) $(BUILD)/run/sample.mod
 	@echo "ringvisor: QEMU is waiting for gdb on localhost:1234. In another terminal:"
 	@echo "    gdb -x tools/gdbinit"
 	@echo "gdb loads the symbols of $(HV_ELF), connects and stops at _start, then hv_start."
 	@echo "(QEMU's i386 target is used here so that gdb sees 32-bit registers.)"
 	qemu-system-i386 $(QEMU_MACHINE) -m $(QEMU_MEM) -cpu $(QEMU_CPU_I386) -serial mon:stdio \
 	    -kernel $(HV_ELF) -append "$(RUN_APPEND)" -initrd "$(RUN_MODULES)" -s -S
-
-test: setup
-	@$(MAKE) --no-print-directory test-build
-	@bash tools/runtests.sh $(TEST_ARGS)
 
 clean:
 	rm -rf $(BUILD)
