@@ -38,26 +38,25 @@ void test_finish(void)
 	machine_exit(HV_EXIT_SUCCESS);
 }
 
-void test_error(const char *fmt, ...)
+static void __noreturn end_with(const char *word, uint32_t code, const char *fmt, va_list ap)
 {
 	char msg[200];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	printk(LOG_EMERG "TEST RESULT: ERROR (%s)\n", msg);
-	machine_exit(HV_EXIT_ERROR);
+	printk(LOG_EMERG "TEST RESULT: %s (%s)\n", word, msg);
+	machine_exit(code);
+}
+
+void test_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	end_with("ERROR", HV_EXIT_ERROR, fmt, ap);
 }
 
 void test_skip(const char *fmt, ...)
 {
-	char msg[200];
 	va_list ap;
-
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	printk(LOG_EMERG "TEST RESULT: SKIP (%s)\n", msg);
-	machine_exit(HV_EXIT_SKIP);
+	end_with("SKIP", HV_EXIT_SKIP, fmt, ap);
 }
