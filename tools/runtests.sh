@@ -3,7 +3,8 @@
 # tests/tests.cfg, and ends with the line "N passed, N failed, N skipped".
 # Exit status: 0 when nothing failed. See docs/testing.md.
 #
-#   tools/runtests.sh [-g GROUP] [-k NAME] [-j JOBS] [-v]
+#   tools/runtests.sh [-c CFG] [-g GROUP] [-k NAME] [-j JOBS] [-v]
+#     -c CFG     the test list (default tests/tests.cfg); skips the unit tests
 #     -g GROUP   only tests of this group ("unit" for the host unit tests)
 #     -k NAME    only the test called NAME (repeatable)
 #     -j JOBS    QEMU tests run in parallel (default: number of CPUs)
@@ -14,16 +15,17 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 . tools/qemu-env.sh
 CFG=tests/tests.cfg
-LOGDIR=$BUILD/test-logs
-GROUP= ; NAMES=() ; VERBOSE=0 ; JOBS=$(nproc 2>/dev/null || echo 2)
+LOGDIR=$BUILD/test-logs${LOGDIR_SUFFIX:+-$LOGDIR_SUFFIX}
+GROUP= ; NAMES=() ; VERBOSE=0 ; JOBS=$(nproc 2>/dev/null || echo 2) ; UNIT=1
 
-while getopts "g:k:j:v" opt; do
+while getopts "c:g:k:j:v" opt; do
 	case $opt in
+	c) CFG=$OPTARG UNIT=0 ;;
 	g) GROUP=$OPTARG ;;
 	k) NAMES+=("$OPTARG") ;;
 	j) JOBS=$OPTARG ;;
 	v) VERBOSE=1 ;;
-	*) sed -n '5,10p' "$0"; exit 2 ;;
+	*) sed -n '5,11p' "$0"; exit 2 ;;
 	esac
 done
 
@@ -157,7 +159,7 @@ run_kernel_test() {     # index env
 	end=$(date +%s.%N)
 
 	local results nres word
-	results=$(grep -a 'TEST RESULT: ' "$log")
+	results=$(grep -a 'TEST RESULT: ' "$log" | tr -d '\r')
 	nres=$(printf '%s' "$results" | grep -c 'TEST RESULT: ')
 	word=$(printf '%s' "$results" | sed -n 's/.*TEST RESULT: \([A-Z]*\).*/\1/p' | head -1)
 	status=PASS reason=
@@ -221,7 +223,7 @@ report() {              # index
 # ------------------------------------------------------------------- main
 command -v "$QEMU" >/dev/null || { echo "error: $QEMU not found: apt-get install qemu-system-x86 (or: make setup)"; exit 2; }
 
-run_unit_tests
+[ $UNIT = 1 ] && run_unit_tests
 parse_cfg
 
 todo=()
