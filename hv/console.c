@@ -1,7 +1,17 @@
-/* Console: the serial line shared by the hypervisor and (later) its guests. */
+/*
+ * Console: one serial line shared by the hypervisor and every domain. Output
+ * is tagged per line: "(rv) " for the hypervisor, "[name] " for a domain.
+ * Input goes to one place at a time, the hypervisor's key handlers or one
+ * domain; Ctrl-a pressed three times moves it on (hypervisor, then each
+ * domain in turn, then back), as on Xen's console.
+ */
 #include "console.h"
+#include "domain.h"
+#include "pv.h"
+#include "string.h"
 #include "cmdline.h"
 #include "dispatch.h"
+#include "format.h"
 #include "errno.h"
 #include "printk.h"
 #include "serial.h"
@@ -57,12 +67,127 @@ void console_write_hv(const char *s, size_t n)
 	}
 }
 
+/* ---- domains' consoles ---- */
+
+static void emit_line(const struct domain *d, const char *s, size_t n)
+{
+	char tag[DOMCFG_NAME_MAX + 4];
+	int t = snprintf(tag, sizeof(tag), "[%s] ", d->name);
+	console_write_hv(tag, (size_t)t);
+	console_write_hv(s, n);
+	console_write_hv("\n", 1);
+}
+
+void console_domain_write(struct domain *d, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = buf[i];
+		if (c == '\n') {
+			emit_line(d, d->out_line, d->out_len);
+			d->out_len = 0;
+			continue;
+		}
+		if (c == '\r')
+			continue;
+		/* Non-printable bytes are shown escaped: a guest must not be able to
+		 * drive the terminal (or forge another domain's tag). */
+		if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+			c = '?';
+		d->out_line[d->out_len++] = c;
+		if (d->out_len == sizeof(d->out_line)) {
+			emit_line(d, d->out_line, d->out_len);
+			d->out_len = 0;
+		}
+	}
+}
+
+void console_domain_flush(struct domain *d)
+{
+	if (d->out_len) {
+		emit_line(d, d->out_line, d->out_len);
+		d->out_len = 0;
+	}
+}
+
+int console_domain_read(struct domain *d, char *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n && d->in_tail != d->in_head) {
+		buf[got++] = (char)d->in_ring[d->in_tail % sizeof(d->in_ring)];
+		d->in_tail++;
+	}
+	return (int)got;
+}
+
+void console_domain_unread(struct domain *d, const char *buf, size_t n)
+{
+	(void)buf;
+	d->in_tail -= (uint32_t)n;      /* the bytes are still in the ring */
+}
+
+static void domain_input(struct domain *d, char c)
+{
+	if (d->in_head - d->in_tail >= sizeof(d->in_ring))
+		return;                 /* full: drop, as a UART would */
+	d->in_ring[d->in_head % sizeof(d->in_ring)] = (uint8_t)c;
+	d->in_head++;
+	pv_raise_event(d, PV_PORT_CONSOLE);
+}
+
+/* Input focus: 0 = the hypervisor, else a domain id. */
+static uint32_t focus;
+static unsigned ctrl_a_run;
+
+static bool alive(const struct domain *d)
+{
+	return d && (d->state == DOM_RUNNABLE || d->state == DOM_BLOCKED);
+}
+
+static void switch_focus(void)
+{
+	uint32_t id = focus;
+	for (unsigned n = 0; n < MAX_DOMAINS; n++) {
+		id = (id + 1) % MAX_DOMAINS;
+		if (id == 0 || alive(domains[id]))
+			break;
+	}
+	focus = id;
+	if (focus)
+		printk("console input now goes to domain %u (%s); Ctrl-a three times to switch\n",
+		       focus, domains[focus]->name);
+	else
+		printk("console input now goes to the hypervisor ('h' for help); Ctrl-a three times to switch\n");
+}
+
+static void console_input(char c)
+{
+	if (c == 0x01) {
+		if (++ctrl_a_run == 3) {
+			ctrl_a_run = 0;
+			switch_focus();
+		}
+		return;
+	}
+	/* Ctrl-a pressed once or twice and then something else: pass them on. */
+	while (ctrl_a_run) {
+		ctrl_a_run--;
+		if (focus && alive(domains[focus]))
+			domain_input(domains[focus], 0x01);
+	}
+	if (focus && !alive(domains[focus]))
+		focus = 0;              /* the domain went away: back to us */
+	if (focus)
+		domain_input(domains[focus], c);
+	else
+		keyhandler_handle(c);
+}
+
 static void console_interrupt(unsigned irq)
 {
 	int c;
 	/* Drain the FIFO: one interrupt may stand for several bytes. */
 	while ((c = serial_getc(&port)) >= 0)
-		keyhandler_handle((char)c);
+		console_input((char)c);
 }
 
 void console_enable_input(void)

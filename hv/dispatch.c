@@ -5,6 +5,8 @@
  * hypervisor itself that is a bug (panic).
  */
 #include "dispatch.h"
+#include "domain.h"
+#include "sched.h"
 #include "format.h"
 #include "panic.h"
 #include "pic.h"
@@ -48,16 +50,23 @@ void dispatch_trap(struct trap_frame *f)
 	unsigned v = f->vector & 0xff;
 
 	counts[v]++;
+	if (current && trap_from_guest(f))
+		current->stats.vectors[v]++;
 	if (v < NUM_EXCEPTIONS) {
 		exception_handle(f);
 	} else if (v >= VEC_IRQ_BASE && v < VEC_IRQ_BASE + NUM_IRQS) {
 		irq_dispatch(v - VEC_IRQ_BASE);
 	} else if (handlers[v]) {
 		handlers[v](f);
+	} else if (current && trap_from_guest(f)) {
+		domain_crash(current, f, "unexpected vector %#x", v);
 	} else {
 		trap_report(f, 0);
 		panic("unexpected interrupt vector %#x", v);
 	}
+	/* Every way out of the hypervisor passes here: switch domains if the
+	 * scheduler wants to, deliver pending events. */
+	sched_exit_path(f);
 }
 
 uint64_t dispatch_count(unsigned vector)

@@ -72,6 +72,28 @@ int frame_alloc(struct frame_pool *p, pfn_t *pfn)
 	return -ENOMEM;         /* unreachable while nfree is right */
 }
 
+int frame_alloc_contig(struct frame_pool *p, pfn_t count, pfn_t *pfn)
+{
+	if (count == 0 || count > p->nfree)
+		return -ENOMEM;
+	/* First fit from the bottom: contiguous runs are rare and precious,
+	 * so do not let next-fit scatter the search. */
+	pfn_t run = 0;
+	for (pfn_t i = 0; i < p->nframes; i++) {
+		run = p->state[i] == FRAME_FREE ? run + 1 : 0;
+		if (run == count) {
+			pfn_t first = i + 1 - count;
+			for (pfn_t j = first; j <= i; j++)
+				p->state[j] = FRAME_USED;
+			p->nfree -= count;
+			p->nused += count;
+			*pfn = first;
+			return 0;
+		}
+	}
+	return -ENOMEM;
+}
+
 int frame_free(struct frame_pool *p, pfn_t pfn)
 {
 	if (pfn >= p->nframes) {

@@ -5,6 +5,7 @@
  */
 #include "console.h"
 #include "dispatch.h"
+#include "domain.h"
 #include "frame.h"
 #include "hv.h"
 #include "printk.h"
@@ -21,6 +22,7 @@ static const struct {
 } keys[] = {
 	{ 'h', keyhandler_help, "this help" },
 	{ 'd', dispatch_dump, "dispatcher counters: hypervisor entries by cause" },
+	{ 'e', domains_dump, "every domain: state, CPU time, exits by cause and hypercall" },
 	{ 'm', memory_dump, "physical memory: free, used and reserved frames" },
 	{ 't', time_dump, "time since boot, timer ticks and TSC frequency" },
 };

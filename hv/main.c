@@ -16,6 +16,8 @@
 #include "panic.h"
 #include "pic.h"
 #include "printk.h"
+#include "pv.h"
+#include "sched.h"
 #include "time.h"
 #include "x86.h"
 
@@ -52,12 +54,6 @@ static void parse_cmdline(const char *cmdline)
 	cmdline_parse(cmdline, opts, n, report_cmdline_problem);
 }
 
-void idle_loop(void)
-{
-	for (;;)
-		irq_enable_and_halt();
-}
-
 void hv_start(uint32_t magic, const struct multiboot_info *mbi);
 void hv_start(uint32_t magic, const struct multiboot_info *mbi)
 {
@@ -83,7 +79,9 @@ void hv_start(uint32_t magic, const struct multiboot_info *mbi)
 	mm_init(&boot_info);
 	cpu_load_tables();
 	pic_init(VEC_IRQ_BASE);
+	cpu_enable_fpu();
 	time_init();
+	pv_init();
 	console_enable_input();
 	irq_enable();
 
@@ -91,7 +89,8 @@ void hv_start(uint32_t magic, const struct multiboot_info *mbi)
 		test_main();
 		panic("test_main() returned without a result");
 	}
-	pr_info("boot complete in %llu us; idle. Console keys: 'h' for help\n",
-		(unsigned long long)(time_now_ns() / 1000));
-	idle_loop();
+	domains_boot(&boot_info);
+	pr_info("boot complete in %llu us. Console keys: 'h' for help, Ctrl-a three times to "
+		"switch input\n", (unsigned long long)(time_now_ns() / 1000));
+	idle_enter();
 }

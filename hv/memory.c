@@ -64,6 +64,16 @@ paddr_t alloc_frame(void)
 	return pa;
 }
 
+int alloc_frames_contig(uint32_t count, paddr_t *pa)
+{
+	pfn_t pfn;
+	if (frame_alloc_contig(&hv_frames, count, &pfn))
+		return -ENOMEM;
+	*pa = (paddr_t)pfn << PAGE_SHIFT;
+	memset(phys_to_virt(*pa), 0, (size_t)count * PAGE_SIZE);
+	return 0;
+}
+
 void free_frame(paddr_t pa)
 {
 	int rc = frame_free(&hv_frames, (pfn_t)(pa >> PAGE_SHIFT));

@@ -6,6 +6,7 @@
 #include "errno.h"
 #include "panic.h"
 #include "pit.h"
+#include "sched.h"
 #include "printk.h"
 #include "cpu.h"
 #include "x86.h"
@@ -37,6 +38,7 @@ CMDLINE_OPTION(timer_hz, "timer_hz", set_timer_hz, "an integer from 19 to 10000"
 static void timer_interrupt(unsigned irq)
 {
 	timer_ticks++;
+	sched_tick();
 }
 
 void time_init(void)
@@ -59,6 +61,11 @@ void time_init(void)
 uint64_t time_now_ns(void)
 {
 	return clock_scale_apply(&tsc_scale, rdtsc() - tsc_at_boot);
+}
+
+uint64_t time_tsc_mul(void)
+{
+	return tsc_scale.mult;
 }
 
 uint64_t time_tsc_hz(void)

@@ -1,7 +1,7 @@
 # The hypervisor: every C and assembly file under hv/ becomes part of hv.elf.
 # Test kernels (mk/tests.mk) link the same objects with a test's own code.
 
-HV_SRCS_C := $(filter-out hv/arch/x86/asm-offsets.c,$(sort $(wildcard hv/*.c hv/lib/*.c hv/arch/x86/*.c)))
+HV_SRCS_C := $(filter-out hv/arch/x86/asm-offsets.c,$(sort $(wildcard hv/*.c hv/lib/*.c hv/pv/*.c hv/arch/x86/*.c)))
 HV_SRCS_S := $(sort $(wildcard hv/arch/x86/*.S))
 HV_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(HV_SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(HV_SRCS_S))
 HV_LDS    := hv/arch/x86/hv.ld

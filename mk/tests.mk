@@ -29,5 +29,7 @@ $(BUILD)/tests/%.elf: $$(call tk_objs,$$*) $(TK_LIB_OBJS) $(HV_OBJS) $(HV_LDS)
 
 -include $(patsubst %.o,%.d,$(wildcard $(BUILD)/tests/kernels/*/*.o $(BUILD)/tests/kernels/lib/*.o))
 
+include mk/guests.mk
+
 .PHONY: test-build
-test-build: $(HV_ELF) $(TK_ELFS) $(UNIT_TESTS)
+test-build: $(HV_ELF) $(TK_ELFS) $(GUEST_ELFS) $(UNIT_TESTS)

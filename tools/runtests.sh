@@ -79,7 +79,7 @@ run_unit_tests() {
 # ------------------------------------------------------------ tests.cfg parse
 # Produces one record per test in the arrays below, indexed alike.
 T_NAME=() T_KERNEL=() T_TYPE=() T_FILE=() T_ENVS=() T_GROUP=() T_TIMEOUT=()
-T_APPEND=() T_MODULES=() T_INPUT=() T_EXIT=() T_EXPECT=()
+T_APPEND=() T_MODULES=() T_INPUT=() T_EXIT=() T_EXPECT=() T_DOMAIN=() T_MEM=() T_INSTANCES=()
 parse_cfg() {
 	local line key val i=-1 lineno=0
 	while IFS= read -r line || [ -n "$line" ]; do
@@ -91,6 +91,7 @@ parse_cfg() {
 			T_NAME[i]=${BASH_REMATCH[1]}; T_KERNEL[i]=${BASH_REMATCH[1]}
 			T_TYPE[i]=kernel T_FILE[i]= T_ENVS[i]=hv T_GROUP[i]=default T_TIMEOUT[i]=60
 			T_APPEND[i]= T_MODULES[i]= T_INPUT[i]= T_EXIT[i]=success T_EXPECT[i]=
+			T_DOMAIN[i]= T_MEM[i]=$QEMU_MEM T_INSTANCES[i]=1
 			continue
 		fi
 		if ! [[ $line =~ ^([a-z_]+)[[:space:]]*=[[:space:]]?(.*)$ ]] || [ $i -lt 0 ]; then
@@ -110,6 +111,9 @@ parse_cfg() {
 		input) T_INPUT[i]=$val ;;
 		exit) T_EXIT[i]=$val ;;
 		expect) T_EXPECT[i]+="$val"$'\n' ;;
+		domain) T_DOMAIN[i]=$val ;;
+		memory) T_MEM[i]=$val ;;
+		instances) T_INSTANCES[i]=$val ;;
 		*) echo "error: $CFG:$lineno: unknown key '$key'" >&2; exit 2 ;;
 		esac
 	done < "$CFG"
@@ -121,18 +125,35 @@ parse_cfg() {
 run_kernel_test() {     # index env
 	local i=$1 env=$2 name=${T_NAME[$1]}
 	local log=$LOGDIR/$name.log res=$LOGDIR/$name.result
-	local elf=$BUILD/tests/${T_KERNEL[i]}.elf
+	local elf=$BUILD/tests/${T_KERNEL[i]}.elf append=${T_APPEND[i]} modules=${T_MODULES[i]}
 	local status reason rc start end
 
+	if [ "$env" = pv ]; then
+		# The stock hypervisor with the test guest as its first module; it
+		# exits when the last domain has stopped, with the worst status.
+		local guest=$BUILD/guests/${T_KERNEL[i]}.elf
+		if [ ! -f "$guest" ]; then
+			printf 'FAIL\037no guest image %s (is there a tests/guests/%s/?)\n' "$guest" "${T_KERNEL[i]}" > "$res.tmp"
+			mv "$res.tmp" "$res"
+			return
+		fi
+		elf=$BUILD/hv/hv.elf
+		append="on_empty=exit $append"
+		local guests="$guest name=${T_KERNEL[i]} ${T_DOMAIN[i]}" n
+		for n in $(seq 2 "${T_INSTANCES[i]}"); do
+			guests+=",$guest name=${T_KERNEL[i]}$n ${T_DOMAIN[i]}"
+		done
+		modules="$guests${modules:+,$modules}"
+	fi
 	if [ ! -f "$elf" ]; then
 		printf 'FAIL\037no image %s (is there a tests/kernels/%s/?)\n' "$elf" "${T_KERNEL[i]}" > "$res.tmp"
 		mv "$res.tmp" "$res"
 		return
 	fi
 	# shellcheck disable=SC2206 # QEMU_MACHINE is a list of words
-	local args=($QEMU_MACHINE -cpu "$QEMU_CPU" -m "$QEMU_MEM" -serial stdio
-		    -kernel "$elf" -append "${T_APPEND[i]}")
-	[ -n "${T_MODULES[i]}" ] && args+=(-initrd "${T_MODULES[i]}")
+	local args=($QEMU_MACHINE -cpu "$QEMU_CPU" -m "${T_MEM[i]}" -serial stdio
+		    -kernel "$elf" -append "$append")
+	[ -n "$modules" ] && args+=(-initrd "$modules")
 
 	start=$(date +%s.%N)
 	if [ -n "${T_INPUT[i]}" ]; then
@@ -159,16 +180,30 @@ run_kernel_test() {     # index env
 	end=$(date +%s.%N)
 
 	local results nres word
-	results=$(grep -a 'TEST RESULT: ' "$log" | tr -d '\r')
+	# Whose result lines count: the test kernel's own "(rv) ..." lines in
+	# the hv environment, the guests' "[name] ..." lines in pv.
+	local tag='^\(rv\) TEST RESULT: '
+	[ "$env" = pv ] && tag='^\[[^]]*\] TEST RESULT: '
+	results=$(tr -d '\r' < "$log" | grep -aE "$tag")
 	nres=$(printf '%s' "$results" | grep -c 'TEST RESULT: ')
 	word=$(printf '%s' "$results" | sed -n 's/.*TEST RESULT: \([A-Z]*\).*/\1/p' | head -1)
+	local all_results=$results
+	results=$(printf '%s\n' "$results" | tail -n 1)  # the line that decides, when all agree
 	status=PASS reason=
 	if [ $rc -eq $RC_TIMEOUT ]; then
 		status=FAIL reason="timed out after ${T_TIMEOUT[i]}s"
 	elif [ "${T_EXIT[i]}" = panic ]; then
 		[ $rc -ne $RC_PANIC ] && status=FAIL reason="expected a panic (exit status $RC_PANIC), got $rc"
-	elif [ "$nres" -ne 1 ]; then
-		status=FAIL reason="expected exactly one TEST RESULT line, got $nres (exit status $rc)"
+	elif [[ "${T_EXIT[i]}" =~ ^[0-9]+$ ]]; then
+		# A scenario with its own exit status; its expect lines judge the rest.
+		[ $rc -ne "${T_EXIT[i]}" ] && status=FAIL reason="expected exit status ${T_EXIT[i]}, got $rc"
+	elif [ "$nres" -ne "${T_INSTANCES[i]}" ]; then
+		# One result line per test guest (instances = N runs N of them).
+		local want=${T_INSTANCES[i]}
+		[ "$want" = 1 ] && want="exactly one"
+		status=FAIL reason="expected $want TEST RESULT line$([ "$want" = "exactly one" ] || echo s), got $nres (exit status $rc)"
+	elif [ "${T_INSTANCES[i]}" -gt 1 ] && printf '%s\n' "$all_results" | grep -qv 'TEST RESULT: SUCCESS'; then
+		status=FAIL reason="not every instance succeeded: $(printf '%s\n' "$all_results" | grep -v 'TEST RESULT: SUCCESS' | head -1 | sed 's/.*TEST RESULT: //')"
 	else
 		case "$word:$rc" in
 		SUCCESS:$RC_SUCCESS) ;;
@@ -239,7 +274,7 @@ for k in "${!todo[@]}"; do
 	if [ "${T_TYPE[i]}" = script ]; then
 		run_script_test "$i" &
 	else
-		run_kernel_test "$i" hv &
+		run_kernel_test "$i" "${T_ENVS[i]}" &
 	fi
 	running=$((running + 1))
 	if [ $running -ge "$JOBS" ]; then

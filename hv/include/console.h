@@ -16,6 +16,14 @@ void console_apply_options(void);
 void console_enable_input(void);
 void console_write_hv(const char *s, size_t n);
 
+/* A domain's console: line-buffered output tagged with its name, and the
+ * input typed while it has the focus (Ctrl-a three times switches). */
+struct domain;
+void console_domain_write(struct domain *d, const char *buf, size_t n);
+void console_domain_flush(struct domain *d);
+int console_domain_read(struct domain *d, char *buf, size_t n);
+void console_domain_unread(struct domain *d, const char *buf, size_t n);
+
 /* Hypervisor console keys (keyhandler.c). */
 void keyhandler_handle(char key);
 void keyhandler_help(void);

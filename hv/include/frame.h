@@ -36,6 +36,9 @@ int frame_pool_reserve(struct frame_pool *p, pfn_t start, pfn_t end);
 
 /* Allocate one frame: 0 and *pfn, or -ENOMEM. */
 int frame_alloc(struct frame_pool *p, pfn_t *pfn);
+/* Allocate count physically contiguous frames: 0 and the first in *pfn, or
+ * -ENOMEM. Each is freed on its own with frame_free(). */
+int frame_alloc_contig(struct frame_pool *p, pfn_t count, pfn_t *pfn);
 /* Free one frame: 0, -EALREADY (double free), -EPERM (reserved frame) or
  * -ERANGE (beyond the pool). Bad frees are counted and never change state. */
 int frame_free(struct frame_pool *p, pfn_t pfn);
@@ -64,5 +67,7 @@ extern struct frame_pool hv_frames;
 /* Returns the physical address of a zeroed frame, or 0 when memory is out. */
 paddr_t alloc_frame(void);
 void free_frame(paddr_t pa);
+/* count zeroed contiguous frames at *pa: 0 or -ENOMEM. */
+int alloc_frames_contig(uint32_t count, paddr_t *pa);
 
 #endif

@@ -18,7 +18,7 @@ void memory_dump(void);
  */
 void test_main(void) __attribute__((weak));
 
-/* The idle loop: halt until an interrupt, forever. */
-void idle_loop(void) __noreturn;
+/* Build the domains the boot modules describe; returns how many run. */
+unsigned domains_boot(const struct boot_info *bi);
 
 #endif

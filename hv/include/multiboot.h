@@ -40,7 +40,7 @@ struct __packed multiboot_mmap_entry {
 };
 
 #define BOOT_MAX_REGIONS 64
-#define BOOT_MAX_MODULES 32
+#define BOOT_MAX_MODULES 128
 
 struct boot_module {
 	paddr_t start, end;             /* [start, end) */

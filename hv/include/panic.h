@@ -18,6 +18,7 @@
 #define HV_EXIT_ERROR   0x02    /* a test could not run properly */
 #define HV_EXIT_SKIP    0x03    /* a test does not apply here */
 #define HV_EXIT_PANIC   0x20    /* panic() */
+#define HV_EXIT_DOMAIN_CRASH 0x21 /* on_empty=exit: a domain crashed */
 
 #define panic(fmt, ...) panic_at(__FILE__, __LINE__, fmt, ##__VA_ARGS__)
 void panic_at(const char *file, int line, const char *fmt, ...) __printf(3, 4) __noreturn;

@@ -21,6 +21,8 @@ void time_init(void);
 /* Nanoseconds since time_mark_boot() (or time_init()); monotonic. */
 uint64_t time_now_ns(void);
 uint64_t time_tsc_hz(void);
+/* ns per TSC cycle, 32.32 fixed point (what shared info publishes). */
+uint64_t time_tsc_mul(void);
 void time_dump(void);
 /* Wait (halting the CPU) until `ticks` more timer ticks have passed. */
 void time_wait_ticks(uint32_t ticks);

@@ -10,6 +10,12 @@
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+/* Layout checks usable from C and C++ alike. */
+#ifdef __cplusplus
+#define RV_BUILD_ASSERT(c, m) static_assert(c, m)
+#else
+#define RV_BUILD_ASSERT(c, m) _Static_assert(c, m)
+#endif
 #endif
 
 /* ABI revision; bumped on any incompatible change to this directory. */

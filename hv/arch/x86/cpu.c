@@ -1,5 +1,6 @@
 /* CPU identification and the hypervisor's GDT, IDT and TSS. */
 #include "cpu.h"
+#include <public/hypercall.h>
 #include "switch.h"
 #include "printk.h"
 #include "string.h"
@@ -31,6 +32,8 @@ void cpu_detect(void)
 		f->pae = d & (1u << 6);
 		f->apic = d & (1u << 9);
 		f->pge = d & (1u << 13);
+		f->fxsr = d & (1u << 24);
+		f->sse = d & (1u << 25);
 	}
 	cpuid(0x80000000, 0, &maxext, &b, &c, &d);
 	if (maxext >= 0x80000001) {
@@ -62,20 +65,56 @@ static void set_seg(unsigned slot, uint32_t base, uint32_t limit, uint8_t access
 	s->base_hi = (uint8_t)(base >> 24);
 }
 
-static void set_gate(unsigned vec, uint32_t offset, uint16_t sel, unsigned dpl)
+#define GATE_INTERRUPT  0x8e    /* 32-bit interrupt gate: clears IF */
+#define GATE_TRAP       0x8f    /* 32-bit trap gate: leaves IF alone */
+
+static void set_gate(unsigned vec, uint32_t offset, uint16_t sel, unsigned dpl, uint8_t type)
 {
 	struct gate_desc *g = &idt[vec];
 	g->offset_lo = offset & 0xffff;
 	g->offset_hi = offset >> 16;
 	g->selector = sel;
 	g->zero = 0;
-	/* 32-bit interrupt gate: IF is cleared on entry. */
-	g->type_attr = (uint8_t)(0x8e | (dpl << 5));
+	g->type_attr = (uint8_t)(type | (dpl << 5));
 }
+
+/* The DPL each hypervisor gate has when no guest gate replaces it. */
+static uint8_t hv_gate_dpl[NUM_VECTORS];
 
 void idt_set_dpl(unsigned vec, unsigned dpl)
 {
-	set_gate(vec, trap_stub_table[vec], HV_CS, dpl);
+	hv_gate_dpl[vec] = (uint8_t)dpl;
+	set_gate(vec, trap_stub_table[vec], HV_CS, dpl, GATE_INTERRUPT);
+}
+
+void idt_set_guest_gate(unsigned vec, uint32_t eip, unsigned dpl)
+{
+	/* A trap gate straight into the guest kernel in ring 1 (see pv/traps.c). */
+	set_gate(vec, eip, RV_GUEST_KERNEL_CS & ~3u, dpl, GATE_TRAP);
+}
+
+void idt_restore_gate(unsigned vec)
+{
+	set_gate(vec, trap_stub_table[vec], HV_CS, hv_gate_dpl[vec], GATE_INTERRUPT);
+}
+
+void gdt_set_guest_slots(const uint64_t *slots)
+{
+	for (unsigned i = 0; i < RV_GDT_GUEST_SLOTS; i++)
+		memcpy(&gdt[RV_GDT_FIRST_GUEST_SLOT + i], &slots[i], sizeof(slots[i]));
+}
+
+void cpu_enable_fpu(void)
+{
+	/* FPU and SSE for guests (the hypervisor itself never touches them:
+	 * it is built with -mgeneral-regs-only). NE: native x87 errors. */
+	write_cr0((read_cr0() & ~CR0_EM) | CR0_MP | CR0_NE);
+	if (cpu_features.fxsr) {
+		uint32_t cr4 = read_cr4() | CR4_OSFXSR;
+		if (cpu_features.sse)
+			cr4 |= CR4_OSXMMEXCPT;
+		write_cr4(cr4);
+	}
 }
 
 void tss_set_ring1_stack(uint32_t ss1, uint32_t esp1)
@@ -109,7 +148,7 @@ void cpu_load_tables(void)
 	memset(tss->iomap, 0xff, sizeof(tss->iomap));   /* every port denied */
 
 	for (unsigned v = 0; v < NUM_VECTORS; v++)
-		set_gate(v, trap_stub_table[v], HV_CS, 0);
+		idt_set_dpl(v, 0);
 
 	/*
 	 * ltr marks the TSS descriptor busy, a write to the GDT: do it while

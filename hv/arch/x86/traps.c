@@ -5,6 +5,8 @@
  * there is no guest to blame and they are reported the same way.
  */
 #include "dispatch.h"
+#include "domain.h"
+#include "pv.h"
 #include "format.h"
 #include "panic.h"
 #include "printk.h"
@@ -148,6 +150,10 @@ void exception_handle(struct trap_frame *f)
 	uint32_t cr2 = f->vector == VEC_PF ? read_cr2() : 0;
 
 	trap_catch_deliver(f, cr2);
+	if (current && trap_from_guest(f)) {
+		pv_exception(current, f, cr2);  /* the guest's business, not ours */
+		return;
+	}
 	trap_report(f, cr2);
 	if (!trap_from_guest(f))
 		backtrace_print(f->eip, f->ebp);

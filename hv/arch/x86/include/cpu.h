@@ -87,7 +87,7 @@ struct cpu_features {
 	char vendor[13];
 	char brand[49];
 	uint32_t family, model, stepping;
-	bool tsc, pae, pge, nx, svm, apic, invariant_tsc;
+	bool tsc, pae, pge, nx, svm, apic, invariant_tsc, fxsr, sse;
 };
 extern struct cpu_features cpu_features;
 
@@ -96,6 +96,14 @@ void cpu_detect(void);
 void cpu_load_tables(void);
 /* Point IDT vector vec at its stub with gate DPL dpl (0 = hypervisor only). */
 void idt_set_dpl(unsigned vec, unsigned dpl);
+/* Point vec straight at a guest kernel handler (ring-1 trap gate), or back
+ * at the hypervisor's stub. */
+void idt_set_guest_gate(unsigned vec, uint32_t eip, unsigned dpl);
+void idt_restore_gate(unsigned vec);
+/* Write a vCPU's descriptors into the guest slots of the GDT. */
+void gdt_set_guest_slots(const uint64_t *slots);
+/* Let guests use the x87 FPU and SSE (CR0.MP/NE, CR4.OSFXSR when present). */
+void cpu_enable_fpu(void);
 /* Set the ring-1 stack the CPU loads on a ring 3 -> ring 1 transition. */
 void tss_set_ring1_stack(uint32_t ss1, uint32_t esp1);
 

@@ -18,6 +18,8 @@
 #define CR4_PSE         (1u << 4)
 #define CR4_PAE         (1u << 5)
 #define CR4_PGE         (1u << 7)
+#define CR4_OSFXSR      (1u << 9)
+#define CR4_OSXMMEXCPT  (1u << 10)
 
 #define EFLAGS_CF       (1u << 0)
 #define EFLAGS_FIXED    (1u << 1)       /* always 1 */

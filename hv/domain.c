@@ -1,0 +1,195 @@
+/*
+ * Domain lifecycle: ids, shutdown, crash, destroy, and the statistics each
+ * domain leaves behind.
+ */
+#include "domain.h"
+#include "console.h"
+#include "dispatch.h"
+#include "format.h"
+#include "frame.h"
+#include "mm.h"
+#include "panic.h"
+#include "printk.h"
+#include "pv.h"
+#include "sched.h"
+#include "string.h"
+#include "x86.h"
+
+struct domain *domains[MAX_DOMAINS];
+struct domain *current;
+
+/* The worst exit status among stopped domains (pv_exit_status). */
+uint32_t domains_worst_exit;
+
+/* Whole frames per domain structure (contiguous, one allocation). */
+#define DOMAIN_FRAMES ((sizeof(struct domain) + PAGE_SIZE - 1) / PAGE_SIZE)
+
+struct domain *domain_alloc(const char *name)
+{
+	for (uint32_t id = 1; id < MAX_DOMAINS; id++) {
+		if (domains[id])
+			continue;
+		paddr_t pa;
+		if (alloc_frames_contig(DOMAIN_FRAMES, &pa))
+			return NULL;
+		struct domain *d = phys_to_virt(pa);
+		d->id = id;
+		d->weight = 256;
+		d->state = DOM_SHUTDOWN;        /* not runnable until built */
+		if (name && name[0])
+			snprintf(d->name, sizeof(d->name), "%s", name);
+		else
+			snprintf(d->name, sizeof(d->name), "dom%u", id);
+		domains[id] = d;
+		return d;
+	}
+	return NULL;
+}
+
+unsigned domain_count_alive(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < MAX_DOMAINS; i++)
+		if (domains[i] && (domains[i]->state == DOM_RUNNABLE || domains[i]->state == DOM_BLOCKED))
+			n++;
+	return n;
+}
+
+static const char *reason_name(uint32_t r)
+{
+	switch (r) {
+	case RV_SHUTDOWN_poweroff: return "poweroff";
+	case RV_SHUTDOWN_reboot: return "reboot";
+	case RV_SHUTDOWN_crash: return "crash";
+	default: return "unknown";
+	}
+}
+
+static void stop(struct domain *d)
+{
+	console_domain_flush(d);
+	domain_dump_stats(d);
+	pv_teardown(d);
+	need_resched = true;
+	if (d != current)
+		domain_destroy(d);
+}
+
+void domain_shutdown(struct domain *d, uint32_t reason, uint32_t code)
+{
+	if (d->state == DOM_SHUTDOWN || d->state == DOM_CRASHED)
+		return;
+	d->state = reason == RV_SHUTDOWN_crash ? DOM_CRASHED : DOM_SHUTDOWN;
+	d->shutdown_reason = reason;
+	d->exit_code = code;
+	printk(LOG_NOTICE "domain %u (%s): shut down: %s, exit code %u\n", d->id, d->name,
+	       reason_name(reason), code);
+	stop(d);
+}
+
+void domain_crash(struct domain *d, const struct trap_frame *f, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	if (d->state == DOM_SHUTDOWN || d->state == DOM_CRASHED)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	d->state = DOM_CRASHED;
+	d->shutdown_reason = RV_SHUTDOWN_crash;
+	printk(LOG_ERR "domain %u (%s) crashed: %s\n", d->id, d->name, why);
+	if (f)
+		trap_report(f, read_cr2());
+	stop(d);
+}
+
+/* How bad an exit status is: success < skip < failure < error < crash. */
+static unsigned severity(uint32_t status)
+{
+	switch (status) {
+	case HV_EXIT_SUCCESS: return 0;
+	case HV_EXIT_SKIP: return 1;
+	case HV_EXIT_FAILURE: return 2;
+	case HV_EXIT_ERROR: return 3;
+	default: return 4;
+	}
+}
+
+void domain_destroy(struct domain *d)
+{
+	/* A test guest powers off with its result as exit code (docs/testing.md). */
+	uint32_t status = d->state == DOM_CRASHED ? HV_EXIT_DOMAIN_CRASH :
+			  d->shutdown_reason != RV_SHUTDOWN_poweroff ? HV_EXIT_ERROR :
+			  d->exit_code <= HV_EXIT_SKIP ? d->exit_code : HV_EXIT_FAILURE;
+	if (severity(status) > severity(domains_worst_exit))
+		domains_worst_exit = status;
+	domains[d->id] = NULL;
+	pv_fpu_release(d);
+	for (unsigned i = 0; i < DOMAIN_FRAMES; i++)
+		free_frame((paddr_t)(uintptr_t)d + i * PAGE_SIZE);
+}
+
+uint32_t pv_exit_status(void)
+{
+	return domains_worst_exit;
+}
+
+void domain_dump_stats(const struct domain *d)
+{
+	static const char *const hc_names[RV_HC_count + 1] = {
+		"console_io", "set_trap_table", "stack_switch", "set_callbacks", "set_timer",
+		"sched_op", "fpu_taskswitch", "update_descriptor", "version", "multicall",
+		"event_channel_op", "(unknown number)",
+	};
+	const struct domain_stats *s = &d->stats;
+
+	printk("domain %u (%s): %s, weight %u, %u pages, cpu %llu.%03llu ms, scheduled %llu times\n",
+	       d->id, d->name,
+	       d->state == DOM_RUNNABLE ? "runnable" : d->state == DOM_BLOCKED ? "blocked" :
+	       d->state == DOM_SHUTDOWN ? "shut down" : "crashed",
+	       d->weight, d->nr_pages, (unsigned long long)(d->runtime_ns / 1000000),
+	       (unsigned long long)(d->runtime_ns / 1000 % 1000),
+	       (unsigned long long)s->switches_in);
+	printk("  hypervisor entries by cause:\n");
+	for (unsigned v = 0; v < NUM_VECTORS; v++) {
+		if (!s->vectors[v])
+			continue;
+		if (v == VEC_HYPERCALL) {
+			printk("    %-40s %12llu\n", "hypercall (int 0x82)", (unsigned long long)s->vectors[v]);
+			for (unsigned h = 0; h <= RV_HC_count; h++)
+				if (s->hypercalls[h])
+					printk("      %-38s %12llu\n", hc_names[h],
+					       (unsigned long long)s->hypercalls[h]);
+		} else if (v < NUM_EXCEPTIONS) {
+			char what[48];
+			snprintf(what, sizeof(what), "exception %s %s", exception_mnemonic(v),
+				 exception_name(v));
+			printk("    %-40s %12llu\n", what, (unsigned long long)s->vectors[v]);
+		} else if (v >= VEC_IRQ_BASE && v < VEC_IRQ_BASE + NUM_IRQS) {
+			char what[48];
+			snprintf(what, sizeof(what), "interrupt (irq %u)", v - VEC_IRQ_BASE);
+			printk("    %-40s %12llu\n", what, (unsigned long long)s->vectors[v]);
+		} else {
+			char what[48];
+			snprintf(what, sizeof(what), "vector %#x", v);
+			printk("    %-40s %12llu\n", what, (unsigned long long)s->vectors[v]);
+		}
+	}
+	if (s->events_delivered)
+		printk("    %-40s %12llu\n", "(event upcalls delivered)", (unsigned long long)s->events_delivered);
+}
+
+void domains_dump(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < MAX_DOMAINS; i++) {
+		if (domains[i]) {
+			domain_dump_stats(domains[i]);
+			n++;
+		}
+	}
+	if (!n)
+		printk("no domains\n");
+}

@@ -1,0 +1,158 @@
+/*
+ * The domains described at boot. Each multiboot module is one of:
+ *   - an ELF guest kernel: a domain, configured by the words of the module's
+ *     command line ("guest.elf name=web memory=16M weight=512");
+ *   - a domain config file (xl.cfg style, docs/ARCHITECTURE.md), recognised by
+ *     a path ending in ".cfg", naming its kernel and initrd modules by path or
+ *     file name;
+ *   - data another domain refers to (an initrd).
+ * A domain that cannot be built is refused with its reason; the others boot.
+ */
+#include "hv.h"
+#include "domain.h"
+#include "domconfig.h"
+#include "format.h"
+#include "mm.h"
+#include "printk.h"
+#include "pv.h"
+#include "sched.h"
+#include "string.h"
+
+static const uint8_t elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
+
+static const void *module_data(const struct boot_module *m)
+{
+	return phys_to_virt(m->start);
+}
+
+static size_t module_size(const struct boot_module *m)
+{
+	return (size_t)(m->end - m->start);
+}
+
+static bool is_elf(const struct boot_module *m)
+{
+	return module_size(m) >= 4 && !memcmp(module_data(m), elf_magic, 4);
+}
+
+/* The module's path: the first word of its command line. */
+static void module_path(const struct boot_module *m, char *buf, size_t n)
+{
+	size_t i = 0;
+	const char *s = m->cmdline;
+	while (*s == ' ')
+		s++;
+	while (s[i] && s[i] != ' ' && i + 1 < n) {
+		buf[i] = s[i];
+		i++;
+	}
+	buf[i] = '\0';
+}
+
+static const char *basename_of(const char *p)
+{
+	const char *slash = strchr(p, '/');
+	while (slash) {
+		p = slash + 1;
+		slash = strchr(p, '/');
+	}
+	return p;
+}
+
+/* The module a config names: by exact path, else by file name. */
+static int find_module(const struct boot_info *bi, const char *name)
+{
+	char path[DOMCFG_PATH_MAX];
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < bi->nmodules; i++) {
+			module_path(&bi->modules[i], path, sizeof(path));
+			if (pass == 0 ? !strcmp(path, name) :
+			    !strcmp(basename_of(path), basename_of(name)))
+				return (int)i;
+		}
+	}
+	return -1;
+}
+
+static void build_one(const struct boot_info *bi, const struct domain_config *cfg, int kmod,
+		      const char *source)
+{
+	char err[160];
+	const void *initrd = NULL;
+	size_t initrd_size = 0;
+
+	if (cfg->mode != DOM_MODE_PV) {
+		pr_err("domain '%s' (%s): mode %s is not available yet: refused\n", cfg->name, source,
+		       dom_mode_name(cfg->mode));
+		return;
+	}
+	if (cfg->initrd[0]) {
+		int im = find_module(bi, cfg->initrd);
+		if (im < 0) {
+			pr_err("domain '%s' (%s): initrd '%s' is not among the modules: refused\n",
+			       cfg->name, source, cfg->initrd);
+			return;
+		}
+		initrd = module_data(&bi->modules[im]);
+		initrd_size = module_size(&bi->modules[im]);
+	}
+	struct domain *d = domain_alloc(cfg->name);
+	if (!d) {
+		pr_err("domain '%s' (%s): no free domain slot or memory: refused\n", cfg->name, source);
+		return;
+	}
+	const struct boot_module *km = &bi->modules[kmod];
+	if (pv_build(d, cfg, module_data(km), module_size(km), initrd, initrd_size, err,
+		     sizeof(err))) {
+		pr_err("domain '%s' (%s): %s: refused\n", d->name, source, err);
+		domain_destroy(d);
+		return;
+	}
+	sched_start(d);
+}
+
+unsigned domains_boot(const struct boot_info *bi)
+{
+	bool used_as_kernel[BOOT_MAX_MODULES] = { false };
+	struct domain_config cfg;
+	char err[160], source[48];
+
+	/* Config files first: they claim their kernel modules. */
+	for (size_t i = 0; i < bi->nmodules; i++) {
+		const struct boot_module *m = &bi->modules[i];
+		char path[DOMCFG_PATH_MAX];
+		module_path(m, path, sizeof(path));
+		size_t len = strlen(path);
+		if (len < 4 || strcmp(path + len - 4, ".cfg"))
+			continue;       /* data for some domain (an initrd), or a kernel */
+		snprintf(source, sizeof(source), "config %s", basename_of(path));
+		domconfig_defaults(&cfg);
+		if (domconfig_parse_file(module_data(m), module_size(m), &cfg, err, sizeof(err))) {
+			pr_err("domain (%s): %s: refused\n", source, err);
+			continue;
+		}
+		int k = find_module(bi, cfg.kernel);
+		if (k < 0 || !is_elf(&bi->modules[k])) {
+			pr_err("domain '%s' (%s): kernel '%s' is %s: refused\n", cfg.name, source,
+			       cfg.kernel, k < 0 ? "not among the modules" : "not an ELF file");
+			continue;
+		}
+		used_as_kernel[k] = true;
+		build_one(bi, &cfg, k, source);
+	}
+	for (size_t i = 0; i < bi->nmodules; i++) {
+		const struct boot_module *m = &bi->modules[i];
+		if (!is_elf(m) || used_as_kernel[i])
+			continue;
+		snprintf(source, sizeof(source), "module %zu", i);
+		domconfig_defaults(&cfg);
+		if (domconfig_parse_words(m->cmdline, &cfg, err, sizeof(err))) {
+			pr_err("domain (%s): %s: refused\n", source, err);
+			continue;
+		}
+		build_one(bi, &cfg, (int)i, source);
+	}
+	unsigned n = domain_count_alive();
+	pr_info("%u domain%s ready\n", n, n == 1 ? "" : "s");
+	return n;
+}

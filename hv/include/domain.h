@@ -1,0 +1,114 @@
+/*
+ * Domains (virtual machines) and their vCPUs. A domain owns memory (a quota
+ * of frames and the pseudo-physical -> machine map), an address space, one
+ * vCPU (for now), a console and its exit statistics.
+ */
+#ifndef HV_DOMAIN_H
+#define HV_DOMAIN_H
+
+#include "types.h"
+#include "cpu.h"
+#include "domconfig.h"
+#include "pagetable.h"
+#include <public/hypercall.h>
+#include <public/shared_info.h>
+#include <public/start_info.h>
+
+#define MAX_DOMAINS     1024
+#define DOMID_INVALID   0xffffffffu
+
+enum domain_state {
+	DOM_RUNNABLE,           /* wants the CPU */
+	DOM_BLOCKED,            /* waits for an event (sched_op block) */
+	DOM_SHUTDOWN,           /* stopped on its own request */
+	DOM_CRASHED,            /* stopped by the hypervisor for a fault */
+};
+
+struct vcpu {
+	struct trap_frame regs;         /* guest registers while not running */
+	uint32_t kernel_ss, kernel_esp; /* ring-1 stack for traps from ring 3 */
+	uint32_t trap_eip[NUM_VECTORS]; /* virtual IDT: handler, 0 = none */
+	uint8_t trap_flags[NUM_VECTORS];/* RV_TI_* */
+	uint32_t event_eip;             /* event upcall entry */
+	uint32_t failsafe_eip;          /* called when the hypervisor cannot resume */
+	uint64_t timer_deadline;        /* set_timer, ns; 0 = none */
+	bool fpu_ts;                    /* the guest's virtual CR0.TS */
+	uint64_t gdt_slots[RV_GDT_GUEST_SLOTS]; /* TLS descriptors */
+};
+
+enum evtchn_state { EVTCHN_FREE = 0, EVTCHN_UNBOUND, EVTCHN_INTERDOMAIN };
+
+/* One event channel port of a domain (pv/events.c). */
+struct evtchn {
+	uint8_t state;                  /* enum evtchn_state */
+	uint8_t pad;
+	uint16_t remote_port;           /* INTERDOMAIN: the peer's port */
+	uint32_t remote_dom;            /* UNBOUND: who may bind; INTERDOMAIN: the peer */
+};
+
+struct domain_stats {
+	uint64_t vectors[NUM_VECTORS];  /* hypervisor entries by vector */
+	uint64_t hypercalls[RV_HC_count + 1];   /* by number; last = unknown numbers */
+	uint64_t bounces[NUM_EXCEPTIONS];       /* exceptions delivered through the hypervisor */
+	uint64_t events_delivered;      /* event upcalls */
+	uint64_t switches_in;           /* times scheduled */
+};
+
+struct domain {
+	uint32_t id;
+	char name[DOMCFG_NAME_MAX];
+	enum domain_state state;
+	enum dom_mode mode;
+	uint32_t weight;
+
+	/* memory */
+	uint32_t nr_pages;              /* quota = allocation, in frames */
+	pfn_t *p2m;                     /* pseudo-physical -> machine, hypervisor's copy */
+	uint32_t p2m_frames;            /* frames holding p2m[] (contiguous) */
+	uint32_t virt_base;             /* guest virtual address of pfn 0 */
+	struct pae_space space;         /* its page tables */
+	struct rv_shared_info *shared;  /* hypervisor-owned, mapped into the guest */
+	paddr_t shared_pa;
+
+	struct vcpu vcpu;
+	struct evtchn evtchn[RV_NR_EVENT_PORTS];
+	uint8_t fpu_area[512] __aligned(16);    /* fxsave image while not the FPU owner */
+	bool fpu_used;
+
+	/* scheduling (sched.c) */
+	uint64_t vruntime;              /* weighted run time, ns * 256 / weight */
+	uint64_t runtime_ns;            /* CPU time actually used */
+	uint64_t slice_start_ns;        /* when it was last scheduled in */
+
+	/* console (console.c) */
+	char out_line[160];
+	uint32_t out_len;
+	uint8_t in_ring[256];
+	uint32_t in_head, in_tail;
+
+	/* end of life */
+	uint32_t shutdown_reason;       /* RV_SHUTDOWN_* */
+	uint32_t exit_code;
+
+	struct domain_stats stats;
+};
+
+extern struct domain *domains[MAX_DOMAINS];
+extern struct domain *current;          /* the running domain, NULL when idle */
+
+/* Allocate a domain id and structure; NULL when none is left. */
+struct domain *domain_alloc(const char *name);
+/* Stop the domain: it never runs again; its memory is freed. */
+void domain_shutdown(struct domain *d, uint32_t reason, uint32_t code);
+/* The domain did something the hypervisor cannot let it continue after:
+ * log why and the registers, then stop it. Other domains keep running. */
+void domain_crash(struct domain *d, const struct trap_frame *f, const char *fmt, ...)
+	__printf(3, 4);
+/* Free what a stopped domain still holds, and its id. */
+void domain_destroy(struct domain *d);
+unsigned domain_count_alive(void);
+void domain_dump_stats(const struct domain *d);
+/* Console key: every domain's state and statistics. */
+void domains_dump(void);
+
+#endif

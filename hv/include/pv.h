@@ -1,0 +1,77 @@
+/*
+ * The pv machinery (hv/pv/): building pv domains, hypercalls, the virtual
+ * IDT and exception bouncing, events and timers. What the generic parts of
+ * the hypervisor call into.
+ */
+#ifndef HV_PV_H
+#define HV_PV_H
+
+#include "types.h"
+#include "cpu.h"
+#include "domconfig.h"
+#include <public/hypercall.h>
+
+struct domain;
+
+/* Build a pv domain from an ELF kernel (and optional initrd) image. On error
+ * returns a negative errno with the reason in err; nothing is left allocated. */
+int pv_build(struct domain *d, const struct domain_config *cfg, const void *kernel,
+	     size_t kernel_size, const void *initrd, size_t initrd_size, char *err, size_t errsize);
+/* Free the memory and page tables of a domain built by pv_build. */
+void pv_teardown(struct domain *d);
+
+/* Resume d at handler as if the CPU had trapped into ring 1: push the
+ * exception frame on its kernel stack. 0, or -EFAULT if that stack is bad. */
+int pv_bounce(struct domain *d, struct trap_frame *f, uint32_t handler, bool has_error,
+	      uint32_t error_code, bool mask_events);
+
+/* Install the hypercall gate. */
+void pv_init(void);
+/* The frame of the hypercall being served, NULL outside one. */
+extern struct trap_frame *current_frame;
+
+/* int $0x82 from ring 1. */
+void pv_hypercall(struct trap_frame *f);
+/* An exception from a guest: deliver it to the guest's handler or crash it. */
+void pv_exception(struct domain *d, struct trap_frame *f, uint32_t cr2);
+
+/* Make d's context the CPU's: ring-1 stack, direct gates, TLS, FPU. */
+void pv_switch_in(struct domain *d);
+/* Deliver pending events to d by an upcall, if its events are unmasked. */
+void pv_deliver_events(struct domain *d, struct trap_frame *f);
+/* Raise event port on d (sets pending, wakes it if blocked). */
+void pv_raise_event(struct domain *d, unsigned port);
+/* Fire the vCPU timers that are due. */
+void pv_timers_fire(uint64_t now);
+/* Refresh d's time fields in shared info. */
+void pv_update_time(struct domain *d);
+/* The machine exit status once every domain stopped (see docs/testing.md). */
+uint32_t pv_exit_status(void);
+
+/* Hypercall back ends (pv/traps.c, events.c, fpu.c). */
+int pv_set_trap_table(struct domain *d, const struct rv_trap_info *t, uint32_t count);
+int pv_set_timer(struct domain *d, uint64_t deadline);
+int pv_evtchn_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2);
+void pv_evtchn_close_all(struct domain *d);
+void pv_fpu_switch_in(struct domain *d);
+bool pv_fpu_trap(struct domain *d);     /* #NM: true if it was the hypervisor's */
+void pv_fpu_taskswitch(struct domain *d, bool set);
+void pv_fpu_release(struct domain *d);
+int pv_update_descriptor(struct domain *d, uint32_t slot, uint64_t desc);
+/* Before resuming d with f: no segment register may name a descriptor that
+ * is gone, or the return to the guest would fault inside the hypervisor. */
+void pv_sanitize_frame(struct domain *d, struct trap_frame *f);
+
+/* Guest memory, through the guest's own page tables: 0 or -EFAULT. A range
+ * is refused if any page is unmapped, in the switch region, or (for writes)
+ * read-only; nothing is copied then. */
+int guest_check_range(struct domain *d, uint32_t va, uint32_t len, bool write);
+int copy_from_guest(struct domain *d, void *dst, uint32_t src_va, uint32_t len);
+int copy_to_guest(struct domain *d, uint32_t dst_va, const void *src, uint32_t len);
+
+/* Fixed event ports (start_info.console_port / timer_port). */
+#define PV_PORT_TIMER   1
+#define PV_PORT_CONSOLE 2
+#define PV_PORT_FIRST_DYNAMIC 8
+
+#endif

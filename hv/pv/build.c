@@ -1,0 +1,240 @@
+/*
+ * Building a pv domain: memory, the kernel image, the boot layout, the
+ * initial page tables, start info and shared info, and the first registers.
+ *
+ * Guest memory is nr_pages frames, allocated one by one (not contiguous in
+ * machine memory). Pseudo-physical frame N is mapped at virt_base + N * 4 KiB
+ * and the kernel's segments sit at their ELF p_paddr. After the kernel come,
+ * in pseudo-physical order (docs/abi.md):
+ *
+ *   start info (1 page) | p2m array | initrd | page tables | boot stack (4 pages) | free
+ *
+ * The page-table frames are mapped read-only: the guest can read its tables
+ * but only the hypervisor writes them. The shared-info page (hypervisor
+ * memory) is mapped just above the guest's memory.
+ */
+#include "pv.h"
+#include "domain.h"
+#include "elf.h"
+#include "errno.h"
+#include "format.h"
+#include "frame.h"
+#include "mm.h"
+#include "printk.h"
+#include "string.h"
+#include "switch.h"
+#include "time.h"
+#include "x86.h"
+
+#define BOOT_STACK_PAGES 4
+
+static void *guest_page(uint32_t pfn, void *ctx)
+{
+	struct domain *d = ctx;
+	return pfn < d->nr_pages ? phys_to_virt((paddr_t)d->p2m[pfn] << PAGE_SHIFT) : NULL;
+}
+
+/* Page-table frames come from the layout, in order. */
+static struct {
+	struct domain *d;
+	uint32_t next_pfn, end_pfn;
+} pt_alloc;
+
+static paddr_t alloc_pt_frame(void)
+{
+	if (pt_alloc.next_pfn >= pt_alloc.end_pfn)
+		return 0;
+	paddr_t pa = (paddr_t)pt_alloc.d->p2m[pt_alloc.next_pfn++] << PAGE_SHIFT;
+	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+static pte_t *table_1to1(paddr_t pa)
+{
+	return phys_to_virt(pa);
+}
+
+void pv_teardown(struct domain *d)
+{
+	if (d->p2m) {
+		for (uint32_t i = 0; i < d->nr_pages; i++)
+			if (d->p2m[i])
+				free_frame((paddr_t)d->p2m[i] << PAGE_SHIFT);
+		for (uint32_t i = 0; i < d->p2m_frames; i++)
+			free_frame((paddr_t)(uintptr_t)d->p2m + i * PAGE_SIZE);
+		d->p2m = NULL;
+		d->p2m_frames = 0;
+	}
+	if (d->shared_pa) {
+		free_frame(d->shared_pa);
+		d->shared_pa = 0;
+		d->shared = NULL;
+	}
+	d->space.pdpt = 0;
+}
+
+/* Page-table frames needed to map [va, va + pages * 4 KiB): PDPT, 4
+ * directories and one table per 2 MiB slot touched. */
+static uint32_t pt_frames_needed(uint32_t va, uint32_t pages)
+{
+	uint32_t first = va >> 21, last = (va + pages * PAGE_SIZE - 1) >> 21;
+	return 1 + 4 + (last - first + 1);
+}
+
+int pv_build(struct domain *d, const struct domain_config *cfg, const void *kernel,
+	     size_t kernel_size, const void *initrd, size_t initrd_size, char *err, size_t errsize)
+{
+	struct elf_image img;
+	char why[128];
+	int rc;
+
+	rc = elf_parse(kernel, kernel_size, &img, why, sizeof(why));
+	if (rc) {
+		snprintf(err, errsize, "bad kernel image: %s", why);
+		return rc;
+	}
+	d->nr_pages = cfg->memory_kib / 4;
+	d->virt_base = img.virt_base;
+	d->weight = cfg->weight;
+	d->mode = cfg->mode;
+
+	/* The boot layout, in pseudo-physical frames. */
+	uint32_t kernel_end = img.paddr_end >> PAGE_SHIFT;
+	uint32_t si_pfn = kernel_end;
+	uint32_t p2m_pfn = si_pfn + 1, p2m_pages = (d->nr_pages * 4 + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint32_t initrd_pfn = p2m_pfn + p2m_pages;
+	uint32_t initrd_pages = (uint32_t)((initrd_size + PAGE_SIZE - 1) / PAGE_SIZE);
+	uint32_t pt_pfn = initrd_pfn + initrd_pages;
+	/* + 1 page for the shared info mapped after guest memory */
+	uint32_t pt_pages = pt_frames_needed(d->virt_base, d->nr_pages + 1);
+	uint32_t stack_pfn = pt_pfn + pt_pages;
+	uint32_t first_free = stack_pfn + BOOT_STACK_PAGES;
+
+	if ((uint64_t)d->virt_base + ((uint64_t)d->nr_pages + 1) * PAGE_SIZE > RV_GUEST_VIRT_END) {
+		snprintf(err, errsize, "memory %u KiB at virtual %#x would reach the switch region",
+			 cfg->memory_kib, d->virt_base);
+		return -EINVAL;
+	}
+	if (first_free > d->nr_pages) {
+		snprintf(err, errsize, "memory %u KiB too small: kernel and boot data need %u KiB",
+			 cfg->memory_kib, first_free * 4);
+		return -ENOMEM;
+	}
+	if (hv_frames.nfree < d->nr_pages + (d->nr_pages * 4 + PAGE_SIZE - 1) / PAGE_SIZE + 1) {
+		snprintf(err, errsize, "not enough free memory: %u KiB asked, %u KiB free",
+			 cfg->memory_kib, hv_frames.nfree * 4);
+		return -ENOMEM;
+	}
+
+	/* The hypervisor's p2m copy: contiguous frames so it is one array. */
+	d->p2m_frames = p2m_pages;
+	paddr_t p2m_pa;
+	if (alloc_frames_contig(p2m_pages, &p2m_pa)) {
+		d->p2m_frames = 0;
+		snprintf(err, errsize, "no %u contiguous frames for the p2m", p2m_pages);
+		return -ENOMEM;
+	}
+	d->p2m = phys_to_virt(p2m_pa);
+	for (uint32_t i = 0; i < d->nr_pages; i++) {
+		paddr_t pa = alloc_frame();
+		if (!pa) {
+			snprintf(err, errsize, "out of memory after %u of %u frames", i, d->nr_pages);
+			pv_teardown(d);
+			return -ENOMEM;
+		}
+		d->p2m[i] = (pfn_t)(pa >> PAGE_SHIFT);
+	}
+	d->shared_pa = alloc_frame();
+	if (!d->shared_pa) {
+		snprintf(err, errsize, "out of memory for shared info");
+		pv_teardown(d);
+		return -ENOMEM;
+	}
+	d->shared = phys_to_virt(d->shared_pa);
+
+	rc = elf_load(&img, kernel, kernel_size, guest_page, d);
+	if (rc) {
+		snprintf(err, errsize, "cannot load the kernel image (%d)", rc);
+		pv_teardown(d);
+		return rc;
+	}
+
+	/* p2m for the guest, and the initrd. */
+	for (uint32_t i = 0; i < d->nr_pages; i++)
+		((uint32_t *)guest_page(p2m_pfn + i / 1024, d))[i % 1024] = d->p2m[i];
+	for (uint32_t i = 0; i < initrd_pages; i++) {
+		size_t off = (size_t)i * PAGE_SIZE, n = MIN(initrd_size - off, (size_t)PAGE_SIZE);
+		memcpy(guest_page(initrd_pfn + i, d), (const uint8_t *)initrd + off, n);
+	}
+
+	/* Page tables. */
+	struct pt_env env = { .table = table_1to1, .alloc = alloc_pt_frame, .nx = hv_pt_env.nx };
+	pt_alloc.d = d;
+	pt_alloc.next_pfn = pt_pfn;
+	pt_alloc.end_pfn = pt_pfn + pt_pages;
+	rc = pt_create(&env, &d->space);
+	for (uint32_t i = 0; !rc && i < d->nr_pages; i++) {
+		bool is_pt = i >= pt_pfn && i < pt_pfn + pt_pages;
+		/* User-accessible so test guests can run ring-3 code until the guest
+		 * manages its own tables (validated updates: pv part 2). */
+		pte_t flags = PTE_US | (is_pt ? 0 : PTE_RW);
+		rc = pt_map_page(&env, &d->space, d->virt_base + i * PAGE_SIZE,
+				 (paddr_t)d->p2m[i] << PAGE_SHIFT, flags);
+	}
+	uint32_t shared_va = d->virt_base + d->nr_pages * PAGE_SIZE;
+	if (!rc)
+		rc = pt_map_page(&env, &d->space, shared_va, d->shared_pa, PTE_RW | PTE_NX);
+	if (!rc)
+		rc = switch_region_install(&env, &d->space);
+	if (rc) {
+		snprintf(err, errsize, "cannot build the page tables (%d)", rc);
+		pv_teardown(d);
+		return rc;
+	}
+
+	/* Shared info: magic, events masked, time. */
+	struct rv_shared_info *sh = d->shared;
+	sh->magic = RV_SHARED_INFO_MAGIC;
+	sh->revision = (RV_ABI_MAJOR << 16) | RV_ABI_MINOR;
+	sh->vcpu.evtchn_upcall_mask = 1;
+	pv_update_time(d);
+
+	/* Start info. */
+	struct rv_start_info *si = guest_page(si_pfn, d);
+	si->magic = RV_START_INFO_MAGIC;
+	si->revision = (RV_ABI_MAJOR << 16) | RV_ABI_MINOR;
+	si->domid = d->id;
+	si->nr_pages = d->nr_pages;
+	si->virt_base = d->virt_base;
+	si->shared_info = shared_va;
+	si->pt_base = d->virt_base + pt_pfn * PAGE_SIZE;
+	si->nr_pt_frames = pt_pages;
+	si->p2m = d->virt_base + p2m_pfn * PAGE_SIZE;
+	si->first_free_pfn = first_free;
+	si->stack_top = d->virt_base + first_free * PAGE_SIZE;
+	si->initrd = initrd_size ? d->virt_base + initrd_pfn * PAGE_SIZE : 0;
+	si->initrd_len = (uint32_t)initrd_size;
+	si->console_port = PV_PORT_CONSOLE;
+	si->timer_port = PV_PORT_TIMER;
+	snprintf(si->name, sizeof(si->name), "%s", d->name);
+	snprintf(si->cmdline, sizeof(si->cmdline), "%s", cfg->cmdline);
+
+	/* First registers: ring 1 at the entry point (start_info.h). */
+	struct trap_frame *r = &d->vcpu.regs;
+	memset(r, 0, sizeof(*r));
+	r->eip = img.entry;
+	r->cs = RV_GUEST_KERNEL_CS;
+	r->ss = r->ds = r->es = r->fs = r->gs = RV_GUEST_KERNEL_DS;
+	r->esp = si->stack_top;
+	r->esi = d->virt_base + si_pfn * PAGE_SIZE;
+	/* The real IF stays on in a guest (it cannot change it at IOPL 0);
+	 * the virtual one is shared_info.vcpu.evtchn_upcall_mask. */
+	r->eflags = EFLAGS_FIXED | EFLAGS_IF;
+	d->vcpu.kernel_ss = RV_GUEST_KERNEL_DS;
+	d->vcpu.kernel_esp = si->stack_top;
+
+	pr_info("domain %u (%s): pv, %u KiB, kernel [%#x-%#x) entry %#x, %u page-table frames, "
+		"free from pfn %#x\n", d->id, d->name, cfg->memory_kib, d->virt_base,
+		d->virt_base + img.paddr_end, img.entry, pt_pages, first_free);
+	return 0;
+}

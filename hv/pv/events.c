@@ -1,0 +1,171 @@
+/*
+ * Events: the pv guest's interrupts. A port's bit is set in shared info's
+ * evtchn_pending; unless the port is masked, vcpu.evtchn_upcall_pending is
+ * set too, and while the guest's virtual interrupt flag allows
+ * (evtchn_upcall_mask == 0) the hypervisor calls the guest's event callback
+ * on its kernel stack, masking events as it does (like an interrupt gate).
+ *
+ * Fixed ports: PV_PORT_TIMER (set_timer expired) and PV_PORT_CONSOLE
+ * (console input). Ports from PV_PORT_FIRST_DYNAMIC on are event channels
+ * between domains (event_channel_op).
+ */
+#include "pv.h"
+#include "domain.h"
+#include "errno.h"
+#include "sched.h"
+#include "time.h"
+#include "x86.h"
+
+
+static bool test_bit(const uint32_t *map, unsigned bit)
+{
+	return map[bit / 32] & (1u << (bit % 32));
+}
+
+void pv_raise_event(struct domain *d, unsigned port)
+{
+	struct rv_shared_info *sh = d->shared;
+
+	if (port >= RV_NR_EVENT_PORTS || !sh)
+		return;
+	/* The guest clears pending bits with locked instructions; one CPU here,
+	 * so a plain read-modify-write cannot race with it. */
+	sh->evtchn_pending[port / 32] |= 1u << (port % 32);
+	if (!test_bit(sh->evtchn_mask, port)) {
+		sh->vcpu.evtchn_upcall_pending = 1;
+		if (d->state == DOM_BLOCKED)
+			sched_wake(d);
+	}
+}
+
+void pv_deliver_events(struct domain *d, struct trap_frame *f)
+{
+	if (d->state != DOM_RUNNABLE || !d->shared)
+		return;
+	struct rv_vcpu_info *v = &d->shared->vcpu;
+	if (!v->evtchn_upcall_pending || v->evtchn_upcall_mask || !d->vcpu.event_eip)
+		return;
+	d->stats.events_delivered++;
+	if (pv_bounce(d, f, d->vcpu.event_eip, false, 0, true))
+		domain_crash(d, f, "fault while delivering an event: kernel stack not writable");
+}
+
+void pv_update_time(struct domain *d)
+{
+	struct rv_vcpu_time *t = &d->shared->vcpu.time;
+
+	t->version++;                   /* odd: being updated */
+	__asm__ volatile("" : : : "memory");
+	t->tsc_timestamp = rdtsc();
+	t->system_time = time_now_ns();
+	t->tsc_mul = time_tsc_mul();
+	__asm__ volatile("" : : : "memory");
+	t->version++;
+}
+
+void pv_timers_fire(uint64_t now)
+{
+	for (unsigned i = 0; i < MAX_DOMAINS; i++) {
+		struct domain *d = domains[i];
+		if (!d || !d->vcpu.timer_deadline || d->vcpu.timer_deadline > now)
+			continue;
+		if (d->state != DOM_RUNNABLE && d->state != DOM_BLOCKED)
+			continue;
+		d->vcpu.timer_deadline = 0;
+		pv_raise_event(d, PV_PORT_TIMER);
+	}
+}
+
+int pv_set_timer(struct domain *d, uint64_t deadline)
+{
+	d->vcpu.timer_deadline = deadline;
+	if (deadline && deadline <= time_now_ns()) {
+		d->vcpu.timer_deadline = 0;
+		pv_raise_event(d, PV_PORT_TIMER);
+	}
+	return 0;
+}
+
+/* ---- event channels between domains ---- */
+
+static struct evtchn *port_of(struct domain *d, uint32_t port)
+{
+	if (port < PV_PORT_FIRST_DYNAMIC || port >= RV_NR_EVENT_PORTS)
+		return NULL;
+	return &d->evtchn[port];
+}
+
+static int free_port(struct domain *d)
+{
+	for (unsigned p = PV_PORT_FIRST_DYNAMIC; p < RV_NR_EVENT_PORTS; p++)
+		if (d->evtchn[p].state == EVTCHN_FREE)
+			return (int)p;
+	return -ENOSPC;
+}
+
+static struct domain *domain_by_id(uint32_t id)
+{
+	struct domain *d = id < MAX_DOMAINS ? domains[id] : NULL;
+	return d && (d->state == DOM_RUNNABLE || d->state == DOM_BLOCKED) ? d : NULL;
+}
+
+int pv_evtchn_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2)
+{
+	struct evtchn *e;
+	struct domain *r;
+	int p;
+
+	switch (cmd) {
+	case RV_EVTCHNOP_alloc_unbound:
+		/* A port that domain a1 may later bind to. */
+		if (!domain_by_id(a1))
+			return -ENOENT;
+		if ((p = free_port(d)) < 0)
+			return p;
+		d->evtchn[p] = (struct evtchn){ .state = EVTCHN_UNBOUND, .remote_dom = a1 };
+		return p;
+	case RV_EVTCHNOP_bind_interdomain: {
+		/* Connect to port a2 of domain a1, which must be waiting for us. */
+		if (!(r = domain_by_id(a1)) || r == d)
+			return r ? -EINVAL : -ENOENT;
+		struct evtchn *re = port_of(r, a2);
+		if (!re || re->state != EVTCHN_UNBOUND || re->remote_dom != d->id)
+			return -EINVAL;
+		if ((p = free_port(d)) < 0)
+			return p;
+		d->evtchn[p] = (struct evtchn){ .state = EVTCHN_INTERDOMAIN, .remote_dom = r->id,
+						 .remote_port = (uint16_t)a2 };
+		*re = (struct evtchn){ .state = EVTCHN_INTERDOMAIN, .remote_dom = d->id,
+				       .remote_port = (uint16_t)p };
+		return p;
+	}
+	case RV_EVTCHNOP_send:
+		if (!(e = port_of(d, a1)) || e->state == EVTCHN_FREE)
+			return -EBADF;
+		if (e->state != EVTCHN_INTERDOMAIN)
+			return -ENOENT;         /* nobody connected yet */
+		if ((r = domain_by_id(e->remote_dom)))
+			pv_raise_event(r, e->remote_port);
+		return 0;
+	case RV_EVTCHNOP_close:
+		if (!(e = port_of(d, a1)) || e->state == EVTCHN_FREE)
+			return -EBADF;
+		if (e->state == EVTCHN_INTERDOMAIN && (r = domain_by_id(e->remote_dom))) {
+			struct evtchn *re = &r->evtchn[e->remote_port];
+			if (re->state == EVTCHN_INTERDOMAIN && re->remote_dom == d->id)
+				*re = (struct evtchn){ .state = EVTCHN_UNBOUND, .remote_dom = d->id };
+		}
+		*e = (struct evtchn){ .state = EVTCHN_FREE };
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+/* A domain going away leaves its peers' ports unbound, not dangling. */
+void pv_evtchn_close_all(struct domain *d)
+{
+	for (unsigned p = PV_PORT_FIRST_DYNAMIC; p < RV_NR_EVENT_PORTS; p++)
+		if (d->evtchn[p].state != EVTCHN_FREE)
+			pv_evtchn_op(d, RV_EVTCHNOP_close, p, 0);
+}

@@ -1,0 +1,71 @@
+/*
+ * Lazy FPU switching. The FPU/SSE state belongs to one domain at a time (the
+ * owner). Switching to another domain sets CR0.TS; its first FPU instruction
+ * raises #NM and only then is the state swapped. A guest's own virtual TS
+ * (fpu_taskswitch) keeps CR0.TS set, and its #NM is bounced to the guest,
+ * which does the same trick for its processes.
+ */
+#include "pv.h"
+#include "domain.h"
+#include "x86.h"
+
+static struct domain *fpu_owner;
+
+static void fxsave(uint8_t *area)
+{
+	__asm__ volatile("fxsave (%0)" : : "r"(area) : "memory");
+}
+
+static void fxrstor(const uint8_t *area)
+{
+	__asm__ volatile("fxrstor (%0)" : : "r"(area) : "memory");
+}
+
+static void fninit(void)
+{
+	__asm__ volatile("fninit" : : : "memory");
+}
+
+static void clts(void)
+{
+	__asm__ volatile("clts" : : : "memory");
+}
+
+void pv_fpu_switch_in(struct domain *d)
+{
+	uint32_t cr0 = read_cr0();
+	bool ts = d != fpu_owner || d->vcpu.fpu_ts;
+	if (ts != !!(cr0 & CR0_TS))
+		write_cr0(ts ? cr0 | CR0_TS : cr0 & ~CR0_TS);
+}
+
+bool pv_fpu_trap(struct domain *d)
+{
+	if (d->vcpu.fpu_ts)
+		return false;           /* the guest's own #NM: bounce it */
+	clts();
+	if (fpu_owner != d) {
+		if (fpu_owner)
+			fxsave(fpu_owner->fpu_area);
+		if (d->fpu_used)
+			fxrstor(d->fpu_area);
+		else
+			fninit();
+		d->fpu_used = true;
+		fpu_owner = d;
+	}
+	return true;
+}
+
+void pv_fpu_taskswitch(struct domain *d, bool set)
+{
+	d->vcpu.fpu_ts = set;
+	if (d == current)
+		pv_fpu_switch_in(d);
+}
+
+void pv_fpu_release(struct domain *d)
+{
+	if (fpu_owner == d)
+		fpu_owner = NULL;
+}

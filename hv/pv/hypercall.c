@@ -1,0 +1,221 @@
+/*
+ * Hypercalls: the one dispatch table (numbers in include/public/hypercall.h,
+ * prose in docs/abi.md). Each handler takes the calling domain and the five
+ * argument registers and returns the value for eax. A bad argument is an
+ * error returned to the guest, never a hypervisor fault.
+ */
+#include "pv.h"
+#include "console.h"
+#include "dispatch.h"
+#include "domain.h"
+#include "errno.h"
+#include "sched.h"
+#include "string.h"
+#include "switch.h"
+#include "time.h"
+
+typedef int32_t (*hypercall_fn)(struct domain *d, uint32_t a1, uint32_t a2, uint32_t a3,
+				uint32_t a4, uint32_t a5);
+
+static int32_t hc_console_io(struct domain *d, uint32_t cmd, uint32_t count, uint32_t buf,
+			     uint32_t a4, uint32_t a5)
+{
+	char chunk[256];
+
+	if (count > RV_CONSOLEIO_MAX)
+		return -E2BIG;
+	switch (cmd) {
+	case RV_CONSOLEIO_write:
+		/* The whole buffer is checked first: all of it is written or none. */
+		if (guest_check_range(d, buf, count, false))
+			return -EFAULT;
+		for (uint32_t done = 0; done < count;) {
+			uint32_t n = MIN(count - done, (uint32_t)sizeof(chunk));
+			copy_from_guest(d, chunk, buf + done, n);
+			console_domain_write(d, chunk, n);
+			done += n;
+		}
+		return (int32_t)count;
+	case RV_CONSOLEIO_read: {
+		uint32_t n = (uint32_t)console_domain_read(d, chunk, MIN(count, (uint32_t)sizeof(chunk)));
+		if (n && copy_to_guest(d, buf, chunk, n)) {
+			console_domain_unread(d, chunk, n);
+			return -EFAULT;
+		}
+		return (int32_t)n;
+	}
+	default:
+		return -ENOSYS;
+	}
+}
+
+static int32_t hc_set_trap_table(struct domain *d, uint32_t table, uint32_t count,
+				 uint32_t a3, uint32_t a4, uint32_t a5)
+{
+	struct rv_trap_info t[RV_TRAP_TABLE_MAX];   /* 2 KiB of the 16 KiB trap stack */
+
+	if (count > RV_TRAP_TABLE_MAX)
+		return -E2BIG;
+	if (copy_from_guest(d, t, table, count * sizeof(t[0])))
+		return -EFAULT;
+	return pv_set_trap_table(d, t, count);
+}
+
+static int32_t hc_stack_switch(struct domain *d, uint32_t ss, uint32_t esp, uint32_t a3,
+			       uint32_t a4, uint32_t a5)
+{
+	if (ss != RV_GUEST_KERNEL_DS)
+		return -EPERM;          /* only the ring-1 data segment */
+	if (esp > RV_GUEST_VIRT_END)
+		return -EFAULT;
+	d->vcpu.kernel_ss = ss;
+	d->vcpu.kernel_esp = esp;
+	if (d == current)
+		tss_set_ring1_stack(ss, esp);
+	return 0;
+}
+
+static int32_t hc_set_callbacks(struct domain *d, uint32_t event, uint32_t failsafe,
+				uint32_t a3, uint32_t a4, uint32_t a5)
+{
+	if (event >= RV_GUEST_VIRT_END || failsafe >= RV_GUEST_VIRT_END)
+		return -EFAULT;
+	d->vcpu.event_eip = event;
+	d->vcpu.failsafe_eip = failsafe;
+	return 0;
+}
+
+static int32_t hc_set_timer(struct domain *d, uint32_t lo, uint32_t hi, uint32_t a3,
+			    uint32_t a4, uint32_t a5)
+{
+	return pv_set_timer(d, ((uint64_t)hi << 32) | lo);
+}
+
+static int32_t hc_sched_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2,
+			   uint32_t a4, uint32_t a5)
+{
+	switch (cmd) {
+	case RV_SCHEDOP_yield:
+		sched_yield(d);
+		return 0;
+	case RV_SCHEDOP_block:
+		/* Blocking enables events, so that the wake-up can be delivered;
+		 * with one already pending it returns at once. */
+		d->shared->vcpu.evtchn_upcall_mask = 0;
+		if (!d->shared->vcpu.evtchn_upcall_pending)
+			sched_block(d);
+		return 0;
+	case RV_SCHEDOP_shutdown:
+		if (a1 > RV_SHUTDOWN_crash)
+			return -EINVAL;
+		domain_shutdown(d, a1, a2);
+		return 0;
+	default:
+		return -ENOSYS;
+	}
+}
+
+static int32_t hc_fpu_taskswitch(struct domain *d, uint32_t set, uint32_t a2, uint32_t a3,
+				 uint32_t a4, uint32_t a5)
+{
+	if (set > 1)
+		return -EINVAL;
+	pv_fpu_taskswitch(d, set);
+	return 0;
+}
+
+static int32_t hc_update_descriptor(struct domain *d, uint32_t slot, uint32_t lo, uint32_t hi,
+				    uint32_t a4, uint32_t a5)
+{
+	return pv_update_descriptor(d, slot, ((uint64_t)hi << 32) | lo);
+}
+
+static int32_t hc_version(struct domain *d, uint32_t cmd, uint32_t a2, uint32_t a3,
+			  uint32_t a4, uint32_t a5)
+{
+	switch (cmd) {
+	case RV_VERSION_version:
+		return (RV_ABI_MAJOR << 16) | RV_ABI_MINOR;
+	case RV_VERSION_features:
+		return RV_FEATURE_DIRECT_SYSCALL | RV_FEATURE_TIME_IN_SHARED;
+	default:
+		return -ENOSYS;
+	}
+}
+
+static int32_t hc_event_channel_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2,
+				   uint32_t a4, uint32_t a5)
+{
+	return pv_evtchn_op(d, cmd, a1, a2);
+}
+
+static int32_t hc_multicall(struct domain *d, uint32_t calls, uint32_t count, uint32_t a3,
+			    uint32_t a4, uint32_t a5);
+
+static const hypercall_fn table[RV_HC_count] = {
+	[RV_HC_console_io] = hc_console_io,
+	[RV_HC_set_trap_table] = hc_set_trap_table,
+	[RV_HC_stack_switch] = hc_stack_switch,
+	[RV_HC_set_callbacks] = hc_set_callbacks,
+	[RV_HC_set_timer] = hc_set_timer,
+	[RV_HC_sched_op] = hc_sched_op,
+	[RV_HC_fpu_taskswitch] = hc_fpu_taskswitch,
+	[RV_HC_update_descriptor] = hc_update_descriptor,
+	[RV_HC_version] = hc_version,
+	[RV_HC_multicall] = hc_multicall,
+	[RV_HC_event_channel_op] = hc_event_channel_op,
+};
+
+static int32_t hc_multicall(struct domain *d, uint32_t calls, uint32_t count, uint32_t a3,
+			    uint32_t a4, uint32_t a5)
+{
+	struct rv_multicall_entry e;
+
+	if (count > RV_MULTICALL_MAX)
+		return -E2BIG;
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t va = calls + i * sizeof(e);
+		if (copy_from_guest(d, &e, va, sizeof(e)))
+			return -EFAULT;
+		if (e.op == RV_HC_multicall || e.op >= RV_HC_count)
+			e.result = e.op == RV_HC_multicall ? -EINVAL : -ENOSYS;
+		else
+			e.result = table[e.op](d, e.args[0], e.args[1], e.args[2], e.args[3],
+					       e.args[4]);
+		d->stats.hypercalls[e.op < RV_HC_count ? e.op : RV_HC_count]++;
+		if (copy_to_guest(d, va + __builtin_offsetof(struct rv_multicall_entry, result),
+				  &e.result, sizeof(e.result)))
+			return -EFAULT;
+		if (d->state != DOM_RUNNABLE)
+			break;          /* it shut down or blocked: the rest waits */
+	}
+	return 0;
+}
+
+struct trap_frame *current_frame;
+
+void pv_hypercall(struct trap_frame *f)
+{
+	struct domain *d = current;
+
+	if (!d || (f->cs & 3) != 1) {
+		f->eax = (uint32_t)-EPERM;      /* only a guest kernel may call */
+		return;
+	}
+	uint32_t nr = f->eax;
+	d->stats.hypercalls[nr < RV_HC_count ? nr : RV_HC_count]++;
+	if (nr >= RV_HC_count) {
+		f->eax = (uint32_t)-ENOSYS;
+		return;
+	}
+	current_frame = f;
+	f->eax = (uint32_t)table[nr](d, f->ebx, f->ecx, f->edx, f->esi, f->edi);
+	current_frame = NULL;
+	pv_sanitize_frame(d, f);
+}
+
+void pv_init(void)
+{
+	dispatch_set_handler(VEC_HYPERCALL, pv_hypercall, "hypercall (int 0x82)");
+	idt_set_dpl(VEC_HYPERCALL, 1);  /* ring 1 only: from ring 3 it is a #GP */
+}

@@ -1,0 +1,249 @@
+/*
+ * Scheduling and context switches (see sched.h).
+ *
+ * Contexts: a trap from a guest runs on the private trap stack and may end
+ * in another guest by rewriting the frame it returns with. The idle context
+ * runs on its own stack; leaving it for a guest abandons that stack (idle
+ * keeps no state), so the scheduler only switches from ring 0 when the
+ * interrupted code is the idle loop. A test kernel's test_main() runs on the
+ * boot stack and enters idle through sched_run_until(), which comes back by
+ * longjmp when its deadline passes.
+ */
+#include "sched.h"
+#include "cmdline.h"
+#include "domain.h"
+#include "errno.h"
+#include "panic.h"
+#include "printk.h"
+#include "pv.h"
+#include "setjmp.h"
+#include "string.h"
+#include "switch.h"
+#include "time.h"
+#include "x86.h"
+
+bool need_resched;
+uint64_t sched_slice_ns = SCHED_SLICE_MS_DEFAULT * 1000000ull;
+bool sched_exit_when_empty;
+
+static bool idle_running;
+static uint8_t idle_stack[8192] __aligned(16);
+static struct jmp_buf run_cont;
+static bool run_armed;
+static uint64_t run_deadline;
+static bool domains_ever_ran;
+
+static int set_slice(const char *v)
+{
+	uint32_t ms;
+	if (parse_uint(v, &ms) || ms < 1 || ms > 1000)
+		return -EINVAL;
+	sched_slice_ns = ms * 1000000ull;
+	return 0;
+}
+CMDLINE_OPTION(sched_slice_ms, "sched_slice_ms", set_slice, "1 to 1000",
+	       "scheduler time slice in ms (default 10)");
+
+static int set_on_empty(const char *v)
+{
+	if (v && !strcmp(v, "exit"))
+		sched_exit_when_empty = true;
+	else if (v && !strcmp(v, "idle"))
+		sched_exit_when_empty = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+CMDLINE_OPTION(on_empty, "on_empty", set_on_empty, "exit or idle",
+	       "what to do when the last domain has stopped (default idle)");
+
+/* Charge the time since d was scheduled in. */
+static void account(struct domain *d, uint64_t now)
+{
+	uint64_t ran = now - d->slice_start_ns;
+	d->runtime_ns += ran;
+	d->vruntime += ran * SCHED_WEIGHT_DEFAULT / d->weight;
+	d->slice_start_ns = now;
+}
+
+/* The domain that yielded last passes its turn if anyone else can run. */
+static struct domain *yielded;
+
+static struct domain *pick(void)
+{
+	struct domain *best = NULL;
+	for (unsigned i = 0; i < MAX_DOMAINS; i++) {
+		struct domain *d = domains[i];
+		if (!d || d->state != DOM_RUNNABLE || d == yielded)
+			continue;
+		if (!best || d->vruntime < best->vruntime)
+			best = d;
+	}
+	if (!best && yielded && yielded->state == DOM_RUNNABLE)
+		best = yielded;
+	return best;
+}
+
+void sched_yield(struct domain *d)
+{
+	yielded = d;
+	need_resched = true;
+}
+
+static uint64_t min_vruntime(void)
+{
+	struct domain *d = pick();
+	return d ? d->vruntime : 0;
+}
+
+void sched_wake(struct domain *d)
+{
+	if (d->state != DOM_BLOCKED && d->state != DOM_RUNNABLE)
+		return;
+	if (d->state == DOM_BLOCKED) {
+		/* No credit for sleeping: a domain that blocked for long must not
+		 * then monopolise the CPU. At most one slice of advantage. */
+		uint64_t floor = min_vruntime();
+		floor = floor > sched_slice_ns ? floor - sched_slice_ns : 0;
+		if (d->vruntime < floor)
+			d->vruntime = floor;
+	}
+	d->state = DOM_RUNNABLE;
+	domains_ever_ran = true;
+	need_resched = true;
+}
+
+void sched_start(struct domain *d)
+{
+	d->vruntime = min_vruntime();   /* join level with the others */
+	d->state = DOM_RUNNABLE;
+	domains_ever_ran = true;
+	need_resched = true;
+}
+
+void sched_block(struct domain *d)
+{
+	d->state = DOM_BLOCKED;
+	need_resched = true;
+}
+
+void sched_tick(void)
+{
+	uint64_t now = time_now_ns();
+
+	pv_timers_fire(now);
+	if (current && now - current->slice_start_ns >= sched_slice_ns)
+		need_resched = true;
+	if (run_armed && now >= run_deadline)
+		need_resched = true;
+}
+
+/* Leave the trap into next: prepare the CPU for it. */
+static void switch_in(struct domain *next, uint64_t now)
+{
+	current = next;
+	next->slice_start_ns = now;
+	next->stats.switches_in++;
+	pv_switch_in(next);
+	switch_guest_cr3 = (uint32_t)next->space.pdpt;
+}
+
+static void schedule(struct trap_frame *f)
+{
+	uint64_t now = time_now_ns();
+	struct domain *prev = current, *next;
+
+	need_resched = false;
+	if (prev) {
+		account(prev, now);
+		if (prev->state == DOM_RUNNABLE || prev->state == DOM_BLOCKED)
+			prev->vcpu.regs = *f;
+	}
+	next = run_armed && now >= run_deadline ? NULL : pick();
+	yielded = NULL;
+	if (prev && prev->state != DOM_RUNNABLE && prev->state != DOM_BLOCKED) {
+		current = NULL;
+		domain_destroy(prev);   /* it stopped: nothing refers to it now */
+		prev = NULL;
+	}
+
+	if (next && next == prev)
+		return;                 /* keep running, frame unchanged */
+	if (!next) {
+		current = NULL;
+		if (trap_from_guest(f) || !idle_running)
+			idle_enter();
+		return;                 /* back into the idle loop */
+	}
+	switch_in(next, now);
+	if (trap_from_guest(f)) {
+		*f = next->vcpu.regs;   /* the stub returns into next */
+		return;
+	}
+	idle_running = false;
+	switch_to_guest(&next->vcpu.regs, (uint32_t)next->space.pdpt);
+}
+
+void sched_exit_path(struct trap_frame *f)
+{
+	bool guest = trap_from_guest(f);
+
+	if (need_resched && (guest || idle_running))
+		schedule(f);
+	if (current && trap_from_guest(f))
+		pv_deliver_events(current, f);
+}
+
+static void exit_when_empty(void)
+{
+	uint32_t worst = pv_exit_status();
+	printk(LOG_NOTICE "all domains have stopped: exiting (status %#x)\n", worst);
+	machine_exit(worst);
+}
+
+static void __noreturn idle_loop(void)
+{
+	irq_disable();
+	idle_running = true;
+	for (;;) {
+		uint64_t now = time_now_ns();
+		if (run_armed && (now >= run_deadline || domain_count_alive() == 0)) {
+			run_armed = false;
+			idle_running = false;
+			hv_longjmp(&run_cont, 1);
+		}
+		if (sched_exit_when_empty && domains_ever_ran && domain_count_alive() == 0)
+			exit_when_empty();
+		struct domain *next = pick();
+		if (next) {
+			switch_in(next, now);
+			idle_running = false;
+			switch_to_guest(&next->vcpu.regs, (uint32_t)next->space.pdpt);
+		}
+		/* sti; hlt is atomic: an interrupt between the checks above and
+		 * the halt still wakes us, and we look again. */
+		irq_enable_and_halt();
+		irq_disable();
+	}
+}
+
+void idle_enter(void)
+{
+	irq_disable();
+	current = NULL;
+	__asm__ volatile("movl %0, %%esp\n\t"
+			 "xorl %%ebp, %%ebp\n\t"
+			 "jmp *%1"
+			 : : "r"(idle_stack + sizeof(idle_stack)), "r"(idle_loop) : "memory");
+	__builtin_unreachable();
+}
+
+void sched_run_until(uint64_t deadline_ns)
+{
+	run_deadline = deadline_ns;
+	if (hv_setjmp(&run_cont) == 0) {
+		run_armed = true;
+		idle_enter();
+	}
+	run_armed = false;
+}

@@ -1,0 +1,93 @@
+/*
+ * Hypercalls: how a pv guest kernel (ring 1) asks the hypervisor for what it
+ * may not do itself. docs/abi.md describes every call in prose.
+ *
+ * Convention: `int $0x82` from ring 1 (from ring 3 it raises #GP). The call
+ * number is in eax, up to five arguments in ebx, ecx, edx, esi, edi; the
+ * result comes back in eax: 0 (or a count, where said) on success, or a
+ * negative error number from errno.h. Every other register is preserved.
+ * An unknown number returns -RV_ENOSYS. Pending events are delivered on the
+ * way back from any hypercall.
+ */
+#ifndef RINGVISOR_PUBLIC_HYPERCALL_H
+#define RINGVISOR_PUBLIC_HYPERCALL_H
+
+#include "ringvisor.h"
+
+#define RV_HYPERCALL_VECTOR     0x82
+
+/* ---- call numbers ---- */
+#define RV_HC_console_io        0       /* (cmd, count, buffer) */
+#define RV_HC_set_trap_table    1       /* (const struct rv_trap_info *, count) */
+#define RV_HC_stack_switch      2       /* (ss, esp) */
+#define RV_HC_set_callbacks     3       /* (event_eip, failsafe_eip) */
+#define RV_HC_set_timer         4       /* (deadline_lo, deadline_hi) */
+#define RV_HC_sched_op          5       /* (cmd, arg1, arg2) */
+#define RV_HC_fpu_taskswitch    6       /* (set) */
+#define RV_HC_update_descriptor 7       /* (slot, low word, high word) */
+#define RV_HC_version           8       /* (cmd) */
+#define RV_HC_multicall         9       /* (struct rv_multicall_entry *, count) */
+#define RV_HC_event_channel_op  10      /* (cmd, arg1, arg2) */
+#define RV_HC_count             11
+
+/* ---- console_io ---- */
+#define RV_CONSOLEIO_write      0       /* write count bytes from buffer; returns count */
+#define RV_CONSOLEIO_read       1       /* read up to count bytes; returns bytes read (0: none) */
+#define RV_CONSOLEIO_MAX        4096    /* largest count per call */
+
+/* ---- set_trap_table ---- */
+/*
+ * One entry of the virtual IDT. cs must be RV_GUEST_KERNEL_CS; address is the
+ * handler in the guest kernel. For vectors the CPU can deliver straight to
+ * ring 1 (the system-call vector, and #DE #DB #BP #OF #BR #UD #MF #AC #XM) the
+ * hypervisor installs a real ring-1 gate; the others (#GP, #PF, #NM, #TS,
+ * #NP, #SS) pass through the hypervisor, which builds the same frame on the
+ * guest kernel stack. An address of 0 removes the vector's handler.
+ */
+struct rv_trap_info {
+	uint8_t vector;         /* 0-31, or a software interrupt vector 0x20-0xff except 0x82 */
+	uint8_t flags;          /* RV_TI_* below */
+	uint16_t cs;            /* RV_GUEST_KERNEL_CS */
+	uint32_t address;       /* handler entry point */
+};
+#define RV_TI_DPL_MASK          0x03    /* lowest ring allowed to `int n` it: 1 or 3 */
+#define RV_TI_MASK_EVENTS       0x04    /* mask events on entry (an "interrupt gate") */
+#define RV_TRAP_TABLE_MAX       256     /* entries per call */
+
+/* ---- sched_op ---- */
+#define RV_SCHEDOP_yield        0       /* give up the rest of the time slice */
+#define RV_SCHEDOP_block        1       /* sleep until an event is pending; unmasks events */
+#define RV_SCHEDOP_shutdown     2       /* arg1 = RV_SHUTDOWN_*, arg2 = exit code */
+#define RV_SHUTDOWN_poweroff    0
+#define RV_SHUTDOWN_reboot      1
+#define RV_SHUTDOWN_crash       2
+
+/* ---- version ---- */
+#define RV_VERSION_version      0       /* returns (RV_ABI_MAJOR << 16) | RV_ABI_MINOR */
+#define RV_VERSION_features     1       /* returns RV_FEATURE_* bits */
+#define RV_FEATURE_DIRECT_SYSCALL (1u << 0)     /* syscall vector reaches ring 1 directly */
+#define RV_FEATURE_TIME_IN_SHARED (1u << 1)     /* system time readable from shared info */
+
+/* ---- multicall ---- */
+struct rv_multicall_entry {
+	uint32_t op;            /* call number (not RV_HC_multicall) */
+	uint32_t args[5];       /* ebx, ecx, edx, esi, edi */
+	int32_t result;         /* filled in: the call's eax */
+	uint32_t pad;
+};
+#define RV_MULTICALL_MAX        64      /* entries per call */
+
+/* ---- update_descriptor ---- */
+/* Slots RV_GDT_FIRST_GUEST_SLOT .. + RV_GDT_GUEST_SLOTS - 1 of the GDT belong
+ * to the calling vCPU (TLS). The descriptor must be a present code or data
+ * segment with DPL 1 or 3; system segments and gates are refused. A zero
+ * descriptor clears the slot. */
+#define RV_GDT_GUEST_SLOTS      3
+
+/* ---- event_channel_op ---- */
+#define RV_EVTCHNOP_send        0       /* arg1 = local port */
+#define RV_EVTCHNOP_alloc_unbound 1     /* arg1 = remote domid; returns the new port */
+#define RV_EVTCHNOP_bind_interdomain 2  /* arg1 = remote domid, arg2 = remote port; returns local port */
+#define RV_EVTCHNOP_close       3       /* arg1 = local port */
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * The start-info page: what a pv guest kernel finds at boot. The hypervisor
+ * enters the kernel in ring 1 at its ELF entry point with:
+ *   esi = virtual address of this page     esp = top of a boot stack
+ *   cs = RV_GUEST_KERNEL_CS, ds = es = fs = gs = ss = RV_GUEST_KERNEL_DS
+ *   events masked (shared_info vcpu.evtchn_upcall_mask = 1)
+ *
+ * Guest memory is nr_pages pseudo-physical frames; pfn N is mapped at
+ * virt_base + N * 4096 (the kernel's ELF segments sit at their p_paddr), and
+ * the p2m array tells the machine frame behind each pfn.
+ */
+#ifndef RINGVISOR_PUBLIC_START_INFO_H
+#define RINGVISOR_PUBLIC_START_INFO_H
+
+#include "ringvisor.h"
+
+#define RV_START_INFO_MAGIC     0x49535652u     /* "RVSI" */
+#define RV_CMDLINE_MAX          1024
+
+struct rv_start_info {
+	uint32_t magic;                 /* RV_START_INFO_MAGIC */
+	uint32_t revision;              /* (RV_ABI_MAJOR << 16) | RV_ABI_MINOR */
+	uint32_t domid;                 /* this domain's id */
+	uint32_t flags;                 /* none defined yet */
+	uint32_t nr_pages;              /* guest memory, in 4 KiB pages */
+	uint32_t virt_base;             /* virtual address of pfn 0 */
+	uint32_t shared_info;           /* virtual address of the shared-info page */
+	uint32_t pt_base;               /* virtual address of the page-table root (PDPT) */
+	uint32_t nr_pt_frames;          /* page-table frames, contiguous from pt_base */
+	uint32_t p2m;                   /* virtual address of uint32_t p2m[nr_pages] */
+	uint32_t first_free_pfn;        /* pfns from here to nr_pages - 1 are unused */
+	uint32_t stack_top;             /* initial esp (boot stack, 4 pages below it) */
+	uint32_t initrd;                /* virtual address of the initrd, 0 if none */
+	uint32_t initrd_len;            /* its length in bytes */
+	uint32_t console_port;          /* event port raised on console input */
+	uint32_t timer_port;            /* event port raised when set_timer expires */
+	char name[32];                  /* domain name, NUL-terminated */
+	char cmdline[RV_CMDLINE_MAX];   /* kernel command line, NUL-terminated */
+};
+
+RV_BUILD_ASSERT(sizeof(struct rv_start_info) == 64 + 32 + RV_CMDLINE_MAX, "start info layout");
+RV_BUILD_ASSERT(sizeof(struct rv_start_info) <= 4096, "start info fits a page");
+
+#endif

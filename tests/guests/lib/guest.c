@@ -1,0 +1,177 @@
+/* The pv test-guest library (see guest.h). */
+#include "clock.h"
+#include "format.h"
+#include "guest.h"
+
+struct rv_start_info *start_info;
+struct rv_shared_info *shared_info;
+
+/* The ring-1 stack for traps from ring 3 (stack_switch), apart from the boot
+ * stack that run_user's caller is using. */
+static uint8_t trap_stack[8192] __attribute__((aligned(16)));
+
+static unsigned checks, failures;
+static guest_trap_fn trap_fns[256];
+static guest_event_fn event_fn;
+
+void guest_event_entry(void);
+void user_exit_entry(void);
+void guest_entry(struct rv_start_info *si);
+void guest_trap_dispatch(struct guest_frame *f);
+void guest_event_dispatch(void);
+
+int gprintf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 1;
+	hv_console_write(buf, (uint32_t)n);
+	return n;
+}
+
+bool test_check(bool ok, const char *fmt, ...)
+{
+	char msg[300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	checks++;
+	failures += !ok;
+	gprintf("  %s - %s\n", ok ? "ok" : "FAILED", msg);
+	return ok;
+}
+
+static void __noreturn finish(uint32_t code)
+{
+	for (;;)
+		hv_shutdown(RV_SHUTDOWN_poweroff, code);
+}
+
+void test_finish(void)
+{
+	if (failures) {
+		gprintf("TEST RESULT: FAILURE (%u of %u checks failed)\n", failures, checks);
+		finish(GUEST_FAILURE);
+	}
+	if (!checks)
+		test_error("the test made no checks");
+	gprintf("TEST RESULT: SUCCESS (%u checks)\n", checks);
+	finish(GUEST_SUCCESS);
+}
+
+static void __noreturn end_with(const char *word, uint32_t code, const char *fmt, va_list ap)
+{
+	char msg[300];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	gprintf("TEST RESULT: %s (%s)\n", word, msg);
+	finish(code);
+}
+
+void test_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	end_with("ERROR", GUEST_ERROR, fmt, ap);
+}
+
+void test_skip(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	end_with("SKIP", GUEST_SKIP, fmt, ap);
+}
+
+void guest_entry(struct rv_start_info *si)
+{
+	start_info = si;
+	shared_info = (struct rv_shared_info *)si->shared_info;
+	if (si->magic != RV_START_INFO_MAGIC || shared_info->magic != RV_SHARED_INFO_MAGIC)
+		test_error("bad start info or shared info magic");
+	if (hv_stack_switch(RV_GUEST_KERNEL_DS, (uint32_t)(trap_stack + sizeof(trap_stack))))
+		test_error("stack_switch failed");
+	guest_main();
+	test_finish();
+}
+
+int guest_set_trap(unsigned vector, guest_trap_fn fn, unsigned dpl, bool mask_events)
+{
+	struct rv_trap_info ti = {
+		.vector = (uint8_t)vector,
+		.flags = (uint8_t)(dpl | (mask_events ? RV_TI_MASK_EVENTS : 0)),
+		.cs = RV_GUEST_KERNEL_CS,
+		.address = fn ? guest_trap_stubs[vector] : 0,
+	};
+	trap_fns[vector] = fn;
+	return hv_set_trap_table(&ti, 1);
+}
+
+void guest_trap_dispatch(struct guest_frame *f)
+{
+	if (f->vector < 256 && trap_fns[f->vector]) {
+		trap_fns[f->vector](f);
+		return;
+	}
+	test_error("unexpected trap %u (error code %#x) at %#x", f->vector, f->error_code, f->eip);
+}
+
+void guest_user_init(void)
+{
+	struct rv_trap_info ti = { 0x81, 3, RV_GUEST_KERNEL_CS, (uint32_t)user_exit_entry };
+	if (hv_set_trap_table(&ti, 1))
+		test_error("cannot install the ring-3 exit vector");
+}
+
+int guest_events_init(guest_event_fn fn)
+{
+	event_fn = fn;
+	return hv_set_callbacks(guest_event_entry, 0);
+}
+
+void guest_event_dispatch(void)
+{
+	struct rv_vcpu_info *v = &shared_info->vcpu;
+	do {
+		v->evtchn_upcall_pending = 0;
+		for (unsigned w = 0; w < RV_NR_EVENT_PORTS / 32; w++) {
+			/* Take the pending, unmasked bits of this word atomically. */
+			uint32_t bits = __atomic_fetch_and(&shared_info->evtchn_pending[w],
+							   shared_info->evtchn_mask[w], __ATOMIC_SEQ_CST);
+			bits &= ~shared_info->evtchn_mask[w];
+			while (bits) {
+				unsigned b = (unsigned)__builtin_ctz(bits);
+				bits &= bits - 1;
+				if (event_fn)
+					event_fn(w * 32 + b);
+			}
+		}
+		/* Unmask on the way out; if more arrived meanwhile, go round. */
+		v->evtchn_upcall_mask = 0;
+		__asm__ volatile("" : : : "memory");
+		if (!v->evtchn_upcall_pending)
+			break;
+		v->evtchn_upcall_mask = 1;
+	} while (1);
+}
+
+uint64_t guest_time_ns(void)
+{
+	const volatile struct rv_vcpu_time *t = &shared_info->vcpu.time;
+	uint32_t ver;
+	uint64_t ns;
+	do {
+		ver = t->version;
+		__asm__ volatile("" : : : "memory");
+		uint32_t lo, hi;
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		struct clock_scale s = { .hz = 0, .mult = t->tsc_mul };
+		uint64_t tsc = ((uint64_t)hi << 32) | lo;
+		ns = t->system_time + clock_scale_apply(&s, tsc - t->tsc_timestamp);
+		__asm__ volatile("" : : : "memory");
+	} while ((ver & 1) || ver != t->version);
+	return ns;
+}

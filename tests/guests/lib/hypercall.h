@@ -1,0 +1,84 @@
+/*
+ * Typed hypercall wrappers for pv test guests, over one int $0x82 stub
+ * (register convention in include/public/hypercall.h).
+ */
+#ifndef GUEST_HYPERCALL_H
+#define GUEST_HYPERCALL_H
+
+#include <stdint.h>
+#include <public/hypercall.h>
+#include <public/errno.h>
+
+static inline int32_t hypercall(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3,
+				uint32_t a4, uint32_t a5)
+{
+	int32_t ret;
+	__asm__ volatile("int $0x82"
+			 : "=a"(ret)
+			 : "a"(nr), "b"(a1), "c"(a2), "d"(a3), "S"(a4), "D"(a5)
+			 : "memory");
+	return ret;
+}
+
+static inline int32_t hv_console_write(const void *buf, uint32_t n)
+{
+	return hypercall(RV_HC_console_io, RV_CONSOLEIO_write, n, (uint32_t)buf, 0, 0);
+}
+static inline int32_t hv_console_read(void *buf, uint32_t n)
+{
+	return hypercall(RV_HC_console_io, RV_CONSOLEIO_read, n, (uint32_t)buf, 0, 0);
+}
+static inline int32_t hv_set_trap_table(const struct rv_trap_info *t, uint32_t n)
+{
+	return hypercall(RV_HC_set_trap_table, (uint32_t)t, n, 0, 0, 0);
+}
+static inline int32_t hv_stack_switch(uint32_t ss, uint32_t esp)
+{
+	return hypercall(RV_HC_stack_switch, ss, esp, 0, 0, 0);
+}
+static inline int32_t hv_set_callbacks(void (*event)(void), void (*failsafe)(void))
+{
+	return hypercall(RV_HC_set_callbacks, (uint32_t)event, (uint32_t)failsafe, 0, 0, 0);
+}
+static inline int32_t hv_set_timer(uint64_t deadline_ns)
+{
+	return hypercall(RV_HC_set_timer, (uint32_t)deadline_ns, (uint32_t)(deadline_ns >> 32), 0, 0, 0);
+}
+static inline int32_t hv_sched_op(uint32_t cmd, uint32_t a1, uint32_t a2)
+{
+	return hypercall(RV_HC_sched_op, cmd, a1, a2, 0, 0);
+}
+static inline int32_t hv_yield(void)
+{
+	return hv_sched_op(RV_SCHEDOP_yield, 0, 0);
+}
+static inline int32_t hv_block(void)
+{
+	return hv_sched_op(RV_SCHEDOP_block, 0, 0);
+}
+static inline int32_t hv_shutdown(uint32_t reason, uint32_t code)
+{
+	return hv_sched_op(RV_SCHEDOP_shutdown, reason, code);
+}
+static inline int32_t hv_fpu_taskswitch(uint32_t set)
+{
+	return hypercall(RV_HC_fpu_taskswitch, set, 0, 0, 0, 0);
+}
+static inline int32_t hv_update_descriptor(uint32_t slot, uint64_t desc)
+{
+	return hypercall(RV_HC_update_descriptor, slot, (uint32_t)desc, (uint32_t)(desc >> 32), 0, 0);
+}
+static inline int32_t hv_version(uint32_t cmd)
+{
+	return hypercall(RV_HC_version, cmd, 0, 0, 0, 0);
+}
+static inline int32_t hv_multicall(struct rv_multicall_entry *calls, uint32_t n)
+{
+	return hypercall(RV_HC_multicall, (uint32_t)calls, n, 0, 0, 0);
+}
+static inline int32_t hv_evtchn_op(uint32_t cmd, uint32_t a1, uint32_t a2)
+{
+	return hypercall(RV_HC_event_channel_op, cmd, a1, a2, 0, 0);
+}
+
+#endif

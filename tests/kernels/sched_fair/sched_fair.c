@@ -1,0 +1,92 @@
+/*
+ * Scheduler fairness, measured by the hypervisor's own CPU accounting. The
+ * domains come from the modules (tests.cfg); the command line picks the case:
+ *   fair=equal     two spinners, equal weights: within 10% of each other
+ *   fair=weighted  weights 256 and 512: about 1:2 (within 15%)
+ *   fair=starve    a spinner with events masked beside the checksum
+ *                  bystander: the bystander still finishes, and correctly
+ * The spinners never enable events and never make a hypercall: only the
+ * timer interrupt takes the CPU from them.
+ */
+#include "testlib.h"
+#include "cmdline.h"
+#include "domain.h"
+#include "errno.h"
+#include "panic.h"
+#include "printk.h"
+#include "pv.h"
+#include "sched.h"
+#include "string.h"
+#include "time.h"
+
+static char mode[16];
+
+static int set_mode(const char *v)
+{
+	if (!v || strlen(v) >= sizeof(mode))
+		return -EINVAL;
+	memcpy(mode, v, strlen(v) + 1);
+	return 0;
+}
+CMDLINE_OPTION(fair, "fair", set_mode, "equal, weighted or starve", "which fairness case");
+
+static struct domain *by_name(const char *name)
+{
+	for (unsigned i = 0; i < MAX_DOMAINS; i++)
+		if (domains[i] && !strcmp(domains[i]->name, name))
+			return domains[i];
+	return NULL;
+}
+
+/* Percent of a relative to b, rounded. */
+static unsigned pct(uint64_t a, uint64_t b)
+{
+	return b ? (unsigned)((a * 100 + b / 2) / b) : 0;
+}
+
+static void run_for(uint64_t ns)
+{
+	sched_run_until(time_now_ns() + ns);
+}
+
+void test_main(void)
+{
+	if (domains_boot(&boot_info) < 2)
+		test_error("expected two domains from the modules");
+
+	if (!strcmp(mode, "equal") || !strcmp(mode, "weighted")) {
+		struct domain *a = by_name("a"), *b = by_name("b");
+		if (!a || !b)
+			test_error("domains a and b missing");
+		run_for(300000000ull);          /* warm up, then measure a clean window */
+		uint64_t a0 = a->runtime_ns, b0 = b->runtime_ns;
+		run_for(2000000000ull);
+		uint64_t ra = a->runtime_ns - a0, rb = b->runtime_ns - b0;
+		unsigned want = !strcmp(mode, "equal") ? 100 : 200, tol = !strcmp(mode, "equal") ? 10 : 15;
+		unsigned got = pct(rb, ra);
+		printk("fairness: a %llu ms (weight %u), b %llu ms (weight %u): b/a = %u%%\n",
+		       (unsigned long long)(ra / 1000000), a->weight, (unsigned long long)(rb / 1000000),
+		       b->weight, got);
+		test_check(ra > 500000000ull && rb > 500000000ull, "both ran (%llu and %llu ms)",
+			   (unsigned long long)(ra / 1000000), (unsigned long long)(rb / 1000000));
+		test_check(got >= want - want * tol / 100 && got <= want + want * tol / 100,
+			   "b/a CPU time %u%% (expected %u%% +- %u%%)", got, want, tol);
+		test_check(a->state == DOM_RUNNABLE && b->state == DOM_RUNNABLE, "both still running");
+	} else if (!strcmp(mode, "starve")) {
+		struct domain *s = by_name("spinner");
+		if (!s || !by_name("bystander"))
+			test_error("domains spinner and bystander missing");
+		uint64_t start = time_now_ns();
+		while (by_name("bystander") && time_now_ns() - start < 30000000000ull)
+			run_for(100000000ull);
+		test_check(by_name("bystander") == NULL, "the bystander finished within 30 s beside a "
+			   "spinner that masks events");
+		test_check(pv_exit_status() == HV_EXIT_SUCCESS, "and reported success (status %#x)",
+			   pv_exit_status());
+		test_check(s->state == DOM_RUNNABLE && s->runtime_ns > 0,
+			   "the spinner ran too (%llu ms)", (unsigned long long)(s->runtime_ns / 1000000));
+	} else {
+		test_error("unknown fair= mode '%s'", mode);
+	}
+	test_finish();
+}
