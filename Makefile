@@ -26,14 +26,11 @@ all: $(HV_ELF)
 setup:
 	@bash tools/setup.sh
 
-# A sample module so `make run` shows the module list before guests exist.
-$(BUILD)/run/sample.mod: | $(BUILD)/run
-	@printf 'ringvisor sample module: guest kernels arrive here in later work\n' > $@
-$(BUILD)/run:
-	@mkdir -p $@
-
+# The default VMs: two demo pv domains described by configs/*.cfg, sharing
+# the demo kernel (until ringos arrives). Each module is "path args".
 RUN_APPEND  ?= loglevel=info
-RUN_MODULES ?= $(BUILD)/run/sample.mod sample module
+RUN_MODULES ?= $(BUILD)/guests/demo.elf,configs/alpha.cfg,configs/beta.cfg
+RUN_DEPS    := $(HV_ELF) $(BUILD)/guests/demo.elf
 
 # run, debug and test install first, then build in a fresh make: what the
 # toolchain checks found at parse time may have just been installed.
@@ -46,13 +43,14 @@ test: setup
 	@bash tools/runtests.sh $(TEST_ARGS)
 
 .PHONY: run-now debug-now
-run-now: $(HV_ELF) $(BUILD)/run/sample.mod
+run-now: $(RUN_DEPS)
 	@echo "ringvisor: booting in QEMU (software CPU). Ctrl-a x quits, Ctrl-a c switches to the QEMU monitor."
-	@echo "           hypervisor console keys: h = help, d = dispatcher counters, m = memory, t = time"
+	@echo "           Ctrl-a three times moves the keyboard: hypervisor -> alpha -> beta -> hypervisor."
+	@echo "           Hypervisor keys: h help, e domains and their exits, d counters, m memory, t time"
 	$(QEMU) $(QEMU_BASE) -serial mon:stdio -kernel $(HV_ELF) \
 	    -append "$(RUN_APPEND)" -initrd "$(RUN_MODULES)"
 
-debug-now: $(HV_ELF) $(BUILD)/run/sample.mod
+debug-now: $(RUN_DEPS)
 	@echo "ringvisor: QEMU is waiting for gdb on localhost:1234. In another terminal:"
 	@echo "    gdb -x tools/gdbinit"
 	@echo "gdb loads the symbols of $(HV_ELF), connects and stops at _start, then hv_start."

@@ -139,9 +139,11 @@ run_kernel_test() {     # index env
 		fi
 		elf=$BUILD/hv/hv.elf
 		append="on_empty=exit $append"
-		local guests="$guest name=${T_KERNEL[i]} ${T_DOMAIN[i]}" n
+		local name="name=${T_KERNEL[i]} " n
+		[[ " ${T_DOMAIN[i]}" == *" name="* ]] && name=
+		local guests="$guest $name${T_DOMAIN[i]}"
 		for n in $(seq 2 "${T_INSTANCES[i]}"); do
-			guests+=",$guest name=${T_KERNEL[i]}$n ${T_DOMAIN[i]}"
+			guests+=",$guest ${name:+name=${T_KERNEL[i]}$n }${T_DOMAIN[i]}"
 		done
 		modules="$guests${modules:+,$modules}"
 	fi
@@ -166,7 +168,7 @@ run_kernel_test() {     # index env
 			grep -q 'TEST READY FOR INPUT' "$log" 2>/dev/null && break
 			sleep 0.1
 		  done
-		  printf '%s' "${T_INPUT[i]}" >&$fd ) &
+		  printf '%b' "${T_INPUT[i]}" >&$fd ) &
 		local typer=$!
 		timeout "${T_TIMEOUT[i]}" "$QEMU" "${args[@]}" <&$fd > "$log" 2>&1
 		rc=$?

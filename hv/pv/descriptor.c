@@ -7,6 +7,11 @@
  * descriptor (TSS, LDT) or a gate could give a guest a way into ring 0. The
  * accessed bit is forced on because the GDT is read-only where the CPU sees
  * it (a CPU setting that bit would fault, shared/probes p6).
+ *
+ * A data segment register may still name a slot the guest has cleared; the
+ * return to the guest would then fault inside the hypervisor. So before
+ * resuming, such a selector is replaced by the null selector and the guest's
+ * failsafe callback (set_callbacks) is told.
  */
 #include "pv.h"
 #include "domain.h"
@@ -50,9 +55,34 @@ int pv_update_descriptor(struct domain *d, uint32_t slot, uint64_t desc)
 void pv_sanitize_frame(struct domain *d, struct trap_frame *f)
 {
 	uint32_t *segs[] = { &f->ds, &f->es, &f->fs, &f->gs };
+	uint32_t orig[4];
+	bool changed = false;
+
 	for (unsigned i = 0; i < ARRAY_SIZE(segs); i++) {
-		uint32_t idx = (*segs[i] & 0xffff) >> 3;
-		if (slot_in_range(idx) && !d->vcpu.gdt_slots[idx - RV_GDT_FIRST_GUEST_SLOT])
+		orig[i] = *segs[i] & 0xffff;
+		uint32_t idx = orig[i] >> 3;
+		if (slot_in_range(idx) && !d->vcpu.gdt_slots[idx - RV_GDT_FIRST_GUEST_SLOT]) {
 			*segs[i] = 0;   /* the null selector always loads */
+			changed = true;
+		}
 	}
+	if (!changed || !d->vcpu.failsafe_eip)
+		return;
+	/*
+	 * Tell the guest, as Xen does: resume at its failsafe callback with the
+	 * selectors it had, ds at the lowest address, above them the usual
+	 * exception frame of where it was:
+	 *   [ds, es, fs, gs, eip, cs, eflags, (esp, ss)]
+	 */
+	uint32_t saved_esp = f->esp, saved_ss = f->ss, saved_eip = f->eip, saved_cs = f->cs;
+	if (pv_bounce(d, f, d->vcpu.failsafe_eip, false, 0, true) == 0 &&
+	    copy_to_guest(d, f->esp - sizeof(orig), orig, sizeof(orig)) == 0) {
+		f->esp -= sizeof(orig);
+		return;
+	}
+	/* The guest stack cannot take it: undo, and let the null selectors be. */
+	f->esp = saved_esp;
+	f->ss = saved_ss;
+	f->eip = saved_eip;
+	f->cs = saved_cs;
 }

@@ -101,6 +101,20 @@ static uint64_t data_desc(uint32_t base, unsigned dpl)
 
 static uint32_t tls_word = 0x5a5a1234;
 
+/* The failsafe callback: pops the four saved selectors (recording fs) and
+ * returns where the hypercall would have. */
+volatile uint32_t failsafe_calls, failsafe_fs;
+void failsafe_entry(void);
+__asm__(".text\n"
+	"failsafe_entry:\n"
+	"  incl failsafe_calls\n"
+	"  pushl %eax\n"
+	"  movl 12(%esp), %eax\n"      /* [eax][ds][es][fs][gs]: fs at +12 */
+	"  movl %eax, failsafe_fs\n"
+	"  popl %eax\n"
+	"  addl $16, %esp\n"
+	"  iret\n");
+
 static void descriptors(void)
 {
 	unsigned slot = RV_GDT_FIRST_GUEST_SLOT;
@@ -120,6 +134,19 @@ static void descriptors(void)
 	EXPECT(hv_update_descriptor(slot, gate), -RV_EPERM);
 	EXPECT(hv_update_descriptor(slot, ok & ~(1ull << 47)), -RV_EINVAL); /* not present */
 	EXPECT(hv_update_descriptor(slot, 0), 0);                           /* cleared */
+
+	/* Clearing a slot that %fs still names: the hypervisor resumes us at the
+	 * failsafe callback with the old selectors, and %fs null. */
+	EXPECT(hv_update_descriptor(slot, ok), 0);
+	__asm__ volatile("movl %0, %%fs" : : "r"(sel));
+	EXPECT(hv_set_callbacks(0, failsafe_entry), 0);
+	EXPECT(hv_update_descriptor(slot, 0), 0);
+	uint32_t fs;
+	__asm__ volatile("movl %%fs, %0" : "=r"(fs));
+	test_check(failsafe_calls == 1 && failsafe_fs == sel && fs == 0,
+		   "failsafe callback: %u call(s), old fs %#x, fs now %#x", failsafe_calls,
+		   failsafe_fs, fs);
+	EXPECT(hv_set_callbacks(0, 0), 0);
 }
 
 static void multicalls(void)
