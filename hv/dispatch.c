@@ -6,6 +6,7 @@
  */
 #include "dispatch.h"
 #include "domain.h"
+#include "pv.h"
 #include "sched.h"
 #include "format.h"
 #include "panic.h"
@@ -59,7 +60,7 @@ void dispatch_trap(struct trap_frame *f)
 	} else if (handlers[v]) {
 		handlers[v](f);
 	} else if (current && trap_from_guest(f)) {
-		domain_crash(current, f, "unexpected vector %#x", v);
+		pv_software_interrupt(current, f);
 	} else {
 		trap_report(f, 0);
 		panic("unexpected interrupt vector %#x", v);

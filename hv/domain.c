@@ -24,9 +24,16 @@ uint32_t domains_worst_exit;
 /* Whole frames per domain structure (contiguous, one allocation). */
 #define DOMAIN_FRAMES ((sizeof(struct domain) + PAGE_SIZE - 1) / PAGE_SIZE)
 
+/* Ids are handed out in rotation, so a dead domain's id is not reused at
+ * once: anything still naming it (a log line, a peer's memory of it) does
+ * not silently mean a newcomer. */
+static uint32_t next_id = 1;
+
 struct domain *domain_alloc(const char *name)
 {
-	for (uint32_t id = 1; id < MAX_DOMAINS; id++) {
+	for (uint32_t n = 1; n < MAX_DOMAINS; n++) {
+		uint32_t id = next_id;
+		next_id = next_id + 1 < MAX_DOMAINS ? next_id + 1 : 1;
 		if (domains[id])
 			continue;
 		paddr_t pa;
@@ -65,14 +72,25 @@ static const char *reason_name(uint32_t r)
 	}
 }
 
+/*
+ * A domain stops: it never runs again. Its memory and page tables stay until
+ * domain_destroy(), which happens at once unless it is the running domain:
+ * then the scheduler destroys it after switching away, so nothing on the way
+ * out of this trap ever touches freed frames.
+ */
 static void stop(struct domain *d)
 {
 	console_domain_flush(d);
 	domain_dump_stats(d);
-	pv_teardown(d);
+	pv_evtchn_close_all(d);
 	need_resched = true;
 	if (d != current)
 		domain_destroy(d);
+}
+
+bool domain_alive(const struct domain *d)
+{
+	return d && (d->state == DOM_RUNNABLE || d->state == DOM_BLOCKED);
 }
 
 void domain_shutdown(struct domain *d, uint32_t reason, uint32_t code)
@@ -126,6 +144,7 @@ void domain_destroy(struct domain *d)
 	if (severity(status) > severity(domains_worst_exit))
 		domains_worst_exit = status;
 	domains[d->id] = NULL;
+	pv_teardown(d);
 	pv_fpu_release(d);
 	for (unsigned i = 0; i < DOMAIN_FRAMES; i++)
 		free_frame((paddr_t)(uintptr_t)d + i * PAGE_SIZE);

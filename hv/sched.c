@@ -148,6 +148,8 @@ static void switch_in(struct domain *next, uint64_t now)
 	switch_guest_cr3 = (uint32_t)next->space.pdpt;
 }
 
+static void enter_from_idle(struct domain *next, uint64_t now);
+
 static void schedule(struct trap_frame *f)
 {
 	uint64_t now = time_now_ns();
@@ -175,23 +177,60 @@ static void schedule(struct trap_frame *f)
 			idle_enter();
 		return;                 /* back into the idle loop */
 	}
-	switch_in(next, now);
 	if (trap_from_guest(f)) {
+		switch_in(next, now);
 		*f = next->vcpu.regs;   /* the stub returns into next */
 		return;
 	}
-	idle_running = false;
-	switch_to_guest(&next->vcpu.regs, (uint32_t)next->space.pdpt);
+	enter_from_idle(next, now);
+	need_resched = true;            /* it died on the way in: look again */
 }
 
 void sched_exit_path(struct trap_frame *f)
 {
 	bool guest = trap_from_guest(f);
 
-	if (need_resched && (guest || idle_running))
-		schedule(f);
-	if (current && trap_from_guest(f))
+	for (;;) {
+		if (need_resched && (guest || idle_running))
+			schedule(f);
+		if (!current || !trap_from_guest(f))
+			return;
 		pv_deliver_events(current, f);
+		/* Delivery may have crashed it (unusable kernel stack): then it
+		 * must not be resumed; pick someone else. */
+		if (domain_alive(current)) {
+			pv_prepare_resume(current, f);
+			if (domain_alive(current))
+				return;
+		}
+		need_resched = true;
+	}
+}
+
+/* Enter next from a ring-0 context (idle), events delivered first. Returns
+ * only if next died on the way (its events could not be delivered). */
+static void enter_from_idle(struct domain *next, uint64_t now)
+{
+	switch_in(next, now);
+	pv_deliver_events(next, &next->vcpu.regs);
+	if (domain_alive(next))
+		pv_prepare_resume(next, &next->vcpu.regs);
+	if (!domain_alive(next)) {
+		current = NULL;
+		domain_destroy(next);
+		return;
+	}
+	idle_running = false;
+	switch_to_guest(&next->vcpu.regs, (uint32_t)next->space.pdpt);
+}
+
+void sched_abandon_current(void)
+{
+	struct domain *d = current;
+	current = NULL;
+	if (d && !domain_alive(d))
+		domain_destroy(d);
+	idle_enter();
 }
 
 static void exit_when_empty(void)
@@ -216,9 +255,8 @@ static void __noreturn idle_loop(void)
 			exit_when_empty();
 		struct domain *next = pick();
 		if (next) {
-			switch_in(next, now);
-			idle_running = false;
-			switch_to_guest(&next->vcpu.regs, (uint32_t)next->space.pdpt);
+			enter_from_idle(next, now);
+			continue;       /* it died on the way in */
 		}
 		/* sti; hlt is atomic: an interrupt between the checks above and
 		 * the halt still wakes us, and we look again. */

@@ -107,6 +107,8 @@ void domain_crash(struct domain *d, const struct trap_frame *f, const char *fmt,
 /* Free what a stopped domain still holds, and its id. */
 void domain_destroy(struct domain *d);
 unsigned domain_count_alive(void);
+/* Runnable or blocked: not stopped. */
+bool domain_alive(const struct domain *d);
 void domain_dump_stats(const struct domain *d);
 /* Console key: every domain's state and statistics. */
 void domains_dump(void);

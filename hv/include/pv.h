@@ -32,6 +32,8 @@ extern struct trap_frame *current_frame;
 
 /* int $0x82 from ring 1. */
 void pv_hypercall(struct trap_frame *f);
+/* int $n from a guest that reached the hypervisor: bounce it to its handler. */
+void pv_software_interrupt(struct domain *d, struct trap_frame *f);
 /* An exception from a guest: deliver it to the guest's handler or crash it. */
 void pv_exception(struct domain *d, struct trap_frame *f, uint32_t cr2);
 
@@ -58,9 +60,13 @@ bool pv_fpu_trap(struct domain *d);     /* #NM: true if it was the hypervisor's 
 void pv_fpu_taskswitch(struct domain *d, bool set);
 void pv_fpu_release(struct domain *d);
 int pv_update_descriptor(struct domain *d, uint32_t slot, uint64_t desc);
-/* Before resuming d with f: no segment register may name a descriptor that
- * is gone, or the return to the guest would fault inside the hypervisor. */
-void pv_sanitize_frame(struct domain *d, struct trap_frame *f);
+/* Just before resuming d with f (its descriptors loaded): every selector in f
+ * must be one the exit stub can load, or the return would fault inside the
+ * hypervisor. Bad data selectors become null (failsafe callback told); bad
+ * cs/ss crash the domain. */
+void pv_prepare_resume(struct domain *d, struct trap_frame *f);
+/* A fault in the exit stub itself (entry.S): crash the running domain. */
+void exit_path_fault(const struct trap_frame *f) __noreturn;
 
 /* Guest memory, through the guest's own page tables: 0 or -EFAULT. A range
  * is refused if any page is unmapped, in the switch region, or (for writes)

@@ -32,6 +32,9 @@ void sched_tick(void);
 /* On the way out of every trap: switch domains if needed. May not return
  * (when switching from the idle context). */
 void sched_exit_path(struct trap_frame *f);
+/* The running domain cannot be resumed at all (its state is unusable):
+ * forget it and go idle. */
+void sched_abandon_current(void) __noreturn;
 /* Run the idle context: switch to runnable domains, halt otherwise. */
 void idle_enter(void) __noreturn;
 

@@ -123,6 +123,8 @@ int pv_evtchn_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2)
 		if ((p = free_port(d)) < 0)
 			return p;
 		d->evtchn[p] = (struct evtchn){ .state = EVTCHN_UNBOUND, .remote_dom = a1 };
+		/* (a1 may be the caller itself: a loopback it then cannot bind,
+		 * since binding to oneself is refused; harmless.) */
 		return p;
 	case RV_EVTCHNOP_bind_interdomain: {
 		/* Connect to port a2 of domain a1, which must be waiting for us. */
@@ -150,10 +152,13 @@ int pv_evtchn_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2)
 	case RV_EVTCHNOP_close:
 		if (!(e = port_of(d, a1)) || e->state == EVTCHN_FREE)
 			return -EBADF;
+		/* The peer's end goes back to waiting for us, unless we are dying:
+		 * then nobody may bind it (d's id is not ours to promise). */
 		if (e->state == EVTCHN_INTERDOMAIN && (r = domain_by_id(e->remote_dom))) {
 			struct evtchn *re = &r->evtchn[e->remote_port];
 			if (re->state == EVTCHN_INTERDOMAIN && re->remote_dom == d->id)
-				*re = (struct evtchn){ .state = EVTCHN_UNBOUND, .remote_dom = d->id };
+				*re = (struct evtchn){ .state = EVTCHN_UNBOUND,
+						       .remote_dom = domain_alive(d) ? d->id : DOMID_INVALID };
 		}
 		*e = (struct evtchn){ .state = EVTCHN_FREE };
 		return 0;
@@ -162,10 +167,19 @@ int pv_evtchn_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2)
 	}
 }
 
-/* A domain going away leaves its peers' ports unbound, not dangling. */
+/* A domain going away (already marked stopped) leaves its peers' ports
+ * unbound and unbindable, and withdraws the ports others offered it. */
 void pv_evtchn_close_all(struct domain *d)
 {
 	for (unsigned p = PV_PORT_FIRST_DYNAMIC; p < RV_NR_EVENT_PORTS; p++)
 		if (d->evtchn[p].state != EVTCHN_FREE)
 			pv_evtchn_op(d, RV_EVTCHNOP_close, p, 0);
+	for (unsigned i = 0; i < MAX_DOMAINS; i++) {
+		struct domain *o = domains[i];
+		if (!o || o == d)
+			continue;
+		for (unsigned p = PV_PORT_FIRST_DYNAMIC; p < RV_NR_EVENT_PORTS; p++)
+			if (o->evtchn[p].state == EVTCHN_UNBOUND && o->evtchn[p].remote_dom == d->id)
+				o->evtchn[p].remote_dom = DOMID_INVALID;
+	}
 }

@@ -7,6 +7,7 @@
  */
 #include "pv.h"
 #include "domain.h"
+#include "types.h"
 #include "x86.h"
 
 static struct domain *fpu_owner;
@@ -21,10 +22,16 @@ static void fxrstor(const uint8_t *area)
 	__asm__ volatile("fxrstor (%0)" : : "r"(area) : "memory");
 }
 
-static void fninit(void)
-{
-	__asm__ volatile("fninit" : : : "memory");
-}
+/*
+ * The state a domain's FPU starts with: x87 control word 0x37f, MXCSR 0x1f80,
+ * every register zero. Loaded with fxrstor, not fninit: fninit leaves the
+ * x87 data and XMM registers as the previous owner left them, which would
+ * hand one domain another's secrets.
+ */
+static uint8_t clean_fpu[512] __aligned(16) = {
+	[0] = 0x7f, [1] = 0x03,                 /* FCW */
+	[24] = 0x80, [25] = 0x1f,               /* MXCSR */
+};
 
 static void clts(void)
 {
@@ -47,10 +54,7 @@ bool pv_fpu_trap(struct domain *d)
 	if (fpu_owner != d) {
 		if (fpu_owner)
 			fxsave(fpu_owner->fpu_area);
-		if (d->fpu_used)
-			fxrstor(d->fpu_area);
-		else
-			fninit();
+		fxrstor(d->fpu_used ? d->fpu_area : clean_fpu);
 		d->fpu_used = true;
 		fpu_owner = d;
 	}

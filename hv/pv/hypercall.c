@@ -26,16 +26,23 @@ static int32_t hc_console_io(struct domain *d, uint32_t cmd, uint32_t count, uin
 		return -E2BIG;
 	switch (cmd) {
 	case RV_CONSOLEIO_write:
-		/* The whole buffer is checked first: all of it is written or none. */
+		/* The whole buffer is checked first. The UART is slow (115200 baud
+		 * on a PC) and polled with interrupts off: past a time slice the
+		 * call stops and returns what it wrote, so one guest cannot hold
+		 * the CPU with its output. */
 		if (guest_check_range(d, buf, count, false))
 			return -EFAULT;
-		for (uint32_t done = 0; done < count;) {
+		uint64_t start = time_now_ns();
+		uint32_t done = 0;
+		while (done < count) {
 			uint32_t n = MIN(count - done, (uint32_t)sizeof(chunk));
 			copy_from_guest(d, chunk, buf + done, n);
 			console_domain_write(d, chunk, n);
 			done += n;
+			if (time_now_ns() - start > sched_slice_ns)
+				break;
 		}
-		return (int32_t)count;
+		return (int32_t)done;
 	case RV_CONSOLEIO_read: {
 		uint32_t n = (uint32_t)console_domain_read(d, chunk, MIN(count, (uint32_t)sizeof(chunk)));
 		if (n && copy_to_guest(d, buf, chunk, n)) {
@@ -166,14 +173,30 @@ static const hypercall_fn table[RV_HC_count] = {
 	[RV_HC_event_channel_op] = hc_event_channel_op,
 };
 
+/*
+ * Continue a hypercall later: the guest re-executes its `int $0x82` (2 bytes)
+ * with the arguments given, as if it had made a new call; meanwhile the
+ * scheduler may run others. Returns the value for eax: the call number again.
+ */
+static int32_t continuation(uint32_t nr, uint32_t a1, uint32_t a2)
+{
+	current_frame->eip -= 2;
+	current_frame->ebx = a1;
+	current_frame->ecx = a2;
+	return (int32_t)nr;
+}
+
 static int32_t hc_multicall(struct domain *d, uint32_t calls, uint32_t count, uint32_t a3,
 			    uint32_t a4, uint32_t a5)
 {
 	struct rv_multicall_entry e;
+	uint64_t start = time_now_ns();
 
 	if (count > RV_MULTICALL_MAX)
 		return -E2BIG;
 	for (uint32_t i = 0; i < count; i++) {
+		if (i && time_now_ns() - start > sched_slice_ns)
+			return continuation(RV_HC_multicall, calls + i * sizeof(e), count - i);
 		uint32_t va = calls + i * sizeof(e);
 		if (copy_from_guest(d, &e, va, sizeof(e)))
 			return -EFAULT;
@@ -198,7 +221,7 @@ void pv_hypercall(struct trap_frame *f)
 {
 	struct domain *d = current;
 
-	if (!d || (f->cs & 3) != 1) {
+	if (!domain_alive(d) || (f->cs & 3) != 1) {
 		f->eax = (uint32_t)-EPERM;      /* only a guest kernel may call */
 		return;
 	}
@@ -211,7 +234,6 @@ void pv_hypercall(struct trap_frame *f)
 	current_frame = f;
 	f->eax = (uint32_t)table[nr](d, f->ebx, f->ecx, f->edx, f->esi, f->edi);
 	current_frame = NULL;
-	pv_sanitize_frame(d, f);
 }
 
 void pv_init(void)

@@ -73,10 +73,16 @@ void pv_switch_in(struct domain *d)
 {
 	tss_set_ring1_stack(d->vcpu.kernel_ss, d->vcpu.kernel_esp);
 	for (unsigned v = 0; v < NUM_VECTORS; v++) {
-		bool want = vector_direct(v) && d->vcpu.trap_eip[v] &&
-			    !(d->vcpu.trap_flags[v] & RV_TI_MASK_EVENTS);
-		if (want) {
-			idt_set_guest_gate(v, d->vcpu.trap_eip[v], d->vcpu.trap_flags[v] & 3);
+		bool handled = d->vcpu.trap_eip[v] != 0;
+		bool masks = d->vcpu.trap_flags[v] & RV_TI_MASK_EVENTS;
+		unsigned dpl = d->vcpu.trap_flags[v] & RV_TI_DPL_MASK;
+		if (handled && vector_direct(v) && !masks) {
+			idt_set_guest_gate(v, d->vcpu.trap_eip[v], dpl);
+			guest_gate[v] = 1;
+		} else if (handled && masks && v >= NUM_EXCEPTIONS) {
+			/* A software interrupt that must mask events: through our
+			 * stub (opened to the entry's DPL), then bounced. */
+			idt_open_stub(v, dpl);
 			guest_gate[v] = 1;
 		} else if (guest_gate[v]) {
 			idt_restore_gate(v);
@@ -96,6 +102,9 @@ int pv_bounce(struct domain *d, struct trap_frame *f, uint32_t handler, bool has
 	uint32_t frame[6], n = 0, esp, ss;
 	bool from_user = (f->cs & 3) == 3;
 	uint32_t eflags = f->eflags & ~EFLAGS_IF;
+
+	if (!domain_alive(d))
+		return -EFAULT;
 
 	/* The saved IF shows the virtual interrupt flag, as the guest sees it. */
 	if (!d->shared->vcpu.evtchn_upcall_mask)
@@ -129,10 +138,27 @@ int pv_bounce(struct domain *d, struct trap_frame *f, uint32_t handler, bool has
 	return 0;
 }
 
+void pv_software_interrupt(struct domain *d, struct trap_frame *f)
+{
+	unsigned v = f->vector;
+
+	if (!domain_alive(d))
+		return;
+	if (vector_reserved(v) || !d->vcpu.trap_eip[v]) {
+		domain_crash(d, f, "int $%#x with no handler", v);
+		return;
+	}
+	if (pv_bounce(d, f, d->vcpu.trap_eip[v], false, 0,
+		      d->vcpu.trap_flags[v] & RV_TI_MASK_EVENTS))
+		domain_crash(d, f, "fault while delivering int $%#x: kernel stack not writable", v);
+}
+
 void pv_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 {
 	unsigned v = f->vector;
 
+	if (!domain_alive(d))
+		return;                 /* stopping: it will not run again */
 	if (v == VEC_NM && pv_fpu_trap(d))
 		return;                 /* lazy FPU switch, invisible to the guest */
 	if (v == VEC_PF)

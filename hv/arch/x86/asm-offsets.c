@@ -14,6 +14,10 @@ void asm_offsets(void)
 {
 	OFFSET(TF_EAX, trap_frame, eax);
 	OFFSET(TF_DS, trap_frame, ds);
+	OFFSET(TF_ES, trap_frame, es);
+	OFFSET(TF_FS, trap_frame, fs);
+	OFFSET(TF_GS, trap_frame, gs);
+	OFFSET(TF_SS, trap_frame, ss);
 	OFFSET(TF_VECTOR, trap_frame, vector);
 	OFFSET(TF_EIP, trap_frame, eip);
 	OFFSET(TF_CS, trap_frame, cs);

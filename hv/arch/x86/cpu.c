@@ -98,6 +98,11 @@ void idt_restore_gate(unsigned vec)
 	set_gate(vec, trap_stub_table[vec], HV_CS, hv_gate_dpl[vec], GATE_INTERRUPT);
 }
 
+void idt_open_stub(unsigned vec, unsigned dpl)
+{
+	set_gate(vec, trap_stub_table[vec], HV_CS, dpl, GATE_INTERRUPT);
+}
+
 void gdt_set_guest_slots(const uint64_t *slots)
 {
 	for (unsigned i = 0; i < RV_GDT_GUEST_SLOTS; i++)

@@ -56,16 +56,43 @@ trap_common:
 	movl %eax, %es
 	movl %eax, %fs
 	movl %eax, %gs
+	/* "push %sreg" may leave the upper half of its slot as it was, and a
+	 * ring-1 guest can write the entry stack beforehand: keep only the
+	 * selectors, so C code never compares guest-chosen garbage. */
+	andl $0xffff, TF_DS(%esp)
+	andl $0xffff, TF_ES(%esp)
+	andl $0xffff, TF_FS(%esp)
+	andl $0xffff, TF_GS(%esp)
+	andl $0xffff, TF_CS(%esp)
 	testl $3, TF_CS(%esp)
 	jnz from_guest
 
-	/* From the hypervisor itself. */
+	/*
+	 * From ring 0. On the entry stack, that can only be the way back to a
+	 * guest faulting (a segment register or iret the CPU refused, an NMI in
+	 * that window): the guest's CR3 may be loaded and the hypervisor is not
+	 * mapped. Get back to our address space and stack, and let C crash the
+	 * domain; never return into that exit path.
+	 */
+	cmpl $SWITCH_ENTRY_STACK, %esp
+	jb 1f
+	cmpl $SWITCH_ENTRY_STACK_TOP, %esp
+	jae 1f
+	movl switch_data + SD_HV_CR3, %eax
+	movl %eax, %cr3
+	movl %esp, %ebx                 /* the frame, still readable here */
+	movl switch_data + SD_TRAP_STACK_TOP, %esp
+	pushl %ebx
+	call exit_path_fault            /* does not return */
+	ud2
+1:	/* From the hypervisor itself. */
 	pushl %esp
 	call dispatch_trap
 	addl $4, %esp
 	jmp restore_regs
 
 from_guest:
+	andl $0xffff, TF_SS(%esp)
 	movl switch_data + SD_HV_CR3, %eax
 	movl %eax, %cr3
 	movl switch_data + SD_TRAP_STACK_TOP, %edi

@@ -29,7 +29,10 @@ int gprintf(const char *fmt, ...)
 	va_end(ap);
 	if (n > (int)sizeof(buf) - 1)
 		n = sizeof(buf) - 1;
-	hv_console_write(buf, (uint32_t)n);
+	/* The hypervisor may write less than asked (a slow console): go on. */
+	for (int done = 0, r; done < n; done += r)
+		if ((r = hv_console_write(buf + done, (uint32_t)(n - done))) <= 0)
+			break;
 	return n;
 }
 

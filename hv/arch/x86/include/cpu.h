@@ -100,6 +100,8 @@ void idt_set_dpl(unsigned vec, unsigned dpl);
  * at the hypervisor's stub. */
 void idt_set_guest_gate(unsigned vec, uint32_t eip, unsigned dpl);
 void idt_restore_gate(unsigned vec);
+/* Let `int vec` from ring dpl reach the hypervisor's stub (until restored). */
+void idt_open_stub(unsigned vec, unsigned dpl);
 /* Write a vCPU's descriptors into the guest slots of the GDT. */
 void gdt_set_guest_slots(const uint64_t *slots);
 /* Let guests use the x87 FPU and SSE (CR0.MP/NE, CR4.OSFXSR when present). */
