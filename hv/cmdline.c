@@ -37,6 +37,15 @@ int parse_uint(const char *s, uint32_t *out)
 	return 0;
 }
 
+int parse_string(const char *s, char *buf, size_t size)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (!s || n >= size)
+		return -EINVAL;
+	memcpy(buf, s, n + 1);
+	return 0;
+}
+
 int parse_size(const char *s, uint64_t *out)
 {
 	char num[32];
@@ -82,16 +91,12 @@ static const struct cmdline_option *find(const struct cmdline_option *opts, size
 	return NULL;
 }
 
-/* Copy the next blank-separated word (quotes group blanks) into word.
- * Returns a pointer past it, or NULL at the end. *too_long is set when the
- * word did not fit; *unterminated when a quote was never closed. */
-static const char *next_word(const char *p, char *word, bool *too_long, bool *unterminated)
+const char *cmdline_next_word(const char *p, char *word, size_t size, size_t *len,
+			      bool *unterminated)
 {
 	size_t n = 0;
 	bool quoted = false;
 
-	*too_long = false;
-	*unterminated = false;
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 		p++;
 	if (!*p)
@@ -103,12 +108,12 @@ static const char *next_word(const char *p, char *word, bool *too_long, bool *un
 		}
 		if (!quoted && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 			break;
-		if (n + 1 < MAX_WORD)
-			word[n++] = *p;
-		else
-			*too_long = true;
+		if (n + 1 < size)
+			word[n] = *p;
+		n++;
 	}
-	word[n] = '\0';
+	word[MIN(n, size - 1)] = '\0';
+	*len = n;
 	*unterminated = quoted;
 	return p;
 }
@@ -117,12 +122,15 @@ int cmdline_parse(const char *cmdline, const struct cmdline_option *opts, size_t
 		  cmdline_report_fn report)
 {
 	char word[MAX_WORD], msg[MAX_WORD + 160];
-	bool too_long, unterminated, first = true;
+	bool unterminated, first = true;
+	size_t len;
 	int problems = 0;
 
 	if (!cmdline)
 		return 0;
-	for (const char *p = cmdline; (p = next_word(p, word, &too_long, &unterminated)); first = false) {
+	for (const char *p = cmdline; (p = cmdline_next_word(p, word, sizeof(word), &len, &unterminated));
+	     first = false) {
+		bool too_long = len >= sizeof(word);
 		char *eq = strchr(word, '=');
 		const char *value = NULL;
 		if (eq) {

@@ -1,5 +1,6 @@
 /* Domain configuration: xl.cfg-style files and module command lines (pure; see domconfig.h). */
 #include "domconfig.h"
+#include "cmdline.h"
 #include "errno.h"
 #include "format.h"
 #include "string.h"
@@ -277,34 +278,6 @@ int domconfig_parse_file(const char *text, size_t len, struct domain_config *cfg
 	return 0;
 }
 
-/* Copy the next blank-separated word (quotes group blanks and are removed)
- * into word. Returns a pointer past it, or NULL at the end. *len is the
- * word's whole length, even when only its start fit. */
-static const char *next_word(const char *p, char *word, size_t *len, bool *unterminated)
-{
-	size_t n = 0;
-	bool quoted = false;
-
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	if (!*p)
-		return NULL;
-	for (; *p; p++) {
-		if (*p == '"') {
-			quoted = !quoted;
-			continue;
-		}
-		if (!quoted && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-			break;
-		if (n + 1 < WORD_MAX)
-			word[n] = *p;
-		n++;
-	}
-	word[MIN(n, WORD_MAX - 1)] = '\0';
-	*len = n;
-	*unterminated = quoted;
-	return p;
-}
 
 int domconfig_parse_words(const char *words, struct domain_config *cfg, char *err,
 			  size_t errsize)
@@ -317,7 +290,7 @@ int domconfig_parse_words(const char *words, struct domain_config *cfg, char *er
 	const char *p = words ? words : "";
 
 	domconfig_defaults(&c);
-	p = next_word(p, word, &len, &unterminated);
+	p = cmdline_next_word(p, word, sizeof(word), &len, &unterminated);
 	if (!p)
 		return fail(err, errsize, "no kernel given: the first word must be the kernel's module path");
 	if (strchr(word, '='))
@@ -329,7 +302,7 @@ int domconfig_parse_words(const char *words, struct domain_config *cfg, char *er
 	if (apply(&c, K_KERNEL, word, len, why, sizeof(why)))
 		return fail(err, errsize, "kernel path: %s", why);
 
-	while ((p = next_word(p, word, &len, &unterminated))) {
+	while ((p = cmdline_next_word(p, word, sizeof(word), &len, &unterminated))) {
 		char *eq = strchr(word, '=');
 		if (!eq)
 			return fail(err, errsize,

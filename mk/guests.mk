@@ -1,10 +1,12 @@
 # pv test guests: tests/guests/NAME/*.c + tests/guests/lib -> build/guests/NAME.elf,
 # loaded as a module by the stock hypervisor (tests.cfg: envs = pv). The guest
-# library borrows the hypervisor's pure formatter and clock scaling.
+# library borrows the hypervisor's pure, freestanding formatter, string
+# routines and clock scaling (the same source files, built again).
 
 GL_SRCS   := $(wildcard tests/guests/lib/*.c tests/guests/lib/*.S)
 GL_OBJS   := $(patsubst %,$(BUILD)/%.o,$(basename $(GL_SRCS))) \
-             $(BUILD)/guests/shared/format.o $(BUILD)/guests/shared/clock.o
+             $(BUILD)/guests/shared/format.o $(BUILD)/guests/shared/string.o \
+             $(BUILD)/guests/shared/clock.o
 GUEST_NAMES := $(sort $(filter-out lib,$(notdir $(patsubst %/,%,$(dir $(wildcard tests/guests/*/*.c))))))
 GUEST_ELFS  := $(patsubst %,$(BUILD)/guests/%.elf,$(GUEST_NAMES))
 GUEST_INC   := -iquote tests/guests/lib -iquote hv/include -Iinclude

@@ -20,7 +20,7 @@ unit_src_frame     := hv/frame.c
 unit_src_pagetable := hv/arch/x86/pagetable.c
 unit_src_clock     := hv/clock.c
 unit_src_elf       := hv/elf.c hv/lib/format.c
-unit_src_domconfig := hv/domconfig.c hv/lib/format.c
+unit_src_domconfig := hv/domconfig.c hv/cmdline.c hv/lib/format.c
 
 unit_objs = $(UNIT_OBJ)/tests/unit/test_$(1).o $(patsubst %.c,$(UNIT_OBJ)/%.o,$(unit_src_$(1)))
 UNIT_OBJS := $(sort $(foreach t,$(UNIT_NAMES),$(call unit_objs,$(t))))

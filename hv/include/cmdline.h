@@ -36,7 +36,15 @@ typedef void (*cmdline_report_fn)(const char *msg);
 int cmdline_parse(const char *cmdline, const struct cmdline_option *opts, size_t n,
 		  cmdline_report_fn report);
 
+/* Split off the next blank-separated word of p into word[size] ("quotes"
+ * group blanks and are dropped). Returns a pointer past it, or NULL at the
+ * end. *len is the word's full length (it was cut short if >= size);
+ * *unterminated is set when a quote was left open. */
+const char *cmdline_next_word(const char *p, char *word, size_t size, size_t *len,
+			      bool *unterminated);
+
 /* Value parsers for option setters. Return 0 or -EINVAL. */
+int parse_string(const char *s, char *buf, size_t size);    /* copy, must fit */
 int parse_uint(const char *s, uint32_t *out);          /* decimal or 0x hex */
 int parse_size(const char *s, uint64_t *out);          /* with K/M/G suffix */
 int parse_bool(const char *s, bool *out);              /* NULL/1/0/on/off/yes/no */

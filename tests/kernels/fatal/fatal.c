@@ -13,10 +13,7 @@ static char which[8];
 
 static int set_fatal(const char *v)
 {
-	if (!v || strlen(v) >= sizeof(which))
-		return -EINVAL;
-	memcpy(which, v, strlen(v) + 1);
-	return 0;
+	return parse_string(v, which, sizeof(which));
 }
 CMDLINE_OPTION(fatal, "fatal", set_fatal, "de, ud, gp or pf", "exception to raise");
 

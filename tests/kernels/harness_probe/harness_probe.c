@@ -15,10 +15,7 @@ static char mode[16];
 
 static int set_mode(const char *v)
 {
-	if (!v || strlen(v) >= sizeof(mode))
-		return -EINVAL;
-	memcpy(mode, v, strlen(v) + 1);
-	return 0;
+	return parse_string(v, mode, sizeof(mode));
 }
 CMDLINE_OPTION(probe_mode, "probe", set_mode, "a mode name", "what to do wrong");
 
