@@ -160,7 +160,8 @@ void domain_dump_stats(const struct domain *d)
 	static const char *const hc_names[RV_HC_count + 1] = {
 		"console_io", "set_trap_table", "stack_switch", "set_callbacks", "set_timer",
 		"sched_op", "fpu_taskswitch", "update_descriptor", "version", "multicall",
-		"event_channel_op", "(unknown number)",
+		"event_channel_op", "mmu_update", "mmuext_op", "update_va_mapping", "memory_op",
+		"(unknown number)",
 	};
 	const struct domain_stats *s = &d->stats;
 
@@ -198,6 +199,10 @@ void domain_dump_stats(const struct domain *d)
 	}
 	if (s->events_delivered)
 		printk("    %-40s %12llu\n", "(event upcalls delivered)", (unsigned long long)s->events_delivered);
+	for (unsigned r = 0; r < MMR_COUNT; r++)
+		if (s->mm_refusals[r])
+			printk("    page-table updates refused: %-19s %7u\n", mm_refusal_name(r),
+			       s->mm_refusals[r]);
 }
 
 void domains_dump(void)

@@ -78,6 +78,7 @@ void hv_start(uint32_t magic, const struct multiboot_info *mbi)
 	memory_init(&boot_info);
 	mm_init(&boot_info);
 	cpu_load_tables();
+	pv_mm_init(memory_ram_top());
 	pic_init(VEC_IRQ_BASE);
 	cpu_enable_fpu();
 	time_init();

@@ -12,6 +12,7 @@
 #include "printk.h"
 #include "string.h"
 #include "mm.h"
+#include "pv.h"
 #include <public/ringvisor.h>
 
 /* Frames the hypervisor can map 1:1: everything below the switch region. */
@@ -61,6 +62,7 @@ paddr_t alloc_frame(void)
 		return 0;
 	paddr_t pa = (paddr_t)pfn << PAGE_SHIFT;
 	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	pv_mm_frame_allocated(pfn);
 	return pa;
 }
 
@@ -71,17 +73,26 @@ int alloc_frames_contig(uint32_t count, paddr_t *pa)
 		return -ENOMEM;
 	*pa = (paddr_t)pfn << PAGE_SHIFT;
 	memset(phys_to_virt(*pa), 0, (size_t)count * PAGE_SIZE);
+	for (uint32_t i = 0; i < count; i++)
+		pv_mm_frame_allocated(pfn + i);
 	return 0;
 }
 
 void free_frame(paddr_t pa)
 {
 	int rc = frame_free(&hv_frames, (pfn_t)(pa >> PAGE_SHIFT));
+	if (!rc)
+		pv_mm_frame_freed((pfn_t)(pa >> PAGE_SHIFT));
 	if (rc)
 		pr_err("memory: bad free of frame %#llx from %p: %s\n", (unsigned long long)pa,
 		       __builtin_return_address(0),
 		       rc == -EALREADY ? "double free" : rc == -EPERM ? "reserved frame" :
 		       "beyond RAM");
+}
+
+pfn_t memory_ram_top(void)
+{
+	return ram_top;
 }
 
 void memory_dump(void)

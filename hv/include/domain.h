@@ -10,6 +10,7 @@
 #include "cpu.h"
 #include "domconfig.h"
 #include "pagetable.h"
+#include "pagetype.h"
 #include <public/hypercall.h>
 #include <public/shared_info.h>
 #include <public/start_info.h>
@@ -34,6 +35,7 @@ struct vcpu {
 	uint64_t timer_deadline;        /* set_timer, ns; 0 = none */
 	bool fpu_ts;                    /* the guest's virtual CR0.TS */
 	uint64_t gdt_slots[RV_GDT_GUEST_SLOTS]; /* TLS descriptors */
+	uint32_t base_mfn;              /* its L3 (CR3), holding a type reference */
 };
 
 enum evtchn_state { EVTCHN_FREE = 0, EVTCHN_UNBOUND, EVTCHN_INTERDOMAIN };
@@ -51,6 +53,7 @@ struct domain_stats {
 	uint64_t hypercalls[RV_HC_count + 1];   /* by number; last = unknown numbers */
 	uint64_t bounces[NUM_EXCEPTIONS];       /* exceptions delivered through the hypervisor */
 	uint64_t events_delivered;      /* event upcalls */
+	uint32_t mm_refusals[MMR_COUNT];        /* page-table updates refused, by reason */
 	uint64_t switches_in;           /* times scheduled */
 };
 
@@ -62,8 +65,9 @@ struct domain {
 	uint32_t weight;
 
 	/* memory */
-	uint32_t nr_pages;              /* quota = allocation, in frames */
-	pfn_t *p2m;                     /* pseudo-physical -> machine, hypervisor's copy */
+	uint32_t nr_pages;              /* frames it has now */
+	uint32_t max_pages;             /* its quota; pfns run 0..max_pages-1 */
+	pfn_t *p2m;                     /* pseudo-physical -> machine (0: no frame), hypervisor's copy */
 	uint32_t p2m_frames;            /* frames holding p2m[] (contiguous) */
 	uint32_t virt_base;             /* guest virtual address of pfn 0 */
 	struct pae_space space;         /* its page tables */

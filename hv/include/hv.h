@@ -10,6 +10,7 @@
 
 void memory_init(const struct boot_info *bi);
 void memory_dump(void);
+pfn_t memory_ram_top(void);     /* highest available pfn + 1 */
 
 /*
  * Link-time hook: a test kernel (tests/kernels/NAME/) linked with the

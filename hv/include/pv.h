@@ -68,6 +68,20 @@ void pv_prepare_resume(struct domain *d, struct trap_frame *f);
 /* A fault in the exit stub itself (entry.S): crash the running domain. */
 void exit_path_fault(const struct trap_frame *f) __noreturn;
 
+/* Validated direct paging (pv/mm.c, rules in pagetype.c). */
+void pv_mm_init(uint32_t ram_top_pfn);
+void pv_mm_frame_allocated(pfn_t pfn);
+void pv_mm_frame_freed(pfn_t pfn);
+void pv_mm_assign(struct domain *d, uint32_t mfn, uint8_t flags);
+void pv_mm_reclaim(uint32_t mfn);
+int pv_mm_activate(struct domain *d, uint32_t l3_mfn);
+uint32_t pv_mm_frames_owned(uint32_t domid);
+int32_t pv_mmu_update(struct domain *d, uint32_t reqs, uint32_t count, uint32_t done_va);
+int32_t pv_mmuext_op(struct domain *d, uint32_t ops, uint32_t count, uint32_t done_va);
+int32_t pv_update_va_mapping(struct domain *d, uint32_t va, uint64_t val, uint32_t flags);
+int32_t pv_memory_op(struct domain *d, uint32_t cmd, uint32_t arg);
+extern struct mm_ctx pv_mm;
+
 /* Guest memory, through the guest's own page tables: 0 or -EFAULT. A range
  * is refused if any page is unmapped, in the switch region, or (for writes)
  * read-only; nothing is copied then. */

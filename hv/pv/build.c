@@ -56,8 +56,10 @@ static pte_t *table_1to1(paddr_t pa)
 
 void pv_teardown(struct domain *d)
 {
+	/* Every frame goes back, whatever references and types it had: the
+	 * frame table entry is reset as it is freed. */
 	if (d->p2m) {
-		for (uint32_t i = 0; i < d->nr_pages; i++)
+		for (uint32_t i = 0; i < d->max_pages; i++)
 			if (d->p2m[i])
 				free_frame((paddr_t)d->p2m[i] << PAGE_SHIFT);
 		for (uint32_t i = 0; i < d->p2m_frames; i++)
@@ -94,6 +96,7 @@ int pv_build(struct domain *d, const struct domain_config *cfg, const void *kern
 		return rc;
 	}
 	d->nr_pages = cfg->memory_kib / 4;
+	d->max_pages = d->nr_pages;
 	d->virt_base = img.virt_base;
 	d->weight = cfg->weight;
 	d->mode = cfg->mode;
@@ -143,6 +146,7 @@ int pv_build(struct domain *d, const struct domain_config *cfg, const void *kern
 			return -ENOMEM;
 		}
 		d->p2m[i] = (pfn_t)(pa >> PAGE_SHIFT);
+		pv_mm_assign(d, d->p2m[i], 0);
 	}
 	d->shared_pa = alloc_frame();
 	if (!d->shared_pa) {
@@ -151,6 +155,7 @@ int pv_build(struct domain *d, const struct domain_config *cfg, const void *kern
 		return -ENOMEM;
 	}
 	d->shared = phys_to_virt(d->shared_pa);
+	pv_mm_assign(d, (uint32_t)(d->shared_pa >> PAGE_SHIFT), PGF_SHARED_INFO);
 
 	rc = elf_load(&img, kernel, kernel_size, guest_page, d);
 	if (rc) {
@@ -186,6 +191,10 @@ int pv_build(struct domain *d, const struct domain_config *cfg, const void *kern
 		rc = pt_map_page(&env, &d->space, shared_va, d->shared_pa, PTE_RW | PTE_NX);
 	if (!rc)
 		rc = switch_region_install(&env, &d->space);
+	/* From here on the tables are the guest's, under the same rules as
+	 * every later update: validate them all, pin the root, make it the base. */
+	if (!rc)
+		rc = pv_mm_activate(d, (uint32_t)(d->space.pdpt >> PAGE_SHIFT));
 	if (rc) {
 		snprintf(err, errsize, "cannot build the page tables (%d)", rc);
 		pv_teardown(d);

@@ -156,6 +156,30 @@ static int32_t hc_event_channel_op(struct domain *d, uint32_t cmd, uint32_t a1, 
 	return pv_evtchn_op(d, cmd, a1, a2);
 }
 
+static int32_t hc_mmu_update(struct domain *d, uint32_t reqs, uint32_t count, uint32_t done,
+			     uint32_t a4, uint32_t a5)
+{
+	return pv_mmu_update(d, reqs, count, done);
+}
+
+static int32_t hc_mmuext_op(struct domain *d, uint32_t ops, uint32_t count, uint32_t done,
+			    uint32_t a4, uint32_t a5)
+{
+	return pv_mmuext_op(d, ops, count, done);
+}
+
+static int32_t hc_update_va_mapping(struct domain *d, uint32_t va, uint32_t lo, uint32_t hi,
+				    uint32_t flags, uint32_t a5)
+{
+	return pv_update_va_mapping(d, va, ((uint64_t)hi << 32) | lo, flags);
+}
+
+static int32_t hc_memory_op(struct domain *d, uint32_t cmd, uint32_t arg, uint32_t a3,
+			    uint32_t a4, uint32_t a5)
+{
+	return pv_memory_op(d, cmd, arg);
+}
+
 static int32_t hc_multicall(struct domain *d, uint32_t calls, uint32_t count, uint32_t a3,
 			    uint32_t a4, uint32_t a5);
 
@@ -171,6 +195,10 @@ static const hypercall_fn table[RV_HC_count] = {
 	[RV_HC_version] = hc_version,
 	[RV_HC_multicall] = hc_multicall,
 	[RV_HC_event_channel_op] = hc_event_channel_op,
+	[RV_HC_mmu_update] = hc_mmu_update,
+	[RV_HC_mmuext_op] = hc_mmuext_op,
+	[RV_HC_update_va_mapping] = hc_update_va_mapping,
+	[RV_HC_memory_op] = hc_memory_op,
 };
 
 /*

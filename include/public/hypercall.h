@@ -28,7 +28,11 @@
 #define RV_HC_version           8       /* (cmd) */
 #define RV_HC_multicall         9       /* (struct rv_multicall_entry *, count) */
 #define RV_HC_event_channel_op  10      /* (cmd, arg1, arg2) */
-#define RV_HC_count             11
+#define RV_HC_mmu_update        11      /* (struct rv_mmu_update *, count, uint32_t *done) */
+#define RV_HC_mmuext_op         12      /* (struct rv_mmuext_op *, count, uint32_t *done) */
+#define RV_HC_update_va_mapping 13      /* (va, pte low, pte high, flags) */
+#define RV_HC_memory_op         14      /* (cmd, struct rv_memory_reservation *) */
+#define RV_HC_count             15
 
 /* ---- console_io ---- */
 #define RV_CONSOLEIO_write      0       /* write count bytes from buffer; returns count */
@@ -89,5 +93,54 @@ struct rv_multicall_entry {
 #define RV_EVTCHNOP_alloc_unbound 1     /* arg1 = remote domid; returns the new port */
 #define RV_EVTCHNOP_bind_interdomain 2  /* arg1 = remote domid, arg2 = remote port; returns local port */
 #define RV_EVTCHNOP_close       3       /* arg1 = local port */
+
+/* ---- mmu_update: write page-table entries by machine address ---- */
+/*
+ * Each request writes one 8-byte entry of a frame the domain uses as a page
+ * table (an L1, L2 or L3 in use: pinned or reachable from a base table).
+ * ptr = machine address of the entry | RV_MMU_NORMAL_PT_UPDATE; val = the new
+ * entry. The new entry is validated before it is written (docs/paging.md);
+ * a batch stops at the first refused request, and *done (if not NULL) gets
+ * the number of requests that were carried out.
+ */
+struct rv_mmu_update {
+	uint64_t ptr;           /* entry's machine address | command (low 2 bits) */
+	uint64_t val;           /* the new entry */
+};
+#define RV_MMU_NORMAL_PT_UPDATE 0
+#define RV_MMU_UPDATE_MAX       4096    /* requests per call */
+
+/* ---- mmuext_op: pin, unpin, base table, TLB ---- */
+struct rv_mmuext_op {
+	uint32_t cmd;           /* RV_MMUEXT_* */
+	uint32_t arg1;          /* a machine frame number, or a virtual address */
+	uint32_t arg2;          /* unused, 0 */
+	uint32_t pad;
+};
+#define RV_MMUEXT_PIN_L1_TABLE  0       /* arg1 = mfn: validate as L1 and keep it so */
+#define RV_MMUEXT_PIN_L2_TABLE  1       /* arg1 = mfn: ... as L2 */
+#define RV_MMUEXT_PIN_L3_TABLE  2       /* arg1 = mfn: ... as L3 (PDPT) */
+#define RV_MMUEXT_UNPIN_TABLE   3       /* arg1 = mfn */
+#define RV_MMUEXT_NEW_BASEPTR   4       /* arg1 = mfn of an L3: the vCPU's address space (CR3) */
+#define RV_MMUEXT_TLB_FLUSH_LOCAL 5     /* flush this vCPU's TLB */
+#define RV_MMUEXT_INVLPG_LOCAL  6       /* arg1 = virtual address */
+#define RV_MMUEXT_MAX           1024    /* operations per call */
+
+/* ---- update_va_mapping: one PTE, found by virtual address ---- */
+#define RV_UVMF_NONE            0
+#define RV_UVMF_INVLPG          1       /* and flush that address */
+#define RV_UVMF_TLB_FLUSH       2       /* and flush the whole TLB */
+
+/* ---- memory_op: give back and take frames within the quota (balloon) ---- */
+struct rv_memory_reservation {
+	uint32_t pfns;          /* virtual address of a uint32_t array of pfns */
+	uint32_t count;         /* how many */
+	uint32_t mfns;          /* increase: where the new mfns are written (may be 0) */
+	uint32_t pad;
+};
+#define RV_MEMOP_increase_reservation 0 /* give the listed (empty) pfns a frame each */
+#define RV_MEMOP_decrease_reservation 1 /* give back the listed pfns' frames */
+#define RV_MEMOP_current_reservation  2 /* returns the pages the domain has now */
+#define RV_MEMOP_maximum_reservation  3 /* returns its quota, in pages */
 
 #endif

@@ -1,0 +1,279 @@
+/*
+ * Frame types and reference counts (see pagetype.h and docs/paging.md).
+ * Pure: it touches table contents only through ctx->table(), so the host
+ * unit tests run it on an array standing in for physical memory.
+ */
+#include "pagetype.h"
+#include "errno.h"
+
+#define E_P             (1ull << 0)
+#define E_RW            (1ull << 1)
+#define E_PWT           (1ull << 3)
+#define E_PCD           (1ull << 4)
+#define E_PS            (1ull << 7)
+#define E_NX            (1ull << 63)
+#define E_AVAIL         (7ull << 9)             /* bits 9-11: software's */
+#define E_ADDR          0x000ffffffffff000ull
+/* Bits 52-62 are reserved in every PAE entry (some CPUs use them for
+ * protection keys, which we do not turn on). */
+#define E_RESERVED_HI   0x7ff0000000000000ull
+#define L3_ALLOWED      (E_P | E_PWT | E_PCD | E_AVAIL | E_ADDR)
+
+#define SWITCH_SLOT_FIRST 510                   /* of the PGT_L2_HIGH directory */
+
+static const char *const refusal_names[MMR_COUNT] = {
+	"frame not owned by the domain", "type conflict (page table vs writable, or level)",
+	"reserved bits", "large page", "switch region", "bad request",
+};
+
+static const char *const type_names[PGT_COUNT] = {
+	"none", "writable", "L1", "L2", "L2 (switch slot)", "L3",
+};
+
+const char *mm_refusal_name(enum mm_refusal r)
+{
+	return r < MMR_COUNT ? refusal_names[r] : "?";
+}
+
+const char *page_type_name(enum page_type t)
+{
+	return t < PGT_COUNT ? type_names[t] : "?";
+}
+
+static int refuse(struct mm_ctx *c, enum mm_refusal why, int err)
+{
+	c->refusals[why]++;
+	return err;
+}
+
+static bool is_table(unsigned type)
+{
+	return type == PGT_L1 || type == PGT_L2 || type == PGT_L2_HIGH || type == PGT_L3;
+}
+
+static uint32_t entry_mfn(uint64_t e)
+{
+	return (uint32_t)((e & E_ADDR) >> 12);
+}
+
+/* Counts are 32 bits; a domain cannot have 4 billion mappings of a frame in
+ * memory it owns, but refuse rather than wrap. */
+#define COUNT_MAX 0xfffffff0u
+
+int mm_get_page(struct mm_ctx *c, uint32_t mfn, uint16_t owner)
+{
+	if (mfn >= c->nframes || c->frames[mfn].owner != owner)
+		return refuse(c, MMR_NOT_OWNER, -EPERM);
+	if (c->frames[mfn].count >= COUNT_MAX)
+		return refuse(c, MMR_BAD_REQUEST, -EBUSY);
+	c->frames[mfn].count++;
+	return 0;
+}
+
+void mm_put_page(struct mm_ctx *c, uint32_t mfn)
+{
+	c->frames[mfn].count--;
+}
+
+/* ---- one entry of a table of the given type ---- */
+
+static int get_entry(struct mm_ctx *c, uint16_t owner, unsigned type, uint32_t idx, uint64_t e);
+static void put_entry(struct mm_ctx *c, unsigned type, uint32_t idx, uint64_t e);
+
+static int check_bits(struct mm_ctx *c, uint64_t e)
+{
+	if ((e & E_RESERVED_HI) || (e & E_ADDR & ~c->maxphys_mask) || ((e & E_NX) && !c->nx))
+		return refuse(c, MMR_RESERVED_BITS, -EINVAL);
+	return 0;
+}
+
+static int get_entry(struct mm_ctx *c, uint16_t owner, unsigned type, uint32_t idx, uint64_t e)
+{
+	int rc;
+
+	if (!(e & E_P)) {
+		/* The switch region must be there in every address space: the
+		 * CPU needs the IDT and stubs on every trap. */
+		if (type == PGT_L3 && idx == 3)
+			return refuse(c, MMR_SWITCH_REGION, -EPERM);
+		return 0;
+	}
+	switch (type) {
+	case PGT_L1:
+		if ((rc = check_bits(c, e)))
+			return rc;
+		if (e & E_RW)
+			return mm_get_page_and_type(c, entry_mfn(e), owner, PGT_WRITABLE);
+		return mm_get_page(c, entry_mfn(e), owner);
+	case PGT_L2:
+	case PGT_L2_HIGH:
+		if (type == PGT_L2_HIGH && idx >= SWITCH_SLOT_FIRST)
+			return refuse(c, MMR_SWITCH_REGION, -EPERM);
+		if (e & E_PS)
+			return refuse(c, MMR_LARGE_PAGE, -EINVAL);
+		if ((rc = check_bits(c, e)))
+			return rc;
+		return mm_get_page_and_type(c, entry_mfn(e), owner, PGT_L1);
+	case PGT_L3:
+		/* PAE PDPTEs take only P, PWT, PCD and the address. */
+		if (e & ~L3_ALLOWED)
+			return refuse(c, MMR_RESERVED_BITS, -EINVAL);
+		if ((rc = check_bits(c, e)))
+			return rc;
+		return mm_get_page_and_type(c, entry_mfn(e), owner, idx == 3 ? PGT_L2_HIGH : PGT_L2);
+	default:
+		return refuse(c, MMR_BAD_REQUEST, -EINVAL);
+	}
+}
+
+static void put_entry(struct mm_ctx *c, unsigned type, uint32_t idx, uint64_t e)
+{
+	if (!(e & E_P))
+		return;
+	if (type == PGT_L2_HIGH && idx >= SWITCH_SLOT_FIRST)
+		return;                 /* the hypervisor's, never counted */
+	if (type == PGT_L1 && !(e & E_RW))
+		mm_put_page(c, entry_mfn(e));
+	else
+		mm_put_page_and_type(c, entry_mfn(e));
+}
+
+/* Entries a table of this type has (the CPU reads 4 of a PDPT). */
+static uint32_t entries_of(unsigned type)
+{
+	return type == PGT_L3 ? 4 : 512;
+}
+
+/* Take references for every entry; undo all of them on the first refusal. */
+static int validate(struct mm_ctx *c, uint32_t mfn, uint16_t owner, unsigned type)
+{
+	uint64_t *t = c->table(mfn);
+	uint32_t n = entries_of(type);
+
+	if (type == PGT_L2_HIGH) {
+		/* Slots 510-511 are the switch region's: the hypervisor writes
+		 * them, whatever the guest left there. */
+		t[SWITCH_SLOT_FIRST] = ((uint64_t)c->switch_l1_mfn << 12) | E_P | E_RW;
+		t[SWITCH_SLOT_FIRST + 1] = 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (type == PGT_L2_HIGH && i >= SWITCH_SLOT_FIRST)
+			continue;       /* the hypervisor's: never a guest reference */
+		int rc = get_entry(c, owner, type, i, t[i]);
+		if (rc) {
+			while (i--)
+				put_entry(c, type, i, t[i]);
+			if (type == PGT_L2_HIGH)
+				t[SWITCH_SLOT_FIRST] = 0;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void devalidate(struct mm_ctx *c, uint32_t mfn, unsigned type)
+{
+	uint64_t *t = c->table(mfn);
+	uint32_t n = entries_of(type);
+
+	for (uint32_t i = 0; i < n; i++)
+		put_entry(c, type, i, t[i]);
+	if (type == PGT_L2_HIGH)
+		t[SWITCH_SLOT_FIRST] = 0;       /* no pointer to our table stays behind */
+}
+
+int mm_get_page_and_type(struct mm_ctx *c, uint32_t mfn, uint16_t owner, enum page_type type)
+{
+	if (type == PGT_NONE || type >= PGT_COUNT)
+		return refuse(c, MMR_BAD_REQUEST, -EINVAL);
+	if (mfn >= c->nframes || c->frames[mfn].owner != owner)
+		return refuse(c, MMR_NOT_OWNER, -EPERM);
+	struct page_info *p = &c->frames[mfn];
+	if (p->count >= COUNT_MAX || p->type_count >= COUNT_MAX)
+		return refuse(c, MMR_BAD_REQUEST, -EBUSY);
+
+	/* A table referring to itself, directly or through its children,
+	 * finds it half-validated: refused, whatever the type wanted. */
+	if (p->flags & PGF_VALIDATING)
+		return refuse(c, MMR_TYPE_CONFLICT, -EBUSY);
+	if (p->type_count == 0) {
+		if (is_table(type)) {
+			p->type = (uint8_t)type;
+			p->flags |= PGF_VALIDATING;
+			int rc = validate(c, mfn, owner, type);
+			p->flags &= ~PGF_VALIDATING;
+			if (rc) {
+				p->type = PGT_NONE;
+				return rc;
+			}
+		}
+		p->type = (uint8_t)type;
+	} else if (p->type != type) {
+		return refuse(c, MMR_TYPE_CONFLICT, -EBUSY);
+	}
+	p->type_count++;
+	p->count++;
+	return 0;
+}
+
+void mm_put_page_and_type(struct mm_ctx *c, uint32_t mfn)
+{
+	struct page_info *p = &c->frames[mfn];
+
+	if (--p->type_count == 0) {
+		if (is_table(p->type))
+			devalidate(c, mfn, p->type);
+		p->type = PGT_NONE;
+	}
+	p->count--;
+}
+
+int mm_update_entry(struct mm_ctx *c, uint16_t owner, uint32_t table_mfn, uint32_t idx,
+		    uint64_t val)
+{
+	if (table_mfn >= c->nframes || c->frames[table_mfn].owner != owner)
+		return refuse(c, MMR_NOT_OWNER, -EPERM);
+	struct page_info *p = &c->frames[table_mfn];
+	if (!is_table(p->type) || p->type_count == 0 || (p->flags & PGF_VALIDATING))
+		return refuse(c, MMR_BAD_REQUEST, -EINVAL);     /* not a page table in use */
+	if (idx >= entries_of(p->type))
+		return refuse(c, MMR_BAD_REQUEST, -EINVAL);
+	if (p->type == PGT_L2_HIGH && idx >= SWITCH_SLOT_FIRST)
+		return refuse(c, MMR_SWITCH_REGION, -EPERM);
+
+	uint64_t *t = c->table(table_mfn);
+	uint64_t old = t[idx];
+	/* New references first: if they are refused, nothing has changed. */
+	int rc = get_entry(c, owner, p->type, idx, val);
+	if (rc)
+		return rc;
+	t[idx] = val;
+	put_entry(c, p->type, idx, old);
+	return 0;
+}
+
+int mm_pin(struct mm_ctx *c, uint16_t owner, uint32_t mfn, enum page_type type)
+{
+	if (!is_table(type))
+		return refuse(c, MMR_BAD_REQUEST, -EINVAL);
+	if (mfn >= c->nframes || c->frames[mfn].owner != owner)
+		return refuse(c, MMR_NOT_OWNER, -EPERM);
+	if (c->frames[mfn].flags & PGF_PINNED)
+		return refuse(c, MMR_BAD_REQUEST, -EALREADY);
+	int rc = mm_get_page_and_type(c, mfn, owner, type);
+	if (rc)
+		return rc;
+	c->frames[mfn].flags |= PGF_PINNED;
+	return 0;
+}
+
+int mm_unpin(struct mm_ctx *c, uint16_t owner, uint32_t mfn)
+{
+	if (mfn >= c->nframes || c->frames[mfn].owner != owner)
+		return refuse(c, MMR_NOT_OWNER, -EPERM);
+	if (!(c->frames[mfn].flags & PGF_PINNED))
+		return refuse(c, MMR_BAD_REQUEST, -EINVAL);
+	c->frames[mfn].flags &= ~PGF_PINNED;
+	mm_put_page_and_type(c, mfn);
+	return 0;
+}
