@@ -81,4 +81,26 @@ static inline int32_t hv_evtchn_op(uint32_t cmd, uint32_t a1, uint32_t a2)
 	return hypercall(RV_HC_event_channel_op, cmd, a1, a2, 0, 0);
 }
 
+static inline int32_t hv_mmu_update(const struct rv_mmu_update *req, uint32_t n, uint32_t *done)
+{
+	return hypercall(RV_HC_mmu_update, (uint32_t)req, n, (uint32_t)done, 0, 0);
+}
+static inline int32_t hv_mmuext_op(const struct rv_mmuext_op *op, uint32_t n, uint32_t *done)
+{
+	return hypercall(RV_HC_mmuext_op, (uint32_t)op, n, (uint32_t)done, 0, 0);
+}
+static inline int32_t hv_mmuext(uint32_t cmd, uint32_t arg1)
+{
+	struct rv_mmuext_op op = { cmd, arg1, 0, 0 };
+	return hv_mmuext_op(&op, 1, 0);
+}
+static inline int32_t hv_update_va_mapping(uint32_t va, uint64_t pte, uint32_t flags)
+{
+	return hypercall(RV_HC_update_va_mapping, va, (uint32_t)pte, (uint32_t)(pte >> 32), flags, 0);
+}
+static inline int32_t hv_memory_op(uint32_t cmd, struct rv_memory_reservation *r)
+{
+	return hypercall(RV_HC_memory_op, cmd, (uint32_t)r, 0, 0, 0);
+}
+
 #endif
