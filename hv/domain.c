@@ -42,6 +42,7 @@ struct domain *domain_alloc(const char *name)
 		struct domain *d = phys_to_virt(pa);
 		d->id = id;
 		d->weight = 256;
+		runq_node_init(&d->rq_node);
 		d->state = DOM_SHUTDOWN;        /* not runnable until built */
 		if (name && name[0])
 			snprintf(d->name, sizeof(d->name), "%s", name);
@@ -53,14 +54,6 @@ struct domain *domain_alloc(const char *name)
 	return NULL;
 }
 
-unsigned domain_count_alive(void)
-{
-	unsigned n = 0;
-	for (unsigned i = 0; i < MAX_DOMAINS; i++)
-		if (domains[i] && (domains[i]->state == DOM_RUNNABLE || domains[i]->state == DOM_BLOCKED))
-			n++;
-	return n;
-}
 
 static const char *reason_name(uint32_t r)
 {
@@ -80,6 +73,7 @@ static const char *reason_name(uint32_t r)
  */
 static void stop(struct domain *d)
 {
+	sched_stopped(d);
 	console_domain_flush(d);
 	domain_dump_stats(d);
 	pv_evtchn_close_all(d);

@@ -15,6 +15,7 @@
 #include "errno.h"
 #include "panic.h"
 #include "printk.h"
+#include "runq.h"
 #include "pv.h"
 #include "setjmp.h"
 #include "string.h"
@@ -66,22 +67,45 @@ static void account(struct domain *d, uint64_t now)
 	d->slice_start_ns = now;
 }
 
+/*
+ * The run queue holds every runnable domain except the running one, keyed
+ * by virtual run time (a heap: O(log n) with thousands of domains).
+ */
+static struct runq_node *rq_storage[MAX_DOMAINS];
+static struct runq rq = { rq_storage, 0, MAX_DOMAINS };
+static unsigned alive;                  /* runnable or blocked */
+
+static struct domain *rq_top(void)
+{
+	struct runq_node *n = runq_peek(&rq);
+	return n ? container_of(n, struct domain, rq_node) : NULL;
+}
+
+static void enqueue(struct domain *d)
+{
+	if (!runq_queued(&d->rq_node))
+		runq_insert(&rq, &d->rq_node, d->vruntime);
+}
+
+static void dequeue(struct domain *d)
+{
+	runq_remove(&rq, &d->rq_node);
+}
+
 /* The domain that yielded last passes its turn if anyone else can run. */
 static struct domain *yielded;
 
-static struct domain *pick(void)
+/* Who runs next, given that prev (may be NULL) would like to go on. */
+static struct domain *pick(struct domain *prev)
 {
-	struct domain *best = NULL;
-	for (unsigned i = 0; i < MAX_DOMAINS; i++) {
-		struct domain *d = domains[i];
-		if (!d || d->state != DOM_RUNNABLE || d == yielded)
-			continue;
-		if (!best || d->vruntime < best->vruntime)
-			best = d;
-	}
-	if (!best && yielded && yielded->state == DOM_RUNNABLE)
-		best = yielded;
-	return best;
+	struct domain *top = rq_top();
+	bool prev_ok = prev && prev->state == DOM_RUNNABLE;
+
+	if (prev_ok && prev == yielded && top)
+		return top;
+	if (prev_ok && (!top || prev->vruntime <= top->vruntime))
+		return prev;
+	return top;
 }
 
 void sched_yield(struct domain *d)
@@ -92,8 +116,22 @@ void sched_yield(struct domain *d)
 
 static uint64_t min_vruntime(void)
 {
-	struct domain *d = pick();
-	return d ? d->vruntime : 0;
+	struct domain *top = rq_top();
+	uint64_t m = top ? top->vruntime : UINT64_MAX;
+	if (current && current->state == DOM_RUNNABLE && current->vruntime < m)
+		m = current->vruntime;
+	return m == UINT64_MAX ? 0 : m;
+}
+
+unsigned domain_count_alive(void)
+{
+	return alive;
+}
+
+void sched_stopped(struct domain *d)
+{
+	dequeue(d);
+	alive--;
 }
 
 void sched_wake(struct domain *d)
@@ -109,6 +147,8 @@ void sched_wake(struct domain *d)
 			d->vruntime = floor;
 	}
 	d->state = DOM_RUNNABLE;
+	if (d != current)
+		enqueue(d);
 	domains_ever_ran = true;
 	need_resched = true;
 }
@@ -117,6 +157,9 @@ void sched_start(struct domain *d)
 {
 	d->vruntime = min_vruntime();   /* join level with the others */
 	d->state = DOM_RUNNABLE;
+	runq_node_init(&d->rq_node);
+	enqueue(d);
+	alive++;
 	domains_ever_ran = true;
 	need_resched = true;
 }
@@ -124,6 +167,7 @@ void sched_start(struct domain *d)
 void sched_block(struct domain *d)
 {
 	d->state = DOM_BLOCKED;
+	dequeue(d);
 	need_resched = true;
 }
 
@@ -161,8 +205,14 @@ static void schedule(struct trap_frame *f)
 		if (prev->state == DOM_RUNNABLE || prev->state == DOM_BLOCKED)
 			prev->vcpu.regs = *f;
 	}
-	next = run_armed && now >= run_deadline ? NULL : pick();
+	next = run_armed && now >= run_deadline ? NULL : pick(prev);
 	yielded = NULL;
+	if (next != prev) {
+		if (next)
+			dequeue(next);
+		if (prev && prev->state == DOM_RUNNABLE)
+			enqueue(prev);  /* back in line */
+	}
 	if (prev && prev->state != DOM_RUNNABLE && prev->state != DOM_BLOCKED) {
 		current = NULL;
 		domain_destroy(prev);   /* it stopped: nothing refers to it now */
@@ -253,8 +303,9 @@ static void __noreturn idle_loop(void)
 		}
 		if (sched_exit_when_empty && domains_ever_ran && domain_count_alive() == 0)
 			exit_when_empty();
-		struct domain *next = pick();
+		struct domain *next = pick(NULL);
 		if (next) {
+			dequeue(next);
 			enter_from_idle(next, now);
 			continue;       /* it died on the way in */
 		}

@@ -11,11 +11,12 @@
 #include "domconfig.h"
 #include "pagetable.h"
 #include "pagetype.h"
+#include "runq.h"
 #include <public/hypercall.h>
 #include <public/shared_info.h>
 #include <public/start_info.h>
 
-#define MAX_DOMAINS     1024
+#define MAX_DOMAINS     16384           /* ids fit page_info.owner (16 bits) */
 #define DOMID_INVALID   0xffffffffu
 
 enum domain_state {
@@ -80,6 +81,7 @@ struct domain {
 	bool fpu_used;
 
 	/* scheduling (sched.c) */
+	struct runq_node rq_node;       /* in the run queue while runnable and not running */
 	uint64_t vruntime;              /* weighted run time, ns * 256 / weight */
 	uint64_t runtime_ns;            /* CPU time actually used */
 	uint64_t slice_start_ns;        /* when it was last scheduled in */

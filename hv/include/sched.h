@@ -23,6 +23,8 @@ extern uint64_t sched_slice_ns;
 void sched_start(struct domain *d);
 /* A blocked domain has an event: it may run again. */
 void sched_wake(struct domain *d);
+/* d stopped (shutdown or crash): out of the run queue and the alive count. */
+void sched_stopped(struct domain *d);
 /* The running domain gives the CPU to another runnable domain, if any. */
 void sched_yield(struct domain *d);
 /* The running domain blocks until an event arrives. */

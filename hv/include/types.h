@@ -32,6 +32,9 @@ typedef uint32_t pfn_t;         /* physical frame number */
 #define __used          __attribute__((used))
 #define unlikely(x)     __builtin_expect(!!(x), 0)
 
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
+
 /* Compile-time layout checks (seL4's compile_assert). */
 #define BUILD_ASSERT(cond, msg) _Static_assert(cond, msg)
 

@@ -11,6 +11,7 @@
 #include "multiboot.h"
 #include "printk.h"
 #include "pv.h"
+#include "sched.h"
 #include "string.h"
 
 static int build(const char *words, const void *img, size_t size, char *err, size_t n)
@@ -27,7 +28,7 @@ static int build(const char *words, const void *img, size_t size, char *err, siz
 		domain_destroy(d);
 		return rc;
 	}
-	d->state = DOM_RUNNABLE;
+	sched_start(d);
 	domain_shutdown(d, RV_SHUTDOWN_poweroff, 0);    /* frees it: it never ran */
 	return 0;
 }
