@@ -63,22 +63,34 @@ void pv_update_time(struct domain *d)
 	t->version++;
 }
 
+/* The earliest deadline any vCPU timer may have (or later): the tick looks
+ * at the domains only once it has passed. */
+static uint64_t next_deadline = UINT64_MAX;
+
 void pv_timers_fire(uint64_t now)
 {
+	if (now < next_deadline)
+		return;
+	uint64_t next = UINT64_MAX;
 	for (unsigned i = 0; i < MAX_DOMAINS; i++) {
 		struct domain *d = domains[i];
-		if (!d || !d->vcpu.timer_deadline || d->vcpu.timer_deadline > now)
+		if (!d || !d->vcpu.timer_deadline || !domain_alive(d))
 			continue;
-		if (d->state != DOM_RUNNABLE && d->state != DOM_BLOCKED)
+		if (d->vcpu.timer_deadline > now) {
+			next = MIN(next, d->vcpu.timer_deadline);
 			continue;
+		}
 		d->vcpu.timer_deadline = 0;
 		pv_raise_event(d, PV_PORT_TIMER);
 	}
+	next_deadline = next;
 }
 
 int pv_set_timer(struct domain *d, uint64_t deadline)
 {
 	d->vcpu.timer_deadline = deadline;
+	if (deadline && deadline < next_deadline)
+		next_deadline = deadline;
 	if (deadline && deadline <= time_now_ns()) {
 		d->vcpu.timer_deadline = 0;
 		pv_raise_event(d, PV_PORT_TIMER);
@@ -93,6 +105,19 @@ static struct evtchn *port_of(struct domain *d, uint32_t port)
 	if (port < PV_PORT_FIRST_DYNAMIC || port >= RV_NR_EVENT_PORTS)
 		return NULL;
 	return &d->evtchn[port];
+}
+
+/* Ports in the UNBOUND state anywhere: when none, a dying domain need not
+ * look through everyone's ports for offers made to it. */
+static uint32_t unbound_ports;
+
+static void set_port(struct evtchn *e, struct evtchn v)
+{
+	if (e->state == EVTCHN_UNBOUND)
+		unbound_ports--;
+	if (v.state == EVTCHN_UNBOUND)
+		unbound_ports++;
+	*e = v;
 }
 
 static int free_port(struct domain *d)
@@ -122,7 +147,7 @@ int pv_evtchn_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2)
 			return -ENOENT;
 		if ((p = free_port(d)) < 0)
 			return p;
-		d->evtchn[p] = (struct evtchn){ .state = EVTCHN_UNBOUND, .remote_dom = a1 };
+		set_port(&d->evtchn[p], (struct evtchn){ .state = EVTCHN_UNBOUND, .remote_dom = a1 });
 		/* (a1 may be the caller itself: a loopback it then cannot bind,
 		 * since binding to oneself is refused; harmless.) */
 		return p;
@@ -135,10 +160,10 @@ int pv_evtchn_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2)
 			return -EINVAL;
 		if ((p = free_port(d)) < 0)
 			return p;
-		d->evtchn[p] = (struct evtchn){ .state = EVTCHN_INTERDOMAIN, .remote_dom = r->id,
-						 .remote_port = (uint16_t)a2 };
-		*re = (struct evtchn){ .state = EVTCHN_INTERDOMAIN, .remote_dom = d->id,
-				       .remote_port = (uint16_t)p };
+		set_port(&d->evtchn[p], (struct evtchn){ .state = EVTCHN_INTERDOMAIN,
+							  .remote_dom = r->id, .remote_port = (uint16_t)a2 });
+		set_port(re, (struct evtchn){ .state = EVTCHN_INTERDOMAIN, .remote_dom = d->id,
+					      .remote_port = (uint16_t)p });
 		return p;
 	}
 	case RV_EVTCHNOP_send:
@@ -157,10 +182,10 @@ int pv_evtchn_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2)
 		if (e->state == EVTCHN_INTERDOMAIN && (r = domain_by_id(e->remote_dom))) {
 			struct evtchn *re = &r->evtchn[e->remote_port];
 			if (re->state == EVTCHN_INTERDOMAIN && re->remote_dom == d->id)
-				*re = (struct evtchn){ .state = EVTCHN_UNBOUND,
-						       .remote_dom = domain_alive(d) ? d->id : DOMID_INVALID };
+				set_port(re, (struct evtchn){ .state = EVTCHN_UNBOUND,
+							      .remote_dom = domain_alive(d) ? d->id : DOMID_INVALID });
 		}
-		*e = (struct evtchn){ .state = EVTCHN_FREE };
+		set_port(e, (struct evtchn){ .state = EVTCHN_FREE });
 		return 0;
 	default:
 		return -ENOSYS;
@@ -174,7 +199,7 @@ void pv_evtchn_close_all(struct domain *d)
 	for (unsigned p = PV_PORT_FIRST_DYNAMIC; p < RV_NR_EVENT_PORTS; p++)
 		if (d->evtchn[p].state != EVTCHN_FREE)
 			pv_evtchn_op(d, RV_EVTCHNOP_close, p, 0);
-	for (unsigned i = 0; i < MAX_DOMAINS; i++) {
+	for (unsigned i = 0; unbound_ports && i < MAX_DOMAINS; i++) {
 		struct domain *o = domains[i];
 		if (!o || o == d)
 			continue;
