@@ -127,7 +127,7 @@ static int set_memory(struct domain_config *c, const char *v, size_t n, char *ms
 		return fail(msg, msz, "'%.*s' is not a size: give MiB, or a number with K, M or G",
 			    ECHO_LEN(full), v);
 	if (rc || kib < DOMCFG_MEMORY_MIN_KIB || kib > DOMCFG_MEMORY_MAX_KIB)
-		return fail(msg, msz, "'%.*s' is out of range: 1M to 1G", ECHO_LEN(full), v);
+		return fail(msg, msz, "'%.*s' is out of range: 128K to 1G", ECHO_LEN(full), v);
 	if (kib % (PAGE_SIZE / KiB))
 		return fail(msg, msz, "'%.*s' is not a whole number of 4K pages", ECHO_LEN(full), v);
 	c->memory_kib = (uint32_t)kib;

@@ -76,10 +76,18 @@ int frame_alloc_contig(struct frame_pool *p, pfn_t count, pfn_t *pfn)
 {
 	if (count == 0 || count > p->nfree)
 		return -ENOMEM;
-	/* First fit from the bottom: contiguous runs are rare and precious,
-	 * so do not let next-fit scatter the search. */
-	pfn_t run = 0;
-	for (pfn_t i = 0; i < p->nframes; i++) {
+	if (count == 1)
+		return frame_alloc(p, pfn);
+	/* Next fit, like single frames: a search from the bottom every time
+	 * would walk over every frame already handed out (thousands of
+	 * domains made that quadratic). A run does not wrap around the end. */
+	pfn_t run = 0, start = p->next < p->nframes ? p->next : 0;
+	for (pfn_t n = 0; n < p->nframes + count; n++) {
+		pfn_t i = start + n;
+		if (i >= p->nframes)
+			i -= p->nframes;
+		if (i == 0)
+			run = 0;
 		run = p->state[i] == FRAME_FREE ? run + 1 : 0;
 		if (run == count) {
 			pfn_t first = i + 1 - count;
@@ -87,6 +95,7 @@ int frame_alloc_contig(struct frame_pool *p, pfn_t count, pfn_t *pfn)
 				p->state[j] = FRAME_USED;
 			p->nfree -= count;
 			p->nused += count;
+			p->next = i + 1 < p->nframes ? i + 1 : 0;
 			*pfn = first;
 			return 0;
 		}

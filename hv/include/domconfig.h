@@ -21,7 +21,7 @@ enum dom_mode { DOM_MODE_PV = 0, DOM_MODE_BT, DOM_MODE_HW };
 #define DOMCFG_CMDLINE_MAX      256
 
 #define DOMCFG_MEMORY_DEFAULT_KIB (16u * 1024)
-#define DOMCFG_MEMORY_MIN_KIB   1024u                   /* 1 MiB */
+#define DOMCFG_MEMORY_MIN_KIB   128u                    /* 128 KiB: a minimal guest fits */
 #define DOMCFG_MEMORY_MAX_KIB   (1024u * 1024)          /* 1 GiB */
 #define DOMCFG_WEIGHT_DEFAULT   256u
 #define DOMCFG_WEIGHT_MAX       65535u

@@ -172,9 +172,9 @@ static void test_file_refusals(void **state)
 		{ "kernel = k\nname = \"we/b\"\n", "line 2: name: 'we/b' has '/': use only letters, digits, '_', '.' and '-'" },
 		{ "kernel = k\nname = w\xc3\xa9\n", "line 2: name: 'w\xc3\xa9' has byte 0xc3: use only letters, digits, '_', '.' and '-'" },
 		{ "kernel = k\nname = \"\"\n", "line 2: name: a name has 1 to 31 characters, not 0" },
-		{ "kernel = k\nmemory = 2G\n", "line 2: memory: '2G' is out of range: 1M to 1G" },
-		{ "kernel = k\nmemory = 0\n", "line 2: memory: '0' is out of range: 1M to 1G" },
-		{ "kernel = k\nmemory = 99999999999\n", "line 2: memory: '99999999999' is out of range: 1M to 1G" },
+		{ "kernel = k\nmemory = 2G\n", "line 2: memory: '2G' is out of range: 128K to 1G" },
+		{ "kernel = k\nmemory = 0\n", "line 2: memory: '0' is out of range: 128K to 1G" },
+		{ "kernel = k\nmemory = 99999999999\n", "line 2: memory: '99999999999' is out of range: 128K to 1G" },
 		{ "kernel = k\nmemory = 4097K\n", "line 2: memory: '4097K' is not a whole number of 4K pages" },
 		{ "kernel = k\nmode = PV\n", "line 2: mode: unknown mode 'PV': expected pv, bt or hw" },
 		{ "kernel = k\nmode = \"pvx\"\n", "line 2: mode: unknown mode 'pvx': expected pv, bt or hw" },
@@ -208,8 +208,8 @@ static void test_words_refusals(void **state)
 		{ "k.elf cmdline=\"a b", "option 'cmdline': unterminated quote" },
 		{ "k.elf memory=16X", "option 'memory': '16X' is not a size: give MiB, or a number with K, M or G" },
 		{ "k.elf memory=", "option 'memory': '' is not a size: give MiB, or a number with K, M or G" },
-		{ "k.elf memory=1023K", "option 'memory': '1023K' is out of range: 1M to 1G" },
-		{ "k.elf memory=1025M", "option 'memory': '1025M' is out of range: 1M to 1G" },
+		{ "k.elf memory=124K", "option 'memory': '124K' is out of range: 128K to 1G" },
+		{ "k.elf memory=1025M", "option 'memory': '1025M' is out of range: 128K to 1G" },
 		{ "k.elf weight=x", "option 'weight': 'x' is not a number" },
 		{ "k.elf weight=70000", "option 'weight': 70000 is out of range: 1 to 65535" },
 		{ "k.elf mode=vmx", "option 'mode': unknown mode 'vmx': expected pv, bt or hw" },
@@ -225,9 +225,10 @@ static void test_memory(void **state)
 		{ "16", 16384 }, { "16M", 16384 }, { "16m", 16384 }, { "4096K", 4096 },
 		{ "4100k", 4100 }, { "1G", 1048576 }, { "1g", 1048576 }, { "1", 1024 },
 		{ "1024K", 1024 }, { "1024", 1048576 }, { "1048576K", 1048576 }, { "007", 7168 },
+		{ "128K", 128 }, { "1020K", 1020 },
 	};
 	static const char *const bad[] = {
-		"1020K", "1025", "1048580K", "2g", "0M", "0K", "4294967296K", "16MB", "16 M", "1.5G",
+		"124K", "1025", "1048580K", "2g", "0M", "0K", "4294967296K", "16MB", "16 M", "1.5G",
 		"4097K", "1026k",
 		"18446744073709551632",         /* 2^64 + 16: wraps to 16 in 64 bits */
 	};
@@ -356,7 +357,7 @@ static void check_config(const struct domain_config *c)
 	assert_true(n > 0 && n < sizeof(c->kernel));
 	assert_true(strnlen(c->initrd, sizeof(c->initrd)) < sizeof(c->initrd));
 	assert_true(strnlen(c->cmdline, sizeof(c->cmdline)) < sizeof(c->cmdline));
-	assert_true(c->memory_kib >= 1024 && c->memory_kib <= 1048576 && c->memory_kib % 4 == 0);
+	assert_true(c->memory_kib >= 128 && c->memory_kib <= 1048576 && c->memory_kib % 4 == 0);
 	assert_true(c->weight >= 1 && c->weight <= 65535);
 	assert_true(c->mode == DOM_MODE_PV || c->mode == DOM_MODE_BT || c->mode == DOM_MODE_HW);
 }

@@ -247,6 +247,45 @@ static void test_random_operations(void **state)
 }
 
 /* Available regions give whole frames only: unaligned edges are rounded inward. */
+/* Contiguous runs: really contiguous and free before, never across a used or
+ * reserved frame, never wrapping from the last frame to the first. */
+static void test_alloc_contig(void **state)
+{
+	pfn_t first, a, b;
+
+	frame_pool_release(&pool, 0, N);
+	assert_int_equal(frame_alloc_contig(&pool, 0, &first), -ENOMEM);
+	assert_int_equal(frame_alloc_contig(&pool, N + 1, &first), -ENOMEM);
+	assert_int_equal(frame_alloc_contig(&pool, 8, &a), 0);
+	assert_int_equal(frame_alloc_contig(&pool, 8, &b), 0);
+	assert_true(b >= a + 8 || b + 8 <= a);          /* no overlap */
+	for (pfn_t i = 0; i < 8; i++) {
+		assert_int_equal(frame_state_of(&pool, a + i), FRAME_USED);
+		assert_int_equal(frame_state_of(&pool, b + i), FRAME_USED);
+	}
+	assert_consistent(&pool);
+
+	/* Every other frame used: no run of 2 exists anywhere. */
+	for (pfn_t i = 0; i < 8; i++) {
+		assert_int_equal(frame_free(&pool, a + i), 0);
+		assert_int_equal(frame_free(&pool, b + i), 0);
+	}
+	for (pfn_t i = 0; i < N; i += 2)
+		assert_int_equal(frame_pool_reserve(&pool, i, i + 1), 1);
+	assert_int_equal(frame_alloc_contig(&pool, 2, &first), -ENOMEM);
+	assert_int_equal(frame_alloc_contig(&pool, 1, &first), 0);     /* singles still work */
+	assert_consistent(&pool);
+
+	/* Free frames only at both ends: a run must not wrap from N-1 to 0. */
+	frame_pool_init(&pool, states, N);
+	frame_pool_release(&pool, 0, 2);
+	frame_pool_release(&pool, N - 2, N);
+	assert_int_equal(frame_alloc_contig(&pool, 4, &first), -ENOMEM);
+	assert_int_equal(frame_alloc_contig(&pool, 2, &first), 0);
+	assert_true(first == 0 || first == N - 2);
+	assert_consistent(&pool);
+}
+
 static void test_map_whole_frames(void **state)
 {
 	const struct mem_region map[] = {
@@ -384,6 +423,7 @@ int main(void)
 		cmocka_unit_test_setup(test_bad_frees, fresh_pool),
 		cmocka_unit_test_setup(test_reserve_busy, fresh_pool),
 		cmocka_unit_test_setup(test_random_operations, fresh_pool),
+		cmocka_unit_test_setup(test_alloc_contig, fresh_pool),
 		cmocka_unit_test_setup(test_map_whole_frames, fresh_pool),
 		cmocka_unit_test_setup(test_map_reserved_wins, fresh_pool),
 		cmocka_unit_test_setup(test_map_limit_and_corrupt_entries, fresh_pool),
