@@ -4,6 +4,7 @@
 #   make run        boot it in QEMU (TCG) on the serial console; Ctrl-a x quits
 #   make debug      the same, stopped at the first instruction, gdb stub on :1234
 #   make test       build and run every test (host unit tests + QEMU test kernels)
+#   make density    how many minimal domains boot at once in 2 GiB
 #
 # Each component lives in its own mk/*.mk; this file only wires them together.
 
@@ -17,7 +18,7 @@ include mk/config.mk
 include mk/hv.mk
 include mk/tests.mk
 
-.PHONY: all setup run debug test clean help
+.PHONY: all setup run debug test density clean help
 
 all: $(HV_ELF)
 
@@ -58,8 +59,14 @@ debug-now: $(RUN_DEPS)
 	qemu-system-i386 $(QEMU_MACHINE) -m $(QEMU_MEM) -cpu $(QEMU_CPU_I386) -serial mon:stdio \
 	    -kernel $(HV_ELF) -append "$(RUN_APPEND)" -initrd "$(RUN_MODULES)" -s -S
 
+# How many minimal domains fit at once in 2 GiB, and the hypervisor's
+# memory per domain (the density test, with its figures shown).
+density: setup
+	@$(MAKE) --no-print-directory test-build
+	@bash tools/runtests.sh -k density -v | grep -E 'density:|PASS|FAIL'
+
 clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,8p' Makefile
+	@sed -n '3,9p' Makefile

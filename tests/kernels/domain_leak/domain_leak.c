@@ -65,5 +65,19 @@ void test_main(void)
 	test_check(hv_frames.double_frees == 0 && hv_frames.reserved_frees == 0,
 		   "no bad frees (%u double, %u reserved)", hv_frames.double_frees,
 		   hv_frames.reserved_frees);
+
+	/* The frame table agrees: every free frame is nobody's, with no count
+	 * and no type left over; no frame is still owned by a domain id. */
+	unsigned stale = 0, owned = 0;
+	for (uint32_t i = 0; i < pv_mm.nframes; i++) {
+		const struct page_info *p = &pv_mm.frames[i];
+		if (frame_state_of(&hv_frames, i) == FRAME_FREE &&
+		    (p->owner != OWNER_NONE || p->count || p->type_count || p->type || p->flags))
+			stale++;
+		if (p->owner != OWNER_NONE && p->owner != OWNER_HV)
+			owned++;
+	}
+	test_check(stale == 0, "free frames carry no owner, count or type (%u stale)", stale);
+	test_check(owned == 0, "no frame is left owned by a domain (%u)", owned);
 	test_finish();
 }
