@@ -89,4 +89,79 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 
+/* ---- page tables (mm.c) ---- */
+/* Helpers for guests that manage their own PAE page tables through the
+ * memory hypercalls. Entries hold machine frame numbers; the guest finds its
+ * own tables through the p2m (every table is one of its frames, mapped at
+ * virt_base + pfn * 4 KiB, read-only once it is a table). */
+#define PG_P            0x001ull
+#define PG_RW           0x002ull
+#define PG_US           0x004ull
+#define PG_A            0x020ull        /* accessed: set by the CPU */
+#define PG_D            0x040ull        /* dirty: set by the CPU */
+#define PG_PS           0x080ull        /* large page (in a directory entry) */
+#define PG_G            0x100ull
+#define PG_NX           (1ull << 63)
+#define PG_ADDR         0x000ffffffffff000ull
+#define MM_NONE         0xffffffffu     /* no such frame / not ours */
+
+static inline uint32_t pte_mfn(uint64_t e)
+{
+	return (uint32_t)((e & PG_ADDR) >> 12);
+}
+static inline uint64_t pte_make(uint32_t mfn, uint64_t flags)
+{
+	return ((uint64_t)mfn << 12) | flags;
+}
+/* Machine address of entry idx of table frame table_mfn: mmu_update's ptr. */
+static inline uint64_t pte_maddr(uint32_t table_mfn, unsigned idx)
+{
+	return ((uint64_t)table_mfn << 12) | (idx * 8u);
+}
+
+uint32_t pfn_to_mfn(uint32_t pfn);      /* from start_info->p2m (the guest keeps it current) */
+uint32_t pfn_of_mfn(uint32_t mfn);      /* scans the p2m; MM_NONE if not ours */
+void *pfn_to_virt(uint32_t pfn);        /* its address in the linear map */
+void *mfn_to_virt(uint32_t mfn);        /* the same for a machine frame; NULL if not ours */
+uint32_t virt_to_pfn(const void *va);   /* an address in the linear map */
+uint32_t virt_to_mfn(const void *va);
+
+/* The vCPU's base table (the PDPT, at start_info->pt_base at boot). */
+uint32_t mm_base_mfn(void);
+int mm_set_base(uint32_t l3_mfn);       /* NEW_BASEPTR; remembered on success */
+
+/* The entry that maps va at level 1 (PTE), 2 (PDE) or 3 (PDPTE), found by
+ * walking from the base table: its table's mfn and index, and a pointer to
+ * read it through the table's read-only mapping. False if a table on the way
+ * is missing (or not ours: the switch region). */
+struct pt_loc {
+	uint32_t mfn;
+	uint32_t index;
+	const volatile uint64_t *entry;
+};
+bool pt_locate(uint32_t va, unsigned level, struct pt_loc *loc);
+uint64_t pt_read(uint32_t va, unsigned level);  /* the entry, 0 if missing */
+uint64_t pt_maddr(uint32_t va, unsigned level); /* its machine address, 0 if missing */
+static inline uint64_t l1e_of(uint32_t va)
+{
+	return pt_read(va, 1);
+}
+
+/* Free memory, handed out from start_info->first_free_pfn upward. */
+uint32_t take_free_pfn(void);           /* test_error() when none is left */
+/* A zeroed free frame whose linear mapping is made read-only, so it may
+ * become a page table (a frame is never a table and writable). Its mfn. */
+uint32_t take_table_frame(void);
+int mm_make_ro(uint32_t pfn);           /* remap pfn's linear address read-only */
+int mm_make_rw(uint32_t pfn);           /* ... read-write again */
+
+int mm_map(uint32_t va, uint64_t pte);  /* update_va_mapping, flushing va */
+int mm_update(uint64_t maddr, uint64_t val);    /* one mmu_update */
+int mm_pin(unsigned level, uint32_t mfn);       /* level 1, 2 or 3 */
+int mm_unpin(uint32_t mfn);
+/* Hang a fresh empty L1 under the 2-MiB-aligned va (whose directory entry
+ * is empty), so that update_va_mapping can map pages there. Returns the
+ * mmu_update result; *l1_mfn (if not NULL) gets the table's mfn. */
+int mm_window(uint32_t va, uint32_t *l1_mfn);
+
 #endif
