@@ -37,6 +37,10 @@ struct vcpu {
 	bool fpu_ts;                    /* the guest's virtual CR0.TS */
 	uint64_t gdt_slots[RV_GDT_GUEST_SLOTS]; /* TLS descriptors */
 	uint32_t base_mfn;              /* its L3 (CR3), holding a type reference */
+	/* A long page-table batch being continued (pv/mm.c): the guest's own
+	 * esi/edi, given back when the batch ends. */
+	bool cont_active;
+	uint32_t cont_esi, cont_edi;
 };
 
 enum evtchn_state { EVTCHN_FREE = 0, EVTCHN_UNBOUND, EVTCHN_INTERDOMAIN };

@@ -19,6 +19,8 @@
 #include "pagetype.h"
 #include "panic.h"
 #include "printk.h"
+#include "sched.h"
+#include "time.h"
 #include "string.h"
 #include "switch.h"
 
@@ -116,15 +118,87 @@ static int set_base(struct domain *d, uint32_t mfn)
 	return 0;
 }
 
+/*
+ * Long batches are continued like a multicall: after a time slice the guest
+ * is rewound to its int $0x82 with the rest of the batch, so others run in
+ * between. The progress so far rides in esi/edi, which these calls do not
+ * use: esi = BATCH_CONTINUED, edi = requests already done. The guest's own
+ * esi/edi are kept in its vCPU and given back when the batch ends (the ABI
+ * preserves them). A guest forging the marker only miscounts its own *done.
+ */
+#define BATCH_CONTINUED 0x434f4e54u     /* "CONT" */
+
+struct batch {
+	uint32_t done_va;       /* where the guest wants the count, or 0 */
+	uint32_t before;        /* requests done by earlier rounds */
+	bool continued;         /* this call is a continuation round */
+};
+
+/* Finish a batch with rc: report the count, restore the guest's esi/edi. */
+static int32_t end_batch(struct domain *d, const struct batch *b, uint32_t done, int rc)
+{
+	uint32_t total = b->before + done;
+	if (b->continued && d->vcpu.cont_active) {
+		current_frame->esi = d->vcpu.cont_esi;
+		current_frame->edi = d->vcpu.cont_edi;
+		d->vcpu.cont_active = false;
+	}
+	if (b->done_va && copy_to_guest(d, b->done_va, &total, sizeof(total)))
+		return -EFAULT;
+	return rc;
+}
+
+static int begin_batch(struct domain *d, struct batch *b, uint32_t count, uint32_t done_va,
+		       uint32_t max)
+{
+	b->continued = d->vcpu.cont_active && current_frame->esi == BATCH_CONTINUED;
+	b->before = b->continued ? current_frame->edi : 0;
+	b->done_va = done_va;
+	if (count > max || (done_va && guest_check_range(d, done_va, 4, true))) {
+		/* Checked before doing anything: an error means nothing changed. */
+		b->done_va = 0;
+		end_batch(d, b, 0, 0);
+		return count > max ? -E2BIG : -EFAULT;
+	}
+	return 0;
+}
+
+static bool batch_overran(uint64_t start)
+{
+	return time_now_ns() - start > sched_slice_ns;
+}
+
+static int32_t continue_batch(struct domain *d, const struct batch *b, uint32_t nr,
+			      uint32_t items, uint32_t left, uint32_t done)
+{
+	if (!b->continued) {
+		d->vcpu.cont_esi = current_frame->esi;
+		d->vcpu.cont_edi = current_frame->edi;
+		d->vcpu.cont_active = true;
+	}
+	current_frame->eip -= 2;        /* re-execute int $0x82 */
+	current_frame->ebx = items;
+	current_frame->ecx = left;
+	current_frame->edx = b->done_va;
+	current_frame->esi = BATCH_CONTINUED;
+	current_frame->edi = b->before + done;
+	return (int32_t)nr;
+}
+
 int32_t pv_mmu_update(struct domain *d, uint32_t reqs, uint32_t count, uint32_t done_va)
 {
 	struct rv_mmu_update r[32];
+	struct batch b;
 	uint32_t done = 0;
-	int rc = 0;
+	uint64_t start = time_now_ns();
+	int rc = begin_batch(d, &b, count, done_va, RV_MMU_UPDATE_MAX);
 
-	if (count > RV_MMU_UPDATE_MAX)
-		return -E2BIG;
+	if (rc)
+		return rc;
 	while (done < count && !rc) {
+		if (done && batch_overran(start))
+			return continue_batch(d, &b, RV_HC_mmu_update, reqs + done * sizeof(r[0]),
+					      count - done, done);
 		uint32_t n = MIN(count - done, (uint32_t)ARRAY_SIZE(r));
 		if (copy_from_guest(d, r, reqs + done * sizeof(r[0]), n * sizeof(r[0]))) {
 			rc = -EFAULT;
@@ -144,9 +218,7 @@ int32_t pv_mmu_update(struct domain *d, uint32_t reqs, uint32_t count, uint32_t 
 			done++;
 		}
 	}
-	if (done_va && copy_to_guest(d, done_va, &done, sizeof(done)))
-		return -EFAULT;
-	return rc;
+	return end_batch(d, &b, done, rc);
 }
 
 static int one_mmuext(struct domain *d, const struct rv_mmuext_op *op)
@@ -175,12 +247,17 @@ static int one_mmuext(struct domain *d, const struct rv_mmuext_op *op)
 int32_t pv_mmuext_op(struct domain *d, uint32_t ops, uint32_t count, uint32_t done_va)
 {
 	struct rv_mmuext_op op;
+	struct batch b;
 	uint32_t done = 0;
-	int rc = 0;
+	uint64_t start = time_now_ns();
+	int rc = begin_batch(d, &b, count, done_va, RV_MMUEXT_MAX);
 
-	if (count > RV_MMUEXT_MAX)
-		return -E2BIG;
+	if (rc)
+		return rc;
 	for (; done < count; done++) {
+		if (done && batch_overran(start))
+			return continue_batch(d, &b, RV_HC_mmuext_op, ops + done * sizeof(op),
+					      count - done, done);
 		if (copy_from_guest(d, &op, ops + done * sizeof(op), sizeof(op))) {
 			rc = -EFAULT;
 			break;
@@ -188,9 +265,7 @@ int32_t pv_mmuext_op(struct domain *d, uint32_t ops, uint32_t count, uint32_t do
 		if ((rc = one_mmuext(d, &op)))
 			break;
 	}
-	if (done_va && copy_to_guest(d, done_va, &done, sizeof(done)))
-		return -EFAULT;
-	return rc;
+	return end_batch(d, &b, done, rc);
 }
 
 int32_t pv_update_va_mapping(struct domain *d, uint32_t va, uint64_t val, uint32_t flags)

@@ -11,6 +11,7 @@
 #define E_PWT           (1ull << 3)
 #define E_PCD           (1ull << 4)
 #define E_PS            (1ull << 7)
+#define E_G             (1ull << 8)
 #define E_NX            (1ull << 63)
 #define E_AVAIL         (7ull << 9)             /* bits 9-11: software's */
 #define E_ADDR          0x000ffffffffff000ull
@@ -102,6 +103,11 @@ static int get_entry(struct mm_ctx *c, uint16_t owner, unsigned type, uint32_t i
 	case PGT_L1:
 		if ((rc = check_bits(c, e)))
 			return rc;
+		/* A global translation survives the CR3 reload on every
+		 * hypervisor entry, and the reasoning that makes type changes
+		 * safe without TLB flushes depends on that reload (mm.c). */
+		if (e & E_G)
+			return refuse(c, MMR_RESERVED_BITS, -EINVAL);
 		if (e & E_RW)
 			return mm_get_page_and_type(c, entry_mfn(e), owner, PGT_WRITABLE);
 		return mm_get_page(c, entry_mfn(e), owner);
@@ -191,6 +197,10 @@ int mm_get_page_and_type(struct mm_ctx *c, uint32_t mfn, uint16_t owner, enum pa
 	struct page_info *p = &c->frames[mfn];
 	if (p->count >= COUNT_MAX || p->type_count >= COUNT_MAX)
 		return refuse(c, MMR_BAD_REQUEST, -EBUSY);
+	/* The shared-info page is written by the hypervisor at any time: as a
+	 * table its words would become entries nobody validated. */
+	if ((p->flags & PGF_SHARED_INFO) && type != PGT_WRITABLE)
+		return refuse(c, MMR_TYPE_CONFLICT, -EBUSY);
 
 	/* A table referring to itself, directly or through its children,
 	 * finds it half-validated: refused, whatever the type wanted. */
