@@ -32,4 +32,4 @@ $(BUILD)/tests/%.elf: $$(call tk_objs,$$*) $(TK_LIB_OBJS) $(HV_OBJS) $(HV_LDS)
 include mk/guests.mk
 
 .PHONY: test-build
-test-build: $(HV_ELF) $(TK_ELFS) $(GUEST_ELFS) $(UNIT_TESTS)
+test-build: $(HV_ELF) $(TK_ELFS) $(GUEST_ELFS) $(UNIT_TESTS) ringos

@@ -128,6 +128,18 @@ run_kernel_test() {     # index env
 	local elf=$BUILD/tests/${T_KERNEL[i]}.elf append=${T_APPEND[i]} modules=${T_MODULES[i]}
 	local status reason rc start end
 
+	if [ "$env" = native ]; then
+		# ringos on the bare PC, with the test program as /init (the first
+		# module, built from guest/user/NAME.c).
+		local prog=$BUILD/user/${T_KERNEL[i]}
+		if [ ! -f "$prog" ]; then
+			printf 'FAIL\037no program %s (is there a guest/user/%s.c?)\n' "$prog" "${T_KERNEL[i]}" > "$res.tmp"
+			mv "$res.tmp" "$res"
+			return
+		fi
+		elf=$BUILD/ringos-pc.elf
+		modules="$prog${modules:+,$modules}"
+	fi
 	if [ "$env" = pv ]; then
 		# The stock hypervisor with the test guest as its first module; it
 		# exits when the last domain has stopped, with the worst status.
@@ -186,6 +198,7 @@ run_kernel_test() {     # index env
 	# the hv environment, the guests' "[name] ..." lines in pv.
 	local tag='^\(rv\) TEST RESULT: '
 	[ "$env" = pv ] && tag='^\[[^]]*\] TEST RESULT: '
+	[ "$env" = native ] && tag='^TEST RESULT: '
 	results=$(tr -d '\r' < "$log" | grep -aE "$tag")
 	nres=$(printf '%s' "$results" | grep -c 'TEST RESULT: ')
 	word=$(printf '%s' "$results" | sed -n 's/.*TEST RESULT: \([A-Z]*\).*/\1/p' | head -1)

@@ -1,0 +1,61 @@
+/*
+ * The port interface of ringos (docs/ringos.md): everything the generic
+ * kernel needs from the machine, implemented once for a bare PC (arch/pc,
+ * ring 0) and once for ringvisor (arch/pv, ring 1, hypercalls). The port is
+ * chosen at link time.
+ */
+#ifndef RINGOS_ARCH_H
+#define RINGOS_ARCH_H
+
+#include "types.h"
+#include "pagetable.h"
+
+#define KERNEL_BASE     0xC0000000u     /* kernel virtual = KERNEL_BASE + physical */
+#define USER_END        KERNEL_BASE     /* user space is below */
+
+struct trap_frame;
+
+/* Boot: what the port found. */
+struct boot_module_info {
+	paddr_t start, end;
+	const char *cmdline;
+};
+struct arch_boot_info {
+	const char *cmdline;
+	struct boot_module_info modules[8];
+	unsigned nmodules;
+	/* Frames the kernel may use: [first_free, end) minus what the port
+	 * reserved. The port fills a frame pool. */
+};
+void arch_init(uint32_t magic, uint32_t info, struct arch_boot_info *bi);
+
+/* Console. */
+void arch_console_write(const char *buf, size_t n);
+
+/* Power. */
+void arch_poweroff(uint32_t code) __noreturn;
+
+/* Page tables: the environment for the shared PAE helpers (pagetable.h),
+ * and the kernel's half that every address space shares. */
+extern struct pt_env arch_pt_env;
+int arch_new_address_space(struct pae_space *s);
+void arch_switch_address_space(const struct pae_space *s);
+
+/* The ring-0 (pc) or ring-1 (pv) stack the CPU switches to on a trap from
+ * user mode, and the user segments. */
+void arch_set_kernel_stack(uint32_t esp);
+uint16_t arch_user_cs(void);
+uint16_t arch_user_ds(void);
+/* Thread-local storage descriptors (set_thread_area): slot 0..2. */
+#define ARCH_TLS_SLOTS 3
+unsigned arch_tls_first_entry(void);    /* the GDT index of slot 0 */
+void arch_set_tls(unsigned slot, uint64_t desc);
+
+/* Enter user mode with this frame; does not return. */
+void arch_enter_user(const struct trap_frame *f) __noreturn;
+
+/* The CPU's feature word for AT_HWCAP, and a cycle counter for entropy. */
+uint32_t arch_hwcap(void);
+uint64_t arch_cycles(void);
+
+#endif

@@ -1,0 +1,25 @@
+/* Kernel-wide basics for ringos: logging, panic, memory. */
+#ifndef RINGOS_KERNEL_H
+#define RINGOS_KERNEL_H
+
+#include "types.h"
+#include "format.h"
+#include "string.h"
+
+void kprintf(const char *fmt, ...) __printf(1, 2);
+void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
+
+/* Physical frames (kernel/mem.c): zeroed, 0 when none is left. */
+paddr_t frame_get(void);
+void frame_put(paddr_t pa);
+void mem_init(paddr_t first_free, paddr_t end);
+static inline void *phys_to_virt(paddr_t pa)
+{
+	return (void *)(uintptr_t)(pa + 0xC0000000u);
+}
+static inline paddr_t virt_to_phys(const void *va)
+{
+	return (paddr_t)((uintptr_t)va - 0xC0000000u);
+}
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * ringos: loading a static ELF executable into a process, and the initial
+ * user stack the i386 SysV ABI (and glibc) expect:
+ *   esp -> argc, argv[], NULL, envp[], NULL, auxv pairs ..., AT_NULL, strings
+ */
+#include "proc.h"
+#include "elf.h"
+#include "errno.h"
+#include "kernel.h"
+
+#define AT_NULL 0
+#define AT_PHDR 3
+#define AT_PHENT 4
+#define AT_PHNUM 5
+#define AT_PAGESZ 6
+#define AT_ENTRY 9
+#define AT_UID 11
+#define AT_EUID 12
+#define AT_GID 13
+#define AT_EGID 14
+#define AT_PLATFORM 15
+#define AT_HWCAP 16
+#define AT_CLKTCK 17
+#define AT_SECURE 23
+#define AT_RANDOM 25
+#define AT_EXECFN 31
+
+struct proc *curproc;
+
+/* The page for a user virtual page: mapped on first use (zeroed). */
+static void *user_page(uint32_t vpn, void *ctx)
+{
+	struct proc *p = ctx;
+	uint32_t va = vpn << PAGE_SHIFT;
+	struct pt_walk w;
+
+	if (va >= USER_END)
+		return NULL;
+	if (pt_walk(&arch_pt_env, &p->as, va, &w) == 0)
+		return phys_to_virt(w.pa & ~(paddr_t)(PAGE_SIZE - 1));
+	paddr_t pa = frame_get();
+	if (!pa || pt_map_page(&arch_pt_env, &p->as, va, pa, PTE_US | PTE_RW))
+		return NULL;
+	return phys_to_virt(pa);
+}
+
+int user_map_zero(struct proc *p, uint32_t start, uint32_t end, bool writable)
+{
+	for (uint32_t va = ALIGN_DOWN(start, PAGE_SIZE); va < end; va += PAGE_SIZE) {
+		if (!user_page(va >> PAGE_SHIFT, p))
+			return -ENOMEM;
+		if (!writable) {
+			struct pt_walk w;
+			pt_walk(&arch_pt_env, &p->as, va, &w);
+			pt_map_page(&arch_pt_env, &p->as, va, w.pa & PTE_ADDR_MASK, PTE_US);
+		}
+	}
+	return 0;
+}
+
+/* Push n bytes onto the new stack (through the kernel's view of it). */
+static uint32_t push(struct proc *p, uint32_t *sp, const void *data, uint32_t n)
+{
+	*sp -= n;
+	copy_to_user(*sp, data, n);
+	return *sp;
+}
+
+int proc_exec(struct proc *p, const void *elf, size_t size, const char *const argv[],
+	      const char *const envp[], struct trap_frame *f, char *err, size_t errsize)
+{
+	struct elf_image img;
+	int rc = elf_parse(elf, size, &img, err, errsize);
+	if (rc)
+		return rc;
+	if (img.virt_base != 0) {
+		snprintf(err, errsize, "segments are not loaded at their addresses");
+		return -ENOEXEC;
+	}
+	for (unsigned i = 0; i < img.nseg; i++)
+		if ((uint64_t)img.seg[i].vaddr + img.seg[i].memsz > USER_STACK_TOP - USER_STACK_SIZE) {
+			snprintf(err, errsize, "segment %u reaches the stack or the kernel", i);
+			return -ENOEXEC;
+		}
+	if (arch_new_address_space(&p->as)) {
+		snprintf(err, errsize, "out of memory for page tables");
+		return -ENOMEM;
+	}
+	arch_switch_address_space(&p->as);
+	if (elf_load(&img, elf, size, user_page, p)) {
+		snprintf(err, errsize, "out of memory loading the image");
+		return -ENOMEM;
+	}
+	uint32_t top = 0;
+	for (unsigned i = 0; i < img.nseg; i++) {
+		const struct elf_segment *s = &img.seg[i];
+		top = MAX(top, s->vaddr + s->memsz);
+		if (!(s->flags & ELF_PF_W)) /* read-only once loaded */
+			user_map_zero(p, s->vaddr, s->vaddr + s->memsz, false);
+	}
+	p->brk_start = p->brk = ALIGN_UP(top, PAGE_SIZE);
+	p->mmap_next = 0x40000000u;
+	if (user_map_zero(p, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP, true)) {
+		snprintf(err, errsize, "out of memory for the stack");
+		return -ENOMEM;
+	}
+	snprintf(p->exe, sizeof(p->exe), "%s", argv[0]);
+
+	/* The program headers, for AT_PHDR: inside the first segment. */
+	const struct elf32_ehdr *eh = elf;
+	uint32_t phdr = 0;
+	for (unsigned i = 0; i < img.nseg; i++)
+		if (eh->e_phoff >= img.seg[i].offset &&
+		    eh->e_phoff < img.seg[i].offset + img.seg[i].filesz)
+			phdr = img.seg[i].vaddr + (eh->e_phoff - img.seg[i].offset);
+
+	uint32_t sp = USER_STACK_TOP, argc = 0, envc = 0;
+	uint32_t uargv[16], uenvp[16], rnd[4];
+	while (envp[envc] && envc < 15)
+		envc++;
+	while (argv[argc] && argc < 15)
+		argc++;
+	for (uint32_t i = envc; i--;)
+		uenvp[i] = push(p, &sp, envp[i], (uint32_t)strlen(envp[i]) + 1);
+	for (uint32_t i = argc; i--;)
+		uargv[i] = push(p, &sp, argv[i], (uint32_t)strlen(argv[i]) + 1);
+	uint32_t platform = push(p, &sp, "i686", 5);
+	for (int i = 0; i < 4; i++)
+		rnd[i] = (uint32_t)(arch_cycles() * 2654435761u >> (i * 3));
+	uint32_t random = push(p, &sp, rnd, sizeof(rnd));
+	sp &= ~15u;
+	uint32_t aux[] = {
+		AT_PHDR, phdr, AT_PHENT, 32, AT_PHNUM, eh->e_phnum, AT_PAGESZ, PAGE_SIZE,
+		AT_ENTRY, img.entry, AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0,
+		AT_SECURE, 0, AT_RANDOM, random, AT_HWCAP, arch_hwcap(), AT_CLKTCK, 100,
+		AT_PLATFORM, platform, AT_EXECFN, uargv[0], AT_NULL, 0,
+	};
+	/* Keep the final esp 16-byte aligned, as the ABI wants. */
+	uint32_t words = 1 + argc + 1 + envc + 1 + ARRAY_SIZE(aux);
+	sp -= (sp - words * 4) & 15;
+	push(p, &sp, aux, sizeof(aux));
+	uint32_t zero = 0;
+	push(p, &sp, &zero, 4);
+	for (uint32_t i = envc; i--;)
+		push(p, &sp, &uenvp[i], 4);
+	push(p, &sp, &zero, 4);
+	for (uint32_t i = argc; i--;)
+		push(p, &sp, &uargv[i], 4);
+	push(p, &sp, &argc, 4);
+
+	memset(f, 0, sizeof(*f));
+	f->eip = img.entry;
+	f->cs = arch_user_cs();
+	f->ss = f->ds = f->es = arch_user_ds();
+	f->esp = sp;
+	f->eflags = 0x202;
+	return 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * ringos: the kernel's entry. The port brings the machine up; the kernel
+ * then starts /init. For now /init is the first boot module, an ELF
+ * executable (the initramfs and the rest of the process model come next:
+ * docs/ringos.md).
+ */
+#include "proc.h"
+#include "kernel.h"
+
+static struct proc init_proc;
+static uint8_t kernel_stack[16384] __aligned(16);
+
+void proc_exit(struct proc *p, int status)
+{
+	kprintf("ringos: %s exited with status %d\n", p->exe, status);
+	/* The only process: the machine's exit status is its status, as
+	 * isa-debug-exit turns code c into (c << 1) | 1. */
+	arch_poweroff((uint32_t)status & 0xff);
+}
+
+void kmain(uint32_t magic, uint32_t info);
+void kmain(uint32_t magic, uint32_t info)
+{
+	struct arch_boot_info bi;
+	struct trap_frame f;
+	char err[160];
+
+	memset(&bi, 0, sizeof(bi));
+	arch_init(magic, info, &bi);
+	kprintf("ringos 0.1 (pc): cmdline '%s', %u module(s)\n", bi.cmdline, bi.nmodules);
+	if (!bi.nmodules)
+		panic("no init program: pass one as a module");
+
+	const void *image = phys_to_virt(bi.modules[0].start);
+	size_t size = (size_t)(bi.modules[0].end - bi.modules[0].start);
+	static const char *const argv[] = { "/init", NULL };
+	static const char *const envp[] = { "HOME=/", "TERM=linux", "PATH=/bin", NULL };
+
+	init_proc.pid = 1;
+	curproc = &init_proc;
+	if (proc_exec(&init_proc, image, size, argv, envp, &f, err, sizeof(err)))
+		panic("cannot run /init: %s", err);
+	arch_set_kernel_stack((uint32_t)(uintptr_t)(kernel_stack + sizeof(kernel_stack)));
+	kprintf("ringos: starting /init\n");
+	arch_enter_user(&f);
+}

@@ -1,0 +1,32 @@
+/* ringos: physical memory, with the same pool logic as the hypervisor's
+ * (hv/frame.c, shared source). */
+#include "kernel.h"
+#include "frame.h"
+
+#define MAX_FRAMES (0x40000000u >> PAGE_SHIFT)  /* the kernel maps 1 GiB */
+
+static struct frame_pool pool;
+static uint8_t states[MAX_FRAMES];
+
+void mem_init(paddr_t first_free, paddr_t end)
+{
+	frame_pool_init(&pool, states, MAX_FRAMES);
+	frame_pool_release(&pool, (pfn_t)(first_free >> PAGE_SHIFT), (pfn_t)(end >> PAGE_SHIFT));
+	kprintf("ringos: %u KiB of memory free\n", pool.nfree * 4);
+}
+
+paddr_t frame_get(void)
+{
+	pfn_t pfn;
+	if (frame_alloc(&pool, &pfn))
+		return 0;
+	paddr_t pa = (paddr_t)pfn << PAGE_SHIFT;
+	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+void frame_put(paddr_t pa)
+{
+	if (frame_free(&pool, (pfn_t)(pa >> PAGE_SHIFT)))
+		kprintf("ringos: bad free of frame %#llx\n", (unsigned long long)pa);
+}

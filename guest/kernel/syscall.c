@@ -1,0 +1,224 @@
+/*
+ * ringos: the Linux i386 system-call ABI (int $0x80; number in eax, arguments
+ * in ebx, ecx, edx, esi, edi, ebp; result or -errno in eax), so that programs
+ * built with gcc -m32 -static run unmodified. This first set is what glibc's
+ * static start-up and printf need; unknown numbers are -ENOSYS, logged once.
+ */
+#include "proc.h"
+#include "errno.h"
+#include "kernel.h"
+
+#define LINUX_ENOTTY 25
+#define ESRCH 3
+#define LINUX_ENOSYS 38
+
+typedef long (*syscall_fn)(struct trap_frame *f);
+
+static long sys_exit_group(struct trap_frame *f)
+{
+	proc_exit(curproc, (int)f->ebx);
+}
+
+static long sys_write(struct trap_frame *f)
+{
+	char buf[256];
+	uint32_t fd = f->ebx, ptr = f->ecx, len = f->edx, done = 0;
+
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	while (done < len) {
+		uint32_t n = MIN(len - done, (uint32_t)sizeof(buf));
+		if (copy_from_user(buf, ptr + done, n))
+			return done ? (long)done : -EFAULT;
+		arch_console_write(buf, n);
+		done += n;
+	}
+	return (long)done;
+}
+
+static long sys_brk(struct trap_frame *f)
+{
+	struct proc *p = curproc;
+	uint32_t want = f->ebx;
+
+	if (want == 0 || want < p->brk_start || want > USER_STACK_TOP - USER_STACK_SIZE)
+		return (long)p->brk;
+	if (want > p->brk && user_map_zero(p, p->brk, ALIGN_UP(want, PAGE_SIZE), true))
+		return (long)p->brk;            /* out of memory: unchanged, as Linux */
+	p->brk = ALIGN_UP(want, PAGE_SIZE) > p->brk ? ALIGN_UP(want, PAGE_SIZE) : p->brk;
+	return (long)want;
+}
+
+/* struct user_desc (asm/ldt.h) */
+struct user_desc {
+	uint32_t entry_number, base_addr, limit;
+	uint32_t flags;         /* seg_32bit:1 contents:2 read_exec_only:1 limit_in_pages:1 seg_not_present:1 useable:1 */
+};
+
+static long sys_set_thread_area(struct trap_frame *f)
+{
+	struct user_desc u;
+	unsigned first = arch_tls_first_entry();
+
+	if (copy_from_user(&u, f->ebx, sizeof(u)))
+		return -EFAULT;
+	unsigned slot;
+	if (u.entry_number == 0xffffffffu) {
+		for (slot = 0; slot < ARCH_TLS_SLOTS && curproc->tls[slot]; slot++)
+			;
+		if (slot == ARCH_TLS_SLOTS)
+			return -ESRCH;
+	} else if (u.entry_number >= first && u.entry_number < first + ARCH_TLS_SLOTS) {
+		slot = u.entry_number - first;
+	} else {
+		return -EINVAL;
+	}
+	bool seg32 = u.flags & 1, ro = u.flags & 8, pages = u.flags & 16, absent = u.flags & 32;
+	unsigned contents = (u.flags >> 1) & 3;
+	if (contents == 3)
+		return -EINVAL;         /* code segments are not for TLS */
+	/* A DPL-3 data segment: access byte P | DPL3 | S | type. */
+	uint8_t access = (uint8_t)((absent ? 0 : 0x80) | 0x60 | 0x10 | (contents << 2) |
+				   (ro ? 0 : 2) | 1);
+	uint64_t d = (u.limit & 0xffff) | ((uint64_t)(u.base_addr & 0xffffff) << 16) |
+		     ((uint64_t)access << 40) | ((uint64_t)((u.limit >> 16) & 0xf) << 48) |
+		     ((uint64_t)((pages ? 8 : 0) | (seg32 ? 4 : 0)) << 52) |
+		     ((uint64_t)(u.base_addr >> 24) << 56);
+	curproc->tls[slot] = d;
+	arch_set_tls(slot, d);
+	u.entry_number = first + slot;
+	if (copy_to_user(f->ebx, &u, sizeof(u)))
+		return -EFAULT;
+	return 0;
+}
+
+static long sys_set_tid_address(struct trap_frame *f)
+{
+	return curproc->pid;
+}
+
+static long sys_zero(struct trap_frame *f)
+{
+	return 0;
+}
+
+static long sys_getpid(struct trap_frame *f)
+{
+	return curproc->pid;
+}
+
+static long sys_ugetrlimit(struct trap_frame *f)
+{
+	uint32_t lim[2] = { 0xffffffffu, 0xffffffffu };        /* RLIM_INFINITY */
+	if (f->ebx == 3)                                        /* RLIMIT_STACK */
+		lim[0] = USER_STACK_SIZE;
+	return copy_to_user(f->ecx, lim, sizeof(lim)) ? -EFAULT : 0;
+}
+
+static long sys_readlink(struct trap_frame *f)
+{
+	char path[32];
+	if (copy_from_user(path, f->ebx, 15))
+		return -EFAULT;
+	path[15] = '\0';
+	if (strncmp(path, "/proc/self/exe", 15))
+		return -ENOENT;
+	uint32_t n = MIN((uint32_t)strlen(curproc->exe), f->edx);
+	return copy_to_user(f->ecx, curproc->exe, n) ? -EFAULT : (long)n;
+}
+
+static uint64_t rng_state;
+
+static long sys_getrandom(struct trap_frame *f)
+{
+	uint32_t len = f->ecx;
+	if (!rng_state)
+		rng_state = arch_cycles() | 1;
+	for (uint32_t i = 0; i < len; i++) {
+		/* xorshift64*: not cryptographic; good enough to seed a malloc */
+		rng_state ^= rng_state >> 12;
+		rng_state ^= rng_state << 25;
+		rng_state ^= rng_state >> 27;
+		uint8_t b = (uint8_t)((rng_state * 2685821657736338717ull) >> 56);
+		if (copy_to_user(f->ebx + i, &b, 1))
+			return i ? (long)i : -EFAULT;
+	}
+	return (long)len;
+}
+
+static long sys_mprotect(struct trap_frame *f)
+{
+	uint32_t start = f->ebx, len = f->ecx, prot = f->edx;
+	if (start & (PAGE_SIZE - 1) || (uint64_t)start + len > USER_END)
+		return -EINVAL;
+	for (uint32_t va = start; va < start + len; va += PAGE_SIZE) {
+		struct pt_walk w;
+		if (pt_walk(&arch_pt_env, &curproc->as, va, &w))
+			return -ENOMEM;
+		pt_map_page(&arch_pt_env, &curproc->as, va, w.pa & PTE_ADDR_MASK,
+			    PTE_US | ((prot & 2) ? PTE_RW : 0));
+	}
+	arch_switch_address_space(&curproc->as);        /* flush */
+	return 0;
+}
+
+/* struct statx for the console (fds 0-2): a character device. */
+static long sys_statx(struct trap_frame *f)
+{
+	uint8_t stx[256];
+	int32_t dirfd = (int32_t)f->ebx;
+	uint32_t flags = f->edx;
+
+	if (!(flags & 0x1000) || dirfd < 0 || dirfd > 2)        /* AT_EMPTY_PATH on 0-2 */
+		return -ENOENT;
+	memset(stx, 0, sizeof(stx));
+	uint32_t mask = 0x7ff, blksize = 1024, nlink = 1;
+	uint16_t mode = 0020000 | 0620;                         /* S_IFCHR | rw--w---- */
+	memcpy(stx + 0, &mask, 4);
+	memcpy(stx + 4, &blksize, 4);
+	memcpy(stx + 16, &nlink, 4);
+	memcpy(stx + 28, &mode, 2);
+	uint32_t rdev_major = 5, rdev_minor = 1;                /* /dev/console */
+	memcpy(stx + 128, &rdev_major, 4);
+	memcpy(stx + 132, &rdev_minor, 4);
+	return copy_to_user(f->edi, stx, sizeof(stx)) ? -EFAULT : 0;
+}
+
+static long sys_ioctl(struct trap_frame *f)
+{
+	uint32_t fd = f->ebx, req = f->ecx;
+	if (fd > 2)
+		return -EBADF;
+	if (req == 0x5401) {                                    /* TCGETS */
+		uint32_t t[9] = { 0x500, 0x5, 0xbf, 0x8a3b, 0 };       /* icrnl|ixon, opost|onlcr, cs8.., isig|icanon|echo.. */
+		return copy_to_user(f->edx, t, sizeof(t)) ? -EFAULT : 0;
+	}
+	if (req == 0x5413) {                                    /* TIOCGWINSZ */
+		uint16_t ws[4] = { 24, 80, 0, 0 };
+		return copy_to_user(f->edx, ws, sizeof(ws)) ? -EFAULT : 0;
+	}
+	return -LINUX_ENOTTY;
+}
+
+static const struct { uint16_t nr; syscall_fn fn; } table[] = {
+	{ 4, sys_write }, { 20, sys_getpid }, { 45, sys_brk }, { 54, sys_ioctl },
+	{ 85, sys_readlink }, { 125, sys_mprotect }, { 191, sys_ugetrlimit },
+	{ 224, sys_getpid }, { 243, sys_set_thread_area }, { 252, sys_exit_group },
+	{ 1, sys_exit_group }, { 258, sys_set_tid_address }, { 311, sys_zero },
+	{ 355, sys_getrandom }, { 383, sys_statx },
+};
+
+long syscall_dispatch(struct trap_frame *f)
+{
+	static uint8_t warned[512];
+	uint32_t nr = f->eax;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(table); i++)
+		if (table[i].nr == nr)
+			return table[i].fn(f);
+	if (nr < sizeof(warned) && !warned[nr]) {
+		warned[nr] = 1;
+		kprintf("ringos: %s: system call %u not implemented (-ENOSYS)\n", curproc->exe, nr);
+	}
+	return -LINUX_ENOSYS;
+}

@@ -1,0 +1,41 @@
+/*
+ * ringos: reaching user memory from the kernel. Every page of the range is
+ * checked in the current process's page tables first (present, user, and
+ * writable for a write), so a bad pointer from a program is -EFAULT, never a
+ * kernel fault.
+ */
+#include "proc.h"
+#include "errno.h"
+#include "kernel.h"
+
+static int check(uint32_t va, uint32_t len, bool write)
+{
+	if (!curproc || (uint64_t)va + len > USER_END)
+		return -EFAULT;
+	for (uint32_t p = va & PAGE_MASK; len && p < va + len; p += PAGE_SIZE) {
+		struct pt_walk w;
+		if (pt_walk(&arch_pt_env, &curproc->as, p, &w) || !w.user || (write && !w.writable))
+			return -EFAULT;
+		if (p + PAGE_SIZE < p)
+			break;
+	}
+	return 0;
+}
+
+/* The current address space maps the process, so after the check the copy
+ * goes straight through its virtual addresses. */
+int copy_from_user(void *dst, uint32_t src, uint32_t len)
+{
+	if (check(src, len, false))
+		return -EFAULT;
+	memcpy(dst, (const void *)(uintptr_t)src, len);
+	return 0;
+}
+
+int copy_to_user(uint32_t dst, const void *src, uint32_t len)
+{
+	if (check(dst, len, true))
+		return -EFAULT;
+	memcpy((void *)(uintptr_t)dst, src, len);
+	return 0;
+}
