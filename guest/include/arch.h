@@ -40,6 +40,17 @@ void arch_poweroff(uint32_t code) __noreturn;
 extern struct pt_env arch_pt_env;
 int arch_new_address_space(struct pae_space *s);
 void arch_switch_address_space(const struct pae_space *s);
+/* An address space with only the kernel: where to stand while a process's
+ * own tables are being freed. */
+void arch_kernel_address_space(void);
+
+/* Wait for an interrupt (interrupts on while waiting). */
+void arch_idle(void);
+/* The periodic tick, TICK_HZ a second, calls proc_tick(). */
+#define TICK_HZ 100
+/* An interrupt arrived (vector from the trap frame): acknowledge it; true if
+ * it was the tick. */
+bool arch_irq(unsigned vector);
 
 /* The ring-0 (pc) or ring-1 (pv) stack the CPU switches to on a trap from
  * user mode, and the user segments. */

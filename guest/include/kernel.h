@@ -12,6 +12,8 @@ void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 /* Physical frames (kernel/mem.c): zeroed, 0 when none is left. */
 paddr_t frame_get(void);
 void frame_put(paddr_t pa);
+paddr_t frames_get_contig(uint32_t n);          /* n zeroed contiguous frames */
+void frames_put_contig(paddr_t pa, uint32_t n);
 void mem_init(paddr_t first_free, paddr_t end);
 static inline void *phys_to_virt(paddr_t pa)
 {

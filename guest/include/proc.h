@@ -1,4 +1,4 @@
-/* ringos processes (one for now: /init; fork arrives with the scheduler). */
+/* ringos processes: a fixed table, preemptive round robin, fork/wait/exit. */
 #ifndef RINGOS_PROC_H
 #define RINGOS_PROC_H
 
@@ -6,16 +6,27 @@
 #include "arch.h"
 #include "trap.h"
 
+#define NPROC           64              /* the process cap (fork bombs stop here) */
 #define USER_STACK_TOP  0xBFFFF000u     /* one unmapped page below the kernel */
 #define USER_STACK_SIZE (256 * 1024)
+#define KSTACK_SIZE     8192
+#define SLICE_TICKS     5               /* 50 ms at 100 Hz */
+
+enum proc_state { P_FREE = 0, P_RUNNABLE, P_SLEEPING, P_ZOMBIE };
 
 struct proc {
-	int pid;
+	int pid, ppid;
+	enum proc_state state;
 	struct pae_space as;
 	uint32_t brk_start, brk;        /* the heap: [brk_start, brk) mapped */
 	uint32_t mmap_next;             /* where the next anonymous mmap goes */
 	uint64_t tls[ARCH_TLS_SLOTS];   /* set_thread_area descriptors */
 	char exe[64];
+	paddr_t kstack;                 /* KSTACK_SIZE bytes, the trap frame at the top */
+	uint32_t ctx_esp;               /* saved kernel esp while switched out */
+	const void *wait_on;            /* what it sleeps for */
+	int status;                     /* wait status when a zombie */
+	unsigned ticks;                 /* of its current slice */
 };
 
 extern struct proc *curproc;
@@ -24,14 +35,31 @@ extern struct proc *curproc;
  * the reason in err. f gets the registers to enter it with. */
 int proc_exec(struct proc *p, const void *elf, size_t size, const char *const argv[],
 	      const char *const envp[], struct trap_frame *f, char *err, size_t errsize);
+/* End p with a wait status (exit code << 8, or a signal number). */
 void proc_exit(struct proc *p, int status) __noreturn;
 
-/* User memory, checked against p's page tables: 0 or -EFAULT. */
+struct proc *proc_alloc(void);
+void proc_free_memory(struct proc *p);
+void proc_start_first(struct proc *p, const struct trap_frame *f) __noreturn;
+long proc_fork(struct trap_frame *f);
+long proc_wait(int pid, uint32_t status_ptr, int options);
+int proc_poke_user(int pid, uint32_t va, uint32_t value);
+void proc_tick(struct trap_frame *f);
+void sched_yield(void);
+void sleep_on(const void *chan);
+void wake_up(const void *chan);
+
+/* User memory, checked against the current page tables: 0 or -EFAULT. */
 int copy_from_user(void *dst, uint32_t src, uint32_t len);
 int copy_to_user(uint32_t dst, const void *src, uint32_t len);
 /* Map zeroed pages for [start, end) in p: 0 or -ENOMEM. */
 int user_map_zero(struct proc *p, uint32_t start, uint32_t end, bool writable);
 
 long syscall_dispatch(struct trap_frame *f);
+
+/* x86 context switch (kernel/swtch.S): save callee-saved registers on this
+ * stack, store esp in *old_esp, load new_esp, restore, return there. */
+void swtch(uint32_t *old_esp, uint32_t new_esp);
+void fork_return(void);
 
 #endif

@@ -25,7 +25,6 @@
 #define AT_RANDOM 25
 #define AT_EXECFN 31
 
-struct proc *curproc;
 
 /* The page for a user virtual page: mapped on first use (zeroed). */
 static void *user_page(uint32_t vpn, void *ctx)

@@ -7,17 +7,6 @@
 #include "proc.h"
 #include "kernel.h"
 
-static struct proc init_proc;
-static uint8_t kernel_stack[16384] __aligned(16);
-
-void proc_exit(struct proc *p, int status)
-{
-	kprintf("ringos: %s exited with status %d\n", p->exe, status);
-	/* The only process: the machine's exit status is its status, as
-	 * isa-debug-exit turns code c into (c << 1) | 1. */
-	arch_poweroff((uint32_t)status & 0xff);
-}
-
 void kmain(uint32_t magic, uint32_t info);
 void kmain(uint32_t magic, uint32_t info)
 {
@@ -36,11 +25,12 @@ void kmain(uint32_t magic, uint32_t info)
 	static const char *const argv[] = { "/init", NULL };
 	static const char *const envp[] = { "HOME=/", "TERM=linux", "PATH=/bin", NULL };
 
-	init_proc.pid = 1;
-	curproc = &init_proc;
-	if (proc_exec(&init_proc, image, size, argv, envp, &f, err, sizeof(err)))
+	struct proc *init = proc_alloc();
+	if (!init)
+		panic("no memory for init");
+	curproc = init;
+	if (proc_exec(init, image, size, argv, envp, &f, err, sizeof(err)))
 		panic("cannot run /init: %s", err);
-	arch_set_kernel_stack((uint32_t)(uintptr_t)(kernel_stack + sizeof(kernel_stack)));
 	kprintf("ringos: starting /init\n");
-	arch_enter_user(&f);
+	proc_start_first(init, &f);
 }

@@ -25,6 +25,22 @@ paddr_t frame_get(void)
 	return pa;
 }
 
+paddr_t frames_get_contig(uint32_t n)
+{
+	pfn_t pfn;
+	if (frame_alloc_contig(&pool, n, &pfn))
+		return 0;
+	paddr_t pa = (paddr_t)pfn << PAGE_SHIFT;
+	memset(phys_to_virt(pa), 0, (size_t)n * PAGE_SIZE);
+	return pa;
+}
+
+void frames_put_contig(paddr_t pa, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		frame_put(pa + (paddr_t)i * PAGE_SIZE);
+}
+
 void frame_put(paddr_t pa)
 {
 	if (frame_free(&pool, (pfn_t)(pa >> PAGE_SHIFT)))

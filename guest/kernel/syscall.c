@@ -16,7 +16,50 @@ typedef long (*syscall_fn)(struct trap_frame *f);
 
 static long sys_exit_group(struct trap_frame *f)
 {
-	proc_exit(curproc, (int)f->ebx);
+	proc_exit(curproc, (int)((f->ebx & 0xff) << 8));
+}
+
+static long sys_fork(struct trap_frame *f)
+{
+	return proc_fork(f);
+}
+
+#define CLONE_PARENT_SETTID     0x00100000u
+#define CLONE_CHILD_CLEARTID    0x00200000u
+#define CLONE_CHILD_SETTID      0x01000000u
+
+static long sys_clone(struct trap_frame *f)
+{
+	/* Processes, not threads: the fork form glibc uses (exit signal
+	 * SIGCHLD, no new stack), with the tid bookkeeping flags. The cleared
+	 * tid only matters to threads, which do not exist yet. i386 order:
+	 * ebx flags, ecx stack, edx parent tid, esi tls, edi child tid. */
+	uint32_t flags = f->ebx;
+	if ((flags & ~(0xffu | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID)) ||
+	    (flags & 0xff) != 17 || f->ecx)
+		return -EINVAL;
+	long pid = proc_fork(f);
+	if (pid > 0 && (flags & CLONE_PARENT_SETTID))
+		copy_to_user(f->edx, &pid, 4);
+	if (pid > 0 && (flags & CLONE_CHILD_SETTID))
+		proc_poke_user((int)pid, f->edi, (uint32_t)pid);
+	return pid;
+}
+
+static long sys_wait4(struct trap_frame *f)
+{
+	return proc_wait((int)f->ebx, f->ecx, (int)f->edx);
+}
+
+static long sys_getppid(struct trap_frame *f)
+{
+	return curproc->ppid;
+}
+
+static long sys_sched_yield(struct trap_frame *f)
+{
+	sched_yield();
+	return 0;
 }
 
 static long sys_write(struct trap_frame *f)
@@ -205,6 +248,8 @@ static const struct { uint16_t nr; syscall_fn fn; } table[] = {
 	{ 85, sys_readlink }, { 125, sys_mprotect }, { 191, sys_ugetrlimit },
 	{ 224, sys_getpid }, { 243, sys_set_thread_area }, { 252, sys_exit_group },
 	{ 1, sys_exit_group }, { 258, sys_set_tid_address }, { 311, sys_zero },
+	{ 2, sys_fork }, { 190, sys_fork }, { 120, sys_clone }, { 7, sys_wait4 }, { 114, sys_wait4 },
+	{ 64, sys_getppid }, { 158, sys_sched_yield },
 	{ 355, sys_getrandom }, { 383, sys_statx },
 };
 

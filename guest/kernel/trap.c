@@ -21,11 +21,16 @@ void trap_dispatch(struct trap_frame *f, uint32_t fault_addr)
 		f->eax = (uint32_t)syscall_dispatch(f);
 		return;
 	}
+	if (f->vector >= 0x20 && f->vector < 0x30) {
+		if (arch_irq(f->vector))
+			proc_tick(f);
+		return;
+	}
 	const char *what = f->vector < 32 && names[f->vector] ? names[f->vector] : "interrupt";
 	if (user) {
 		kprintf("ringos: %s: %s (error %#x) at eip %#x, address %#x: killed (SIGSEGV)\n",
 			curproc ? curproc->exe : "?", what, f->error_code, f->eip, fault_addr);
-		proc_exit(curproc, 128 + 11);
+		proc_exit(curproc, 11);         /* killed by SIGSEGV (wait status) */
 	}
 	panic("%s (vector %u, error %#x) in the kernel at eip %#x, address %#x", what, f->vector,
 	      f->error_code, f->eip, fault_addr);

@@ -7,6 +7,8 @@
 #include "kernel.h"
 #include "trap.h"
 #include "x86.h"
+#include "pic.h"
+#include "pit.h"
 
 #define GDT_TLS_FIRST 6
 #define KERNEL_CS 0x08
@@ -64,9 +66,11 @@ void pc_cpu_init(void)
 	set_gate(3, 0xee);              /* int3 */
 	struct desc_ptr i = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
 	lidt(&i);
-	/* Mask both PICs: nothing asks for interrupts yet. */
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
+	/* The 8259s above the exceptions, only the timer unmasked; the PIT
+	 * ticks TICK_HZ times a second. */
+	pic_init(0x20);
+	pic_unmask(0);
+	pit_start_periodic(TICK_HZ);
 	/* FPU and SSE for user programs (glibc uses SSE). */
 	uint32_t a, b, c, d;
 	cpuid(1, 0, &a, &b, &c, &d);
@@ -164,6 +168,28 @@ int arch_new_address_space(struct pae_space *s)
 void arch_switch_address_space(const struct pae_space *s)
 {
 	write_cr3((uint32_t)s->pdpt);
+}
+
+void arch_kernel_address_space(void)
+{
+	write_cr3((uint32_t)virt_to_phys(boot_pdpt));
+}
+
+void arch_idle(void)
+{
+	irq_enable_and_halt();
+	irq_disable();
+}
+
+bool arch_irq(unsigned vector)
+{
+	unsigned irq = vector - 0x20;
+	if (irq >= 16)
+		return false;
+	if (pic_is_spurious(irq))
+		return false;
+	pic_eoi(irq);
+	return irq == 0;
 }
 
 /* ---- traps ---- */

@@ -1,0 +1,274 @@
+/*
+ * ringos: the process table and the scheduler. Each process has its own
+ * kernel stack, with its user trap frame at the top; switching processes
+ * switches kernel stacks (swtch), address spaces and TLS descriptors. The
+ * kernel is not preemptible: the timer takes the CPU only from user mode.
+ */
+#include "proc.h"
+#include "errno.h"
+#include "kernel.h"
+
+#define ECHILD 10
+#define EAGAIN_ 11
+#define WNOHANG 1
+#define ESRCH_ 3
+
+static struct proc table[NPROC];
+struct proc *curproc;
+static int next_pid = 1;
+
+static struct trap_frame *frame_of(struct proc *p)
+{
+	return (struct trap_frame *)((uint8_t *)phys_to_virt(p->kstack) + KSTACK_SIZE -
+				     sizeof(struct trap_frame));
+}
+
+struct proc *proc_alloc(void)
+{
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *p = &table[i];
+		if (p->state != P_FREE)
+			continue;
+		paddr_t ks = frames_get_contig(KSTACK_SIZE / PAGE_SIZE);
+		if (!ks)
+			return NULL;
+		memset(p, 0, sizeof(*p));
+		p->kstack = ks;
+		p->pid = next_pid++;
+		p->state = P_SLEEPING;          /* not runnable until set up */
+		return p;
+	}
+	return NULL;
+}
+
+/* Give back every user frame and the page tables of p's address space
+ * (the kernel's shared directory in slot 3 is not p's). */
+void proc_free_memory(struct proc *p)
+{
+	if (!p->as.pdpt)
+		return;
+	pte_t *l3 = phys_to_virt(p->as.pdpt);
+	for (int i = 0; i < 3; i++) {
+		if (!(l3[i] & PTE_P))
+			continue;
+		pte_t *l2 = phys_to_virt(l3[i] & PTE_ADDR_MASK);
+		for (int j = 0; j < 512; j++) {
+			if (!(l2[j] & PTE_P))
+				continue;
+			pte_t *l1 = phys_to_virt(l2[j] & PTE_ADDR_MASK);
+			for (int k = 0; k < 512; k++)
+				if (l1[k] & PTE_P)
+					frame_put(l1[k] & PTE_ADDR_MASK);
+			frame_put(l2[j] & PTE_ADDR_MASK);
+		}
+		frame_put(l3[i] & PTE_ADDR_MASK);
+	}
+	frame_put(p->as.pdpt);
+	p->as.pdpt = 0;
+}
+
+static void switch_to(struct proc *next)
+{
+	struct proc *prev = curproc;
+	curproc = next;
+	next->ticks = 0;
+	arch_switch_address_space(&next->as);
+	arch_set_kernel_stack((uint32_t)(uintptr_t)phys_to_virt(next->kstack) + KSTACK_SIZE);
+	for (unsigned i = 0; i < ARCH_TLS_SLOTS; i++)
+		arch_set_tls(i, next->tls[i]);
+	if (prev != next)
+		swtch(&prev->ctx_esp, next->ctx_esp);
+}
+
+/* Run someone else (round robin); if nobody can run, wait for an interrupt. */
+static void schedule(void)
+{
+	for (;;) {
+		int start = curproc ? (int)(curproc - table) : 0;
+		for (int n = 1; n <= NPROC; n++) {
+			struct proc *p = &table[(start + n) % NPROC];
+			if (p->state == P_RUNNABLE) {
+				switch_to(p);
+				return;
+			}
+		}
+		arch_idle();            /* interrupts on, halt until one arrives */
+	}
+}
+
+void sched_yield(void)
+{
+	schedule();
+}
+
+void sleep_on(const void *chan)
+{
+	curproc->wait_on = chan;
+	curproc->state = P_SLEEPING;
+	schedule();
+	curproc->wait_on = NULL;
+}
+
+void wake_up(const void *chan)
+{
+	for (int i = 0; i < NPROC; i++)
+		if (table[i].state == P_SLEEPING && table[i].wait_on == chan)
+			table[i].state = P_RUNNABLE;
+}
+
+void proc_tick(struct trap_frame *f)
+{
+	if (curproc && (f->cs & 3) && ++curproc->ticks >= SLICE_TICKS)
+		schedule();
+}
+
+/* A new process's kernel stack: its trap frame at the top, and below it what
+ * swtch pops to arrive in fork_return (and from there in user mode). */
+static void prepare_stack(struct proc *p, const struct trap_frame *f)
+{
+	struct trap_frame *tf = frame_of(p);
+	*tf = *f;
+	uint32_t *sp = (uint32_t *)tf;
+	*--sp = (uint32_t)(uintptr_t)fork_return;
+	for (int i = 0; i < 4; i++)
+		*--sp = 0;              /* ebp, ebx, esi, edi */
+	p->ctx_esp = (uint32_t)(uintptr_t)sp;
+}
+
+void proc_start_first(struct proc *p, const struct trap_frame *f)
+{
+	static uint32_t boot_esp;
+	prepare_stack(p, f);
+	p->state = P_RUNNABLE;
+	curproc = p;
+	arch_switch_address_space(&p->as);
+	arch_set_kernel_stack((uint32_t)(uintptr_t)phys_to_virt(p->kstack) + KSTACK_SIZE);
+	for (unsigned i = 0; i < ARCH_TLS_SLOTS; i++)
+		arch_set_tls(i, p->tls[i]);
+	swtch(&boot_esp, p->ctx_esp);   /* the boot stack is left for good */
+	panic("back on the boot stack");
+}
+
+/* A copy of the parent's address space (eager: copy-on-write comes later). */
+static int copy_memory(struct proc *child, struct proc *parent)
+{
+	if (arch_new_address_space(&child->as))
+		return -ENOMEM;
+	pte_t *l3 = phys_to_virt(parent->as.pdpt);
+	for (uint32_t i = 0; i < 3; i++) {
+		pte_t *l2 = phys_to_virt(l3[i] & PTE_ADDR_MASK);
+		for (uint32_t j = 0; j < 512; j++) {
+			if (!(l2[j] & PTE_P))
+				continue;
+			pte_t *l1 = phys_to_virt(l2[j] & PTE_ADDR_MASK);
+			for (uint32_t k = 0; k < 512; k++) {
+				if (!(l1[k] & PTE_P))
+					continue;
+				paddr_t pa = frame_get();
+				if (!pa)
+					return -ENOMEM;
+				memcpy(phys_to_virt(pa), phys_to_virt(l1[k] & PTE_ADDR_MASK), PAGE_SIZE);
+				uint32_t va = (i << 30) | (j << 21) | (k << 12);
+				if (pt_map_page(&arch_pt_env, &child->as, va, pa,
+						l1[k] & (PTE_US | PTE_RW | PTE_NX))) {
+					frame_put(pa);
+					return -ENOMEM;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+long proc_fork(struct trap_frame *f)
+{
+	struct proc *parent = curproc, *child = proc_alloc();
+	if (!child)
+		return -EAGAIN_;
+	if (copy_memory(child, parent)) {
+		proc_free_memory(child);
+		frames_put_contig(child->kstack, KSTACK_SIZE / PAGE_SIZE);
+		child->state = P_FREE;
+		return -ENOMEM;
+	}
+	child->ppid = parent->pid;
+	child->brk_start = parent->brk_start;
+	child->brk = parent->brk;
+	child->mmap_next = parent->mmap_next;
+	memcpy(child->tls, parent->tls, sizeof(child->tls));
+	memcpy(child->exe, parent->exe, sizeof(child->exe));
+	struct trap_frame cf = *f;
+	cf.eax = 0;                     /* fork returns 0 in the child */
+	prepare_stack(child, &cf);
+	child->state = P_RUNNABLE;
+	return child->pid;
+}
+
+/* Write a word into another process's memory (CLONE_CHILD_SETTID). */
+int proc_poke_user(int pid, uint32_t va, uint32_t value)
+{
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *p = &table[i];
+		struct pt_walk w;
+		if (p->state == P_FREE || p->pid != pid)
+			continue;
+		if (va > USER_END - 4 || (va & 3) ||
+		    pt_walk(&arch_pt_env, &p->as, va, &w) || !w.user || !w.writable)
+			return -EFAULT;
+		*(uint32_t *)phys_to_virt(w.pa) = value;
+		return 0;
+	}
+	return -ESRCH_;
+}
+
+void proc_exit(struct proc *p, int status)
+{
+	if (p->pid == 1) {
+		/* init is the machine's life: its end is the machine's end, with
+		 * its exit code as status ((c << 1) | 1 through isa-debug-exit). */
+		/* A shell's convention: a signal's death is 128 + the signal. */
+		uint32_t code = (status & 0x7f) ? 128u + (uint32_t)(status & 0x7f) :
+			       ((uint32_t)status >> 8) & 0xff;
+		kprintf("ringos: %s exited with status %u\n", p->exe, code);
+		arch_poweroff(code);
+	}
+	arch_kernel_address_space();    /* not on the tables we free */
+	proc_free_memory(p);
+	for (int i = 0; i < NPROC; i++)
+		if (table[i].state != P_FREE && table[i].ppid == p->pid)
+			table[i].ppid = 1;      /* orphans go to init */
+	p->status = status;
+	p->state = P_ZOMBIE;
+	for (int i = 0; i < NPROC; i++)
+		if (table[i].state != P_FREE && table[i].pid == p->ppid)
+			wake_up(&table[i]);
+	wake_up(&table[0]);             /* init reaps orphans */
+	schedule();
+	panic("a zombie ran");
+}
+
+long proc_wait(int pid, uint32_t status_ptr, int options)
+{
+	for (;;) {
+		bool have = false;
+		for (int i = 0; i < NPROC; i++) {
+			struct proc *c = &table[i];
+			if (c->state == P_FREE || c->ppid != curproc->pid || (pid > 0 && c->pid != pid))
+				continue;
+			have = true;
+			if (c->state != P_ZOMBIE)
+				continue;
+			if (status_ptr && copy_to_user(status_ptr, &c->status, 4))
+				return -EFAULT;
+			int cpid = c->pid;
+			frames_put_contig(c->kstack, KSTACK_SIZE / PAGE_SIZE);
+			c->state = P_FREE;
+			return cpid;
+		}
+		if (!have)
+			return -ECHILD;
+		if (options & WNOHANG)
+			return 0;
+		sleep_on(curproc);
+	}
+}

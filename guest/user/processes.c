@@ -1,0 +1,100 @@
+/*
+ * Processes on ringos: fork, exit codes through wait, separate memory,
+ * getppid, ECHILD and WNOHANG, orphans inherited by init, death by SIGSEGV,
+ * and a fork bomb stopped by the process cap. An ordinary static program.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int checks, failures;
+static volatile int shared_looking = 7;
+
+static void check(int ok, const char *what)
+{
+	checks++;
+	if (!ok)
+		failures++;
+	printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
+	fflush(stdout);
+}
+
+int main(void)
+{
+	pid_t me = getpid(), kids[5];
+	int status, good = 1;
+
+	check(me == 1, "init is pid 1");
+	errno = 0;
+	check(wait(&status) == -1 && errno == ECHILD, "wait without children gives ECHILD");
+
+	for (int i = 0; i < 5; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			shared_looking = 100 + i;       /* only the child's copy */
+			_exit(getppid() == me ? 10 + i : 99);
+		}
+	}
+	for (int i = 0; i < 5; i++) {
+		pid_t p = waitpid(kids[i], &status, 0);
+		good &= p == kids[i] && WIFEXITED(status) && WEXITSTATUS(status) == 10 + i;
+	}
+	check(good, "5 children: each exit code reaches waitpid, and each saw its parent");
+	check(shared_looking == 7, "a child's writes do not reach the parent's memory");
+
+	pid_t slow = fork();
+	if (slow == 0) {
+		for (volatile int i = 0; i < 3000000; i++)
+			;
+		_exit(0);
+	}
+	check(waitpid(slow, &status, WNOHANG) == 0, "WNOHANG on a running child returns 0");
+	check(waitpid(slow, &status, 0) == slow && WEXITSTATUS(status) == 0, "then it is reaped");
+
+	pid_t bad = fork();
+	if (bad == 0) {
+		*(volatile int *)0 = 1;                 /* SIGSEGV */
+		_exit(0);
+	}
+	check(waitpid(bad, &status, 0) == bad && WIFSIGNALED(status) && WTERMSIG(status) == 11,
+	      "a child killed by SIGSEGV shows it in its wait status");
+
+	/* An orphan: its parent exits at once; init (us) inherits and reaps it. */
+	pid_t mid = fork();
+	if (mid == 0) {
+		if (fork() == 0) {
+			while (getppid() != 1)
+				sched_yield();
+			_exit(42);
+		}
+		_exit(0);
+	}
+	waitpid(mid, &status, 0);
+	pid_t orphan = wait(&status);
+	check(orphan > 0 && WEXITSTATUS(status) == 42, "an orphan is reparented to init and reaped");
+
+	/* A fork bomb stops at the process cap. */
+	int n = 0;
+	pid_t p;
+	while ((p = fork()) > 0)
+		n++;
+	if (p == 0) {
+		for (int i = 0; i < 200; i++)
+			sched_yield();
+		_exit(0);
+	}
+	int cap_errno = errno;
+	int reaped = 0;
+	while (wait(&status) > 0)
+		reaped++;
+	check(n > 10 && n < 64 && cap_errno == EAGAIN, "a fork bomb ends with EAGAIN at the cap");
+	check(reaped == n, "and every bomb child is reaped");
+
+	printf("1..%d\n", checks);
+	printf("TEST RESULT: %s (%d of %d checks failed)\n", failures ? "FAILURE" : "SUCCESS",
+	       failures, checks);
+	return failures ? 1 : 0;
+}
