@@ -1,0 +1,40 @@
+# ringos's host side: the initramfs builder (tools/mkcpio) and the unit tests
+# of the guest kernel's pure files (cpio parsing, ramfs).
+#
+# Include it right AFTER mk/unit.mk: unit.mk sets UNIT_NAMES and UNIT_INC
+# with ":=", which would wipe anything added before it, so this file extends
+# its lists and instantiates its rules for the ringos tests itself.
+
+MKCPIO := $(BUILD)/tools/mkcpio
+
+$(MKCPIO): tools/mkcpio.c
+	@mkdir -p $(@D)
+	$(call say,HOSTCC,$@)$(HOSTCC) -std=gnu11 -Wall -Wextra -Werror -O2 -o $@ $<
+
+ifndef UNIT_OBJ
+$(error mk/ringos-host.mk must be included after mk/unit.mk)
+endif
+
+RINGOS_UNIT_NAMES := cpio ramfs
+RINGOS_UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(RINGOS_UNIT_NAMES))
+
+unit_src_cpio  := guest/kernel/cpio.c
+unit_src_ramfs := guest/kernel/ramfs.c guest/kernel/cpio.c
+
+UNIT_NAMES += $(RINGOS_UNIT_NAMES)
+UNIT_TESTS += $(RINGOS_UNIT_TESTS)
+UNIT_INC   += -iquote guest/include
+
+# The guest kernel's files, for the host: their own headers first.
+$(UNIT_OBJ)/guest/%.o: guest/%.c
+	@mkdir -p $(@D)
+	$(call say,HOSTCC,$@)$(HOSTCC) $(HOSTCFLAGS) -iquote guest/include $(UNIT_INC) -c $< -o $@
+
+$(foreach t,$(RINGOS_UNIT_NAMES),$(eval $(call unit_test_rule,$(t))))
+
+# Both run mkcpio (found through $BUILD, or $MKCPIO) on files they write.
+$(RINGOS_UNIT_TESTS): | $(MKCPIO)
+
+unit-build: $(RINGOS_UNIT_TESTS)
+
+-include $(patsubst %.o,%.d,$(sort $(foreach t,$(RINGOS_UNIT_NAMES),$(call unit_objs,$(t)))))

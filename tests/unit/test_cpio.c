@@ -1,0 +1,766 @@
+/* guest/kernel/cpio.c: parsing newc archives, every refusal of a corrupt one, fuzzing; tools/mkcpio's output. */
+#include "unit.h"
+
+#include <errno.h>
+#include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include "cpio.h"
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* The header's fields, in archive order, and where field i starts. */
+enum {
+	F_INO, F_MODE, F_UID, F_GID, F_NLINK, F_MTIME, F_FILESIZE,
+	F_DEVMAJOR, F_DEVMINOR, F_RDEVMAJOR, F_RDEVMINOR, F_NAMESIZE, F_CHECK,
+	NFIELDS
+};
+#define FIELD_AT(i)     (6 + 8 * (i))
+
+/* An archive under construction. */
+struct arc {
+	uint8_t *buf;
+	size_t len, cap;
+	uint32_t ino;
+};
+
+static void arc_put(struct arc *a, const void *p, size_t n)
+{
+	if (a->len + n > a->cap) {
+		a->cap = (a->len + n) * 2 + 64;
+		a->buf = realloc(a->buf, a->cap);
+		assert_non_null(a->buf);
+	}
+	if (n)
+		memcpy(a->buf + a->len, p, n);
+	a->len += n;
+}
+
+static void arc_pad(struct arc *a)
+{
+	static const uint8_t zeros[4];
+
+	arc_put(a, zeros, (4 - (a->len & 3)) & 3);
+}
+
+/* One entry with every header field given: name_bytes of name (its NUL
+ * included or not, as the test wants), then data_bytes of data. */
+static void arc_raw(struct arc *a, const char *magic, const uint32_t f[NFIELDS], const void *name,
+		    size_t name_bytes, const void *data, size_t data_bytes)
+{
+	char h[CPIO_HEADER_SIZE + 1];
+	int n = 6;
+
+	memcpy(h, magic, 6);            /* as given, even with a NUL inside */
+
+	for (int i = 0; i < NFIELDS; i++)
+		n += snprintf(h + n, sizeof(h) - n, "%08X", f[i]);
+	assert_int_equal(n, CPIO_HEADER_SIZE);
+	arc_put(a, h, CPIO_HEADER_SIZE);
+	arc_put(a, name, name_bytes);
+	arc_pad(a);
+	arc_put(a, data, data_bytes);
+	arc_pad(a);
+}
+
+static void arc_add_dev(struct arc *a, uint32_t mode, const char *name, const void *data,
+			size_t size, uint32_t rmaj, uint32_t rmin)
+{
+	uint32_t f[NFIELDS] = { 0 };
+
+	f[F_INO] = ++a->ino;
+	f[F_MODE] = mode;
+	f[F_NLINK] = (mode & CPIO_S_IFMT) == CPIO_S_IFDIR ? 2 : 1;
+	f[F_FILESIZE] = (uint32_t)size;
+	f[F_RDEVMAJOR] = rmaj;
+	f[F_RDEVMINOR] = rmin;
+	f[F_NAMESIZE] = (uint32_t)strlen(name) + 1;
+	arc_raw(a, CPIO_MAGIC, f, name, strlen(name) + 1, data, size);
+}
+
+static void arc_add(struct arc *a, uint32_t mode, const char *name, const void *data, size_t size)
+{
+	arc_add_dev(a, mode, name, data, size, 0, 0);
+}
+
+static void arc_trailer(struct arc *a)
+{
+	uint32_t f[NFIELDS] = { [F_NLINK] = 1, [F_NAMESIZE] = sizeof(CPIO_TRAILER) };
+
+	arc_raw(a, CPIO_MAGIC, f, CPIO_TRAILER, sizeof(CPIO_TRAILER), NULL, 0);
+}
+
+/* The first len bytes in a heap block of exactly len bytes, so ASan sees overreads. */
+static uint8_t *exact(const uint8_t *p, size_t len)
+{
+	uint8_t *b = malloc(len ? len : 1);
+
+	assert_non_null(b);
+	if (len)
+		memcpy(b, p, len);
+	return b;
+}
+
+/* The small archive most tests start from: every entry type, data sizes 0-7. */
+static const char hello[] = "hello, world";
+
+static void small_archive(struct arc *a)
+{
+	memset(a, 0, sizeof(*a));
+	arc_add(a, CPIO_S_IFDIR | 0755, "etc", NULL, 0);
+	arc_add(a, CPIO_S_IFREG | 0644, "etc/hello", hello, 12);
+	for (size_t n = 0; n < 8; n++) {
+		char name[16];
+		snprintf(name, sizeof(name), "s%zu", n);
+		arc_add(a, CPIO_S_IFREG | 0600, name, "abcdefg", n);
+	}
+	arc_add(a, CPIO_S_IFLNK | 0777, "etc/link", "hello", 5);
+	arc_add_dev(a, CPIO_S_IFCHR | 0620, "console", NULL, 0, 5, 1);
+	arc_trailer(a);
+}
+
+#define SMALL_ENTRIES 12
+
+/* Walk an archive: the number of entries before the trailer, or the error. */
+static int count_entries(const uint8_t *buf, size_t size)
+{
+	struct cpio_entry e;
+	size_t off = 0;
+	int n = 0, rc;
+
+	while ((rc = cpio_next(buf, size, &off, &e)) == 1)
+		n++;
+	return rc < 0 ? rc : n;
+}
+
+static void expect_entry(const uint8_t *buf, size_t size, size_t *off, const char *name,
+			 uint32_t mode, const void *data, size_t dsize)
+{
+	struct cpio_entry e;
+	size_t before = *off;
+	int rc = cpio_next(buf, size, off, &e);
+
+	if (rc != 1)
+		fail_msg("entry \"%s\" at %zu: cpio_next = %d", name, before, rc);
+	assert_int_equal(e.name_len, strlen(name));
+	assert_memory_equal(e.name, name, e.name_len + 1);
+	assert_int_equal(e.mode, mode);
+	assert_int_equal(e.size, dsize);
+	if (dsize)
+		assert_memory_equal(e.data, data, dsize);
+	/* Data starts 4-aligned right after the padded name; next entry 4-aligned after it. */
+	assert_int_equal(((const uint8_t *)e.data - buf) % 4, 0);
+	assert_true((const uint8_t *)e.data >= (const uint8_t *)e.name + e.name_len + 1);
+	assert_int_equal(*off % 4, 0);
+	assert_int_equal(*off, (size_t)((const uint8_t *)e.data - buf) + ((dsize + 3) & ~(size_t)3));
+}
+
+static void test_valid(void **state)
+{
+	struct arc a;
+	struct cpio_entry e;
+	size_t off = 0;
+
+	small_archive(&a);
+	uint8_t *buf = exact(a.buf, a.len);
+	expect_entry(buf, a.len, &off, "etc", CPIO_S_IFDIR | 0755, NULL, 0);
+	expect_entry(buf, a.len, &off, "etc/hello", CPIO_S_IFREG | 0644, hello, 12);
+	for (size_t n = 0; n < 8; n++) {
+		char name[16];
+		snprintf(name, sizeof(name), "s%zu", n);
+		expect_entry(buf, a.len, &off, name, CPIO_S_IFREG | 0600, "abcdefg", n);
+	}
+	expect_entry(buf, a.len, &off, "etc/link", CPIO_S_IFLNK | 0777, "hello", 5);
+	size_t at = off;
+	assert_int_equal(cpio_next(buf, a.len, &off, &e), 1);
+	assert_int_equal(e.rdev_major, 5);
+	assert_int_equal(e.rdev_minor, 1);
+	assert_int_equal(e.ino, 12);
+	assert_int_equal(e.nlink, 1);
+	assert_int_equal(e.mode, CPIO_S_IFCHR | 0620);
+	assert_true(off > at);
+	/* The trailer: 0, described, offset past it, at the very end. */
+	assert_int_equal(cpio_next(buf, a.len, &off, &e), 0);
+	assert_int_equal(e.name_len, 10);
+	assert_string_equal(e.name, CPIO_TRAILER);
+	assert_int_equal(off, a.len);
+	/* Nothing after it: reading on is a truncated header. */
+	assert_int_equal(cpio_next(buf, a.len, &off, &e), -CPIO_EINVAL);
+	assert_int_equal(off, a.len);
+	assert_int_equal(count_entries(buf, a.len), SMALL_ENTRIES);
+	free(buf);
+	free(a.buf);
+}
+
+/* Every field lands where it belongs, in either case, up to 0xffffffff. */
+static void test_fields(void **state)
+{
+	struct arc a = { 0 };
+	struct cpio_entry e;
+	size_t off = 0;
+	uint32_t f[NFIELDS] = { 0xffffffff, CPIO_S_IFREG | 0755, 1000, 1001, 3, 0x5f5e0ff1, 3,
+				0xabcdef01, 0x23456789, 0x8, 0x10001, 4, 0xdeadbeef };
+
+	arc_raw(&a, CPIO_MAGIC, f, "abc", 4, "xyz", 3);
+	/* The same entry with lowercase hex. */
+	size_t second = a.len;
+	arc_raw(&a, CPIO_MAGIC, f, "abc", 4, "xyz", 3);
+	for (size_t i = second + 6; i < second + CPIO_HEADER_SIZE; i++)
+		if (a.buf[i] >= 'A' && a.buf[i] <= 'F')
+			a.buf[i] += 'a' - 'A';
+	arc_trailer(&a);
+	for (int pass = 0; pass < 2; pass++) {
+		memset(&e, 0x55, sizeof(e));
+		assert_int_equal(cpio_next(a.buf, a.len, &off, &e), 1);
+		assert_int_equal(e.ino, 0xffffffff);
+		assert_int_equal(e.mode, CPIO_S_IFREG | 0755);
+		assert_int_equal(e.uid, 1000);
+		assert_int_equal(e.gid, 1001);
+		assert_int_equal(e.nlink, 3);
+		assert_int_equal(e.mtime, 0x5f5e0ff1);
+		assert_int_equal(e.dev_major, 0xabcdef01);
+		assert_int_equal(e.dev_minor, 0x23456789);
+		assert_int_equal(e.rdev_major, 8);
+		assert_int_equal(e.rdev_minor, 0x10001);
+		assert_int_equal(e.name_len, 3);
+		assert_int_equal(e.size, 3);
+		assert_memory_equal(e.data, "xyz", 3);
+	}
+	assert_int_equal(cpio_next(a.buf, a.len, &off, &e), 0);
+	free(a.buf);
+}
+
+/* An empty name (namesize 1) and an archive that is only a trailer are fine. */
+static void test_edges(void **state)
+{
+	struct arc a = { 0 };
+	struct cpio_entry e;
+	size_t off = 0;
+
+	arc_trailer(&a);
+	assert_int_equal(a.len, 124);
+	assert_int_equal(count_entries(a.buf, a.len), 0);
+	assert_int_equal(cpio_next(a.buf, a.len, &off, &e), 0);
+	assert_int_equal(off, 124);
+
+	a.len = 0;
+	arc_add(&a, CPIO_S_IFDIR | 0700, "", NULL, 0);
+	arc_add(&a, CPIO_S_IFDIR | 0700, "TRAILER!!", NULL, 0);         /* almost */
+	arc_add(&a, CPIO_S_IFDIR | 0700, "TRAILER!!!x", NULL, 0);
+	arc_trailer(&a);
+	off = 0;
+	assert_int_equal(cpio_next(a.buf, a.len, &off, &e), 1);
+	assert_int_equal(e.name_len, 0);
+	assert_string_equal(e.name, "");
+	assert_int_equal(count_entries(a.buf, a.len), 3);
+	/* Bytes after the trailer (block padding, another archive) are not read. */
+	arc_put(&a, "junk", 4);
+	assert_int_equal(count_entries(a.buf, a.len), 3);
+	free(a.buf);
+}
+
+/* Parse the whole of buf[0..len) from a heap copy of exactly len bytes. */
+static int parse_copy(const uint8_t *p, size_t len)
+{
+	uint8_t *b = exact(p, len);
+	int rc = count_entries(b, len);
+
+	free(b);
+	return rc;
+}
+
+/* Every proper prefix of the archive is refused, never read past. */
+static void test_truncations(void **state)
+{
+	struct arc a;
+
+	small_archive(&a);
+	for (size_t len = 0; len < a.len; len++) {
+		uint8_t *b = exact(a.buf, len);
+		struct cpio_entry e;
+		size_t off = 0, last = 0;
+		int rc;
+
+		while ((rc = cpio_next(b, len, &off, &e)) == 1)
+			last = off;
+		if (rc != -CPIO_EINVAL)
+			fail_msg("archive cut to %zu of %zu bytes: %d, want -EINVAL", len, a.len, rc);
+		/* A refusal leaves the offset alone and the entry zeroed. */
+		assert_int_equal(off, last);
+		assert_null(e.name);
+		assert_null(e.data);
+		assert_int_equal(e.size, 0);
+		free(b);
+	}
+	assert_int_equal(parse_copy(a.buf, a.len), SMALL_ENTRIES);
+	free(a.buf);
+}
+
+static void test_bad_magic(void **state)
+{
+	static const char *const magics[] = {
+		"070702",       /* newc with checksums: not what mkcpio writes */
+		"070707",       /* odc */
+		"070700", "170701", "070601", "07070 ", "O70701", "\0" "70701",
+	};
+	struct arc a;
+
+	small_archive(&a);
+	assert_int_equal(parse_copy(a.buf, a.len), SMALL_ENTRIES);
+	for (size_t i = 0; i < ARRAY_SIZE(magics); i++) {
+		struct arc b = { 0 };
+		uint32_t f[NFIELDS] = { [F_NAMESIZE] = 2 };
+
+		arc_raw(&b, magics[i], f, "x", 2, NULL, 0);
+		arc_trailer(&b);
+		assert_int_equal(parse_copy(b.buf, b.len), -CPIO_EINVAL);
+		free(b.buf);
+	}
+	/* The magic of the second entry and of the trailer. */
+	size_t off = 0;
+	struct cpio_entry e;
+	assert_int_equal(cpio_next(a.buf, a.len, &off, &e), 1);
+	a.buf[off + 5] = '2';
+	assert_int_equal(parse_copy(a.buf, a.len), -CPIO_EINVAL);
+	a.buf[off + 5] = '1';
+	a.buf[a.len - 124] = '1';
+	assert_int_equal(parse_copy(a.buf, a.len), -CPIO_EINVAL);
+	free(a.buf);
+}
+
+/* Any character other than a hex digit, in any position of any field. */
+static void test_bad_hex(void **state)
+{
+	static const char bad[] = { 'g', 'G', 'x', ' ', '-', '+', '\0', '\n', '/', ':', '@', '`',
+				    (char)0xff, (char)0x80 };
+	struct arc a;
+	size_t second;
+	struct cpio_entry e;
+
+	small_archive(&a);
+	second = 0;
+	assert_int_equal(cpio_next(a.buf, a.len, &second, &e), 1);
+	for (int field = 0; field < NFIELDS; field++)
+		for (int pos = 0; pos < 8; pos++)
+			for (size_t k = 0; k < sizeof(bad); k++) {
+				size_t at = second + FIELD_AT(field) + pos;
+				uint8_t saved = a.buf[at];
+
+				a.buf[at] = (uint8_t)bad[k];
+				if (parse_copy(a.buf, a.len) != -CPIO_EINVAL)
+					fail_msg("field %d digit %d = 0x%02x accepted", field, pos,
+						 (uint8_t)bad[k]);
+				a.buf[at] = saved;
+			}
+	assert_int_equal(parse_copy(a.buf, a.len), SMALL_ENTRIES);
+	free(a.buf);
+}
+
+/* One entry "name" with namesize/filesize as given, padded data, then a trailer. */
+static int parse_sizes(const char *name, size_t name_bytes, uint32_t namesize, const void *data,
+		       size_t data_bytes, uint32_t filesize)
+{
+	struct arc a = { 0 };
+	uint32_t f[NFIELDS] = { [F_MODE] = CPIO_S_IFREG | 0644, [F_NAMESIZE] = namesize,
+				[F_FILESIZE] = filesize };
+	int rc;
+
+	arc_raw(&a, CPIO_MAGIC, f, name, name_bytes, data, data_bytes);
+	arc_trailer(&a);
+	rc = parse_copy(a.buf, a.len);
+	free(a.buf);
+	return rc;
+}
+
+static void test_name_and_size(void **state)
+{
+	/* The honest entry, as the baseline. */
+	assert_int_equal(parse_sizes("name", 5, 5, "data", 4, 4), 1);
+	/* The name. */
+	assert_int_equal(parse_sizes("", 0, 0, NULL, 0, 0), -CPIO_EINVAL);            /* namesize 0 */
+	assert_int_equal(parse_sizes("name", 5, 4, "data", 4, 4), -CPIO_EINVAL);      /* NUL not counted */
+	assert_int_equal(parse_sizes("name", 4, 4, "data", 4, 4), -CPIO_EINVAL);      /* no NUL at all */
+	assert_int_equal(parse_sizes("na\0e", 5, 5, "data", 4, 4), -CPIO_EINVAL);     /* NUL inside */
+	assert_int_equal(parse_sizes("\0ame", 5, 5, "data", 4, 4), -CPIO_EINVAL);
+	assert_int_equal(parse_sizes("name", 5, 6, "data", 4, 4), -CPIO_EINVAL);      /* takes a pad byte */
+	assert_int_equal(parse_sizes("name", 5, 0x1000, "data", 4, 4), -CPIO_EINVAL); /* past the end */
+	assert_int_equal(parse_sizes("name", 5, 0xffffffff, "data", 4, 4), -CPIO_EINVAL);
+	assert_int_equal(parse_sizes("name", 5, 0xfffffff0, "data", 4, 4), -CPIO_EINVAL);
+	assert_int_equal(parse_sizes("name", 5, 0x80000000, "data", 4, 4), -CPIO_EINVAL);
+	/* The data. */
+	assert_int_equal(parse_sizes("name", 5, 5, "data", 4, 5), -CPIO_EINVAL);      /* eats the trailer */
+	assert_int_equal(parse_sizes("name", 5, 5, "data", 4, 0x100000), -CPIO_EINVAL);
+	assert_int_equal(parse_sizes("name", 5, 5, "data", 4, 0xffffffff), -CPIO_EINVAL);
+	assert_int_equal(parse_sizes("name", 5, 5, "data", 4, 0xfffffffd), -CPIO_EINVAL);
+	assert_int_equal(parse_sizes("name", 5, 5, "data", 4, 0x80000000), -CPIO_EINVAL);
+	/* A smaller size is still a valid archive... if what follows is an entry. */
+	assert_int_equal(parse_sizes("name", 5, 5, "data", 4, 0), -CPIO_EINVAL);      /* "data" is not a header */
+}
+
+/* The last entry's padding is part of the archive; so is the data's. */
+static void test_padding(void **state)
+{
+	struct arc a = { 0 };
+	struct cpio_entry e;
+	size_t off;
+
+	arc_add(&a, CPIO_S_IFREG | 0644, "f", "abcde", 5);      /* 3 pad bytes after the data */
+	size_t end = a.len;
+	arc_trailer(&a);
+	for (size_t len = end - 3; len < end; len++) {
+		off = 0;
+		assert_int_equal(cpio_next(a.buf, len, &off, &e), -CPIO_EINVAL);
+	}
+	off = 0;
+	assert_int_equal(cpio_next(a.buf, end, &off, &e), 1);
+	assert_int_equal(off, end);
+	/* The trailer's name ends 1 byte before a 4-byte boundary. */
+	for (size_t len = a.len - 3; len < a.len; len++) {
+		off = end;
+		assert_int_equal(cpio_next(a.buf, len, &off, &e), -CPIO_EINVAL);
+	}
+	free(a.buf);
+}
+
+/* A caller's offset beyond the archive, however far, is refused without reading. */
+static void test_offsets(void **state)
+{
+	struct arc a;
+	struct cpio_entry e;
+
+	small_archive(&a);
+	const size_t offs[] = { a.len, a.len + 1, a.len + 4, SIZE_MAX - 200, SIZE_MAX - 109, SIZE_MAX };
+	for (size_t i = 0; i < ARRAY_SIZE(offs); i++) {
+		size_t off = offs[i];
+		assert_int_equal(cpio_next(a.buf, a.len, &off, &e), -CPIO_EINVAL);
+		assert_int_equal(off, offs[i]);
+	}
+	/* Offset 4 lands inside the first header: not a magic. */
+	size_t off = 4;
+	assert_int_equal(cpio_next(a.buf, a.len, &off, &e), -CPIO_EINVAL);
+	/* size 0 and a NULL archive: nothing to read. */
+	off = 0;
+	assert_int_equal(cpio_next(NULL, 0, &off, &e), -CPIO_EINVAL);
+	free(a.buf);
+}
+
+/*
+ * 20,000 mutated archives: random bytes, hex digits that stay hex (to reach
+ * the size checks), sizes set to extremes, truncations and splices. None may
+ * crash or read outside (ASan), and whatever is accepted must be in bounds.
+ */
+static void test_fuzz(void **state)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+	uint64_t rng = unit_seed("cpio fuzz");
+	struct arc a;
+	unsigned outcome[3] = { 0 };
+	size_t hdrs[SMALL_ENTRIES + 1], nhdr = 0, off = 0;
+	struct cpio_entry e;
+
+	small_archive(&a);
+	do
+		hdrs[nhdr++] = off;
+	while (cpio_next(a.buf, a.len, &off, &e) == 1);
+	assert_int_equal(nhdr, SMALL_ENTRIES + 1);
+	for (int iter = 0; iter < 20000; iter++) {
+		size_t len = a.len;
+		uint8_t *m = malloc(len + 64);
+		unsigned nmut = 1 + (unsigned)unit_below(&rng, 4);
+
+		assert_non_null(m);
+		memcpy(m, a.buf, len);
+		for (unsigned k = 0; k < nmut; k++) {
+			size_t at = unit_below(&rng, len ? len : 1);
+			switch (unit_below(&rng, 6)) {
+			case 0:         /* any byte */
+				if (len)
+					m[at] = (uint8_t)unit_rand(&rng);
+				break;
+			case 1:         /* a hex digit */
+				if (len)
+					m[at] = (uint8_t)hex[unit_below(&rng, sizeof(hex) - 1)];
+				break;
+			case 2: {       /* a size field of some entry, to an extreme */
+				static const char *const ext[] = { "FFFFFFFF", "7FFFFFFF", "00000000",
+								   "00000001", "FFFFFFFC", "00000400" };
+				size_t hdr = hdrs[unit_below(&rng, nhdr)];
+				size_t field = unit_below(&rng, 2) ? F_NAMESIZE : F_FILESIZE;
+				if (hdr + FIELD_AT(field) + 8 <= len)
+					memcpy(m + hdr + FIELD_AT(field), ext[unit_below(&rng, 6)], 8);
+				break;
+			}
+			case 3:         /* truncate */
+				len = at;
+				break;
+			case 4: {       /* splice: drop a few bytes */
+				size_t n = 1 + unit_below(&rng, 8);
+				if (at + n <= len) {
+					memmove(m + at, m + at + n, len - at - n);
+					len -= n;
+				}
+				break;
+			}
+			case 5: {       /* splice: insert a few random bytes */
+				size_t n = 1 + unit_below(&rng, 8);
+				memmove(m + at + n, m + at, len - at);
+				for (size_t j = 0; j < n; j++)
+					m[at + j] = (uint8_t)unit_rand(&rng);
+				len += n;
+				break;
+			}
+			}
+			if (len > a.len + 32)
+				len = a.len + 32;
+		}
+
+		uint8_t *b = exact(m, len);
+		int rc, steps = 0;
+
+		off = 0;
+		while ((rc = cpio_next(b, len, &off, &e)) >= 0) {
+			const uint8_t *name = (const uint8_t *)e.name, *data = e.data;
+			assert_true(name >= b + CPIO_HEADER_SIZE && name + e.name_len < b + len);
+			assert_int_equal(name[e.name_len], '\0');
+			assert_int_equal(strlen(e.name), e.name_len);
+			assert_true(data >= name + e.name_len + 1 && e.size <= len && data + e.size <= b + len);
+			assert_true(off <= len && off % 4 == 0);
+			assert_true(++steps <= (int)(len / 112) + 1);  /* each entry takes 112 bytes at least */
+			if (rc == 0)
+				break;
+		}
+		if (rc < 0)
+			assert_int_equal(rc, -CPIO_EINVAL);
+		outcome[rc < 0 ? 0 : rc == 0 ? 1 : 2]++;
+		free(b);
+		free(m);
+	}
+	print_message("# fuzz: %u refused, %u reached the trailer\n", outcome[0], outcome[1]);
+	/* Both sides of the parser were exercised. */
+	assert_true(outcome[0] > 1000 && outcome[1] > 500);
+	free(a.buf);
+}
+
+/* ---------------------------------------------------------------- tools/mkcpio */
+
+static char tmpdir[64];
+
+static void path_in(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, "%s/%s", tmpdir, name);
+}
+
+static void write_file(const char *name, const void *data, size_t size, mode_t mode)
+{
+	char p[256];
+
+	path_in(p, sizeof(p), name);
+	FILE *f = fopen(p, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, size, f), size);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(p, mode), 0);
+}
+
+static uint8_t *read_all(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *buf = malloc(n > 0 ? n : 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, n, f), (size_t)n);
+	fclose(f);
+	*size = n;
+	return buf;
+}
+
+/* Run mkcpio with args (a shell word list) in tmpdir; its exit status, stderr in tmpdir/err. */
+static int mkcpio(const char *args)
+{
+	const char *tool = getenv("MKCPIO"), *build = getenv("BUILD");
+	char exe[512], abs[PATH_MAX], cmd[PATH_MAX + 1024];
+
+	if (tool)
+		snprintf(exe, sizeof(exe), "%s", tool);
+	else
+		snprintf(exe, sizeof(exe), "%s/tools/mkcpio", build ? build : "build");
+	if (access(exe, X_OK) || !realpath(exe, abs))
+		fail_msg("%s: not built (make build/tools/mkcpio, or set MKCPIO)", exe);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s 2>err >out", tmpdir, abs, args);
+	int st = system(cmd);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static int setup_tmp(void **state)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_cpio.XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_tmp(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* mkcpio's archive: parents first and once, modes, owners and times 0, data, the trailer; reproducible. */
+static void test_mkcpio_output(void **state)
+{
+	static const struct { const char *name; uint32_t mode; const char *data; } want[] = {
+		{ "bin", CPIO_S_IFDIR | 0755, NULL },
+		{ "bin/init", CPIO_S_IFREG | 0755, "#!init" },
+		{ "etc", CPIO_S_IFDIR | 0755, NULL },
+		{ "etc/conf", CPIO_S_IFDIR | 0755, NULL },
+		{ "etc/conf/motd", CPIO_S_IFREG | 0644, "hi\n" },
+		{ "etc/empty", CPIO_S_IFREG | 0644, "" },
+		{ "dev", CPIO_S_IFDIR | 0755, NULL },
+		{ "usr", CPIO_S_IFDIR | 0755, NULL },
+		{ "usr/lib", CPIO_S_IFDIR | 0755, NULL },
+		{ "usr/lib/x", CPIO_S_IFDIR | 0755, NULL },
+		{ "etc/odd", CPIO_S_IFREG | 0755, "12345" },
+	};
+	char path[256];
+	size_t size, size2;
+
+	write_file("init", "#!init", 6, 0700);
+	write_file("motd", "hi\n", 3, 0600);
+	write_file("empty", "", 0, 0444);
+	write_file("odd", "12345", 5, 0751);
+	assert_int_equal(mkcpio("a.cpio init:/bin/init motd://etc/conf/./motd empty:etc/empty "
+				"-d dev -d /etc/conf/ -d usr/lib/x odd:etc/odd"), 0);
+	path_in(path, sizeof(path), "a.cpio");
+	uint8_t *buf = read_all(path, &size);
+	assert_non_null(buf);
+
+	size_t off = 0;
+	struct cpio_entry e;
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		const char *d = want[i].data;
+		expect_entry(buf, size, &off, want[i].name, want[i].mode, d, d ? strlen(d) : 0);
+	}
+	/* Owners, times and inode numbers, from a second pass. */
+	off = 0;
+	for (uint32_t i = 0; cpio_next(buf, size, &off, &e) == 1; i++) {
+		assert_int_equal(e.uid, 0);
+		assert_int_equal(e.gid, 0);
+		assert_int_equal(e.mtime, 0);
+		assert_int_equal(e.ino, i + 1);
+		assert_int_equal(e.nlink, (e.mode & CPIO_S_IFMT) == CPIO_S_IFDIR ? 2 : 1);
+	}
+	assert_int_equal(off, size);    /* the trailer ends the file, no block padding */
+	assert_int_equal(count_entries(buf, size), ARRAY_SIZE(want));
+
+	/* The same arguments give the same bytes, whatever the files' times and
+	 * permissions other than the owner's x bit. */
+	write_file("motd", "hi\n", 3, 0640);
+	path_in(path, sizeof(path), "motd");
+	assert_int_equal(utime(path, &(struct utimbuf){ 123456789, 987654321 }), 0);
+	assert_int_equal(mkcpio("b.cpio init:/bin/init motd://etc/conf/./motd empty:etc/empty "
+				"-d dev -d /etc/conf/ -d usr/lib/x odd:etc/odd"), 0);
+	path_in(path, sizeof(path), "b.cpio");
+	uint8_t *buf2 = read_all(path, &size2);
+	assert_non_null(buf2);
+	assert_int_equal(size, size2);
+	assert_memory_equal(buf, buf2, size);
+	free(buf);
+	free(buf2);
+
+	/* No files at all: just the trailer. */
+	assert_int_equal(mkcpio("c.cpio"), 0);
+	path_in(path, sizeof(path), "c.cpio");
+	buf = read_all(path, &size);
+	assert_non_null(buf);
+	assert_int_equal(size, 124);
+	assert_int_equal(count_entries(buf, size), 0);
+	free(buf);
+}
+
+/* Refusals: a non-zero status, a message naming the problem, no output file. */
+static void test_mkcpio_errors(void **state)
+{
+	static const struct { const char *args; int status; const char *msg; } cases[] = {
+		{ "bad.cpio nosuch:x", 1, "nosuch: No such file or directory" },
+		{ "bad.cpio init:a init:a", 1, "given twice" },
+		{ "bad.cpio init:a init:a/b", 1, "'a' is a file" },
+		{ "bad.cpio -d a init:a", 1, "already a directory" },
+		{ "bad.cpio init:a -d a/b", 1, "'a' is a file" },
+		{ "bad.cpio init:a -d a", 1, "already a file" },
+		{ "bad.cpio init", 1, "expected SRC:DEST" },
+		{ "bad.cpio :x", 1, "SRC and DEST" },
+		{ "bad.cpio init:", 1, "SRC and DEST" },
+		{ "bad.cpio init:/", 1, "root directory" },
+		{ "bad.cpio init:a/../b", 1, "'..' is not allowed" },
+		{ "bad.cpio init:a/", 1, "cannot end in '/'" },
+		{ "bad.cpio . :x", 1, "expected SRC:DEST" },
+		{ "bad.cpio sub:x", 1, "not a regular file" },
+		{ "bad.cpio init:x -d", 1, "-d needs a directory" },
+		{ "bad.cpio -x", 1, "unknown option" },
+		{ "-d x", 1, "the first argument is the output file" },
+		{ "", 2, "usage: mkcpio" },
+	};
+	char path[256], big[300], args[400];
+
+	write_file("init", "#!init", 6, 0755);
+	path_in(path, sizeof(path), "sub");
+	assert_int_equal(mkdir(path, 0755), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		size_t n;
+		int st = mkcpio(cases[i].args);
+
+		path_in(path, sizeof(path), "err");
+		char *err = (char *)read_all(path, &n);
+		assert_non_null(err);
+		err = realloc(err, n + 1);
+		err[n] = '\0';
+		if (st != cases[i].status || !strstr(err, cases[i].msg))
+			fail_msg("mkcpio %s: status %d \"%s\"; want %d with \"%s\"", cases[i].args, st,
+				 err, cases[i].status, cases[i].msg);
+		free(err);
+		path_in(path, sizeof(path), "bad.cpio");
+		assert_int_equal(access(path, F_OK), -1);
+	}
+	/* A name the ramfs could not hold: 256 bytes in one component. */
+	memset(big, 'n', 256);
+	big[256] = '\0';
+	snprintf(args, sizeof(args), "bad.cpio init:d/%s", big);
+	assert_int_equal(mkcpio(args), 1);
+	path_in(path, sizeof(path), "bad.cpio");
+	assert_int_equal(access(path, F_OK), -1);
+	big[255] = '\0';
+	snprintf(args, sizeof(args), "ok.cpio init:d/%s", big);
+	assert_int_equal(mkcpio(args), 0);
+	/* -h is help, status 0. */
+	assert_int_equal(mkcpio("-h"), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_truncations),
+		cmocka_unit_test(test_bad_magic),
+		cmocka_unit_test(test_bad_hex),
+		cmocka_unit_test(test_name_and_size),
+		cmocka_unit_test(test_padding),
+		cmocka_unit_test(test_offsets),
+		cmocka_unit_test(test_fuzz),
+		cmocka_unit_test_setup_teardown(test_mkcpio_output, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_mkcpio_errors, setup_tmp, teardown_tmp),
+	};
+	return cmocka_run_group_tests_name("cpio", tests, NULL, NULL);
+}
