@@ -37,4 +37,12 @@ $(BUILD)/user/%: guest/user/%.c | check-toolchain
 	@mkdir -p $(@D)
 	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) $< -o $@
 
-ringos: $(USER_BINS)
+# One initramfs per test program: it is /init; every program is in /bin.
+INITRAMFS := $(patsubst guest/user/%.c,$(BUILD)/initramfs/%.cpio,$(USER_SRCS))
+
+$(BUILD)/initramfs/%.cpio: $(BUILD)/user/% $(USER_BINS) guest/user/motd.txt $(MKCPIO)
+	@mkdir -p $(@D)
+	$(call say,CPIO,$@)$(MKCPIO) $@ $<:init guest/user/motd.txt:etc/motd \
+	    $(foreach b,$(USER_BINS),$(b):bin/$(notdir $(b)))
+
+ringos: $(USER_BINS) $(INITRAMFS)

@@ -6,6 +6,7 @@
 # environments, groups and timeouts, is tests/tests.cfg.
 
 -include mk/unit.mk
+-include mk/ringos-host.mk
 
 TK_LIB_SRCS := $(wildcard tests/kernels/lib/*.c)
 TK_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TK_LIB_SRCS))

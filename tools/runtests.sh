@@ -129,9 +129,9 @@ run_kernel_test() {     # index env
 	local status reason rc start end
 
 	if [ "$env" = native ]; then
-		# ringos on the bare PC, with the test program as /init (the first
-		# module, built from guest/user/NAME.c).
-		local prog=$BUILD/user/${T_KERNEL[i]}
+		# ringos on the bare PC; its initramfs has the test program
+		# (guest/user/NAME.c) as /init and every program in /bin.
+		local prog=$BUILD/initramfs/${T_KERNEL[i]}.cpio
 		if [ ! -f "$prog" ]; then
 			printf 'FAIL\037no program %s (is there a guest/user/%s.c?)\n' "$prog" "${T_KERNEL[i]}" > "$res.tmp"
 			mv "$res.tmp" "$res"

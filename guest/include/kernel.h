@@ -14,6 +14,10 @@ paddr_t frame_get(void);
 void frame_put(paddr_t pa);
 paddr_t frames_get_contig(uint32_t n);          /* n zeroed contiguous frames */
 void frames_put_contig(paddr_t pa, uint32_t n);
+
+/* The kernel heap (kernel/kmalloc.c): zeroed blocks, NULL when out. */
+void *kmalloc(size_t size);
+void kfree(void *p);
 void mem_init(paddr_t first_free, paddr_t end);
 static inline void *phys_to_virt(paddr_t pa)
 {

@@ -27,6 +27,8 @@ struct proc {
 	const void *wait_on;            /* what it sleeps for */
 	int status;                     /* wait status when a zombie */
 	unsigned ticks;                 /* of its current slice */
+	struct file *fds[64];           /* NFD open files */
+	struct ramfs_node *cwd;         /* working directory (referenced) */
 };
 
 extern struct proc *curproc;

@@ -6,6 +6,7 @@
  */
 #include "proc.h"
 #include "kernel.h"
+#include "file.h"
 
 void kmain(uint32_t magic, uint32_t info);
 void kmain(uint32_t magic, uint32_t info)
@@ -20,8 +21,21 @@ void kmain(uint32_t magic, uint32_t info)
 	if (!bi.nmodules)
 		panic("no init program: pass one as a module");
 
+	/* The first module is the initramfs (a newc cpio archive) holding
+	 * /init, or directly an ELF program to run as /init. */
 	const void *image = phys_to_virt(bi.modules[0].start);
 	size_t size = (size_t)(bi.modules[0].end - bi.modules[0].start);
+	bool cpio = size >= 6 && !memcmp(image, "070701", 6);
+	int rc = fs_init(cpio ? image : NULL, cpio ? size : 0);
+	if (rc)
+		panic("cannot build the root filesystem from the initramfs (%d)", rc);
+	if (cpio) {
+		struct ramfs_node *n;
+		if (ramfs_lookup(rootfs.root, "/init", &n) || n->type != RAMFS_FILE)
+			panic("the initramfs has no /init");
+		image = n->data;
+		size = n->size;
+	}
 	static const char *const argv[] = { "/init", NULL };
 	static const char *const envp[] = { "HOME=/", "TERM=linux", "PATH=/bin", NULL };
 
@@ -29,6 +43,11 @@ void kmain(uint32_t magic, uint32_t info)
 	if (!init)
 		panic("no memory for init");
 	curproc = init;
+	init->cwd = rootfs.root;
+	ramfs_get(init->cwd);
+	for (int fd = 0; fd < 3; fd++)
+		if (file_open_path(init, "/dev/console", O_RDWR, 0) != fd)
+			panic("cannot open /dev/console");
 	if (proc_exec(init, image, size, argv, envp, &f, err, sizeof(err)))
 		panic("cannot run /init: %s", err);
 	kprintf("ringos: starting /init\n");

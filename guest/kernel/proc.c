@@ -7,6 +7,7 @@
 #include "proc.h"
 #include "errno.h"
 #include "kernel.h"
+#include "file.h"
 
 #define ECHILD 10
 #define EAGAIN_ 11
@@ -192,6 +193,7 @@ long proc_fork(struct trap_frame *f)
 		return -ENOMEM;
 	}
 	child->ppid = parent->pid;
+	fd_copy_all(child, parent);
 	child->brk_start = parent->brk_start;
 	child->brk = parent->brk;
 	child->mmap_next = parent->mmap_next;
@@ -234,6 +236,7 @@ void proc_exit(struct proc *p, int status)
 	}
 	arch_kernel_address_space();    /* not on the tables we free */
 	proc_free_memory(p);
+	fd_close_all(p);
 	for (int i = 0; i < NPROC; i++)
 		if (table[i].state != P_FREE && table[i].ppid == p->pid)
 			table[i].ppid = 1;      /* orphans go to init */

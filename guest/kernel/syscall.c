@@ -7,6 +7,8 @@
 #include "proc.h"
 #include "errno.h"
 #include "kernel.h"
+#include "file.h"
+#include "syscalls.h"
 
 #define LINUX_ENOTTY 25
 #define ESRCH 3
@@ -60,23 +62,6 @@ static long sys_sched_yield(struct trap_frame *f)
 {
 	sched_yield();
 	return 0;
-}
-
-static long sys_write(struct trap_frame *f)
-{
-	char buf[256];
-	uint32_t fd = f->ebx, ptr = f->ecx, len = f->edx, done = 0;
-
-	if (fd != 1 && fd != 2)
-		return -EBADF;
-	while (done < len) {
-		uint32_t n = MIN(len - done, (uint32_t)sizeof(buf));
-		if (copy_from_user(buf, ptr + done, n))
-			return done ? (long)done : -EFAULT;
-		arch_console_write(buf, n);
-		done += n;
-	}
-	return (long)done;
 }
 
 static long sys_brk(struct trap_frame *f)
@@ -205,33 +190,14 @@ static long sys_mprotect(struct trap_frame *f)
 	return 0;
 }
 
-/* struct statx for the console (fds 0-2): a character device. */
-static long sys_statx(struct trap_frame *f)
-{
-	uint8_t stx[256];
-	int32_t dirfd = (int32_t)f->ebx;
-	uint32_t flags = f->edx;
-
-	if (!(flags & 0x1000) || dirfd < 0 || dirfd > 2)        /* AT_EMPTY_PATH on 0-2 */
-		return -ENOENT;
-	memset(stx, 0, sizeof(stx));
-	uint32_t mask = 0x7ff, blksize = 1024, nlink = 1;
-	uint16_t mode = 0020000 | 0620;                         /* S_IFCHR | rw--w---- */
-	memcpy(stx + 0, &mask, 4);
-	memcpy(stx + 4, &blksize, 4);
-	memcpy(stx + 16, &nlink, 4);
-	memcpy(stx + 28, &mode, 2);
-	uint32_t rdev_major = 5, rdev_minor = 1;                /* /dev/console */
-	memcpy(stx + 128, &rdev_major, 4);
-	memcpy(stx + 132, &rdev_minor, 4);
-	return copy_to_user(f->edi, stx, sizeof(stx)) ? -EFAULT : 0;
-}
-
 static long sys_ioctl(struct trap_frame *f)
 {
 	uint32_t fd = f->ebx, req = f->ecx;
-	if (fd > 2)
+	struct file *file = fd_get(curproc, fd);
+	if (!file)
 		return -EBADF;
+	if (file->node->type != RAMFS_CHR || file->node->rdev != ((5 << 8) | 1))
+		return -LINUX_ENOTTY;
 	if (req == 0x5401) {                                    /* TCGETS */
 		uint32_t t[9] = { 0x500, 0x5, 0xbf, 0x8a3b, 0 };       /* icrnl|ixon, opost|onlcr, cs8.., isig|icanon|echo.. */
 		return copy_to_user(f->edx, t, sizeof(t)) ? -EFAULT : 0;
@@ -244,6 +210,11 @@ static long sys_ioctl(struct trap_frame *f)
 }
 
 static const struct { uint16_t nr; syscall_fn fn; } table[] = {
+	{ 3, sys_read }, { 5, sys_open }, { 6, sys_close }, { 10, sys_unlink }, { 11, sys_execve },
+	{ 12, sys_chdir }, { 19, sys_lseek }, { 33, sys_access }, { 39, sys_mkdir },
+	{ 40, sys_rmdir }, { 41, sys_dup }, { 63, sys_dup2 }, { 140, sys_llseek },
+	{ 183, sys_getcwd }, { 195, sys_stat64 }, { 196, sys_stat64 }, { 197, sys_fstat64 },
+	{ 220, sys_getdents64 }, { 295, sys_openat },
 	{ 4, sys_write }, { 20, sys_getpid }, { 45, sys_brk }, { 54, sys_ioctl },
 	{ 85, sys_readlink }, { 125, sys_mprotect }, { 191, sys_ugetrlimit },
 	{ 224, sys_getpid }, { 243, sys_set_thread_area }, { 252, sys_exit_group },

@@ -1,0 +1,65 @@
+/* ringos: open files, descriptors and the root filesystem (kernel/file.c). */
+#ifndef RINGOS_FILE_H
+#define RINGOS_FILE_H
+
+#include "types.h"
+#include "ramfs.h"
+
+#define NFD 64
+
+/* open(2) flags, Linux i386 values. */
+#define O_ACCMODE       3
+#define O_RDONLY        0
+#define O_WRONLY        1
+#define O_RDWR          2
+#define O_CREAT         0100
+#define O_EXCL          0200
+#define O_TRUNC         01000
+#define O_APPEND        02000
+#define O_DIRECTORY     0200000
+#define O_CLOEXEC       02000000
+
+#ifndef EISDIR
+#define EISDIR          21
+#endif
+#ifndef ENOTDIR
+#define ENOTDIR         20
+#endif
+#ifndef EMFILE
+#define EMFILE          24
+#endif
+#ifndef ESPIPE
+#define ESPIPE          29
+#endif
+
+struct proc;
+
+struct file {
+	unsigned refs;
+	struct ramfs_node *node;        /* a file, a directory or a device node */
+	uint64_t offset;
+	int flags;                      /* open(2) flags */
+};
+
+struct kstat {
+	uint32_t ino, mode, nlink, rdev, blksize;
+	uint64_t size, blocks;
+};
+
+extern struct ramfs rootfs;
+
+int fs_init(const void *cpio, size_t size);
+struct file *file_open_node(struct ramfs_node *node, int flags);
+void file_get(struct file *f);
+void file_put(struct file *f);
+long file_read(struct file *f, void *buf, size_t len);
+long file_write(struct file *f, const void *buf, size_t len);
+long file_open_path(struct proc *p, const char *path, int flags, uint32_t mode);
+void file_stat(const struct ramfs_node *n, struct kstat *st);
+
+int fd_install(struct proc *p, struct file *f, int from);
+struct file *fd_get(struct proc *p, uint32_t fd);
+void fd_close_all(struct proc *p);
+void fd_copy_all(struct proc *child, const struct proc *parent);
+
+#endif

@@ -1,0 +1,28 @@
+/* ringos: the system-call handlers of kernel/sys_*.c (table in syscall.c). */
+#ifndef RINGOS_SYSCALLS_H
+#define RINGOS_SYSCALLS_H
+
+#include "trap.h"
+
+long sys_read(struct trap_frame *f);
+long sys_write(struct trap_frame *f);
+long sys_open(struct trap_frame *f);
+long sys_openat(struct trap_frame *f);
+long sys_close(struct trap_frame *f);
+long sys_lseek(struct trap_frame *f);
+long sys_llseek(struct trap_frame *f);
+long sys_dup(struct trap_frame *f);
+long sys_dup2(struct trap_frame *f);
+long sys_statx(struct trap_frame *f);
+long sys_fstat64(struct trap_frame *f);
+long sys_stat64(struct trap_frame *f);
+long sys_getdents64(struct trap_frame *f);
+long sys_getcwd(struct trap_frame *f);
+long sys_chdir(struct trap_frame *f);
+long sys_mkdir(struct trap_frame *f);
+long sys_unlink(struct trap_frame *f);
+long sys_rmdir(struct trap_frame *f);
+long sys_access(struct trap_frame *f);
+long sys_execve(struct trap_frame *f);
+
+#endif
