@@ -26,7 +26,7 @@ KLIBGCC  := $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
 
 # Host unit tests: the same pure C files, compiled for the host with cmocka.
 HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-              -fsanitize=address,undefined -fno-omit-frame-pointer -MMD -MP
+              -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -MMD -MP
 HOSTLDLIBS := -lcmocka -fsanitize=address,undefined
 
 # Terse build output; `make V=1` shows the commands.
