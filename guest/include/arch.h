@@ -51,6 +51,8 @@ void arch_idle(void);
 /* An interrupt arrived (vector from the trap frame): acknowledge it; true if
  * it was the tick. */
 bool arch_irq(unsigned vector);
+/* Nanoseconds since boot (monotonic). */
+uint64_t arch_time_ns(void);
 
 /* The ring-0 (pc) or ring-1 (pv) stack the CPU switches to on a trap from
  * user mode, and the user segments. */

@@ -34,12 +34,26 @@
 
 struct proc;
 
+struct pipe;
+
 struct file {
 	unsigned refs;
-	struct ramfs_node *node;        /* a file, a directory or a device node */
+	struct ramfs_node *node;        /* a file, a directory or a device node; NULL for a pipe */
+	struct pipe *pipe;              /* a pipe's end (which one: flags' access mode) */
 	uint64_t offset;
 	int flags;                      /* open(2) flags */
 };
+
+/* Pipes (kernel/pipe.c): a 4 KiB ring; readers wait for data, writers for
+ * room; reading with no writer left is end of file, writing with no reader
+ * left is EPIPE. */
+int pipe_create(struct file **rd, struct file **wr);
+long pipe_read(struct pipe *p, void *buf, size_t len);
+long pipe_write(struct pipe *p, const void *buf, size_t len);
+void pipe_close(struct pipe *p, bool writer);
+#ifndef EPIPE
+#define EPIPE 32
+#endif
 
 struct kstat {
 	uint32_t ino, mode, nlink, rdev, blksize;
@@ -56,6 +70,7 @@ long file_read(struct file *f, void *buf, size_t len);
 long file_write(struct file *f, const void *buf, size_t len);
 long file_open_path(struct proc *p, const char *path, int flags, uint32_t mode);
 void file_stat(const struct ramfs_node *n, struct kstat *st);
+void file_stat_file(const struct file *f, struct kstat *st);
 
 int fd_install(struct proc *p, struct file *f, int from);
 struct file *fd_get(struct proc *p, uint32_t fd);

@@ -27,6 +27,7 @@ struct proc {
 	const void *wait_on;            /* what it sleeps for */
 	int status;                     /* wait status when a zombie */
 	unsigned ticks;                 /* of its current slice */
+	uint64_t wake_at;               /* sleep_until's deadline, 0 for none */
 	struct file *fds[64];           /* NFD open files */
 	struct ramfs_node *cwd;         /* working directory (referenced) */
 };
@@ -49,6 +50,8 @@ int proc_poke_user(int pid, uint32_t va, uint32_t value);
 void proc_tick(struct trap_frame *f);
 void sched_yield(void);
 void sleep_on(const void *chan);
+/* Sleep until the clock (arch_time_ns) reaches deadline. */
+void sleep_until(uint64_t deadline);
 void wake_up(const void *chan);
 
 /* User memory, checked against the current page tables: 0 or -EFAULT. */

@@ -24,5 +24,16 @@ long sys_unlink(struct trap_frame *f);
 long sys_rmdir(struct trap_frame *f);
 long sys_access(struct trap_frame *f);
 long sys_execve(struct trap_frame *f);
+long sys_pipe2(struct trap_frame *f);
+long sys_mmap2(struct trap_frame *f);
+long sys_munmap(struct trap_frame *f);
+long sys_uname(struct trap_frame *f);
+long sys_clock_gettime(struct trap_frame *f);
+long sys_clock_gettime64(struct trap_frame *f);
+long sys_gettimeofday(struct trap_frame *f);
+long sys_time(struct trap_frame *f);
+long sys_nanosleep(struct trap_frame *f);
+long sys_clock_nanosleep64(struct trap_frame *f);
+long sys_clock_nanosleep(struct trap_frame *f);
 
 #endif

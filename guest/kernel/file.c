@@ -69,19 +69,24 @@ void file_put(struct file *f)
 {
 	if (--f->refs)
 		return;
-	ramfs_put(f->node);
+	if (f->pipe)
+		pipe_close(f->pipe, (f->flags & O_ACCMODE) == O_WRONLY);
+	else
+		ramfs_put(f->node);
 	kfree(f);
 }
 
 static uint32_t rdev_of(const struct file *f)
 {
-	return f->node->type == RAMFS_CHR ? f->node->rdev : 0;
+	return f->node && f->node->type == RAMFS_CHR ? f->node->rdev : 0;
 }
 
 long file_read(struct file *f, void *buf, size_t len)
 {
 	if ((f->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
+	if (f->pipe)
+		return pipe_read(f->pipe, buf, len);
 	switch (rdev_of(f)) {
 	case DEV_CONSOLE:
 		return 0;               /* no console input yet: end of file */
@@ -103,6 +108,8 @@ long file_write(struct file *f, const void *buf, size_t len)
 {
 	if ((f->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
+	if (f->pipe)
+		return pipe_write(f->pipe, buf, len);
 	switch (rdev_of(f)) {
 	case DEV_CONSOLE:
 		arch_console_write(buf, len);
@@ -198,6 +205,18 @@ long file_open_path(struct proc *p, const char *path, int flags, uint32_t mode)
 }
 
 /* What stat(2) reports of a node. */
+void file_stat_file(const struct file *f, struct kstat *st)
+{
+	if (f->pipe) {
+		memset(st, 0, sizeof(*st));
+		st->mode = 0010600;     /* S_IFIFO */
+		st->nlink = 1;
+		st->blksize = 4096;
+		return;
+	}
+	file_stat(f->node, st);
+}
+
 void file_stat(const struct ramfs_node *n, struct kstat *st)
 {
 	static const uint32_t fmt[] = { 0, 0040000, 0100000, 0020000, 0120000 };

@@ -117,8 +117,25 @@ void wake_up(const void *chan)
 			table[i].state = P_RUNNABLE;
 }
 
+static int timed_sleepers;
+
+void sleep_until(uint64_t deadline)
+{
+	curproc->wake_at = deadline;
+	timed_sleepers++;
+	sleep_on(&curproc->wake_at);
+	timed_sleepers--;
+	curproc->wake_at = 0;
+}
+
 void proc_tick(struct trap_frame *f)
 {
+	if (timed_sleepers) {
+		uint64_t now = arch_time_ns();
+		for (int i = 0; i < NPROC; i++)
+			if (table[i].state == P_SLEEPING && table[i].wake_at && table[i].wake_at <= now)
+				table[i].state = P_RUNNABLE;
+	}
 	if (curproc && (f->cs & 3) && ++curproc->ticks >= SLICE_TICKS)
 		schedule();
 }

@@ -98,7 +98,7 @@ long sys_close(struct trap_frame *f)
 static long do_seek(struct file *file, int64_t off, uint32_t whence, uint64_t *out)
 {
 	int64_t base;
-	if (file->node->type == RAMFS_CHR)
+	if (file->pipe || file->node->type == RAMFS_CHR)
 		return -ESPIPE;
 	switch (whence) {
 	case 0: base = 0; break;
@@ -133,6 +133,36 @@ long sys_llseek(struct trap_frame *f)
 	if (rc)
 		return rc;
 	return copy_to_user(f->esi, &pos, 8) ? -EFAULT : 0;
+}
+
+long sys_pipe2(struct trap_frame *f)
+{
+	struct file *rd, *wr;
+	int fds[2];
+	if (f->ecx & ~(uint32_t)O_CLOEXEC)
+		return -EINVAL;
+	if (pipe_create(&rd, &wr))
+		return -ENOMEM;
+	rd->flags |= (int)f->ecx;
+	wr->flags |= (int)f->ecx;
+	if ((fds[0] = fd_install(curproc, rd, 0)) < 0) {
+		file_put(rd);
+		file_put(wr);
+		return -EMFILE;
+	}
+	if ((fds[1] = fd_install(curproc, wr, 0)) < 0) {
+		curproc->fds[fds[0]] = NULL;
+		file_put(rd);
+		file_put(wr);
+		return -EMFILE;
+	}
+	if (copy_to_user(f->ebx, fds, sizeof(fds))) {
+		curproc->fds[fds[0]] = curproc->fds[fds[1]] = NULL;
+		file_put(rd);
+		file_put(wr);
+		return -EFAULT;
+	}
+	return 0;
 }
 
 long sys_dup(struct trap_frame *f)
@@ -222,7 +252,7 @@ long sys_statx(struct trap_frame *f)
 		struct file *file = fd_get(curproc, (uint32_t)dirfd);
 		if (!file)
 			return -EBADF;
-		file_stat(file->node, &st);
+		file_stat_file(file, &st);
 	} else {
 		if (dirfd != AT_FDCWD)
 			return -EINVAL;
@@ -239,7 +269,7 @@ long sys_fstat64(struct trap_frame *f)
 	struct file *file = fd_get(curproc, f->ebx);
 	if (!file)
 		return -EBADF;
-	file_stat(file->node, &st);
+	file_stat_file(file, &st);
 	return put_stat64(&st, f->ecx);
 }
 
@@ -259,7 +289,7 @@ long sys_getdents64(struct trap_frame *f)
 
 	if (!file)
 		return -EBADF;
-	if (file->node->type != RAMFS_DIR)
+	if (!file->node || file->node->type != RAMFS_DIR)
 		return -ENOTDIR;
 	for (;;) {
 		size_t cookie = (size_t)file->offset;

@@ -196,7 +196,7 @@ static long sys_ioctl(struct trap_frame *f)
 	struct file *file = fd_get(curproc, fd);
 	if (!file)
 		return -EBADF;
-	if (file->node->type != RAMFS_CHR || file->node->rdev != ((5 << 8) | 1))
+	if (!file->node || file->node->type != RAMFS_CHR || file->node->rdev != ((5 << 8) | 1))
 		return -LINUX_ENOTTY;
 	if (req == 0x5401) {                                    /* TCGETS */
 		uint32_t t[9] = { 0x500, 0x5, 0xbf, 0x8a3b, 0 };       /* icrnl|ixon, opost|onlcr, cs8.., isig|icanon|echo.. */
@@ -214,7 +214,10 @@ static const struct { uint16_t nr; syscall_fn fn; } table[] = {
 	{ 12, sys_chdir }, { 19, sys_lseek }, { 33, sys_access }, { 39, sys_mkdir },
 	{ 40, sys_rmdir }, { 41, sys_dup }, { 63, sys_dup2 }, { 140, sys_llseek },
 	{ 183, sys_getcwd }, { 195, sys_stat64 }, { 196, sys_stat64 }, { 197, sys_fstat64 },
-	{ 220, sys_getdents64 }, { 295, sys_openat },
+	{ 220, sys_getdents64 }, { 295, sys_openat }, { 42, sys_pipe2 }, { 331, sys_pipe2 },
+	{ 192, sys_mmap2 }, { 91, sys_munmap }, { 122, sys_uname }, { 265, sys_clock_gettime },
+	{ 403, sys_clock_gettime64 }, { 78, sys_gettimeofday }, { 13, sys_time },
+	{ 162, sys_nanosleep }, { 407, sys_clock_nanosleep64 }, { 267, sys_clock_nanosleep },
 	{ 4, sys_write }, { 20, sys_getpid }, { 45, sys_brk }, { 54, sys_ioctl },
 	{ 85, sys_readlink }, { 125, sys_mprotect }, { 191, sys_ugetrlimit },
 	{ 224, sys_getpid }, { 243, sys_set_thread_area }, { 252, sys_exit_group },

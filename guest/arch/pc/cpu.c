@@ -181,6 +181,13 @@ void arch_idle(void)
 	irq_disable();
 }
 
+static volatile uint64_t ticks;
+
+uint64_t arch_time_ns(void)
+{
+	return ticks * (1000000000ull / TICK_HZ);
+}
+
 bool arch_irq(unsigned vector)
 {
 	unsigned irq = vector - 0x20;
@@ -189,6 +196,8 @@ bool arch_irq(unsigned vector)
 	if (pic_is_spurious(irq))
 		return false;
 	pic_eoi(irq);
+	if (irq == 0)
+		ticks++;
 	return irq == 0;
 }
 
