@@ -29,7 +29,7 @@ static paddr_t alloc(void)
 	return (paddr_t)next_page++ * PAGE_SIZE;
 }
 
-static struct pt_env env = { table, alloc, PTE_NX };
+static struct pt_env env = { .table = table, .alloc = alloc, .nx = PTE_NX };
 static struct pae_space space;
 
 static int setup(void **state)
@@ -349,9 +349,55 @@ static void test_enomem(void **state)
 	assert_int_equal(pt_map_page(&env, &s, 0x1000, 0x1000, 0), 0);
 }
 
+/* The paravirtual hooks: entries hold "machine" addresses (here the caller's
+ * plus 64 pages), every entry is stored through write, and the helpers still
+ * take and return the caller's addresses. */
+#define MOFF ((paddr_t)64 * PAGE_SIZE)
+static unsigned hook_writes;
+
+static paddr_t to_machine(paddr_t pa)
+{
+	return pa + MOFF;
+}
+
+static paddr_t from_machine(paddr_t ma)
+{
+	return ma - MOFF;
+}
+
+static void write_hook(pte_t *slot, pte_t val)
+{
+	hook_writes++;
+	*slot = val;
+}
+
+static void test_pv_hooks(void **state)
+{
+	struct pt_env pv = { .table = table, .alloc = alloc, .nx = PTE_NX,
+			     .to_entry = to_machine, .from_entry = from_machine,
+			     .write = write_hook };
+	struct pae_space s;
+	struct pt_walk w;
+
+	hook_writes = 0;
+	assert_int_equal(pt_create(&pv, &s), 0);
+	assert_int_equal(hook_writes, 4);               /* the four PDPTEs */
+	pte_t *l3 = table(s.pdpt);
+	assert_true((l3[0] & PTE_ADDR_MASK) >= MOFF);   /* entries hold machine addresses */
+	assert_int_equal(pt_map_page(&pv, &s, 0x00400000, 5 * PAGE_SIZE, PTE_RW), 0);
+	assert_int_equal(hook_writes, 6);               /* a PDE for the new L1, then the PTE */
+	assert_int_equal(pt_walk(&pv, &s, 0x00400123, &w), 0);
+	assert_int_equal(w.pa, 5 * PAGE_SIZE + 0x123);  /* back in the caller's addresses */
+	assert_int_equal(w.leaf & PTE_ADDR_MASK, 5 * PAGE_SIZE + MOFF);
+	assert_int_equal(pt_unmap_page(&pv, &s, 0x00400000), 0);
+	assert_int_equal(hook_writes, 7);
+	assert_int_equal(pt_walk(&pv, &s, 0x00400000, &w), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pv_hooks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_pdptes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_walk_roundtrip, setup_space, teardown),
 		cmocka_unit_test_setup_teardown(test_nx_dropped_without_nxe, setup_space, teardown),

@@ -6,6 +6,25 @@
  * harmless because permissions are the AND of all levels. */
 #define PDE_TABLE_FLAGS (PTE_P | PTE_RW | PTE_US)
 
+static paddr_t to_e(const struct pt_env *env, paddr_t pa)
+{
+	return env->to_entry ? env->to_entry(pa) : pa;
+}
+
+/* The caller's address of what entry e points to. */
+static paddr_t from_e(const struct pt_env *env, pte_t e, uint64_t mask)
+{
+	return env->from_entry ? env->from_entry(e & mask) : (e & mask);
+}
+
+static void store(const struct pt_env *env, pte_t *slot, pte_t val)
+{
+	if (env->write)
+		env->write(slot, val);
+	else
+		*slot = val;
+}
+
 int pt_create(const struct pt_env *env, struct pae_space *space)
 {
 	paddr_t pdpt = env->alloc();
@@ -18,7 +37,7 @@ int pt_create(const struct pt_env *env, struct pae_space *space)
 			return -ENOMEM;
 		/* PDPTEs in PAE mode take only P, PWT and PCD: RW/US/NX are
 		 * reserved there and would make the CR3 load fault. */
-		l3[i] = (l2 & PTE_ADDR_MASK) | PTE_P;
+		store(env, &l3[i], (to_e(env, l2) & PTE_ADDR_MASK) | PTE_P);
 	}
 	space->pdpt = pdpt;
 	return 0;
@@ -30,7 +49,7 @@ static pte_t *l2_entry(const struct pt_env *env, const struct pae_space *space, 
 	pte_t pdpte = l3[L3_INDEX(va)];
 	if (!(pdpte & PTE_P))
 		return NULL;
-	return &env->table(pdpte & PTE_ADDR_MASK)[L2_INDEX(va)];
+	return &env->table(from_e(env, pdpte, PTE_ADDR_MASK))[L2_INDEX(va)];
 }
 
 static pte_t leaf_flags(const struct pt_env *env, pte_t flags)
@@ -53,10 +72,10 @@ int pt_map_page(const struct pt_env *env, struct pae_space *space, vaddr_t va, p
 		paddr_t l1 = env->alloc();
 		if (!l1)
 			return -ENOMEM;
-		*pde = (l1 & PTE_ADDR_MASK) | PDE_TABLE_FLAGS;
+		store(env, pde, (to_e(env, l1) & PTE_ADDR_MASK) | PDE_TABLE_FLAGS);
 	}
-	pte_t *l1 = env->table(*pde & PTE_ADDR_MASK);
-	l1[L1_INDEX(va)] = (pa & PTE_ADDR_MASK) | leaf_flags(env, flags);
+	pte_t *l1 = env->table(from_e(env, *pde, PTE_ADDR_MASK));
+	store(env, &l1[L1_INDEX(va)], (to_e(env, pa) & PTE_ADDR_MASK) | leaf_flags(env, flags));
 	return 0;
 }
 
@@ -73,7 +92,7 @@ int pt_map_range(const struct pt_env *env, struct pae_space *space, vaddr_t va, 
 			return -ENOENT;
 		if ((how & PT_MAP_LARGE) && !((va | pa) & (LARGE_PAGE_SIZE - 1)) &&
 		    len >= LARGE_PAGE_SIZE && !(*pde & PTE_P)) {
-			*pde = (pa & PTE_ADDR_2M) | leaf_flags(env, flags) | PTE_PS;
+			store(env, pde, (to_e(env, pa) & PTE_ADDR_2M) | leaf_flags(env, flags) | PTE_PS);
 			va += LARGE_PAGE_SIZE;
 			pa += LARGE_PAGE_SIZE;
 			len -= LARGE_PAGE_SIZE;
@@ -94,10 +113,10 @@ int pt_unmap_page(const struct pt_env *env, struct pae_space *space, vaddr_t va)
 	pte_t *pde = l2_entry(env, space, va);
 	if (!pde || !(*pde & PTE_P) || (*pde & PTE_PS))
 		return -ENOENT;
-	pte_t *pte = &env->table(*pde & PTE_ADDR_MASK)[L1_INDEX(va)];
+	pte_t *pte = &env->table(from_e(env, *pde, PTE_ADDR_MASK))[L1_INDEX(va)];
 	if (!(*pte & PTE_P))
 		return -ENOENT;
-	*pte = 0;
+	store(env, pte, 0);
 	return 0;
 }
 
@@ -109,7 +128,7 @@ int pt_install_l1(const struct pt_env *env, struct pae_space *space, vaddr_t va,
 		return -ENOENT;
 	if (*pde & PTE_P)
 		return -EEXIST;
-	*pde = (l1 & PTE_ADDR_MASK) | (flags & ~PTE_ADDR_MASK & ~PTE_PS) | PTE_P;
+	store(env, pde, (to_e(env, l1) & PTE_ADDR_MASK) | (flags & ~PTE_ADDR_MASK & ~PTE_PS) | PTE_P);
 	return 0;
 }
 
@@ -124,16 +143,16 @@ int pt_walk(const struct pt_env *env, const struct pae_space *space, vaddr_t va,
 
 	if (e & PTE_PS) {
 		w->level = 2;
-		w->pa = (e & PTE_ADDR_2M) | (va & (LARGE_PAGE_SIZE - 1));
+		w->pa = from_e(env, e, PTE_ADDR_2M) | (va & (LARGE_PAGE_SIZE - 1));
 	} else {
-		e = env->table(e & PTE_ADDR_MASK)[L1_INDEX(va)];
+		e = env->table(from_e(env, e, PTE_ADDR_MASK))[L1_INDEX(va)];
 		if (!(e & PTE_P))
 			return -ENOENT;
 		rw = rw && (e & PTE_RW);
 		us = us && (e & PTE_US);
 		nx = nx || (env->nx && (e & PTE_NX));
 		w->level = 1;
-		w->pa = (e & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1));
+		w->pa = from_e(env, e, PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1));
 	}
 	w->leaf = e;
 	w->writable = rw;

@@ -41,6 +41,16 @@ struct pt_env {
 	pte_t *(*table)(paddr_t pa);    /* a table's entries, given its address */
 	paddr_t (*alloc)(void);         /* a zeroed frame, or 0 when out of memory */
 	uint64_t nx;                    /* PTE_NX when EFER.NXE is on, else 0 */
+	/*
+	 * Optional, for a paravirtualized guest whose entries hold machine
+	 * addresses and whose tables it may not write (ringos's pv port): the
+	 * helpers take and return the caller's own (pseudo-physical) addresses,
+	 * translate with to_entry/from_entry, and store every entry through
+	 * write. NULL: entries hold the caller's addresses, stored directly.
+	 */
+	paddr_t (*to_entry)(paddr_t pa);
+	paddr_t (*from_entry)(paddr_t entry_addr);
+	void (*write)(pte_t *slot, pte_t val);
 };
 
 /* An address space: the physical address of its PDPT (what CR3 holds). */
