@@ -43,6 +43,17 @@ void arch_switch_address_space(const struct pae_space *s);
 /* An address space with only the kernel: where to stand while a process's
  * own tables are being freed. */
 void arch_kernel_address_space(void);
+/* Before freeing an address space's frames: stop using its tables as tables
+ * (pv: unpin, so they become ordinary memory again). */
+void arch_release_address_space(struct pae_space *s);
+/* A page-table frame goes back to the pool (pv: writable again first). */
+void arch_table_put(paddr_t pa);
+/* The frame (in the kernel's addresses) an entry points to. */
+static inline paddr_t arch_pte_addr(pte_t e)
+{
+	paddr_t a = e & PTE_ADDR_MASK;
+	return arch_pt_env.from_entry ? arch_pt_env.from_entry(a) : a;
+}
 
 /* Wait for an interrupt (interrupts on while waiting). */
 void arch_idle(void);

@@ -48,23 +48,24 @@ void proc_free_memory(struct proc *p)
 {
 	if (!p->as.pdpt)
 		return;
+	arch_release_address_space(&p->as);
 	pte_t *l3 = phys_to_virt(p->as.pdpt);
 	for (int i = 0; i < 3; i++) {
 		if (!(l3[i] & PTE_P))
 			continue;
-		pte_t *l2 = phys_to_virt(l3[i] & PTE_ADDR_MASK);
+		pte_t *l2 = phys_to_virt(arch_pte_addr(l3[i]));
 		for (int j = 0; j < 512; j++) {
 			if (!(l2[j] & PTE_P))
 				continue;
-			pte_t *l1 = phys_to_virt(l2[j] & PTE_ADDR_MASK);
+			pte_t *l1 = phys_to_virt(arch_pte_addr(l2[j]));
 			for (int k = 0; k < 512; k++)
 				if (l1[k] & PTE_P)
-					frame_put(l1[k] & PTE_ADDR_MASK);
-			frame_put(l2[j] & PTE_ADDR_MASK);
+					frame_put(arch_pte_addr(l1[k]));
+			arch_table_put(arch_pte_addr(l2[j]));
 		}
-		frame_put(l3[i] & PTE_ADDR_MASK);
+		arch_table_put(arch_pte_addr(l3[i]));
 	}
-	frame_put(p->as.pdpt);
+	arch_table_put(p->as.pdpt);
 	p->as.pdpt = 0;
 }
 
@@ -174,18 +175,18 @@ static int copy_memory(struct proc *child, struct proc *parent)
 		return -ENOMEM;
 	pte_t *l3 = phys_to_virt(parent->as.pdpt);
 	for (uint32_t i = 0; i < 3; i++) {
-		pte_t *l2 = phys_to_virt(l3[i] & PTE_ADDR_MASK);
+		pte_t *l2 = phys_to_virt(arch_pte_addr(l3[i]));
 		for (uint32_t j = 0; j < 512; j++) {
 			if (!(l2[j] & PTE_P))
 				continue;
-			pte_t *l1 = phys_to_virt(l2[j] & PTE_ADDR_MASK);
+			pte_t *l1 = phys_to_virt(arch_pte_addr(l2[j]));
 			for (uint32_t k = 0; k < 512; k++) {
 				if (!(l1[k] & PTE_P))
 					continue;
 				paddr_t pa = frame_get();
 				if (!pa)
 					return -ENOMEM;
-				memcpy(phys_to_virt(pa), phys_to_virt(l1[k] & PTE_ADDR_MASK), PAGE_SIZE);
+				memcpy(phys_to_virt(pa), phys_to_virt(arch_pte_addr(l1[k])), PAGE_SIZE);
 				uint32_t va = (i << 30) | (j << 21) | (k << 12);
 				if (pt_map_page(&arch_pt_env, &child->as, va, pa,
 						l1[k] & (PTE_US | PTE_RW | PTE_NX))) {

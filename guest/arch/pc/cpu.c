@@ -175,6 +175,16 @@ void arch_kernel_address_space(void)
 	write_cr3((uint32_t)virt_to_phys(boot_pdpt));
 }
 
+void arch_release_address_space(struct pae_space *s)
+{
+	(void)s;                        /* our tables are ordinary memory */
+}
+
+void arch_table_put(paddr_t pa)
+{
+	frame_put(pa);
+}
+
 void arch_idle(void)
 {
 	irq_enable_and_halt();
@@ -203,8 +213,8 @@ bool arch_irq(unsigned vector)
 
 /* ---- traps ---- */
 
-void pc_trap(struct trap_frame *f);
-void pc_trap(struct trap_frame *f)
+void port_trap(struct trap_frame *f);
+void port_trap(struct trap_frame *f)
 {
 	trap_dispatch(f, f->vector == 14 ? read_cr2() : 0);
 }

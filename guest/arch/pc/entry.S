@@ -1,10 +1,12 @@
 /*
  * ringos pc port: trap entry. Every vector pushes a zero error code where the
  * CPU pushes none, then its number, saves a struct trap_frame and calls
- * pc_trap(frame). Returning restores the frame and irets, to the kernel or to
+ * port_trap(frame) (each port has one). Returning restores the frame and irets, to the kernel or to
  * user mode alike. arch_enter_user() uses the same way out.
  */
-#define KERNEL_DS 0x10
+#ifndef KERNEL_DS
+#define KERNEL_DS 0x10                  /* the pv port includes this file with its own */
+#endif
 
 	.text
 .altmacro
@@ -24,6 +26,7 @@ stub_\vec:
 	.set vec, vec + 1
 	.endr
 
+	.globl trap_common
 trap_common:
 	cld
 	pushl %ds
@@ -35,7 +38,7 @@ trap_common:
 	movl %eax, %ds
 	movl %eax, %es
 	pushl %esp
-	call pc_trap
+	call port_trap
 	addl $4, %esp
 	.globl trap_return
 trap_return:
