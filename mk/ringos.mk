@@ -23,10 +23,18 @@ $(BUILD)/ringos/%.o: %.S | check-toolchain
 $(RINGOS_PC_ELF): $(RINGOS_PC_OBJS) guest/arch/pc/ringos.ld
 	$(call say,LD,$@)$(CC) $(KLDFLAGS) -T guest/arch/pc/ringos.ld -o $@ $(RINGOS_PC_OBJS) $(KLIBGCC)
 
--include $(RINGOS_PC_OBJS:.o=.d)
+# The pv port: the same kernel, ring 1 under ringvisor.
+RINGOS_PV_SRCS := $(wildcard guest/arch/pv/*.c guest/arch/pv/*.S)
+RINGOS_PV_ELF  := $(BUILD)/ringos-pv.elf
+RINGOS_PV_OBJS := $(call ringos_obj,$(RINGOS_SHARED) $(RINGOS_KSRCS) $(RINGOS_PV_SRCS))
+
+$(RINGOS_PV_ELF): $(RINGOS_PV_OBJS) guest/arch/pv/ringos.ld
+	$(call say,LD,$@)$(CC) $(KLDFLAGS) -T guest/arch/pv/ringos.ld -o $@ $(RINGOS_PV_OBJS) $(KLIBGCC)
+
+-include $(RINGOS_PC_OBJS:.o=.d) $(RINGOS_PV_OBJS:.o=.d)
 
 .PHONY: ringos
-ringos: $(RINGOS_PC_ELF)
+ringos: $(RINGOS_PC_ELF) $(RINGOS_PV_ELF)
 
 # User programs: ordinary static i386 executables, built with the host gcc.
 USER_SRCS := $(wildcard guest/user/*.c)

@@ -140,6 +140,14 @@ run_kernel_test() {     # index env
 		elf=$BUILD/ringos-pc.elf
 		modules="$prog${modules:+,$modules}"
 	fi
+	if [ "$env" = ringos-pv ]; then
+		# ringos as a pv domain under the stock hypervisor, with the same
+		# initramfs as the native run.
+		local cpio=$BUILD/initramfs/${T_KERNEL[i]}.cpio
+		elf=$BUILD/hv/hv.elf
+		append="on_empty=exit $append"
+		modules="$BUILD/ringos-pv.elf name=ringos memory=96M initrd=$cpio,$cpio${modules:+,$modules}"
+	fi
 	if [ "$env" = pv ]; then
 		# The stock hypervisor with the test guest as its first module; it
 		# exits when the last domain has stopped, with the worst status.
@@ -197,7 +205,7 @@ run_kernel_test() {     # index env
 	# Whose result lines count: the test kernel's own "(rv) ..." lines in
 	# the hv environment, the guests' "[name] ..." lines in pv.
 	local tag='^\(rv\) TEST RESULT: '
-	[ "$env" = pv ] && tag='^\[[^]]*\] TEST RESULT: '
+	[ "$env" = pv ] || [ "$env" = ringos-pv ] && tag='^\[[^]]*\] TEST RESULT: '
 	[ "$env" = native ] && tag='^TEST RESULT: '
 	results=$(tr -d '\r' < "$log" | grep -aE "$tag")
 	nres=$(printf '%s' "$results" | grep -c 'TEST RESULT: ')

@@ -29,6 +29,9 @@ struct arch_boot_info {
 };
 void arch_init(uint32_t magic, uint32_t info, struct arch_boot_info *bi);
 
+/* "pc" or "pv". */
+const char *arch_name(void);
+
 /* Console. */
 void arch_console_write(const char *buf, size_t n);
 

@@ -17,7 +17,7 @@ void kmain(uint32_t magic, uint32_t info)
 
 	memset(&bi, 0, sizeof(bi));
 	arch_init(magic, info, &bi);
-	kprintf("ringos 0.1 (pc): cmdline '%s', %u module(s)\n", bi.cmdline, bi.nmodules);
+	kprintf("ringos 0.1 (%s): cmdline '%s', %u module(s)\n", arch_name(), bi.cmdline, bi.nmodules);
 	if (!bi.nmodules)
 		panic("no init program: pass one as a module");
 

@@ -454,13 +454,19 @@ long sys_execve(struct trap_frame *f)
 	rc = proc_exec(p, n->data, n->size, argv, envp, f, err, sizeof(err));
 	kfree(space);
 	if (rc) {
-		/* Back to the old image, untouched. */
-		proc_free_memory(p);
+		/* Back to the old image, untouched: switch to it first, then free
+		 * the half-built one (it must not be in use while it goes). */
+		struct pae_space half = p->as;
 		p->as = old;
 		p->brk_start = old_brk_start;
 		p->brk = old_brk;
 		p->mmap_next = old_mmap;
 		arch_switch_address_space(&p->as);
+		if (half.pdpt && half.pdpt != old.pdpt) {
+			p->as = half;
+			proc_free_memory(p);
+			p->as = old;
+		}
 		return rc;
 	}
 	struct pae_space gone = p->as;

@@ -136,6 +136,11 @@ uint64_t arch_cycles(void)
 	return rdtsc();
 }
 
+const char *arch_name(void)
+{
+	return "pc";
+}
+
 /* ---- page tables ---- */
 
 extern uint64_t boot_pdpt[], boot_l2[];

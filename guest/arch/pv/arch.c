@@ -1,0 +1,360 @@
+/*
+ * ringos pv port: the port interface (arch.h) on ringvisor, in ring 1. Every
+ * privileged operation is a hypercall (include/public/hypercall.h):
+ *
+ *   page tables   entries hold machine frames (the p2m translates); tables are
+ *                 mapped read-only and written with mmu_update; a new address
+ *                 space is pinned; switching is mmuext NEW_BASEPTR
+ *   traps         set_trap_table: the system-call vector 0x80 becomes a direct
+ *                 ring-3 -> ring-1 gate; #PF arrives with its address in
+ *                 shared info
+ *   interrupts    events: the virtual interrupt flag is shared info's
+ *                 upcall mask; the tick is a one-shot timer re-armed each time
+ *   TLS           update_descriptor on the vCPU's GDT slots 16-18
+ *   console, power  console_io, sched_op shutdown
+ */
+#include "arch.h"
+#include "kernel.h"
+#include "trap.h"
+#include <public/hypercall.h>
+#include <public/shared_info.h>
+#include <public/start_info.h>
+
+static struct rv_start_info *si;
+static struct rv_shared_info *shared;
+static uint32_t *p2m;                   /* pfn -> mfn (start info) */
+static uint32_t *m2p;                   /* mfn -> pfn, built at boot */
+static uint32_t max_mfn;
+static uint32_t kernel_l3_mfn;          /* the builder's PDPT: the kernel-only space */
+static uint64_t kernel_l2_entry;        /* PDPT slot 3: the kernel's (L2 high) directory */
+static volatile uint64_t ticks;
+
+static int32_t hypercall(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4,
+			 uint32_t a5)
+{
+	int32_t ret;
+	__asm__ volatile("int $0x82"
+			 : "=a"(ret)
+			 : "a"(nr), "b"(a1), "c"(a2), "d"(a3), "S"(a4), "D"(a5)
+			 : "memory");
+	return ret;
+}
+
+static void must(int32_t rc, const char *what)
+{
+	if (rc < 0)
+		panic("hypercall %s failed: %d", what, rc);
+}
+
+/* ---- console, power ---- */
+
+void arch_console_write(const char *buf, size_t n)
+{
+	while (n) {
+		int32_t r = hypercall(RV_HC_console_io, RV_CONSOLEIO_write, (uint32_t)n,
+				      (uint32_t)(uintptr_t)buf, 0, 0);
+		if (r <= 0)
+			return;
+		buf += r;
+		n -= (size_t)r;
+	}
+}
+
+void arch_poweroff(uint32_t code)
+{
+	for (;;)
+		hypercall(RV_HC_sched_op, RV_SCHEDOP_shutdown, RV_SHUTDOWN_poweroff, code, 0, 0);
+}
+
+const char *arch_name(void)
+{
+	return "pv";
+}
+
+/* ---- page tables ---- */
+
+static paddr_t to_machine(paddr_t pa)
+{
+	return (paddr_t)p2m[pa >> PAGE_SHIFT] << PAGE_SHIFT | (pa & (PAGE_SIZE - 1));
+}
+
+static paddr_t from_machine(paddr_t ma)
+{
+	uint32_t mfn = (uint32_t)(ma >> PAGE_SHIFT);
+	if (mfn >= max_mfn || m2p[mfn] == 0xffffffffu)
+		panic("machine frame %#x is not ours", mfn);
+	return (paddr_t)m2p[mfn] << PAGE_SHIFT;
+}
+
+static void write_entry(pte_t *slot, pte_t val)
+{
+	struct rv_mmu_update u = { to_machine(virt_to_phys(slot)) | RV_MMU_NORMAL_PT_UPDATE, val };
+	must(hypercall(RV_HC_mmu_update, (uint32_t)(uintptr_t)&u, 1, 0, 0, 0), "mmu_update");
+}
+
+/* Map our own frame pa read-only (a page table to be) or writable again. */
+static void set_writable(paddr_t pa, bool writable)
+{
+	pte_t e = to_machine(pa) | PTE_P | (writable ? PTE_RW : 0);
+	must(hypercall(RV_HC_update_va_mapping, (uint32_t)(uintptr_t)phys_to_virt(pa), (uint32_t)e,
+		       (uint32_t)(e >> 32), RV_UVMF_INVLPG, 0), "update_va_mapping");
+}
+
+/* A new page table: zeroed by frame_get, then read-only before anything
+ * refers to it (a frame mapped writable can never be a table). */
+static paddr_t alloc_table(void)
+{
+	paddr_t pa = frame_get();
+	if (pa)
+		set_writable(pa, false);
+	return pa;
+}
+
+static pte_t *table_of(paddr_t pa)
+{
+	return phys_to_virt(pa);
+}
+
+struct pt_env arch_pt_env = {
+	.table = table_of, .alloc = alloc_table, .nx = 0,
+	.to_entry = to_machine, .from_entry = from_machine, .write = write_entry,
+};
+
+static void mmuext(uint32_t cmd, uint32_t arg)
+{
+	struct rv_mmuext_op op = { cmd, arg, 0, 0 };
+	must(hypercall(RV_HC_mmuext_op, (uint32_t)(uintptr_t)&op, 1, 0, 0, 0), "mmuext_op");
+}
+
+int arch_new_address_space(struct pae_space *s)
+{
+	paddr_t frames[4];
+	for (int i = 0; i < 4; i++)
+		if (!(frames[i] = frame_get()))
+			return -1;
+	/* Fill the PDPT while it is still ordinary memory, then hand all four
+	 * to the hypervisor's rules: read-only, and pinned as an L3. */
+	pte_t *l3 = phys_to_virt(frames[0]);
+	for (int i = 0; i < 3; i++)
+		l3[i] = to_machine(frames[i + 1]) | PTE_P;
+	l3[3] = kernel_l2_entry;        /* the kernel's GiB, shared */
+	for (int i = 0; i < 4; i++)
+		set_writable(frames[i], false);
+	mmuext(RV_MMUEXT_PIN_L3_TABLE, p2m[frames[0] >> PAGE_SHIFT]);
+	s->pdpt = frames[0];
+	return 0;
+}
+
+void arch_switch_address_space(const struct pae_space *s)
+{
+	mmuext(RV_MMUEXT_NEW_BASEPTR, p2m[s->pdpt >> PAGE_SHIFT]);
+}
+
+void arch_kernel_address_space(void)
+{
+	mmuext(RV_MMUEXT_NEW_BASEPTR, kernel_l3_mfn);
+}
+
+void arch_release_address_space(struct pae_space *s)
+{
+	/* Unpinning drops every table reference below it: the frames become
+	 * ordinary (read-only mapped) memory, freed by arch_table_put. */
+	mmuext(RV_MMUEXT_UNPIN_TABLE, p2m[s->pdpt >> PAGE_SHIFT]);
+}
+
+void arch_table_put(paddr_t pa)
+{
+	set_writable(pa, true);
+	frame_put(pa);
+}
+
+/* ---- CPU state ---- */
+
+void arch_set_kernel_stack(uint32_t esp)
+{
+	must(hypercall(RV_HC_stack_switch, RV_GUEST_KERNEL_DS, esp, 0, 0, 0), "stack_switch");
+}
+
+uint16_t arch_user_cs(void)
+{
+	return RV_GUEST_USER_CS;
+}
+
+uint16_t arch_user_ds(void)
+{
+	return RV_GUEST_USER_DS;
+}
+
+unsigned arch_tls_first_entry(void)
+{
+	return RV_GDT_FIRST_GUEST_SLOT;
+}
+
+void arch_set_tls(unsigned slot, uint64_t desc)
+{
+	must(hypercall(RV_HC_update_descriptor, RV_GDT_FIRST_GUEST_SLOT + slot, (uint32_t)desc,
+		       (uint32_t)(desc >> 32), 0, 0), "update_descriptor");
+}
+
+uint32_t arch_hwcap(void)
+{
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	return d;
+}
+
+uint64_t arch_cycles(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* ---- time and events ---- */
+
+uint64_t arch_time_ns(void)
+{
+	const volatile struct rv_vcpu_time *t = &shared->vcpu.time;
+	uint32_t ver;
+	uint64_t ns;
+	do {
+		ver = t->version;
+		__asm__ volatile("" : : : "memory");
+		uint64_t d = arch_cycles() - t->tsc_timestamp, m = t->tsc_mul;
+		/* (d * m) >> 32 without 128-bit arithmetic */
+		uint64_t dh = d >> 32, dl = d & 0xffffffffu, mh = m >> 32, ml = m & 0xffffffffu;
+		ns = t->system_time + ((dh * mh) << 32) + dh * ml + dl * mh + ((dl * ml) >> 32);
+		__asm__ volatile("" : : : "memory");
+	} while ((ver & 1) || ver != t->version);
+	return ns;
+}
+
+static uint64_t next_tick;
+
+static void arm_tick(void)
+{
+	next_tick += 1000000000ull / TICK_HZ;
+	uint64_t now = arch_time_ns();
+	if (next_tick < now)
+		next_tick = now + 1000000000ull / TICK_HZ;
+	hypercall(RV_HC_set_timer, (uint32_t)next_tick, (uint32_t)(next_tick >> 32), 0, 0, 0);
+}
+
+bool arch_irq(unsigned vector)
+{
+	bool tick = false;
+	if (vector != 0x20)
+		return false;
+	/* The upcall: take the pending ports, then let events in again. */
+	shared->vcpu.evtchn_upcall_pending = 0;
+	for (unsigned w = 0; w < RV_NR_EVENT_PORTS / 32; w++) {
+		uint32_t bits = __atomic_exchange_n(&shared->evtchn_pending[w], 0, __ATOMIC_SEQ_CST);
+		if (w * 32 <= si->timer_port && si->timer_port < w * 32 + 32 &&
+		    (bits & (1u << (si->timer_port % 32)))) {
+			ticks++;
+			arm_tick();
+			tick = true;
+		}
+	}
+	shared->vcpu.evtchn_upcall_mask = 0;
+	return tick;
+}
+
+void arch_idle(void)
+{
+	/* Sleep until an event; it is delivered (the upcall runs) before this
+	 * returns. */
+	hypercall(RV_HC_sched_op, RV_SCHEDOP_block, 0, 0, 0, 0);
+}
+
+/* ---- traps ---- */
+
+void port_trap(struct trap_frame *f);
+void port_trap(struct trap_frame *f)
+{
+	trap_dispatch(f, f->vector == 14 ? shared->vcpu.fault_addr : 0);
+}
+
+extern const uint32_t pc_stub_table[256];
+void pv_event_entry(void);
+
+static void traps_init(void)
+{
+	static const uint8_t vectors[] = { 0, 1, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 16, 17, 19 };
+	struct rv_trap_info t[sizeof(vectors) + 1];
+	unsigned n = 0;
+	for (unsigned i = 0; i < sizeof(vectors); i++)
+		t[n++] = (struct rv_trap_info){ vectors[i], vectors[i] == 3 ? 3 : 1,
+						RV_GUEST_KERNEL_CS, pc_stub_table[vectors[i]] };
+	/* int $0x80 from ring 3 straight to our ring-1 handler. */
+	t[n++] = (struct rv_trap_info){ 0x80, 3, RV_GUEST_KERNEL_CS, pc_stub_table[0x80] };
+	must(hypercall(RV_HC_set_trap_table, (uint32_t)(uintptr_t)t, n, 0, 0, 0), "set_trap_table");
+	must(hypercall(RV_HC_set_callbacks, (uint32_t)(uintptr_t)pv_event_entry, 0, 0, 0, 0),
+	     "set_callbacks");
+}
+
+/* The builder mapped all our memory user-accessible; the kernel's GiB must
+ * not be, or every program could write the kernel. One mmu_update batch per
+ * page table. */
+static void protect_kernel_map(void)
+{
+	const pte_t *l2 = phys_to_virt(from_machine(kernel_l2_entry & PTE_ADDR_MASK));
+	static struct rv_mmu_update batch[512];
+	for (unsigned i = 0; i < 510; i++) {
+		if (!(l2[i] & PTE_P))
+			continue;
+		paddr_t l1pa = from_machine(l2[i] & PTE_ADDR_MASK);
+		const pte_t *l1 = phys_to_virt(l1pa);
+		unsigned n = 0;
+		for (unsigned j = 0; j < 512; j++)
+			if ((l1[j] & PTE_P) && (l1[j] & PTE_US))
+				batch[n++] = (struct rv_mmu_update){
+					(to_machine(l1pa) + j * 8) | RV_MMU_NORMAL_PT_UPDATE, l1[j] & ~PTE_US };
+		if (n)
+			must(hypercall(RV_HC_mmu_update, (uint32_t)(uintptr_t)batch, n, 0, 0, 0),
+			     "mmu_update (kernel map)");
+	}
+}
+
+void mem_init(paddr_t first_free, paddr_t end);
+
+void arch_init(uint32_t magic, uint32_t info, struct arch_boot_info *bi)
+{
+	si = (struct rv_start_info *)(uintptr_t)info;
+	shared = (struct rv_shared_info *)(uintptr_t)si->shared_info;
+	p2m = (uint32_t *)(uintptr_t)si->p2m;
+	if (si->magic != RV_START_INFO_MAGIC)
+		arch_poweroff(2);
+
+	/* The reverse map, in frames taken from the top of our memory. */
+	for (uint32_t i = 0; i < si->nr_pages; i++)
+		if (p2m[i] + 1 > max_mfn)
+			max_mfn = p2m[i] + 1;
+	uint32_t m2p_pages = (max_mfn * 4 + PAGE_SIZE - 1) / PAGE_SIZE;
+	m2p = phys_to_virt((paddr_t)(si->nr_pages - m2p_pages) << PAGE_SHIFT);
+	for (uint32_t i = 0; i < max_mfn; i++)
+		m2p[i] = 0xffffffffu;
+	for (uint32_t i = 0; i < si->nr_pages; i++)
+		m2p[p2m[i]] = i;
+
+	const pte_t *l3 = (const pte_t *)(uintptr_t)si->pt_base;
+	kernel_l3_mfn = p2m[(si->pt_base - si->virt_base) >> PAGE_SHIFT];
+	/* Address and P only: QEMU sets the accessed bit in PDPTEs it walks,
+	 * a bit real hardware reserves (and ringvisor refuses). */
+	kernel_l2_entry = (l3[3] & PTE_ADDR_MASK) | PTE_P;
+	protect_kernel_map();
+	traps_init();
+
+	bi->cmdline = si->cmdline;
+	if (si->initrd) {
+		paddr_t start = virt_to_phys((const void *)(uintptr_t)si->initrd);
+		bi->modules[0] = (struct boot_module_info){ start, start + si->initrd_len, "initrd" };
+		bi->nmodules = 1;
+	}
+	mem_init((paddr_t)si->first_free_pfn << PAGE_SHIFT,
+		 (paddr_t)(si->nr_pages - m2p_pages) << PAGE_SHIFT);
+	next_tick = arch_time_ns();
+	arm_tick();
+	shared->vcpu.evtchn_upcall_mask = 0;    /* events on */
+	(void)magic;
+}
