@@ -5,6 +5,7 @@
 #include "types.h"
 #include "arch.h"
 #include "trap.h"
+#include "signal.h"
 
 #define NPROC           64              /* the process cap (fork bombs stop here) */
 #define USER_STACK_TOP  0xBFFFF000u     /* one unmapped page below the kernel */
@@ -30,6 +31,10 @@ struct proc {
 	uint64_t wake_at;               /* sleep_until's deadline, 0 for none */
 	struct file *fds[64];           /* NFD open files */
 	struct ramfs_node *cwd;         /* working directory (referenced) */
+	int pgid;                       /* process group (kill(0), kill(-pgid)) */
+	uint64_t sig_pending, sig_blocked;
+	struct k_sigaction sigact[NSIG];        /* [sig - 1] */
+	struct { int code, pid; uint32_t addr; } siginfo[NSIG];  /* of each pending signal */
 };
 
 extern struct proc *curproc;
@@ -49,9 +54,15 @@ long proc_wait(int pid, uint32_t status_ptr, int options);
 int proc_poke_user(int pid, uint32_t va, uint32_t value);
 void proc_tick(struct trap_frame *f);
 void sched_yield(void);
-void sleep_on(const void *chan);
-/* Sleep until the clock (arch_time_ns) reaches deadline. */
-void sleep_until(uint64_t deadline);
+/* Sleep until woken on chan, or until a signal: 0, or -ERESTARTSYS when a
+ * signal is pending (the caller returns that, undoing nothing it must keep). */
+int sleep_on(const void *chan);
+/* Sleep until the clock (arch_time_ns) reaches deadline: 0 or -ERESTARTSYS. */
+int sleep_until(uint64_t deadline);
+/* The process table, for kill: slot i (0..NPROC-1). */
+struct proc *proc_slot(int i);
+/* Make a sleeping p runnable (a signal arrived). */
+void proc_interrupt(struct proc *p);
 void wake_up(const void *chan);
 
 /* User memory, checked against the current page tables: 0 or -EFAULT. */

@@ -34,6 +34,8 @@ long pipe_read(struct pipe *p, void *buf, size_t len)
 	while (p->head == p->tail) {
 		if (!p->writers)
 			return 0;               /* end of file */
+		if (signal_pending(curproc))
+			return -ERESTARTSYS;    /* nothing read yet: restart or EINTR */
 		sleep_on(p);
 	}
 	size_t n = 0;
@@ -47,10 +49,14 @@ long pipe_write(struct pipe *p, const void *buf, size_t len)
 {
 	size_t n = 0;
 	while (n < len) {
-		if (!p->readers)
+		if (!p->readers) {
+			signal_send(curproc, SIGPIPE, 0, 0);
 			return n ? (long)n : -EPIPE;
+		}
 		if (p->head - p->tail == PIPE_SIZE) {
 			wake_up(p);
+			if (signal_pending(curproc))
+				return n ? (long)n : -ERESTARTSYS;  /* what was written stays */
 			sleep_on(p);
 			continue;
 		}

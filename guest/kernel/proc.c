@@ -36,6 +36,7 @@ struct proc *proc_alloc(void)
 		memset(p, 0, sizeof(*p));
 		p->kstack = ks;
 		p->pid = next_pid++;
+		p->pgid = p->pid;
 		p->state = P_SLEEPING;          /* not runnable until set up */
 		return p;
 	}
@@ -103,12 +104,26 @@ void sched_yield(void)
 	schedule();
 }
 
-void sleep_on(const void *chan)
+int sleep_on(const void *chan)
 {
+	if (signal_pending(curproc))
+		return -ERESTARTSYS;
 	curproc->wait_on = chan;
 	curproc->state = P_SLEEPING;
 	schedule();
 	curproc->wait_on = NULL;
+	return signal_pending(curproc) ? -ERESTARTSYS : 0;
+}
+
+void proc_interrupt(struct proc *p)
+{
+	if (p->state == P_SLEEPING && p->wait_on)
+		p->state = P_RUNNABLE;
+}
+
+struct proc *proc_slot(int i)
+{
+	return &table[i];
 }
 
 void wake_up(const void *chan)
@@ -120,13 +135,14 @@ void wake_up(const void *chan)
 
 static int timed_sleepers;
 
-void sleep_until(uint64_t deadline)
+int sleep_until(uint64_t deadline)
 {
 	curproc->wake_at = deadline;
 	timed_sleepers++;
-	sleep_on(&curproc->wake_at);
+	int r = sleep_on(&curproc->wake_at);
 	timed_sleepers--;
 	curproc->wake_at = 0;
+	return r;
 }
 
 void proc_tick(struct trap_frame *f)
@@ -137,7 +153,7 @@ void proc_tick(struct trap_frame *f)
 			if (table[i].state == P_SLEEPING && table[i].wake_at && table[i].wake_at <= now)
 				table[i].state = P_RUNNABLE;
 	}
-	if (curproc && (f->cs & 3) && ++curproc->ticks >= SLICE_TICKS)
+	if (curproc && (f->cs & 3) == 3 && ++curproc->ticks >= SLICE_TICKS)
 		schedule();
 }
 
@@ -217,6 +233,8 @@ long proc_fork(struct trap_frame *f)
 	child->mmap_next = parent->mmap_next;
 	memcpy(child->tls, parent->tls, sizeof(child->tls));
 	memcpy(child->exe, parent->exe, sizeof(child->exe));
+	child->pgid = parent->pgid;
+	signal_fork(child, parent);
 	struct trap_frame cf = *f;
 	cf.eax = 0;                     /* fork returns 0 in the child */
 	prepare_stack(child, &cf);
@@ -261,8 +279,10 @@ void proc_exit(struct proc *p, int status)
 	p->status = status;
 	p->state = P_ZOMBIE;
 	for (int i = 0; i < NPROC; i++)
-		if (table[i].state != P_FREE && table[i].pid == p->ppid)
+		if (table[i].state != P_FREE && table[i].pid == p->ppid) {
 			wake_up(&table[i]);
+			signal_send(&table[i], SIGCHLD, (status & 0x7f) ? 2 : 1, 0); /* CLD_KILLED / CLD_EXITED */
+		}
 	wake_up(&table[0]);             /* init reaps orphans */
 	schedule();
 	panic("a zombie ran");
@@ -290,6 +310,8 @@ long proc_wait(int pid, uint32_t status_ptr, int options)
 			return -ECHILD;
 		if (options & WNOHANG)
 			return 0;
+		if (signal_pending(curproc))
+			return -ERESTARTSYS;    /* after the scan: a dead child wins over the signal */
 		sleep_on(curproc);
 	}
 }

@@ -477,6 +477,7 @@ long sys_execve(struct trap_frame *f)
 	for (unsigned i = 0; i < ARCH_TLS_SLOTS; i++)
 		arch_set_tls(i, 0);
 	snprintf(p->exe, sizeof(p->exe), "%s", path);
+	signal_exec(p);
 	for (int fd = 0; fd < NFD; fd++)
 		if (p->fds[fd] && (p->fds[fd]->flags & O_CLOEXEC)) {
 			file_put(p->fds[fd]);

@@ -107,7 +107,8 @@ static long sleep_ns(uint64_t ns)
 {
 	uint64_t until = now_ns() + ns;
 	while (now_ns() < until)
-		sleep_until(until);
+		if (sleep_until(until))
+			return -EINTR;  /* Linux does not restart nanosleep after a handler */
 	return 0;
 }
 

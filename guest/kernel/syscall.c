@@ -225,6 +225,9 @@ static const struct { uint16_t nr; syscall_fn fn; } table[] = {
 	{ 2, sys_fork }, { 190, sys_fork }, { 120, sys_clone }, { 7, sys_wait4 }, { 114, sys_wait4 },
 	{ 64, sys_getppid }, { 158, sys_sched_yield },
 	{ 355, sys_getrandom }, { 383, sys_statx },
+	{ 174, sys_rt_sigaction }, { 175, sys_rt_sigprocmask }, { 173, sys_rt_sigreturn },
+	{ 119, sys_sigreturn }, { 176, sys_rt_sigpending }, { 37, sys_kill }, { 270, sys_tgkill },
+	{ 29, sys_pause },
 };
 
 long syscall_dispatch(struct trap_frame *f)
