@@ -30,6 +30,7 @@ struct proc {
 	unsigned ticks;                 /* of its current slice */
 	uint64_t wake_at;               /* sleep_until's deadline, 0 for none */
 	struct file *fds[64];           /* NFD open files */
+	uint8_t fd_cloexec[64];         /* FD_CLOEXEC of each descriptor */
 	struct ramfs_node *cwd;         /* working directory (referenced) */
 	int pgid;                       /* process group (kill(0), kill(-pgid)) */
 	uint64_t sig_pending, sig_blocked;

@@ -36,4 +36,12 @@ long sys_nanosleep(struct trap_frame *f);
 long sys_clock_nanosleep64(struct trap_frame *f);
 long sys_clock_nanosleep(struct trap_frame *f);
 
+long sys_readv(struct trap_frame *f);
+long sys_writev(struct trap_frame *f);
+long sys_dup3(struct trap_frame *f);
+long sys_fcntl(struct trap_frame *f);
+long sys_rename(struct trap_frame *f);
+long sys_renameat2(struct trap_frame *f);
+long sys_faccessat(struct trap_frame *f);
+
 #endif

@@ -133,6 +133,9 @@ int fd_install(struct proc *p, struct file *f, int from)
 	for (int fd = from; fd < NFD; fd++)
 		if (!p->fds[fd]) {
 			p->fds[fd] = f;
+			/* close-on-exec belongs to the descriptor, not the file */
+			p->fd_cloexec[fd] = (f->flags & O_CLOEXEC) != 0;
+			f->flags &= ~O_CLOEXEC;
 			return fd;
 		}
 	return -EMFILE;
@@ -159,8 +162,10 @@ void fd_close_all(struct proc *p)
 void fd_copy_all(struct proc *child, const struct proc *parent)
 {
 	for (int fd = 0; fd < NFD; fd++)
-		if ((child->fds[fd] = parent->fds[fd]))
+		if ((child->fds[fd] = parent->fds[fd])) {
 			file_get(child->fds[fd]);
+			child->fd_cloexec[fd] = parent->fd_cloexec[fd];
+		}
 	child->cwd = parent->cwd;
 	if (child->cwd)
 		ramfs_get(child->cwd);

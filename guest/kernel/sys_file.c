@@ -24,11 +24,11 @@ static int get_path(uint32_t uptr, char *buf, size_t size)
 	return -ENAMETOOLONG_;
 }
 
-long sys_read(struct trap_frame *f)
+static long do_read(uint32_t fd, uint32_t ubuf, uint32_t len)
 {
 	char buf[512];
-	struct file *file = fd_get(curproc, f->ebx);
-	uint32_t done = 0, len = f->edx;
+	struct file *file = fd_get(curproc, fd);
+	uint32_t done = 0;
 
 	if (!file)
 		return -EBADF;
@@ -37,7 +37,7 @@ long sys_read(struct trap_frame *f)
 		long r = file_read(file, buf, n);
 		if (r < 0)
 			return done ? (long)done : r;
-		if (r && copy_to_user(f->ecx + done, buf, (uint32_t)r))
+		if (r && copy_to_user(ubuf + done, buf, (uint32_t)r))
 			return done ? (long)done : -EFAULT;
 		done += (uint32_t)r;
 		if ((uint32_t)r < n)
@@ -46,17 +46,17 @@ long sys_read(struct trap_frame *f)
 	return (long)done;
 }
 
-long sys_write(struct trap_frame *f)
+static long do_write(uint32_t fd, uint32_t ubuf, uint32_t len)
 {
 	char buf[512];
-	struct file *file = fd_get(curproc, f->ebx);
-	uint32_t done = 0, len = f->edx;
+	struct file *file = fd_get(curproc, fd);
+	uint32_t done = 0;
 
 	if (!file)
 		return -EBADF;
 	while (done < len) {
 		uint32_t n = MIN(len - done, (uint32_t)sizeof(buf));
-		if (copy_from_user(buf, f->ecx + done, n))
+		if (copy_from_user(buf, ubuf + done, n))
 			return done ? (long)done : -EFAULT;
 		long r = file_write(file, buf, n);
 		if (r < 0)
@@ -64,6 +64,50 @@ long sys_write(struct trap_frame *f)
 		done += (uint32_t)r;
 	}
 	return (long)done;
+}
+
+long sys_read(struct trap_frame *f)
+{
+	return do_read(f->ebx, f->ecx, f->edx);
+}
+
+long sys_write(struct trap_frame *f)
+{
+	return do_write(f->ebx, f->ecx, f->edx);
+}
+
+/* readv/writev: fd, iov, iovcnt; stops at the first short transfer. */
+static long do_vec(struct trap_frame *f, bool writing)
+{
+	uint32_t iov[2], cnt = f->edx;
+	long total = 0;
+	if (cnt > 1024)
+		return -EINVAL;
+	if (!fd_get(curproc, f->ebx))
+		return -EBADF;
+	for (uint32_t i = 0; i < cnt; i++) {
+		if (copy_from_user(iov, f->ecx + i * 8, sizeof(iov)))
+			return total ? total : -EFAULT;
+		if (iov[1] > 0x7fffffffu - (uint32_t)total)
+			return total ? total : -EINVAL;
+		long r = writing ? do_write(f->ebx, iov[0], iov[1]) : do_read(f->ebx, iov[0], iov[1]);
+		if (r < 0)
+			return total ? total : r;
+		total += r;
+		if ((uint32_t)r < iov[1])
+			break;
+	}
+	return total;
+}
+
+long sys_readv(struct trap_frame *f)
+{
+	return do_vec(f, false);
+}
+
+long sys_writev(struct trap_frame *f)
+{
+	return do_vec(f, true);
 }
 
 static long do_open(uint32_t upath, int flags, uint32_t mode)
@@ -176,19 +220,77 @@ long sys_dup(struct trap_frame *f)
 	return fd;
 }
 
-long sys_dup2(struct trap_frame *f)
+static long do_dup2(uint32_t from, uint32_t to, bool cloexec)
 {
-	struct file *file = fd_get(curproc, f->ebx);
-	uint32_t to = f->ecx;
+	struct file *file = fd_get(curproc, from);
 	if (!file || to >= NFD)
 		return -EBADF;
-	if (to == f->ebx)
+	if (to == from)
 		return (long)to;
 	if (curproc->fds[to])
 		file_put(curproc->fds[to]);
 	file_get(file);
 	curproc->fds[to] = file;
+	curproc->fd_cloexec[to] = cloexec;
 	return (long)to;
+}
+
+long sys_dup2(struct trap_frame *f)
+{
+	return do_dup2(f->ebx, f->ecx, false);
+}
+
+long sys_dup3(struct trap_frame *f)
+{
+	if (f->edx & ~(uint32_t)O_CLOEXEC)
+		return -EINVAL;
+	if (f->ebx == f->ecx)
+		return fd_get(curproc, f->ebx) ? -EINVAL : -EBADF;
+	return do_dup2(f->ebx, f->ecx, f->edx != 0);
+}
+
+#define F_DUPFD         0
+#define F_GETFD         1
+#define F_SETFD         2
+#define F_GETFL         3
+#define F_SETFL         4
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC      1
+#define O_NONBLOCK      04000
+
+/* fcntl and fcntl64: descriptor flags, status flags, dup from a minimum. */
+long sys_fcntl(struct trap_frame *f)
+{
+	struct file *file = fd_get(curproc, f->ebx);
+	uint32_t fd = f->ebx, arg = f->edx;
+	if (!file)
+		return -EBADF;
+	switch (f->ecx) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC: {
+		if (arg >= NFD)
+			return -EINVAL;
+		int nfd = fd_install(curproc, file, (int)arg);
+		if (nfd < 0)
+			return nfd;
+		file_get(file);
+		curproc->fd_cloexec[nfd] = f->ecx == F_DUPFD_CLOEXEC;
+		return nfd;
+	}
+	case F_GETFD:
+		return curproc->fd_cloexec[fd] ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		curproc->fd_cloexec[fd] = (arg & FD_CLOEXEC) != 0;
+		return 0;
+	case F_GETFL:
+		return file->flags & ~(O_CREAT | O_EXCL | O_TRUNC);
+	case F_SETFL:           /* only these may change after open */
+		file->flags = (file->flags & ~(O_APPEND | O_NONBLOCK)) |
+			      (int)(arg & (O_APPEND | O_NONBLOCK));
+		return 0;
+	default:
+		return -EINVAL;         /* locks and the rest: not yet */
+	}
 }
 
 /* statx(2) and stat64(2) from one description of the node. */
@@ -379,6 +481,43 @@ static long on_parent(uint32_t upath, int op)
 	}
 }
 
+/* rename and renameat/renameat2 (flags 0 only): within the one ramfs. */
+static long do_rename(uint32_t uold, uint32_t unew)
+{
+	char path[PATH_MAX_], oname[RAMFS_NAME_MAX + 1], nname[RAMFS_NAME_MAX + 1];
+	struct ramfs_node *base = curproc->cwd ? curproc->cwd : rootfs.root, *odir, *ndir;
+	bool slash;
+	int rc = get_path(uold, path, sizeof(path));
+	if (rc || (rc = ramfs_lookup_parent(base, path, &odir, oname, &slash)))
+		return rc;
+	if ((rc = get_path(unew, path, sizeof(path))) ||
+	    (rc = ramfs_lookup_parent(base, path, &ndir, nname, &slash)))
+		return rc;
+	return ramfs_rename(odir, oname, ndir, nname);
+}
+
+long sys_rename(struct trap_frame *f)
+{
+	return do_rename(f->ebx, f->ecx);
+}
+
+long sys_renameat2(struct trap_frame *f)
+{
+	if ((int)f->ebx != AT_FDCWD || (int)f->edx != AT_FDCWD)
+		return -EINVAL;         /* directory descriptors: not yet */
+	if (f->eax == 353 && f->edi)
+		return -EINVAL;         /* RENAME_NOREPLACE and friends: not yet */
+	return do_rename(f->ecx, f->esi);
+}
+
+long sys_faccessat(struct trap_frame *f)
+{
+	struct kstat st;
+	if ((int)f->ebx != AT_FDCWD)
+		return -EINVAL;
+	return stat_path(f->ecx, true, &st);
+}
+
 long sys_mkdir(struct trap_frame *f)
 {
 	return on_parent(f->ebx, 0);
@@ -479,9 +618,10 @@ long sys_execve(struct trap_frame *f)
 	snprintf(p->exe, sizeof(p->exe), "%s", path);
 	signal_exec(p);
 	for (int fd = 0; fd < NFD; fd++)
-		if (p->fds[fd] && (p->fds[fd]->flags & O_CLOEXEC)) {
+		if (p->fds[fd] && p->fd_cloexec[fd]) {
 			file_put(p->fds[fd]);
 			p->fds[fd] = NULL;
+			p->fd_cloexec[fd] = 0;
 		}
 	return (long)f->eax;            /* the new image's eax (0) */
 }

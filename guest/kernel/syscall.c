@@ -135,6 +135,65 @@ static long sys_getpid(struct trap_frame *f)
 	return curproc->pid;
 }
 
+/* Process groups: setpgid(pid, pgid), getpgid(pid), getpgrp(), setsid(). */
+static struct proc *find_proc(int pid)
+{
+	if (pid == 0)
+		return curproc;
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *p = proc_slot(i);
+		if (p->state != P_FREE && p->state != P_ZOMBIE && p->pid == pid)
+			return p;
+	}
+	return NULL;
+}
+
+static long sys_setpgid(struct trap_frame *f)
+{
+	struct proc *p = find_proc((int)f->ebx);
+	int pgid = (int)f->ecx;
+	if (pgid < 0)
+		return -EINVAL;
+	if (!p || (p != curproc && p->ppid != curproc->pid))
+		return -ESRCH;
+	p->pgid = pgid ? pgid : p->pid;
+	return 0;
+}
+
+static long sys_getpgid(struct trap_frame *f)
+{
+	struct proc *p = find_proc((int)f->ebx);
+	return p ? p->pgid : -ESRCH;
+}
+
+static long sys_getpgrp(struct trap_frame *f)
+{
+	(void)f;
+	return curproc->pgid;
+}
+
+static long sys_setsid(struct trap_frame *f)
+{
+	(void)f;
+	if (curproc->pgid == curproc->pid)
+		return -EPERM;          /* already a group leader */
+	curproc->pgid = curproc->pid;
+	return curproc->pid;
+}
+
+/* prlimit64(pid, resource, new, old): the limits are fixed; reading works. */
+static long sys_prlimit64(struct trap_frame *f)
+{
+	uint64_t lim[2] = { ~0ull, ~0ull };
+	if (f->ebx && !find_proc((int)f->ebx))
+		return -ESRCH;
+	if (f->edx)
+		return -EPERM;          /* no limit can be changed yet */
+	if (f->ecx == 3)                                        /* RLIMIT_STACK */
+		lim[0] = USER_STACK_SIZE;
+	return f->esi && copy_to_user(f->esi, lim, sizeof(lim)) ? -EFAULT : 0;
+}
+
 static long sys_ugetrlimit(struct trap_frame *f)
 {
 	uint32_t lim[2] = { 0xffffffffu, 0xffffffffu };        /* RLIM_INFINITY */
@@ -190,6 +249,13 @@ static long sys_mprotect(struct trap_frame *f)
 	return 0;
 }
 
+/* The console's terminal settings (struct termios, 36 bytes: iflag ICRNL|IXON,
+ * oflag OPOST|ONLCR, cflag CS8|CREAD|B38400, lflag ISIG|ICANON|ECHO..., cc)
+ * and its foreground process group. Stored and given back; the line
+ * discipline that would act on them comes with console input. */
+static uint32_t console_termios[9] = { 0x500, 0x5, 0xbf, 0x8a3b, 0 };
+static int console_pgrp = 1;
+
 static long sys_ioctl(struct trap_frame *f)
 {
 	uint32_t fd = f->ebx, req = f->ecx;
@@ -198,13 +264,26 @@ static long sys_ioctl(struct trap_frame *f)
 		return -EBADF;
 	if (!file->node || file->node->type != RAMFS_CHR || file->node->rdev != ((5 << 8) | 1))
 		return -LINUX_ENOTTY;
-	if (req == 0x5401) {                                    /* TCGETS */
-		uint32_t t[9] = { 0x500, 0x5, 0xbf, 0x8a3b, 0 };       /* icrnl|ixon, opost|onlcr, cs8.., isig|icanon|echo.. */
-		return copy_to_user(f->edx, t, sizeof(t)) ? -EFAULT : 0;
-	}
-	if (req == 0x5413) {                                    /* TIOCGWINSZ */
+	switch (req) {
+	case 0x5401:                                            /* TCGETS */
+		return copy_to_user(f->edx, console_termios, sizeof(console_termios)) ? -EFAULT : 0;
+	case 0x5402: case 0x5403: case 0x5404:                  /* TCSETS, TCSETSW, TCSETSF */
+		return copy_from_user(console_termios, f->edx, sizeof(console_termios)) ? -EFAULT : 0;
+	case 0x5413: {                                          /* TIOCGWINSZ */
 		uint16_t ws[4] = { 24, 80, 0, 0 };
 		return copy_to_user(f->edx, ws, sizeof(ws)) ? -EFAULT : 0;
+	}
+	case 0x540f:                                            /* TIOCGPGRP */
+		return copy_to_user(f->edx, &console_pgrp, sizeof(console_pgrp)) ? -EFAULT : 0;
+	case 0x5410: {                                          /* TIOCSPGRP */
+		int pg;
+		if (copy_from_user(&pg, f->edx, sizeof(pg)))
+			return -EFAULT;
+		if (pg <= 0)
+			return -EINVAL;
+		console_pgrp = pg;
+		return 0;
+	}
 	}
 	return -LINUX_ENOTTY;
 }
@@ -228,6 +307,13 @@ static const struct { uint16_t nr; syscall_fn fn; } table[] = {
 	{ 174, sys_rt_sigaction }, { 175, sys_rt_sigprocmask }, { 173, sys_rt_sigreturn },
 	{ 119, sys_sigreturn }, { 176, sys_rt_sigpending }, { 37, sys_kill }, { 270, sys_tgkill },
 	{ 29, sys_pause },
+	{ 145, sys_readv }, { 146, sys_writev }, { 330, sys_dup3 }, { 55, sys_fcntl },
+	{ 221, sys_fcntl }, { 38, sys_rename }, { 302, sys_renameat2 }, { 353, sys_renameat2 },
+	{ 307, sys_faccessat }, { 439, sys_faccessat },
+	{ 24, sys_zero }, { 47, sys_zero }, { 49, sys_zero }, { 50, sys_zero },   /* uid, gid: root */
+	{ 199, sys_zero }, { 200, sys_zero }, { 201, sys_zero }, { 202, sys_zero },
+	{ 57, sys_setpgid }, { 132, sys_getpgid }, { 65, sys_getpgrp }, { 66, sys_setsid },
+	{ 340, sys_prlimit64 },
 };
 
 long syscall_dispatch(struct trap_frame *f)

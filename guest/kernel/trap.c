@@ -57,6 +57,7 @@ void trap_dispatch(struct trap_frame *f, uint32_t fault_addr)
 		signal_return_to_user(f, false, 0, 0);
 		return;
 	}
-	panic("%s (vector %u, error %#x) in the kernel at eip %#x, address %#x", what, f->vector,
-	      f->error_code, f->eip, fault_addr);
+	panic("%s (vector %u, error %#x) in the kernel at eip %#x, address %#x, process %d (%s)",
+	      what, f->vector, f->error_code, f->eip, fault_addr, curproc ? curproc->pid : 0,
+	      curproc ? curproc->exe : "none");
 }

@@ -9,7 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
 # shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
-for prog in libc_basics processes files misc_calls signals; do
+for prog in libc_basics processes files misc_calls signals fd_calls; do
 	cpio=$BUILD/initramfs/$prog.cpio
 	timeout 60 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 128 -serial stdio \
 		-kernel "$BUILD/ringos-pc.elf" -initrd "$cpio" < /dev/null > "$work/native.log" 2>&1

@@ -37,6 +37,12 @@ trap_common:
 	movl $KERNEL_DS, %eax
 	movl %eax, %ds
 	movl %eax, %es
+	/* fs and gs may hold a program's TLS selector, whose GDT slot changes
+	 * under the kernel (another process, execve): a nested trap would push
+	 * it and fault popping it back. The kernel runs with them null. */
+	xorl %eax, %eax
+	movl %eax, %fs
+	movl %eax, %gs
 	pushl %esp
 	call port_trap
 	addl $4, %esp
