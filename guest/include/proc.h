@@ -33,6 +33,7 @@ struct proc {
 	uint8_t fd_cloexec[64];         /* FD_CLOEXEC of each descriptor */
 	struct ramfs_node *cwd;         /* working directory (referenced) */
 	int pgid;                       /* process group (kill(0), kill(-pgid)) */
+	bool subreaper;                 /* orphans below come here, not to init */
 	uint64_t sig_pending, sig_blocked;
 	struct k_sigaction sigact[NSIG];        /* [sig - 1] */
 	struct { int code, pid; uint32_t addr; } siginfo[NSIG];  /* of each pending signal */

@@ -70,6 +70,14 @@ void proc_free_memory(struct proc *p)
 	p->as.pdpt = 0;
 }
 
+static struct proc *by_pid(int pid)
+{
+	for (int i = 0; i < NPROC; i++)
+		if (table[i].state != P_FREE && table[i].pid == pid)
+			return &table[i];
+	return NULL;
+}
+
 static void switch_to(struct proc *next)
 {
 	struct proc *prev = curproc;
@@ -273,9 +281,19 @@ void proc_exit(struct proc *p, int status)
 	arch_kernel_address_space();    /* not on the tables we free */
 	proc_free_memory(p);
 	fd_close_all(p);
+	/* Orphans go to the nearest living ancestor that asked for them
+	 * (prctl PR_SET_CHILD_SUBREAPER), else to init. */
+	struct proc *reaper = by_pid(1);
+	for (struct proc *a = by_pid(p->ppid); a; a = by_pid(a->ppid))
+		if (a->subreaper && a->state != P_ZOMBIE) {
+			reaper = a;
+			break;
+		}
 	for (int i = 0; i < NPROC; i++)
-		if (table[i].state != P_FREE && table[i].ppid == p->pid)
-			table[i].ppid = 1;      /* orphans go to init */
+		if (table[i].state != P_FREE && table[i].ppid == p->pid) {
+			table[i].ppid = reaper->pid;
+			wake_up(reaper);
+		}
 	p->status = status;
 	p->state = P_ZOMBIE;
 	for (int i = 0; i < NPROC; i++)
@@ -283,7 +301,6 @@ void proc_exit(struct proc *p, int status)
 			wake_up(&table[i]);
 			signal_send(&table[i], SIGCHLD, (status & 0x7f) ? 2 : 1, 0); /* CLD_KILLED / CLD_EXITED */
 		}
-	wake_up(&table[0]);             /* init reaps orphans */
 	schedule();
 	panic("a zombie ran");
 }

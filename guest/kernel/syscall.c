@@ -181,6 +181,22 @@ static long sys_setsid(struct trap_frame *f)
 	return curproc->pid;
 }
 
+/* prctl: only what a process supervisor needs, PR_SET/GET_CHILD_SUBREAPER. */
+static long sys_prctl(struct trap_frame *f)
+{
+	switch (f->ebx) {
+	case 36:                                                /* PR_SET_CHILD_SUBREAPER */
+		curproc->subreaper = f->ecx != 0;
+		return 0;
+	case 37: {                                              /* PR_GET_CHILD_SUBREAPER */
+		int v = curproc->subreaper;
+		return copy_to_user(f->ecx, &v, sizeof(v)) ? -EFAULT : 0;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
 /* prlimit64(pid, resource, new, old): the limits are fixed; reading works. */
 static long sys_prlimit64(struct trap_frame *f)
 {
@@ -313,7 +329,7 @@ static const struct { uint16_t nr; syscall_fn fn; } table[] = {
 	{ 24, sys_zero }, { 47, sys_zero }, { 49, sys_zero }, { 50, sys_zero },   /* uid, gid: root */
 	{ 199, sys_zero }, { 200, sys_zero }, { 201, sys_zero }, { 202, sys_zero },
 	{ 57, sys_setpgid }, { 132, sys_getpgid }, { 65, sys_getpgrp }, { 66, sys_setsid },
-	{ 340, sys_prlimit64 },
+	{ 340, sys_prlimit64 }, { 172, sys_prctl },
 };
 
 long syscall_dispatch(struct trap_frame *f)

@@ -114,7 +114,7 @@ int main(void)
 
 	/* process groups, ids, limits */
 	check(getuid() == 0 && geteuid() == 0 && getgid() == 0 && getegid() == 0, "everyone is root");
-	check(getpgrp() == 1, "init leads process group 1");
+	check(getpgrp() == 1, "we start in init's process group 1");
 	int pfd[2];
 	pipe(pfd);
 	pid_t c = fork();
@@ -135,14 +135,15 @@ int main(void)
 
 	/* the console's terminal settings */
 	struct termios t, t2;
-	check(tcgetattr(1, &t) == 0 && (t.c_lflag & ICANON), "tcgetattr on the console");
+	int con = open("/dev/console", O_RDWR);
+	check(tcgetattr(con, &t) == 0 && (t.c_lflag & ICANON), "tcgetattr on the console");
 	t2 = t;
 	t2.c_lflag &= ~(tcflag_t)ECHO;
 	struct termios t3;
-	check(tcsetattr(1, TCSANOW, &t2) == 0 && tcgetattr(1, &t3) == 0 && !(t3.c_lflag & ECHO),
+	check(tcsetattr(con, TCSANOW, &t2) == 0 && tcgetattr(con, &t3) == 0 && !(t3.c_lflag & ECHO),
 	      "tcsetattr is kept");
-	tcsetattr(1, TCSANOW, &t);
-	check(tcgetpgrp(1) == 1, "tcgetpgrp: init's group is the foreground");
+	tcsetattr(con, TCSANOW, &t);
+	check(tcgetpgrp(con) == 1, "tcgetpgrp: init's group is the foreground");
 	errno = 0;
 	fd = open("/etc/motd", O_RDONLY);
 	check(tcgetattr(fd, &t) == -1 && errno == ENOTTY, "tcgetattr on a file: ENOTTY");
