@@ -30,5 +30,32 @@ for prog in libc_basics processes files misc_calls signals fd_calls; do
 		echo "FAILED - $prog differs:"; sed 's/^/    /' "$work/diff"; fail=1
 	fi
 done
+
+# The whole suite (guest/user/suite.c as init): natively, and in two pv
+# domains at once under one hypervisor; each domain's output, its "[name] "
+# prefix taken off, must be the native one line for line.
+keep() { grep -aE '^ *(ok |not ok |1\.\.|# /bin/|TEST RESULT)'; }
+cpio=$BUILD/initramfs/suite.cpio
+timeout 120 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 128 -serial stdio \
+	-kernel "$BUILD/ringos-pc.elf" -initrd "$cpio" < /dev/null 2>&1 | tr -d '\r' | keep > "$work/native.out"
+timeout 240 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 256 -serial stdio \
+	-kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
+	-initrd "$BUILD/ringos-pv.elf name=suite-a memory=96M initrd=$cpio,$BUILD/ringos-pv.elf name=suite-b memory=96M initrd=$cpio,$cpio" \
+	< /dev/null > "$work/two.log" 2>&1
+if ! grep -q '^TEST RESULT: SUCCESS' "$work/native.out"; then
+	echo "FAILED - suite: no successful native run"; fail=1
+else
+	for dom in suite-a suite-b; do
+		tr -d '\r' < "$work/two.log" | sed -n "s/^\[$dom\] //p" | keep > "$work/$dom.out"
+		if diff -u "$work/native.out" "$work/$dom.out" > "$work/diff"; then
+			echo "ok - suite in domain $dom (two at once): $(wc -l < "$work/native.out") lines identical to native"
+		else
+			echo "FAILED - suite in domain $dom differs:"; sed 's/^/    /' "$work/diff" | head -40; fail=1
+		fi
+	done
+	if ! grep -q '2 domains ready' "$work/two.log"; then
+		echo "FAILED - the hypervisor did not start both domains"; fail=1
+	fi
+fi
 [ $fail = 0 ] || { echo "equivalence: outputs differ"; exit 1; }
 echo "equivalence: all programs behave the same on both"
