@@ -42,6 +42,13 @@ void arch_poweroff(uint32_t code) __noreturn;
  * and the kernel's half that every address space shares. */
 extern struct pt_env arch_pt_env;
 int arch_new_address_space(struct pae_space *s);
+/* Build a whole address space in one go (fork): arch_build_address_space
+ * gives an empty one whose tables are filled through arch_pt_env without a
+ * trap per entry; arch_finish_address_space makes it usable (pv: every table
+ * read-only in a few multicalls, then one pin that validates them all).
+ * Between the two, write to no other address space. 0 or -1 (no memory). */
+int arch_build_address_space(struct pae_space *s);
+void arch_finish_address_space(struct pae_space *s);
 void arch_switch_address_space(const struct pae_space *s);
 /* An address space with only the kernel: where to stand while a process's
  * own tables are being freed. */

@@ -192,15 +192,18 @@ void proc_start_first(struct proc *p, const struct trap_frame *f)
 	panic("back on the boot stack");
 }
 
-/* A copy of the parent's address space (eager: copy-on-write comes later). */
+/* A copy of the parent's address space (eager: copy-on-write comes later),
+ * built in one go: on pv, one multicall per 64 tables and one pin instead of
+ * an mmu_update per entry. */
 static int copy_memory(struct proc *child, struct proc *parent)
 {
-	if (arch_new_address_space(&child->as))
+	int rc = 0;
+	if (arch_build_address_space(&child->as))
 		return -ENOMEM;
 	pte_t *l3 = phys_to_virt(parent->as.pdpt);
-	for (uint32_t i = 0; i < 3; i++) {
+	for (uint32_t i = 0; i < 3 && !rc; i++) {
 		pte_t *l2 = phys_to_virt(arch_pte_addr(l3[i]));
-		for (uint32_t j = 0; j < 512; j++) {
+		for (uint32_t j = 0; j < 512 && !rc; j++) {
 			if (!(l2[j] & PTE_P))
 				continue;
 			pte_t *l1 = phys_to_virt(arch_pte_addr(l2[j]));
@@ -208,19 +211,23 @@ static int copy_memory(struct proc *child, struct proc *parent)
 				if (!(l1[k] & PTE_P))
 					continue;
 				paddr_t pa = frame_get();
-				if (!pa)
-					return -ENOMEM;
+				if (!pa) {
+					rc = -ENOMEM;
+					break;
+				}
 				memcpy(phys_to_virt(pa), phys_to_virt(arch_pte_addr(l1[k])), PAGE_SIZE);
 				uint32_t va = (i << 30) | (j << 21) | (k << 12);
 				if (pt_map_page(&arch_pt_env, &child->as, va, pa,
 						l1[k] & (PTE_US | PTE_RW | PTE_NX))) {
 					frame_put(pa);
-					return -ENOMEM;
+					rc = -ENOMEM;
+					break;
 				}
 			}
 		}
 	}
-	return 0;
+	arch_finish_address_space(&child->as);  /* a failed copy is freed as a whole */
+	return rc;
 }
 
 long proc_fork(struct trap_frame *f)

@@ -170,6 +170,16 @@ int arch_new_address_space(struct pae_space *s)
 	return 0;
 }
 
+int arch_build_address_space(struct pae_space *s)
+{
+	return arch_new_address_space(s);       /* stores are all it takes */
+}
+
+void arch_finish_address_space(struct pae_space *s)
+{
+	(void)s;
+}
+
 void arch_switch_address_space(const struct pae_space *s)
 {
 	write_cr3((uint32_t)s->pdpt);

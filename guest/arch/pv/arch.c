@@ -86,8 +86,17 @@ static paddr_t from_machine(paddr_t ma)
 	return (paddr_t)m2p[mfn] << PAGE_SHIFT;
 }
 
+/* Set between arch_build_address_space and arch_finish_address_space: the
+ * tables being built are ordinary writable memory, the hypervisor not yet
+ * involved, so entries are plain stores. */
+static bool building;
+
 static void write_entry(pte_t *slot, pte_t val)
 {
+	if (building) {
+		*slot = val;
+		return;
+	}
 	struct rv_mmu_update u = { to_machine(virt_to_phys(slot)) | RV_MMU_NORMAL_PT_UPDATE, val };
 	must(hypercall(RV_HC_mmu_update, (uint32_t)(uintptr_t)&u, 1, 0, 0, 0), "mmu_update");
 }
@@ -105,7 +114,7 @@ static void set_writable(paddr_t pa, bool writable)
 static paddr_t alloc_table(void)
 {
 	paddr_t pa = frame_get();
-	if (pa)
+	if (pa && !building)
 		set_writable(pa, false);
 	return pa;
 }
@@ -143,6 +152,64 @@ int arch_new_address_space(struct pae_space *s)
 	mmuext(RV_MMUEXT_PIN_L3_TABLE, p2m[frames[0] >> PAGE_SHIFT]);
 	s->pdpt = frames[0];
 	return 0;
+}
+
+int arch_build_address_space(struct pae_space *s)
+{
+	paddr_t frames[4];
+	for (int i = 0; i < 4; i++)
+		if (!(frames[i] = frame_get())) {
+			while (i--)
+				frame_put(frames[i]);
+			return -1;
+		}
+	pte_t *l3 = phys_to_virt(frames[0]);
+	for (int i = 0; i < 3; i++)
+		l3[i] = to_machine(frames[i + 1]) | PTE_P;
+	l3[3] = kernel_l2_entry;
+	s->pdpt = frames[0];
+	building = true;
+	return 0;
+}
+
+/* Remap a list of our frames read-only, up to RV_MULTICALL_MAX per trap. */
+static void protect_frames(const paddr_t *pa, unsigned n)
+{
+	static struct rv_multicall_entry calls[RV_MULTICALL_MAX];
+	for (unsigned done = 0; done < n;) {
+		unsigned k = MIN(n - done, (unsigned)RV_MULTICALL_MAX);
+		for (unsigned i = 0; i < k; i++) {
+			pte_t e = to_machine(pa[done + i]) | PTE_P;
+			calls[i] = (struct rv_multicall_entry){ RV_HC_update_va_mapping, {
+				(uint32_t)(uintptr_t)phys_to_virt(pa[done + i]), (uint32_t)e,
+				(uint32_t)(e >> 32), RV_UVMF_INVLPG, 0 }, 0, 0 };
+		}
+		must(hypercall(RV_HC_multicall, (uint32_t)(uintptr_t)calls, k, 0, 0, 0), "multicall");
+		for (unsigned i = 0; i < k; i++)
+			must(calls[i].result, "update_va_mapping (in a multicall)");
+		done += k;
+	}
+}
+
+void arch_finish_address_space(struct pae_space *s)
+{
+	static paddr_t tables[4 + 3 * 512];
+	unsigned n = 0;
+	pte_t *l3 = phys_to_virt(s->pdpt);
+
+	building = false;
+	tables[n++] = s->pdpt;
+	for (int i = 0; i < 3; i++) {
+		paddr_t l2pa = from_machine(l3[i] & PTE_ADDR_MASK);
+		pte_t *l2 = phys_to_virt(l2pa);
+		tables[n++] = l2pa;
+		for (int j = 0; j < 512; j++)
+			if (l2[j] & PTE_P)
+				tables[n++] = from_machine(l2[j] & PTE_ADDR_MASK);
+	}
+	protect_frames(tables, n);
+	/* One pin: the hypervisor validates the whole tree and types it. */
+	mmuext(RV_MMUEXT_PIN_L3_TABLE, p2m[s->pdpt >> PAGE_SHIFT]);
 }
 
 void arch_switch_address_space(const struct pae_space *s)
