@@ -81,28 +81,35 @@ int proc_exec(struct proc *p, const void *elf, size_t size, const char *const ar
 			snprintf(err, errsize, "segment %u reaches the stack or the kernel", i);
 			return -ENOEXEC;
 		}
-	if (arch_new_address_space(&p->as)) {
+	/* The image is built into tables that are ordinary memory (on pv, no
+	 * trap per entry), made live in one go, and only then switched to. */
+	if (arch_build_address_space(&p->as)) {
 		snprintf(err, errsize, "out of memory for page tables");
 		return -ENOMEM;
 	}
-	arch_switch_address_space(&p->as);
+	rc = 0;
 	if (elf_load(&img, elf, size, user_page, p)) {
 		snprintf(err, errsize, "out of memory loading the image");
-		return -ENOMEM;
+		rc = -ENOMEM;
 	}
 	uint32_t top = 0;
-	for (unsigned i = 0; i < img.nseg; i++) {
+	for (unsigned i = 0; i < img.nseg && !rc; i++) {
 		const struct elf_segment *s = &img.seg[i];
 		top = MAX(top, s->vaddr + s->memsz);
-		if (!(s->flags & ELF_PF_W)) /* read-only once loaded */
-			user_map_zero(p, s->vaddr, s->vaddr + s->memsz, false);
+		if (!(s->flags & ELF_PF_W) && /* read-only once loaded */
+		    user_map_zero(p, s->vaddr, s->vaddr + s->memsz, false))
+			rc = -ENOMEM;
 	}
+	if (!rc && user_map_zero(p, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP, true)) {
+		snprintf(err, errsize, "out of memory for the stack");
+		rc = -ENOMEM;
+	}
+	arch_finish_address_space(&p->as);      /* the caller frees a failed one */
+	if (rc)
+		return rc;
+	arch_switch_address_space(&p->as);
 	p->brk_start = p->brk = ALIGN_UP(top, PAGE_SIZE);
 	p->mmap_next = 0x40000000u;
-	if (user_map_zero(p, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP, true)) {
-		snprintf(err, errsize, "out of memory for the stack");
-		return -ENOMEM;
-	}
 	snprintf(p->exe, sizeof(p->exe), "%s", argv[0]);
 
 	/* The program headers, for AT_PHDR: inside the first segment. */
