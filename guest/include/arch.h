@@ -35,6 +35,12 @@ const char *arch_name(void);
 /* Console. */
 void arch_console_write(const char *buf, size_t n);
 
+/* Interrupts (pc: IF; pv: the event upcall mask) off for a short critical
+ * section shared with an interrupt handler; restore gives back the state
+ * save found (pv: and takes an event that came meanwhile). */
+uint32_t arch_irq_save(void);
+void arch_irq_restore(uint32_t flags);
+
 /* Power. */
 void arch_poweroff(uint32_t code) __noreturn;
 

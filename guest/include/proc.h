@@ -61,6 +61,8 @@ void sched_yield(void);
 int sleep_on(const void *chan);
 /* Sleep until the clock (arch_time_ns) reaches deadline: 0 or -ERESTARTSYS. */
 int sleep_until(uint64_t deadline);
+/* Sleep on chan, but no later than deadline: 0 or -ERESTARTSYS. */
+int sleep_on_timeout(const void *chan, uint64_t deadline);
 /* The process table, for kill: slot i (0..NPROC-1). */
 struct proc *proc_slot(int i);
 /* Make a sleeping p runnable (a signal arrived). */

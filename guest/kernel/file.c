@@ -7,6 +7,7 @@
 #include "file.h"
 #include "errno.h"
 #include "kernel.h"
+#include "tty.h"
 #include "proc.h"
 
 struct ramfs rootfs;
@@ -89,7 +90,7 @@ long file_read(struct file *f, void *buf, size_t len)
 		return pipe_read(f->pipe, buf, len);
 	switch (rdev_of(f)) {
 	case DEV_CONSOLE:
-		return 0;               /* no console input yet: end of file */
+		return tty_read(buf, len);
 	case DEV_NULL:
 		return 0;
 	case DEV_ZERO:

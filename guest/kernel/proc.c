@@ -143,14 +143,19 @@ void wake_up(const void *chan)
 
 static int timed_sleepers;
 
-int sleep_until(uint64_t deadline)
+int sleep_on_timeout(const void *chan, uint64_t deadline)
 {
 	curproc->wake_at = deadline;
 	timed_sleepers++;
-	int r = sleep_on(&curproc->wake_at);
+	int r = sleep_on(chan);
 	timed_sleepers--;
 	curproc->wake_at = 0;
 	return r;
+}
+
+int sleep_until(uint64_t deadline)
+{
+	return sleep_on_timeout(&curproc->wake_at, deadline);
 }
 
 void proc_tick(struct trap_frame *f)

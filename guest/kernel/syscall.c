@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "file.h"
 #include "syscalls.h"
+#include "tty.h"
 
 #define LINUX_ENOTTY 25
 #define ESRCH 3
@@ -265,13 +266,6 @@ static long sys_mprotect(struct trap_frame *f)
 	return 0;
 }
 
-/* The console's terminal settings (struct termios, 36 bytes: iflag ICRNL|IXON,
- * oflag OPOST|ONLCR, cflag CS8|CREAD|B38400, lflag ISIG|ICANON|ECHO..., cc)
- * and its foreground process group. Stored and given back; the line
- * discipline that would act on them comes with console input. */
-static uint32_t console_termios[9] = { 0x500, 0x5, 0xbf, 0x8a3b, 0 };
-static int console_pgrp = 1;
-
 static long sys_ioctl(struct trap_frame *f)
 {
 	uint32_t fd = f->ebx, req = f->ecx;
@@ -282,22 +276,22 @@ static long sys_ioctl(struct trap_frame *f)
 		return -LINUX_ENOTTY;
 	switch (req) {
 	case 0x5401:                                            /* TCGETS */
-		return copy_to_user(f->edx, console_termios, sizeof(console_termios)) ? -EFAULT : 0;
+		return copy_to_user(f->edx, tty_termios(), TTY_TERMIOS_WORDS * 4) ? -EFAULT : 0;
 	case 0x5402: case 0x5403: case 0x5404:                  /* TCSETS, TCSETSW, TCSETSF */
-		return copy_from_user(console_termios, f->edx, sizeof(console_termios)) ? -EFAULT : 0;
+		return copy_from_user(tty_termios(), f->edx, TTY_TERMIOS_WORDS * 4) ? -EFAULT : 0;
 	case 0x5413: {                                          /* TIOCGWINSZ */
 		uint16_t ws[4] = { 24, 80, 0, 0 };
 		return copy_to_user(f->edx, ws, sizeof(ws)) ? -EFAULT : 0;
 	}
 	case 0x540f:                                            /* TIOCGPGRP */
-		return copy_to_user(f->edx, &console_pgrp, sizeof(console_pgrp)) ? -EFAULT : 0;
+		return copy_to_user(f->edx, tty_foreground(), sizeof(int)) ? -EFAULT : 0;
 	case 0x5410: {                                          /* TIOCSPGRP */
 		int pg;
 		if (copy_from_user(&pg, f->edx, sizeof(pg)))
 			return -EFAULT;
 		if (pg <= 0)
 			return -EINVAL;
-		console_pgrp = pg;
+		*tty_foreground() = pg;
 		return 0;
 	}
 	}

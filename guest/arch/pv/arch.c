@@ -15,6 +15,7 @@
  */
 #include "arch.h"
 #include "kernel.h"
+#include "tty.h"
 #include "trap.h"
 #include <public/hypercall.h>
 #include <public/shared_info.h>
@@ -307,6 +308,36 @@ static void arm_tick(void)
 	hypercall(RV_HC_set_timer, (uint32_t)next_tick, (uint32_t)(next_tick >> 32), 0, 0, 0);
 }
 
+uint32_t arch_irq_save(void)
+{
+	uint32_t old = shared->vcpu.evtchn_upcall_mask;
+	shared->vcpu.evtchn_upcall_mask = 1;
+	__asm__ volatile("" : : : "memory");
+	return old;
+}
+
+void arch_irq_restore(uint32_t old)
+{
+	__asm__ volatile("" : : : "memory");
+	shared->vcpu.evtchn_upcall_mask = (uint8_t)old;
+	__asm__ volatile("" : : : "memory");
+	/* An event that came while masked is delivered on the way back from
+	 * any hypercall: ask for the cheapest. */
+	if (!old && shared->vcpu.evtchn_upcall_pending)
+		hypercall(RV_HC_version, 0, 0, 0, 0, 0);
+}
+
+/* Console input: everything the hypervisor holds for us, to the tty. */
+static void console_input(void)
+{
+	char in[64];
+	int32_t n;
+	while ((n = hypercall(RV_HC_console_io, RV_CONSOLEIO_read, sizeof(in),
+			      (uint32_t)(uintptr_t)in, 0, 0)) > 0)
+		for (int32_t i = 0; i < n; i++)
+			tty_input(in[i]);
+}
+
 bool arch_irq(unsigned vector)
 {
 	bool tick = false;
@@ -322,6 +353,9 @@ bool arch_irq(unsigned vector)
 			arm_tick();
 			tick = true;
 		}
+		if (w * 32 <= si->console_port && si->console_port < w * 32 + 32 &&
+		    (bits & (1u << (si->console_port % 32))))
+			console_input();
 	}
 	shared->vcpu.evtchn_upcall_mask = 0;
 	return tick;
