@@ -75,6 +75,9 @@ int copy_to_user(uint32_t dst, const void *src, uint32_t len);
 /* Map zeroed pages for [start, end) in p: 0 or -ENOMEM. */
 int user_map_zero(struct proc *p, uint32_t start, uint32_t end, bool writable);
 
+/* Demand paging of stack and heap: true if va was mapped just now. */
+bool user_demand_fault(struct proc *p, uint32_t va);
+
 long syscall_dispatch(struct trap_frame *f);
 
 /* x86 context switch (kernel/swtch.S): save callee-saved registers on this

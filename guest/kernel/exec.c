@@ -57,6 +57,21 @@ int user_map_zero(struct proc *p, uint32_t start, uint32_t end, bool writable)
 	return 0;
 }
 
+/* Stack and heap are mapped on first touch: a not-present fault inside
+ * [USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP) or [brk_start, brk)
+ * gets a zeroed page. True if va is now mapped. */
+bool user_demand_fault(struct proc *p, uint32_t va)
+{
+	bool stack = va >= USER_STACK_TOP - USER_STACK_SIZE && va < USER_STACK_TOP;
+	bool heap = va >= p->brk_start && va < p->brk;
+	if (!stack && !heap)
+		return false;
+	struct pt_walk w;
+	if (pt_walk(&arch_pt_env, &p->as, va & PAGE_MASK, &w) == 0)
+		return false;           /* present: the fault was about rights */
+	return user_map_zero(p, va & PAGE_MASK, (va & PAGE_MASK) + PAGE_SIZE, true) == 0;
+}
+
 /* Push n bytes onto the new stack (through the kernel's view of it). */
 static uint32_t push(struct proc *p, uint32_t *sp, const void *data, uint32_t n)
 {
@@ -100,7 +115,9 @@ int proc_exec(struct proc *p, const void *elf, size_t size, const char *const ar
 		    user_map_zero(p, s->vaddr, s->vaddr + s->memsz, false))
 			rc = -ENOMEM;
 	}
-	if (!rc && user_map_zero(p, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_TOP, true)) {
+	/* The stack's top page now (the arguments go there); the rest of its
+	 * USER_STACK_SIZE on demand (user_demand_fault). */
+	if (!rc && user_map_zero(p, USER_STACK_TOP - PAGE_SIZE, USER_STACK_TOP, true)) {
 		snprintf(err, errsize, "out of memory for the stack");
 		rc = -ENOMEM;
 	}

@@ -72,8 +72,7 @@ static long sys_brk(struct trap_frame *f)
 
 	if (want == 0 || want < p->brk_start || want > USER_STACK_TOP - USER_STACK_SIZE)
 		return (long)p->brk;
-	if (want > p->brk && user_map_zero(p, p->brk, ALIGN_UP(want, PAGE_SIZE), true))
-		return (long)p->brk;            /* out of memory: unchanged, as Linux */
+	/* Growth maps nothing: the pages come on first touch (user_demand_fault). */
 	p->brk = ALIGN_UP(want, PAGE_SIZE) > p->brk ? ALIGN_UP(want, PAGE_SIZE) : p->brk;
 	return (long)want;
 }
@@ -118,6 +117,23 @@ static long sys_set_thread_area(struct trap_frame *f)
 	u.entry_number = first + slot;
 	if (copy_to_user(f->ebx, &u, sizeof(u)))
 		return -EFAULT;
+	return 0;
+}
+
+/* mincore(addr, length, vec): one byte per page, 1 if it is in memory. */
+static long sys_mincore(struct trap_frame *f)
+{
+	uint32_t addr = f->ebx, len = f->ecx;
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if ((uint64_t)addr + len > USER_END)
+		return -ENOMEM;
+	for (uint32_t off = 0; off < len; off += PAGE_SIZE) {
+		struct pt_walk w;
+		uint8_t in = pt_walk(&arch_pt_env, &curproc->as, addr + off, &w) == 0 && w.user;
+		if (copy_to_user(f->edx + off / PAGE_SIZE, &in, 1))
+			return -EFAULT;
+	}
 	return 0;
 }
 
@@ -323,7 +339,7 @@ static const struct { uint16_t nr; syscall_fn fn; } table[] = {
 	{ 24, sys_zero }, { 47, sys_zero }, { 49, sys_zero }, { 50, sys_zero },   /* uid, gid: root */
 	{ 199, sys_zero }, { 200, sys_zero }, { 201, sys_zero }, { 202, sys_zero },
 	{ 57, sys_setpgid }, { 132, sys_getpgid }, { 65, sys_getpgrp }, { 66, sys_setsid },
-	{ 340, sys_prlimit64 }, { 172, sys_prctl },
+	{ 340, sys_prlimit64 }, { 172, sys_prctl }, { 218, sys_mincore },
 };
 
 long syscall_dispatch(struct trap_frame *f)

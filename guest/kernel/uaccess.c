@@ -14,7 +14,10 @@ static int check(uint32_t va, uint32_t len, bool write)
 		return -EFAULT;
 	for (uint32_t p = va & PAGE_MASK; len && p < va + len; p += PAGE_SIZE) {
 		struct pt_walk w;
-		if (pt_walk(&arch_pt_env, &curproc->as, p, &w) || !w.user || (write && !w.writable))
+		if (pt_walk(&arch_pt_env, &curproc->as, p, &w) &&
+		    (!user_demand_fault(curproc, p) || pt_walk(&arch_pt_env, &curproc->as, p, &w)))
+			return -EFAULT;
+		if (!w.user || (write && !w.writable))
 			return -EFAULT;
 		if (p + PAGE_SIZE < p)
 			break;

@@ -4,6 +4,8 @@
  * and munmap, uname, the clocks and sleeping. An ordinary static program.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/time.h>
 #include <stdio.h>
@@ -31,6 +33,27 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Uses about kib KiB of stack, one KiB per level; returns the sum it wrote. */
+static long __attribute__((noinline)) deep(int kib)
+{
+	volatile char frame[1000];
+	frame[0] = 1;
+	frame[999] = 1;
+	long below = kib ? deep(kib - 1) : 0;   /* the frame lives across the call */
+	return below + frame[0] + frame[999];
+}
+
+static int resident(void *start, size_t pages)
+{
+	unsigned char vec[512];
+	int n = 0;
+	if (mincore(start, pages * 4096, vec))
+		return -1;
+	for (size_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	return n;
 }
 
 int main(void)
@@ -92,6 +115,24 @@ int main(void)
 	check(slept >= 50000000ull, "the clock moved at least as long as we slept");
 	struct timeval tv;
 	check(gettimeofday(&tv, NULL) == 0 && tv.tv_usec < 1000000, "gettimeofday");
+
+	/* Demand paging: the heap and the stack get pages on first touch. */
+	char *heap = sbrk(0);
+	heap = (char *)(((uintptr_t)heap + 4095) & ~(uintptr_t)4095);
+	brk(heap + 256 * 4096);
+	check(resident(heap, 256) == 0, "1 MiB of new heap: no page in memory yet (mincore)");
+	check(heap[10 * 4096 + 5] == 0 && (heap[10 * 4096] = 7) == 7 && resident(heap, 256) == 1,
+	      "a touched heap page reads zero, takes a write, and is the only one in memory");
+	int fd = open("/etc/motd", O_RDONLY);
+	check(read(fd, heap + 200 * 4096, 8) == 8 && resident(heap, 256) == 2,
+	      "the kernel writing into an untouched heap page maps it too");
+	close(fd);
+	check(deep(200) == 402, "200 KiB of stack, mapped as it grows");
+	pid_t c = fork();
+	if (c == 0)
+		_exit((int)deep(400));          /* past the 256 KiB stack */
+	check(waitpid(c, &status, 0) == c && WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+	      "running off the end of the stack is SIGSEGV");
 
 	printf("1..%d\n", checks);
 	printf("TEST RESULT: %s (%d of %d checks failed)\n", failures ? "FAILURE" : "SUCCESS",
