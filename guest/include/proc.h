@@ -37,7 +37,15 @@ struct proc {
 	uint64_t sig_pending, sig_blocked;
 	struct k_sigaction sigact[NSIG];        /* [sig - 1] */
 	struct { int code, pid; uint32_t addr; } siginfo[NSIG];  /* of each pending signal */
+	uint8_t fpu[512] __attribute__((aligned(16)));  /* x87/SSE registers (fxsave) while switched out */
 };
+
+/* FPU state: a process's registers are saved and restored on every switch
+ * (eager; the lazy CR0.TS scheme is an optimisation to come). */
+void fpu_save(uint8_t *area);
+void fpu_restore(const uint8_t *area);
+/* A new program's registers: as after fninit, MXCSR 0x1f80. */
+void fpu_reset(uint8_t *area);
 
 extern struct proc *curproc;
 

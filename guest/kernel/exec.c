@@ -125,6 +125,9 @@ int proc_exec(struct proc *p, const void *elf, size_t size, const char *const ar
 	if (rc)
 		return rc;
 	arch_switch_address_space(&p->as);
+	fpu_reset(p->fpu);              /* a new program starts with clean registers */
+	if (p == curproc)
+		fpu_restore(p->fpu);
 	p->brk_start = p->brk = ALIGN_UP(top, PAGE_SIZE);
 	p->mmap_next = 0x40000000u;
 	snprintf(p->exe, sizeof(p->exe), "%s", argv[0]);

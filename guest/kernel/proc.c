@@ -70,6 +70,32 @@ void proc_free_memory(struct proc *p)
 	p->as.pdpt = 0;
 }
 
+void fpu_save(uint8_t *area)
+{
+	__asm__ volatile("fxsave (%0)" : : "r"(area) : "memory");
+}
+
+void fpu_restore(const uint8_t *area)
+{
+	__asm__ volatile("fxrstor (%0)" : : "r"(area) : "memory");
+}
+
+void fpu_reset(uint8_t *area)
+{
+	static uint8_t clean[512] __attribute__((aligned(16)));
+	static uint8_t keep[512] __attribute__((aligned(16)));  /* fxsave wants 16 */
+	static bool have;
+	if (!have) {                    /* once: the state fninit leaves, SSE defaults */
+		uint32_t mxcsr = 0x1f80;
+		fpu_save(keep);
+		__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
+		fpu_save(clean);
+		fpu_restore(keep);
+		have = true;
+	}
+	memcpy(area, clean, sizeof(clean));
+}
+
 static struct proc *by_pid(int pid)
 {
 	for (int i = 0; i < NPROC; i++)
@@ -87,8 +113,12 @@ static void switch_to(struct proc *next)
 	arch_set_kernel_stack((uint32_t)(uintptr_t)phys_to_virt(next->kstack) + KSTACK_SIZE);
 	for (unsigned i = 0; i < ARCH_TLS_SLOTS; i++)
 		arch_set_tls(i, next->tls[i]);
-	if (prev != next)
+	if (prev != next) {
+		if (prev)
+			fpu_save(prev->fpu);
+		fpu_restore(next->fpu);
 		swtch(&prev->ctx_esp, next->ctx_esp);
+	}
 }
 
 /* Run someone else (round robin); if nobody can run, wait for an interrupt. */
@@ -191,6 +221,7 @@ void proc_start_first(struct proc *p, const struct trap_frame *f)
 	curproc = p;
 	arch_switch_address_space(&p->as);
 	arch_set_kernel_stack((uint32_t)(uintptr_t)phys_to_virt(p->kstack) + KSTACK_SIZE);
+	fpu_restore(p->fpu);
 	for (unsigned i = 0; i < ARCH_TLS_SLOTS; i++)
 		arch_set_tls(i, p->tls[i]);
 	swtch(&boot_esp, p->ctx_esp);   /* the boot stack is left for good */
@@ -255,6 +286,7 @@ long proc_fork(struct trap_frame *f)
 	memcpy(child->exe, parent->exe, sizeof(child->exe));
 	child->pgid = parent->pgid;
 	signal_fork(child, parent);
+	fpu_save(child->fpu);           /* the parent's registers, live now */
 	struct trap_frame cf = *f;
 	cf.eax = 0;                     /* fork returns 0 in the child */
 	prepare_stack(child, &cf);

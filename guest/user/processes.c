@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -21,6 +22,17 @@ static void check(int ok, const char *what)
 		failures++;
 	printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
 	fflush(stdout);
+}
+
+/* Hold a pattern in xmm0 through a long spin (many time slices), then say
+ * whether it is still there: another process's SSE use must not show. */
+__attribute__((target("sse2"))) static int xmm_keeps(uint32_t pattern, long spins)
+{
+	uint32_t out[4];
+	__asm__ volatile("movd %1, %%xmm0\n\tpshufd $0, %%xmm0, %%xmm0\n"
+			 "1:\tdec %2\n\tjnz 1b\n\tmovdqu %%xmm0, %0"
+			 : "=m"(out), "+r"(pattern), "+r"(spins) : : "xmm0", "memory");
+	return out[0] == pattern && out[1] == pattern && out[2] == pattern && out[3] == pattern;
 }
 
 int main(void)
@@ -63,6 +75,14 @@ int main(void)
 	}
 	check(waitpid(bad, &status, 0) == bad && WIFSIGNALED(status) && WTERMSIG(status) == 11,
 	      "a child killed by SIGSEGV shows it in its wait status");
+
+	/* Each process has its own FPU/SSE registers. */
+	pid_t sse = fork();
+	if (sse == 0)
+		_exit(xmm_keeps(0x5a5a1234u, 40000000) ? 0 : 1);
+	int mine = xmm_keeps(0xc3c39876u, 40000000);
+	check(mine && waitpid(sse, &status, 0) == sse && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "two processes spinning with their own xmm0 each keep it");
 
 	/* An orphan: its parent exits at once; we (the subreaper) inherit and reap it. */
 	pid_t mid = fork();
