@@ -10,6 +10,7 @@
 #define NPROC           64              /* the process cap (fork bombs stop here) */
 #define USER_STACK_TOP  0xBFFFF000u     /* one unmapped page below the kernel */
 #define USER_STACK_SIZE (256 * 1024)
+#define MMAP_BASE       0x40000000u     /* anonymous mmap from here up; the heap below */
 #define KSTACK_SIZE     8192
 #define SLICE_TICKS     5               /* 50 ms at 100 Hz */
 

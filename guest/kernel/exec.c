@@ -129,7 +129,7 @@ int proc_exec(struct proc *p, const void *elf, size_t size, const char *const ar
 	if (p == curproc)
 		fpu_restore(p->fpu);
 	p->brk_start = p->brk = ALIGN_UP(top, PAGE_SIZE);
-	p->mmap_next = 0x40000000u;
+	p->mmap_next = MMAP_BASE;
 	snprintf(p->exe, sizeof(p->exe), "%s", argv[0]);
 
 	/* The program headers, for AT_PHDR: inside the first segment. */

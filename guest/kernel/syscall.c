@@ -70,10 +70,21 @@ static long sys_brk(struct trap_frame *f)
 	struct proc *p = curproc;
 	uint32_t want = f->ebx;
 
-	if (want == 0 || want < p->brk_start || want > USER_STACK_TOP - USER_STACK_SIZE)
+	/* The heap lives between the image and the mmap area. */
+	if (want == 0 || want < p->brk_start || want > MMAP_BASE)
 		return (long)p->brk;
-	/* Growth maps nothing: the pages come on first touch (user_demand_fault). */
-	p->brk = ALIGN_UP(want, PAGE_SIZE) > p->brk ? ALIGN_UP(want, PAGE_SIZE) : p->brk;
+	uint32_t end = ALIGN_UP(want, PAGE_SIZE);
+	if (end < p->brk) {             /* shrinking: the pages above go back */
+		for (uint32_t va = end; va < p->brk; va += PAGE_SIZE) {
+			struct pt_walk w;
+			if (pt_walk(&arch_pt_env, &p->as, va, &w) == 0 &&
+			    pt_unmap_page(&arch_pt_env, &p->as, va) == 0)
+				frame_put(w.pa & ~(paddr_t)(PAGE_SIZE - 1));
+		}
+		arch_switch_address_space(&p->as);      /* flush */
+	}
+	/* Growing maps nothing: the pages come on first touch (user_demand_fault). */
+	p->brk = end;
 	return (long)want;
 }
 

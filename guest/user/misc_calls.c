@@ -117,6 +117,7 @@ int main(void)
 	check(gettimeofday(&tv, NULL) == 0 && tv.tv_usec < 1000000, "gettimeofday");
 
 	/* Demand paging: the heap and the stack get pages on first touch. */
+	pid_t c;
 	char *heap = sbrk(0);
 	heap = (char *)(((uintptr_t)heap + 4095) & ~(uintptr_t)4095);
 	brk(heap + 256 * 4096);
@@ -127,8 +128,17 @@ int main(void)
 	check(read(fd, heap + 200 * 4096, 8) == 8 && resident(heap, 256) == 2,
 	      "the kernel writing into an untouched heap page maps it too");
 	close(fd);
+	brk(heap + 100 * 4096);
+	check(resident(heap, 256) == 1, "shrinking the heap gives back the pages above the break");
+	c = fork();
+	if (c == 0) {
+		heap[200 * 4096] = 1;           /* above the break now */
+		_exit(0);
+	}
+	check(waitpid(c, &status, 0) == c && WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+	      "and touching above the break is SIGSEGV");
 	check(deep(200) == 402, "200 KiB of stack, mapped as it grows");
-	pid_t c = fork();
+	c = fork();
 	if (c == 0)
 		_exit((int)deep(400));          /* past the 256 KiB stack */
 	check(waitpid(c, &status, 0) == c && WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
