@@ -28,11 +28,13 @@ all: $(HV_ELF)
 setup:
 	@bash tools/setup.sh
 
-# The default VMs: two demo pv domains described by configs/*.cfg, sharing
-# the demo kernel (until ringos arrives). Each module is "path args".
+# The default VMs, described by configs/*.cfg: two demo pv domains sharing
+# the demo kernel, and ringos running its test suite. Each module is
+# "path args".
 RUN_APPEND  ?= loglevel=info
-RUN_MODULES ?= $(BUILD)/guests/demo.elf,configs/alpha.cfg,configs/beta.cfg
-RUN_DEPS    := $(HV_ELF) $(BUILD)/guests/demo.elf
+RUN_MODULES ?= $(BUILD)/guests/demo.elf,configs/alpha.cfg,configs/beta.cfg,$(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/suite.cpio,configs/ringos.cfg
+RUN_DEPS    := $(HV_ELF) $(BUILD)/guests/demo.elf ringos
+RUN_MEM     ?= 256
 
 # run, debug and test install first, then build in a fresh make: what the
 # toolchain checks found at parse time may have just been installed.
@@ -47,9 +49,9 @@ test: setup
 .PHONY: run-now debug-now
 run-now: $(RUN_DEPS)
 	@echo "ringvisor: booting in QEMU (software CPU). Ctrl-a x quits, Ctrl-a c switches to the QEMU monitor."
-	@echo "           Ctrl-a three times moves the keyboard: hypervisor -> alpha -> beta -> hypervisor."
+	@echo "           Ctrl-a three times moves the keyboard: hypervisor -> alpha -> beta -> ringos -> hypervisor."
 	@echo "           Hypervisor keys: h help, e domains and their exits, d counters, m memory, t time"
-	$(QEMU) $(QEMU_BASE) -serial mon:stdio -kernel $(HV_ELF) \
+	$(QEMU) $(QEMU_MACHINE) -m $(RUN_MEM) -cpu $(QEMU_CPU) -serial mon:stdio -kernel $(HV_ELF) \
 	    -append "$(RUN_APPEND)" -initrd "$(RUN_MODULES)"
 
 debug-now: $(RUN_DEPS)
@@ -57,7 +59,7 @@ debug-now: $(RUN_DEPS)
 	@echo "    gdb -x tools/gdbinit"
 	@echo "gdb loads the symbols of $(HV_ELF), connects and stops at _start, then hv_start."
 	@echo "(QEMU's i386 target is used here so that gdb sees 32-bit registers.)"
-	qemu-system-i386 $(QEMU_MACHINE) -m $(QEMU_MEM) -cpu $(QEMU_CPU_I386) -serial mon:stdio \
+	qemu-system-i386 $(QEMU_MACHINE) -m $(RUN_MEM) -cpu $(QEMU_CPU_I386) -serial mon:stdio \
 	    -kernel $(HV_ELF) -append "$(RUN_APPEND)" -initrd "$(RUN_MODULES)" -s -S
 
 # How many minimal domains fit at once in 2 GiB, and the hypervisor's
