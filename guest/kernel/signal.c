@@ -172,11 +172,17 @@ static bool user_data_sel(uint32_t sel)
 /* Back from a handler: the registers the frame holds, checked so that a
  * program cannot hand itself kernel segments or IOPL. Returns the restored
  * eax (the system call's "result"), or ends the process on a bad frame. */
+static int restore_fpu(uint32_t fp);
+
 static long restore_context(struct trap_frame *f, const struct sigcontext32 *sc, uint64_t mask)
 {
 	if (sc->cs != arch_user_cs() || sc->ss != arch_user_ds() || sc->ds != arch_user_ds() ||
 	    sc->es != arch_user_ds() || !user_data_sel(sc->fs) || !user_data_sel(sc->gs)) {
 		kprintf("ringos: %s: sigreturn with bad segments: killed (SIGSEGV)\n", curproc->exe);
+		proc_exit(curproc, SIGSEGV);
+	}
+	if (restore_fpu(sc->fpstate)) {
+		kprintf("ringos: %s: sigreturn with a bad FPU state: killed (SIGSEGV)\n", curproc->exe);
 		proc_exit(curproc, SIGSEGV);
 	}
 	f->gs = sc->gs; f->fs = sc->fs; f->es = sc->es; f->ds = sc->ds;
@@ -208,6 +214,45 @@ long sys_rt_sigreturn(struct trap_frame *f)
 	return restore_context(f, &fr.uc.mc, fr.uc.sigmask);
 }
 
+/*
+ * The interrupted code's FPU/SSE registers travel in the frame, as Linux's
+ * struct _fpstate_32: a 112-byte legacy header (left zero; its magic 0
+ * says "fxsave format follows") and the fxsave image at +112, 16-aligned.
+ */
+#define FP_LEGACY       112
+#define FP_SIZE         (FP_LEGACY + 512)
+
+static uint8_t fpu_buf[512] __attribute__((aligned(16)));
+
+/* Save the live registers below top: the fpstate's address, or 0. */
+static uint32_t save_fpu(uint32_t top)
+{
+	static uint8_t legacy[FP_LEGACY];
+	uint32_t fx = (top - 512) & ~63u, fp = fx - FP_LEGACY;
+	fpu_save(fpu_buf);
+	if (copy_to_user(fp, legacy, FP_LEGACY) || copy_to_user(fx, fpu_buf, 512))
+		return 0;
+	return fp;
+}
+
+/* Back from a handler: the registers from the frame's fpstate (checked:
+ * MXCSR's reserved bits would make fxrstor fault in the kernel). */
+static int restore_fpu(uint32_t fp)
+{
+	if (!fp) {
+		fpu_reset(fpu_buf);
+	} else {
+		if (copy_from_user(fpu_buf, fp + FP_LEGACY, 512))
+			return -EFAULT;
+		uint32_t mxcsr;
+		memcpy(&mxcsr, fpu_buf + 24, 4);
+		mxcsr &= 0xffbfu;       /* the bits every SSE CPU implements */
+		memcpy(fpu_buf + 24, &mxcsr, 4);
+	}
+	fpu_restore(fpu_buf);
+	return 0;
+}
+
 static const uint8_t retcode_sigreturn[8] = { 0x58, 0xb8, 119, 0, 0, 0, 0xcd, 0x80 };
 static const uint8_t retcode_rt_sigreturn[8] = { 0xb8, 173, 0, 0, 0, 0xcd, 0x80, 0 };
 
@@ -217,12 +262,14 @@ static void setup_frame(struct trap_frame *f, int sig, const struct k_sigaction 
 	struct proc *p = curproc;
 	uint64_t old = p->sig_blocked;
 	uint32_t cr2 = p->siginfo[sig - 1].addr;
-	uint32_t sp;
+	uint32_t sp, fp = save_fpu(f->esp - 128);    /* below the red zone */
+	if (!fp)
+		goto bad;
 
 	if (a->flags & SA_SIGINFO) {
 		static struct rt_sigframe32 fr;         /* one process in the kernel at a time */
 		/* Linux's alignment: (esp + 4) is 16-byte aligned at the handler's entry. */
-		sp = ((f->esp - 128 - sizeof(fr) + 4) & ~15u) - 4;   /* below the red zone */
+		sp = ((fp - sizeof(fr) + 4) & ~15u) - 4;
 		memset(&fr, 0, sizeof(fr));
 		fr.sig = sig;
 		fr.pinfo = sp + offsetof(struct rt_sigframe32, info);
@@ -235,6 +282,7 @@ static void setup_frame(struct trap_frame *f, int sig, const struct k_sigaction 
 			fr.info.kill.pid = p->siginfo[sig - 1].pid;
 		fr.uc.ss_flags = 2;                     /* SS_DISABLE: no alternate stack */
 		fill_context(&fr.uc.mc, f, old, cr2);
+		fr.uc.mc.fpstate = fp;
 		fr.uc.sigmask = old;
 		memcpy(fr.retcode, retcode_rt_sigreturn, sizeof(fr.retcode));
 		fr.pretcode = (a->flags & SA_RESTORER) ? a->restorer :
@@ -245,10 +293,11 @@ static void setup_frame(struct trap_frame *f, int sig, const struct k_sigaction 
 		f->ecx = fr.puc;
 	} else {
 		struct sigframe32 fr;
-		sp = ((f->esp - 128 - sizeof(fr) + 4) & ~15u) - 4;
+		sp = ((fp - sizeof(fr) + 4) & ~15u) - 4;
 		memset(&fr, 0, sizeof(fr));
 		fr.sig = sig;
 		fill_context(&fr.sc, f, old, cr2);
+		fr.sc.fpstate = fp;
 		fr.extramask = (uint32_t)(old >> 32);
 		memcpy(fr.retcode, retcode_sigreturn, sizeof(fr.retcode));
 		fr.pretcode = (a->flags & SA_RESTORER) ? a->restorer :
@@ -257,6 +306,8 @@ static void setup_frame(struct trap_frame *f, int sig, const struct k_sigaction 
 			goto bad;
 		f->edx = f->ecx = 0;
 	}
+	fpu_reset(fpu_buf);                     /* the handler starts clean, as on Linux */
+	fpu_restore(fpu_buf);
 	f->esp = sp;
 	f->eip = a->handler;
 	f->eax = (uint32_t)sig;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,27 @@ static void on_fault(int sig, siginfo_t *si, void *uc)
 	last_sig = sig;
 	fault_addr = si->si_addr;
 	siglongjmp(escape, 1);
+}
+
+/* A handler that uses SSE, and code that holds a value in xmm0 until the
+ * signal has come and gone: the handler's use must not show. */
+__attribute__((target("sse2"))) static void on_sse(int sig)
+{
+	(void)sig;
+	__asm__ volatile("pcmpeqd %%xmm0, %%xmm0" : : : "xmm0");
+	hits++;
+}
+
+__attribute__((target("sse2"))) static int xmm_survives_handler(uint32_t pattern)
+{
+	uint32_t out[4];
+	long spins = 400000000;
+	__asm__ volatile("movd %3, %%xmm0\n\tpshufd $0, %%xmm0, %%xmm0\n"
+			 "1:\tcmpl $0, %2\n\tjne 2f\n\tdec %1\n\tjnz 1b\n"
+			 "2:\tmovdqu %%xmm0, %0"
+			 : "=m"(out), "+r"(spins) : "m"(hits), "r"(pattern) : "xmm0", "memory");
+	return hits == 1 && out[0] == pattern && out[1] == pattern && out[2] == pattern &&
+	       out[3] == pattern;
 }
 
 static void on_chld(int sig)
@@ -251,6 +273,12 @@ int main(void)
 	c = poke_parent(SIGUSR2, -1, 50);
 	errno = 0;
 	check(pause() == -1 && errno == EINTR && hits == 1, "pause returns after a handler");
+	waitpid(c, &status, 0);
+
+	catch(SIGUSR2, on_sse, 0);
+	hits = 0;
+	c = poke_parent(SIGUSR2, -1, 50);
+	check(xmm_survives_handler(0x13572468u), "a handler's SSE use does not reach the interrupted code");
 	waitpid(c, &status, 0);
 
 	/* 9. Errors. */
