@@ -12,6 +12,11 @@ void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 /* Physical frames (kernel/mem.c): zeroed, 0 when none is left. */
 paddr_t frame_get(void);
 void frame_put(paddr_t pa);
+/* A user page's frame mapped by one more address space (fork shares
+ * read-only pages); release drops one mapping, freeing with the last. */
+void frame_share(paddr_t pa);
+bool frame_shared(paddr_t pa);
+void frame_release(paddr_t pa);
 paddr_t frames_get_contig(uint32_t n);          /* n zeroed contiguous frames */
 void frames_put_contig(paddr_t pa, uint32_t n);
 

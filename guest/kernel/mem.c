@@ -7,6 +7,27 @@
 
 static struct frame_pool pool;
 static uint8_t states[MAX_FRAMES];
+/* Read-only user pages are shared by fork: how many more address spaces
+ * than one map each frame (at most NPROC - 1). */
+static uint8_t sharers[MAX_FRAMES];
+
+void frame_share(paddr_t pa)
+{
+	sharers[pa >> PAGE_SHIFT]++;
+}
+
+bool frame_shared(paddr_t pa)
+{
+	return sharers[pa >> PAGE_SHIFT] != 0;
+}
+
+void frame_release(paddr_t pa)
+{
+	if (sharers[pa >> PAGE_SHIFT])
+		sharers[pa >> PAGE_SHIFT]--;
+	else
+		frame_put(pa);
+}
 
 void mem_init(paddr_t first_free, paddr_t end)
 {

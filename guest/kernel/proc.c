@@ -61,7 +61,7 @@ void proc_free_memory(struct proc *p)
 			pte_t *l1 = phys_to_virt(arch_pte_addr(l2[j]));
 			for (int k = 0; k < 512; k++)
 				if (l1[k] & PTE_P)
-					frame_put(arch_pte_addr(l1[k]));
+					frame_release(arch_pte_addr(l1[k]));
 			arch_table_put(arch_pte_addr(l2[j]));
 		}
 		arch_table_put(arch_pte_addr(l3[i]));
@@ -246,19 +246,25 @@ static int copy_memory(struct proc *child, struct proc *parent)
 			for (uint32_t k = 0; k < 512; k++) {
 				if (!(l1[k] & PTE_P))
 					continue;
-				paddr_t pa = frame_get();
-				if (!pa) {
+				uint32_t va = (i << 30) | (j << 21) | (k << 12);
+				paddr_t src = arch_pte_addr(l1[k]), pa;
+				if (!(l1[k] & PTE_RW)) {
+					pa = src;       /* read-only: both map the one frame */
+				} else if ((pa = frame_get())) {
+					memcpy(phys_to_virt(pa), phys_to_virt(src), PAGE_SIZE);
+				} else {
 					rc = -ENOMEM;
 					break;
 				}
-				memcpy(phys_to_virt(pa), phys_to_virt(arch_pte_addr(l1[k])), PAGE_SIZE);
-				uint32_t va = (i << 30) | (j << 21) | (k << 12);
 				if (pt_map_page(&arch_pt_env, &child->as, va, pa,
 						l1[k] & (PTE_US | PTE_RW | PTE_NX))) {
-					frame_put(pa);
+					if (pa != src)
+						frame_put(pa);
 					rc = -ENOMEM;
 					break;
 				}
+				if (pa == src)
+					frame_share(src);
 			}
 		}
 	}

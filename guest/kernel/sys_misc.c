@@ -47,7 +47,7 @@ long sys_munmap(struct trap_frame *f)
 		struct pt_walk w;
 		if (pt_walk(&arch_pt_env, &curproc->as, va, &w) == 0 && w.user &&
 		    pt_unmap_page(&arch_pt_env, &curproc->as, va) == 0)
-			frame_put(w.pa & ~(paddr_t)(PAGE_SIZE - 1));
+			frame_release(w.pa & ~(paddr_t)(PAGE_SIZE - 1));
 	}
 	arch_switch_address_space(&curproc->as);        /* flush */
 	return 0;

@@ -79,7 +79,7 @@ static long sys_brk(struct trap_frame *f)
 			struct pt_walk w;
 			if (pt_walk(&arch_pt_env, &p->as, va, &w) == 0 &&
 			    pt_unmap_page(&arch_pt_env, &p->as, va) == 0)
-				frame_put(w.pa & ~(paddr_t)(PAGE_SIZE - 1));
+				frame_release(w.pa & ~(paddr_t)(PAGE_SIZE - 1));
 		}
 		arch_switch_address_space(&p->as);      /* flush */
 	}
@@ -286,8 +286,17 @@ static long sys_mprotect(struct trap_frame *f)
 		struct pt_walk w;
 		if (pt_walk(&arch_pt_env, &curproc->as, va, &w))
 			return -ENOMEM;
-		pt_map_page(&arch_pt_env, &curproc->as, va, w.pa & PTE_ADDR_MASK,
-			    PTE_US | ((prot & 2) ? PTE_RW : 0));
+		paddr_t pa = w.pa & PTE_ADDR_MASK & ~(paddr_t)(PAGE_SIZE - 1);
+		if ((prot & 2) && !w.writable && frame_shared(pa)) {
+			/* shared with another process since fork: a copy of our own first */
+			paddr_t mine = frame_get();
+			if (!mine)
+				return -ENOMEM;
+			memcpy(phys_to_virt(mine), phys_to_virt(pa), PAGE_SIZE);
+			frame_release(pa);
+			pa = mine;
+		}
+		pt_map_page(&arch_pt_env, &curproc->as, va, pa, PTE_US | ((prot & 2) ? PTE_RW : 0));
 	}
 	arch_switch_address_space(&curproc->as);        /* flush */
 	return 0;

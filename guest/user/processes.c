@@ -8,11 +8,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static int checks, failures;
+/* Read-only data: fork shares its frames between parent and child. */
+static const char ro_data[3 * 4096] = { 1, [4096] = 1, [8191] = 1 };
 static volatile int shared_looking = 7;
 
 static void check(int ok, const char *what)
@@ -83,6 +86,26 @@ int main(void)
 	int mine = xmm_keeps(0xc3c39876u, 40000000);
 	check(mine && waitpid(sse, &status, 0) == sse && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "two processes spinning with their own xmm0 each keep it");
+
+	/* A child making a shared read-only page writable gets its own copy. */
+	char *page = (char *)(((uintptr_t)ro_data + 4095) & ~(uintptr_t)4095);
+	int pp[2];
+	pipe(pp);
+	pid_t w = fork();
+	if (w == 0) {
+		close(pp[0]);
+		int ok = mprotect(page, 4096, PROT_READ | PROT_WRITE) == 0;
+		page[0] = 'X';
+		write(pp[1], ok ? "y" : "n", 1);
+		_exit(page[0] == 'X' ? 0 : 1);
+	}
+	close(pp[1]);
+	char said = 0;
+	read(pp[0], &said, 1);
+	close(pp[0]);
+	check(waitpid(w, &status, 0) == w && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	      said == 'y' && page[0] != 'X',
+	      "a read-only page shared by fork: the child's mprotect+write stays its own");
 
 	/* An orphan: its parent exits at once; we (the subreaper) inherit and reap it. */
 	pid_t mid = fork();
