@@ -55,6 +55,13 @@ int arch_new_address_space(struct pae_space *s);
  * Between the two, write to no other address space. 0 or -1 (no memory). */
 int arch_build_address_space(struct pae_space *s);
 void arch_finish_address_space(struct pae_space *s);
+/* Changes to many entries of a live address space s (fork write-protecting
+ * the parent): queued (pv: up to 512 to one mmu_update), then flushed with
+ * the TLB. */
+void arch_pt_queue(pte_t *slot, pte_t val);
+void arch_pt_flush(const struct pae_space *s);
+/* One entry of the current space changed: drop its TLB entry. */
+void arch_flush_page(uint32_t va);
 void arch_switch_address_space(const struct pae_space *s);
 /* An address space with only the kernel: where to stand while a process's
  * own tables are being freed. */

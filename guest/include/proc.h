@@ -10,6 +10,7 @@
 #define NPROC           64              /* the process cap (fork bombs stop here) */
 #define USER_STACK_TOP  0xBFFFF000u     /* one unmapped page below the kernel */
 #define USER_STACK_SIZE (256 * 1024)
+#define PTE_COW         (1ull << 9)     /* an available bit: write-protected by fork, copy on write */
 #define MMAP_BASE       0x40000000u     /* anonymous mmap from here up; the heap below */
 #define KSTACK_SIZE     8192
 #define SLICE_TICKS     5               /* 50 ms at 100 Hz */
@@ -84,6 +85,9 @@ int copy_to_user(uint32_t dst, const void *src, uint32_t len);
 /* Map zeroed pages for [start, end) in p: 0 or -ENOMEM. */
 int user_map_zero(struct proc *p, uint32_t start, uint32_t end, bool writable);
 
+/* Copy-on-write: if va is a page fork write-protected in p, give p a
+ * writable page of its own (a copy while another process shares it). */
+bool user_cow_fault(struct proc *p, uint32_t va);
 /* Demand paging of stack and heap: true if va was mapped just now. */
 bool user_demand_fault(struct proc *p, uint32_t va);
 

@@ -72,6 +72,28 @@ bool user_demand_fault(struct proc *p, uint32_t va)
 	return user_map_zero(p, va & PAGE_MASK, (va & PAGE_MASK) + PAGE_SIZE, true) == 0;
 }
 
+bool user_cow_fault(struct proc *p, uint32_t va)
+{
+	struct pt_walk w;
+	va &= PAGE_MASK;
+	if (va >= USER_END || pt_walk(&arch_pt_env, &p->as, va, &w) || !(w.leaf & PTE_COW))
+		return false;
+	paddr_t pa = w.pa & ~(paddr_t)(PAGE_SIZE - 1);
+	if (frame_shared(pa)) {
+		paddr_t mine = frame_get();
+		if (!mine)
+			return false;
+		memcpy(phys_to_virt(mine), phys_to_virt(pa), PAGE_SIZE);
+		frame_release(pa);
+		pa = mine;
+	}
+	if (pt_map_page(&arch_pt_env, &p->as, va, pa, PTE_US | PTE_RW | (w.leaf & PTE_NX)))
+		return false;
+	if (p == curproc)
+		arch_flush_page(va);
+	return true;
+}
+
 /* Push n bytes onto the new stack (through the kernel's view of it). */
 static uint32_t push(struct proc *p, uint32_t *sp, const void *data, uint32_t n)
 {

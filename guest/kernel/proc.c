@@ -228,9 +228,10 @@ void proc_start_first(struct proc *p, const struct trap_frame *f)
 	panic("back on the boot stack");
 }
 
-/* A copy of the parent's address space (eager: copy-on-write comes later),
- * built in one go: on pv, one multicall per 64 tables and one pin instead of
- * an mmu_update per entry. */
+/* The child's address space: the parent's frames shared, writable ones
+ * copy-on-write (user_cow_fault). Built in one go: on pv, one multicall per
+ * 64 tables and one pin, and the parent's write-protections in batches of
+ * 512 entries per mmu_update. */
 static int copy_memory(struct proc *child, struct proc *parent)
 {
 	int rc = 0;
@@ -247,28 +248,24 @@ static int copy_memory(struct proc *child, struct proc *parent)
 				if (!(l1[k] & PTE_P))
 					continue;
 				uint32_t va = (i << 30) | (j << 21) | (k << 12);
-				paddr_t src = arch_pte_addr(l1[k]), pa;
-				if (!(l1[k] & PTE_RW)) {
-					pa = src;       /* read-only: both map the one frame */
-				} else if ((pa = frame_get())) {
-					memcpy(phys_to_virt(pa), phys_to_virt(src), PAGE_SIZE);
-				} else {
+				/* Both map the one frame, read-only; a writable
+				 * page becomes copy-on-write on both sides. */
+				paddr_t src = arch_pte_addr(l1[k]);
+				pte_t flags = l1[k] & (PTE_US | PTE_NX | PTE_COW);
+				if (l1[k] & PTE_RW) {
+					flags |= PTE_COW;
+					arch_pt_queue(&l1[k], (l1[k] & ~(pte_t)PTE_RW) | PTE_COW);
+				}
+				if (pt_map_page(&arch_pt_env, &child->as, va, src, flags)) {
 					rc = -ENOMEM;
 					break;
 				}
-				if (pt_map_page(&arch_pt_env, &child->as, va, pa,
-						l1[k] & (PTE_US | PTE_RW | PTE_NX))) {
-					if (pa != src)
-						frame_put(pa);
-					rc = -ENOMEM;
-					break;
-				}
-				if (pa == src)
-					frame_share(src);
+				frame_share(src);
 			}
 		}
 	}
 	arch_finish_address_space(&child->as);  /* a failed copy is freed as a whole */
+	arch_pt_flush(&parent->as);             /* the parent's write-protections */
 	return rc;
 }
 
@@ -308,8 +305,9 @@ int proc_poke_user(int pid, uint32_t va, uint32_t value)
 		struct pt_walk w;
 		if (p->state == P_FREE || p->pid != pid)
 			continue;
-		if (va > USER_END - 4 || (va & 3) ||
-		    pt_walk(&arch_pt_env, &p->as, va, &w) || !w.user || !w.writable)
+		if (va > USER_END - 4 || (va & 3) || pt_walk(&arch_pt_env, &p->as, va, &w) || !w.user)
+			return -EFAULT;
+		if (!w.writable && (!user_cow_fault(p, va) || pt_walk(&arch_pt_env, &p->as, va, &w)))
 			return -EFAULT;
 		*(uint32_t *)phys_to_virt(w.pa) = value;
 		return 0;

@@ -287,6 +287,12 @@ static long sys_mprotect(struct trap_frame *f)
 		if (pt_walk(&arch_pt_env, &curproc->as, va, &w))
 			return -ENOMEM;
 		paddr_t pa = w.pa & PTE_ADDR_MASK & ~(paddr_t)(PAGE_SIZE - 1);
+		if (w.leaf & PTE_COW) {
+			/* fork's write-protection stays; writable means breaking it now */
+			if ((prot & 2) && !user_cow_fault(curproc, va))
+				return -ENOMEM;
+			continue;
+		}
 		if ((prot & 2) && !w.writable && frame_shared(pa)) {
 			/* shared with another process since fork: a copy of our own first */
 			paddr_t mine = frame_get();

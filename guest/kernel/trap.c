@@ -49,9 +49,10 @@ void trap_dispatch(struct trap_frame *f, uint32_t fault_addr)
 		return;
 	}
 	const char *what = f->vector < 32 && names[f->vector] ? names[f->vector] : "interrupt";
-	if (user && f->vector == 14 && !(f->error_code & 1) &&
-	    user_demand_fault(curproc, fault_addr)) {
-		signal_return_to_user(f, false, 0, 0);  /* mapped: run the instruction again */
+	if (user && f->vector == 14 &&
+	    ((f->error_code & 3) == 3 ? user_cow_fault(curproc, fault_addr) :
+	     !(f->error_code & 1) && user_demand_fault(curproc, fault_addr))) {
+		signal_return_to_user(f, false, 0, 0);  /* mapped or copied: run it again */
 		return;
 	}
 	if (user) {

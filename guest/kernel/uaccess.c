@@ -17,6 +17,9 @@ static int check(uint32_t va, uint32_t len, bool write)
 		if (pt_walk(&arch_pt_env, &curproc->as, p, &w) &&
 		    (!user_demand_fault(curproc, p) || pt_walk(&arch_pt_env, &curproc->as, p, &w)))
 			return -EFAULT;
+		if (write && !w.writable && w.user && user_cow_fault(curproc, p) &&
+		    pt_walk(&arch_pt_env, &curproc->as, p, &w))
+			return -EFAULT;
 		if (!w.user || (write && !w.writable))
 			return -EFAULT;
 		if (p + PAGE_SIZE < p)

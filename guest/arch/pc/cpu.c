@@ -184,6 +184,21 @@ void arch_finish_address_space(struct pae_space *s)
 	(void)s;
 }
 
+void arch_pt_queue(pte_t *slot, pte_t val)
+{
+	*slot = val;
+}
+
+void arch_pt_flush(const struct pae_space *s)
+{
+	arch_switch_address_space(s);   /* a CR3 reload drops the old rights */
+}
+
+void arch_flush_page(uint32_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
 void arch_switch_address_space(const struct pae_space *s)
 {
 	write_cr3((uint32_t)s->pdpt);

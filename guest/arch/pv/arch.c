@@ -213,6 +213,36 @@ void arch_finish_address_space(struct pae_space *s)
 	mmuext(RV_MMUEXT_PIN_L3_TABLE, p2m[s->pdpt >> PAGE_SHIFT]);
 }
 
+static struct rv_mmu_update queue[512];
+static unsigned queued;
+
+static void flush_queue(void)
+{
+	if (queued)
+		must(hypercall(RV_HC_mmu_update, (uint32_t)(uintptr_t)queue, queued, 0, 0, 0),
+		     "mmu_update (queued)");
+	queued = 0;
+}
+
+void arch_pt_queue(pte_t *slot, pte_t val)
+{
+	queue[queued++] = (struct rv_mmu_update){
+		to_machine(virt_to_phys(slot)) | RV_MMU_NORMAL_PT_UPDATE, val };
+	if (queued == ARRAY_SIZE(queue))
+		flush_queue();
+}
+
+void arch_pt_flush(const struct pae_space *s)
+{
+	(void)s;                /* every hypervisor entry reloads CR3: the call flushes */
+	flush_queue();
+}
+
+void arch_flush_page(uint32_t va)
+{
+	(void)va;               /* the mmu_update that changed it was an entry: flushed */
+}
+
 void arch_switch_address_space(const struct pae_space *s)
 {
 	mmuext(RV_MMUEXT_NEW_BASEPTR, p2m[s->pdpt >> PAGE_SHIFT]);
