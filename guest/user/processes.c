@@ -8,12 +8,15 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static int checks, failures;
+static volatile int cow_probe = 5;
+static char cow_buf[64] = "parent";
 /* Read-only data: fork shares its frames between parent and child. */
 static const char ro_data[3 * 4096] = { 1, [4096] = 1, [8191] = 1 };
 static volatile int shared_looking = 7;
@@ -86,6 +89,25 @@ int main(void)
 	int mine = xmm_keeps(0xc3c39876u, 40000000);
 	check(mine && waitpid(sse, &status, 0) == sse && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "two processes spinning with their own xmm0 each keep it");
+
+	/* Copy-on-write both ways: the parent's write after fork does not reach
+	 * the child, and the kernel writing into the child's copy (read) does
+	 * not reach the parent. */
+	int q[2];
+	pipe(q);
+	pid_t cw = fork();
+	if (cw == 0) {
+		close(q[1]);
+		int got = (int)read(q[0], cow_buf, sizeof(cow_buf) - 1);
+		_exit(got == 5 && !memcmp(cow_buf, "child", 5) && cow_probe == 5 ? 0 : 1);
+	}
+	close(q[0]);
+	cow_probe = 6;
+	write(q[1], "child", 5);
+	close(q[1]);
+	check(waitpid(cw, &status, 0) == cw && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	      !strcmp(cow_buf, "parent") && cow_probe == 6,
+	      "copy-on-write: writes after fork, the parent's and the kernel's, stay on their side");
 
 	/* A child making a shared read-only page writable gets its own copy. */
 	char *page = (char *)(((uintptr_t)ro_data + 4095) & ~(uintptr_t)4095);
