@@ -84,6 +84,10 @@ int copy_from_user(void *dst, uint32_t src, uint32_t len);
 int copy_to_user(uint32_t dst, const void *src, uint32_t len);
 /* Map zeroed pages for [start, end) in p: 0 or -ENOMEM. */
 int user_map_zero(struct proc *p, uint32_t start, uint32_t end, bool writable);
+/* The page of p at virtual page vpn, mapped zeroed if absent (elf_load's callback). */
+void *user_page(uint32_t vpn, void *ctx);
+/* fork: child's address space sharing parent's frames, copy-on-write. */
+int user_space_fork(struct proc *child, struct proc *parent);
 
 /* Copy-on-write: if va is a page fork write-protected in p, give p a
  * writable page of its own (a copy while another process shares it). */

@@ -228,53 +228,12 @@ void proc_start_first(struct proc *p, const struct trap_frame *f)
 	panic("back on the boot stack");
 }
 
-/* The child's address space: the parent's frames shared, writable ones
- * copy-on-write (user_cow_fault). Built in one go: on pv, one multicall per
- * 64 tables and one pin, and the parent's write-protections in batches of
- * 512 entries per mmu_update. */
-static int copy_memory(struct proc *child, struct proc *parent)
-{
-	int rc = 0;
-	if (arch_build_address_space(&child->as))
-		return -ENOMEM;
-	pte_t *l3 = phys_to_virt(parent->as.pdpt);
-	for (uint32_t i = 0; i < 3 && !rc; i++) {
-		pte_t *l2 = phys_to_virt(arch_pte_addr(l3[i]));
-		for (uint32_t j = 0; j < 512 && !rc; j++) {
-			if (!(l2[j] & PTE_P))
-				continue;
-			pte_t *l1 = phys_to_virt(arch_pte_addr(l2[j]));
-			for (uint32_t k = 0; k < 512; k++) {
-				if (!(l1[k] & PTE_P))
-					continue;
-				uint32_t va = (i << 30) | (j << 21) | (k << 12);
-				/* Both map the one frame, read-only; a writable
-				 * page becomes copy-on-write on both sides. */
-				paddr_t src = arch_pte_addr(l1[k]);
-				pte_t flags = l1[k] & (PTE_US | PTE_NX | PTE_COW);
-				if (l1[k] & PTE_RW) {
-					flags |= PTE_COW;
-					arch_pt_queue(&l1[k], (l1[k] & ~(pte_t)PTE_RW) | PTE_COW);
-				}
-				if (pt_map_page(&arch_pt_env, &child->as, va, src, flags)) {
-					rc = -ENOMEM;
-					break;
-				}
-				frame_share(src);
-			}
-		}
-	}
-	arch_finish_address_space(&child->as);  /* a failed copy is freed as a whole */
-	arch_pt_flush(&parent->as);             /* the parent's write-protections */
-	return rc;
-}
-
 long proc_fork(struct trap_frame *f)
 {
 	struct proc *parent = curproc, *child = proc_alloc();
 	if (!child)
 		return -EAGAIN_;
-	if (copy_memory(child, parent)) {
+	if (user_space_fork(child, parent)) {
 		proc_free_memory(child);
 		frames_put_contig(child->kstack, KSTACK_SIZE / PAGE_SIZE);
 		child->state = P_FREE;

@@ -1,57 +1,11 @@
 /*
- * ringos: anonymous memory (mmap2/munmap), uname, and time: the clocks and
- * sleeping, from the port's tick (TICK_HZ a second).
+ * ringos: uname, and time: the clocks and sleeping, from the port's tick
+ * (TICK_HZ a second). Memory calls are in vm.c.
  */
 #include "errno.h"
 #include "kernel.h"
 #include "proc.h"
 #include "syscalls.h"
-
-#define MAP_FIXED       0x10
-#define MAP_ANONYMOUS   0x20
-#define PROT_WRITE      2
-#define ENODEV_         19
-
-long sys_mmap2(struct trap_frame *f)
-{
-	uint32_t addr = f->ebx, len = f->ecx, prot = f->edx, flags = f->esi;
-	struct proc *p = curproc;
-
-	if (!(flags & MAP_ANONYMOUS) || (int32_t)f->edi != -1)
-		return -ENODEV_;        /* file mappings: later */
-	if (!len || len > 0x40000000u)
-		return -EINVAL;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	if (flags & MAP_FIXED) {
-		if (addr & (PAGE_SIZE - 1) || (uint64_t)addr + len > USER_STACK_TOP - USER_STACK_SIZE)
-			return -EINVAL;
-	} else {
-		addr = p->mmap_next;
-		if ((uint64_t)addr + len > USER_STACK_TOP - USER_STACK_SIZE)
-			return -ENOMEM;
-		p->mmap_next += len;
-	}
-	if (user_map_zero(p, addr, addr + len, true))
-		return -ENOMEM;
-	if (!(prot & PROT_WRITE))
-		user_map_zero(p, addr, addr + len, false);
-	return (long)addr;
-}
-
-long sys_munmap(struct trap_frame *f)
-{
-	uint32_t addr = f->ebx, len = ALIGN_UP(f->ecx, PAGE_SIZE);
-	if (addr & (PAGE_SIZE - 1) || (uint64_t)addr + len > USER_END || !len)
-		return -EINVAL;
-	for (uint32_t va = addr; va < addr + len; va += PAGE_SIZE) {
-		struct pt_walk w;
-		if (pt_walk(&arch_pt_env, &curproc->as, va, &w) == 0 && w.user &&
-		    pt_unmap_page(&arch_pt_env, &curproc->as, va) == 0)
-			frame_release(w.pa & ~(paddr_t)(PAGE_SIZE - 1));
-	}
-	arch_switch_address_space(&curproc->as);        /* flush */
-	return 0;
-}
 
 long sys_uname(struct trap_frame *f)
 {
@@ -112,30 +66,34 @@ static long sleep_ns(uint64_t ns)
 	return 0;
 }
 
-long sys_nanosleep(struct trap_frame *f)
+/* A timespec's sleep: relative, or until an absolute clock time. */
+static long sleep_timespec(int64_t sec, int64_t nsec, bool absolute)
 {
-	uint32_t ts[2];
-	if (copy_from_user(ts, f->ebx, sizeof(ts)))
-		return -EFAULT;
-	if (ts[1] >= 1000000000u)
+	if (sec < 0 || nsec < 0 || nsec >= 1000000000)
 		return -EINVAL;
-	return sleep_ns((uint64_t)ts[0] * 1000000000u + ts[1]);
+	uint64_t ns = (uint64_t)sec * 1000000000u + (uint64_t)nsec;
+	if (absolute) {
+		uint64_t now = now_ns();
+		ns = ns > now ? ns - now : 0;
+	}
+	return sleep_ns(ns);
 }
 
-/* clock_nanosleep with a 32-bit timespec: clock, flags, request, remaining. */
+long sys_nanosleep(struct trap_frame *f)
+{
+	int32_t ts[2];
+	if (copy_from_user(ts, f->ebx, sizeof(ts)))
+		return -EFAULT;
+	return sleep_timespec(ts[0], ts[1], false);
+}
+
+/* clock_nanosleep(clock, flags, request, remaining), 32- and 64-bit timespecs. */
 long sys_clock_nanosleep(struct trap_frame *f)
 {
 	int32_t ts[2];
 	if (copy_from_user(ts, f->edx, sizeof(ts)))
 		return -EFAULT;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-		return -EINVAL;
-	uint64_t ns = (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
-	if (f->ecx & 1) {                       /* TIMER_ABSTIME */
-		uint64_t now = now_ns();
-		ns = ns > now ? ns - now : 0;
-	}
-	return sleep_ns(ns);
+	return sleep_timespec(ts[0], ts[1], f->ecx & 1);        /* TIMER_ABSTIME */
 }
 
 long sys_clock_nanosleep64(struct trap_frame *f)
@@ -143,12 +101,5 @@ long sys_clock_nanosleep64(struct trap_frame *f)
 	int64_t ts[2];
 	if (copy_from_user(ts, f->edx, sizeof(ts)))
 		return -EFAULT;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-		return -EINVAL;
-	uint64_t ns = (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
-	if (f->ecx & 1) {                       /* TIMER_ABSTIME */
-		uint64_t now = now_ns();
-		ns = ns > now ? ns - now : 0;
-	}
-	return sleep_ns(ns);
+	return sleep_timespec(ts[0], ts[1], f->ecx & 1);
 }

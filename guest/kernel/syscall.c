@@ -65,29 +65,6 @@ static long sys_sched_yield(struct trap_frame *f)
 	return 0;
 }
 
-static long sys_brk(struct trap_frame *f)
-{
-	struct proc *p = curproc;
-	uint32_t want = f->ebx;
-
-	/* The heap lives between the image and the mmap area. */
-	if (want == 0 || want < p->brk_start || want > MMAP_BASE)
-		return (long)p->brk;
-	uint32_t end = ALIGN_UP(want, PAGE_SIZE);
-	if (end < p->brk) {             /* shrinking: the pages above go back */
-		for (uint32_t va = end; va < p->brk; va += PAGE_SIZE) {
-			struct pt_walk w;
-			if (pt_walk(&arch_pt_env, &p->as, va, &w) == 0 &&
-			    pt_unmap_page(&arch_pt_env, &p->as, va) == 0)
-				frame_release(w.pa & ~(paddr_t)(PAGE_SIZE - 1));
-		}
-		arch_switch_address_space(&p->as);      /* flush */
-	}
-	/* Growing maps nothing: the pages come on first touch (user_demand_fault). */
-	p->brk = end;
-	return (long)want;
-}
-
 /* struct user_desc (asm/ldt.h) */
 struct user_desc {
 	uint32_t entry_number, base_addr, limit;
@@ -128,23 +105,6 @@ static long sys_set_thread_area(struct trap_frame *f)
 	u.entry_number = first + slot;
 	if (copy_to_user(f->ebx, &u, sizeof(u)))
 		return -EFAULT;
-	return 0;
-}
-
-/* mincore(addr, length, vec): one byte per page, 1 if it is in memory. */
-static long sys_mincore(struct trap_frame *f)
-{
-	uint32_t addr = f->ebx, len = f->ecx;
-	if (addr & (PAGE_SIZE - 1))
-		return -EINVAL;
-	if ((uint64_t)addr + len > USER_END)
-		return -ENOMEM;
-	for (uint32_t off = 0; off < len; off += PAGE_SIZE) {
-		struct pt_walk w;
-		uint8_t in = pt_walk(&arch_pt_env, &curproc->as, addr + off, &w) == 0 && w.user;
-		if (copy_to_user(f->edx + off / PAGE_SIZE, &in, 1))
-			return -EFAULT;
-	}
 	return 0;
 }
 
@@ -275,37 +235,6 @@ static long sys_getrandom(struct trap_frame *f)
 			return i ? (long)i : -EFAULT;
 	}
 	return (long)len;
-}
-
-static long sys_mprotect(struct trap_frame *f)
-{
-	uint32_t start = f->ebx, len = f->ecx, prot = f->edx;
-	if (start & (PAGE_SIZE - 1) || (uint64_t)start + len > USER_END)
-		return -EINVAL;
-	for (uint32_t va = start; va < start + len; va += PAGE_SIZE) {
-		struct pt_walk w;
-		if (pt_walk(&arch_pt_env, &curproc->as, va, &w))
-			return -ENOMEM;
-		paddr_t pa = w.pa & PTE_ADDR_MASK & ~(paddr_t)(PAGE_SIZE - 1);
-		if (w.leaf & PTE_COW) {
-			/* fork's write-protection stays; writable means breaking it now */
-			if ((prot & 2) && !user_cow_fault(curproc, va))
-				return -ENOMEM;
-			continue;
-		}
-		if ((prot & 2) && !w.writable && frame_shared(pa)) {
-			/* shared with another process since fork: a copy of our own first */
-			paddr_t mine = frame_get();
-			if (!mine)
-				return -ENOMEM;
-			memcpy(phys_to_virt(mine), phys_to_virt(pa), PAGE_SIZE);
-			frame_release(pa);
-			pa = mine;
-		}
-		pt_map_page(&arch_pt_env, &curproc->as, va, pa, PTE_US | ((prot & 2) ? PTE_RW : 0));
-	}
-	arch_switch_address_space(&curproc->as);        /* flush */
-	return 0;
 }
 
 static long sys_ioctl(struct trap_frame *f)
