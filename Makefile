@@ -18,6 +18,7 @@ include mk/config.mk
 include mk/hv.mk
 include mk/tests.mk
 include mk/ringos.mk
+include mk/bench.mk
 
 .PHONY: all setup run debug test density clean help
 
