@@ -155,6 +155,7 @@ void domain_dump_stats(const struct domain *d)
 		"console_io", "set_trap_table", "stack_switch", "set_callbacks", "set_timer",
 		"sched_op", "fpu_taskswitch", "update_descriptor", "version", "multicall",
 		"event_channel_op", "mmu_update", "mmuext_op", "update_va_mapping", "memory_op",
+		"domain_stats",
 		"(unknown number)",
 	};
 	const struct domain_stats *s = &d->stats;

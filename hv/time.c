@@ -10,8 +10,10 @@
 #include "printk.h"
 #include "cpu.h"
 #include "x86.h"
+#include "rtc.h"
 
 uint32_t timer_hz = TIMER_HZ_DEFAULT;
+uint64_t wallclock_at_boot;
 volatile uint64_t timer_ticks;
 
 static struct clock_scale tsc_scale;
@@ -52,6 +54,8 @@ void time_init(void)
 		tsc_at_boot = rdtsc();
 	timer_hz_real = pit_start_periodic(timer_hz);
 	irq_register(0, timer_interrupt, "timer (PIT)");
+	uint64_t rtc = rtc_read_epoch();
+	wallclock_at_boot = rtc ? rtc - time_now_ns() / 1000000000ull : 0;
 	pr_info("timer: PIT at %u Hz (asked %u), TSC %llu.%03llu MHz%s, clock in ns from the TSC\n",
 		timer_hz_real, timer_hz, (unsigned long long)(hz / 1000000),
 		(unsigned long long)(hz / 1000 % 1000),

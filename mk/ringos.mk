@@ -6,16 +6,19 @@
 
 RINGOS_SHARED := hv/lib/format.c hv/lib/string.c hv/frame.c hv/arch/x86/pagetable.c hv/elf.c
 RINGOS_KSRCS  := $(wildcard guest/kernel/*.c guest/kernel/*.S)
-RINGOS_PC_SRCS := $(wildcard guest/arch/pc/*.c guest/arch/pc/*.S) hv/arch/x86/pic.c hv/arch/x86/pit.c
+RINGOS_PC_SRCS := $(wildcard guest/arch/pc/*.c guest/arch/pc/*.S) hv/arch/x86/pic.c hv/arch/x86/pit.c hv/arch/x86/rtc.c
 RINGOS_INC    := -iquote guest/include -iquote hv/include -iquote hv/arch/x86/include -Iinclude
 RINGOS_PC_ELF := $(BUILD)/ringos-pc.elf
 
 ringos_obj = $(patsubst %,$(BUILD)/ringos/%.o,$(basename $(1)))
 RINGOS_PC_OBJS := $(call ringos_obj,$(RINGOS_SHARED) $(RINGOS_KSRCS) $(RINGOS_PC_SRCS))
 
+# Kernel stacks are KSTACK_SIZE (8 KiB): no function may take a big part of one.
+RINGOS_CFLAGS := $(KCFLAGS) -Wframe-larger-than=1024
+
 $(BUILD)/ringos/%.o: %.c | check-toolchain
 	@mkdir -p $(@D)
-	$(call say,CC,$@)$(CC) $(KCFLAGS) $(RINGOS_INC) -c $< -o $@
+	$(call say,CC,$@)$(CC) $(RINGOS_CFLAGS) $(RINGOS_INC) -c $< -o $@
 $(BUILD)/ringos/%.o: %.S | check-toolchain
 	@mkdir -p $(@D)
 	$(call say,AS,$@)$(CC) $(KASFLAGS) $(RINGOS_INC) -c $< -o $@
@@ -54,3 +57,27 @@ $(BUILD)/initramfs/%.cpio: $(BUILD)/user/% $(USER_BINS) guest/user/motd.txt $(MK
 	    $(foreach b,$(USER_BINS),$(b):bin/$(notdir $(b)))
 
 ringos: $(USER_BINS) $(INITRAMFS)
+
+# The busybox system: Debian's busybox-static for i386 (fetched by
+# tools/setup.sh into $(BUILD)/busybox) as /bin/busybox, a link for each of
+# its applets (as `busybox --install -s` would make), /init -> busybox
+# (busybox init, reading guest/rootfs/etc/inittab) and guest/rootfs/.
+BUSYBOX      := $(BUILD)/busybox/bin/busybox
+ROOTFS_FILES := $(shell find guest/rootfs -type f 2>/dev/null | sort)
+BUSYBOX_CPIO := $(BUILD)/initramfs/busybox.cpio
+
+$(BUSYBOX):
+	@echo "error: $@ is missing: run 'make setup' (as root) to fetch busybox-static:i386"; exit 1
+
+$(BUILD)/busybox/applets: $(BUSYBOX)
+	$(call say,GEN,$@)$(BUSYBOX) --list-full | grep -v '^bin/busybox$$' | sort > $@.tmp && \
+	    test -s $@.tmp && mv $@.tmp $@
+
+$(BUSYBOX_CPIO): $(BUSYBOX) $(BUILD)/busybox/applets $(ROOTFS_FILES) $(MKCPIO)
+	@mkdir -p $(@D)
+	$(call say,CPIO,$@)$(MKCPIO) $@ $(BUSYBOX):bin/busybox -l init:/bin/busybox \
+	    $(foreach f,$(ROOTFS_FILES),$(f):$(patsubst guest/rootfs/%,%,$(f))) \
+	    $$(sed 's|^|-l |; s|$$|:/bin/busybox|' $(BUILD)/busybox/applets) \
+	    -d root -d tmp -d proc -d dev
+
+ringos: $(BUSYBOX_CPIO)

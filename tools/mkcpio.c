@@ -2,10 +2,11 @@
  * mkcpio: builds the ringos initramfs, a "newc" cpio archive (what
  * `cpio -H newc -o` writes), from host files. A host program.
  *
- *     mkcpio OUT.cpio SRC:DEST [SRC:DEST ...] [-d DEST_DIR ...]
+ *     mkcpio OUT.cpio SRC:DEST [SRC:DEST ...] [-d DEST_DIR ...] [-l LINK:TARGET ...]
  *
  * Each SRC file is stored as DEST (leading '/' and "." components dropped);
- * -d adds an (empty) directory. Every parent directory is emitted once, before
+ * -d adds an (empty) directory; -l adds a symbolic link LINK whose target is
+ * TARGET, stored as given (relative or absolute, not checked). Every parent directory is emitted once, before
  * what it holds. The output depends only on the arguments and the files'
  * contents and executable bits: uid, gid and mtime are 0, files are 0755 or
  * 0644, directories 0755, inode numbers count from 1 in archive order.
@@ -26,7 +27,8 @@
 
 struct entry {
 	char *dest;             /* normalized: "a/b/c" */
-	const char *src;        /* NULL for a directory */
+	const char *src;        /* NULL for a directory or a symlink */
+	const char *target;     /* a symlink's target, else NULL */
 	uint32_t mode;
 	uint32_t size;
 };
@@ -56,11 +58,14 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 static void __attribute__((noreturn)) usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-		"usage: mkcpio OUT.cpio SRC:DEST [SRC:DEST ...] [-d DEST_DIR ...]\n"
+		"usage: mkcpio OUT.cpio SRC:DEST [SRC:DEST ...] [-d DEST_DIR ...] [-l LINK:TARGET ...]\n"
 		"Writes a newc cpio archive: each file SRC stored as DEST, each -d DEST_DIR as a\n"
-		"directory, parent directories added automatically; owner 0, time 0.\n");
+		"directory, each -l LINK:TARGET as a symbolic link, parent directories added\n"
+		"automatically; owner 0, time 0.\n");
 	exit(status);
 }
+
+static void add_entry(struct entry e);
 
 static struct entry *find(const char *dest)
 {
@@ -72,13 +77,18 @@ static struct entry *find(const char *dest)
 
 static void add(char *dest, const char *src, uint32_t mode, uint32_t size)
 {
+	add_entry((struct entry){ dest, src, NULL, mode, size });
+}
+
+static void add_entry(struct entry e)
+{
 	if (nentries == capentries) {
 		capentries = capentries ? capentries * 2 : 64;
 		entries = realloc(entries, capentries * sizeof(*entries));
 		if (!entries)
 			die("out of memory");
 	}
-	entries[nentries++] = (struct entry){ dest, src, mode, size };
+	entries[nentries++] = e;
 }
 
 /*
@@ -134,6 +144,8 @@ static void add_parents(const char *dest, const char *arg)
 		e = find(dir);
 		if (e && e->src)
 			die("'%s': '%s' is a file (from %s), not a directory", arg, dir, e->src);
+		if (e && e->target)
+			die("'%s': '%s' is a symlink, not a directory", arg, dir);
 		if (e)
 			free(dir);
 		else
@@ -150,6 +162,8 @@ static void add_dir(const char *arg)
 	e = find(dest);
 	if (e && e->src)
 		die("-d '%s': already a file (from %s)", arg, e->src);
+	if (e && e->target)
+		die("-d '%s': already a symlink", arg);
 	if (e)
 		free(dest);
 	else
@@ -181,9 +195,37 @@ static void add_file(const char *arg)
 	e = find(dest);
 	if (e && e->src)
 		die("'%s': %s is given twice (first from %s)", arg, dest, e->src);
+	if (e && e->target)
+		die("'%s': %s is already a symlink", arg, dest);
 	if (e)
 		die("'%s': %s is already a directory", arg, dest);
 	add(dest, src, S_IFREG | (st.st_mode & S_IXUSR ? 0755 : 0644), (uint32_t)st.st_size);
+}
+
+static void add_link(const char *arg)
+{
+	const char *colon = strchr(arg, ':');
+	struct entry *e;
+	char *link;
+	size_t tlen;
+
+	if (!colon)
+		die("-l '%s': expected LINK:TARGET", arg);
+	if (colon == arg || !colon[1])
+		die("-l '%s': LINK and TARGET must both be given", arg);
+	tlen = strlen(colon + 1);
+	if (tlen >= PATH_MAX_BYTES)
+		die("-l '%s': a target of %zu bytes (at most %d)", arg, tlen, PATH_MAX_BYTES - 1);
+	link = strndup(arg, (size_t)(colon - arg));
+	if (!link)
+		die("out of memory");
+	char *dest = normalize(link, arg, false);
+	free(link);
+	add_parents(dest, arg);
+	e = find(dest);
+	if (e)
+		die("-l '%s': %s is already in the archive", arg, dest);
+	add_entry((struct entry){ dest, NULL, colon + 1, S_IFLNK | 0777, (uint32_t)tlen });
 }
 
 static void put(const void *p, size_t n)
@@ -250,6 +292,10 @@ int main(int argc, char **argv)
 			if (++i == argc)
 				die("-d needs a directory name");
 			add_dir(argv[i]);
+		} else if (!strcmp(argv[i], "-l")) {
+			if (++i == argc)
+				die("-l needs LINK:TARGET");
+			add_link(argv[i]);
 		} else if (argv[i][0] == '-') {
 			die("'%s': unknown option (run mkcpio -h for help)", argv[i]);
 		} else {
@@ -266,9 +312,13 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < nentries; i++) {
 		const struct entry *e = &entries[i];
 
-		header((uint32_t)i + 1, e->mode, e->src ? 1 : 2, e->size, e->dest);
+		header((uint32_t)i + 1, e->mode, S_ISDIR(e->mode) ? 2 : 1, e->size, e->dest);
 		if (e->src)
 			copy_data(e);
+		if (e->target) {
+			put(e->target, e->size);
+			pad4();
+		}
 	}
 	header(0, 0, 1, 0, "TRAILER!!!");
 	if (fflush(out) || ferror(out))

@@ -101,6 +101,14 @@ void arch_set_tls(unsigned slot, uint64_t desc);
 /* Enter user mode with this frame; does not return. */
 void arch_enter_user(const struct trap_frame *f) __noreturn;
 
+/* /proc/hypervisor: the hypervisor's counters for this machine as "key
+ * value" lines into buf: the length, or -1 when there is no hypervisor
+ * (pc). */
+long arch_hypervisor_info(char *buf, size_t len);
+/* The wall clock at boot (arch_time_ns() == 0): seconds since 1970, or 0
+ * when unknown. */
+uint64_t arch_boot_wallclock(void);
+
 /* The CPU's feature word for AT_HWCAP, and a cycle counter for entropy. */
 uint32_t arch_hwcap(void);
 uint64_t arch_cycles(void);

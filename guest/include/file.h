@@ -16,7 +16,9 @@
 #define O_EXCL          0200
 #define O_TRUNC         01000
 #define O_APPEND        02000
+#define O_NONBLOCK      04000
 #define O_DIRECTORY     0200000
+#define O_NOFOLLOW      0400000
 #define O_CLOEXEC       02000000
 
 #ifndef EISDIR
@@ -42,14 +44,17 @@ struct file {
 	struct pipe *pipe;              /* a pipe's end (which one: flags' access mode) */
 	uint64_t offset;
 	int flags;                      /* open(2) flags */
+	char *text;                     /* a /proc file's text, made at open */
+	uint32_t text_len;
 };
 
 /* Pipes (kernel/pipe.c): a 4 KiB ring; readers wait for data, writers for
  * room; reading with no writer left is end of file, writing with no reader
  * left is EPIPE. */
 int pipe_create(struct file **rd, struct file **wr);
-long pipe_read(struct pipe *p, void *buf, size_t len);
-long pipe_write(struct pipe *p, const void *buf, size_t len);
+long pipe_read(struct pipe *p, void *buf, size_t len, bool nonblock);
+long pipe_write(struct pipe *p, const void *buf, size_t len, bool nonblock);
+unsigned pipe_poll(const struct pipe *p, bool writer);
 void pipe_close(struct pipe *p, bool writer);
 #ifndef EPIPE
 #define EPIPE 32
@@ -67,8 +72,16 @@ struct file *file_open_node(struct ramfs_node *node, int flags);
 void file_get(struct file *f);
 void file_put(struct file *f);
 long file_read(struct file *f, void *buf, size_t len);
+bool file_is_console(const struct file *f);
 long file_write(struct file *f, const void *buf, size_t len);
 long file_open_path(struct proc *p, const char *path, int flags, uint32_t mode);
+long file_open_at(struct proc *p, struct ramfs_node *base, const char *path, int flags,
+		  uint32_t mode);
+/* n's absolute path into buf: its length, or -ENOENT / -ENAMETOOLONG. */
+long vfs_path_of(const struct ramfs_node *n, char *buf, size_t size);
+/* The kernel's own nodes (/proc) that programs may read but not change. */
+bool vfs_read_only_dir(const struct ramfs_node *dir);
+bool vfs_read_only_node(const struct ramfs_node *n);
 void file_stat(const struct ramfs_node *n, struct kstat *st);
 void file_stat_file(const struct file *f, struct kstat *st);
 

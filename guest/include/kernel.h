@@ -7,6 +7,10 @@
 #include "string.h"
 
 void kprintf(const char *fmt, ...) __printf(1, 2);
+
+/* Kernel command-line options (kernel/main.c; docs/ringos.md). */
+extern bool opt_strace;                 /* "strace": log every system call */
+extern const char *opt_init;            /* "init=PATH": the first program */
 void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 
 /* Physical frames (kernel/mem.c): zeroed, 0 when none is left. */
@@ -24,6 +28,8 @@ void frames_put_contig(paddr_t pa, uint32_t n);
 void *kmalloc(size_t size);
 void kfree(void *p);
 void mem_init(paddr_t first_free, paddr_t end);
+/* Frames the kernel was given at boot, and those free now. */
+void mem_stats(uint32_t *total, uint32_t *free);
 static inline void *phys_to_virt(paddr_t pa)
 {
 	return (void *)(uintptr_t)(pa + 0xC0000000u);

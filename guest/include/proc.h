@@ -16,6 +16,7 @@
 #define SLICE_TICKS     5               /* 50 ms at 100 Hz */
 
 enum proc_state { P_FREE = 0, P_RUNNABLE, P_SLEEPING, P_ZOMBIE };
+enum { WR_NONE = 0, WR_STOPPED, WR_CONTINUED };
 
 struct proc {
 	int pid, ppid;
@@ -24,19 +25,36 @@ struct proc {
 	uint32_t brk_start, brk;        /* the heap: [brk_start, brk) mapped */
 	uint32_t mmap_next;             /* where the next anonymous mmap goes */
 	uint64_t tls[ARCH_TLS_SLOTS];   /* set_thread_area descriptors */
-	char exe[64];
+	char exe[64];                   /* the program as execve named it (messages, comm) */
+	char exe_path[128];             /* the file it runs, absolute (/proc/PID/exe) */
 	paddr_t kstack;                 /* KSTACK_SIZE bytes, the trap frame at the top */
 	uint32_t ctx_esp;               /* saved kernel esp while switched out */
 	const void *wait_on;            /* what it sleeps for */
 	int status;                     /* wait status when a zombie */
 	unsigned ticks;                 /* of its current slice */
 	uint64_t wake_at;               /* sleep_until's deadline, 0 for none */
+	uint64_t sleep_resume_at;       /* an interrupted nanosleep's deadline, for its restart */
 	struct file *fds[64];           /* NFD open files */
 	uint8_t fd_cloexec[64];         /* FD_CLOEXEC of each descriptor */
 	struct ramfs_node *cwd;         /* working directory (referenced) */
 	int pgid;                       /* process group (kill(0), kill(-pgid)) */
+	int sid;                        /* session (setsid); the console belongs to one */
+	uint32_t umask;                 /* file creation mask (022 at boot) */
+	bool stopped;                   /* by SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU, until SIGCONT */
+	uint8_t wait_report;            /* WR_STOPPED or WR_CONTINUED, for the parent's wait */
+	uint8_t stopsig;
+	bool autoreap;                  /* a zombie nobody will wait for (SIGCHLD ignored) */
+	uint64_t start_ns;              /* arch_time_ns() at fork */
+	uint32_t utime, stime;          /* ticks spent in user mode, in the kernel */
+	uint32_t cutime, cstime;        /* of the children it waited for, and theirs */
+	char *cmdline;                  /* argv, NUL-separated (/proc/PID/cmdline), or NULL */
+	uint32_t cmdline_len;
 	bool subreaper;                 /* orphans below come here, not to init */
 	uint64_t sig_pending, sig_blocked;
+	uint64_t waiting_for;           /* rt_sigtimedwait's set, while it waits */
+	uint64_t saved_blocked;         /* rt_sigsuspend's caller's mask ... */
+	bool restore_blocked;           /* ... to come back after the handler */
+	uint32_t altstack_sp, altstack_size;    /* sigaltstack; size 0: none */
 	struct k_sigaction sigact[NSIG];        /* [sig - 1] */
 	struct { int code, pid; uint32_t addr; } siginfo[NSIG];  /* of each pending signal */
 	uint8_t fpu[512] __attribute__((aligned(16)));  /* x87/SSE registers (fxsave) while switched out */
@@ -62,7 +80,21 @@ struct proc *proc_alloc(void);
 void proc_free_memory(struct proc *p);
 void proc_start_first(struct proc *p, const struct trap_frame *f) __noreturn;
 long proc_fork(struct trap_frame *f);
-long proc_wait(int pid, uint32_t status_ptr, int options);
+long proc_wait(int pid, uint32_t status_ptr, int options, uint32_t rusage_ptr);
+/* Job control: stop p (it is curproc, on its way to user mode) until
+ * SIGCONT or SIGKILL; continue a stopped p. Both tell the parent. */
+void proc_stop(struct proc *p, int sig);
+void proc_continue(struct proc *p);
+/* getrusage(who): RUSAGE_SELF (0) or RUSAGE_CHILDREN (-1). */
+long proc_getrusage(int who, uint32_t uptr);
+/* The process with this pid (not free, not a zombie), or NULL. */
+struct proc *proc_find(int pid);
+/* Whether any live process is in process group pgid (of session sid, if not 0). */
+bool proc_group_exists(int pgid, int sid);
+/* Ticks the CPU spent with nothing to run. */
+uint64_t proc_idle_ticks(void);
+/* Bumped whenever a process is created or freed (/proc's listing). */
+extern uint32_t proc_generation;
 int proc_poke_user(int pid, uint32_t va, uint32_t value);
 void proc_tick(struct trap_frame *f);
 void sched_yield(void);

@@ -41,6 +41,8 @@
 #define SIG_DFL         0u
 #define SIG_IGN         1u
 
+#define SA_NOCLDSTOP    0x00000001u
+#define SA_NOCLDWAIT    0x00000002u
 #define SA_SIGINFO      0x00000004u
 #define SA_ONSTACK      0x08000000u
 #define SA_RESTORER     0x04000000u
@@ -50,6 +52,7 @@
 
 #define EINTR           4
 #define ERESTARTSYS     512     /* kernel-internal: restart, or EINTR if a handler ran without SA_RESTART */
+#define ERESTARTNOHAND  514     /* kernel-internal: restart if no handler runs, else EINTR */
 
 #define SIG_BIT(sig)    (1ull << ((sig) - 1))
 
@@ -66,6 +69,8 @@ struct proc;
 /* Post sig to p (wakes it from an interruptible sleep). Ignored signals are
  * dropped at once unless blocked. info_code/addr fill the siginfo. */
 void signal_send(struct proc *p, int sig, int code, uint32_t addr);
+/* Post sig to every process of group pgid (SI_KERNEL). */
+void signal_group(int pgid, int sig);
 /* A fault in user mode: the handler if one is installed and the signal is
  * not blocked, else the end of the process. */
 void signal_force(struct proc *p, int sig, int code, uint32_t addr);
@@ -87,5 +92,8 @@ long sys_rt_sigpending(struct trap_frame *f);
 long sys_kill(struct trap_frame *f);
 long sys_tgkill(struct trap_frame *f);
 long sys_pause(struct trap_frame *f);
+long sys_rt_sigtimedwait(struct trap_frame *f);
+long sys_rt_sigsuspend(struct trap_frame *f);
+long sys_sigaltstack(struct trap_frame *f);
 
 #endif

@@ -46,5 +46,26 @@ long sys_fcntl(struct trap_frame *f);
 long sys_rename(struct trap_frame *f);
 long sys_renameat2(struct trap_frame *f);
 long sys_faccessat(struct trap_frame *f);
+long sys_sethostname(struct trap_frame *f);
+long sys_reboot(struct trap_frame *f);
+long sys_sysinfo(struct trap_frame *f);
+long sys_times(struct trap_frame *f);
+long sys_getrusage(struct trap_frame *f);
+long sys_umask(struct trap_frame *f);
+long sys_clock_getres(struct trap_frame *f);
+long sys_fstatat64(struct trap_frame *f);
+long sys_fchdir(struct trap_frame *f);
+long sys_mkdirat(struct trap_frame *f);
+long sys_unlinkat(struct trap_frame *f);
+long sys_symlinkat(struct trap_frame *f);
+long sys_link(struct trap_frame *f);
+long sys_readlinkat(struct trap_frame *f);
+long sys_chmod(struct trap_frame *f);
+long sys_chown(struct trap_frame *f);
+long sys_utimensat(struct trap_frame *f);
+long sys_truncate(struct trap_frame *f);
+long sys_statfs64(struct trap_frame *f);
+long sys_pread_pwrite(struct trap_frame *f);
+long sys_sendfile(struct trap_frame *f);
 
 #endif

@@ -94,16 +94,18 @@ int proc_exec(struct proc *p, const void *elf, size_t size, const char *const ar
 		    eh->e_phoff < img.seg[i].offset + img.seg[i].filesz)
 			phdr = img.seg[i].vaddr + (eh->e_phoff - img.seg[i].offset);
 
-	uint32_t sp = USER_STACK_TOP, argc = 0, envc = 0;
-	uint32_t uargv[16], uenvp[16], rnd[4];
-	while (envp[envc] && envc < 15)
+	uint32_t sp = USER_STACK_TOP, argc = 0, envc = 0, rnd[4];
+	while (envp[envc])
 		envc++;
-	while (argv[argc] && argc < 15)
+	while (argv[argc])
 		argc++;
+	/* The strings, then the vectors pointing at them: each string's
+	 * address is known from the lengths alone. */
 	for (uint32_t i = envc; i--;)
-		uenvp[i] = push(p, &sp, envp[i], (uint32_t)strlen(envp[i]) + 1);
+		push(p, &sp, envp[i], (uint32_t)strlen(envp[i]) + 1);
 	for (uint32_t i = argc; i--;)
-		uargv[i] = push(p, &sp, argv[i], (uint32_t)strlen(argv[i]) + 1);
+		push(p, &sp, argv[i], (uint32_t)strlen(argv[i]) + 1);
+	uint32_t strings = sp;
 	uint32_t platform = push(p, &sp, "i686", 5);
 	for (int i = 0; i < 4; i++)
 		rnd[i] = (uint32_t)(arch_cycles() * 2654435761u >> (i * 3));
@@ -113,20 +115,42 @@ int proc_exec(struct proc *p, const void *elf, size_t size, const char *const ar
 		AT_PHDR, phdr, AT_PHENT, 32, AT_PHNUM, eh->e_phnum, AT_PAGESZ, PAGE_SIZE,
 		AT_ENTRY, img.entry, AT_UID, 0, AT_EUID, 0, AT_GID, 0, AT_EGID, 0,
 		AT_SECURE, 0, AT_RANDOM, random, AT_HWCAP, arch_hwcap(), AT_CLKTCK, 100,
-		AT_PLATFORM, platform, AT_EXECFN, uargv[0], AT_NULL, 0,
+		AT_PLATFORM, platform, AT_EXECFN, strings, AT_NULL, 0,
 	};
 	/* Keep the final esp 16-byte aligned, as the ABI wants. */
 	uint32_t words = 1 + argc + 1 + envc + 1 + ARRAY_SIZE(aux);
 	sp -= (sp - words * 4) & 15;
 	push(p, &sp, aux, sizeof(aux));
-	uint32_t zero = 0;
-	push(p, &sp, &zero, 4);
-	for (uint32_t i = envc; i--;)
-		push(p, &sp, &uenvp[i], 4);
-	push(p, &sp, &zero, 4);
-	for (uint32_t i = argc; i--;)
-		push(p, &sp, &uargv[i], 4);
+	sp -= (argc + 1 + envc + 1) * 4;
+	uint32_t vec = sp, at = strings, zero = 0;
+	for (uint32_t i = 0; i < argc; i++, vec += 4) {
+		copy_to_user(vec, &at, 4);
+		at += (uint32_t)strlen(argv[i]) + 1;
+	}
+	copy_to_user(vec, &zero, 4);
+	vec += 4;
+	for (uint32_t i = 0; i < envc; i++, vec += 4) {
+		copy_to_user(vec, &at, 4);
+		at += (uint32_t)strlen(envp[i]) + 1;
+	}
+	copy_to_user(vec, &zero, 4);
 	push(p, &sp, &argc, 4);
+
+	/* argv as /proc/PID/cmdline shows it (at most a page, as Linux's ps reads). */
+	uint32_t len = 0;
+	for (uint32_t i = 0; i < argc && len < PAGE_SIZE; i++)
+		len += (uint32_t)strlen(argv[i]) + 1;
+	len = MIN(len, (uint32_t)PAGE_SIZE);
+	kfree(p->cmdline);
+	p->cmdline_len = 0;
+	if ((p->cmdline = kmalloc(len ? len : 1))) {
+		for (uint32_t i = 0, o = 0; i < argc && o < len; i++) {
+			uint32_t n = MIN((uint32_t)strlen(argv[i]) + 1, len - o);
+			memcpy(p->cmdline + o, argv[i], n);
+			o += n;
+		}
+		p->cmdline_len = len;
+	}
 
 	memset(f, 0, sizeof(*f));
 	f->eip = img.entry;

@@ -9,8 +9,12 @@
 #include "kernel.h"
 #include "tty.h"
 #include "proc.h"
+#include "poll.h"
+#include "procfs.h"
 
 struct ramfs rootfs;
+
+#define ELOOP_ 40
 
 static void *heap_alloc(size_t n)
 {
@@ -46,7 +50,39 @@ int fs_init(const void *cpio, size_t size)
 	add_dev(dev, "console", DEV_CONSOLE);
 	add_dev(dev, "null", DEV_NULL);
 	add_dev(dev, "zero", DEV_ZERO);
-	return 0;
+	return procfs_init(rootfs.root);
+}
+
+/* A node's absolute path: the names up to the root, written right to
+ * left, then moved to the front. The length, or -ENOENT (removed) /
+ * -ENAMETOOLONG. */
+long vfs_path_of(const struct ramfs_node *n, char *buf, size_t size)
+{
+	size_t at = size - 1;
+	buf[at] = '\0';
+	for (; n != rootfs.root; n = n->parent) {
+		if (!n->parent)
+			return -ENOENT;
+		if (n->name_len + 1 > at)
+			return -36;     /* ENAMETOOLONG */
+		at -= n->name_len;
+		memcpy(buf + at, n->name, n->name_len);
+		buf[--at] = '/';
+	}
+	if (at == size - 1)
+		buf[--at] = '/';
+	memmove(buf, buf + at, size - at);
+	return (long)(size - 1 - at);
+}
+
+bool vfs_read_only_dir(const struct ramfs_node *dir)
+{
+	return procfs_node(dir);
+}
+
+bool vfs_read_only_node(const struct ramfs_node *n)
+{
+	return procfs_node(n);
 }
 
 struct file *file_open_node(struct ramfs_node *node, int flags)
@@ -57,6 +93,13 @@ struct file *file_open_node(struct ramfs_node *node, int flags)
 	f->refs = 1;
 	f->node = node;
 	f->flags = flags;
+	if (procfs_file(node)) {
+		int err;
+		if (!(f->text = procfs_generate(node, &f->text_len, &err))) {
+			kfree(f);
+			return NULL;
+		}
+	}
 	ramfs_get(node);
 	return f;
 }
@@ -74,6 +117,7 @@ void file_put(struct file *f)
 		pipe_close(f->pipe, (f->flags & O_ACCMODE) == O_WRONLY);
 	else
 		ramfs_put(f->node);
+	kfree(f->text);
 	kfree(f);
 }
 
@@ -86,11 +130,12 @@ long file_read(struct file *f, void *buf, size_t len)
 {
 	if ((f->flags & O_ACCMODE) == O_WRONLY)
 		return -EBADF;
+	bool nonblock = f->flags & O_NONBLOCK;
 	if (f->pipe)
-		return pipe_read(f->pipe, buf, len);
+		return pipe_read(f->pipe, buf, len, nonblock);
 	switch (rdev_of(f)) {
 	case DEV_CONSOLE:
-		return tty_read(buf, len);
+		return tty_read(buf, len, nonblock);
 	case DEV_NULL:
 		return 0;
 	case DEV_ZERO:
@@ -99,6 +144,14 @@ long file_read(struct file *f, void *buf, size_t len)
 	}
 	if (f->node->type == RAMFS_DIR)
 		return -EISDIR;
+	if (f->text) {
+		if (f->offset >= f->text_len)
+			return 0;
+		uint32_t n = MIN((uint32_t)len, f->text_len - (uint32_t)f->offset);
+		memcpy(buf, f->text + f->offset, n);
+		f->offset += n;
+		return (long)n;
+	}
 	long n = ramfs_read(f->node, f->offset, buf, len);
 	if (n > 0)
 		f->offset += (uint64_t)n;
@@ -110,11 +163,10 @@ long file_write(struct file *f, const void *buf, size_t len)
 	if ((f->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
 	if (f->pipe)
-		return pipe_write(f->pipe, buf, len);
+		return pipe_write(f->pipe, buf, len, f->flags & O_NONBLOCK);
 	switch (rdev_of(f)) {
 	case DEV_CONSOLE:
-		arch_console_write(buf, len);
-		return (long)len;
+		return tty_write(buf, len);
 	case DEV_NULL:
 	case DEV_ZERO:
 		return (long)len;
@@ -125,6 +177,20 @@ long file_write(struct file *f, const void *buf, size_t len)
 	if (n > 0)
 		f->offset += (uint64_t)n;
 	return n;
+}
+
+unsigned file_poll(struct file *f)
+{
+	if (f->pipe)
+		return pipe_poll(f->pipe, (f->flags & O_ACCMODE) == O_WRONLY);
+	if (rdev_of(f) == DEV_CONSOLE)
+		return tty_poll();
+	return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;     /* memory never waits */
+}
+
+bool file_is_console(const struct file *f)
+{
+	return rdev_of(f) == DEV_CONSOLE;
 }
 
 /* ---- descriptors ---- */
@@ -172,31 +238,43 @@ void fd_copy_all(struct proc *child, const struct proc *parent)
 		ramfs_get(child->cwd);
 }
 
-/* Open path relative to p's working directory, as open(2) does. */
 long file_open_path(struct proc *p, const char *path, int flags, uint32_t mode)
 {
+	return file_open_at(p, p->cwd ? p->cwd : rootfs.root, path, flags, mode);
+}
+
+/* Open path relative to base (the working directory or a directory
+ * descriptor's), as open(2) does. */
+long file_open_at(struct proc *p, struct ramfs_node *base, const char *path, int flags,
+		  uint32_t mode)
+{
 	struct ramfs_node *node;
-	int rc = ramfs_lookup(p->cwd ? p->cwd : rootfs.root, path, &node);
+	int rc = ramfs_lookup_flags(base, path, (flags & O_NOFOLLOW) ? RAMFS_NOFOLLOW : 0, &node);
 
 	if (rc == -ENOENT && (flags & O_CREAT)) {
 		struct ramfs_node *dir;
 		char name[RAMFS_NAME_MAX + 1];
 		bool slash;
-		if ((rc = ramfs_lookup_parent(p->cwd ? p->cwd : rootfs.root, path, &dir, name,
-					      &slash)))
+		if ((rc = ramfs_lookup_parent(base, path, &dir, name, &slash)))
 			return rc;
 		if (slash)
 			return -EISDIR;
+		if (vfs_read_only_dir(dir))
+			return -EACCES;
 		if ((rc = ramfs_create(dir, name, RAMFS_FILE, &node)))
 			return rc;
-		node->mode = mode & 07777;
+		node->mode = mode & 07777 & ~p->umask;
 	} else if (rc) {
 		return rc;
 	} else if ((flags & O_CREAT) && (flags & O_EXCL)) {
 		return -EEXIST;
 	}
+	if (node->type == RAMFS_SYMLINK)
+		return -ELOOP_;                 /* O_NOFOLLOW on a link */
 	if (node->type == RAMFS_DIR && (flags & O_ACCMODE) != O_RDONLY)
 		return -EISDIR;
+	if (vfs_read_only_node(node) && (flags & O_ACCMODE) != O_RDONLY)
+		return -EACCES;
 	if ((flags & O_DIRECTORY) && node->type != RAMFS_DIR)
 		return -ENOTDIR;
 	if ((flags & O_TRUNC) && node->type == RAMFS_FILE && (flags & O_ACCMODE) != O_RDONLY)

@@ -7,6 +7,52 @@
 #include "proc.h"
 #include "kernel.h"
 #include "file.h"
+#include "procfs.h"
+
+bool opt_strace;
+const char *opt_init = "/init";
+
+/* What the command line hands to init, as Linux does: name=value words in
+ * its environment, other words as its arguments. */
+#define INIT_MAX_WORDS 16
+static const char *init_argv[INIT_MAX_WORDS + 2];
+static const char *init_envp[INIT_MAX_WORDS + 4] = { "HOME=/", "TERM=linux", "PATH=/bin:/sbin:/usr/bin:/usr/sbin" };
+static unsigned init_argc = 1, init_envc = 3;
+
+/*
+ * The command line: words separated by spaces, the first (the image's own
+ * name, as boot loaders pass it) skipped when it is not an option. Unknown
+ * words are reported and ignored.
+ */
+static void parse_cmdline(char *s)
+{
+	static char init_path[128];
+
+	for (char *w = s; *w;) {
+		while (*w == ' ')
+			w++;
+		if (!*w)
+			break;
+		char *end = w;
+		while (*end && *end != ' ')
+			end++;
+		bool more = *end != '\0';
+		*end = '\0';                   /* the words stay in place for init */
+		if (!strcmp(w, "strace")) {
+			opt_strace = true;
+		} else if (!strncmp(w, "init=", 5) && w[5] == '/' && strlen(w + 5) < sizeof(init_path)) {
+			memcpy(init_path, w + 5, strlen(w + 5) + 1);
+			opt_init = init_path;
+		} else if (strchr(w, '=')) {
+			if (init_envc < INIT_MAX_WORDS + 3)
+				init_envp[init_envc++] = w;
+		} else if (w != s) {
+			if (init_argc < INIT_MAX_WORDS + 1)
+				init_argv[init_argc++] = w;
+		}
+		w = more ? end + 1 : end;
+	}
+}
 
 void kmain(uint32_t magic, uint32_t info);
 void kmain(uint32_t magic, uint32_t info)
@@ -18,6 +64,12 @@ void kmain(uint32_t magic, uint32_t info)
 	memset(&bi, 0, sizeof(bi));
 	arch_init(magic, info, &bi);
 	kprintf("ringos 0.1 (%s): cmdline '%s', %u module(s)\n", arch_name(), bi.cmdline, bi.nmodules);
+	static char cmdline[256];
+	if (bi.cmdline) {
+		size_t n = strnlen(bi.cmdline, sizeof(cmdline) - 1);
+		memcpy(cmdline, bi.cmdline, n);
+	}
+	parse_cmdline(cmdline);
 	if (!bi.nmodules)
 		panic("no init program: pass one as a module");
 
@@ -31,25 +83,32 @@ void kmain(uint32_t magic, uint32_t info)
 		panic("cannot build the root filesystem from the initramfs (%d)", rc);
 	if (cpio) {
 		struct ramfs_node *n;
-		if (ramfs_lookup(rootfs.root, "/init", &n) || n->type != RAMFS_FILE)
-			panic("the initramfs has no /init");
+		if (ramfs_lookup(rootfs.root, opt_init, &n) || n->type != RAMFS_FILE)
+			panic("the initramfs has no %s", opt_init);
 		image = n->data;
 		size = n->size;
 	}
-	static const char *const argv[] = { "/init", NULL };
-	static const char *const envp[] = { "HOME=/", "TERM=linux", "PATH=/bin", NULL };
+	init_argv[0] = opt_init;
+	const char *const *argv = init_argv, *const *envp = init_envp;
 
 	struct proc *init = proc_alloc();
 	if (!init)
 		panic("no memory for init");
 	curproc = init;
 	init->cwd = rootfs.root;
+	init->umask = 022;
 	ramfs_get(init->cwd);
 	for (int fd = 0; fd < 3; fd++)
 		if (file_open_path(init, "/dev/console", O_RDWR, 0) != fd)
 			panic("cannot open /dev/console");
 	if (proc_exec(init, image, size, argv, envp, &f, err, sizeof(err)))
-		panic("cannot run /init: %s", err);
-	kprintf("ringos: starting /init\n");
+		panic("cannot run %s: %s", opt_init, err);
+	snprintf(init->exe_path, sizeof(init->exe_path), "%s", opt_init);
+	struct ramfs_node *in;
+	if (cpio && !ramfs_lookup(rootfs.root, opt_init, &in))
+		vfs_path_of(in, init->exe_path, sizeof(init->exe_path));
+	procfs_add(init);
+	procfs_set_self(init->pid);
+	kprintf("ringos: starting %s\n", opt_init);
 	proc_start_first(init, &f);
 }

@@ -6,6 +6,7 @@
 #define MAX_FRAMES (0x40000000u >> PAGE_SHIFT)  /* the kernel maps 1 GiB */
 
 static struct frame_pool pool;
+static uint32_t total_frames;
 static uint8_t states[MAX_FRAMES];
 /* Read-only user pages are shared by fork: how many more address spaces
  * than one map each frame (at most NPROC - 1). */
@@ -33,6 +34,7 @@ void mem_init(paddr_t first_free, paddr_t end)
 {
 	frame_pool_init(&pool, states, MAX_FRAMES);
 	frame_pool_release(&pool, (pfn_t)(first_free >> PAGE_SHIFT), (pfn_t)(end >> PAGE_SHIFT));
+	total_frames = pool.nfree;
 	kprintf("ringos: %u KiB of memory free\n", pool.nfree * 4);
 }
 
@@ -66,4 +68,10 @@ void frame_put(paddr_t pa)
 {
 	if (frame_free(&pool, (pfn_t)(pa >> PAGE_SHIFT)))
 		kprintf("ringos: bad free of frame %#llx\n", (unsigned long long)pa);
+}
+
+void mem_stats(uint32_t *total, uint32_t *free)
+{
+	*total = total_frames;
+	*free = pool.nfree;
 }

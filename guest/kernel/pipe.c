@@ -3,6 +3,7 @@
 #include "file.h"
 #include "kernel.h"
 #include "proc.h"
+#include "poll.h"
 
 #define PIPE_SIZE 4096
 
@@ -29,11 +30,13 @@ int pipe_create(struct file **rd, struct file **wr)
 	return 0;
 }
 
-long pipe_read(struct pipe *p, void *buf, size_t len)
+long pipe_read(struct pipe *p, void *buf, size_t len, bool nonblock)
 {
 	while (p->head == p->tail) {
 		if (!p->writers)
 			return 0;               /* end of file */
+		if (nonblock)
+			return -EAGAIN;
 		if (signal_pending(curproc))
 			return -ERESTARTSYS;    /* nothing read yet: restart or EINTR */
 		sleep_on(p);
@@ -42,11 +45,16 @@ long pipe_read(struct pipe *p, void *buf, size_t len)
 	while (n < len && p->tail != p->head)
 		((uint8_t *)buf)[n++] = p->buf[p->tail++ % PIPE_SIZE];
 	wake_up(p);
+	poll_wake();
 	return (long)n;
 }
 
-long pipe_write(struct pipe *p, const void *buf, size_t len)
+/* POSIX: writes of at most PIPE_BUF (4096) bytes are atomic; a
+ * non-blocking one that does not fit whole writes nothing. */
+long pipe_write(struct pipe *p, const void *buf, size_t len, bool nonblock)
 {
+	if (nonblock && p->readers && len <= PIPE_SIZE && PIPE_SIZE - (p->head - p->tail) < len)
+		return -EAGAIN;
 	size_t n = 0;
 	while (n < len) {
 		if (!p->readers) {
@@ -55,6 +63,9 @@ long pipe_write(struct pipe *p, const void *buf, size_t len)
 		}
 		if (p->head - p->tail == PIPE_SIZE) {
 			wake_up(p);
+			poll_wake();
+			if (nonblock)
+				return n ? (long)n : -EAGAIN;
 			if (signal_pending(curproc))
 				return n ? (long)n : -ERESTARTSYS;  /* what was written stays */
 			sleep_on(p);
@@ -63,7 +74,16 @@ long pipe_write(struct pipe *p, const void *buf, size_t len)
 		p->buf[p->head++ % PIPE_SIZE] = ((const uint8_t *)buf)[n++];
 	}
 	wake_up(p);
+	poll_wake();
 	return (long)n;
+}
+
+unsigned pipe_poll(const struct pipe *p, bool writer)
+{
+	if (writer)
+		return !p->readers ? POLLERR :
+		       p->head - p->tail < PIPE_SIZE ? POLLOUT | POLLWRNORM : 0;
+	return (p->head != p->tail ? POLLIN | POLLRDNORM : 0) | (!p->writers ? POLLHUP : 0);
 }
 
 void pipe_close(struct pipe *p, bool writer)
@@ -73,6 +93,7 @@ void pipe_close(struct pipe *p, bool writer)
 	else
 		p->readers--;
 	wake_up(p);
+	poll_wake();
 	if (!p->readers && !p->writers)
 		kfree(p);
 }

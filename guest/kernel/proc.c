@@ -9,14 +9,32 @@
 #include "kernel.h"
 #include "file.h"
 
+#include "tty.h"
+#include "procfs.h"
+
 #define ECHILD 10
 #define EAGAIN_ 11
 #define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
+#define WAIT_LINUX_FLAGS 0xe0000000u    /* __WNOTHREAD, __WALL, __WCLONE: one thread each */
 #define ESRCH_ 3
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
 
 static struct proc table[NPROC];
 struct proc *curproc;
 static int next_pid = 1;
+uint32_t proc_generation;
+static uint64_t idle_ticks;
+
+uint64_t proc_idle_ticks(void)
+{
+	return idle_ticks;
+}
+static struct proc *to_free;            /* an auto-reaped zombie, freed once off its stack */
 
 static struct trap_frame *frame_of(struct proc *p)
 {
@@ -37,7 +55,10 @@ struct proc *proc_alloc(void)
 		p->kstack = ks;
 		p->pid = next_pid++;
 		p->pgid = p->pid;
+		p->sid = p->pid;
+		p->start_ns = arch_time_ns();
 		p->state = P_SLEEPING;          /* not runnable until set up */
+		proc_generation++;
 		return p;
 	}
 	return NULL;
@@ -104,11 +125,38 @@ static struct proc *by_pid(int pid)
 	return NULL;
 }
 
+struct proc *proc_find(int pid)
+{
+	struct proc *p = by_pid(pid);
+	return p && p->state != P_ZOMBIE ? p : NULL;
+}
+
+bool proc_group_exists(int pgid, int sid)
+{
+	for (int i = 0; i < NPROC; i++)
+		if (table[i].state != P_FREE && table[i].state != P_ZOMBIE && table[i].pgid == pgid &&
+		    (!sid || table[i].sid == sid))
+			return true;
+	return false;
+}
+
+/* A zombie's last resources: its kernel stack and its slot. */
+static void reap(struct proc *c)
+{
+	procfs_remove(c->pid);
+	frames_put_contig(c->kstack, KSTACK_SIZE / PAGE_SIZE);
+	kfree(c->cmdline);
+	c->cmdline = NULL;
+	c->state = P_FREE;
+	proc_generation++;
+}
+
 static void switch_to(struct proc *next)
 {
 	struct proc *prev = curproc;
 	curproc = next;
 	next->ticks = 0;
+	procfs_set_self(next->pid);
 	arch_switch_address_space(&next->as);
 	arch_set_kernel_stack((uint32_t)(uintptr_t)phys_to_virt(next->kstack) + KSTACK_SIZE);
 	for (unsigned i = 0; i < ARCH_TLS_SLOTS; i++)
@@ -118,6 +166,10 @@ static void switch_to(struct proc *next)
 			fpu_save(prev->fpu);
 		fpu_restore(next->fpu);
 		swtch(&prev->ctx_esp, next->ctx_esp);
+		if (to_free && to_free != curproc) {    /* we are off its stack now */
+			reap(to_free);
+			to_free = NULL;
+		}
 	}
 }
 
@@ -190,6 +242,14 @@ int sleep_until(uint64_t deadline)
 
 void proc_tick(struct trap_frame *f)
 {
+	if (curproc && curproc->state == P_RUNNABLE) {
+		if ((f->cs & 3) == 3)
+			curproc->utime++;
+		else
+			curproc->stime++;
+	} else {
+		idle_ticks++;
+	}
 	if (timed_sleepers) {
 		uint64_t now = arch_time_ns();
 		for (int i = 0; i < NPROC; i++)
@@ -246,12 +306,20 @@ long proc_fork(struct trap_frame *f)
 	child->mmap_next = parent->mmap_next;
 	memcpy(child->tls, parent->tls, sizeof(child->tls));
 	memcpy(child->exe, parent->exe, sizeof(child->exe));
+	memcpy(child->exe_path, parent->exe_path, sizeof(child->exe_path));
 	child->pgid = parent->pgid;
+	child->sid = parent->sid;
+	child->umask = parent->umask;
+	if (parent->cmdline && (child->cmdline = kmalloc(parent->cmdline_len))) {
+		memcpy(child->cmdline, parent->cmdline, parent->cmdline_len);
+		child->cmdline_len = parent->cmdline_len;
+	}
 	signal_fork(child, parent);
 	fpu_save(child->fpu);           /* the parent's registers, live now */
 	struct trap_frame cf = *f;
 	cf.eax = 0;                     /* fork returns 0 in the child */
 	prepare_stack(child, &cf);
+	procfs_add(child);
 	child->state = P_RUNNABLE;
 	return child->pid;
 }
@@ -285,6 +353,10 @@ void proc_exit(struct proc *p, int status)
 		kprintf("ringos: %s exited with status %u\n", p->exe, code);
 		arch_poweroff(code);
 	}
+	if (to_free && to_free != p) {
+		reap(to_free);
+		to_free = NULL;
+	}
 	arch_kernel_address_space();    /* not on the tables we free */
 	proc_free_memory(p);
 	fd_close_all(p);
@@ -296,38 +368,136 @@ void proc_exit(struct proc *p, int status)
 			reaper = a;
 			break;
 		}
-	for (int i = 0; i < NPROC; i++)
-		if (table[i].state != P_FREE && table[i].ppid == p->pid) {
-			table[i].ppid = reaper->pid;
-			wake_up(reaper);
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *c = &table[i];
+		if (c->state == P_FREE || c->ppid != p->pid)
+			continue;
+		c->ppid = reaper->pid;
+		wake_up(reaper);
+		/* A stopped group losing its parent would stay stopped for
+		 * good: POSIX's orphaned-group rule hangs it up and continues it. */
+		if (c->stopped && c->pgid != p->pgid) {
+			signal_group(c->pgid, SIGHUP);
+			signal_group(c->pgid, SIGCONT);
 		}
+	}
+	if (p->pid == p->sid)
+		tty_session_leader_exit(p->sid);
 	p->status = status;
 	p->state = P_ZOMBIE;
-	for (int i = 0; i < NPROC; i++)
-		if (table[i].state != P_FREE && table[i].pid == p->ppid) {
-			wake_up(&table[i]);
-			signal_send(&table[i], SIGCHLD, (status & 0x7f) ? 2 : 1, 0); /* CLD_KILLED / CLD_EXITED */
+	struct proc *parent = by_pid(p->ppid);
+	if (parent) {
+		const struct k_sigaction *a = &parent->sigact[SIGCHLD - 1];
+		if (a->handler == SIG_IGN || (a->flags & SA_NOCLDWAIT)) {
+			p->autoreap = true;     /* POSIX: nobody waits, no zombie stays */
+			to_free = p;
 		}
+		wake_up(parent);
+		signal_send(parent, SIGCHLD, (status & 0x7f) ? CLD_KILLED : CLD_EXITED, 0);
+	}
 	schedule();
 	panic("a zombie ran");
 }
 
-long proc_wait(int pid, uint32_t status_ptr, int options)
+/* The parent hears of a stop or a continue: wait wakes, SIGCHLD (not for
+ * stops when it asked SA_NOCLDSTOP). */
+static void notify_parent(struct proc *p, int code)
 {
+	struct proc *parent = by_pid(p->ppid);
+	if (!parent)
+		return;
+	wake_up(parent);
+	if (!(parent->sigact[SIGCHLD - 1].flags & SA_NOCLDSTOP))
+		signal_send(parent, SIGCHLD, code, 0);
+}
+
+void proc_stop(struct proc *p, int sig)
+{
+	p->stopped = true;
+	p->stopsig = (uint8_t)sig;
+	p->wait_report = WR_STOPPED;
+	notify_parent(p, CLD_STOPPED);
+	while (p->stopped && !(p->sig_pending & SIG_BIT(SIGKILL))) {
+		p->wait_on = &p->stopped;
+		p->state = P_SLEEPING;
+		schedule();
+		p->wait_on = NULL;
+	}
+}
+
+void proc_continue(struct proc *p)
+{
+	if (!p->stopped)
+		return;
+	p->stopped = false;
+	p->wait_report = WR_CONTINUED;
+	if (p->state == P_SLEEPING && p->wait_on == &p->stopped)
+		p->state = P_RUNNABLE;
+	notify_parent(p, CLD_CONTINUED);
+}
+
+/* struct rusage (i386): user and system time, then 14 longs left zero. */
+static int put_rusage(uint32_t uptr, uint32_t utime, uint32_t stime)
+{
+	uint32_t ru[18] = { 0 };
+	ru[0] = utime / TICK_HZ;
+	ru[1] = (utime % TICK_HZ) * (1000000 / TICK_HZ);
+	ru[2] = stime / TICK_HZ;
+	ru[3] = (stime % TICK_HZ) * (1000000 / TICK_HZ);
+	return copy_to_user(uptr, ru, sizeof(ru));
+}
+
+long proc_getrusage(int who, uint32_t uptr)
+{
+	struct proc *p = curproc;
+	if (who == 0)                   /* RUSAGE_SELF */
+		return put_rusage(uptr, p->utime, p->stime) ? -EFAULT : 0;
+	if (who == -1)                  /* RUSAGE_CHILDREN */
+		return put_rusage(uptr, p->cutime, p->cstime) ? -EFAULT : 0;
+	return -EINVAL;
+}
+
+/*
+ * wait4(pid, status, options, rusage): pid > 0 that child, 0 a child in the
+ * caller's group, -1 any child, < -1 a child in group -pid. Besides ended
+ * children, WUNTRACED reports stopped ones ((sig << 8) | 0x7f) and
+ * WCONTINUED continued ones (0xffff), each once.
+ */
+long proc_wait(int pid, uint32_t status_ptr, int options, uint32_t rusage_ptr)
+{
+	if ((uint32_t)options & ~(WNOHANG | WUNTRACED | WCONTINUED | WAIT_LINUX_FLAGS))
+		return -EINVAL;
 	for (;;) {
 		bool have = false;
 		for (int i = 0; i < NPROC; i++) {
 			struct proc *c = &table[i];
-			if (c->state == P_FREE || c->ppid != curproc->pid || (pid > 0 && c->pid != pid))
+			if (c->state == P_FREE || c->ppid != curproc->pid || c->autoreap)
+				continue;
+			if (pid > 0 ? c->pid != pid : pid == 0 ? c->pgid != curproc->pgid :
+			    pid < -1 ? c->pgid != -pid : false)
 				continue;
 			have = true;
-			if (c->state != P_ZOMBIE)
+			int st;
+			if (c->state == P_ZOMBIE)
+				st = c->status;
+			else if ((options & WUNTRACED) && c->wait_report == WR_STOPPED)
+				st = (c->stopsig << 8) | 0x7f;
+			else if ((options & WCONTINUED) && c->wait_report == WR_CONTINUED)
+				st = 0xffff;
+			else
 				continue;
-			if (status_ptr && copy_to_user(status_ptr, &c->status, 4))
+			if (status_ptr && copy_to_user(status_ptr, &st, 4))
+				return -EFAULT;
+			if (rusage_ptr && put_rusage(rusage_ptr, c->utime + c->cutime, c->stime + c->cstime))
 				return -EFAULT;
 			int cpid = c->pid;
-			frames_put_contig(c->kstack, KSTACK_SIZE / PAGE_SIZE);
-			c->state = P_FREE;
+			if (c->state == P_ZOMBIE) {
+				curproc->cutime += c->utime + c->cutime;
+				curproc->cstime += c->stime + c->cstime;
+				reap(c);
+			} else {
+				c->wait_report = WR_NONE;
+			}
 			return cpid;
 		}
 		if (!have)

@@ -11,9 +11,13 @@
  *
  * The frames are Linux's, so glibc's restorers (__restore: sigreturn,
  * __restore_rt: rt_sigreturn) and handlers reading their siginfo/ucontext
- * work unchanged. Not yet: the FPU state in the frame (a handler that uses
- * the FPU disturbs the interrupted code's), sigaltstack, job-control stops
- * (stop signals are ignored), SIGCHLD auto-reaping with SIG_IGN.
+ * work unchanged, with the interrupted code's x87/SSE registers in the frame.
+ *
+ * Job control: a stop signal's default action stops the process where it
+ * would have entered its handler (proc_stop, until SIGCONT or SIGKILL);
+ * SIGCONT continues it whatever its action, and each cancels the other's
+ * pending signals, as on Linux. A handler may run on an alternate stack
+ * (sigaltstack, SA_ONSTACK).
  */
 #include "proc.h"
 #include "errno.h"
@@ -92,8 +96,10 @@ static bool valid_sig(int sig)
 static bool ignored(const struct proc *p, int sig)
 {
 	uint32_t h = p->sigact[sig - 1].handler;
-	return h == SIG_IGN || (h == SIG_DFL && default_action(sig) != DFL_TERM);
+	return h == SIG_IGN || (h == SIG_DFL && default_action(sig) == DFL_IGN);
 }
+
+#define STOP_SIGS (SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | SIG_BIT(SIGTTIN) | SIG_BIT(SIGTTOU))
 
 bool signal_pending(const struct proc *p)
 {
@@ -104,17 +110,25 @@ void signal_send(struct proc *p, int sig, int code, uint32_t addr)
 {
 	if (!valid_sig(sig) || p->state == P_FREE || p->state == P_ZOMBIE)
 		return;
+	if (sig == SIGCONT) {
+		p->sig_pending &= ~STOP_SIGS;
+		proc_continue(p);       /* whatever SIGCONT's action is */
+	} else if (STOP_SIGS & SIG_BIT(sig)) {
+		p->sig_pending &= ~SIG_BIT(SIGCONT);
+	}
 	bool blocked = p->sig_blocked & SIG_BIT(sig);
-	if (!blocked && ignored(p, sig))
+	bool awaited = p->waiting_for & SIG_BIT(sig);  /* rt_sigtimedwait takes it as it is */
+	if (!blocked && !awaited && ignored(p, sig))
 		return;                 /* nothing would ever happen */
-	/* init dies only by its own faults, not by another's default action. */
-	if (p->pid == 1 && p->sigact[sig - 1].handler == SIG_DFL)
+	/* init dies only by its own faults, not by another's default action
+	 * (a signal it blocks or waits for is its to take, as on Linux). */
+	if (p->pid == 1 && p->sigact[sig - 1].handler == SIG_DFL && !blocked && !awaited)
 		return;
 	p->sig_pending |= SIG_BIT(sig);
 	p->siginfo[sig - 1].code = code;
 	p->siginfo[sig - 1].addr = addr;
 	p->siginfo[sig - 1].pid = curproc ? curproc->pid : 0;
-	if (!blocked || sig == SIGKILL)
+	if (!blocked || awaited || sig == SIGKILL)
 		proc_interrupt(p);
 }
 
@@ -143,6 +157,7 @@ void signal_exec(struct proc *p)
 	for (int i = 0; i < NSIG; i++)
 		if (p->sigact[i].handler != SIG_IGN)
 			p->sigact[i] = (struct k_sigaction){ 0 };
+	p->altstack_sp = p->altstack_size = 0;
 }
 
 static void fill_context(struct sigcontext32 *sc, const struct trap_frame *f, uint64_t oldmask,
@@ -253,6 +268,46 @@ static int restore_fpu(uint32_t fp)
 	return 0;
 }
 
+#define SS_ONSTACK      1
+#define SS_DISABLE      2
+#define MINSIGSTKSZ     2048
+
+static bool on_altstack(const struct proc *p, uint32_t sp)
+{
+	return p->altstack_size && sp - p->altstack_sp < p->altstack_size;
+}
+
+/* sigaltstack(new, old): struct { void *sp; int flags; size_t size; }. */
+long sys_sigaltstack(struct trap_frame *f)
+{
+	struct proc *p = curproc;
+	uint32_t cur[3] = { p->altstack_sp, 0, p->altstack_size };
+	uint32_t esp = f->esp;
+	cur[1] = !p->altstack_size ? SS_DISABLE : on_altstack(p, esp) ? SS_ONSTACK : 0;
+	if (f->ebx) {
+		uint32_t ss[3];
+		if (copy_from_user(ss, f->ebx, sizeof(ss)))
+			return -EFAULT;
+		if (on_altstack(p, esp))
+			return -EPERM_;         /* not while running on it */
+		if (ss[1] == SS_DISABLE) {
+			p->altstack_sp = p->altstack_size = 0;
+		} else if (ss[1] == 0 || ss[1] == SS_ONSTACK) {
+			if (ss[2] < MINSIGSTKSZ)
+				return -ENOMEM;
+			if (ss[0] + ss[2] < ss[0] || ss[0] + ss[2] > USER_END)
+				return -EFAULT;
+			p->altstack_sp = ss[0];
+			p->altstack_size = ss[2];
+		} else {
+			return -EINVAL;
+		}
+	}
+	if (f->ecx && copy_to_user(f->ecx, cur, sizeof(cur)))
+		return -EFAULT;
+	return 0;
+}
+
 static const uint8_t retcode_sigreturn[8] = { 0x58, 0xb8, 119, 0, 0, 0, 0xcd, 0x80 };
 static const uint8_t retcode_rt_sigreturn[8] = { 0xb8, 173, 0, 0, 0, 0xcd, 0x80, 0 };
 
@@ -260,9 +315,14 @@ static const uint8_t retcode_rt_sigreturn[8] = { 0xb8, 173, 0, 0, 0, 0xcd, 0x80,
 static void setup_frame(struct trap_frame *f, int sig, const struct k_sigaction *a)
 {
 	struct proc *p = curproc;
-	uint64_t old = p->sig_blocked;
+	uint64_t old = p->restore_blocked ? p->saved_blocked : p->sig_blocked;
 	uint32_t cr2 = p->siginfo[sig - 1].addr;
-	uint32_t sp, fp = save_fpu(f->esp - 128);    /* below the red zone */
+	uint32_t top = f->esp - 128;    /* below the red zone */
+	bool alt = p->altstack_size && !on_altstack(p, f->esp);
+	if ((a->flags & SA_ONSTACK) && alt)
+		top = p->altstack_sp + p->altstack_size;
+	uint32_t sp, fp = save_fpu(top);
+	p->restore_blocked = false;
 	if (!fp)
 		goto bad;
 
@@ -280,7 +340,10 @@ static void setup_frame(struct trap_frame *f, int sig, const struct k_sigaction 
 			fr.info.addr = p->siginfo[sig - 1].addr;
 		else
 			fr.info.kill.pid = p->siginfo[sig - 1].pid;
-		fr.uc.ss_flags = 2;                     /* SS_DISABLE: no alternate stack */
+		fr.uc.ss_sp = p->altstack_sp;
+		fr.uc.ss_size = p->altstack_size;
+		fr.uc.ss_flags = !p->altstack_size ? SS_DISABLE :
+				 on_altstack(p, f->esp) ? SS_ONSTACK : 0;
 		fill_context(&fr.uc.mc, f, old, cr2);
 		fr.uc.mc.fpstate = fp;
 		fr.uc.sigmask = old;
@@ -328,7 +391,7 @@ bad:
 void signal_return_to_user(struct trap_frame *f, bool syscall, uint32_t nr, long ret)
 {
 	struct proc *p = curproc;
-	bool restart = syscall && ret == -ERESTARTSYS;
+	bool restart = syscall && (ret == -ERESTARTSYS || ret == -ERESTARTNOHAND);
 
 	while (p->sig_pending & ~p->sig_blocked) {
 		int sig = __builtin_ctzll(p->sig_pending & ~p->sig_blocked) + 1;
@@ -337,13 +400,18 @@ void signal_return_to_user(struct trap_frame *f, bool syscall, uint32_t nr, long
 		if (a.handler == SIG_IGN)
 			continue;
 		if (a.handler == SIG_DFL) {
-			if (default_action(sig) != DFL_TERM)
-				continue;       /* ignore, or stop (no job control yet) */
+			if (default_action(sig) == DFL_IGN)
+				continue;
+			if (default_action(sig) == DFL_STOP) {
+				proc_stop(p, sig);      /* back here at SIGCONT */
+				continue;
+			}
 			proc_exit(p, sig);      /* wait status: the signal */
 		}
 		if (restart) {
 			restart = false;
-			if (a.flags & SA_RESTART) {
+			p->sleep_resume_at = 0;
+			if ((a.flags & SA_RESTART) && ret == -ERESTARTSYS) {
 				f->eax = nr;    /* the handler returns into the call again */
 				f->eip -= 2;
 			} else {
@@ -356,6 +424,10 @@ void signal_return_to_user(struct trap_frame *f, bool syscall, uint32_t nr, long
 	if (restart) {                  /* woken, but nothing to run: go again */
 		f->eax = nr;
 		f->eip -= 2;
+	}
+	if (p->restore_blocked) {       /* rt_sigsuspend ended without a handler */
+		p->sig_blocked = p->saved_blocked;
+		p->restore_blocked = false;
 	}
 }
 
@@ -436,6 +508,15 @@ static long do_kill(int pid, int sig)
 	return found ? 0 : -ESRCH_;
 }
 
+void signal_group(int pgid, int sig)
+{
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *p = proc_slot(i);
+		if (p->state != P_FREE && p->state != P_ZOMBIE && p->pgid == pgid)
+			signal_send(p, sig, 0x80 /* SI_KERNEL */, 0);
+	}
+}
+
 long sys_kill(struct trap_frame *f)
 {
 	return do_kill((int)f->ebx, (int)f->ecx);
@@ -459,4 +540,86 @@ long sys_pause(struct trap_frame *f)
 	while (!sleep_on(&curproc->sig_pending))
 		;
 	return -EINTR;          /* pause returns only after a handler */
+}
+
+/*
+ * rt_sigtimedwait(set, info, timeout, sigsetsize): take a pending signal of
+ * set (normally blocked) without running a handler. While it waits, a
+ * signal of set wakes it even though blocked (waiting_for). -EAGAIN when the
+ * timeout passes; -EINTR when another signal comes first.
+ */
+static long sigtimedwait(struct trap_frame *f, bool time64)
+{
+	uint64_t set, deadline = 0;
+	struct proc *p = curproc;
+
+	if (f->esi != 8)
+		return -EINVAL;
+	if (copy_from_user(&set, f->ebx, sizeof(set)))
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (f->edx) {
+		uint32_t ts[4];
+		uint64_t sec, nsec;
+		if (copy_from_user(ts, f->edx, time64 ? 16 : 8))
+			return -EFAULT;
+		sec = time64 ? ts[0] | (uint64_t)ts[1] << 32 : ts[0];
+		nsec = time64 ? ts[2] : ts[1];
+		if (nsec >= 1000000000u || (int64_t)sec < 0)
+			return -EINVAL;
+		deadline = arch_time_ns() + sec * 1000000000ull + nsec;
+	}
+	for (;;) {
+		uint64_t ready = p->sig_pending & set;
+		if (ready) {
+			int sig = __builtin_ctzll(ready) + 1;
+			p->sig_pending &= ~SIG_BIT(sig);
+			if (f->ecx) {
+				struct siginfo32 info;
+				memset(&info, 0, sizeof(info));
+				info.signo = sig;
+				info.code = p->siginfo[sig - 1].code;
+				info.kill.pid = p->siginfo[sig - 1].pid;
+				if (copy_to_user(f->ecx, &info, sizeof(info)))
+					return -EFAULT;
+			}
+			return sig;
+		}
+		if (signal_pending(p))
+			return -EINTR;
+		if (f->edx && arch_time_ns() >= deadline)
+			return -EAGAIN;
+		p->waiting_for = set;
+		if (f->edx)
+			sleep_on_timeout(&p->sig_pending, deadline);
+		else
+			sleep_on(&p->sig_pending);
+		p->waiting_for = 0;
+	}
+}
+
+long sys_rt_sigtimedwait(struct trap_frame *f)
+{
+	return sigtimedwait(f, f->eax == 421);
+}
+
+/*
+ * rt_sigsuspend(mask, size): wait with mask as the blocked set until a
+ * signal runs a handler (or ends the process); the old mask comes back
+ * when the handler returns, as the frame saves it.
+ */
+long sys_rt_sigsuspend(struct trap_frame *f)
+{
+	uint64_t mask;
+	struct proc *p = curproc;
+	if (f->ecx != 8)
+		return -EINVAL;
+	if (copy_from_user(&mask, f->ebx, sizeof(mask)))
+		return -EFAULT;
+	p->saved_blocked = p->sig_blocked;
+	p->restore_blocked = true;
+	p->sig_blocked = mask & ~UNBLOCKABLE;
+	while (!sleep_on(&p->sig_pending))
+		;
+	return -EINTR;
 }

@@ -7,9 +7,13 @@
 #include "kernel.h"
 #include "proc.h"
 #include "syscalls.h"
+#include "procfs.h"
 
 #define AT_FDCWD        -100
 #define AT_EMPTY_PATH   0x1000
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR    0x200
+#define AT_NO_AUTOMOUNT 0x800
 #define PATH_MAX_       4096
 #define ENAMETOOLONG_   36
 
@@ -22,6 +26,47 @@ static int get_path(uint32_t uptr, char *buf, size_t size)
 			return i ? 0 : -ENOENT;
 	}
 	return -ENAMETOOLONG_;
+}
+
+/*
+ * Where a relative path starts: the working directory (AT_FDCWD) or an
+ * open directory (the *at calls). An absolute path ignores dirfd, as on
+ * Linux, so the caller asks only for relative paths.
+ */
+static int base_dir(int32_t dirfd, const char *path, struct ramfs_node **base)
+{
+	if (path[0] == '/' || dirfd == AT_FDCWD) {
+		*base = curproc->cwd ? curproc->cwd : rootfs.root;
+		return 0;
+	}
+	struct file *f = fd_get(curproc, (uint32_t)dirfd);
+	if (!f)
+		return -EBADF;
+	if (!f->node || f->node->type != RAMFS_DIR)
+		return -ENOTDIR;
+	*base = f->node;
+	return 0;
+}
+
+/* A path from user memory and the directory it starts from. */
+static int get_path_at(int32_t dirfd, uint32_t upath, char *path, struct ramfs_node **base)
+{
+	int rc = get_path(upath, path, PATH_MAX_);
+	return rc ? rc : base_dir(dirfd, path, base);
+}
+
+/* The node a path names (following a final link when follow). */
+static int lookup_at(int32_t dirfd, uint32_t upath, bool follow, struct ramfs_node **n)
+{
+	char *path = kmalloc(PATH_MAX_);
+	struct ramfs_node *base;
+	if (!path)
+		return -ENOMEM;
+	int rc = get_path_at(dirfd, upath, path, &base);
+	if (!rc)
+		rc = ramfs_lookup_flags(base, path, follow ? 0 : RAMFS_NOFOLLOW, n);
+	kfree(path);
+	return rc;
 }
 
 static long do_read(uint32_t fd, uint32_t ubuf, uint32_t len)
@@ -40,7 +85,9 @@ static long do_read(uint32_t fd, uint32_t ubuf, uint32_t len)
 		if (r && copy_to_user(ubuf + done, buf, (uint32_t)r))
 			return done ? (long)done : -EFAULT;
 		done += (uint32_t)r;
-		if ((uint32_t)r < n)
+		/* A pipe or the console gives what it has: asking again
+		 * would wait for more than the caller needs. */
+		if ((uint32_t)r < n || !file->node || file->node->type != RAMFS_FILE)
 			break;
 	}
 	return (long)done;
@@ -64,6 +111,73 @@ static long do_write(uint32_t fd, uint32_t ubuf, uint32_t len)
 		done += (uint32_t)r;
 	}
 	return (long)done;
+}
+
+/* pread64 (180) and pwrite64 (181): at an offset, leaving the file's own. */
+long sys_pread_pwrite(struct trap_frame *f)
+{
+	struct file *file = fd_get(curproc, f->ebx);
+	uint64_t off = f->esi | (uint64_t)f->edi << 32, saved;
+	if (!file)
+		return -EBADF;
+	if (!file->node || file->node->type != RAMFS_FILE)
+		return file->node && file->node->type == RAMFS_DIR ? -EISDIR : -ESPIPE;
+	if ((int64_t)off < 0)
+		return -EINVAL;
+	saved = file->offset;
+	int flags = file->flags;
+	file->offset = off;
+	file->flags &= ~O_APPEND;       /* pwrite writes where it is told (POSIX) */
+	long r = f->eax == 180 ? do_read(f->ebx, f->ecx, f->edx) : do_write(f->ebx, f->ecx, f->edx);
+	file->offset = saved;
+	file->flags = flags;
+	return r;
+}
+
+/* sendfile (187, off_t *) and sendfile64 (239, loff_t *): out_fd, in_fd,
+ * offset (NULL: in_fd's own), count; through a kernel buffer. */
+long sys_sendfile(struct trap_frame *f)
+{
+	struct file *out = fd_get(curproc, f->ebx), *in = fd_get(curproc, f->ecx);
+	uint32_t count = f->esi, done = 0;
+	uint64_t off = 0, saved = 0;
+	char buf[512];
+	if (!out || !in)
+		return -EBADF;
+	if (f->edx) {
+		if (!in->node || in->node->type != RAMFS_FILE)
+			return -ESPIPE;
+		uint32_t o[2] = { 0, 0 };
+		if (copy_from_user(o, f->edx, f->eax == 239 ? 8 : 4))
+			return -EFAULT;
+		off = o[0] | (uint64_t)o[1] << 32;
+		saved = in->offset;
+		in->offset = off;
+	}
+	long rc = 0;
+	while (done < count) {
+		long r = file_read(in, buf, MIN(count - done, (uint32_t)sizeof(buf)));
+		if (r <= 0) {
+			rc = r;
+			break;
+		}
+		long w = file_write(out, buf, (size_t)r);
+		if (w < 0) {
+			rc = w;
+			break;
+		}
+		done += (uint32_t)w;
+		if (w < r || !in->node || in->node->type != RAMFS_FILE)
+			break;          /* a pipe or the console: what it had */
+	}
+	if (f->edx) {
+		uint64_t now = in->offset;
+		in->offset = saved;
+		uint32_t o[2] = { (uint32_t)now, (uint32_t)(now >> 32) };
+		if (copy_to_user(f->edx, o, f->eax == 239 ? 8 : 4))
+			return -EFAULT;
+	}
+	return done ? (long)done : rc;
 }
 
 long sys_read(struct trap_frame *f)
@@ -110,23 +224,27 @@ long sys_writev(struct trap_frame *f)
 	return do_vec(f, true);
 }
 
-static long do_open(uint32_t upath, int flags, uint32_t mode)
+static long do_open(int32_t dirfd, uint32_t upath, int flags, uint32_t mode)
 {
-	char path[PATH_MAX_];
-	int rc = get_path(upath, path, sizeof(path));
-	return rc ? rc : file_open_path(curproc, path, flags, mode);
+	char *path = kmalloc(PATH_MAX_);
+	struct ramfs_node *base;
+	if (!path)
+		return -ENOMEM;
+	long rc = get_path_at(dirfd, upath, path, &base);
+	if (!rc)
+		rc = file_open_at(curproc, base, path, flags, mode);
+	kfree(path);
+	return rc;
 }
 
 long sys_open(struct trap_frame *f)
 {
-	return do_open(f->ebx, (int)f->ecx, f->edx);
+	return do_open(AT_FDCWD, f->ebx, (int)f->ecx, f->edx);
 }
 
 long sys_openat(struct trap_frame *f)
 {
-	if ((int32_t)f->ebx != AT_FDCWD)
-		return -EINVAL;         /* directory descriptors: later */
-	return do_open(f->ecx, (int)f->edx, f->esi);
+	return do_open((int32_t)f->ebx, f->ecx, (int)f->edx, f->esi);
 }
 
 long sys_close(struct trap_frame *f)
@@ -256,7 +374,6 @@ long sys_dup3(struct trap_frame *f)
 #define F_SETFL         4
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC      1
-#define O_NONBLOCK      04000
 
 /* fcntl and fcntl64: descriptor flags, status flags, dup from a minimum. */
 long sys_fcntl(struct trap_frame *f)
@@ -331,15 +448,10 @@ static long put_stat64(const struct kstat *st, uint32_t ubuf)
 	return copy_to_user(ubuf, b, sizeof(b)) ? -EFAULT : 0;
 }
 
-static long stat_path(uint32_t upath, bool follow, struct kstat *st)
+static long stat_path(int32_t dirfd, uint32_t upath, bool follow, struct kstat *st)
 {
-	char path[PATH_MAX_];
 	struct ramfs_node *n;
-	int rc = get_path(upath, path, sizeof(path));
-	if (rc)
-		return rc;
-	rc = ramfs_lookup_flags(curproc->cwd ? curproc->cwd : rootfs.root, path,
-				follow ? 0 : RAMFS_NOFOLLOW, &n);
+	int rc = lookup_at(dirfd, upath, follow, &n);
 	if (rc)
 		return rc;
 	file_stat(n, st);
@@ -356,13 +468,33 @@ long sys_statx(struct trap_frame *f)
 			return -EBADF;
 		file_stat_file(file, &st);
 	} else {
-		if (dirfd != AT_FDCWD)
-			return -EINVAL;
-		long rc = stat_path(f->ecx, !(f->edx & 0x100), &st);       /* AT_SYMLINK_NOFOLLOW */
+		long rc = stat_path(dirfd, f->ecx, !(f->edx & AT_SYMLINK_NOFOLLOW), &st);
 		if (rc)
 			return rc;
 	}
 	return put_statx(&st, f->edi);
+}
+
+/* fstatat64(dirfd, path, buf, flags) */
+long sys_fstatat64(struct trap_frame *f)
+{
+	struct kstat st;
+	if (f->esi & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
+		return -EINVAL;
+	if (f->esi & AT_EMPTY_PATH) {
+		char c;
+		if (copy_from_user(&c, f->ecx, 1))
+			return -EFAULT;
+		if (!c) {
+			struct file *file = fd_get(curproc, f->ebx);
+			if (!file)
+				return -EBADF;
+			file_stat_file(file, &st);
+			return put_stat64(&st, f->edx);
+		}
+	}
+	long rc = stat_path((int32_t)f->ebx, f->ecx, !(f->esi & AT_SYMLINK_NOFOLLOW), &st);
+	return rc ? rc : put_stat64(&st, f->edx);
 }
 
 long sys_fstat64(struct trap_frame *f)
@@ -378,7 +510,7 @@ long sys_fstat64(struct trap_frame *f)
 long sys_stat64(struct trap_frame *f)
 {
 	struct kstat st;
-	long rc = stat_path(f->ebx, f->eax != 196, &st);       /* 196: lstat64 */
+	long rc = stat_path(AT_FDCWD, f->ebx, f->eax != 196, &st);     /* 196: lstat64 */
 	return rc ? rc : put_stat64(&st, f->ecx);
 }
 
@@ -420,41 +552,22 @@ long sys_getdents64(struct trap_frame *f)
 
 long sys_getcwd(struct trap_frame *f)
 {
-	char path[PATH_MAX_], tmp[PATH_MAX_];
-	struct ramfs_node *n = curproc->cwd ? curproc->cwd : rootfs.root;
-	size_t len = 0;
+	char *buf = kmalloc(PATH_MAX_);
+	long rc;
 
-	path[0] = '\0';
-	while (n != rootfs.root) {
-		if (!n->parent)
-			return -ENOENT;         /* removed */
-		size_t nl = n->name_len;
-		if (nl + 1 + len + 1 > sizeof(path))
-			return -ERANGE;
-		tmp[0] = '/';
-		memcpy(tmp + 1, n->name, nl);
-		memcpy(tmp + 1 + nl, path, len + 1);
-		memcpy(path, tmp, nl + 1 + len + 1);
-		len += nl + 1;
-		n = n->parent;
+	if (!buf)
+		return -ENOMEM;
+	rc = vfs_path_of(curproc->cwd ? curproc->cwd : rootfs.root, buf, PATH_MAX_);
+	if (rc >= 0) {
+		uint32_t len = (uint32_t)rc + 1;        /* with the NUL */
+		rc = len > f->ecx ? -ERANGE : copy_to_user(f->ebx, buf, len) ? -EFAULT : (long)len;
 	}
-	if (!len) {
-		path[0] = '/';
-		path[1] = '\0';
-		len = 1;
-	}
-	if (len + 1 > f->ecx)
-		return -ERANGE;
-	return copy_to_user(f->ebx, path, (uint32_t)len + 1) ? -EFAULT : (long)len + 1;
+	kfree(buf);
+	return rc;
 }
 
-long sys_chdir(struct trap_frame *f)
+static long set_cwd(struct ramfs_node *n)
 {
-	char path[PATH_MAX_];
-	struct ramfs_node *n;
-	int rc = get_path(f->ebx, path, sizeof(path));
-	if (rc || (rc = ramfs_lookup(curproc->cwd ? curproc->cwd : rootfs.root, path, &n)))
-		return rc;
 	if (n->type != RAMFS_DIR)
 		return -ENOTDIR;
 	ramfs_get(n);
@@ -464,134 +577,450 @@ long sys_chdir(struct trap_frame *f)
 	return 0;
 }
 
-/* mkdir, unlink, rmdir: on the parent of the last component. */
-static long on_parent(uint32_t upath, int op)
+long sys_fchdir(struct trap_frame *f)
 {
-	char path[PATH_MAX_], name[RAMFS_NAME_MAX + 1];
-	struct ramfs_node *dir;
+	struct file *file = fd_get(curproc, f->ebx);
+	if (!file)
+		return -EBADF;
+	if (!file->node)
+		return -ENOTDIR;
+	return set_cwd(file->node);
+}
+
+long sys_chdir(struct trap_frame *f)
+{
+	struct ramfs_node *n;
+	int rc = lookup_at(AT_FDCWD, f->ebx, true, &n);
+	return rc ? rc : set_cwd(n);
+}
+
+/* The directory holding a path's last component, and that name. The
+ * kernel's own directories (/proc) take no changes: -EACCES. */
+static int parent_at(int32_t dirfd, uint32_t upath, struct ramfs_node **dir, char *name,
+		     bool *slash)
+{
+	char *path = kmalloc(PATH_MAX_);
+	struct ramfs_node *base;
+	if (!path)
+		return -ENOMEM;
+	int rc = get_path_at(dirfd, upath, path, &base);
+	if (!rc)
+		rc = ramfs_lookup_parent(base, path, dir, name, slash);
+	kfree(path);
+	if (rc)
+		return rc;
+	return vfs_read_only_dir(*dir) ? -EACCES : 0;
+}
+
+enum { OP_MKDIR, OP_UNLINK, OP_RMDIR };
+
+/* mkdir, unlink, rmdir: on the parent of the last component. */
+static long on_parent(int32_t dirfd, uint32_t upath, int op, uint32_t mode)
+{
+	char name[RAMFS_NAME_MAX + 1];
+	struct ramfs_node *dir, *n;
 	bool slash;
-	int rc = get_path(upath, path, sizeof(path));
-	if (rc || (rc = ramfs_lookup_parent(curproc->cwd ? curproc->cwd : rootfs.root, path, &dir,
-					    name, &slash)))
+	int rc = parent_at(dirfd, upath, &dir, name, &slash);
+	if (rc)
 		return rc;
 	switch (op) {
-	case 0: return ramfs_mkdir(dir, name, NULL);
-	case 1: return slash ? -ENOTDIR : ramfs_unlink(dir, name);
-	default: return ramfs_rmdir(dir, name);
+	case OP_MKDIR:
+		if ((rc = ramfs_mkdir(dir, name, &n)))
+			return rc;
+		n->mode = mode & 07777 & ~curproc->umask;
+		return 0;
+	case OP_UNLINK:
+		return slash ? -ENOTDIR : ramfs_unlink(dir, name);
+	default:
+		return ramfs_rmdir(dir, name);
 	}
 }
 
 /* rename and renameat/renameat2 (flags 0 only): within the one ramfs. */
-static long do_rename(uint32_t uold, uint32_t unew)
+static long do_rename(int32_t olddirfd, uint32_t uold, int32_t newdirfd, uint32_t unew)
 {
-	char path[PATH_MAX_], oname[RAMFS_NAME_MAX + 1], nname[RAMFS_NAME_MAX + 1];
-	struct ramfs_node *base = curproc->cwd ? curproc->cwd : rootfs.root, *odir, *ndir;
+	char oname[RAMFS_NAME_MAX + 1], nname[RAMFS_NAME_MAX + 1];
+	struct ramfs_node *odir, *ndir;
 	bool slash;
-	int rc = get_path(uold, path, sizeof(path));
-	if (rc || (rc = ramfs_lookup_parent(base, path, &odir, oname, &slash)))
-		return rc;
-	if ((rc = get_path(unew, path, sizeof(path))) ||
-	    (rc = ramfs_lookup_parent(base, path, &ndir, nname, &slash)))
+	int rc = parent_at(olddirfd, uold, &odir, oname, &slash);
+	if (rc || (rc = parent_at(newdirfd, unew, &ndir, nname, &slash)))
 		return rc;
 	return ramfs_rename(odir, oname, ndir, nname);
 }
 
 long sys_rename(struct trap_frame *f)
 {
-	return do_rename(f->ebx, f->ecx);
+	return do_rename(AT_FDCWD, f->ebx, AT_FDCWD, f->ecx);
 }
 
+/* renameat (302) and renameat2 (353, flags: 0 only so far). */
 long sys_renameat2(struct trap_frame *f)
 {
-	if ((int)f->ebx != AT_FDCWD || (int)f->edx != AT_FDCWD)
-		return -EINVAL;         /* directory descriptors: not yet */
 	if (f->eax == 353 && f->edi)
 		return -EINVAL;         /* RENAME_NOREPLACE and friends: not yet */
-	return do_rename(f->ecx, f->esi);
+	return do_rename((int32_t)f->ebx, f->ecx, (int32_t)f->edx, f->esi);
 }
 
+/* faccessat (307) and faccessat2 (439): everything is root's, so existence
+ * is access, except executing a file with no x bit at all. */
 long sys_faccessat(struct trap_frame *f)
 {
-	struct kstat st;
-	if ((int)f->ebx != AT_FDCWD)
-		return -EINVAL;
-	return stat_path(f->ecx, true, &st);
+	struct ramfs_node *n;
+	uint32_t flags = f->eax == 439 ? f->esi : 0;
+	int rc = lookup_at((int32_t)f->ebx, f->ecx, !(flags & AT_SYMLINK_NOFOLLOW), &n);
+	if (rc)
+		return rc;
+	if ((f->edx & 1) && n->type == RAMFS_FILE && !(n->mode & 0111))
+		return -EACCES;         /* X_OK */
+	return 0;
 }
 
 long sys_mkdir(struct trap_frame *f)
 {
-	return on_parent(f->ebx, 0);
+	return on_parent(AT_FDCWD, f->ebx, OP_MKDIR, f->ecx);
+}
+
+long sys_mkdirat(struct trap_frame *f)
+{
+	return on_parent((int32_t)f->ebx, f->ecx, OP_MKDIR, f->edx);
 }
 
 long sys_unlink(struct trap_frame *f)
 {
-	return on_parent(f->ebx, 1);
+	return on_parent(AT_FDCWD, f->ebx, OP_UNLINK, 0);
+}
+
+/* unlinkat(dirfd, path, flags): AT_REMOVEDIR makes it rmdir. */
+long sys_unlinkat(struct trap_frame *f)
+{
+	if (f->edx & ~AT_REMOVEDIR)
+		return -EINVAL;
+	return on_parent((int32_t)f->ebx, f->ecx, (f->edx & AT_REMOVEDIR) ? OP_RMDIR : OP_UNLINK, 0);
 }
 
 long sys_rmdir(struct trap_frame *f)
 {
-	return on_parent(f->ebx, 2);
+	return on_parent(AT_FDCWD, f->ebx, OP_RMDIR, 0);
 }
 
 long sys_access(struct trap_frame *f)
 {
-	struct kstat st;
-	return stat_path(f->ebx, true, &st);    /* everything is root's: existence is access */
+	struct ramfs_node *n;
+	int rc = lookup_at(AT_FDCWD, f->ebx, true, &n);
+	if (rc)
+		return rc;
+	return (f->ecx & 1) && n->type == RAMFS_FILE && !(n->mode & 0111) ? -EACCES : 0;
+}
+
+/* symlink (83) and symlinkat (304): the target is stored as given. */
+long sys_symlinkat(struct trap_frame *f)
+{
+	char *target = kmalloc(PATH_MAX_), name[RAMFS_NAME_MAX + 1];
+	struct ramfs_node *dir;
+	bool slash;
+	bool at = f->eax == 304;
+	if (!target)
+		return -ENOMEM;
+	int rc = get_path(f->ebx, target, PATH_MAX_);
+	if (!rc)
+		rc = parent_at(at ? (int32_t)f->ecx : AT_FDCWD, at ? f->edx : f->ecx, &dir, name,
+			       &slash);
+	if (!rc)
+		rc = ramfs_symlink(dir, name, target, NULL);
+	kfree(target);
+	return rc;
+}
+
+/* link (9) and linkat (303): the ramfs has no hard links. */
+long sys_link(struct trap_frame *f)
+{
+	(void)f;
+	return -EPERM;
+}
+
+/* readlink (85) and readlinkat (305). */
+long sys_readlinkat(struct trap_frame *f)
+{
+	struct ramfs_node *n;
+	bool at = f->eax == 305;
+	uint32_t ubuf = at ? f->edx : f->ecx, len = at ? f->esi : f->edx;
+	int rc = lookup_at(at ? (int32_t)f->ebx : AT_FDCWD, at ? f->ecx : f->ebx, false, &n);
+	if (rc)
+		return rc;
+	if ((int32_t)len <= 0)
+		return -EINVAL;
+	if (n->type != RAMFS_SYMLINK)
+		return -EINVAL;
+	/* The target straight from the node: never longer than a path. */
+	uint32_t got = MIN(len, (uint32_t)n->size);
+	return copy_to_user(ubuf, n->data, got) ? -EFAULT : (long)got;
+}
+
+/* chmod (15), fchmod (94), fchmodat (306). */
+long sys_chmod(struct trap_frame *f)
+{
+	struct ramfs_node *n;
+	uint32_t mode;
+	int rc = 0;
+	if (f->eax == 94) {
+		struct file *file = fd_get(curproc, f->ebx);
+		if (!file)
+			return -EBADF;
+		if (!file->node)
+			return 0;               /* a pipe: nothing to keep */
+		n = file->node;
+		mode = f->ecx;
+	} else if (f->eax == 306) {
+		rc = lookup_at((int32_t)f->ebx, f->ecx, true, &n);
+		mode = f->edx;
+	} else {
+		rc = lookup_at(AT_FDCWD, f->ebx, true, &n);
+		mode = f->ecx;
+	}
+	if (rc)
+		return rc;
+	if (vfs_read_only_node(n))
+		return -EPERM;
+	n->mode = mode & 07777;
+	return 0;
+}
+
+/* chown and its forms: one user (root) owns everything; the path must exist. */
+long sys_chown(struct trap_frame *f)
+{
+	struct ramfs_node *n;
+	switch (f->eax) {
+	case 95: case 207:                                      /* fchown, fchown32 */
+		return fd_get(curproc, f->ebx) ? 0 : -EBADF;
+	case 298:                                               /* fchownat */
+		return lookup_at((int32_t)f->ebx, f->ecx, !(f->edi & AT_SYMLINK_NOFOLLOW), &n);
+	case 16: case 198:                                      /* lchown, lchown32 */
+		return lookup_at(AT_FDCWD, f->ebx, false, &n);
+	default:                                                /* chown (182), chown32 (212) */
+		return lookup_at(AT_FDCWD, f->ebx, true, &n);
+	}
+}
+
+/* utimensat (320, and 412 time64), utimes (271), utime (30): the ramfs
+ * keeps no times, so setting them succeeds on anything that exists. */
+long sys_utimensat(struct trap_frame *f)
+{
+	struct ramfs_node *n;
+	if (f->eax == 320 || f->eax == 412) {
+		if (!f->ecx) {                  /* futimens: the descriptor itself */
+			return fd_get(curproc, f->ebx) ? 0 : -EBADF;
+		}
+		return lookup_at((int32_t)f->ebx, f->ecx, !(f->esi & AT_SYMLINK_NOFOLLOW), &n);
+	}
+	return lookup_at(AT_FDCWD, f->ebx, true, &n);
+}
+
+/* truncate (92), ftruncate (93), truncate64 (193), ftruncate64 (194). */
+long sys_truncate(struct trap_frame *f)
+{
+	struct ramfs_node *n;
+	uint64_t size = f->eax >= 193 ? (f->ecx | (uint64_t)f->edx << 32) : (uint64_t)(int32_t)f->ecx;
+	if ((int64_t)size < 0)
+		return -EINVAL;
+	if (f->eax == 93 || f->eax == 194) {
+		struct file *file = fd_get(curproc, f->ebx);
+		if (!file)
+			return -EBADF;
+		if (!file->node || file->node->type != RAMFS_FILE || (file->flags & O_ACCMODE) == O_RDONLY)
+			return -EINVAL;
+		n = file->node;
+	} else {
+		int rc = lookup_at(AT_FDCWD, f->ebx, true, &n);
+		if (rc)
+			return rc;
+		if (n->type == RAMFS_DIR)
+			return -EISDIR;
+	}
+	if (vfs_read_only_node(n))
+		return -EACCES;
+	return ramfs_truncate(n, size);
+}
+
+/* statfs64 (268) and fstatfs64 (269): the ramfs in memory, as tmpfs. */
+long sys_statfs64(struct trap_frame *f)
+{
+	struct ramfs_node *n;
+	if (f->ecx != 84)
+		return -EINVAL;
+	if (f->eax == 269) {
+		if (!fd_get(curproc, f->ebx))
+			return -EBADF;
+	} else {
+		int rc = lookup_at(AT_FDCWD, f->ebx, true, &n);
+		if (rc)
+			return rc;
+	}
+	uint32_t total, free, b[21];
+	mem_stats(&total, &free);
+	memset(b, 0, sizeof(b));
+	b[0] = 0x01021994;              /* TMPFS_MAGIC */
+	b[1] = PAGE_SIZE;               /* f_bsize */
+	b[2] = total;                   /* f_blocks */
+	b[4] = free;                    /* f_bfree */
+	b[6] = free;                    /* f_bavail */
+	b[8] = 65536;                   /* f_files */
+	b[10] = 65536 - (uint32_t)rootfs.nodes;   /* f_ffree */
+	b[14] = RAMFS_NAME_MAX;         /* f_namelen */
+	b[15] = PAGE_SIZE;              /* f_frsize */
+	return copy_to_user(f->edx, b, 84) ? -EFAULT : 0;
+}
+
+/*
+ * execve's arguments, copied into the kernel before the old image goes:
+ * vec[] points into space. At most EXEC_STRSPACE bytes of strings in all
+ * (E2BIG beyond), as Linux's limit of a quarter of the stack.
+ */
+enum { EXEC_STRSPACE = 128 * 1024, EXEC_MAXVEC = 8192, EXEC_MAXLINKS = 4 };
+
+struct exec_args {
+	char *space;
+	uint32_t used;
+	const char **argv, **envp;
+	uint32_t argc, envc;
+};
+
+static int exec_add(struct exec_args *x, const char ***vec, uint32_t *n, const char *s)
+{
+	uint32_t len = (uint32_t)strlen(s) + 1;
+	if (x->used + len > EXEC_STRSPACE || *n >= EXEC_MAXVEC)
+		return -E2BIG;
+	memcpy(x->space + x->used, s, len);
+	(*vec)[(*n)++] = x->space + x->used;
+	x->used += len;
+	return 0;
+}
+
+static int exec_copy_vec(struct exec_args *x, uint32_t uvec, bool env)
+{
+	const char ***vec = env ? &x->envp : &x->argv;
+	uint32_t *n = env ? &x->envc : &x->argc;
+	for (uint32_t i = 0; uvec; i++) {
+		uint32_t up;
+		int rc;
+		if (copy_from_user(&up, uvec + i * 4, 4))
+			return -EFAULT;
+		if (!up)
+			break;
+		if (x->used >= EXEC_STRSPACE || *n >= EXEC_MAXVEC)
+			return -E2BIG;
+		rc = get_path(up, x->space + x->used, EXEC_STRSPACE - x->used);
+		if (rc == -ENAMETOOLONG_)
+			return -E2BIG;
+		if (rc && rc != -ENOENT)        /* "" is a valid argument */
+			return rc;
+		(*vec)[(*n)++] = x->space + x->used;
+		x->used += (uint32_t)strlen(x->space + x->used) + 1;
+	}
+	return 0;
+}
+
+static void exec_free(struct exec_args *x)
+{
+	kfree(x->space);
+	kfree(x->argv);
+	kfree(x->envp);
+}
+
+/*
+ * "#!interpreter [one argument]" on the first line: the interpreter runs
+ * with argv = interpreter, [argument,] the script's path, the old argv[1..].
+ */
+static int exec_script(struct exec_args *x, struct ramfs_node **n, const char *path)
+{
+	char line[128], *interp, *arg = NULL;
+	uint32_t len = (uint32_t)MIN((*n)->size, sizeof(line) - 1);
+	memcpy(line, (*n)->data, len);
+	line[len] = '\0';
+	char *nl = strchr(line, '\n');
+	if (!nl)
+		return -ENOEXEC;        /* a first line too long to be an interpreter's */
+	*nl = '\0';
+	for (interp = line + 2; *interp == ' ' || *interp == '\t'; interp++)
+		;
+	if (!*interp)
+		return -ENOEXEC;
+	char *e = interp;
+	while (*e && *e != ' ' && *e != '\t')
+		e++;
+	if (*e) {
+		*e++ = '\0';
+		while (*e == ' ' || *e == '\t')
+			e++;
+		if (*e) {
+			arg = e;
+			for (char *t = e + strlen(e); t > e && (t[-1] == ' ' || t[-1] == '\t');)
+				*--t = '\0';
+		}
+	}
+	/* The new argv: shift the old one right to make room. */
+	uint32_t extra = arg ? 3 : 2;   /* replaces argv[0] */
+	if (x->argc + extra > EXEC_MAXVEC)
+		return -E2BIG;
+	uint32_t keep = x->argc ? x->argc - 1 : 0;
+	memmove(x->argv + extra, x->argv + 1, keep * sizeof(char *));
+	x->argc = 0;
+	const char **v = x->argv;
+	int rc;
+	uint32_t n0 = 0;
+	if ((rc = exec_add(x, &v, &n0, interp)) || (arg && (rc = exec_add(x, &v, &n0, arg))) ||
+	    (rc = exec_add(x, &v, &n0, path)))
+		return rc;
+	x->argc = n0 + keep;
+	int r = ramfs_lookup(curproc->cwd ? curproc->cwd : rootfs.root, interp, n);
+	if (r)
+		return r;
+	return (*n)->type == RAMFS_FILE ? 0 : -EACCES;
 }
 
 /* execve: the new image replaces the old only once it is fully loaded. */
 long sys_execve(struct trap_frame *f)
 {
-	char path[PATH_MAX_];
+	static char path[PATH_MAX_];    /* nothing below sleeps: one caller at a time */
 	struct ramfs_node *n;
 	int rc = get_path(f->ebx, path, sizeof(path));
 	if (rc || (rc = ramfs_lookup(curproc->cwd ? curproc->cwd : rootfs.root, path, &n)))
 		return rc;
-	if (n->type != RAMFS_FILE)
+	if (n->type != RAMFS_FILE || !(n->mode & 0111) || vfs_read_only_node(n))
 		return -EACCES;
 
-	/* The arguments, into the kernel before the old image goes. */
-	enum { MAXARGS = 32, STRSPACE = 8192 };
-	char *space = kmalloc(STRSPACE);
-	const char *argv[MAXARGS + 1], *envp[MAXARGS + 1];
-	if (!space)
+	struct exec_args x = { 0 };
+	x.space = kmalloc(EXEC_STRSPACE);
+	x.argv = kmalloc(EXEC_MAXVEC * sizeof(char *));
+	x.envp = kmalloc(EXEC_MAXVEC * sizeof(char *));
+	if (!x.space || !x.argv || !x.envp) {
+		exec_free(&x);
 		return -ENOMEM;
-	uint32_t used = 0;
-	for (int which = 0; which < 2; which++) {
-		uint32_t uvec = which ? f->edx : f->ecx;
-		const char **vec = which ? envp : argv;
-		int i = 0;
-		for (; uvec && i < MAXARGS; i++) {
-			uint32_t up;
-			if (copy_from_user(&up, uvec + (uint32_t)i * 4, 4)) {
-				kfree(space);
-				return -EFAULT;
-			}
-			if (!up)
-				break;
-			if (used >= STRSPACE || (rc = get_path(up, space + used, STRSPACE - used)) ==
-			    -ENAMETOOLONG_) {
-				kfree(space);
-				return -E2BIG;
-			}
-			if (rc && rc != -ENOENT) {      /* "" is a valid argument */
-				kfree(space);
-				return rc;
-			}
-			vec[i] = space + used;
-			used += (uint32_t)strlen(space + used) + 1;
-		}
-		vec[i] = NULL;
 	}
-	if (!argv[0])
-		argv[0] = path;
+	if ((rc = exec_copy_vec(&x, f->ecx, false)) || (rc = exec_copy_vec(&x, f->edx, true))) {
+		exec_free(&x);
+		return rc;
+	}
+	if (!x.argc && (rc = exec_add(&x, &x.argv, &x.argc, path))) {
+		exec_free(&x);
+		return rc;
+	}
+	/* An interpreter may be a script itself, a few levels deep. */
+	for (int depth = 0; n->size >= 2 && !memcmp(n->data, "#!", 2); depth++) {
+		if (depth == EXEC_MAXLINKS || (rc = exec_script(&x, &n, depth ? x.argv[0] : path))) {
+			exec_free(&x);
+			return depth == EXEC_MAXLINKS ? -RAMFS_ELOOP : rc;
+		}
+	}
+	x.argv[x.argc] = NULL;
+	x.envp[x.envc] = NULL;
+	const char *const *argv = x.argv, *const *envp = x.envp;
 
 	struct proc *p = curproc;
 	struct pae_space old = p->as;
 	uint32_t old_brk_start = p->brk_start, old_brk = p->brk, old_mmap = p->mmap_next;
 	char err[128];
 	rc = proc_exec(p, n->data, n->size, argv, envp, f, err, sizeof(err));
-	kfree(space);
+	exec_free(&x);
 	if (rc) {
 		/* Back to the old image, untouched: switch to it first, then free
 		 * the half-built one (it must not be in use while it goes). */
@@ -616,6 +1045,9 @@ long sys_execve(struct trap_frame *f)
 	for (unsigned i = 0; i < ARCH_TLS_SLOTS; i++)
 		arch_set_tls(i, 0);
 	snprintf(p->exe, sizeof(p->exe), "%s", path);
+	if (vfs_path_of(n, p->exe_path, sizeof(p->exe_path)) < 0)
+		snprintf(p->exe_path, sizeof(p->exe_path), "%s", path);
+	procfs_exec(p);
 	signal_exec(p);
 	for (int fd = 0; fd < NFD; fd++)
 		if (p->fds[fd] && p->fd_cloexec[fd]) {

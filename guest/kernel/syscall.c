@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "file.h"
 #include "syscalls.h"
+#include "poll.h"
 #include "tty.h"
 
 #define LINUX_ENOTTY 25
@@ -51,7 +52,13 @@ static long sys_clone(struct trap_frame *f)
 
 static long sys_wait4(struct trap_frame *f)
 {
-	return proc_wait((int)f->ebx, f->ecx, (int)f->edx);
+	return proc_wait((int)f->ebx, f->ecx, (int)f->edx, f->eax == 114 ? f->esi : 0);
+}
+
+/* fsync, fdatasync: memory is the storage; the descriptor must exist. */
+static long sys_fsync(struct trap_frame *f)
+{
+	return fd_get(curproc, f->ebx) ? 0 : -EBADF;
 }
 
 static long sys_getppid(struct trap_frame *f)
@@ -136,6 +143,9 @@ static struct proc *find_proc(int pid)
 	return NULL;
 }
 
+/* setpgid(pid, pgid): the caller or a child of its, within its session;
+ * the group is new (pgid = pid) or exists in the session; never a session
+ * leader's. */
 static long sys_setpgid(struct trap_frame *f)
 {
 	struct proc *p = find_proc((int)f->ebx);
@@ -144,7 +154,13 @@ static long sys_setpgid(struct trap_frame *f)
 		return -EINVAL;
 	if (!p || (p != curproc && p->ppid != curproc->pid))
 		return -ESRCH;
-	p->pgid = pgid ? pgid : p->pid;
+	if (p->sid != curproc->sid || p->pid == p->sid)
+		return -EPERM;
+	if (!pgid)
+		pgid = p->pid;
+	if (pgid != p->pid && !proc_group_exists(pgid, curproc->sid))
+		return -EPERM;
+	p->pgid = pgid;
 	return 0;
 }
 
@@ -160,13 +176,21 @@ static long sys_getpgrp(struct trap_frame *f)
 	return curproc->pgid;
 }
 
+/* setsid(): a new session and group, led by the caller, without a
+ * controlling terminal; not for a group leader. */
 static long sys_setsid(struct trap_frame *f)
 {
 	(void)f;
-	if (curproc->pgid == curproc->pid)
-		return -EPERM;          /* already a group leader */
-	curproc->pgid = curproc->pid;
+	if (proc_group_exists(curproc->pid, 0))
+		return -EPERM;
+	curproc->pgid = curproc->sid = curproc->pid;
 	return curproc->pid;
+}
+
+static long sys_getsid(struct trap_frame *f)
+{
+	struct proc *p = find_proc((int)f->ebx);
+	return p ? p->sid : -ESRCH;
 }
 
 /* prctl: only what a process supervisor needs, PR_SET/GET_CHILD_SUBREAPER. */
@@ -206,18 +230,6 @@ static long sys_ugetrlimit(struct trap_frame *f)
 	return copy_to_user(f->ecx, lim, sizeof(lim)) ? -EFAULT : 0;
 }
 
-static long sys_readlink(struct trap_frame *f)
-{
-	char path[32];
-	if (copy_from_user(path, f->ebx, 15))
-		return -EFAULT;
-	path[15] = '\0';
-	if (strncmp(path, "/proc/self/exe", 15))
-		return -ENOENT;
-	uint32_t n = MIN((uint32_t)strlen(curproc->exe), f->edx);
-	return copy_to_user(f->ecx, curproc->exe, n) ? -EFAULT : (long)n;
-}
-
 static uint64_t rng_state;
 
 static long sys_getrandom(struct trap_frame *f)
@@ -241,32 +253,23 @@ static long sys_ioctl(struct trap_frame *f)
 {
 	uint32_t fd = f->ebx, req = f->ecx;
 	struct file *file = fd_get(curproc, fd);
+	int on;
 	if (!file)
 		return -EBADF;
-	if (!file->node || file->node->type != RAMFS_CHR || file->node->rdev != ((5 << 8) | 1))
-		return -LINUX_ENOTTY;
-	switch (req) {
-	case 0x5401:                                            /* TCGETS */
-		return copy_to_user(f->edx, tty_termios(), TTY_TERMIOS_WORDS * 4) ? -EFAULT : 0;
-	case 0x5402: case 0x5403: case 0x5404:                  /* TCSETS, TCSETSW, TCSETSF */
-		return copy_from_user(tty_termios(), f->edx, TTY_TERMIOS_WORDS * 4) ? -EFAULT : 0;
-	case 0x5413: {                                          /* TIOCGWINSZ */
-		uint16_t ws[4] = { 24, 80, 0, 0 };
-		return copy_to_user(f->edx, ws, sizeof(ws)) ? -EFAULT : 0;
-	}
-	case 0x540f:                                            /* TIOCGPGRP */
-		return copy_to_user(f->edx, tty_foreground(), sizeof(int)) ? -EFAULT : 0;
-	case 0x5410: {                                          /* TIOCSPGRP */
-		int pg;
-		if (copy_from_user(&pg, f->edx, sizeof(pg)))
+	switch (req) {                  /* what every descriptor answers */
+	case 0x5421:                                            /* FIONBIO */
+		if (copy_from_user(&on, f->edx, sizeof(on)))
 			return -EFAULT;
-		if (pg <= 0)
-			return -EINVAL;
-		*tty_foreground() = pg;
+		file->flags = on ? file->flags | O_NONBLOCK : file->flags & ~O_NONBLOCK;
+		return 0;
+	case 0x5451:                                            /* FIOCLEX */
+	case 0x5450:                                            /* FIONCLEX */
+		curproc->fd_cloexec[fd] = req == 0x5451;
 		return 0;
 	}
-	}
-	return -LINUX_ENOTTY;
+	if (!file_is_console(file))
+		return -LINUX_ENOTTY;
+	return tty_ioctl(req, f->edx);
 }
 
 static const struct { uint16_t nr; syscall_fn fn; } table[] = {
@@ -279,7 +282,7 @@ static const struct { uint16_t nr; syscall_fn fn; } table[] = {
 	{ 403, sys_clock_gettime64 }, { 78, sys_gettimeofday }, { 13, sys_time },
 	{ 162, sys_nanosleep }, { 407, sys_clock_nanosleep64 }, { 267, sys_clock_nanosleep },
 	{ 4, sys_write }, { 20, sys_getpid }, { 45, sys_brk }, { 54, sys_ioctl },
-	{ 85, sys_readlink }, { 125, sys_mprotect }, { 191, sys_ugetrlimit },
+	{ 85, sys_readlinkat }, { 305, sys_readlinkat }, { 125, sys_mprotect }, { 191, sys_ugetrlimit },
 	{ 224, sys_getpid }, { 243, sys_set_thread_area }, { 252, sys_exit_group },
 	{ 1, sys_exit_group }, { 258, sys_set_tid_address }, { 311, sys_zero },
 	{ 2, sys_fork }, { 190, sys_fork }, { 120, sys_clone }, { 7, sys_wait4 }, { 114, sys_wait4 },
@@ -295,6 +298,22 @@ static const struct { uint16_t nr; syscall_fn fn; } table[] = {
 	{ 199, sys_zero }, { 200, sys_zero }, { 201, sys_zero }, { 202, sys_zero },
 	{ 57, sys_setpgid }, { 132, sys_getpgid }, { 65, sys_getpgrp }, { 66, sys_setsid },
 	{ 340, sys_prlimit64 }, { 172, sys_prctl }, { 218, sys_mincore },
+	{ 147, sys_getsid }, { 168, sys_poll }, { 309, sys_ppoll }, { 414, sys_ppoll },
+	{ 142, sys_select }, { 308, sys_pselect6 }, { 413, sys_pselect6 },
+	{ 177, sys_rt_sigtimedwait }, { 421, sys_rt_sigtimedwait }, { 179, sys_rt_sigsuspend },
+	{ 186, sys_sigaltstack }, { 88, sys_reboot }, { 116, sys_sysinfo }, { 43, sys_times },
+	{ 77, sys_getrusage }, { 60, sys_umask }, { 74, sys_sethostname }, { 121, sys_sethostname },
+	{ 266, sys_clock_getres }, { 406, sys_clock_getres },
+	{ 300, sys_fstatat64 }, { 133, sys_fchdir }, { 296, sys_mkdirat }, { 301, sys_unlinkat },
+	{ 83, sys_symlinkat }, { 304, sys_symlinkat }, { 9, sys_link }, { 303, sys_link },
+	{ 15, sys_chmod }, { 94, sys_chmod }, { 306, sys_chmod },
+	{ 182, sys_chown }, { 212, sys_chown }, { 95, sys_chown }, { 207, sys_chown },
+	{ 298, sys_chown }, { 16, sys_chown }, { 198, sys_chown },
+	{ 320, sys_utimensat }, { 412, sys_utimensat }, { 271, sys_utimensat }, { 30, sys_utimensat },
+	{ 92, sys_truncate }, { 93, sys_truncate }, { 193, sys_truncate }, { 194, sys_truncate },
+	{ 268, sys_statfs64 }, { 269, sys_statfs64 },
+	{ 180, sys_pread_pwrite }, { 181, sys_pread_pwrite }, { 187, sys_sendfile }, { 239, sys_sendfile },
+	{ 36, sys_zero }, { 118, sys_fsync }, { 148, sys_fsync },
 };
 
 long syscall_dispatch(struct trap_frame *f)
@@ -303,8 +322,16 @@ long syscall_dispatch(struct trap_frame *f)
 	uint32_t nr = f->eax;
 
 	for (unsigned i = 0; i < ARRAY_SIZE(table); i++)
-		if (table[i].nr == nr)
-			return table[i].fn(f);
+		if (table[i].nr == nr) {
+			if (!opt_strace)
+				return table[i].fn(f);
+			uint32_t a1 = f->ebx, a2 = f->ecx, a3 = f->edx;
+			long rc = table[i].fn(f);
+			kprintf("[%d] %u(%#x, %#x, %#x) = %ld\n", curproc->pid, nr, a1, a2, a3, rc);
+			return rc;
+		}
+	if (opt_strace)
+		kprintf("[%d] %u(%#x, %#x, %#x) = -ENOSYS\n", curproc->pid, nr, f->ebx, f->ecx, f->edx);
 	if (nr < sizeof(warned) && !warned[nr]) {
 		warned[nr] = 1;
 		kprintf("ringos: %s: system call %u not implemented (-ENOSYS)\n", curproc->exe, nr);

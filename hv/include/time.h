@@ -13,6 +13,8 @@
 
 extern uint32_t timer_hz;               /* ticks per second (cmdline timer_hz=) */
 extern volatile uint64_t timer_ticks;   /* ticks since the timer started */
+/* The wall clock (from the CMOS RTC) at time 0, seconds since 1970; 0 if unknown. */
+extern uint64_t wallclock_at_boot;
 
 /* Remember the TSC at boot as the clock's origin (needs cpu_detect()). */
 void time_mark_boot(void);

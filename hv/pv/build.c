@@ -206,6 +206,8 @@ int pv_build(struct domain *d, const struct domain_config *cfg, const void *kern
 	sh->magic = RV_SHARED_INFO_MAGIC;
 	sh->revision = (RV_ABI_MAJOR << 16) | RV_ABI_MINOR;
 	sh->vcpu.evtchn_upcall_mask = 1;
+	sh->wc_sec = (uint32_t)wallclock_at_boot;       /* at system time 0 */
+	sh->wc_nsec = 0;
 	pv_update_time(d);
 
 	/* Start info. */

@@ -183,6 +183,37 @@ static int32_t hc_memory_op(struct domain *d, uint32_t cmd, uint32_t arg, uint32
 static int32_t hc_multicall(struct domain *d, uint32_t calls, uint32_t count, uint32_t a3,
 			    uint32_t a4, uint32_t a5);
 
+static int32_t hc_domain_stats(struct domain *d, uint32_t buf, uint32_t size, uint32_t a3,
+			       uint32_t a4, uint32_t a5)
+{
+	struct rv_domain_stats st;
+	const struct domain_stats *ds = &d->stats;
+
+	if (size != sizeof(st))
+		return -EINVAL;
+	memset(&st, 0, sizeof(st));
+	for (unsigned v = 0; v < NUM_VECTORS; v++) {
+		st.entries += ds->vectors[v];
+		if (v < NUM_EXCEPTIONS)
+			st.exceptions += ds->vectors[v];
+		else if (v == VEC_HYPERCALL)
+			st.hypercalls += ds->vectors[v];
+		else if (v >= VEC_IRQ_BASE && v < VEC_IRQ_BASE + NUM_IRQS)
+			st.interrupts += ds->vectors[v];
+		else
+			st.other += ds->vectors[v];
+	}
+	for (unsigned e = 0; e < NUM_EXCEPTIONS; e++)
+		st.bounces += ds->bounces[e];
+	st.upcalls = ds->events_delivered;
+	st.switches_in = ds->switches_in;
+	/* The slice running now counts too. */
+	st.runtime_ns = d->runtime_ns + (d == current ? time_now_ns() - d->slice_start_ns : 0);
+	for (unsigned n = 0; n < RV_HC_count && n < RV_STATS_HYPERCALLS; n++)
+		st.by_hypercall[n] = ds->hypercalls[n];
+	return copy_to_guest(d, buf, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
 static const hypercall_fn table[RV_HC_count] = {
 	[RV_HC_console_io] = hc_console_io,
 	[RV_HC_set_trap_table] = hc_set_trap_table,
@@ -199,6 +230,7 @@ static const hypercall_fn table[RV_HC_count] = {
 	[RV_HC_mmuext_op] = hc_mmuext_op,
 	[RV_HC_update_va_mapping] = hc_update_va_mapping,
 	[RV_HC_memory_op] = hc_memory_op,
+	[RV_HC_domain_stats] = hc_domain_stats,
 };
 
 /*

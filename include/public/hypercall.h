@@ -32,7 +32,8 @@
 #define RV_HC_mmuext_op         12      /* (struct rv_mmuext_op *, count, uint32_t *done) */
 #define RV_HC_update_va_mapping 13      /* (va, pte low, pte high, flags) */
 #define RV_HC_memory_op         14      /* (cmd, struct rv_memory_reservation *) */
-#define RV_HC_count             15
+#define RV_HC_domain_stats      15      /* (struct rv_domain_stats *, size) */
+#define RV_HC_count             16
 
 /* ---- console_io ---- */
 #define RV_CONSOLEIO_write      0       /* write count bytes from buffer; returns count */
@@ -103,6 +104,27 @@ struct rv_multicall_entry {
  * a batch stops at the first refused request, and *done (if not NULL) gets
  * the number of requests that were carried out.
  */
+/*
+ * domain_stats: the calling domain's own counters, as the console's `e` key
+ * shows them, for a guest to measure what its work costs in hypervisor
+ * entries. size must be sizeof(struct rv_domain_stats) (-EINVAL otherwise);
+ * -EFAULT for a bad buffer. Counts start at the domain's creation.
+ */
+#define RV_STATS_HYPERCALLS     32
+struct rv_domain_stats {
+	uint64_t entries;               /* entries into the hypervisor from the domain: every cause */
+	uint64_t hypercalls;            /* int $0x82 */
+	uint64_t exceptions;            /* CPU exceptions (vectors 0-31), bounced ones included */
+	uint64_t interrupts;            /* device and timer interrupts that came while it ran */
+	uint64_t other;                 /* other software interrupts (e.g. int $0x80 from ring 3 without a direct gate) */
+	uint64_t bounces;               /* exceptions reflected to its handlers */
+	uint64_t upcalls;               /* event upcalls delivered */
+	uint64_t switches_in;           /* times it was scheduled */
+	uint64_t runtime_ns;            /* CPU time it used */
+	uint64_t by_hypercall[RV_STATS_HYPERCALLS];     /* hypercalls by number (multicall entries too) */
+};
+RV_BUILD_ASSERT(sizeof(struct rv_domain_stats) == 9 * 8 + RV_STATS_HYPERCALLS * 8, "stats layout");
+
 struct rv_mmu_update {
 	uint64_t ptr;           /* entry's machine address | command (low 2 bits) */
 	uint64_t val;           /* the new entry */

@@ -4,6 +4,7 @@
  * 0x08/0x10 kernel, 0x1b/0x23 user, 0x28 TSS, 0x30-0x40 TLS (set_thread_area).
  */
 #include "arch.h"
+#include "rtc.h"
 #include "kernel.h"
 #include "tty.h"
 #include "trap.h"
@@ -126,6 +127,24 @@ void arch_poweroff(uint32_t code)
 	outl(0xf4, code);               /* QEMU's isa-debug-exit; nothing on a PC */
 	for (;;)
 		halt();
+}
+
+long arch_hypervisor_info(char *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	return -1;                      /* the bare machine */
+}
+
+static uint64_t boot_wallclock;
+
+uint64_t arch_boot_wallclock(void)
+{
+	if (!boot_wallclock) {
+		uint64_t rtc = rtc_read_epoch();
+		boot_wallclock = rtc ? rtc - arch_time_ns() / 1000000000ull : 0;
+	}
+	return boot_wallclock;
 }
 
 uint32_t arch_hwcap(void)

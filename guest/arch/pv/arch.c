@@ -489,3 +489,30 @@ void arch_init(uint32_t magic, uint32_t info, struct arch_boot_info *bi)
 	shared->vcpu.evtchn_upcall_mask = 0;    /* events on */
 	(void)magic;
 }
+
+long arch_hypervisor_info(char *buf, size_t len)
+{
+	static const char *const names[RV_HC_count] = {
+		"console_io", "set_trap_table", "stack_switch", "set_callbacks", "set_timer",
+		"sched_op", "fpu_taskswitch", "update_descriptor", "version", "multicall",
+		"event_channel_op", "mmu_update", "mmuext_op", "update_va_mapping", "memory_op",
+		"domain_stats",
+	};
+	static struct rv_domain_stats st;
+	if (hypercall(RV_HC_domain_stats, (uint32_t)(uintptr_t)&st, sizeof(st), 0, 0, 0))
+		return -1;
+	int n = snprintf(buf, len,
+			 "hypervisor ringvisor\nentries %llu\nhypercalls %llu\nexceptions %llu\n"
+			 "interrupts %llu\nother %llu\nbounces %llu\nupcalls %llu\nswitches_in %llu\n"
+			 "runtime_ns %llu\n",
+			 st.entries, st.hypercalls, st.exceptions, st.interrupts, st.other, st.bounces,
+			 st.upcalls, st.switches_in, st.runtime_ns);
+	for (unsigned i = 0; i < RV_HC_count && (size_t)n < len; i++)
+		n += snprintf(buf + n, len - (size_t)n, "hc_%s %llu\n", names[i], st.by_hypercall[i]);
+	return (size_t)n < len ? n : (long)len;
+}
+
+uint64_t arch_boot_wallclock(void)
+{
+	return shared->wc_sec;
+}
