@@ -1,1 +1,40 @@
-# Benchmarks (docs/performance.md): `make bench`. Being written.
+# Benchmarks (docs/performance.md): lmbench-style programs in guest/bench/,
+# run natively and as a pv domain by tools/bench.sh.
+#
+#   make bench                 full run: build/bench/bench.csv, bench.png
+#   make bench BENCH_SHORT=1   few iterations (what the bench_short test runs)
+#
+# build/initramfs/bench.cpio and bench-short.cpio differ only in
+# /etc/bench.conf (the mode): /init is build/bench/bin/bench, and
+# /bin/bench_exit is fork_exec's target.
+
+BENCH_SRCS   := $(wildcard guest/bench/*.c)
+BENCH_BINS   := $(patsubst guest/bench/%.c,$(BUILD)/bench/bin/%,$(BENCH_SRCS))
+BENCH_CFLAGS := -m32 -static -O2 -Wall -Wextra -Werror
+BENCH_CPIOS  := $(BUILD)/initramfs/bench.cpio $(BUILD)/initramfs/bench-short.cpio
+
+$(BUILD)/bench/bin/%: guest/bench/%.c | check-toolchain
+	@mkdir -p $(@D)
+	$(call say,USERCC,$@)$(CC) $(BENCH_CFLAGS) $< -o $@
+
+bench_cpio = $(MKCPIO) $@ $(BUILD)/bench/bin/bench:init \
+	$(foreach b,$(filter-out %/bench,$(BENCH_BINS)),$(b):bin/$(notdir $(b))) $(1):etc/bench.conf
+
+$(BUILD)/initramfs/bench.cpio: $(BENCH_BINS) guest/bench/full.conf $(MKCPIO)
+	@mkdir -p $(@D)
+	$(call say,CPIO,$@)$(call bench_cpio,guest/bench/full.conf)
+$(BUILD)/initramfs/bench-short.cpio: $(BENCH_BINS) guest/bench/short.conf $(MKCPIO)
+	@mkdir -p $(@D)
+	$(call say,CPIO,$@)$(call bench_cpio,guest/bench/short.conf)
+
+# The images are ringos images: built with the others (so `make test` has
+# them for the bench_short test).
+ringos: $(BENCH_CPIOS)
+
+.PHONY: bench bench-build
+bench-build: $(HV_ELF) $(RINGOS_PC_ELF) $(RINGOS_PV_ELF) $(BENCH_CPIOS)
+
+# As `make test`: install first, then build in a fresh make.
+bench: setup
+	@$(MAKE) --no-print-directory bench-build
+	@bash tools/bench.sh $(if $(BENCH_SHORT),--short)

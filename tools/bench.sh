@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# ringvisor benchmarks (docs/performance.md): runs the lmbench-style programs
+# of guest/bench/ twice, one run after the other: natively (ringos on the bare
+# PC, build/ringos-pc.elf) and as a pv domain (build/hv/hv.elf with
+# on_empty=exit and build/ringos-pv.elf, as tools/runtests.sh's ringos-pv
+# environment boots it). Prints one table (time per operation natively and
+# under ringvisor, their ratio, hypervisor entries and hypercalls per
+# operation), writes it as CSV and draws it with gnuplot.
+#
+#   tools/bench.sh [--short] [-o DIR]
+#     --short   build/initramfs/bench-short.cpio: short trials, for CI
+#     -o DIR    where bench.csv, bench.png and the two logs go (default build/bench)
+#
+# Run `make bench` (or `make bench-build`) first: this script builds nothing.
+# It never judges a time; it fails (non-zero) when a run failed or did not
+# give a number for every benchmark.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+BUILD=${BUILD:-build}
+# shellcheck source=tools/qemu-env.sh
+. tools/qemu-env.sh
+
+short=0 out=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--short) short=1 ;;
+	-o) out=${2:?-o needs a directory}; shift ;;
+	*) sed -n '10,13p' "$0"; exit 2 ;;
+	esac
+	shift
+done
+out=${out:-$BUILD/bench}
+if [ $short = 1 ]; then
+	cpio=$BUILD/initramfs/bench-short.cpio timeout=60 mode=short
+else
+	cpio=$BUILD/initramfs/bench.cpio timeout=1200 mode=full
+fi
+for f in "$cpio" "$BUILD/ringos-pc.elf" "$BUILD/ringos-pv.elf" "$BUILD/hv/hv.elf"; do
+	[ -f "$f" ] || { echo "bench: $f is missing: run make bench-build"; exit 2; }
+done
+command -v "$QEMU" > /dev/null || { echo "bench: $QEMU not found (make setup)"; exit 2; }
+mkdir -p "$out"
+rm -f "$out/bench.csv" "$out/bench.png" "$out/native.log" "$out/pv.log" "$out/bench.gp"
+
+# ------------------------------------------------------------------ the runs
+fail=0
+# run NAME: boots one QEMU with the arguments that follow, log in $out/NAME.log
+run() {
+	local name=$1 log=$out/$1.log rc start end
+	shift
+	echo "bench: $name run ($mode), up to ${timeout}s ..."
+	start=$(date +%s.%N)
+	# shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
+	timeout "$timeout" "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m "$QEMU_MEM" -serial stdio \
+		"$@" < /dev/null > "$log" 2>&1
+	rc=$?
+	end=$(date +%s.%N)
+	echo "bench: $name run took $(awk "BEGIN { printf \"%.1f\", $end - $start }") s (QEMU exit status $rc)"
+	# Success: exit status 1 (code 0 through isa-debug-exit, or the
+	# hypervisor's status when its last domain stopped with 0).
+	if [ $rc -eq 124 ]; then
+		echo "bench: FAILED: the $name run timed out after ${timeout}s (log: $log)"; fail=1
+	elif [ $rc -ne 1 ]; then
+		echo "bench: FAILED: the $name run ended with QEMU exit status $rc (log: $log)"; fail=1
+	fi
+}
+
+run native -kernel "$BUILD/ringos-pc.elf" -initrd "$cpio"
+run pv -kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
+	-initrd "$BUILD/ringos-pv.elf name=ringos memory=96M initrd=$cpio,$cpio"
+
+# The program's own lines: as they are natively, "[ringos] " taken off on pv.
+tr -d '\r' < "$out/native.log" > "$out/native.out"
+tr -d '\r' < "$out/pv.log" | sed -n 's/^\[ringos\] //p' > "$out/pv.out"
+for r in native pv; do
+	if ! grep -q '^TEST RESULT: SUCCESS' "$out/$r.out"; then
+		echo "bench: FAILED: the $r run did not end with TEST RESULT: SUCCESS:"
+		grep -aE '^BENCH-FAIL|^TEST RESULT|PANIC|panic' "$out/$r.out" "$out/$r.log" | head -5 | sed 's/^/    /'
+		fail=1
+	fi
+done
+
+# ------------------------------------------------------------------ the table
+# Every benchmark either run says it has (BENCH-LIST), in its order.
+names=$(cat "$out/native.out" "$out/pv.out" | sed -n 's/^BENCH-LIST //p' | tr ' ' '\n' | awk 'NF && !seen[$0]++')
+if [ -z "$names" ]; then
+	echo "bench: FAILED: neither run listed its benchmarks (logs: $out/native.log, $out/pv.log)"
+	exit 1
+fi
+# field NAME FILE K: value K of NAME's BENCH line (1 ns/op, 2 entries/op, 3 hypercalls/op, 4 N)
+field() { awk -v n="$1" -v f="$3" '$1 == "BENCH" && $2 == n { v = $(f + 2) } END { print v }' "$2"; }
+isnum() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
+# The ratio Xen/native of the Xen paper (SOSP 2003, lmbench), where it has one.
+xen_ratio() {
+	case $1 in
+	null_call) echo 1.02 ;; fork_exit) echo 1.80 ;; fork_exec) echo 1.45 ;;
+	page_fault) echo 1.92 ;; ctx_switch) echo 2.56 ;; *) echo ;;
+	esac
+}
+# A time in ns, readable: 812 ns, 23.4 us, 1.85 ms
+human() {
+	isnum "$1" || { echo "-"; return; }
+	awk -v t="$1" 'BEGIN {
+		if (t < 1000) printf "%.0f ns", t; else if (t < 1e6) printf "%.2f us", t / 1e3;
+		else printf "%.2f ms", t / 1e6 }'
+}
+
+csv=$out/bench.csv
+echo "benchmark,native_ns_per_op,pv_ns_per_op,ratio_pv_native,hv_entries_per_op,hypercalls_per_op,native_iterations,pv_iterations,xen2003_ratio" > "$csv"
+printf '\n%-12s %12s %12s %10s %14s %13s %11s\n' benchmark native pv pv/native "hv entries/op" hypercalls/op "Xen (2003)"
+for n in $names; do
+	nat=$(field "$n" "$out/native.out" 1) pv=$(field "$n" "$out/pv.out" 1)
+	ent=$(field "$n" "$out/pv.out" 2) hc=$(field "$n" "$out/pv.out" 3)
+	nit=$(field "$n" "$out/native.out" 4) pit=$(field "$n" "$out/pv.out" 4)
+	for v in nat pv; do
+		if ! isnum "${!v}"; then
+			echo "bench: FAILED: no number for $n in the $([ $v = nat ] && echo native || echo pv) run"
+			grep -h "^BENCH-FAIL $n " "$out/$([ $v = nat ] && echo native || echo pv).out" | sed 's/^/    /'
+			fail=1
+		fi
+	done
+	ratio=
+	isnum "$nat" && isnum "$pv" && ratio=$(awk -v a="$nat" -v b="$pv" 'BEGIN { if (a > 0) printf "%.2f", b / a }')
+	isnum "$ent" || ent= ; isnum "$hc" || hc=
+	xen=$(xen_ratio "$n")
+	printf '%-12s %12s %12s %10s %14s %13s %11s\n' "$n" "$(human "$nat")" "$(human "$pv")" \
+		"${ratio:--}" "${ent:--}" "${hc:--}" "${xen:--}"
+	echo "$n,$nat,$pv,$ratio,$ent,$hc,$nit,$pit,$xen" >> "$csv"
+done
+echo
+echo "bench: $csv"
+grep -h '^BENCH-CLOCK' "$out/native.out" | sed 's/^BENCH-CLOCK /bench: native clock step /'
+grep -h '^BENCH-CLOCK' "$out/pv.out" | sed 's/^BENCH-CLOCK /bench: pv clock step /'
+
+# ------------------------------------------------------------------ the chart
+if ! command -v gnuplot > /dev/null; then
+	echo "bench: FAILED: no gnuplot (make setup installs gnuplot-nox)"
+	exit 1
+fi
+cat > "$out/bench.gp" <<EOF
+set terminal png size 1100,900 font ",10" noenhanced
+set output '$out/bench.png'
+set datafile separator ","
+set datafile missing ""
+set key autotitle columnhead
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set xtics rotate by -30 nomirror
+set grid ytics
+set multiplot layout 2,1 title "ringvisor: ringos natively and as a pv domain ($mode run, QEMU TCG)"
+set title "time per operation (log scale)"
+set key top left
+set ylabel "microseconds"
+set logscale y
+plot '$csv' using (\$2/1000):xtic(1) title "native (pc port)", '' using (\$3/1000) title "pv under ringvisor"
+unset logscale y
+set title "slowdown: pv / native (1 = no cost)"
+set key top right
+set ylabel "ratio"
+set yrange [0:*]
+plot '$csv' using 4:xtic(1) title "ringvisor pv / native (this run)", \
+     '' using 9 title "Xen / Linux (SOSP 2003, lmbench)", \
+     1 with lines lw 1 lc rgb "black" notitle
+unset multiplot
+EOF
+if ! gnuplot "$out/bench.gp" > "$out/gnuplot.log" 2>&1 || [ ! -s "$out/bench.png" ]; then
+	echo "bench: FAILED: gnuplot did not draw $out/bench.png:"
+	sed 's/^/    /' "$out/gnuplot.log" | head -10
+	exit 1
+fi
+echo "bench: $out/bench.png"
+if [ $fail != 0 ]; then
+	echo "bench: FAILED (logs: $out/native.log, $out/pv.log)"
+	exit 1
+fi
+echo "bench: done ($mode run)"
