@@ -1,7 +1,9 @@
 # ringvisor: top-level GNU Makefile.
 #
 #   make            build the hypervisor (build/hv/hv.elf)
-#   make run        boot it in QEMU (TCG) on the serial console; Ctrl-a x quits
+#   make run        boot it in QEMU (TCG): two ringos VMs with busybox shells; Ctrl-a x quits
+#   make run-native ringos with busybox on the bare (emulated) PC, the baseline
+#   make bench      lmbench-style numbers, native ringos vs ringos under ringvisor
 #   make debug      the same, stopped at the first instruction, gdb stub on :1234
 #   make test       build and run every test (host unit tests + QEMU test kernels)
 #   make density    how many minimal domains boot at once in 2 GiB
@@ -20,7 +22,7 @@ include mk/tests.mk
 include mk/ringos.mk
 include mk/bench.mk
 
-.PHONY: all setup run debug test density clean help
+.PHONY: all setup run run-demo run-native debug test density clean help
 
 all: $(HV_ELF)
 
@@ -29,31 +31,45 @@ all: $(HV_ELF)
 setup:
 	@bash tools/setup.sh
 
-# The default VMs, described by configs/*.cfg: two demo pv domains sharing
-# the demo kernel, and ringos running its test suite. Each module is
-# "path args".
+# The default VMs, described by configs/*.cfg: two ringos pv domains, each
+# with a busybox shell on its console (vm1.cfg, vm2.cfg). `make run-demo`
+# boots the two small demo domains and ringos running its test suite
+# instead; `make run-native` boots ringos alone on the bare (emulated) PC.
+# Each module is "path args".
 RUN_APPEND  ?= loglevel=info
-RUN_MODULES ?= $(BUILD)/guests/demo.elf,configs/alpha.cfg,configs/beta.cfg,$(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/suite.cpio,configs/ringos.cfg
+RUN_MODULES ?= $(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg,configs/vm2.cfg
+DEMO_MODULES := $(BUILD)/guests/demo.elf,configs/alpha.cfg,configs/beta.cfg,$(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/suite.cpio,configs/ringos.cfg
 RUN_DEPS    := $(HV_ELF) $(BUILD)/guests/demo.elf ringos
 RUN_MEM     ?= 256
+NATIVE_APPEND ?= hostname=native
 
 # run, debug and test install first, then build in a fresh make: what the
 # toolchain checks found at parse time may have just been installed.
 run: setup
 	@$(MAKE) --no-print-directory run-now
+run-demo: setup
+	@$(MAKE) --no-print-directory run-now RUN_MODULES="$(DEMO_MODULES)"
+run-native: setup
+	@$(MAKE) --no-print-directory run-native-now
 debug: setup
 	@$(MAKE) --no-print-directory debug-now
 test: setup
 	@$(MAKE) --no-print-directory test-build
 	@bash tools/runtests.sh $(TEST_ARGS)
 
-.PHONY: run-now debug-now
+.PHONY: run-now run-native-now debug-now
 run-now: $(RUN_DEPS)
 	@echo "ringvisor: booting in QEMU (software CPU). Ctrl-a x quits, Ctrl-a c switches to the QEMU monitor."
-	@echo "           Ctrl-a three times moves the keyboard: hypervisor -> alpha -> beta -> ringos -> hypervisor."
-	@echo "           Hypervisor keys: h help, e domains and their exits, d counters, m memory, t time"
+	@echo "           The keyboard starts with the hypervisor; Ctrl-a three times moves it to the next"
+	@echo "           domain (vm1 -> vm2 -> hypervisor). Hypervisor keys: h help, e domains and their"
+	@echo "           exits, d counters, m memory, t time. In a shell, poweroff ends that domain."
 	$(QEMU) $(QEMU_MACHINE) -m $(RUN_MEM) -cpu $(QEMU_CPU) -serial mon:stdio -kernel $(HV_ELF) \
 	    -append "$(RUN_APPEND)" -initrd "$(RUN_MODULES)"
+
+run-native-now: ringos
+	@echo "ringos on the bare PC in QEMU (software CPU), busybox on the console. Ctrl-a x quits; poweroff ends it."
+	$(QEMU) $(QEMU_MACHINE) -m $(RUN_MEM) -cpu $(QEMU_CPU) -serial mon:stdio -kernel $(BUILD)/ringos-pc.elf \
+	    -append "$(NATIVE_APPEND)" -initrd $(BUILD)/initramfs/busybox.cpio
 
 debug-now: $(RUN_DEPS)
 	@echo "ringvisor: QEMU is waiting for gdb on localhost:1234. In another terminal:"

@@ -58,7 +58,7 @@ void console_apply_options(void)
 	pr_info("console: on UART %#x at %u baud (moved from %#x)\n", port.base, port.baud, old.base);
 }
 
-void console_write_hv(const char *s, size_t n)
+static void put_raw(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
@@ -67,46 +67,150 @@ void console_write_hv(const char *s, size_t n)
 	}
 }
 
+/*
+ * A domain's partial line (a shell prompt, what its line editor echoes) is
+ * shown at once, so that a user sees the prompt before typing; the serial
+ * line is then "open" for that domain. Anyone else's output first ends the
+ * open line, and the domain's next bytes start a new tagged line.
+ */
+static struct domain *open_owner;
+
+static void close_open_line(void)
+{
+	if (open_owner) {
+		put_raw("\n", 1);
+		open_owner->out_shown = open_owner->out_len;
+		open_owner = NULL;
+	}
+}
+
+void console_write_hv(const char *s, size_t n)
+{
+	close_open_line();
+	put_raw(s, n);
+}
+
 /* ---- domains' consoles ---- */
 
-static void emit_line(const struct domain *d, const char *s, size_t n)
+static void put_tag(const struct domain *d)
 {
 	char tag[DOMCFG_NAME_MAX + 4];
 	int t = snprintf(tag, sizeof(tag), "[%s] ", d->name);
-	console_write_hv(tag, (size_t)t);
-	console_write_hv(s, n);
-	console_write_hv("\n", 1);
+	put_raw(tag, (size_t)t);
+}
+
+/* Show what of d's current line is not on the serial line yet; with the
+ * line's end when done. */
+static void show(struct domain *d, bool done)
+{
+	if (open_owner != d) {
+		close_open_line();
+		put_tag(d);
+		put_raw(d->out_line, d->out_len);
+	} else {
+		put_raw(d->out_line + d->out_shown, d->out_len - d->out_shown);
+	}
+	if (done) {
+		put_raw("\n", 1);
+		open_owner = NULL;
+		d->out_len = d->out_shown = 0;
+	} else {
+		open_owner = d;
+		d->out_shown = d->out_len;
+	}
+}
+
+static void append(struct domain *d, const char *s, size_t n)
+{
+	if (d->out_len + n > sizeof(d->out_line))
+		show(d, true);          /* an over-long line is cut, tag and all */
+	memcpy(d->out_line + d->out_len, s, n);
+	d->out_len += (uint32_t)n;
+}
+
+/*
+ * The terminal controls a domain may send: backspace, tab, and CSI
+ * sequences that stay within the current line (cursor left/right, erase in
+ * line, colours, the cursor-position query). A carriage return starts the
+ * line again with the domain's tag. Anything else (other escapes, cursor
+ * up/down, clear screen, other control bytes) is shown as '?': a guest must
+ * not be able to drive the terminal beyond its line or forge another
+ * domain's tag.
+ */
+static bool csi_allowed(const char *seq, size_t len)
+{
+	char final = seq[len - 1];
+	for (size_t i = 2; i + 1 < len; i++)
+		if (!((seq[i] >= '0' && seq[i] <= '9') || seq[i] == ';'))
+			return false;
+	return final == 'C' || final == 'D' || final == 'K' || final == 'm' || final == 'n';
 }
 
 void console_domain_write(struct domain *d, const char *buf, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = buf[i];
-		if (c == '\n') {
-			emit_line(d, d->out_line, d->out_len);
-			d->out_len = 0;
+		if (d->cr_pending && c != '\n' && c != '\r') {
+			/* back to the line's start: the tag is written again */
+			show(d, false);
+			put_raw("\r", 1);
+			put_tag(d);
+			d->out_len = d->out_shown = 0;
+		}
+		if (c != '\r')
+			d->cr_pending = false;
+		if (d->esc_len) {
+			d->esc_seq[d->esc_len++] = c;
+			bool final = d->esc_len > 2 && c >= 0x40 && c <= 0x7e;
+			if (d->esc_len == 2 && c != '[') {
+				d->esc_len = 0;
+				append(d, "?", 1);      /* not a CSI: shown, not obeyed */
+				i--;
+				continue;
+			}
+			if (final) {
+				if (csi_allowed(d->esc_seq, d->esc_len))
+					append(d, d->esc_seq, d->esc_len);
+				else
+					append(d, "?", 1);
+				d->esc_len = 0;
+			} else if (d->esc_len == sizeof(d->esc_seq)) {
+				append(d, "?", 1);
+				d->esc_len = 0;
+			}
 			continue;
 		}
-		if (c == '\r')
+		switch (c) {
+		case '\n':
+			show(d, true);
 			continue;
-		/* Non-printable bytes are shown escaped: a guest must not be able to
-		 * drive the terminal (or forge another domain's tag). */
-		if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
-			c = '?';
-		d->out_line[d->out_len++] = c;
-		if (d->out_len == sizeof(d->out_line)) {
-			emit_line(d, d->out_line, d->out_len);
-			d->out_len = 0;
+		case '\r':
+			d->cr_pending = d->out_len != 0;        /* "\r\n" is just a line end */
+			continue;
+		case 0x1b:
+			d->esc_seq[0] = c;
+			d->esc_len = 1;
+			continue;
+		case '\b': case '\t':
+			break;
+		default:
+			if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+				c = '?';
 		}
+		append(d, &c, 1);
 	}
+	if (d->out_len > d->out_shown || (open_owner != d && d->out_len))
+		show(d, false);
 }
 
 void console_domain_flush(struct domain *d)
 {
-	if (d->out_len) {
-		emit_line(d, d->out_line, d->out_len);
-		d->out_len = 0;
-	}
+	if (d->out_len)
+		show(d, true);
+	else if (open_owner == d)
+		close_open_line();
+	d->esc_len = 0;
+	d->cr_pending = false;
 }
 
 int console_domain_read(struct domain *d, char *buf, size_t n)

@@ -93,6 +93,10 @@ struct domain {
 	/* console (console.c) */
 	char out_line[160];
 	uint32_t out_len;
+	uint32_t out_shown;             /* of out_line, already on the serial line (a partial line) */
+	char esc_seq[16];               /* a terminal control sequence being checked */
+	uint8_t esc_len;
+	bool cr_pending;                /* a carriage return, unless a newline follows */
 	uint8_t in_ring[256];
 	uint32_t in_head, in_tail;
 
