@@ -6,7 +6,7 @@
 
 RINGOS_SHARED := hv/lib/format.c hv/lib/string.c hv/frame.c hv/arch/x86/pagetable.c hv/elf.c
 RINGOS_KSRCS  := $(wildcard guest/kernel/*.c guest/kernel/*.S)
-RINGOS_PC_SRCS := $(wildcard guest/arch/pc/*.c guest/arch/pc/*.S) hv/arch/x86/pic.c hv/arch/x86/pit.c hv/arch/x86/rtc.c
+RINGOS_PC_SRCS := $(wildcard guest/arch/pc/*.c guest/arch/pc/*.S) hv/arch/x86/pic.c hv/arch/x86/pit.c hv/arch/x86/rtc.c hv/clock.c
 RINGOS_INC    := -iquote guest/include -iquote hv/include -iquote hv/arch/x86/include -Iinclude
 RINGOS_PC_ELF := $(BUILD)/ringos-pc.elf
 

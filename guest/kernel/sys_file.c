@@ -29,6 +29,36 @@ static int get_path(uint32_t uptr, char *buf, size_t size)
 }
 
 /*
+ * Path buffers: PATH_MAX_ bytes each, too big for a kernel stack and too
+ * slow to take from kmalloc on every call (a multi-frame block, zeroed).
+ * A few are kept; nothing sleeps while holding one, and a call nests at
+ * most two, so the pool is never empty in practice (kmalloc if it is).
+ */
+#define PATH_POOL 4
+static char path_pool[PATH_POOL][PATH_MAX_];
+static uint8_t path_used;
+
+static char *path_get(void)
+{
+	for (int i = 0; i < PATH_POOL; i++)
+		if (!(path_used & (1u << i))) {
+			path_used |= (uint8_t)(1u << i);
+			return path_pool[i];
+		}
+	return kmalloc(PATH_MAX_);
+}
+
+static void path_put(char *p)
+{
+	for (int i = 0; i < PATH_POOL; i++)
+		if (p == path_pool[i]) {
+			path_used &= (uint8_t)~(1u << i);
+			return;
+		}
+	kfree(p);
+}
+
+/*
  * Where a relative path starts: the working directory (AT_FDCWD) or an
  * open directory (the *at calls). An absolute path ignores dirfd, as on
  * Linux, so the caller asks only for relative paths.
@@ -58,14 +88,14 @@ static int get_path_at(int32_t dirfd, uint32_t upath, char *path, struct ramfs_n
 /* The node a path names (following a final link when follow). */
 static int lookup_at(int32_t dirfd, uint32_t upath, bool follow, struct ramfs_node **n)
 {
-	char *path = kmalloc(PATH_MAX_);
+	char *path = path_get();
 	struct ramfs_node *base;
 	if (!path)
 		return -ENOMEM;
 	int rc = get_path_at(dirfd, upath, path, &base);
 	if (!rc)
 		rc = ramfs_lookup_flags(base, path, follow ? 0 : RAMFS_NOFOLLOW, n);
-	kfree(path);
+	path_put(path);
 	return rc;
 }
 
@@ -226,14 +256,14 @@ long sys_writev(struct trap_frame *f)
 
 static long do_open(int32_t dirfd, uint32_t upath, int flags, uint32_t mode)
 {
-	char *path = kmalloc(PATH_MAX_);
+	char *path = path_get();
 	struct ramfs_node *base;
 	if (!path)
 		return -ENOMEM;
 	long rc = get_path_at(dirfd, upath, path, &base);
 	if (!rc)
 		rc = file_open_at(curproc, base, path, flags, mode);
-	kfree(path);
+	path_put(path);
 	return rc;
 }
 
@@ -552,7 +582,7 @@ long sys_getdents64(struct trap_frame *f)
 
 long sys_getcwd(struct trap_frame *f)
 {
-	char *buf = kmalloc(PATH_MAX_);
+	char *buf = path_get();
 	long rc;
 
 	if (!buf)
@@ -562,7 +592,7 @@ long sys_getcwd(struct trap_frame *f)
 		uint32_t len = (uint32_t)rc + 1;        /* with the NUL */
 		rc = len > f->ecx ? -ERANGE : copy_to_user(f->ebx, buf, len) ? -EFAULT : (long)len;
 	}
-	kfree(buf);
+	path_put(buf);
 	return rc;
 }
 
@@ -599,14 +629,14 @@ long sys_chdir(struct trap_frame *f)
 static int parent_at(int32_t dirfd, uint32_t upath, struct ramfs_node **dir, char *name,
 		     bool *slash)
 {
-	char *path = kmalloc(PATH_MAX_);
+	char *path = path_get();
 	struct ramfs_node *base;
 	if (!path)
 		return -ENOMEM;
 	int rc = get_path_at(dirfd, upath, path, &base);
 	if (!rc)
 		rc = ramfs_lookup_parent(base, path, dir, name, slash);
-	kfree(path);
+	path_put(path);
 	if (rc)
 		return rc;
 	return vfs_read_only_dir(*dir) ? -EACCES : 0;
@@ -715,7 +745,7 @@ long sys_access(struct trap_frame *f)
 /* symlink (83) and symlinkat (304): the target is stored as given. */
 long sys_symlinkat(struct trap_frame *f)
 {
-	char *target = kmalloc(PATH_MAX_), name[RAMFS_NAME_MAX + 1];
+	char *target = path_get(), name[RAMFS_NAME_MAX + 1];
 	struct ramfs_node *dir;
 	bool slash;
 	bool at = f->eax == 304;
@@ -727,7 +757,7 @@ long sys_symlinkat(struct trap_frame *f)
 			       &slash);
 	if (!rc)
 		rc = ramfs_symlink(dir, name, target, NULL);
-	kfree(target);
+	path_put(target);
 	return rc;
 }
 
@@ -919,12 +949,12 @@ static int exec_copy_vec(struct exec_args *x, uint32_t uvec, bool env)
 	return 0;
 }
 
-static void exec_free(struct exec_args *x)
-{
-	kfree(x->space);
-	kfree(x->argv);
-	kfree(x->envp);
-}
+/* One execve at a time copies its arguments (nothing in it sleeps), so
+ * the space is static: no 192 KiB to allocate and zero per call. */
+static char exec_space[EXEC_STRSPACE];
+static const char *exec_argv[EXEC_MAXVEC + 1], *exec_envp[EXEC_MAXVEC + 1];
+
+
 
 /*
  * "#!interpreter [one argument]" on the first line: the interpreter runs
@@ -988,28 +1018,17 @@ long sys_execve(struct trap_frame *f)
 	if (n->type != RAMFS_FILE || !(n->mode & 0111) || vfs_read_only_node(n))
 		return -EACCES;
 
-	struct exec_args x = { 0 };
-	x.space = kmalloc(EXEC_STRSPACE);
-	x.argv = kmalloc(EXEC_MAXVEC * sizeof(char *));
-	x.envp = kmalloc(EXEC_MAXVEC * sizeof(char *));
-	if (!x.space || !x.argv || !x.envp) {
-		exec_free(&x);
-		return -ENOMEM;
-	}
-	if ((rc = exec_copy_vec(&x, f->ecx, false)) || (rc = exec_copy_vec(&x, f->edx, true))) {
-		exec_free(&x);
+	struct exec_args x = { .space = exec_space, .argv = exec_argv, .envp = exec_envp };
+	if ((rc = exec_copy_vec(&x, f->ecx, false)) || (rc = exec_copy_vec(&x, f->edx, true)))
 		return rc;
-	}
-	if (!x.argc && (rc = exec_add(&x, &x.argv, &x.argc, path))) {
-		exec_free(&x);
+	if (!x.argc && (rc = exec_add(&x, &x.argv, &x.argc, path)))
 		return rc;
-	}
 	/* An interpreter may be a script itself, a few levels deep. */
 	for (int depth = 0; n->size >= 2 && !memcmp(n->data, "#!", 2); depth++) {
-		if (depth == EXEC_MAXLINKS || (rc = exec_script(&x, &n, depth ? x.argv[0] : path))) {
-			exec_free(&x);
-			return depth == EXEC_MAXLINKS ? -RAMFS_ELOOP : rc;
-		}
+		if (depth == EXEC_MAXLINKS)
+			return -RAMFS_ELOOP;
+		if ((rc = exec_script(&x, &n, depth ? x.argv[0] : path)))
+			return rc;
 	}
 	x.argv[x.argc] = NULL;
 	x.envp[x.envc] = NULL;
@@ -1020,7 +1039,6 @@ long sys_execve(struct trap_frame *f)
 	uint32_t old_brk_start = p->brk_start, old_brk = p->brk, old_mmap = p->mmap_next;
 	char err[128];
 	rc = proc_exec(p, n->data, n->size, argv, envp, f, err, sizeof(err));
-	exec_free(&x);
 	if (rc) {
 		/* Back to the old image, untouched: switch to it first, then free
 		 * the half-built one (it must not be in use while it goes). */

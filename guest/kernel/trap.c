@@ -57,9 +57,12 @@ void trap_dispatch(struct trap_frame *f, uint32_t fault_addr)
 	}
 	if (user) {
 		int code, sig = fault_signal(f, &code);
-		kprintf("ringos: %s: %s (error %#x) at eip %#x, address %#x: signal %d\n",
-			curproc->exe, what, f->error_code, f->eip, fault_addr, sig);
 		signal_force(curproc, sig, code, f->vector == 14 ? fault_addr : f->eip);
+		/* Logged when it will end the process (as Linux logs an
+		 * unhandled segfault); a handled fault is the program's business. */
+		if (curproc->sigact[sig - 1].handler == SIG_DFL)
+			kprintf("ringos: %s: %s (error %#x) at eip %#x, address %#x: signal %d\n",
+				curproc->exe, what, f->error_code, f->eip, fault_addr, sig);
 		signal_return_to_user(f, false, 0, 0);
 		return;
 	}
