@@ -78,6 +78,16 @@ static inline paddr_t arch_pte_addr(pte_t e)
 	return arch_pt_env.from_entry ? arch_pt_env.from_entry(a) : a;
 }
 
+/* Many page-table frames back to the pool at once (process exit; pv: made
+ * writable again in a few multicalls). */
+void arch_tables_put(const paddr_t *pa, unsigned n);
+/* Leaf entries written between these two may be queued and written
+ * together at the end (pv: up to 512 to an mmu_update); links to new
+ * tables are still written at once. Nothing may read a queued entry back
+ * before the end. */
+void arch_pt_batch_begin(void);
+void arch_pt_batch_end(void);
+
 /* Wait for an interrupt (interrupts on while waiting). */
 void arch_idle(void);
 /* The periodic tick, TICK_HZ a second, calls proc_tick(). */
@@ -95,6 +105,10 @@ uint16_t arch_user_cs(void);
 uint16_t arch_user_ds(void);
 /* Thread-local storage descriptors (set_thread_area): slot 0..2. */
 #define ARCH_TLS_SLOTS 3
+/* A process switch in one go: address space, kernel stack and TLS
+ * descriptors (pv: one multicall, leaving out descriptors already loaded). */
+void arch_switch_context(const struct pae_space *s, uint32_t kstack_top,
+			 const uint64_t tls[ARCH_TLS_SLOTS]);
 unsigned arch_tls_first_entry(void);    /* the GDT index of slot 0 */
 void arch_set_tls(unsigned slot, uint64_t desc);
 

@@ -70,6 +70,8 @@ void proc_free_memory(struct proc *p)
 {
 	if (!p->as.pdpt)
 		return;
+	static paddr_t tables[1 + 3 + 3 * 512];        /* every table of one space */
+	unsigned n = 0;
 	arch_release_address_space(&p->as);
 	pte_t *l3 = phys_to_virt(p->as.pdpt);
 	for (int i = 0; i < 3; i++) {
@@ -83,11 +85,12 @@ void proc_free_memory(struct proc *p)
 			for (int k = 0; k < 512; k++)
 				if (l1[k] & PTE_P)
 					frame_release(arch_pte_addr(l1[k]));
-			arch_table_put(arch_pte_addr(l2[j]));
+			tables[n++] = arch_pte_addr(l2[j]);
 		}
-		arch_table_put(arch_pte_addr(l3[i]));
+		tables[n++] = arch_pte_addr(l3[i]);
 	}
-	arch_table_put(p->as.pdpt);
+	tables[n++] = p->as.pdpt;
+	arch_tables_put(tables, n);     /* one go: pv makes them writable in a few multicalls */
 	p->as.pdpt = 0;
 }
 
@@ -157,10 +160,8 @@ static void switch_to(struct proc *next)
 	curproc = next;
 	next->ticks = 0;
 	procfs_set_self(next->pid);
-	arch_switch_address_space(&next->as);
-	arch_set_kernel_stack((uint32_t)(uintptr_t)phys_to_virt(next->kstack) + KSTACK_SIZE);
-	for (unsigned i = 0; i < ARCH_TLS_SLOTS; i++)
-		arch_set_tls(i, next->tls[i]);
+	arch_switch_context(&next->as, (uint32_t)(uintptr_t)phys_to_virt(next->kstack) + KSTACK_SIZE,
+			    next->tls);
 	if (prev != next) {
 		if (prev)
 			fpu_save(prev->fpu);

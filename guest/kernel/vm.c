@@ -44,6 +44,17 @@ void *user_page(uint32_t vpn, void *ctx)
 
 int user_map_zero(struct proc *p, uint32_t start, uint32_t end, bool writable)
 {
+	/* Writable pages are mapped once each and not read back: their
+	 * entries may go together (pv: one mmu_update per 512). */
+	if (writable) {
+		int rc = 0;
+		arch_pt_batch_begin();
+		for (uint32_t va = ALIGN_DOWN(start, PAGE_SIZE); va < end && !rc; va += PAGE_SIZE)
+			if (!user_page(va >> PAGE_SHIFT, p))
+				rc = -ENOMEM;
+		arch_pt_batch_end();
+		return rc;
+	}
 	for (uint32_t va = ALIGN_DOWN(start, PAGE_SIZE); va < end; va += PAGE_SIZE) {
 		if (!user_page(va >> PAGE_SHIFT, p))
 			return -ENOMEM;
@@ -59,12 +70,16 @@ int user_map_zero(struct proc *p, uint32_t start, uint32_t end, bool writable)
 /* Unmap [start, end) of p, giving back frames no one else maps. */
 static void user_unmap(struct proc *p, uint32_t start, uint32_t end)
 {
+	/* The frames go back to the pool while their entries are queued: no
+	 * frame is taken before the batch ends, so none is reused while mapped. */
+	arch_pt_batch_begin();
 	for (uint32_t va = start; va < end; va += PAGE_SIZE) {
 		struct pt_walk w;
 		if (pt_walk(&arch_pt_env, &p->as, va, &w) == 0 && w.user &&
 		    pt_unmap_page(&arch_pt_env, &p->as, va) == 0)
 			frame_release(page_of(&w));
 	}
+	arch_pt_batch_end();
 	if (p == curproc)
 		arch_switch_address_space(&p->as);      /* flush */
 }

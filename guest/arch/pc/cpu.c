@@ -242,6 +242,30 @@ void arch_release_address_space(struct pae_space *s)
 	(void)s;                        /* our tables are ordinary memory */
 }
 
+void arch_switch_context(const struct pae_space *s, uint32_t kstack_top,
+			 const uint64_t tls[ARCH_TLS_SLOTS])
+{
+	arch_switch_address_space(s);
+	arch_set_kernel_stack(kstack_top);
+	for (unsigned i = 0; i < ARCH_TLS_SLOTS; i++)
+		arch_set_tls(i, tls[i]);
+}
+
+void arch_tables_put(const paddr_t *pa, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		arch_table_put(pa[i]);
+}
+
+/* The bare machine writes entries directly: nothing to batch. */
+void arch_pt_batch_begin(void)
+{
+}
+
+void arch_pt_batch_end(void)
+{
+}
+
 void arch_table_put(paddr_t pa)
 {
 	frame_put(pa);

@@ -92,12 +92,25 @@ static paddr_t from_machine(paddr_t ma)
  * involved, so entries are plain stores. */
 static bool building;
 
+static void flush_queue(void);
+static bool batching;
+static paddr_t fresh_table;     /* the last table alloc_table gave */
+
 static void write_entry(pte_t *slot, pte_t val)
 {
 	if (building) {
 		*slot = val;
 		return;
 	}
+	/* In a batch, leaf entries wait in the queue; a link to a table just
+	 * made goes at once (the walk that follows reads it back), after what
+	 * was queued before it. */
+	if (batching && !((val & PTE_P) && fresh_table &&
+			  from_machine(val & PTE_ADDR_MASK) == fresh_table)) {
+		arch_pt_queue(slot, val);
+		return;
+	}
+	flush_queue();
 	struct rv_mmu_update u = { to_machine(virt_to_phys(slot)) | RV_MMU_NORMAL_PT_UPDATE, val };
 	must(hypercall(RV_HC_mmu_update, (uint32_t)(uintptr_t)&u, 1, 0, 0, 0), "mmu_update");
 }
@@ -117,6 +130,7 @@ static paddr_t alloc_table(void)
 	paddr_t pa = frame_get();
 	if (pa && !building)
 		set_writable(pa, false);
+	fresh_table = pa;
 	return pa;
 }
 
@@ -173,14 +187,15 @@ int arch_build_address_space(struct pae_space *s)
 	return 0;
 }
 
-/* Remap a list of our frames read-only, up to RV_MULTICALL_MAX per trap. */
-static void protect_frames(const paddr_t *pa, unsigned n)
+/* Remap a list of our frames read-only (or writable again), up to
+ * RV_MULTICALL_MAX per trap. */
+static void protect_frames(const paddr_t *pa, unsigned n, bool writable)
 {
 	static struct rv_multicall_entry calls[RV_MULTICALL_MAX];
 	for (unsigned done = 0; done < n;) {
 		unsigned k = MIN(n - done, (unsigned)RV_MULTICALL_MAX);
 		for (unsigned i = 0; i < k; i++) {
-			pte_t e = to_machine(pa[done + i]) | PTE_P;
+			pte_t e = to_machine(pa[done + i]) | PTE_P | (writable ? PTE_RW : 0);
 			calls[i] = (struct rv_multicall_entry){ RV_HC_update_va_mapping, {
 				(uint32_t)(uintptr_t)phys_to_virt(pa[done + i]), (uint32_t)e,
 				(uint32_t)(e >> 32), RV_UVMF_INVLPG, 0 }, 0, 0 };
@@ -208,7 +223,7 @@ void arch_finish_address_space(struct pae_space *s)
 			if (l2[j] & PTE_P)
 				tables[n++] = from_machine(l2[j] & PTE_ADDR_MASK);
 	}
-	protect_frames(tables, n);
+	protect_frames(tables, n, false);
 	/* One pin: the hypervisor validates the whole tree and types it. */
 	mmuext(RV_MMUEXT_PIN_L3_TABLE, p2m[s->pdpt >> PAGE_SHIFT]);
 }
@@ -266,6 +281,24 @@ void arch_table_put(paddr_t pa)
 	frame_put(pa);
 }
 
+void arch_tables_put(const paddr_t *pa, unsigned n)
+{
+	protect_frames(pa, n, true);
+	for (unsigned i = 0; i < n; i++)
+		frame_put(pa[i]);
+}
+
+void arch_pt_batch_begin(void)
+{
+	batching = true;
+}
+
+void arch_pt_batch_end(void)
+{
+	batching = false;
+	flush_queue();
+}
+
 /* ---- CPU state ---- */
 
 void arch_set_kernel_stack(uint32_t esp)
@@ -288,10 +321,45 @@ unsigned arch_tls_first_entry(void)
 	return RV_GDT_FIRST_GUEST_SLOT;
 }
 
+/* The TLS descriptors the hypervisor holds for us now: a switch between
+ * processes of one program (the same descriptors) changes none. */
+static uint64_t tls_loaded[ARCH_TLS_SLOTS];
+static bool tls_known[ARCH_TLS_SLOTS];
+
 void arch_set_tls(unsigned slot, uint64_t desc)
 {
 	must(hypercall(RV_HC_update_descriptor, RV_GDT_FIRST_GUEST_SLOT + slot, (uint32_t)desc,
 		       (uint32_t)(desc >> 32), 0, 0), "update_descriptor");
+	tls_loaded[slot] = desc;
+	tls_known[slot] = true;
+}
+
+/* One trap for a whole process switch: the base table, the ring-1 stack and
+ * the TLS descriptors that differ, in one multicall. */
+void arch_switch_context(const struct pae_space *s, uint32_t kstack_top,
+			 const uint64_t tls[ARCH_TLS_SLOTS])
+{
+	static struct rv_mmuext_op base;
+	static struct rv_multicall_entry calls[2 + ARCH_TLS_SLOTS];
+	unsigned n = 0;
+
+	base = (struct rv_mmuext_op){ RV_MMUEXT_NEW_BASEPTR, p2m[s->pdpt >> PAGE_SHIFT], 0, 0 };
+	calls[n++] = (struct rv_multicall_entry){ RV_HC_mmuext_op,
+		{ (uint32_t)(uintptr_t)&base, 1, 0, 0, 0 }, 0, 0 };
+	calls[n++] = (struct rv_multicall_entry){ RV_HC_stack_switch,
+		{ RV_GUEST_KERNEL_DS, kstack_top, 0, 0, 0 }, 0, 0 };
+	for (unsigned i = 0; i < ARCH_TLS_SLOTS; i++) {
+		if (tls_known[i] && tls_loaded[i] == tls[i])
+			continue;
+		calls[n++] = (struct rv_multicall_entry){ RV_HC_update_descriptor,
+			{ RV_GDT_FIRST_GUEST_SLOT + i, (uint32_t)tls[i], (uint32_t)(tls[i] >> 32), 0, 0 },
+			0, 0 };
+		tls_loaded[i] = tls[i];
+		tls_known[i] = true;
+	}
+	must(hypercall(RV_HC_multicall, (uint32_t)(uintptr_t)calls, n, 0, 0, 0), "multicall");
+	for (unsigned i = 0; i < n; i++)
+		must(calls[i].result, "context switch (in a multicall)");
 }
 
 uint32_t arch_hwcap(void)
