@@ -60,8 +60,13 @@ void pipe_close(struct pipe *p, bool writer);
 #define EPIPE 32
 #endif
 
+/* Device numbers of the two filesystems (stat's st_dev), as Linux gives
+ * its in-memory ones: the root ramfs 0:1, /proc 0:3. */
+#define DEV_ROOTFS      0x0001
+#define DEV_PROCFS      0x0003
+
 struct kstat {
-	uint32_t ino, mode, nlink, rdev, blksize;
+	uint32_t dev, ino, mode, nlink, rdev, blksize;
 	uint64_t size, blocks;
 };
 

@@ -304,6 +304,7 @@ void file_stat_file(const struct file *f, struct kstat *st)
 void file_stat(const struct ramfs_node *n, struct kstat *st)
 {
 	static const uint32_t fmt[] = { 0, 0040000, 0100000, 0020000, 0120000 };
+	st->dev = procfs_node(n) ? DEV_PROCFS : DEV_ROOTFS;
 	st->ino = n->ino;
 	st->mode = fmt[n->type] | (n->mode & 07777);
 	st->nlink = n->type == RAMFS_DIR ? 2 : 1;

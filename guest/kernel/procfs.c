@@ -343,10 +343,10 @@ static void root_text(struct text *t, enum kind kind)
 		put(t, "0.00 0.00 0.00 %u/%u %d\n", running, nprocs, last);
 		break;
 	case K_MOUNTS:
-		put(t, "rootfs / rootfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
+		put(t, "ramfs / ramfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
 		break;
 	case K_FILESYSTEMS:
-		put(t, "nodev\trootfs\nnodev\tproc\n");
+		put(t, "nodev\tramfs\nnodev\tproc\n");
 		break;
 	case K_STAT:
 		put(t, "cpu  %llu 0 %llu %llu 0 0 0 0 0 0\ncpu0 %llu 0 %llu %llu 0 0 0 0 0 0\n"

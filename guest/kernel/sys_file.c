@@ -458,6 +458,10 @@ static long put_statx(const struct kstat *st, uint32_t ubuf)
 	uint32_t maj = st->rdev >> 8, min = st->rdev & 0xff;
 	memcpy(b + 128, &maj, 4);
 	memcpy(b + 132, &min, 4);
+	maj = st->dev >> 8;
+	min = st->dev & 0xff;
+	memcpy(b + 136, &maj, 4);
+	memcpy(b + 140, &min, 4);
 	return copy_to_user(ubuf, b, sizeof(b)) ? -EFAULT : 0;
 }
 
@@ -466,7 +470,8 @@ static long put_stat64(const struct kstat *st, uint32_t ubuf)
 	uint8_t b[96];
 	memset(b, 0, sizeof(b));
 	uint32_t ino32 = st->ino;
-	uint64_t ino = st->ino, rdev = st->rdev;
+	uint64_t ino = st->ino, rdev = st->rdev, dev = st->dev;
+	memcpy(b + 0, &dev, 8);
 	memcpy(b + 12, &ino32, 4);
 	memcpy(b + 16, &st->mode, 4);
 	memcpy(b + 20, &st->nlink, 4);
