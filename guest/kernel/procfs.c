@@ -100,17 +100,14 @@ void procfs_set_self(int pid)
 	int n = snprintf(num, sizeof(num), "%d", pid);
 	/* The link's target is rewritten in place: it never needs more room
 	 * than a pid's digits, allocated once with the widest. */
-	if (self_link && self_link->cap >= (size_t)n) {
-		memcpy(self_link->data, num, (size_t)n);
-		self_link->size = (size_t)n;
-	} else if (self_link) {
+	if (self_link && self_link->cap < (size_t)n) {
 		ramfs_unlink(proc_root, "self");
 		self_link = NULL;
 		add_link(proc_root, "self", "99999999", &self_link);
-		if (self_link) {
-			memcpy(self_link->data, num, (size_t)n);
-			self_link->size = (size_t)n;
-		}
+	}
+	if (self_link) {
+		memcpy(self_link->data, num, (size_t)n);
+		self_link->size = (size_t)n;
 	}
 }
 
@@ -130,14 +127,21 @@ void procfs_add(struct proc *p)
 	add_link(dir, "exe", p->exe_path[0] ? p->exe_path : "/", NULL);
 }
 
+/* /proc/PID, or NULL; name gets "PID". */
+static struct ramfs_node *pid_dir(int pid, char name[12])
+{
+	struct ramfs_node *dir;
+	snprintf(name, 12, "%d", pid);
+	if (!proc_root || ramfs_lookup(proc_root, name, &dir) || dir->type != RAMFS_DIR)
+		return NULL;
+	return dir;
+}
+
 void procfs_exec(struct proc *p)
 {
 	char name[12];
-	struct ramfs_node *dir;
-	if (!proc_root)
-		return;
-	snprintf(name, sizeof(name), "%d", p->pid);
-	if (ramfs_lookup(proc_root, name, &dir))
+	struct ramfs_node *dir = pid_dir(p->pid, name);
+	if (!dir)
 		return;
 	ramfs_unlink(dir, "exe");
 	add_link(dir, "exe", p->exe_path[0] ? p->exe_path : "/", NULL);
@@ -146,11 +150,8 @@ void procfs_exec(struct proc *p)
 void procfs_remove(int pid)
 {
 	char name[12];
-	struct ramfs_node *dir;
-	if (!proc_root)
-		return;
-	snprintf(name, sizeof(name), "%d", pid);
-	if (ramfs_lookup(proc_root, name, &dir) || dir->type != RAMFS_DIR)
+	struct ramfs_node *dir = pid_dir(pid, name);
+	if (!dir)
 		return;
 	while (dir->children) {
 		struct ramfs_node *c = dir->children;

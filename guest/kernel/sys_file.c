@@ -78,24 +78,32 @@ static int base_dir(int32_t dirfd, const char *path, struct ramfs_node **base)
 	return 0;
 }
 
-/* A path from user memory and the directory it starts from. */
-static int get_path_at(int32_t dirfd, uint32_t upath, char *path, struct ramfs_node **base)
+/* A path from user memory, in a pooled buffer the caller gives back with
+ * path_put, and the directory it starts from; NULL with *rc set on error. */
+static char *path_at(int32_t dirfd, uint32_t upath, struct ramfs_node **base, int *rc)
 {
-	int rc = get_path(upath, path, PATH_MAX_);
-	return rc ? rc : base_dir(dirfd, path, base);
+	char *path = path_get();
+	if (!path) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	if ((*rc = get_path(upath, path, PATH_MAX_)) || (*rc = base_dir(dirfd, path, base))) {
+		path_put(path);
+		return NULL;
+	}
+	return path;
 }
 
 /* The node a path names (following a final link when follow). */
 static int lookup_at(int32_t dirfd, uint32_t upath, bool follow, struct ramfs_node **n)
 {
-	char *path = path_get();
 	struct ramfs_node *base;
-	if (!path)
-		return -ENOMEM;
-	int rc = get_path_at(dirfd, upath, path, &base);
-	if (!rc)
+	int rc;
+	char *path = path_at(dirfd, upath, &base, &rc);
+	if (path) {
 		rc = ramfs_lookup_flags(base, path, follow ? 0 : RAMFS_NOFOLLOW, n);
-	path_put(path);
+		path_put(path);
+	}
 	return rc;
 }
 
@@ -256,15 +264,14 @@ long sys_writev(struct trap_frame *f)
 
 static long do_open(int32_t dirfd, uint32_t upath, int flags, uint32_t mode)
 {
-	char *path = path_get();
 	struct ramfs_node *base;
+	int rc;
+	char *path = path_at(dirfd, upath, &base, &rc);
 	if (!path)
-		return -ENOMEM;
-	long rc = get_path_at(dirfd, upath, path, &base);
-	if (!rc)
-		rc = file_open_at(curproc, base, path, flags, mode);
+		return rc;
+	long fd = file_open_at(curproc, base, path, flags, mode);
 	path_put(path);
-	return rc;
+	return fd;
 }
 
 long sys_open(struct trap_frame *f)
@@ -634,17 +641,14 @@ long sys_chdir(struct trap_frame *f)
 static int parent_at(int32_t dirfd, uint32_t upath, struct ramfs_node **dir, char *name,
 		     bool *slash)
 {
-	char *path = path_get();
 	struct ramfs_node *base;
+	int rc;
+	char *path = path_at(dirfd, upath, &base, &rc);
 	if (!path)
-		return -ENOMEM;
-	int rc = get_path_at(dirfd, upath, path, &base);
-	if (!rc)
-		rc = ramfs_lookup_parent(base, path, dir, name, slash);
-	path_put(path);
-	if (rc)
 		return rc;
-	return vfs_read_only_dir(*dir) ? -EACCES : 0;
+	rc = ramfs_lookup_parent(base, path, dir, name, slash);
+	path_put(path);
+	return rc ? rc : vfs_read_only_dir(*dir) ? -EACCES : 0;
 }
 
 enum { OP_MKDIR, OP_UNLINK, OP_RMDIR };
