@@ -56,7 +56,7 @@ struct proc {
 	bool restore_blocked;           /* ... to come back after the handler */
 	uint32_t altstack_sp, altstack_size;    /* sigaltstack; size 0: none */
 	struct k_sigaction sigact[NSIG];        /* [sig - 1] */
-	struct { int code, pid; uint32_t addr; } siginfo[NSIG];  /* of each pending signal */
+	struct { int code, pid, status; uint32_t addr; } siginfo[NSIG];  /* of each pending signal */
 	uint8_t fpu[512] __attribute__((aligned(16)));  /* x87/SSE registers (fxsave) while switched out */
 };
 

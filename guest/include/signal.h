@@ -69,6 +69,9 @@ struct proc;
 /* Post sig to p (wakes it from an interruptible sleep). Ignored signals are
  * dropped at once unless blocked. info_code/addr fill the siginfo. */
 void signal_send(struct proc *p, int sig, int code, uint32_t addr);
+/* SIGCHLD to parent about child: code CLD_*, status the exit code or the
+ * signal (siginfo's si_pid and si_status), as Linux fills them. */
+void signal_child(struct proc *parent, int code, int child_pid, int status);
 /* Post sig to every process of group pgid (SI_KERNEL). */
 void signal_group(int pgid, int sig);
 /* A fault in user mode: the handler if one is installed and the signal is

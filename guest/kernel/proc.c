@@ -394,7 +394,10 @@ void proc_exit(struct proc *p, int status)
 			to_free = p;
 		}
 		wake_up(parent);
-		signal_send(parent, SIGCHLD, (status & 0x7f) ? CLD_KILLED : CLD_EXITED, 0);
+		if (status & 0x7f)
+			signal_child(parent, CLD_KILLED, p->pid, status & 0x7f);
+		else
+			signal_child(parent, CLD_EXITED, p->pid, (status >> 8) & 0xff);
 	}
 	schedule();
 	panic("a zombie ran");
@@ -409,7 +412,7 @@ static void notify_parent(struct proc *p, int code)
 		return;
 	wake_up(parent);
 	if (!(parent->sigact[SIGCHLD - 1].flags & SA_NOCLDSTOP))
-		signal_send(parent, SIGCHLD, code, 0);
+		signal_child(parent, code, p->pid, code == CLD_STOPPED ? p->stopsig : SIGCONT);
 }
 
 void proc_stop(struct proc *p, int sig)

@@ -128,8 +128,19 @@ void signal_send(struct proc *p, int sig, int code, uint32_t addr)
 	p->siginfo[sig - 1].code = code;
 	p->siginfo[sig - 1].addr = addr;
 	p->siginfo[sig - 1].pid = curproc ? curproc->pid : 0;
+	p->siginfo[sig - 1].status = 0;
 	if (!blocked || awaited || sig == SIGKILL)
 		proc_interrupt(p);
+}
+
+void signal_child(struct proc *parent, int code, int child_pid, int status)
+{
+	bool was = parent->sig_pending & SIG_BIT(SIGCHLD);
+	signal_send(parent, SIGCHLD, code, 0);
+	if ((parent->sig_pending & SIG_BIT(SIGCHLD)) && !was) {
+		parent->siginfo[SIGCHLD - 1].pid = child_pid;
+		parent->siginfo[SIGCHLD - 1].status = status;
+	}
 }
 
 void signal_force(struct proc *p, int sig, int code, uint32_t addr)
@@ -143,6 +154,7 @@ void signal_force(struct proc *p, int sig, int code, uint32_t addr)
 	p->siginfo[sig - 1].code = code;
 	p->siginfo[sig - 1].addr = addr;
 	p->siginfo[sig - 1].pid = 0;
+	p->siginfo[sig - 1].status = 0;
 }
 
 void signal_fork(struct proc *child, const struct proc *parent)
@@ -338,8 +350,10 @@ static void setup_frame(struct trap_frame *f, int sig, const struct k_sigaction 
 		fr.info.code = p->siginfo[sig - 1].code;
 		if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE)
 			fr.info.addr = p->siginfo[sig - 1].addr;
-		else
+		else {
 			fr.info.kill.pid = p->siginfo[sig - 1].pid;
+			fr.info.kill.status = p->siginfo[sig - 1].status;
+		}
 		fr.uc.ss_sp = p->altstack_sp;
 		fr.uc.ss_size = p->altstack_size;
 		fr.uc.ss_flags = !p->altstack_size ? SS_DISABLE :
@@ -494,8 +508,10 @@ static long do_kill(int pid, int sig)
 		return -EINVAL;
 	for (int i = 0; i < NPROC; i++) {
 		struct proc *p = proc_slot(i);
-		if (p->state == P_FREE || p->state == P_ZOMBIE)
+		if (p->state == P_FREE)
 			continue;
+		/* A zombie's pid exists until it is reaped: it counts as found
+		 * (a signal to it is dropped), as on Linux. */
 		bool match = pid > 0 ? p->pid == pid :
 			     pid == 0 ? p->pgid == curproc->pgid :
 			     pid == -1 ? p->pid != 1 && p != curproc : p->pgid == -pid;
@@ -580,6 +596,7 @@ static long sigtimedwait(struct trap_frame *f, bool time64)
 				info.signo = sig;
 				info.code = p->siginfo[sig - 1].code;
 				info.kill.pid = p->siginfo[sig - 1].pid;
+				info.kill.status = p->siginfo[sig - 1].status;
 				if (copy_to_user(f->ecx, &info, sizeof(info)))
 					return -EFAULT;
 			}

@@ -338,12 +338,12 @@ long sys_pipe2(struct trap_frame *f)
 {
 	struct file *rd, *wr;
 	int fds[2];
-	if (f->ecx & ~(uint32_t)O_CLOEXEC)
+	if (f->ecx & ~(uint32_t)(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
 		return -EINVAL;
 	if (pipe_create(&rd, &wr))
 		return -ENOMEM;
-	rd->flags |= (int)f->ecx;
-	wr->flags |= (int)f->ecx;
+	rd->flags |= (int)(f->ecx & ~(uint32_t)O_DIRECT);     /* no packet mode: plain bytes */
+	wr->flags |= (int)(f->ecx & ~(uint32_t)O_DIRECT);
 	if ((fds[0] = fd_install(curproc, rd, 0)) < 0) {
 		file_put(rd);
 		file_put(wr);
