@@ -44,7 +44,7 @@ USER_SRCS := $(wildcard guest/user/*.c)
 USER_BINS := $(patsubst guest/user/%.c,$(BUILD)/user/%,$(USER_SRCS))
 USER_CFLAGS := -m32 -static -O2 -Wall -Wextra -Werror
 
-$(BUILD)/user/%: guest/user/%.c | check-toolchain
+$(BUILD)/user/%: guest/user/%.c guest/user/tap.h | check-toolchain
 	@mkdir -p $(@D)
 	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) $< -o $@
 

@@ -11,17 +11,10 @@
 #include <termios.h>
 #include <unistd.h>
 
-static int checks, failures;
+#include "tap.h"
+
 static volatile sig_atomic_t interrupted;
 
-static void check(int ok, const char *what)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
-	fflush(stdout);
-}
 
 static void on_int(int sig)
 {
@@ -78,7 +71,5 @@ int main(void)
 	t.c_lflag |= ICANON | ECHO;
 	tcsetattr(0, TCSANOW, &t);
 
-	printf("1..%d\n", checks);
-	printf("TEST RESULT: %s\n", failures ? "FAILURE" : "SUCCESS");
-	return failures != 0;
+	return tap_finish();
 }

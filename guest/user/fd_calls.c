@@ -18,16 +18,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-static int checks, failures;
+#include "tap.h"
 
-static void check(int ok, const char *what)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
-	fflush(stdout);
-}
+
 
 /* Run /bin/exec_target with argv, return its exit code (-1 if it did not exit). */
 static int run_target(char *const argv[])
@@ -159,7 +152,5 @@ int main(void)
 	check(run_target((char *[]){ "exec_target", "--signals", NULL }) == 7,
 	      "execve resets handlers, keeps SIG_IGN and the blocked set");
 
-	printf("1..%d\n", checks);
-	printf("TEST RESULT: %s\n", failures ? "FAILURE" : "SUCCESS");
-	return failures != 0;
+	return tap_finish();
 }

@@ -14,16 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int checks, failures;
+#include "tap.h"
 
-static void check(int ok, const char *what)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
-	fflush(stdout);
-}
+
 
 static int read_all(const char *path, char *buf, int size)
 {
@@ -112,8 +105,5 @@ int main(void)
 	      execve("/etc/motd", (char *[]){ "x", NULL }, NULL) == -1 && errno == ENOEXEC,
 	      "execve of an executable text file gives ENOEXEC, and we are still here");
 
-	printf("1..%d\n", checks);
-	printf("TEST RESULT: %s (%d of %d checks failed)\n", failures ? "FAILURE" : "SUCCESS",
-	       failures, checks);
-	return failures ? 1 : 0;
+	return tap_finish();
 }

@@ -28,16 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static int checks, failures;
+#include "tap.h"
 
-static void check(int ok, const char *what)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
-	fflush(stdout);
-}
+
 
 static int64_t mono_ns(void)
 {
@@ -72,15 +65,6 @@ static void reap(pid_t c)
 {
 	int status;
 	waitpid(c, &status, 0);
-}
-
-static void catch(int sig, void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigaction(sig, &sa, NULL);
 }
 
 static void block(int sig, int how)
@@ -777,8 +761,5 @@ int main(void)
 	polling();
 	waiting();
 
-	printf("1..%d\n", checks);
-	printf("TEST RESULT: %s (%d of %d checks failed)\n", failures ? "FAILURE" : "SUCCESS",
-	       failures, checks);
-	return failures ? 1 : 0;
+	return tap_finish();
 }

@@ -10,16 +10,10 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
-static int checks, failures;
+#include "tap.h"
+
 static __thread int tls_counter = 41;
 
-static void check(int ok, const char *what)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
-}
 
 int main(int argc, char **argv)
 {
@@ -49,8 +43,5 @@ int main(int argc, char **argv)
 	snprintf(buf, sizeof(buf), "%d %s %5.2f", 42, "x", 3.14159);
 	check(!strcmp(buf, "42 x  3.14"), "snprintf with floating point (SSE/x87)");
 
-	printf("1..%d\n", checks);
-	printf("TEST RESULT: %s (%d of %d checks failed)\n", failures ? "FAILURE" : "SUCCESS",
-	       failures, checks);
-	return failures ? 1 : 0;
+	return tap_finish();
 }

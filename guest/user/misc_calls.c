@@ -17,16 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static int checks, failures;
+#include "tap.h"
 
-static void check(int ok, const char *what)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
-	fflush(stdout);
-}
+
 
 static uint64_t now_ns(void)
 {
@@ -144,8 +137,5 @@ int main(void)
 	check(waitpid(c, &status, 0) == c && WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
 	      "running off the end of the stack is SIGSEGV");
 
-	printf("1..%d\n", checks);
-	printf("TEST RESULT: %s (%d of %d checks failed)\n", failures ? "FAILURE" : "SUCCESS",
-	       failures, checks);
-	return failures ? 1 : 0;
+	return tap_finish();
 }

@@ -31,16 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static int checks, failures;
+#include "tap.h"
 
-static void check(int ok, const char *what)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
-	fflush(stdout);
-}
+
 
 static void nap_ms(long ms)
 {
@@ -576,8 +569,5 @@ int main(int argc, char **argv)
 	test_time();
 	rmdir("/pfs");
 
-	printf("1..%d\n", checks);
-	printf("TEST RESULT: %s (%d of %d checks failed)\n", failures ? "FAILURE" : "SUCCESS",
-	       failures, checks);
-	return failures ? 1 : 0;
+	return tap_finish();
 }

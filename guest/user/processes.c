@@ -14,21 +14,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int checks, failures;
+#include "tap.h"
+
 static volatile int cow_probe = 5;
 static char cow_buf[64] = "parent";
 /* Read-only data: fork shares its frames between parent and child. */
 static const char ro_data[3 * 4096] = { 1, [4096] = 1, [8191] = 1 };
 static volatile int shared_looking = 7;
 
-static void check(int ok, const char *what)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
-	fflush(stdout);
-}
 
 /* Hold a pattern in xmm0 through a long spin (many time slices), then say
  * whether it is still there: another process's SSE use must not show. */
@@ -160,8 +153,5 @@ int main(void)
 	check(n > 10 && n < 64 && cap_errno == EAGAIN, "a fork bomb ends with EAGAIN at the cap");
 	check(reaped == n, "and every bomb child is reaped");
 
-	printf("1..%d\n", checks);
-	printf("TEST RESULT: %s (%d of %d checks failed)\n", failures ? "FAILURE" : "SUCCESS",
-	       failures, checks);
-	return failures ? 1 : 0;
+	return tap_finish();
 }

@@ -17,16 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static int checks, failures;
+#include "tap.h"
 
-static void check(int ok, const char *what)
-{
-	checks++;
-	if (!ok)
-		failures++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", checks, what);
-	fflush(stdout);
-}
+
 
 static volatile sig_atomic_t hits, last_sig, blocked_inside, chld;
 static volatile int info_pid, info_signo, info_code;
@@ -84,15 +77,6 @@ static void on_chld(int sig)
 {
 	(void)sig;
 	chld++;
-}
-
-static void catch(int sig, void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigaction(sig, &sa, NULL);
 }
 
 static void catch_info(int sig, void (*fn)(int, siginfo_t *, void *))
@@ -300,7 +284,5 @@ int main(void)
 	check(syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, 0, 4) == -1 && errno == EINVAL,
 	      "rt_sigprocmask with a wrong set size: EINVAL");
 
-	printf("1..%d\n", checks);
-	printf("TEST RESULT: %s\n", failures ? "FAILURE" : "SUCCESS");
-	return failures != 0;
+	return tap_finish();
 }
