@@ -16,6 +16,10 @@
  *                 a port whose peer died must be dead too (-ENOENT)
  *   console_hog   64 x 4 KiB of console output in one multicall must not
  *                 keep the CPU from the others
+ *   console_forge terminal controls that would clear the screen, move to
+ *                 another line or retitle the terminal, and a carriage
+ *                 return followed by another domain's tag: shown as '?' or
+ *                 re-tagged, while in-line editing controls pass
  */
 #include "guest.h"
 
@@ -159,13 +163,30 @@ static void console_hog(void)
 	test_check(r == 0 && all, "the long multicall completed (%d), every write wrote something", r);
 }
 
+static void say(const char *s)
+{
+	hv_console_write(s, (uint32_t)strlen(s));
+}
+
+static void console_forge(void)
+{
+	say("A\x1b[2JB\x1b[1;1HC\x1b]0;title\x07" "D\n");        /* clear, home, OSC title, bell */
+	say("E\x1b[AF\x1b[3BG\n");                             /* cursor up, down */
+	say("H\x1b[5CI\x1b[KJ\x1b[2DK\n");                     /* right, erase, left: in-line */
+	say("junk\r[other] forged\n");                         /* a forged tag after a CR */
+	say("L\x1b");                                          /* a CSI split across writes */
+	say("[31mred\x1b[0mM\n");
+	say("N\x1b[1111111111111111111111mO\n");               /* longer than any real one */
+	test_check(true, "the console took every write");
+}
+
 void guest_main(void)
 {
 	static const struct { const char *name; void (*fn)(void); } scenarios[] = {
 		{ "seg_dpl", seg_dpl }, { "seg_xonly", seg_xonly }, { "event_crash", event_crash },
 		{ "mc_shutdown", mc_shutdown }, { "fpu_victim", fpu_victim }, { "fpu_spy", fpu_spy },
 		{ "evtchn_survivor", evtchn_survivor }, { "evtchn_dier", evtchn_dier },
-		{ "console_hog", console_hog },
+		{ "console_hog", console_hog }, { "console_forge", console_forge },
 	};
 	for (unsigned i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		if (!strcmp(start_info->cmdline, scenarios[i].name)) {

@@ -88,6 +88,34 @@ static void sched_fpu_version(void)
 	EXPECT(hypercall(0xffffffff, 0, 0, 0, 0, 0), -RV_ENOSYS);
 }
 
+/* domain_stats: the domain's own counters; a wrong size or buffer refused. */
+static void domain_stats(void)
+{
+	static struct rv_domain_stats st, st2;
+	EXPECT(hypercall(RV_HC_domain_stats, (uint32_t)&st, sizeof(st) - 1, 0, 0, 0), -RV_EINVAL);
+	EXPECT(hypercall(RV_HC_domain_stats, (uint32_t)&st, sizeof(st) + 8, 0, 0, 0), -RV_EINVAL);
+	EXPECT(hypercall(RV_HC_domain_stats, 0, sizeof(st), 0, 0, 0), -RV_EFAULT);
+	EXPECT(hypercall(RV_HC_domain_stats, 0xffc00000u, sizeof(st), 0, 0, 0), -RV_EFAULT);
+	EXPECT(hypercall(RV_HC_domain_stats, (uint32_t)&st, sizeof(st), 0, 0, 0), 0);
+	test_check(st.hypercalls > 0 && st.entries >= st.hypercalls + st.exceptions + st.interrupts,
+		   "entries %llu cover hypercalls %llu, exceptions %llu, interrupts %llu",
+		   st.entries, st.hypercalls, st.exceptions, st.interrupts);
+	test_check(st.by_hypercall[RV_HC_domain_stats] >= 5,
+		   "the calls themselves are counted (%llu)", st.by_hypercall[RV_HC_domain_stats]);
+	EXPECT(hv_version(RV_VERSION_version), (RV_ABI_MAJOR << 16) | RV_ABI_MINOR);
+	EXPECT(hypercall(RV_HC_domain_stats, (uint32_t)&st2, sizeof(st2), 0, 0, 0), 0);
+	/* Between the two reads: one version, one domain_stats, and the
+	 * console_io writes of the lines printed meanwhile. */
+	test_check(st2.by_hypercall[RV_HC_version] == st.by_hypercall[RV_HC_version] + 1 &&
+		   st2.by_hypercall[RV_HC_domain_stats] == st.by_hypercall[RV_HC_domain_stats] + 1 &&
+		   st2.hypercalls == st.hypercalls + 2 + (st2.by_hypercall[RV_HC_console_io] -
+							   st.by_hypercall[RV_HC_console_io]),
+		   "the hypercalls between two reads counted exactly: %llu -> %llu", st.hypercalls,
+		   st2.hypercalls);
+	test_check(st2.runtime_ns >= st.runtime_ns && st2.switches_in >= 1,
+		   "CPU time %llu ns, scheduled %llu times", st2.runtime_ns, st2.switches_in);
+}
+
 /* A flat data segment, base b, DPL dpl, as update_descriptor takes it. */
 static uint64_t data_desc(uint32_t base, unsigned dpl)
 {
@@ -192,6 +220,7 @@ void guest_main(void)
 	trap_table();
 	stacks_callbacks_timer();
 	sched_fpu_version();
+	domain_stats();
 	descriptors();
 	multicalls();
 	event_channels();
