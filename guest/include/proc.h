@@ -114,6 +114,9 @@ void wake_up(const void *chan);
 /* User memory, checked against the current page tables: 0 or -EFAULT. */
 int copy_from_user(void *dst, uint32_t src, uint32_t len);
 int copy_to_user(uint32_t dst, const void *src, uint32_t len);
+/* A user string into dst (size bytes at most, NUL included): its length,
+ * -EFAULT, or -ENAMETOOLONG when it does not fit. */
+long strncpy_from_user(char *dst, uint32_t src, size_t size);
 /* Map zeroed pages for [start, end) in p: 0 or -ENOMEM. */
 int user_map_zero(struct proc *p, uint32_t start, uint32_t end, bool writable);
 /* The page of p at virtual page vpn, mapped zeroed if absent (elf_load's callback). */

@@ -17,15 +17,12 @@
 #define PATH_MAX_       4096
 #define ENAMETOOLONG_   36
 
+/* A path (or an argument) from user memory: 0, -EFAULT, -ENOENT for "",
+ * -ENAMETOOLONG when it does not fit in size bytes. */
 static int get_path(uint32_t uptr, char *buf, size_t size)
 {
-	for (size_t i = 0; i < size; i++) {
-		if (copy_from_user(&buf[i], uptr + (uint32_t)i, 1))
-			return -EFAULT;
-		if (!buf[i])
-			return i ? 0 : -ENOENT;
-	}
-	return -ENAMETOOLONG_;
+	long n = strncpy_from_user(buf, uptr, size);
+	return n < 0 ? (int)n : n == 0 ? -ENOENT : 0;
 }
 
 /*

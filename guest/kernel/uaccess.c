@@ -45,3 +45,22 @@ int copy_to_user(uint32_t dst, const void *src, uint32_t len)
 	memcpy((void *)(uintptr_t)dst, src, len);
 	return 0;
 }
+
+/* A NUL-terminated string: each page checked once, then read up to its
+ * NUL. The length without the NUL; -EFAULT; or -ENAMETOOLONG (36) when no
+ * NUL comes within size bytes. */
+long strncpy_from_user(char *dst, uint32_t src, size_t size)
+{
+	size_t n = 0;
+	while (n < size) {
+		uint32_t va = src + (uint32_t)n;
+		if (va < src || check(va, 1, false))
+			return -EFAULT;
+		size_t in_page = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		const char *s = (const char *)(uintptr_t)va;
+		for (size_t i = 0; i < in_page && n < size; i++, n++)
+			if (!(dst[n] = s[i]))
+				return (long)n;
+	}
+	return -36;
+}
