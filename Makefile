@@ -57,6 +57,11 @@ test: setup
 	@$(MAKE) --no-print-directory test-build
 	@bash tools/runtests.sh $(TEST_ARGS)
 
+# What `make run` boots, for tests/scripts/make_run.sh.
+.PHONY: print-run-modules
+print-run-modules:
+	@echo "$(RUN_MODULES)"
+
 .PHONY: run-now run-native-now debug-now
 run-now: $(RUN_DEPS)
 	@echo "ringvisor: booting in QEMU (software CPU). Ctrl-a x quits, Ctrl-a c switches to the QEMU monitor."

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The default experience: what `make run` boots (the Makefile's RUN_MODULES:
+# ringos-pv.elf, busybox.cpio, configs/vm1.cfg, configs/vm2.cfg) must give
+# two busybox prompts, one per domain, each named by its config; the keyboard
+# moves to each in turn (Ctrl-a three times) and `poweroff` shuts each down.
+# on_empty=exit makes the hypervisor leave once both are gone.
+set -u
+BUILD=${BUILD:-build}
+. tools/qemu-env.sh
+work=$(mktemp -d)
+trap '[ -n "${qpid:-}" ] && kill "$qpid" 2>/dev/null; rm -rf "$work"' EXIT
+log=$work/run.log
+modules=$(make -s --no-print-directory print-run-modules)
+mkfifo "$work/in"
+# shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
+timeout 150 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 256 -serial stdio -kernel "$BUILD/hv/hv.elf" \
+	-append "loglevel=info on_empty=exit" -initrd "$modules" < "$work/in" > "$log" 2>&1 &
+qpid=$!
+exec {fd}> "$work/in"
+
+seen() { tr -d '\r' < "$log" | grep -aEq -- "$1"; }
+wait_for() {            # pattern seconds
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		seen "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+fail=0
+for vm in vm1 vm2; do
+	if wait_for "\[$vm\] $vm:~# " 120; then
+		echo "ok - $vm is at its busybox prompt"
+	else
+		echo "FAILED - $vm: no prompt"; fail=1
+	fi
+done
+for n in 1 2; do
+	printf '\001\001\001' >&$fd
+	if ! wait_for "console input now goes to domain $n \(vm$n\)" 10; then
+		echo "FAILED - the keyboard did not move to vm$n"; fail=1
+	fi
+	printf 'poweroff\r' >&$fd
+	if wait_for "domain $n \(vm$n\): shut down: poweroff" 30; then
+		echo "ok - poweroff in vm$n shut it down"
+	else
+		echo "FAILED - vm$n did not shut down"; fail=1
+	fi
+done
+wait "$qpid"
+qpid=
+if [ $fail = 0 ] && seen 'all domains have stopped'; then
+	echo "make_run: two busybox VMs came up and powered off"
+	exit 0
+fi
+echo "--- log (last 30 lines)"; tr -d '\r' < "$log" | tail -30
+echo "make_run: FAILED"
+exit 1
