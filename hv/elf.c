@@ -48,7 +48,8 @@ static const char *type_hint(uint16_t t)
 }
 
 /* The file header checks: is this an ELF32 i386 executable at all? */
-static int check_header(const struct elf32_ehdr *eh, size_t size, char *err, size_t errsize)
+static int check_header(const struct elf32_ehdr *eh, size_t size, unsigned flags, char *err,
+			size_t errsize)
 {
 	const uint8_t *id = eh->e_ident;
 
@@ -68,7 +69,7 @@ static int check_header(const struct elf32_ehdr *eh, size_t size, char *err, siz
 	if (eh->e_machine != ELF_EM_386)
 		return fail(err, errsize, -ENOEXEC, "ELF machine %u (%s): need i386 (3)",
 			    eh->e_machine, machine_name(eh->e_machine));
-	if (eh->e_type != ELF_ET_EXEC)
+	if (eh->e_type != ELF_ET_EXEC && !(eh->e_type == ELF_ET_DYN && (flags & ELF_ALLOW_DYN)))
 		return fail(err, errsize, -ENOEXEC, "ELF type %u (%s): need an executable (2)",
 			    eh->e_type, type_hint(eh->e_type));
 	if (eh->e_phentsize != sizeof(struct elf32_phdr))
@@ -196,6 +197,12 @@ static bool entry_ok(const struct elf_image *img)
 
 int elf_parse(const void *data, size_t size, struct elf_image *img, char *err, size_t errsize)
 {
+	return elf_parse_flags(data, size, 0, img, err, errsize);
+}
+
+int elf_parse_flags(const void *data, size_t size, unsigned flags, struct elf_image *img,
+		    char *err, size_t errsize)
+{
 	struct elf32_ehdr eh;
 	int rc;
 
@@ -206,10 +213,11 @@ int elf_parse(const void *data, size_t size, struct elf_image *img, char *err, s
 		return fail(err, errsize, -ENOEXEC,
 			    "image is %zu bytes, too short for an ELF header (52)", data ? size : 0);
 	memcpy(&eh, data, sizeof(eh));
-	rc = check_header(&eh, size, err, errsize);
+	rc = check_header(&eh, size, flags, err, errsize);
 	if (!rc)
 		rc = parse_phdrs(data, size, &eh, img, err, errsize);
 	if (!rc) {
+		img->dyn = eh.e_type == ELF_ET_DYN;
 		img->entry = eh.e_entry;
 		if (!entry_ok(img))
 			rc = fail(err, errsize, -EINVAL,
@@ -218,6 +226,27 @@ int elf_parse(const void *data, size_t size, struct elf_image *img, char *err, s
 	if (rc)
 		memset(img, 0, sizeof(*img));
 	return rc;
+}
+
+int elf_relocate(struct elf_image *img, uint32_t bias)
+{
+	if (!img->dyn || bias % PAGE_SIZE)
+		return -EINVAL;
+	for (unsigned k = 0; k < img->nseg; k++) {
+		const struct elf_segment *s = &img->seg[k];
+		uint64_t vend = (uint64_t)bias + s->vaddr + s->memsz;
+		uint64_t pend = (uint64_t)bias + s->paddr + s->memsz;
+		if (vend > RV_GUEST_VIRT_END || pend > PADDR_LIMIT)
+			return -EINVAL;
+	}
+	for (unsigned k = 0; k < img->nseg; k++) {
+		img->seg[k].vaddr += bias;
+		img->seg[k].paddr += bias;
+	}
+	img->entry += bias;
+	img->paddr_end = ALIGN_UP(img->paddr_end + bias, PAGE_SIZE);
+	img->dyn = false;               /* placed: its addresses are absolute now */
+	return 0;
 }
 
 /* Copy one segment: page by page, file bytes first, then zeroes. */

@@ -44,6 +44,9 @@ USER_SRCS := $(wildcard guest/user/*.c)
 USER_BINS := $(patsubst guest/user/%.c,$(BUILD)/user/%,$(USER_SRCS))
 USER_CFLAGS := -m32 -static -O2 -Wall -Wextra -Werror
 
+# static_pie.c is a position-independent static executable (ET_DYN).
+$(BUILD)/user/static_pie: USER_CFLAGS := -m32 -static-pie -fPIE -O2 -Wall -Wextra -Werror
+
 $(BUILD)/user/%: guest/user/%.c guest/user/tap.h | check-toolchain
 	@mkdir -p $(@D)
 	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) $< -o $@

@@ -12,6 +12,7 @@
 #define USER_STACK_SIZE (256 * 1024)
 #define PTE_COW         (1ull << 9)     /* an available bit: write-protected by fork, copy on write */
 #define MMAP_BASE       0x40000000u     /* anonymous mmap from here up; the heap below */
+#define PIE_BASE        0x10000000u     /* where a static-pie executable is loaded */
 #define KSTACK_SIZE     8192
 #define SLICE_TICKS     5               /* 50 ms at 100 Hz */
 

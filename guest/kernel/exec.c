@@ -38,9 +38,15 @@ int proc_exec(struct proc *p, const void *elf, size_t size, const char *const ar
 	      const char *const envp[], struct trap_frame *f, char *err, size_t errsize)
 {
 	struct elf_image img;
-	int rc = elf_parse(elf, size, &img, err, errsize);
+	int rc = elf_parse_flags(elf, size, ELF_ALLOW_DYN, &img, err, errsize);
 	if (rc)
 		return rc;
+	/* A static-pie (ET_DYN, no interpreter) goes at PIE_BASE; glibc's start
+	 * code applies its own relocations from there. */
+	if (img.dyn && elf_relocate(&img, PIE_BASE)) {
+		snprintf(err, errsize, "a position-independent image too big for user space");
+		return -ENOEXEC;
+	}
 	if (img.virt_base != 0) {
 		snprintf(err, errsize, "segments are not loaded at their addresses");
 		return -ENOEXEC;

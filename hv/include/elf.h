@@ -76,6 +76,7 @@ struct elf_segment {
 };
 
 struct elf_image {
+	bool dyn;               /* ET_DYN (position-independent; only with ELF_ALLOW_DYN) */
 	uint32_t entry;
 	uint32_t virt_base;     /* vaddr - paddr, the same for every segment */
 	uint32_t paddr_end;     /* highest paddr + memsz, rounded up to a page */
@@ -100,6 +101,18 @@ struct elf_image {
  * caller how much guest memory the image needs.
  */
 int elf_parse(const void *data, size_t size, struct elf_image *img, char *err, size_t errsize);
+
+/* elf_parse, with flags: ELF_ALLOW_DYN also takes a position-independent
+ * executable without an interpreter (ET_DYN: a static-pie), whose addresses
+ * are relative; the caller adds its load address (elf_relocate) before
+ * elf_load. A guest kernel never is one: the hypervisor calls elf_parse. */
+#define ELF_ALLOW_DYN   1u
+int elf_parse_flags(const void *data, size_t size, unsigned flags, struct elf_image *img,
+		    char *err, size_t errsize);
+/* Move a parsed ET_DYN image to bias (page-aligned): every segment and the
+ * entry. -EINVAL if it is not ET_DYN, bias is not page-aligned or the image
+ * would wrap or reach RV_GUEST_VIRT_END. */
+int elf_relocate(struct elf_image *img, uint32_t bias);
 
 /*
  * Copy the segments of a parsed image into guest memory. page(pfn, ctx)

@@ -472,6 +472,46 @@ static void test_real_elfs(void **state)
 	}
 }
 
+/* ET_DYN (a static-pie): refused by elf_parse, as for a guest kernel; taken
+ * by elf_parse_flags(ELF_ALLOW_DYN) and placed by elf_relocate. */
+static void test_dyn(void **state)
+{
+	struct builder b;
+	struct elf_image img;
+	char err[ERRSZ];
+	(void)state;
+
+	valid(&b);
+	b.eh.e_type = ELF_ET_DYN;
+	b.eh.e_entry = 0x1010;
+	set_ph(&b, 0, ELF_PT_LOAD, 0x1000, 0x1000, 0x1000, 0x1800, 0x1800, ELF_PF_R | ELF_PF_X);
+	set_ph(&b, 1, ELF_PT_LOAD, 0x2800, 0x3000, 0x3000, 0x900, 0x2100, ELF_PF_R | ELF_PF_W);
+	uint8_t *blob = serialize(&b);
+	assert_int_equal(elf_parse(blob, b.size, &img, err, sizeof(err)), -ENOEXEC);
+	assert_non_null(strstr(err, "PIE"));
+	assert_int_equal(elf_parse_flags(blob, b.size, ELF_ALLOW_DYN, &img, err, sizeof(err)), 0);
+	assert_true(img.dyn);
+	assert_int_equal(elf_relocate(&img, 0x10000123), -EINVAL);      /* not page-aligned */
+	assert_int_equal(elf_relocate(&img, 0xffbfe000), -EINVAL);      /* would reach the switch region */
+	assert_int_equal(elf_relocate(&img, 0x10000000), 0);
+	assert_false(img.dyn);
+	assert_int_equal(img.entry, 0x10001010);
+	assert_int_equal(img.seg[0].vaddr, 0x10001000);
+	assert_int_equal(img.seg[1].vaddr, 0x10003000);
+	assert_int_equal(img.seg[1].paddr, 0x10003000);
+	assert_int_equal(elf_relocate(&img, 0x10000000), -EINVAL);      /* already placed */
+	struct mem m = { .budget = 1u << 20, .any_pfn = true };
+	assert_int_equal(elf_load(&img, blob, b.size, page_of, &m), 0);
+	/* An ET_EXEC image is not relocatable. */
+	free(blob);
+	valid(&b);
+	blob = serialize(&b);
+	assert_int_equal(elf_parse_flags(blob, b.size, ELF_ALLOW_DYN, &img, err, sizeof(err)), 0);
+	assert_false(img.dyn);
+	assert_int_equal(elf_relocate(&img, 0x10000000), -EINVAL);
+	free(blob);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_err_buffer),
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_real_elfs),
+		cmocka_unit_test(test_dyn),
 	};
 	return cmocka_run_group_tests_name("elf", tests, NULL, NULL);
 }
