@@ -94,8 +94,7 @@ struct proc *proc_find(int pid);
 bool proc_group_exists(int pgid, int sid);
 /* Ticks the CPU spent with nothing to run. */
 uint64_t proc_idle_ticks(void);
-/* Bumped whenever a process is created or freed (/proc's listing). */
-extern uint32_t proc_generation;
+
 int proc_poke_user(int pid, uint32_t va, uint32_t value);
 void proc_tick(struct trap_frame *f);
 void sched_yield(void);
@@ -118,6 +117,10 @@ int copy_to_user(uint32_t dst, const void *src, uint32_t len);
 /* A user string into dst (size bytes at most, NUL included): its length,
  * -EFAULT, or -ENAMETOOLONG when it does not fit. */
 long strncpy_from_user(char *dst, uint32_t src, size_t size);
+/* A struct timespec (32- or 64-bit fields, time64) in nanoseconds: 0,
+ * -EFAULT, or -EINVAL (negative, nsec out of range); and back. */
+int get_timespec(uint32_t uts, bool time64, uint64_t *ns);
+int put_timespec(uint32_t uts, bool time64, uint64_t ns);
 /* Map zeroed pages for [start, end) in p: 0 or -ENOMEM. */
 int user_map_zero(struct proc *p, uint32_t start, uint32_t end, bool writable);
 /* The page of p at virtual page vpn, mapped zeroed if absent (elf_load's callback). */

@@ -32,11 +32,9 @@ long sys_mprotect(struct trap_frame *f);
 long sys_mincore(struct trap_frame *f);
 long sys_uname(struct trap_frame *f);
 long sys_clock_gettime(struct trap_frame *f);
-long sys_clock_gettime64(struct trap_frame *f);
 long sys_gettimeofday(struct trap_frame *f);
 long sys_time(struct trap_frame *f);
 long sys_nanosleep(struct trap_frame *f);
-long sys_clock_nanosleep64(struct trap_frame *f);
 long sys_clock_nanosleep(struct trap_frame *f);
 
 long sys_readv(struct trap_frame *f);

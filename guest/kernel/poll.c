@@ -92,23 +92,18 @@ static uint64_t deadline_ms(int32_t ms)
 	return ms < 0 ? NO_DEADLINE : arch_time_ns() + (uint64_t)ms * 1000000ull;
 }
 
-/* A user timespec (time64: two 64-bit words) as a deadline; 0 or -errno. */
+/* A user timespec as a deadline (none for NULL); 0 or -errno. */
 static int deadline_ts(uint32_t uts, bool time64, uint64_t *deadline)
 {
-	uint32_t ts[4];
-	uint64_t sec, nsec;
-
+	uint64_t ns;
+	int rc;
 	if (!uts) {
 		*deadline = NO_DEADLINE;
 		return 0;
 	}
-	if (copy_from_user(ts, uts, time64 ? 16 : 8))
-		return -EFAULT;
-	sec = time64 ? ts[0] | (uint64_t)ts[1] << 32 : ts[0];
-	nsec = time64 ? ts[2] : ts[1];
-	if ((int64_t)sec < 0 || nsec >= 1000000000u)
-		return -EINVAL;
-	*deadline = arch_time_ns() + sec * 1000000000ull + nsec;
+	if ((rc = get_timespec(uts, time64, &ns)))
+		return rc;
+	*deadline = arch_time_ns() + ns;
 	return 0;
 }
 

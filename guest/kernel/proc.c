@@ -27,7 +27,6 @@
 static struct proc table[NPROC];
 struct proc *curproc;
 static int next_pid = 1;
-uint32_t proc_generation;
 static uint64_t idle_ticks;
 
 uint64_t proc_idle_ticks(void)
@@ -58,7 +57,6 @@ struct proc *proc_alloc(void)
 		p->sid = p->pid;
 		p->start_ns = arch_time_ns();
 		p->state = P_SLEEPING;          /* not runnable until set up */
-		proc_generation++;
 		return p;
 	}
 	return NULL;
@@ -151,7 +149,6 @@ static void reap(struct proc *c)
 	kfree(c->cmdline);
 	c->cmdline = NULL;
 	c->state = P_FREE;
-	proc_generation++;
 }
 
 static void switch_to(struct proc *next)

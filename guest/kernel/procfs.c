@@ -310,7 +310,7 @@ static void root_text(struct text *t, enum kind kind)
 	uint64_t now = arch_time_ns(), idle = proc_idle_ticks();
 	mem_stats(&total, &free);
 	counts(&nprocs, &running, &last);
-	uint64_t ticks = now / (1000000000ull / TICK_HZ), busy_u = 0, busy_s = 0;
+	uint64_t busy_u = 0, busy_s = 0;
 	for (int i = 0; i < NPROC; i++) {
 		struct proc *q = proc_slot(i);
 		if (q->state != P_FREE) {
@@ -355,7 +355,6 @@ static void root_text(struct text *t, enum kind kind)
 		    (unsigned long long)busy_u, (unsigned long long)busy_s, (unsigned long long)idle,
 		    (unsigned long long)busy_u, (unsigned long long)busy_s, (unsigned long long)idle,
 		    (unsigned long long)arch_boot_wallclock(), last, running);
-		(void)ticks;
 		break;
 	case K_HYPERVISOR: {
 		long n = arch_hypervisor_info(t->buf, t->cap);

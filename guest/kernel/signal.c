@@ -575,15 +575,11 @@ static long sigtimedwait(struct trap_frame *f, bool time64)
 		return -EFAULT;
 	set &= ~UNBLOCKABLE;
 	if (f->edx) {
-		uint32_t ts[4];
-		uint64_t sec, nsec;
-		if (copy_from_user(ts, f->edx, time64 ? 16 : 8))
-			return -EFAULT;
-		sec = time64 ? ts[0] | (uint64_t)ts[1] << 32 : ts[0];
-		nsec = time64 ? ts[2] : ts[1];
-		if (nsec >= 1000000000u || (int64_t)sec < 0)
-			return -EINVAL;
-		deadline = arch_time_ns() + sec * 1000000000ull + nsec;
+		uint64_t ns;
+		int rc = get_timespec(f->edx, time64, &ns);
+		if (rc)
+			return rc;
+		deadline = arch_time_ns() + ns;
 	}
 	for (;;) {
 		uint64_t ready = p->sig_pending & set;

@@ -125,22 +125,13 @@ static int64_t clock_ns(uint32_t id)
 	}
 }
 
+/* clock_gettime (265) and clock_gettime64 (403). */
 long sys_clock_gettime(struct trap_frame *f)
 {
 	int64_t ns = clock_ns(f->ebx);
 	if (ns < 0)
 		return -EINVAL;
-	uint32_t ts[2] = { (uint32_t)(ns / 1000000000), (uint32_t)(ns % 1000000000) };
-	return copy_to_user(f->ecx, ts, sizeof(ts)) ? -EFAULT : 0;
-}
-
-long sys_clock_gettime64(struct trap_frame *f)
-{
-	int64_t ns = clock_ns(f->ebx);
-	if (ns < 0)
-		return -EINVAL;
-	int64_t ts[2] = { ns / 1000000000, ns % 1000000000 };
-	return copy_to_user(f->ecx, ts, sizeof(ts)) ? -EFAULT : 0;
+	return put_timespec(f->ecx, f->eax == 403, (uint64_t)ns) ? -EFAULT : 0;
 }
 
 /* clock_getres (266) and its time64 form (406): the tick for CPU time,
@@ -152,12 +143,7 @@ long sys_clock_getres(struct trap_frame *f)
 	uint32_t res = f->ebx == 2 || f->ebx == 3 ? 1000000000 / TICK_HZ : 1;
 	if (!f->ecx)
 		return 0;
-	if (f->eax == 406) {
-		int64_t ts[2] = { 0, res };
-		return copy_to_user(f->ecx, ts, sizeof(ts)) ? -EFAULT : 0;
-	}
-	uint32_t ts[2] = { 0, res };
-	return copy_to_user(f->ecx, ts, sizeof(ts)) ? -EFAULT : 0;
+	return put_timespec(f->ecx, f->eax == 406, res) ? -EFAULT : 0;
 }
 
 long sys_gettimeofday(struct trap_frame *f)
@@ -188,40 +174,26 @@ static long sleep_until_deadline(uint64_t until, uint32_t urem, bool time64)
 {
 	while (now_ns() < until)
 		if (sleep_until(until)) {
-			uint64_t left = until > now_ns() ? until - now_ns() : 0;
+			uint64_t now = now_ns();
 			curproc->sleep_resume_at = until;
-			if (urem) {
-				uint32_t r[4] = { 0, 0, 0, 0 };
-				uint64_t sec = left / 1000000000u;
-				r[0] = (uint32_t)sec;
-				if (time64) {
-					r[1] = (uint32_t)(sec >> 32);
-					r[2] = (uint32_t)(left % 1000000000u);
-				} else {
-					r[1] = (uint32_t)(left % 1000000000u);
-				}
-				if (copy_to_user(urem, r, time64 ? 16 : 8))
-					return -EFAULT;
-			}
+			if (urem && put_timespec(urem, time64, until > now ? until - now : 0))
+				return -EFAULT;
 			return -ERESTARTNOHAND;
 		}
 	return 0;
 }
 
 /* A timespec's sleep: relative, or until an absolute time of clock. */
-static long sleep_timespec(uint32_t clock, int64_t sec, int64_t nsec, bool absolute,
-			   uint32_t urem, bool time64)
+static long sleep_timespec(uint32_t clock, uint32_t uts, bool time64, bool absolute, uint32_t urem)
 {
-	uint64_t until;
-	if (sec < 0 || nsec < 0 || nsec >= 1000000000)
-		return -EINVAL;
-	uint64_t ns = (uint64_t)sec * 1000000000u + (uint64_t)nsec;
+	uint64_t until, ns;
+	int rc = get_timespec(uts, time64, &ns);
+	if (rc)
+		return rc;
 	if (curproc->sleep_resume_at && !absolute) {
 		until = curproc->sleep_resume_at;      /* restarted after a stop */
 	} else if (absolute) {
 		int64_t now = clock_ns(clock);
-		if (now < 0)
-			return -EINVAL;
 		until = now_ns() + (ns > (uint64_t)now ? ns - (uint64_t)now : 0);
 	} else {
 		until = now_ns() + ns;
@@ -232,29 +204,14 @@ static long sleep_timespec(uint32_t clock, int64_t sec, int64_t nsec, bool absol
 
 long sys_nanosleep(struct trap_frame *f)
 {
-	int32_t ts[2];
-	if (copy_from_user(ts, f->ebx, sizeof(ts)))
-		return -EFAULT;
-	return sleep_timespec(1, ts[0], ts[1], false, f->ecx, false);
+	return sleep_timespec(1, f->ebx, false, false, f->ecx);
 }
 
-/* clock_nanosleep(clock, flags, request, remaining), 32- and 64-bit timespecs. */
+/* clock_nanosleep(clock, flags, request, remaining): 267, and 407 with
+ * 64-bit timespecs. Not on a CPU-time clock. */
 long sys_clock_nanosleep(struct trap_frame *f)
 {
-	int32_t ts[2];
-	if (copy_from_user(ts, f->edx, sizeof(ts)))
-		return -EFAULT;
 	if (clock_ns(f->ebx) < 0 || f->ebx == 2 || f->ebx == 3)
 		return -EINVAL;
-	return sleep_timespec(f->ebx, ts[0], ts[1], f->ecx & 1, f->esi, false);   /* TIMER_ABSTIME */
-}
-
-long sys_clock_nanosleep64(struct trap_frame *f)
-{
-	int64_t ts[2];
-	if (copy_from_user(ts, f->edx, sizeof(ts)))
-		return -EFAULT;
-	if (clock_ns(f->ebx) < 0 || f->ebx == 2 || f->ebx == 3)
-		return -EINVAL;
-	return sleep_timespec(f->ebx, ts[0], ts[1], f->ecx & 1, f->esi, true);
+	return sleep_timespec(f->ebx, f->edx, f->eax == 407, f->ecx & 1 /* TIMER_ABSTIME */, f->esi);
 }

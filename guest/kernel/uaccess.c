@@ -64,3 +64,37 @@ long strncpy_from_user(char *dst, uint32_t src, size_t size)
 	}
 	return -36;
 }
+
+/* struct timespec: two 32-bit fields (a signed tv_sec), or with time64 two
+ * 64-bit ones (the *_time64 calls). */
+int get_timespec(uint32_t uts, bool time64, uint64_t *ns)
+{
+	int64_t sec, nsec;
+	if (time64) {
+		int64_t ts[2];
+		if (copy_from_user(ts, uts, sizeof(ts)))
+			return -EFAULT;
+		sec = ts[0];
+		nsec = ts[1];
+	} else {
+		int32_t ts[2];
+		if (copy_from_user(ts, uts, sizeof(ts)))
+			return -EFAULT;
+		sec = ts[0];
+		nsec = ts[1];
+	}
+	if (sec < 0 || nsec < 0 || nsec >= 1000000000 || sec > (int64_t)(UINT64_MAX / 2000000000u))
+		return -EINVAL;
+	*ns = (uint64_t)sec * 1000000000u + (uint64_t)nsec;
+	return 0;
+}
+
+int put_timespec(uint32_t uts, bool time64, uint64_t ns)
+{
+	if (time64) {
+		int64_t ts[2] = { (int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u) };
+		return copy_to_user(uts, ts, sizeof(ts));
+	}
+	uint32_t ts[2] = { (uint32_t)(ns / 1000000000u), (uint32_t)(ns % 1000000000u) };
+	return copy_to_user(uts, ts, sizeof(ts));
+}
