@@ -20,8 +20,9 @@ int procfs_init(struct ramfs_node *root);
 void procfs_add(struct proc *p);
 void procfs_remove(int pid);
 void procfs_exec(struct proc *p);
-/* /proc/self now means pid (called on every process switch). */
-void procfs_set_self(int pid);
+/* The ramfs hook for links whose target is computed: /proc/self is the
+ * pid of whoever follows it (0 for any other link: its stored target). */
+size_t procfs_link_target(const struct ramfs_node *link, char *buf, size_t size);
 
 /* Whether n is one of /proc's nodes, a file whose text procfs makes, or a
  * directory that takes no changes. */

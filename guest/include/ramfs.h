@@ -49,9 +49,17 @@ enum ramfs_type {
 	RAMFS_SYMLINK,
 };
 
+#define RAMFS_LINK_COMPUTED_MAX 32 /* bytes of a computed link target */
+
+struct ramfs_node;
+
 struct ramfs_ops {
 	void *(*alloc)(size_t size);    /* NULL when out of memory */
 	void (*free)(void *p);          /* never called with NULL */
+	/* Optional: a link whose target the VFS computes each time it is
+	 * followed or read (/proc/self): the target written to buf (at most
+	 * size bytes), its length, or 0 for the link's stored target. */
+	size_t (*link_target)(const struct ramfs_node *link, char *buf, size_t size);
 };
 
 struct ramfs_node;

@@ -21,7 +21,7 @@ static void *heap_alloc(size_t n)
 	return kmalloc(n);
 }
 
-static const struct ramfs_ops heap_ops = { heap_alloc, kfree };
+static const struct ramfs_ops heap_ops = { heap_alloc, kfree, procfs_link_target };
 
 #define RDEV(maj, min) (((maj) << 8) | (min))
 #define DEV_CONSOLE RDEV(5, 1)

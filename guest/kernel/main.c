@@ -108,7 +108,6 @@ void kmain(uint32_t magic, uint32_t info)
 	if (cpio && !ramfs_lookup(rootfs.root, opt_init, &in))
 		vfs_path_of(in, init->exe_path, sizeof(init->exe_path));
 	procfs_add(init);
-	procfs_set_self(init->pid);
 	kprintf("ringos: starting %s\n", opt_init);
 	proc_start_first(init, &f);
 }

@@ -156,7 +156,6 @@ static void switch_to(struct proc *next)
 	struct proc *prev = curproc;
 	curproc = next;
 	next->ticks = 0;
-	procfs_set_self(next->pid);
 	arch_switch_context(&next->as, (uint32_t)(uintptr_t)phys_to_virt(next->kstack) + KSTACK_SIZE,
 			    next->tls);
 	if (prev != next) {

@@ -21,13 +21,14 @@
 
 enum kind {
 	K_DIR = 1,              /* /proc, /proc/PID: no changes */
-	K_LINK,                 /* self, PID/exe */
+	K_LINK,                 /* PID/exe */
+	K_SELF,                 /* self: the pid of whoever follows it */
 	K_MEMINFO, K_UPTIME, K_VERSION, K_CPUINFO, K_LOADAVG, K_MOUNTS, K_FILESYSTEMS, K_STAT,
 	K_HYPERVISOR,
 	K_PID_STAT, K_PID_STATM, K_PID_STATUS, K_PID_CMDLINE, K_PID_COMM,
 };
 
-static struct ramfs_node *proc_root, *self_link;
+static struct ramfs_node *proc_root;
 
 static const struct { const char *name; enum kind kind; } root_files[] = {
 	{ "meminfo", K_MEMINFO }, { "uptime", K_UPTIME }, { "version", K_VERSION },
@@ -91,24 +92,19 @@ int procfs_init(struct ramfs_node *root)
 		if ((rc = add_file(proc_root, root_files[i].name, root_files[i].kind, 0)))
 			return rc;
 	}
-	return add_link(proc_root, "self", "1", &self_link);
+	struct ramfs_node *self;
+	if ((rc = add_link(proc_root, "self", "self", &self)))
+		return rc;
+	self->priv = TAG(K_SELF, 0);    /* its target is computed (procfs_link_target) */
+	return 0;
 }
 
-void procfs_set_self(int pid)
+size_t procfs_link_target(const struct ramfs_node *link, char *buf, size_t size)
 {
-	char num[12];
-	int n = snprintf(num, sizeof(num), "%d", pid);
-	/* The link's target is rewritten in place: it never needs more room
-	 * than a pid's digits, allocated once with the widest. */
-	if (self_link && self_link->cap < (size_t)n) {
-		ramfs_unlink(proc_root, "self");
-		self_link = NULL;
-		add_link(proc_root, "self", "99999999", &self_link);
-	}
-	if (self_link) {
-		memcpy(self_link->data, num, (size_t)n);
-		self_link->size = (size_t)n;
-	}
+	if (!procfs_node(link) || TAG_KIND(link->priv) != K_SELF || !curproc)
+		return 0;
+	int n = snprintf(buf, size, "%d", curproc->pid);
+	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
 
 void procfs_add(struct proc *p)

@@ -233,13 +233,22 @@ static int follow_link(struct walk *w, struct ramfs_node *link, struct ramfs_nod
 	int rc;
 
 	do {
+		char computed[RAMFS_LINK_COMPUTED_MAX];
+		const char *target = (const char *)link->data;
+		size_t len = link->size, k;
+
 		if (w->links >= RAMFS_LINK_MAX || w->nest >= RAMFS_LINK_NEST)
 			return -RAMFS_ELOOP;
-		if (link->size == 0)
+		if (link->fs->ops.link_target &&
+		    (k = link->fs->ops.link_target(link, computed, sizeof(computed)))) {
+			target = computed;
+			len = k;
+		}
+		if (len == 0)
 			return -RAMFS_ENOENT;
 		w->links++;
 		w->nest++;
-		rc = walk(w, link->parent, (const char *)link->data, link->size, false, &n);
+		rc = walk(w, link->parent, target, len, false, &n);
 		w->nest--;
 		if (rc)
 			return rc;
@@ -648,6 +657,15 @@ long ramfs_readlink(struct ramfs_node *node, char *buf, size_t len)
 
 	if (node->type != RAMFS_SYMLINK)
 		return -RAMFS_EINVAL;
+	if (node->fs->ops.link_target) {
+		char computed[RAMFS_LINK_COMPUTED_MAX];
+		size_t k = node->fs->ops.link_target(node, computed, sizeof(computed));
+		if (k) {
+			n = k < len ? k : len;
+			memcpy(buf, computed, n);
+			return (long)n;
+		}
+	}
 	n = node->size < len ? node->size : len;
 	memcpy(buf, node->data, n);
 	return (long)n;

@@ -785,11 +785,14 @@ long sys_readlinkat(struct trap_frame *f)
 		return rc;
 	if ((int32_t)len <= 0)
 		return -EINVAL;
-	if (n->type != RAMFS_SYMLINK)
-		return -EINVAL;
-	/* The target straight from the node: never longer than a path. */
-	uint32_t got = MIN(len, (uint32_t)n->size);
-	return copy_to_user(ubuf, n->data, got) ? -EFAULT : (long)got;
+	char *target = path_get();
+	if (!target)
+		return -ENOMEM;
+	long got = ramfs_readlink(n, target, MIN(len, (uint32_t)PATH_MAX_));
+	if (got >= 0 && copy_to_user(ubuf, target, (uint32_t)got))
+		got = -EFAULT;
+	path_put(target);
+	return got;
 }
 
 /* chmod (15), fchmod (94), fchmodat (306). */

@@ -48,7 +48,25 @@ static void t_free(void *p)
 	free(p);
 }
 
-static const struct ramfs_ops ops = { t_alloc, t_free };
+static const struct ramfs_ops ops = { t_alloc, t_free, NULL };
+
+/* A computed target for links marked by priv (as /proc/self is): whatever
+ * computed_to says now. */
+static const char *computed_to;
+static int computed_calls;
+
+static size_t t_link_target(const struct ramfs_node *link, char *buf, size_t size)
+{
+	size_t n;
+	computed_calls++;
+	if (!link->priv || !computed_to)
+		return 0;
+	n = strlen(computed_to);
+	if (n >= size)
+		return 0;
+	memcpy(buf, computed_to, n);
+	return n;
+}
 
 static struct ramfs fs;
 static struct ramfs_node *root;
@@ -1475,6 +1493,45 @@ static void test_ops_fuzz(void **state)
 	check_tree(0);
 }
 
+/* A link whose target the VFS computes: followed and read as computed now,
+ * its stored target when the hook declines, other links untouched. */
+static void test_computed_link(void **state)
+{
+	static const struct ramfs_ops cops = { t_alloc, t_free, t_link_target };
+	struct ramfs cfs;
+	struct ramfs_node *a, *b, *self, *plain, *n;
+	char buf[16];
+	(void)state;
+
+	assert_int_equal(ramfs_init(&cfs, &cops), 0);
+	assert_int_equal(ramfs_mkdir(cfs.root, "a", &a), 0);
+	assert_int_equal(ramfs_mkdir(cfs.root, "b", &b), 0);
+	assert_int_equal(ramfs_symlink(cfs.root, "self", "a", &self), 0);
+	assert_int_equal(ramfs_symlink(cfs.root, "plain", "a", &plain), 0);
+	self->priv = &cfs;              /* marks it computed */
+	computed_to = "b";
+	assert_int_equal(ramfs_lookup(cfs.root, "/self", &n), 0);
+	assert_ptr_equal(n, b);
+	assert_int_equal(ramfs_readlink(self, buf, sizeof(buf)), 1);
+	assert_int_equal(buf[0], 'b');
+	computed_to = "a";
+	assert_int_equal(ramfs_lookup(cfs.root, "self/", &n), 0);
+	assert_ptr_equal(n, a);
+	computed_to = "missing";
+	assert_int_equal(ramfs_lookup(cfs.root, "self", &n), ENOENT_);
+	computed_to = NULL;             /* declined: the stored target */
+	assert_int_equal(ramfs_lookup(cfs.root, "self", &n), 0);
+	assert_ptr_equal(n, a);
+	computed_to = "b";
+	computed_calls = 0;
+	assert_int_equal(ramfs_lookup(cfs.root, "plain", &n), 0);
+	assert_ptr_equal(n, a);         /* not marked: stays as stored */
+	assert_true(computed_calls > 0);
+	assert_int_equal(ramfs_readlink(plain, buf, sizeof(buf)), 1);
+	assert_int_equal(buf[0], 'a');
+	ramfs_destroy(&cfs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1498,6 +1555,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_cpio_fuzz, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mkcpio_round_trip, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_ops_fuzz, setup, teardown),
+		cmocka_unit_test(test_computed_link),
 	};
 	return cmocka_run_group_tests_name("ramfs", tests, NULL, NULL);
 }
