@@ -94,25 +94,28 @@ static bool building;
 
 static void flush_queue(void);
 static bool batching;
-static paddr_t fresh_table;     /* the last table alloc_table gave */
 
-static void write_entry(pte_t *slot, pte_t val)
+/* A link to a table just made: at once (the walk that follows reads it
+ * back), after whatever was queued before it. */
+static void write_link(pte_t *slot, pte_t val)
 {
 	if (building) {
 		*slot = val;
 		return;
 	}
-	/* In a batch, leaf entries wait in the queue; a link to a table just
-	 * made goes at once (the walk that follows reads it back), after what
-	 * was queued before it. */
-	if (batching && !((val & PTE_P) && fresh_table &&
-			  from_machine(val & PTE_ADDR_MASK) == fresh_table)) {
-		arch_pt_queue(slot, val);
-		return;
-	}
 	flush_queue();
 	struct rv_mmu_update u = { to_machine(virt_to_phys(slot)) | RV_MMU_NORMAL_PT_UPDATE, val };
 	must(hypercall(RV_HC_mmu_update, (uint32_t)(uintptr_t)&u, 1, 0, 0, 0), "mmu_update");
+}
+
+/* Any other entry: queued in a batch (arch_pt_batch_begin), else at once. */
+static void write_entry(pte_t *slot, pte_t val)
+{
+	if (batching && !building) {
+		arch_pt_queue(slot, val);
+		return;
+	}
+	write_link(slot, val);
 }
 
 /* Map our own frame pa read-only (a page table to be) or writable again. */
@@ -130,7 +133,6 @@ static paddr_t alloc_table(void)
 	paddr_t pa = frame_get();
 	if (pa && !building)
 		set_writable(pa, false);
-	fresh_table = pa;
 	return pa;
 }
 
@@ -142,6 +144,7 @@ static pte_t *table_of(paddr_t pa)
 struct pt_env arch_pt_env = {
 	.table = table_of, .alloc = alloc_table, .nx = 0,
 	.to_entry = to_machine, .from_entry = from_machine, .write = write_entry,
+	.write_link = write_link,
 };
 
 static void mmuext(uint32_t cmd, uint32_t arg)

@@ -25,6 +25,17 @@ static void store(const struct pt_env *env, pte_t *slot, pte_t val)
 		*slot = val;
 }
 
+/* An entry linking in a new table. */
+static void store_link(const struct pt_env *env, pte_t *slot, pte_t val)
+{
+	if (env->write_link)
+		env->write_link(slot, val);
+	else if (env->write)
+		env->write(slot, val);
+	else
+		*slot = val;
+}
+
 int pt_create(const struct pt_env *env, struct pae_space *space)
 {
 	paddr_t pdpt = env->alloc();
@@ -37,7 +48,7 @@ int pt_create(const struct pt_env *env, struct pae_space *space)
 			return -ENOMEM;
 		/* PDPTEs in PAE mode take only P, PWT and PCD: RW/US/NX are
 		 * reserved there and would make the CR3 load fault. */
-		store(env, &l3[i], (to_e(env, l2) & PTE_ADDR_MASK) | PTE_P);
+		store_link(env, &l3[i], (to_e(env, l2) & PTE_ADDR_MASK) | PTE_P);
 	}
 	space->pdpt = pdpt;
 	return 0;
@@ -72,7 +83,7 @@ int pt_map_page(const struct pt_env *env, struct pae_space *space, vaddr_t va, p
 		paddr_t l1 = env->alloc();
 		if (!l1)
 			return -ENOMEM;
-		store(env, pde, (to_e(env, l1) & PTE_ADDR_MASK) | PDE_TABLE_FLAGS);
+		store_link(env, pde, (to_e(env, l1) & PTE_ADDR_MASK) | PDE_TABLE_FLAGS);
 	}
 	pte_t *l1 = env->table(from_e(env, *pde, PTE_ADDR_MASK));
 	store(env, &l1[L1_INDEX(va)], (to_e(env, pa) & PTE_ADDR_MASK) | leaf_flags(env, flags));
@@ -128,7 +139,7 @@ int pt_install_l1(const struct pt_env *env, struct pae_space *space, vaddr_t va,
 		return -ENOENT;
 	if (*pde & PTE_P)
 		return -EEXIST;
-	store(env, pde, (to_e(env, l1) & PTE_ADDR_MASK) | (flags & ~PTE_ADDR_MASK & ~PTE_PS) | PTE_P);
+	store_link(env, pde, (to_e(env, l1) & PTE_ADDR_MASK) | (flags & ~PTE_ADDR_MASK & ~PTE_PS) | PTE_P);
 	return 0;
 }
 

@@ -51,6 +51,11 @@ struct pt_env {
 	paddr_t (*to_entry)(paddr_t pa);
 	paddr_t (*from_entry)(paddr_t entry_addr);
 	void (*write)(pte_t *slot, pte_t val);
+	/* Optional: stores an entry that links in a table just made (a PDPTE
+	 * or a PDE), which the walk that follows reads back at once; NULL:
+	 * write (or directly). A guest that queues leaf writes (ringos's pv
+	 * batches) writes these at once. */
+	void (*write_link)(pte_t *slot, pte_t val);
 };
 
 /* An address space: the physical address of its PDPT (what CR3 holds). */
