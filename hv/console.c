@@ -1,11 +1,19 @@
 /*
- * Console: one serial line shared by the hypervisor and every domain. Output
- * is tagged per line: "(rv) " for the hypervisor, "[name] " for a domain.
- * Input goes to one place at a time, the hypervisor's key handlers or one
- * domain; Ctrl-a pressed three times moves it on (hypervisor, then each
- * domain in turn, then back), as on Xen's console.
+ * Console: one serial line shared by the hypervisor and every domain.
+ *
+ * The keyboard belongs to one place at a time, the hypervisor's key
+ * handlers or one domain; Ctrl-] moves it on (hypervisor, then each domain
+ * in turn, then back), as `xl console` and `virsh console` use Ctrl-] to
+ * leave a guest. Ctrl-a is left to QEMU (Ctrl-a x quits it).
+ *
+ * While the hypervisor has the keyboard, every line is tagged: "(rv) " for
+ * the hypervisor, "[name] " for a domain, filtered by console_line.c. While
+ * a domain has it, that domain has the terminal to itself (its bytes pass
+ * untouched, so vi and top draw), and everyone else's output, the
+ * hypervisor's included, is held and shown when the keyboard moves on.
  */
 #include "console.h"
+#include "console_line.h"
 #include "domain.h"
 #include "pv.h"
 #include "string.h"
@@ -15,6 +23,7 @@
 #include "errno.h"
 #include "printk.h"
 #include "serial.h"
+#include "time.h"
 
 static struct serial_port port = { .base = 0x3f8, .irq = 4, .baud = 115200 };
 static struct serial_port wanted = { .base = 0x3f8, .irq = 4, .baud = 115200 };
@@ -67,150 +76,142 @@ static void put_raw(const char *s, size_t n)
 	}
 }
 
-/*
- * A domain's partial line (a shell prompt, what its line editor echoes) is
- * shown at once, so that a user sees the prompt before typing; the serial
- * line is then "open" for that domain. Anyone else's output first ends the
- * open line, and the domain's next bytes start a new tagged line.
- */
-static struct domain *open_owner;
+/* ---- output held while a domain has the keyboard ---- */
 
-static void close_open_line(void)
+#define HELD_MAX        16384   /* all held output */
+#define HELD_HV_MAX     4096    /* of it, the hypervisor's */
+#define HELD_DOM_MAX    2048    /* of it, any one domain's */
+
+static char held[HELD_MAX];
+static uint32_t held_len, held_dropped;
+static struct domain *held_writer;      /* whose bytes are being held (NULL: ours) */
+static uint32_t held_hv;
+
+static void hold(const char *s, size_t n)
 {
-	if (open_owner) {
-		put_raw("\n", 1);
-		open_owner->out_shown = open_owner->out_len;
-		open_owner = NULL;
+	uint32_t *mine = held_writer ? &held_writer->con_held : &held_hv;
+	uint32_t cap = held_writer ? HELD_DOM_MAX : HELD_HV_MAX;
+	size_t room = MIN((size_t)(HELD_MAX - held_len), (size_t)(cap - MIN(*mine, cap)));
+	size_t take = MIN(n, room);
+	memcpy(held + held_len, s, take);
+	held_len += (uint32_t)take;
+	*mine += (uint32_t)take;
+	held_dropped += (uint32_t)(n - take);
+}
+
+/* Input focus: 0 = the hypervisor, else a domain id. */
+static uint32_t focus;
+
+static struct con_term term = { .put = put_raw, .cols = CON_COLS };
+
+static int set_cols(const char *v)
+{
+	uint32_t cols;
+	if (parse_uint(v, &cols) || cols < 40 || cols > 1000)
+		return -EINVAL;
+	term.cols = cols;
+	return 0;
+}
+CMDLINE_OPTION(console_cols, "console_cols", set_cols, "a width from 40 to 1000",
+	       "the terminal's width: a domain's tagged lines wrap before it (default 80)");
+
+static bool alive(const struct domain *d)
+{
+	return d && (d->state == DOM_RUNNABLE || d->state == DOM_BLOCKED);
+}
+
+static struct domain *focused(void)
+{
+	return focus ? domains[focus] : NULL;
+}
+
+/* Everything but the focused domain's own output goes here. */
+static void route(struct domain *writer)
+{
+	held_writer = writer;
+	term.put = focus ? hold : put_raw;
+}
+
+static void release_held(void)
+{
+	put_raw(held, held_len);
+	if (held_dropped) {
+		/* The held stream was cut: its last line and attributes are ours
+		 * to end. */
+		term.dirty = true;
+		term.open = NULL;
+		put_raw("\x1b[0m\n", 5);
+		term.dirty = false;
+		char msg[96];
+		int m = snprintf(msg, sizeof(msg), "(rv) console: %u bytes of output dropped while "
+				 "a domain had the keyboard\n", held_dropped);
+		put_raw(msg, (size_t)m);
 	}
+	held_len = held_dropped = held_hv = 0;
+	for (uint32_t id = 1; id < MAX_DOMAINS; id++)
+		if (domains[id])
+			domains[id]->con_held = 0;
+}
+
+/* The keyboard leaves the focused domain: the terminal is reset and what
+ * was held is shown. */
+static void unfocus(void)
+{
+	struct domain *d = focused();
+	focus = 0;
+	term.put = put_raw;
+	if (d)
+		con_line_release(&term, &d->con);
+	release_held();
 }
 
 void console_write_hv(const char *s, size_t n)
 {
-	close_open_line();
-	put_raw(s, n);
+	route(NULL);
+	con_term_write(&term, s, n);
+	term.put = put_raw;
+}
+
+void console_panic(void)
+{
+	if (focus)
+		unfocus();
 }
 
 /* ---- domains' consoles ---- */
 
-static void put_tag(const struct domain *d)
+static struct con_line *line_of(struct domain *d)
 {
-	char tag[DOMCFG_NAME_MAX + 4];
-	int t = snprintf(tag, sizeof(tag), "[%s] ", d->name);
-	put_raw(tag, (size_t)t);
-}
-
-/* Show what of d's current line is not on the serial line yet; with the
- * line's end when done. */
-static void show(struct domain *d, bool done)
-{
-	if (open_owner != d) {
-		close_open_line();
-		put_tag(d);
-		put_raw(d->out_line, d->out_len);
-	} else {
-		put_raw(d->out_line + d->out_shown, d->out_len - d->out_shown);
-	}
-	if (done) {
-		put_raw("\n", 1);
-		open_owner = NULL;
-		d->out_len = d->out_shown = 0;
-	} else {
-		open_owner = d;
-		d->out_shown = d->out_len;
-	}
-}
-
-static void append(struct domain *d, const char *s, size_t n)
-{
-	if (d->out_len + n > sizeof(d->out_line))
-		show(d, true);          /* an over-long line is cut, tag and all */
-	memcpy(d->out_line + d->out_len, s, n);
-	d->out_len += (uint32_t)n;
-}
-
-/*
- * The terminal controls a domain may send: backspace, tab, and CSI
- * sequences that stay within the current line (cursor left/right, erase in
- * line, colours, the cursor-position query). A carriage return starts the
- * line again with the domain's tag. Anything else (other escapes, cursor
- * up/down, clear screen, other control bytes) is shown as '?': a guest must
- * not be able to drive the terminal beyond its line or forge another
- * domain's tag.
- */
-static bool csi_allowed(const char *seq, size_t len)
-{
-	char final = seq[len - 1];
-	for (size_t i = 2; i + 1 < len; i++)
-		if (!((seq[i] >= '0' && seq[i] <= '9') || seq[i] == ';'))
-			return false;
-	return final == 'C' || final == 'D' || final == 'K' || final == 'm' || final == 'n';
+	if (!d->con.tag_len)
+		con_line_init(&d->con, d->name);
+	return &d->con;
 }
 
 void console_domain_write(struct domain *d, const char *buf, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		char c = buf[i];
-		if (d->cr_pending && c != '\n' && c != '\r') {
-			/* back to the line's start: the tag is written again */
-			show(d, false);
-			put_raw("\r", 1);
-			put_tag(d);
-			d->out_len = d->out_shown = 0;
-		}
-		if (c != '\r')
-			d->cr_pending = false;
-		if (d->esc_len) {
-			d->esc_seq[d->esc_len++] = c;
-			bool final = d->esc_len > 2 && c >= 0x40 && c <= 0x7e;
-			if (d->esc_len == 2 && c != '[') {
-				d->esc_len = 0;
-				append(d, "?", 1);      /* not a CSI: shown, not obeyed */
-				i--;
-				continue;
-			}
-			if (final) {
-				if (csi_allowed(d->esc_seq, d->esc_len))
-					append(d, d->esc_seq, d->esc_len);
-				else
-					append(d, "?", 1);
-				d->esc_len = 0;
-			} else if (d->esc_len == sizeof(d->esc_seq)) {
-				append(d, "?", 1);
-				d->esc_len = 0;
-			}
-			continue;
-		}
-		switch (c) {
-		case '\n':
-			show(d, true);
-			continue;
-		case '\r':
-			d->cr_pending = d->out_len != 0;        /* "\r\n" is just a line end */
-			continue;
-		case 0x1b:
-			d->esc_seq[0] = c;
-			d->esc_len = 1;
-			continue;
-		case '\b': case '\t':
-			break;
-		default:
-			if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
-				c = '?';
-		}
-		append(d, &c, 1);
+	struct con_line *l = line_of(d);
+	if (focus && focus == d->id) {
+		term.put = put_raw;
+		con_line_write_raw(&term, l, buf, n);
+		return;
 	}
-	if (d->out_len > d->out_shown || (open_owner != d && d->out_len))
-		show(d, false);
+	route(d);
+	con_line_write(&term, l, buf, n);
+	term.put = put_raw;
 }
 
 void console_domain_flush(struct domain *d)
 {
-	if (d->out_len)
-		show(d, true);
-	else if (open_owner == d)
-		close_open_line();
-	d->esc_len = 0;
-	d->cr_pending = false;
+	struct con_line *l = line_of(d);
+	if (focus && focus == d->id) {
+		unfocus();
+		printk("console input now goes to the hypervisor (domain %u stopped); "
+		       "Ctrl-] moves it on\n", d->id);
+		return;
+	}
+	route(d);
+	con_line_flush(&term, l);
+	term.put = put_raw;
 }
 
 int console_domain_read(struct domain *d, char *buf, size_t n)
@@ -238,14 +239,9 @@ static void domain_input(struct domain *d, char c)
 	pv_raise_event(d, PV_PORT_CONSOLE);
 }
 
-/* Input focus: 0 = the hypervisor, else a domain id. */
-static uint32_t focus;
-static unsigned ctrl_a_run;
+/* ---- input ---- */
 
-static bool alive(const struct domain *d)
-{
-	return d && (d->state == DOM_RUNNABLE || d->state == DOM_BLOCKED);
-}
+#define SWITCH_KEY      0x1d    /* Ctrl-] */
 
 static void switch_focus(void)
 {
@@ -255,35 +251,78 @@ static void switch_focus(void)
 		if (id == 0 || alive(domains[id]))
 			break;
 	}
-	focus = id;
-	if (focus)
-		printk("console input now goes to domain %u (%s); Ctrl-a three times to switch\n",
-		       focus, domains[focus]->name);
-	else
-		printk("console input now goes to the hypervisor ('h' for help); Ctrl-a three times to switch\n");
+	unfocus();
+	if (id) {
+		printk("console input now goes to domain %u (%s); Ctrl-] moves it on\n", id,
+		       domains[id]->name);
+		focus = id;
+		con_line_take(&term, line_of(domains[id]));
+	} else {
+		printk("console input now goes to the hypervisor ('h' for help); Ctrl-] moves it on\n");
+	}
+}
+
+/*
+ * What a terminal sends by itself (the answer to a cursor-position query,
+ * focus reports, bracketed-paste marks) and the keys that send escape
+ * sequences (arrows, function keys) are never hypervisor keys: while the
+ * hypervisor has the keyboard, each sequence is dropped whole. An Esc
+ * pressed alone is over when nothing follows within 100 ms.
+ */
+enum { IN_KEY, IN_ESC, IN_CSI, IN_SS3, IN_STRING, IN_STRING_ESC };
+static uint8_t in_state = IN_KEY;
+static uint64_t in_esc_ns;
+#define ESC_ALONE_NS    100000000ull
+
+static bool in_escape(char c)
+{
+	if (in_state == IN_ESC && time_now_ns() - in_esc_ns > ESC_ALONE_NS)
+		in_state = IN_KEY;
+	switch (in_state) {
+	case IN_KEY:
+		if (c != 0x1b)
+			return false;
+		in_state = IN_ESC;
+		in_esc_ns = time_now_ns();
+		return true;
+	case IN_ESC:
+		in_state = c == '[' ? IN_CSI : c == 'O' ? IN_SS3 :
+			   (c == ']' || c == 'P' || c == '_' || c == '^' || c == 'X') ? IN_STRING :
+			   (c >= 0x20 && c <= 0x2f) ? IN_ESC : IN_KEY;
+		return true;
+	case IN_CSI:
+		if (c >= 0x40 && c <= 0x7e)
+			in_state = IN_KEY;
+		return true;
+	case IN_SS3:
+		in_state = IN_KEY;
+		return true;
+	case IN_STRING:
+		in_state = c == 0x07 ? IN_KEY : c == 0x1b ? IN_STRING_ESC : IN_STRING;
+		return true;
+	default:
+		in_state = c == '\\' ? IN_KEY : IN_STRING;
+		return true;
+	}
 }
 
 static void console_input(char c)
 {
-	if (c == 0x01) {
-		if (++ctrl_a_run == 3) {
-			ctrl_a_run = 0;
-			switch_focus();
-		}
+	if (c == SWITCH_KEY) {
+		in_state = IN_KEY;
+		switch_focus();
 		return;
 	}
-	/* Ctrl-a pressed once or twice and then something else: pass them on. */
-	while (ctrl_a_run) {
-		ctrl_a_run--;
-		if (focus && alive(domains[focus]))
-			domain_input(domains[focus], 0x01);
+	struct domain *d = focused();
+	if (d && alive(d)) {
+		domain_input(d, c);
+		return;
 	}
-	if (focus && !alive(domains[focus]))
-		focus = 0;              /* the domain went away: back to us */
 	if (focus)
-		domain_input(domains[focus], c);
-	else
-		keyhandler_handle(c);
+		unfocus();              /* it went away: back to us */
+	if (in_escape(c))
+		return;
+	keyhandler_handle(c);
 }
 
 static void console_interrupt(unsigned irq)

@@ -1,7 +1,7 @@
 /*
- * Hypervisor console keys (Xen's "debug keys"): one key, one report. Later
- * the console switch (Ctrl-a three times) decides whether keys reach these
- * handlers or a guest.
+ * Hypervisor console keys (Xen's "debug keys"): one key, one report. The
+ * console switch (Ctrl-]) decides whether keys reach these handlers or a
+ * guest; console.c drops terminal escape sequences before they get here.
  */
 #include "console.h"
 #include "dispatch.h"
@@ -43,7 +43,20 @@ void keyhandler_handle(char key)
 			return;
 		}
 	}
-	if (key == '\r' || key == '\n')
+	if (key == '\r' || key == '\n' || key == ' ')
 		return;
-	printk("console: no action for key %#x ('h' lists the keys)\n", (unsigned char)key);
+	/* One short line, and one for a burst of keys (a paste, a mistyped
+	 * word), not one each. */
+	static uint64_t last_ns;
+	uint64_t now = time_now_ns();
+	if (last_ns && now - last_ns < 1000000000ull) {
+		last_ns = now;
+		return;
+	}
+	last_ns = now;
+	if (key > 0x20 && key < 0x7f)
+		printk("key '%c': none such ('h' lists the keys, Ctrl-] moves the keyboard)\n", key);
+	else
+		printk("key %#x: none such ('h' lists the keys, Ctrl-] moves the keyboard)\n",
+		       (unsigned char)key);
 }

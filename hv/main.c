@@ -91,7 +91,7 @@ void hv_start(uint32_t magic, const struct multiboot_info *mbi)
 		panic("test_main() returned without a result");
 	}
 	domains_boot(&boot_info);
-	pr_info("boot complete in %llu us. Console keys: 'h' for help, Ctrl-a three times to "
-		"switch input\n", (unsigned long long)(time_now_ns() / 1000));
+	pr_info("boot complete in %llu us. Console keys: 'h' for help, Ctrl-] moves the keyboard "
+		"to the next domain\n", (unsigned long long)(time_now_ns() / 1000));
 	idle_enter();
 }

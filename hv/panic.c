@@ -1,6 +1,7 @@
 /* panic(), machine exit and backtraces. */
 #include "panic.h"
 #include "printk.h"
+#include "console.h"
 #include "format.h"
 #include "x86.h"
 
@@ -52,6 +53,7 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 	if (in_panic)           /* a panic while panicking: just stop */
 		machine_exit(HV_EXIT_PANIC);
 	in_panic = true;
+	console_panic();
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);

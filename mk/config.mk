@@ -42,4 +42,6 @@ endif
 .PHONY: check-toolchain
 check-toolchain:
 	@command -v $(CC) >/dev/null || { echo "error: no C compiler: apt-get install gcc (or: make setup)"; exit 1; }
-	@test -f "$(KLIBGCC)" || { echo "error: no 32-bit libgcc: apt-get install gcc-multilib (or: make setup)"; exit 1; }
+	@printf 'unsigned long long d(unsigned long long a, unsigned long long b) { return a / b; }\nvoid _start(void) { d(1, 2); }\n' | \
+	    $(CC) -m32 -ffreestanding -nostdlib -static -x c - -x none $(KLIBGCC) -o /dev/null 2>/dev/null || \
+	    { echo "error: cannot link 32-bit code with libgcc: apt-get install gcc-multilib (or: make setup)"; exit 1; }

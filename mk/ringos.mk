@@ -72,8 +72,13 @@ BUSYBOX_CPIO := $(BUILD)/initramfs/busybox.cpio
 $(BUSYBOX):
 	@echo "error: $@ is missing: run 'make setup' (as root) to fetch busybox-static:i386"; exit 1
 
+# The applet list is what the binary itself prints: the host kernel cannot
+# run an i386 program, so it runs under qemu-i386 (Debian's qemu-user,
+# installed by tools/setup.sh; docs/testing.md). No build step runs a guest
+# binary on the host any other way.
+QEMU_USER ?= qemu-i386
 $(BUILD)/busybox/applets: $(BUSYBOX)
-	$(call say,GEN,$@)$(BUSYBOX) --list-full | grep -v '^bin/busybox$$' | sort > $@.tmp && \
+	$(call say,GEN,$@)$(QEMU_USER) $(BUSYBOX) --list-full | grep -v '^bin/busybox$$' | sort > $@.tmp && \
 	    test -s $@.tmp && mv $@.tmp $@
 
 $(BUSYBOX_CPIO): $(BUSYBOX) $(BUILD)/busybox/applets $(ROOTFS_FILES) $(MKCPIO)

@@ -69,9 +69,10 @@ run native -kernel "$BUILD/ringos-pc.elf" -initrd "$cpio"
 run pv -kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
 	-initrd "$BUILD/ringos-pv.elf name=ringos memory=96M initrd=$cpio,$cpio"
 
-# The program's own lines: as they are natively, "[ringos] " taken off on pv.
+# The program's own lines: as they are natively, "[ringos] " taken off on pv
+# (and lines the console wrapped joined again).
 tr -d '\r' < "$out/native.log" > "$out/native.out"
-tr -d '\r' < "$out/pv.log" | sed -n 's/^\[ringos\] //p' > "$out/pv.out"
+tools/domain-output.sh ringos "$out/pv.log" > "$out/pv.out"
 for r in native pv; do
 	if ! grep -q '^TEST RESULT: SUCCESS' "$out/$r.out"; then
 		echo "bench: FAILED: the $r run did not end with TEST RESULT: SUCCESS:"

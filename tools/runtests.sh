@@ -188,7 +188,14 @@ run_kernel_test() {     # index env
 			grep -q 'TEST READY FOR INPUT' "$log" 2>/dev/null && break
 			sleep 0.1
 		  done
-		  printf '%b' "${T_INPUT[i]}" >&$fd ) &
+		  # "{pause}" in the input waits a second and a half, as a person would.
+		  local rest=${T_INPUT[i]} part
+		  while [[ $rest == *'{pause}'* ]]; do
+			part=${rest%%'{pause}'*} rest=${rest#*'{pause}'}
+			printf '%b' "$part" >&$fd
+			sleep 1.5
+		  done
+		  printf '%b' "$rest" >&$fd ) &
 		local typer=$!
 		timeout "${T_TIMEOUT[i]}" "$QEMU" "${args[@]}" <&$fd > "$log" 2>&1
 		rc=$?

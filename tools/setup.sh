@@ -4,36 +4,79 @@
 # into $BUILD/busybox. Run by `make run`, `make test`, `make bench` and
 # `make setup`; quiet when all is there. As root it installs with apt-get;
 # otherwise it prints the commands to run.
+#
+# Each requirement is checked by doing what the build needs it for (link a
+# 32-bit program, run the tool), never by the presence of a file that may be
+# there for another reason: without gcc-multilib, `gcc -m32
+# -print-libgcc-file-name` still prints a path that exists (the 64-bit one).
 set -u
 BUILD=${BUILD:-build}
 BUSYBOX=$BUILD/busybox/bin/busybox
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
 
 missing=()
 need() {        # package, then a command that succeeds when it is installed
 	local pkg=$1
 	shift
-	if ! "$@" >/dev/null 2>&1; then
+	if ! "$@" >"$TMP/log-$pkg" 2>&1; then
 		case " ${missing[*]-} " in *" $pkg "*) ;; *) missing+=("$pkg") ;; esac
 	fi
 }
 
+# The hypervisor and ringos link 32-bit libgcc (64-bit division is
+# __udivdi3 there); ringos's programs are `gcc -m32 -static` against glibc.
+links_m32() {
+	cat >"$TMP/div.c" <<-'EOF'
+	#include <stdio.h>
+	unsigned long long volatile n = 1ULL << 40, d = 3;
+	int main(void) { printf("%llu\n", n / d); return 0; }
+	EOF
+	gcc -m32 -static -o "$TMP/div" "$TMP/div.c" &&
+	    file_is_i386 "$TMP/div"
+}
+# ELF class 1 (32-bit), machine 3 (i386): read from the header, not run.
+file_is_i386() {
+	[ "$(od -An -tx1 -j4 -N1 "$1" | tr -d ' ')" = 01 ] &&
+	    [ "$(od -An -tx1 -j18 -N2 "$1" | tr -d ' ')" = 0300 ]
+}
+links_cmocka() {
+	cat >"$TMP/cm.c" <<-'EOF'
+	#include <stdarg.h>
+	#include <stddef.h>
+	#include <stdint.h>
+	#include <setjmp.h>
+	#include <cmocka.h>
+	static void t(void **s) { (void)s; assert_int_equal(1, 1); }
+	int main(void) { const struct CMUnitTest ts[] = { cmocka_unit_test(t) }; return cmocka_run_group_tests(ts, NULL, NULL); }
+	EOF
+	gcc -o "$TMP/cm" "$TMP/cm.c" -lcmocka && "$TMP/cm"
+}
+# qemu-i386 (user mode) runs a guest program on the host where the build
+# needs what only the program knows (busybox's applet list): the host
+# kernel cannot execute i386 programs itself. docs/testing.md says why.
+runs_i386() {
+	links_m32 && [ "$(qemu-i386 "$TMP/div")" = 366503875925 ]
+}
+
 check_all() {
 	missing=()
-	need make command -v make
-	need gcc command -v gcc
-	# 32-bit libgcc: the hypervisor is built with gcc -m32 and links it.
-	need gcc-multilib test -f "$(gcc -m32 -print-libgcc-file-name 2>/dev/null)"
-	need qemu-system-x86 command -v qemu-system-x86_64
-	need qemu-system-x86 command -v qemu-system-i386
-	need libcmocka-dev test -f /usr/include/cmocka.h
-	need gdb command -v gdb
-	need gnuplot-nox command -v gnuplot
+	need make make --version
+	need gcc gcc --version
+	need gcc-multilib links_m32
+	need qemu-system-x86 qemu-system-x86_64 --version
+	need qemu-system-x86 qemu-system-i386 --version
+	need qemu-user runs_i386
+	need libcmocka-dev links_cmocka
+	need gdb gdb --version
+	need gnuplot-nox gnuplot --version
+	need tmux tmux -V
 }
 
 # busybox-static:i386, unpacked from its .deb into $BUILD/busybox (not
 # installed on the host: it is a guest program).
 fetch_busybox() {
-	[ -x "$BUSYBOX" ] && return 0
+	[ -f "$BUSYBOX" ] && file_is_i386 "$BUSYBOX" && return 0
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "setup: busybox for ringos is missing; as root run:"
 		echo "    dpkg --add-architecture i386 && apt-get update && (cd $BUILD/busybox && apt-get download busybox-static:i386 && dpkg-deb -x busybox-static_*.deb .)"
@@ -52,7 +95,7 @@ fetch_busybox() {
 	fi
 	local deb
 	deb=$(ls "$dir"/busybox-static_*.deb 2>/dev/null | head -1)
-	if [ -z "$deb" ] || ! dpkg-deb -x "$deb" "$dir" || [ ! -x "$BUSYBOX" ]; then
+	if [ -z "$deb" ] || ! dpkg-deb -x "$deb" "$dir" || ! file_is_i386 "$BUSYBOX"; then
 		echo "setup: could not fetch busybox-static:i386 into $dir"
 		return 1
 	fi
@@ -67,16 +110,22 @@ fi
 
 echo "setup: missing Debian packages: ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
-	echo "setup: run as root:  apt-get update && apt-get install -y ${missing[*]}"
+	echo "setup: run as root:  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 # An unrelated broken index must not stop us: check the result instead.
+# No recommends: qemu-user would bring qemu-user-binfmt, which lets the host
+# kernel run i386 programs behind our back and hides a missing emulator.
 apt-get update -q || echo "setup: apt-get update reported errors; trying the install anyway"
 apt-get install -y -q --no-install-recommends "${missing[@]}" || true
 check_all
 if [ ${#missing[@]} -ne 0 ]; then
 	echo "setup: still missing after apt-get install: ${missing[*]}"
+	for pkg in "${missing[@]}"; do
+		echo "setup: the check for $pkg said:"
+		tail -5 "$TMP/log-$pkg" | sed 's/^/    /'
+	done
 	echo "setup: try by hand:  apt-get update && apt-get install -y ${missing[*]}"
 	exit 1
 fi

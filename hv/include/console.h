@@ -1,7 +1,8 @@
 /*
- * The hypervisor console: one serial line. Output comes from printk (and
- * later from each domain, prefixed with its name); input goes to the
- * hypervisor's key handlers (later: to a chosen domain, see docs).
+ * The hypervisor console: one serial line. Output comes from printk and
+ * from each domain (console_line.h: tagged with its name, or untouched
+ * while it has the keyboard); input goes to the hypervisor's key handlers
+ * or to the domain that has the keyboard (Ctrl-] moves it on).
  */
 #ifndef HV_CONSOLE_H
 #define HV_CONSOLE_H
@@ -15,9 +16,12 @@ void console_apply_options(void);
 /* Take input through the UART's interrupt. */
 void console_enable_input(void);
 void console_write_hv(const char *s, size_t n);
+/* A panic: the terminal goes back to the hypervisor at once, with what
+ * was held. */
+void console_panic(void);
 
 /* A domain's console: line-buffered output tagged with its name, and the
- * input typed while it has the focus (Ctrl-a three times switches). */
+ * input typed while it has the keyboard (Ctrl-] moves it on). */
 struct domain;
 void console_domain_write(struct domain *d, const char *buf, size_t n);
 void console_domain_flush(struct domain *d);

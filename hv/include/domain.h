@@ -7,6 +7,7 @@
 #define HV_DOMAIN_H
 
 #include "types.h"
+#include "console_line.h"
 #include "cpu.h"
 #include "domconfig.h"
 #include "pagetable.h"
@@ -90,13 +91,9 @@ struct domain {
 	uint64_t runtime_ns;            /* CPU time actually used */
 	uint64_t slice_start_ns;        /* when it was last scheduled in */
 
-	/* console (console.c) */
-	char out_line[160];
-	uint32_t out_len;
-	uint32_t out_shown;             /* of out_line, already on the serial line (a partial line) */
-	char esc_seq[16];               /* a terminal control sequence being checked */
-	uint8_t esc_len;
-	bool cr_pending;                /* a carriage return, unless a newline follows */
+	/* console (console.c, console_line.c) */
+	struct con_line con;            /* its output on the shared terminal */
+	uint32_t con_held;              /* bytes of it held while another has the keyboard */
 	uint8_t in_ring[256];
 	uint32_t in_head, in_tail;
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A user's session at busybox's shell on ringos's console, typed key by key
 # like a person at the terminal: natively on the bare PC, then logged into a
-# pv domain under ringvisor (the keyboard moved to it with Ctrl-a three
-# times). The session (below) uses files, pipes, redirection, job control
+# pv domain under ringvisor (the keyboard moved to it with Ctrl-],
+# as the README says). The session (below) uses files, pipes, redirection, job control
 # (a background job, Ctrl-Z, bg, kill, wait) and Ctrl-C. Each run's
 # transcript must hold the expected results, and the two transcripts must be
 # identical (equivalence). Both end with poweroff: the machine powers off
@@ -92,7 +92,7 @@ run() {
 		echo "FAILED - $name: no shell prompt within 90 s"; return 1
 	fi
 	if [ "$name" = pv ]; then
-		printf '\001\001\001' >&$fd
+		printf '\035' >&$fd
 		sleep 0.5
 	fi
 	while IFS= read -r line; do

@@ -25,7 +25,7 @@ if ! grep -q '^TEST RESULT: SUCCESS' "$work/native.out"; then
 	echo "FAILED - suite: no successful native run"; fail=1
 else
 	for dom in suite-a suite-b; do
-		tr -d '\r' < "$work/two.log" | sed -n "s/^\[$dom\] //p" | keep > "$work/$dom.out"
+		tools/domain-output.sh "$dom" "$work/two.log" | keep > "$work/$dom.out"
 		if diff -u "$work/native.out" "$work/$dom.out" > "$work/diff"; then
 			echo "ok - suite in domain $dom (two at once): $(wc -l < "$work/native.out") lines identical to native"
 		else

@@ -2,7 +2,7 @@
 # The default experience: what `make run` boots (the Makefile's RUN_MODULES:
 # ringos-pv.elf, busybox.cpio, configs/vm1.cfg, configs/vm2.cfg) must give
 # two busybox prompts, one per domain, each named by its config; the keyboard
-# moves to each in turn (Ctrl-a three times) and `poweroff` shuts each down.
+# moves to each in turn (Ctrl-]) and `poweroff` shuts each down.
 # on_empty=exit makes the hypervisor leave once both are gone.
 set -u
 BUILD=${BUILD:-build}
@@ -37,7 +37,7 @@ for vm in vm1 vm2; do
 	fi
 done
 for n in 1 2; do
-	printf '\001\001\001' >&$fd
+	printf '\035' >&$fd
 	if ! wait_for "console input now goes to domain $n \(vm$n\)" 10; then
 		echo "FAILED - the keyboard did not move to vm$n"; fail=1
 	fi

@@ -1,7 +1,7 @@
 /*
  * The demo domain `make run` boots (configs/alpha.cfg, configs/beta.cfg):
  * it prints a heartbeat from its timer events and answers lines typed on
- * its console (Ctrl-a three times gives it the keyboard). "quit" powers it
+ * its console (Ctrl-] gives it the keyboard). "quit" powers it
  * off. Command line: interval=SECONDS (default 5), ready (tells the test
  * harness it may type).
  */
@@ -39,7 +39,7 @@ static void on_event(unsigned port)
 				if (c == '\r' || c == '\n') {
 					line[len] = '\0';
 					if (len)
-						gprintf("got: %s\n", line);
+						gprintf("%s got: %s\n", start_info->name, line);
 					if (!strcmp(line, "quit"))
 						quit = true;
 					len = 0;
@@ -64,7 +64,7 @@ void guest_main(void)
 		if (s)
 			interval_ns = s * 1000000000ull;
 	}
-	gprintf("%s (domain %u, %u KiB) up. Ctrl-a three times gives me the keyboard; "
+	gprintf("%s (domain %u, %u KiB) up. Ctrl-] gives me the keyboard; "
 		"'quit' stops me\n", start_info->name, start_info->domid, start_info->nr_pages * 4);
 	if (has_word(cmd, "ready"))
 		gprintf("TEST READY FOR INPUT\n");
