@@ -1,7 +1,8 @@
 # ringvisor: top-level GNU Makefile.
 #
 #   make            build the hypervisor (build/hv/hv.elf)
-#   make run        boot it in QEMU (TCG): two ringos VMs with busybox shells; Ctrl-a x quits
+#   make run        boot it in QEMU (TCG): two ringos VMs with busybox shells; Ctrl-] moves
+#                   the keyboard between them and the hypervisor, Ctrl-a x quits
 #   make run-native ringos with busybox on the bare (emulated) PC, the baseline
 #   make bench      lmbench-style numbers, native ringos vs ringos under ringvisor
 #   make debug      the same, stopped at the first instruction, gdb stub on :1234
@@ -64,12 +65,12 @@ print-run-modules:
 
 .PHONY: run-now run-native-now debug-now
 run-now: $(RUN_DEPS)
-	@echo "ringvisor: booting in QEMU (software CPU). Ctrl-a x quits, Ctrl-a c switches to the QEMU monitor."
-	@echo "           The keyboard starts with the hypervisor; Ctrl-a three times moves it to the next"
-	@echo "           domain (vm1 -> vm2 -> hypervisor). Hypervisor keys: h help, e domains and their"
-	@echo "           exits, d counters, m memory, t time. In a shell, poweroff ends that domain."
+	@echo "ringvisor: booting in QEMU (software CPU). Ctrl-a x quits QEMU, Ctrl-a c its monitor."
+	@echo "           The keyboard starts with the hypervisor; Ctrl-] moves it to the next domain"
+	@echo "           (vm1 -> vm2 -> hypervisor). Hypervisor keys: h help, e domains and their exits,"
+	@echo "           d counters, m memory, t time. In a shell, poweroff ends that domain."
 	$(QEMU) $(QEMU_MACHINE) -m $(RUN_MEM) -cpu $(QEMU_CPU) -serial mon:stdio -kernel $(HV_ELF) \
-	    -append "$(RUN_APPEND)" -initrd "$(RUN_MODULES)"
+	    -append "console_cols=$$(tput cols 2>/dev/null || echo 80) $(RUN_APPEND)" -initrd "$(RUN_MODULES)"
 
 run-native-now: ringos
 	@echo "ringos on the bare PC in QEMU (software CPU), busybox on the console. Ctrl-a x quits; poweroff ends it."
@@ -94,4 +95,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '3,9p' Makefile
+	@sed -n '3,10p' Makefile

@@ -393,9 +393,10 @@ void con_line_release(struct con_term *t, struct con_line *l)
 		put_str(t, "\x18");             /* CAN: abandon the sequence */
 	else if (l->raw_esc == RAW_STRING || l->raw_esc == RAW_STRING_ESC)
 		put_str(t, "\x1b\\");           /* ST ends a string */
-	/* Attributes, scrolling region, cursor shown, autowrap, G0 = ASCII,
-	 * insert mode off, normal cursor and keypad keys. */
-	put_str(t, "\x1b[0m\x1b[r\x1b[?25h\x1b[?7h\x1b(B\x1b[4l\x1b[?1l\x1b>");
+	/* The whole scrolling region (setting it homes the cursor: saved and
+	 * restored around it), then attributes, cursor shown, autowrap, G0 =
+	 * ASCII, insert mode off, normal cursor and keypad keys. */
+	put_str(t, "\x1b" "7\x1b[r\x1b" "8\x1b[0m\x1b[?25h\x1b[?7h\x1b(B\x1b[4l\x1b[?1l\x1b>");
 	if (l->len || l->raw_lost)
 		put_str(t, "\r\n");
 	else

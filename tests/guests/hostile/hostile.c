@@ -19,7 +19,11 @@
  *   console_forge terminal controls that would clear the screen, move to
  *                 another line or retitle the terminal, and a carriage
  *                 return followed by another domain's tag: shown as '?' or
- *                 re-tagged, while in-line editing controls pass
+ *                 re-tagged, while in-line editing controls pass; the
+ *                 holes an outside review found: backspaces and ESC[nD
+ *                 back over the tag, spaces up to the terminal's own wrap,
+ *                 conceal left on, erase of the tag, a status query that
+ *                 makes the terminal type
  */
 #include "guest.h"
 
@@ -177,6 +181,13 @@ static void console_forge(void)
 	say("L\x1b");                                          /* a CSI split across writes */
 	say("[31mred\x1b[0mM\n");
 	say("N\x1b[1111111111111111111111mO\n");               /* longer than any real one */
+	say("bs\b\b\b\b\b\b\b\b\b\b\b\b(rv) forged1\n");  /* back over the tag */
+	say("ab\x1b[40D(rv) forged2\n");                      /* left over the tag */
+	say("                                        "         /* 74 spaces: the terminal's */
+	    "                                  (rv) forged3\n"); /* wrap would start a row */
+	say("\x1b[8mhidden\n");                               /* conceal, never reset */
+	say("q\x1b[6nr\n");                                   /* the terminal would answer */
+	say("s\x1b[1Kt\x1b[2Ku\n");                           /* erase the tag */
 	test_check(true, "the console took every write");
 }
 
