@@ -57,11 +57,21 @@ void con_line_init(struct con_line *l, const char *name)
 	l->tag_len = (uint8_t)(n + 3);
 }
 
-/* Columns for the domain's text right of its tag. */
+/* Columns for the domain's text right of its tag. l->col runs from 0 to
+ * width: at width the last column is written and the terminal's cursor
+ * waits on it (the next printable byte would wrap). */
 static uint32_t width(const struct con_term *t, const struct con_line *l)
 {
-	uint32_t cols = MAX(t->cols, (uint32_t)CON_TAG_MAX + 8);
-	return cols - l->tag_len;
+	return MAX(t->cols, l->tag_len + 1u) - l->tag_len;
+}
+
+/* After the last column is written the cursor waits on it, and terminals
+ * differ on where a move goes from there (xterm: one left of it for a
+ * backspace; tmux: onto it). So a move made then is sent as an absolute
+ * column (CHA), which puts every terminal at the same place. */
+static bool pending_wrap(const struct con_term *t, const struct con_line *l)
+{
+	return l->col >= width(t, l);
 }
 
 static void put_tag(struct con_term *t, struct con_line *l)
@@ -105,10 +115,17 @@ static void wrap(struct con_term *t, struct con_line *l)
 	l->cont = true;
 }
 
-static void append(struct con_term *t, struct con_line *l, const char *s, size_t n)
+/* Room for n more bytes on the line, or it goes on on the next: checked
+ * before an operation works out where the cursor goes. */
+static void room(struct con_term *t, struct con_line *l, size_t n)
 {
 	if (l->len + n > sizeof(l->line))
 		wrap(t, l);
+}
+
+static void append(struct con_term *t, struct con_line *l, const char *s, size_t n)
+{
+	room(t, l, n);
 	memcpy(l->line + l->len, s, n);
 	l->len += (uint32_t)n;
 }
@@ -118,6 +135,7 @@ static void append(struct con_term *t, struct con_line *l, const char *s, size_t
  * the domain's text, not its tag). */
 static void append_char(struct con_term *t, struct con_line *l, char c)
 {
+	room(t, l, 1);
 	if (l->col >= width(t, l))
 		wrap(t, l);
 	append(t, l, &c, 1);
@@ -153,6 +171,15 @@ static int csi_params(const char *seq, size_t len, uint32_t *p, int max)
 	return np;
 }
 
+static void append_move(struct con_term *t, struct con_line *l, uint32_t n, char dir);
+
+/* To column `to` of the domain's text (0: right after the tag). */
+static void move_to(struct con_term *t, struct con_line *l, uint32_t to)
+{
+	append_move(t, l, l->tag_len + to + 1, 'G');
+	l->col = to;
+}
+
 static void append_move(struct con_term *t, struct con_line *l, uint32_t n, char dir)
 {
 	char seq[12];
@@ -184,6 +211,7 @@ static void csi(struct con_term *t, struct con_line *l)
 		append_char(t, l, '?');
 		return;
 	}
+	room(t, l, MAX((size_t)l->esc_len, sizeof("\x1b[1000G") - 1));
 	switch (final) {
 	case 'm':                       /* colours and attributes: reset at the line's end */
 		append(t, l, l->esc, l->esc_len);
@@ -197,7 +225,11 @@ static void csi(struct con_term *t, struct con_line *l)
 		break;
 	case 'C':                       /* right, up to the terminal's width */
 		if (np <= 1) {
-			n = MIN(n, width(t, l) - MIN(l->col, width(t, l)));
+			if (pending_wrap(t, l)) {
+				move_to(t, l, width(t, l) - 1);
+				return;
+			}
+			n = MIN(n, width(t, l) - 1 - l->col);
 			if (n) {
 				append_move(t, l, n, 'C');
 				l->col += n;
@@ -207,6 +239,10 @@ static void csi(struct con_term *t, struct con_line *l)
 		break;
 	case 'D':                       /* left, never over the tag */
 		if (np <= 1) {
+			if (pending_wrap(t, l)) {
+				move_to(t, l, width(t, l) - 1 - MIN(n, width(t, l) - 1));
+				return;
+			}
 			n = MIN(n, l->col);
 			if (n) {
 				append_move(t, l, n, 'D');
@@ -234,15 +270,31 @@ static void carriage_return(struct con_term *t, struct con_line *l)
 	l->cont = false;
 }
 
+/* To the next tab stop (every 8 columns: con_line_release sets them so),
+ * on this line only. */
 static void tab(struct con_term *t, struct con_line *l)
 {
+	room(t, l, 1);
 	uint32_t stop = 8 - (l->tag_len + l->col) % 8;
-	if (l->col + stop > width(t, l)) {
+	if (l->col + stop > width(t, l) - 1) {
 		wrap(t, l);
 		stop = 8 - l->tag_len % 8;
 	}
 	append(t, l, "\t", 1);
 	l->col += stop;
+}
+
+static void backspace(struct con_term *t, struct con_line *l)
+{
+	room(t, l, sizeof("\x1b[1000G") - 1);
+	if (pending_wrap(t, l)) {
+		move_to(t, l, width(t, l) - MIN(2u, width(t, l)));
+		return;
+	}
+	if (l->col) {           /* never back over the tag */
+		append(t, l, "\b", 1);
+		l->col--;
+	}
 }
 
 static void escape_byte(struct con_term *t, struct con_line *l, char c)
@@ -289,10 +341,7 @@ void con_line_write(struct con_term *t, struct con_line *l, const char *buf, siz
 			l->esc_len = 1;
 			continue;
 		case '\b':
-			if (l->col) {   /* never back over the tag */
-				append(t, l, "\b", 1);
-				l->col--;
-			}
+			backspace(t, l);
 			continue;
 		case '\t':
 			tab(t, l);
@@ -393,14 +442,19 @@ void con_line_release(struct con_term *t, struct con_line *l)
 		put_str(t, "\x18");             /* CAN: abandon the sequence */
 	else if (l->raw_esc == RAW_STRING || l->raw_esc == RAW_STRING_ESC)
 		put_str(t, "\x1b\\");           /* ST ends a string */
-	/* The whole scrolling region (setting it homes the cursor: saved and
-	 * restored around it), then attributes, cursor shown, autowrap, G0 =
-	 * ASCII, insert mode off, normal cursor and keypad keys. */
-	put_str(t, "\x1b" "7\x1b[r\x1b" "8\x1b[0m\x1b[?25h\x1b[?7h\x1b(B\x1b[4l\x1b[?1l\x1b>");
+	/* With the cursor saved: the whole scrolling region (setting it homes
+	 * the cursor) and a tab stop every 8 columns (tagged lines rely on
+	 * them). Then attributes, SI (G0 in use), cursor shown, autowrap, G0
+	 * = ASCII, insert mode off, normal cursor and keypad keys. */
+	put_str(t, "\x1b" "7\x1b[r\x1b[3g\r");
+	for (uint32_t c = 8; c < t->cols; c += 8)
+		put_str(t, "\x1b[8C\x1bH");
+	put_str(t, "\x1b" "8\x0f\x1b[0m\x1b[?25h\x1b[?7h\x1b(B\x1b[4l\x1b[?1l\x1b>");
 	if (l->len || l->raw_lost)
 		put_str(t, "\r\n");
 	else
 		put_str(t, "\r");
+	put_str(t, "\x1b[J");                  /* nothing the domain drew below stays */
 	t->dirty = false;
 	t->open = NULL;
 	/* A plain partial line (a prompt) stays the current line, shown again
