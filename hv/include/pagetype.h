@@ -63,7 +63,7 @@ struct mm_ctx {
 	uint64_t *(*table)(uint32_t mfn);       /* a frame's 512 entries */
 	uint32_t switch_l1_mfn;         /* the switch region's shared L1 */
 	uint64_t nx;                    /* PTE_NX when NX is usable, else 0 */
-	uint64_t maxphys_mask;          /* address bits the CPU supports (PTE_ADDR_MASK & ...) */
+	uint64_t maxphys_mask;          /* address bits the CPU has (CPUID 0x80000008), PTE_ADDR_MASK & ... */
 	uint32_t refusals[MMR_COUNT];   /* global counters */
 };
 

@@ -43,7 +43,10 @@ void pv_mm_init(uint32_t ram_top_pfn)
 	pv_mm.table = table_of;
 	pv_mm.switch_l1_mfn = (uint32_t)(switch_l1 >> PAGE_SHIFT);
 	pv_mm.nx = hv_pt_env.nx;
-	pv_mm.maxphys_mask = PTE_ADDR_MASK;
+	/* Address bits past the CPU's width are reserved: an entry with them
+	 * faults in the guest, or (on a wider CPU) names memory we never
+	 * validated. Entries must not have them (pagetype.c). */
+	pv_mm.maxphys_mask = PTE_ADDR_MASK & ((1ull << cpu_features.phys_bits) - 1);
 	/* What is not free now is the hypervisor's (or firmware's): never a
 	 * guest's to map. */
 	for (uint32_t i = 0; i < ram_top_pfn; i++)

@@ -52,9 +52,23 @@ static bool is_table(unsigned type)
 	return type == PGT_L1 || type == PGT_L2 || type == PGT_L2_HIGH || type == PGT_L3;
 }
 
+/* The frame a validated entry names (its address was checked to lie in
+ * the frame table by entry_frame). */
 static uint32_t entry_mfn(uint64_t e)
 {
 	return (uint32_t)((e & E_ADDR) >> 12);
+}
+
+/* The frame an entry names, all 40 bits of its frame number: a frame the
+ * machine has, or the entry is refused (a frame number cut to 32 bits
+ * first would let bits 44-51 ride past the owner check). */
+static int entry_frame(struct mm_ctx *c, uint64_t e, uint32_t *mfn)
+{
+	uint64_t f = (e & E_ADDR) >> 12;
+	if (f >= c->nframes)
+		return refuse(c, MMR_NOT_OWNER, -EPERM);
+	*mfn = (uint32_t)f;
+	return 0;
 }
 
 /* Counts are 32 bits; a domain cannot have 4 billion mappings of a frame in
@@ -88,8 +102,33 @@ static int check_bits(struct mm_ctx *c, uint64_t e)
 	return 0;
 }
 
+/*
+ * A non-present entry is never walked, but on CPUs with L1TF its address
+ * still reaches the L1 cache speculatively (Xen's XSA-273, the PV case): a
+ * guest could read whatever of that frame is cached. So its address bits
+ * must be zero or name a frame of the domain's own, within the CPU's width;
+ * no reference is taken (the CPU does not use it). Other bits are the
+ * guest's to use.
+ */
+static int check_not_present(struct mm_ctx *c, uint16_t owner, uint64_t e)
+{
+	uint32_t mfn;
+	int rc;
+
+	if (!(e & E_ADDR))
+		return 0;
+	if (e & E_ADDR & ~c->maxphys_mask)
+		return refuse(c, MMR_RESERVED_BITS, -EINVAL);
+	if ((rc = entry_frame(c, e, &mfn)))
+		return rc;
+	if (c->frames[mfn].owner != owner)
+		return refuse(c, MMR_NOT_OWNER, -EPERM);
+	return 0;
+}
+
 static int get_entry(struct mm_ctx *c, uint16_t owner, unsigned type, uint32_t idx, uint64_t e)
 {
+	uint32_t mfn;
 	int rc;
 
 	if (!(e & E_P)) {
@@ -97,11 +136,11 @@ static int get_entry(struct mm_ctx *c, uint16_t owner, unsigned type, uint32_t i
 		 * CPU needs the IDT and stubs on every trap. */
 		if (type == PGT_L3 && idx == 3)
 			return refuse(c, MMR_SWITCH_REGION, -EPERM);
-		return 0;
+		return check_not_present(c, owner, e);
 	}
 	switch (type) {
 	case PGT_L1:
-		if ((rc = check_bits(c, e)))
+		if ((rc = check_bits(c, e)) || (rc = entry_frame(c, e, &mfn)))
 			return rc;
 		/* A global translation survives the CR3 reload on every
 		 * hypervisor entry, and the reasoning that makes type changes
@@ -109,24 +148,24 @@ static int get_entry(struct mm_ctx *c, uint16_t owner, unsigned type, uint32_t i
 		if (e & E_G)
 			return refuse(c, MMR_RESERVED_BITS, -EINVAL);
 		if (e & E_RW)
-			return mm_get_page_and_type(c, entry_mfn(e), owner, PGT_WRITABLE);
-		return mm_get_page(c, entry_mfn(e), owner);
+			return mm_get_page_and_type(c, mfn, owner, PGT_WRITABLE);
+		return mm_get_page(c, mfn, owner);
 	case PGT_L2:
 	case PGT_L2_HIGH:
 		if (type == PGT_L2_HIGH && idx >= SWITCH_SLOT_FIRST)
 			return refuse(c, MMR_SWITCH_REGION, -EPERM);
 		if (e & E_PS)
 			return refuse(c, MMR_LARGE_PAGE, -EINVAL);
-		if ((rc = check_bits(c, e)))
+		if ((rc = check_bits(c, e)) || (rc = entry_frame(c, e, &mfn)))
 			return rc;
-		return mm_get_page_and_type(c, entry_mfn(e), owner, PGT_L1);
+		return mm_get_page_and_type(c, mfn, owner, PGT_L1);
 	case PGT_L3:
 		/* PAE PDPTEs take only P, PWT, PCD and the address. */
 		if (e & ~L3_ALLOWED)
 			return refuse(c, MMR_RESERVED_BITS, -EINVAL);
-		if ((rc = check_bits(c, e)))
+		if ((rc = check_bits(c, e)) || (rc = entry_frame(c, e, &mfn)))
 			return rc;
-		return mm_get_page_and_type(c, entry_mfn(e), owner, idx == 3 ? PGT_L2_HIGH : PGT_L2);
+		return mm_get_page_and_type(c, mfn, owner, idx == 3 ? PGT_L2_HIGH : PGT_L2);
 	default:
 		return refuse(c, MMR_BAD_REQUEST, -EINVAL);
 	}

@@ -25,6 +25,7 @@
 #define NX       (1ull << 63)
 #define MASK52   0x000ffffffffff000ull
 #define MASK36   0x0000000ffffff000ull
+#define MASK40   0x000000fffffff000ull
 #define SWITCH_PDE (((uint64_t)SWITCH << 12) | P | RW)
 /* An entry: frame mfn with these flags. */
 #define ent(mfn, flags) (((uint64_t)(mfn) << 12) | (flags))
@@ -123,7 +124,8 @@ static void test_l1_validate_release(void **state)
 	t[200] = ent(15, P | RW);               /* 15 writable twice ... */
 	t[201] = ent(15, P | RW);
 	t[202] = ent(15, P);                    /* ... and read-only once */
-	t[300] = 0xfffffffffffffffeull;         /* not present: everything else ignored */
+	t[300] = 0xfff0000000000ffeull | ent(17, 0);    /* not present: its own frame, */
+	t[301] = 0xfff0000000000ffeull;                 /* or none, and any other bits */
 	t[511] = ent(16, P);
 
 	ASSERT_OK(mm_get_page_and_type(&ctx, 10, 1, PGT_L1));
@@ -185,6 +187,22 @@ static const struct bad_entry {
 	{ "PDE bit 60", 2, ent(11, P) | 1ull << 60, NX, MASK52, EINVAL, MMR_RESERVED_BITS },
 	{ "PDE NX without NXE", 2, ent(11, P | NX), 0, MASK52, EINVAL, MMR_RESERVED_BITS },
 	{ "PDE bit 40, 36-bit CPU", 2, ent(11, P) | 1ull << 40, NX, MASK36, EINVAL, MMR_RESERVED_BITS },
+	/* Address bits 44-51 over one of the domain's own frames: not that
+	 * frame (a frame number cut to 32 bits would have made it so). */
+	{ "own frame | bit 44", 1, ent(11, P) | 1ull << 44, NX, MASK52, EPERM, MMR_NOT_OWNER },
+	{ "own frame | bit 51, RW", 1, ent(11, P | RW) | 1ull << 51, NX, MASK52, EPERM, MMR_NOT_OWNER },
+	{ "own frame | bit 44, 40-bit CPU", 1, ent(11, P) | 1ull << 44, NX, MASK40, EINVAL,
+	  MMR_RESERVED_BITS },
+	{ "PDE own L1 | bit 44", 2, ent(20, P | RW) | 1ull << 44, NX, MASK52, EPERM, MMR_NOT_OWNER },
+	/* Not present, but naming memory that is not the domain's (L1TF). */
+	{ "not present, domain 2's frame", 1, ent(41, 0), NX, MASK52, EPERM, MMR_NOT_OWNER },
+	{ "not present, hypervisor's frame", 1, ent(55, RW), NX, MASK52, EPERM, MMR_NOT_OWNER },
+	{ "not present, free frame", 1, ent(61, 0), NX, MASK52, EPERM, MMR_NOT_OWNER },
+	{ "not present, beyond nframes", 1, ent(200, 0), NX, MASK52, EPERM, MMR_NOT_OWNER },
+	{ "not present, own | bit 44", 1, ent(11, 0) | 1ull << 44, NX, MASK52, EPERM, MMR_NOT_OWNER },
+	{ "not present, bit 40, 36-bit CPU", 1, ent(11, 0) | 1ull << 40, NX, MASK36, EINVAL,
+	  MMR_RESERVED_BITS },
+	{ "PDE not present, domain 2's", 2, ent(41, RW), NX, MASK52, EPERM, MMR_NOT_OWNER },
 };
 
 /* 2. Every refusal class, alone, and as the 512th entry after 511 good ones. */
@@ -222,6 +240,26 @@ static void test_refusals_leave_nothing(void **state)
 		/* The good entries on their own are accepted and release exactly. */
 		t[511] = 0;
 		ASSERT_OK(mm_get_page_and_type(&ctx, 10, 1, type));
+		mm_put_page_and_type(&ctx, 10);
+		assert_int_equal(first_not_released(), -1);
+	}
+
+	/* Not-present entries naming the domain's own frames, or nothing, are
+	 * the guest's business (Linux keeps PROT_NONE pages so). */
+	ctx.nx = NX;
+	ctx.maxphys_mask = MASK40;
+	for (int level = 1; level <= 2; level++) {
+		memset(t, 0, 4096);
+		t[0] = ent(11, 0);
+		t[1] = ent(12, RW | US) | NX;
+		t[2] = 0x6;
+		t[3] = ent(20, RW);
+		ASSERT_OK(mm_get_page_and_type(&ctx, 10, 1, level == 1 ? PGT_L1 : PGT_L2));
+		ASSERT_OK(mm_update_entry(&ctx, 1, 10, 4, ent(13, 0)));
+		ASSERT_REFUSED(mm_update_entry(&ctx, 1, 10, 5, ent(41, 0)), EPERM, MMR_NOT_OWNER);
+		ASSERT_REFUSED(mm_update_entry(&ctx, 1, 10, 5, ent(13, 0) | 1ull << 44), EINVAL,
+			       MMR_RESERVED_BITS);
+		assert_int_equal(t[5], 0);
 		mm_put_page_and_type(&ctx, 10);
 		assert_int_equal(first_not_released(), -1);
 	}

@@ -52,6 +52,14 @@ void cpu_detect(void)
 		cpuid(0x80000007, 0, &a, &b, &c, &d);
 		f->invariant_tsc = d & (1u << 8);
 	}
+	/* Without leaf 0x80000008 a PAE CPU has 36 address bits (Intel SDM
+	 * 4.1.4); the leaf's width is believed only within PAE's 52. */
+	f->phys_bits = 36;
+	if (maxext >= 0x80000008) {
+		cpuid(0x80000008, 0, &a, &b, &c, &d);
+		if ((a & 0xff) >= 32 && (a & 0xff) <= 52)
+			f->phys_bits = a & 0xff;
+	}
 }
 
 static void set_seg(unsigned slot, uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)

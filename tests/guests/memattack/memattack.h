@@ -45,5 +45,6 @@ void balloon_mapped(void);
 void privileged(void);
 void bad_pointers(void);
 void pin_storm(void);
+void address_width(void);
 
 #endif

@@ -245,3 +245,54 @@ void global_page(void)
 	test_check(r3 < 0 || !(t[0] & PG_G), "pinning an L1 holding one: %d, entry %#llx", r3,
 		   (unsigned long long)t[0]);
 }
+
+/*
+ * Address bits the CPU lacks (issue 11, finding 1): bits 40-51 over one of
+ * our own frames must be refused in a PTE (update_va_mapping and
+ * mmu_update), a PDE and a PDPTE; the hypervisor once cut frame numbers to
+ * 32 bits before the owner check, so bit 44 over our frame passed as that
+ * frame. Non-present entries (finding 2, L1TF): an address that is not our
+ * own frame is refused too; our own frame, or none, is accepted.
+ */
+void address_width(void)
+{
+	uint32_t f = free_data_frame();
+	uint32_t l2 = pte_mfn(pt_read(WIN, 3));
+	const unsigned bits[] = { 40, 43, 44, 47, 51 };
+
+	for (unsigned i = 0; i < 5; i++) {
+		uint64_t hi = 1ull << bits[i];
+		expect_refused(mm_map(WIN, pte_make(f, PG_P | PG_RW) | hi), "update_va_mapping, bit",
+			       bits[i]);
+		expect_refused(mm_update(pte_maddr(win_l1, 0), pte_make(f, PG_P) | hi),
+			       "mmu_update PTE, bit", bits[i]);
+		expect_refused(mm_update(pt_maddr(WIN3, 2), pte_make(win_l1, PG_P | PG_RW) | hi),
+			       "a PDE, bit", bits[i]);
+		expect_refused(mm_update(pt_maddr(WIN, 3), pte_make(l2, PG_P) | hi), "a PDPTE, bit",
+			       bits[i]);
+		expect_refused(mm_map(WIN, pte_make(f, PG_RW) | hi), "not present, own frame, bit",
+			       bits[i]);
+	}
+	/* (Address 0 is "no address": frame 0 cannot be told from an empty
+	 * entry, and holds nothing of anyone's.) */
+	const uint32_t foreign[] = { HV_MFN, HV_MFN + 1, switch_l1_mfn, SCAN_END - 1 };
+	for (unsigned i = 0; i < 4; i++) {
+		if (own_mfn(foreign[i]))
+			continue;
+		expect_rc(mm_map(WIN, pte_make(foreign[i], PG_RW)), -RV_EPERM,
+			  "not present, not our frame", foreign[i]);
+		expect_rc(mm_update(pte_maddr(win_l1, 1), pte_make(foreign[i], 0)), -RV_EPERM,
+			  "mmu_update not present, not our frame", foreign[i]);
+		expect_rc(mm_update(pt_maddr(WIN3, 2), pte_make(foreign[i], PG_RW)), -RV_EPERM,
+			  "a PDE not present, not our frame", foreign[i]);
+	}
+	expect_done("address bits beyond the CPU and not-present foreign frames");
+	test_check(l1e_of(WIN) == 0 && pt_read(WIN3, 2) == 0 && pte_mfn(pt_read(WIN, 3)) == l2,
+		   "nothing changed");
+	/* Our own frame, not present, is ours to keep there (PROT_NONE). */
+	int a = mm_map(WIN, pte_make(f, PG_RW));
+	int b = mm_map(WIN, 0x6);
+	int c = mm_map(WIN, 0);
+	test_check(a == 0 && b == 0 && c == 0, "not-present entries with our frame or none: %d %d %d",
+		   a, b, c);
+}

@@ -87,6 +87,7 @@ struct cpu_features {
 	char vendor[13];
 	char brand[49];
 	uint32_t family, model, stepping;
+	uint32_t phys_bits;             /* physical address width (CPUID 0x80000008; 36 without it) */
 	bool tsc, pae, pge, nx, svm, apic, invariant_tsc, fxsr, sse;
 };
 extern struct cpu_features cpu_features;
