@@ -69,10 +69,11 @@ void hv_start(uint32_t magic, const struct multiboot_info *mbi)
 
 	cpu_detect();
 	time_mark_boot();
-	pr_info("cpu: %s %s (family %#x model %#x stepping %u)%s%s%s\n", cpu_features.vendor,
+	pr_info("cpu: %s %s (family %#x model %#x stepping %u)%s%s%s%s\n", cpu_features.vendor,
 		cpu_features.brand, cpu_features.family, cpu_features.model,
 		cpu_features.stepping, cpu_features.nx ? " nx" : "",
-		cpu_features.pge ? " pge" : "", cpu_features.svm ? " svm" : "");
+		cpu_features.pge ? " pge" : "", cpu_features.svm ? " svm" : "",
+		cpu_features.fxsave_leak ? " fxsave-leak" : "");
 	boot_info_print(&boot_info);
 
 	memory_init(&boot_info);

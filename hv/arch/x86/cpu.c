@@ -53,13 +53,25 @@ void cpu_detect(void)
 		f->invariant_tsc = d & (1u << 8);
 	}
 	/* Without leaf 0x80000008 a PAE CPU has 36 address bits (Intel SDM
-	 * 4.1.4); the leaf's width is believed only within PAE's 52. */
+	 * 4.1.4); the leaf's width is believed only within PAE's 52.
+	 *
+	 * AMD's FXSAVE stores, and its FXRSTOR loads, the x87 last-instruction
+	 * pointer, last-data pointer and opcode (FIP, FDP, FOP) only while an
+	 * x87 exception is pending; otherwise the previous FPU owner's values
+	 * stay in the FPU for the next one to read (CVE-2006-1056). CPUs that
+	 * always save and restore them say so with XSaveErPtr (CPUID
+	 * 0x80000008 EBX bit 2, from Zen 2 on). Hygon's Dhyana is AMD's Zen 1.
+	 */
+	bool amd = !strcmp(f->vendor, "AuthenticAMD") || !strcmp(f->vendor, "HygonGenuine");
+	bool xsave_err_ptr = false;
 	f->phys_bits = 36;
 	if (maxext >= 0x80000008) {
 		cpuid(0x80000008, 0, &a, &b, &c, &d);
 		if ((a & 0xff) >= 32 && (a & 0xff) <= 52)
 			f->phys_bits = a & 0xff;
+		xsave_err_ptr = b & (1u << 2);
 	}
+	f->fxsave_leak = amd && !xsave_err_ptr;
 }
 
 static void set_seg(unsigned slot, uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)

@@ -12,6 +12,10 @@
  *   mc_shutdown   a multicall that clears a loaded TLS slot, then shuts down
  *   fpu_victim /  the spy must not see the victim's SSE registers
  *   fpu_spy
+ *   fpu_ptr_victim / fpu_ptr_spy
+ *                 nor where the victim's last x87 instruction was, what it
+ *                 read and its opcode (FIP, FDP, FOP: AMD CPUs before Zen 2
+ *                 keep them across FXRSTOR, CVE-2006-1056)
  *   evtchn_survivor / evtchn_dier
  *                 a port whose peer died must be dead too (-ENOENT)
  *   console_hog   64 x 4 KiB of console output in one multicall must not
@@ -135,6 +139,139 @@ static void fpu_spy(void)
 		   v[0], v[1], v[2], v[3]);
 }
 
+/*
+ * The x87 remembers its last instruction's address (FIP), the address of its
+ * memory operand (FDP) and its opcode (FOP). The victim keeps running one
+ * `fldl` of fpu_ptr_secret, at x87_secret_fldl; the spy is the same ELF at
+ * the same addresses, so it knows both without being told. The spy's first
+ * FPU instruction after each switch is a state store (FXSAVE, then FNSTENV,
+ * neither of which changes the pointers): the #NM it raises makes the
+ * hypervisor swap the victim's state out and the spy's in, and what the
+ * store shows must never be the victim's pointers.
+ */
+static volatile double fpu_ptr_secret __attribute__((used)) = 2.5;
+
+/* FNSTENV's 28-byte image in 32-bit protected mode. */
+struct x87_env {
+	uint32_t fcw, fsw, ftw, fip;
+	uint16_t fcs, fop;      /* fop: bits 0-10 */
+	uint32_t fdp, fds;
+};
+
+extern const uint8_t x87_secret_fldl[];
+void x87_load_secret(void);
+__asm__(".text\n"
+	"x87_load_secret:\n"
+	"  fninit\n"            /* an empty stack, so the load never overflows */
+	"x87_secret_fldl:\n"
+	"  fldl fpu_ptr_secret\n"
+	"  ret\n");
+
+static void x87_fxsave(uint8_t *img)
+{
+	__asm__ volatile("fxsave (%0)" : : "r"(img) : "memory");
+}
+
+static void x87_fnstenv(struct x87_env *e)
+{
+	__asm__ volatile("fnstenv (%0)" : : "r"(e) : "memory");
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t exceptions_so_far(void)
+{
+	static struct rv_domain_stats st;
+	if (hypercall(RV_HC_domain_stats, (uint32_t)&st, sizeof(st), 0, 0, 0))
+		test_error("domain_stats failed");
+	return st.exceptions;
+}
+
+#define FPU_PTR_ROUNDS 100
+
+static void fpu_ptr_victim(void)
+{
+	struct x87_env e;
+	x87_load_secret();
+	x87_fnstenv(&e);
+	gprintf("victim: fldl at %#x of %#x; the FPU records FIP %#x FDP %#x FOP %#x\n",
+		(uint32_t)x87_secret_fldl, (uint32_t)&fpu_ptr_secret, e.fip, e.fdp, e.fop & 0x7ffu);
+	/* Longer than the spy's rounds, so that each of them follows a load. */
+	for (unsigned i = 0; i < 4 * FPU_PTR_ROUNDS; i++) {
+		x87_load_secret();
+		hv_yield();
+	}
+	test_check(true, "victim ran its fldl %u times between the spy's rounds",
+		   4 * FPU_PTR_ROUNDS);
+}
+
+/* What the spy found: how many rounds showed any of the victim's pointers,
+ * and the first such values. */
+struct fpu_ptr_seen {
+	const char *how;
+	unsigned leaks;
+	uint32_t fip, fdp, fop;
+};
+
+static void fpu_ptr_look(struct fpu_ptr_seen *s, uint32_t fip, uint32_t fdp, uint32_t fop)
+{
+	uint32_t vfop = (x87_secret_fldl[0] & 7u) << 8 | x87_secret_fldl[1];
+	fop &= 0x7ffu;
+	if (fip != (uint32_t)x87_secret_fldl && fdp != (uint32_t)&fpu_ptr_secret && fop != vfop)
+		return;
+	if (!s->leaks++) {
+		s->fip = fip;
+		s->fdp = fdp;
+		s->fop = fop;
+	}
+}
+
+static void fpu_ptr_verdict(const struct fpu_ptr_seen *s)
+{
+	if (s->leaks)
+		test_check(false, "%s showed the victim's fldl (at %#x of %#x) in %u of %u rounds, "
+			   "first FIP %#x FDP %#x FOP %#x", s->how, (uint32_t)x87_secret_fldl,
+			   (uint32_t)&fpu_ptr_secret, s->leaks, FPU_PTR_ROUNDS, s->fip, s->fdp,
+			   s->fop);
+	else
+		test_check(true, "%s never showed the victim's fldl (at %#x of %#x) in %u rounds",
+			   s->how, (uint32_t)x87_secret_fldl, (uint32_t)&fpu_ptr_secret,
+			   FPU_PTR_ROUNDS);
+}
+
+static void fpu_ptr_spy(void)
+{
+	static uint8_t img[512] __attribute__((aligned(16)));
+	struct x87_env e;
+	struct fpu_ptr_seen fx = { .how = "FXSAVE" }, env = { .how = "FNSTENV" };
+	unsigned restores = 0;
+
+	for (unsigned round = 0; round < FPU_PTR_ROUNDS; round++) {
+		hv_yield();                     /* the victim loads its pointers */
+		memset(img, 0, sizeof(img));
+		uint64_t before = exceptions_so_far();
+		x87_fxsave(img);                /* #NM: the lazy switch happens here */
+		x87_fnstenv(&e);
+		restores += exceptions_so_far() > before;
+		/* FXSAVE: FOP in bytes 6-7, FIP in 8-11, FDP in 16-19. */
+		uint32_t fip = get32(img + 8), fdp = get32(img + 16), fop = img[6] | img[7] << 8;
+		fpu_ptr_look(&fx, fip, fdp, fop);
+		fpu_ptr_look(&env, e.fip, e.fdp, e.fop);
+		if (round == 0)
+			gprintf("spy: first round: FXSAVE FIP %#x FDP %#x FOP %#x, FNSTENV FIP %#x "
+				"FDP %#x FOP %#x\n", fip, fdp, fop & 0x7ffu, e.fip, e.fdp,
+				e.fop & 0x7ffu);
+	}
+	test_check(restores >= FPU_PTR_ROUNDS / 2,
+		   "the FPU came back from the victim (an #NM) in %u of %u rounds", restores,
+		   FPU_PTR_ROUNDS);
+	fpu_ptr_verdict(&fx);
+	fpu_ptr_verdict(&env);
+}
+
 static void evtchn_survivor(void)
 {
 	int32_t p = hv_evtchn_op(RV_EVTCHNOP_alloc_unbound, start_info->domid + 1, 0);
@@ -196,6 +333,7 @@ void guest_main(void)
 	static const struct { const char *name; void (*fn)(void); } scenarios[] = {
 		{ "seg_dpl", seg_dpl }, { "seg_xonly", seg_xonly }, { "event_crash", event_crash },
 		{ "mc_shutdown", mc_shutdown }, { "fpu_victim", fpu_victim }, { "fpu_spy", fpu_spy },
+		{ "fpu_ptr_victim", fpu_ptr_victim }, { "fpu_ptr_spy", fpu_ptr_spy },
 		{ "evtchn_survivor", evtchn_survivor }, { "evtchn_dier", evtchn_dier },
 		{ "console_hog", console_hog }, { "console_forge", console_forge },
 	};

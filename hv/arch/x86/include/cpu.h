@@ -89,6 +89,9 @@ struct cpu_features {
 	uint32_t family, model, stepping;
 	uint32_t phys_bits;             /* physical address width (CPUID 0x80000008; 36 without it) */
 	bool tsc, pae, pge, nx, svm, apic, invariant_tsc, fxsr, sse;
+	/* FXSAVE/FXRSTOR skip the x87 FIP, FDP and FOP unless an exception is
+	 * pending (AMD without XSaveErPtr): hv/pv/fpu.c scrubs them. */
+	bool fxsave_leak;
 };
 extern struct cpu_features cpu_features;
 
