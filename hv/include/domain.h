@@ -38,10 +38,16 @@ struct vcpu {
 	bool fpu_ts;                    /* the guest's virtual CR0.TS */
 	uint64_t gdt_slots[RV_GDT_GUEST_SLOTS]; /* TLS descriptors */
 	uint32_t base_mfn;              /* its L3 (CR3), holding a type reference */
-	/* A long page-table batch being continued (pv/mm.c): the guest's own
-	 * esi/edi, given back when the batch ends. */
-	bool cont_active;
-	uint32_t cont_esi, cont_edi;
+	/* A hypercall being continued (pv/hypercall.c): the guest is rewound
+	 * to its int $0x82 with every register as it made the call, and the
+	 * work done so far is kept here. Events wait until the call ends. */
+	struct hc_cont {
+		bool active;
+		uint32_t eip;           /* the guest's eip after its int $0x82 */
+		uint32_t nr;            /* the call */
+		uint32_t index;         /* multicall: the entry to go on with */
+		uint32_t progress;      /* work the call (or that entry) has done */
+	} cont;
 };
 
 enum evtchn_state { EVTCHN_FREE = 0, EVTCHN_UNBOUND, EVTCHN_INTERDOMAIN };

@@ -32,6 +32,20 @@ extern struct trap_frame *current_frame;
 
 /* int $0x82 from ring 1. */
 void pv_hypercall(struct trap_frame *f);
+
+/*
+ * Continuations: a call with more work than a time slice stops, returning
+ * hc_continue(d, work done so far); the guest is then rewound to its
+ * int $0x82, every register as it was, and others run. When the CPU comes
+ * back the same call starts again and hc_progress(d) says how far it got
+ * (0 on a fresh call). Inside a multicall the entry is continued, not the
+ * multicall's frame. HC_RESTART is never seen by a guest.
+ */
+#define HC_RESTART      (-1000)
+uint32_t hc_progress(const struct domain *d);
+int32_t hc_continue(struct domain *d, uint32_t progress);
+/* The call has run a time slice since start: time to continue. */
+bool hc_overran(uint64_t start);
 /* int $n from a guest that reached the hypervisor: bounce it to its handler. */
 void pv_software_interrupt(struct domain *d, struct trap_frame *f);
 /* An exception from a guest: deliver it to the guest's handler or crash it. */

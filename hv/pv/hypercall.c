@@ -233,30 +233,46 @@ static const hypercall_fn table[RV_HC_count] = {
 	[RV_HC_domain_stats] = hc_domain_stats,
 };
 
-/*
- * Continue a hypercall later: the guest re-executes its `int $0x82` (2 bytes)
- * with the arguments given, as if it had made a new call; meanwhile the
- * scheduler may run others. Returns the value for eax: the call number again.
- */
-static int32_t continuation(uint32_t nr, uint32_t a1, uint32_t a2)
+/* ---- continuations (pv.h) ---- */
+
+uint32_t hc_progress(const struct domain *d)
 {
-	current_frame->eip -= 2;
-	current_frame->ebx = a1;
-	current_frame->ecx = a2;
-	return (int32_t)nr;
+	return d->vcpu.cont.progress;
 }
 
+int32_t hc_continue(struct domain *d, uint32_t progress)
+{
+	d->vcpu.cont.progress = progress;
+	return HC_RESTART;
+}
+
+bool hc_overran(uint64_t start)
+{
+	return time_now_ns() - start > sched_slice_ns;
+}
+
+/*
+ * A multicall is continued at an entry: d->vcpu.cont.index is the entry to
+ * go on with and .progress that entry's own progress. An entry that asks to
+ * be continued keeps its result slot untouched until it ends.
+ */
 static int32_t hc_multicall(struct domain *d, uint32_t calls, uint32_t count, uint32_t a3,
 			    uint32_t a4, uint32_t a5)
 {
+	struct hc_cont *c = &d->vcpu.cont;
 	struct rv_multicall_entry e;
 	uint64_t start = time_now_ns();
+	uint32_t first = c->index;
 
 	if (count > RV_MULTICALL_MAX)
 		return -E2BIG;
-	for (uint32_t i = 0; i < count; i++) {
-		if (i && time_now_ns() - start > sched_slice_ns)
-			return continuation(RV_HC_multicall, calls + i * sizeof(e), count - i);
+	for (uint32_t i = first; i < count; i++) {
+		c->index = i;
+		if (i != first) {
+			c->progress = 0;        /* a fresh entry */
+			if (hc_overran(start))
+				return HC_RESTART;
+		}
 		uint32_t va = calls + i * sizeof(e);
 		if (copy_from_guest(d, &e, va, sizeof(e)))
 			return -EFAULT;
@@ -265,7 +281,10 @@ static int32_t hc_multicall(struct domain *d, uint32_t calls, uint32_t count, ui
 		else
 			e.result = table[e.op](d, e.args[0], e.args[1], e.args[2], e.args[3],
 					       e.args[4]);
-		d->stats.hypercalls[e.op < RV_HC_count ? e.op : RV_HC_count]++;
+		if (i != first || !c->active)
+			d->stats.hypercalls[e.op < RV_HC_count ? e.op : RV_HC_count]++;
+		if (e.result == HC_RESTART)
+			return HC_RESTART;      /* this entry goes on later */
 		if (copy_to_guest(d, va + __builtin_offsetof(struct rv_multicall_entry, result),
 				  &e.result, sizeof(e.result)))
 			return -EFAULT;
@@ -286,14 +305,34 @@ void pv_hypercall(struct trap_frame *f)
 		return;
 	}
 	uint32_t nr = f->eax;
-	d->stats.hypercalls[nr < RV_HC_count ? nr : RV_HC_count]++;
+	struct hc_cont *c = &d->vcpu.cont;
+	/* The guest does not run between a continuation and its next round
+	 * (no event is delivered meanwhile), so the round is the same
+	 * instruction with the same registers. Anything else is a new call. */
+	bool again = c->active && c->eip == f->eip && c->nr == nr;
+	if (!again) {
+		*c = (struct hc_cont){ 0 };
+		/* By name, a call counts once however many rounds it takes
+		 * (each round is an entry of vector 0x82 all the same). */
+		d->stats.hypercalls[nr < RV_HC_count ? nr : RV_HC_count]++;
+	}
 	if (nr >= RV_HC_count) {
 		f->eax = (uint32_t)-ENOSYS;
 		return;
 	}
 	current_frame = f;
-	f->eax = (uint32_t)table[nr](d, f->ebx, f->ecx, f->edx, f->esi, f->edi);
+	int32_t r = table[nr](d, f->ebx, f->ecx, f->edx, f->esi, f->edi);
 	current_frame = NULL;
+	if (r == HC_RESTART && domain_alive(d)) {
+		c->active = true;
+		c->eip = f->eip;
+		c->nr = nr;
+		f->eip -= 2;            /* int $0x82 again; eax is still nr */
+		need_resched = true;
+		return;
+	}
+	*c = (struct hc_cont){ 0 };
+	f->eax = (uint32_t)(r == HC_RESTART ? -EAGAIN : r);  /* (it died meanwhile) */
 }
 
 void pv_init(void)

@@ -148,7 +148,7 @@ void guest_main(void)
 		{ "not_a_table", not_a_table }, { "global_page", global_page },
 		{ "balloon_mapped", balloon_mapped }, { "privileged", privileged },
 		{ "bad_pointers", bad_pointers }, { "pin_storm", pin_storm },
-		{ "address_width", address_width },
+		{ "address_width", address_width }, { "continuations", continuations },
 	};
 	setup();
 	for (unsigned i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)

@@ -46,5 +46,6 @@ void privileged(void);
 void bad_pointers(void);
 void pin_storm(void);
 void address_width(void);
+void continuations(void);
 
 #endif
