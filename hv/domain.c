@@ -160,13 +160,15 @@ void domain_dump_stats(const struct domain *d)
 	};
 	const struct domain_stats *s = &d->stats;
 
-	printk("domain %u (%s): %s, weight %u, %u pages, cpu %llu.%03llu ms, scheduled %llu times\n",
+	printk("domain %u (%s): %s, weight %u, %u pages, cpu %llu.%03llu ms, scheduled %llu times, "
+	       "longest run %llu.%03llu ms\n",
 	       d->id, d->name,
 	       d->state == DOM_RUNNABLE ? "runnable" : d->state == DOM_BLOCKED ? "blocked" :
 	       d->state == DOM_SHUTDOWN ? "shut down" : "crashed",
 	       d->weight, d->nr_pages, (unsigned long long)(d->runtime_ns / 1000000),
 	       (unsigned long long)(d->runtime_ns / 1000 % 1000),
-	       (unsigned long long)s->switches_in);
+	       (unsigned long long)s->switches_in, (unsigned long long)(s->longest_run_ns / 1000000),
+	       (unsigned long long)(s->longest_run_ns / 1000 % 1000));
 	printk("  hypervisor entries by cause:\n");
 	for (unsigned v = 0; v < NUM_VECTORS; v++) {
 		if (!s->vectors[v])

@@ -63,6 +63,8 @@ static void account(struct domain *d, uint64_t now)
 {
 	uint64_t ran = now - d->slice_start_ns;
 	d->runtime_ns += ran;
+	if (ran > d->stats.longest_run_ns)
+		d->stats.longest_run_ns = ran;  /* what "no guest holds the CPU past its slice" is about */
 	d->vruntime += ran * SCHED_WEIGHT_DEFAULT / d->weight;
 	d->slice_start_ns = now;
 }

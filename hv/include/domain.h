@@ -67,6 +67,7 @@ struct domain_stats {
 	uint64_t events_delivered;      /* event upcalls */
 	uint32_t mm_refusals[MMR_COUNT];        /* page-table updates refused, by reason */
 	uint64_t switches_in;           /* times scheduled */
+	uint64_t longest_run_ns;        /* longest time it held the CPU between two scheduling points */
 };
 
 struct domain {

@@ -304,6 +304,34 @@ static void console_hog(void)
 	test_check(r == 0 && all, "the long multicall completed (%d), every write wrote something", r);
 }
 
+/*
+ * Ballooning as a weapon (issue 11, finding 3): give back and take again
+ * every free page of a 64 MiB domain, over and over. Each call used to run
+ * to the end with interrupts off (435 ms for 128 MiB); now it is continued
+ * after a time slice, and sched_fair (fair=hostile) checks that a spinner
+ * beside it gets its share.
+ */
+static void balloon_storm(void)
+{
+	static uint32_t pfns[16384], mfns[16384];
+	uint32_t n = 0;
+	uint32_t avail = start_info->nr_pages - start_info->first_free_pfn;
+	while (n < 16384 && n + 64 < avail) {
+		uint32_t pfn = take_free_pfn();
+		if (mm_map((uint32_t)pfn_to_virt(pfn), 0))
+			test_error("could not unmap pfn %u", pfn);
+		pfns[n++] = pfn;
+	}
+	struct rv_memory_reservation r = { (uint32_t)pfns, n, (uint32_t)mfns, 0 };
+	gprintf("ballooning %u pages out and in, for ever\n", n);
+	for (uint32_t round = 0;; round++) {
+		int32_t out = hv_memory_op(RV_MEMOP_decrease_reservation, &r);
+		int32_t in = hv_memory_op(RV_MEMOP_increase_reservation, &r);
+		if (out != (int32_t)n || in != (int32_t)n)
+			test_error("round %u: gave back %d, got %d of %u", round, out, in, n);
+	}
+}
+
 static void say(const char *s)
 {
 	hv_console_write(s, (uint32_t)strlen(s));
@@ -336,6 +364,7 @@ void guest_main(void)
 		{ "fpu_ptr_victim", fpu_ptr_victim }, { "fpu_ptr_spy", fpu_ptr_spy },
 		{ "evtchn_survivor", evtchn_survivor }, { "evtchn_dier", evtchn_dier },
 		{ "console_hog", console_hog }, { "console_forge", console_forge },
+		{ "balloon_storm", balloon_storm },
 	};
 	for (unsigned i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		if (!strcmp(start_info->cmdline, scenarios[i].name)) {
