@@ -196,6 +196,9 @@ void domain_dump_stats(const struct domain *d)
 	}
 	if (s->events_delivered)
 		printk("    %-40s %12llu\n", "(event upcalls delivered)", (unsigned long long)s->events_delivered);
+	if (s->console_bytes)
+		printk("  console: %llu bytes emitted, %llu writes waited for the line\n",
+		       (unsigned long long)s->console_bytes, (unsigned long long)s->console_waits);
 	for (unsigned r = 0; r < MMR_COUNT; r++)
 		if (s->mm_refusals[r])
 			printk("    page-table updates refused: %-19s %7u\n", mm_refusal_name(r),

@@ -21,6 +21,7 @@ static const struct {
 	const char *help;
 } keys[] = {
 	{ 'h', keyhandler_help, "this help" },
+	{ 'c', console_dump, "console output: bytes waiting for the line, sent by polling" },
 	{ 'd', dispatch_dump, "dispatcher counters: hypervisor entries by cause" },
 	{ 'e', domains_dump, "every domain: state, CPU time, exits by cause and hypercall" },
 	{ 'm', memory_dump, "physical memory: free, used and reserved frames" },

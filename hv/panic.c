@@ -13,6 +13,9 @@ extern char boot_stack[], boot_stack_top[];
 void machine_exit(uint32_t code)
 {
 	irq_disable();
+	/* Everything said so far reaches the line first (the output ring is
+	 * otherwise drained by interrupts, which stop here). */
+	console_flush();
 	/* isa-debug-exit: QEMU terminates with (code << 1) | 1. On a PC
 	 * without that device the write goes nowhere and we halt. */
 	outl(QEMU_EXIT_PORT, code);

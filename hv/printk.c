@@ -54,14 +54,20 @@ void vprintk(const char *fmt, va_list ap)
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (n >= (int)sizeof(buf))
 		n = sizeof(buf) - 1;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; ) {
 		if (at_line_start) {
 			console_write_hv("(rv) ", 5);
 			at_line_start = false;
 		}
-		console_write_hv(&buf[i], 1);
-		if (buf[i] == '\n')
+		int end = i;
+		while (end < n && buf[end] != '\n')
+			end++;
+		if (end < n) {
+			end++;
 			at_line_start = true;
+		}
+		console_write_hv(&buf[i], (size_t)(end - i));
+		i = end;
 	}
 	write_eflags(flags);
 }

@@ -11,6 +11,7 @@
  */
 #include "sched.h"
 #include "cmdline.h"
+#include "console.h"
 #include "domain.h"
 #include "errno.h"
 #include "panic.h"
@@ -288,6 +289,7 @@ void sched_abandon_current(void)
 static void exit_when_empty(void)
 {
 	uint32_t worst = pv_exit_status();
+	console_dump();
 	printk(LOG_NOTICE "all domains have stopped: exiting (status %#x)\n", worst);
 	machine_exit(worst);
 }
@@ -305,6 +307,9 @@ static void __noreturn idle_loop(void)
 		}
 		if (sched_exit_when_empty && domains_ever_ran && domain_count_alive() == 0)
 			exit_when_empty();
+		/* Keep the console's transmitter going (its interrupt does too);
+		 * a domain waiting for room in its ring may run again. */
+		console_idle();
 		struct domain *next = pick(NULL);
 		if (next) {
 			dequeue(next);

@@ -2,6 +2,7 @@
 #include "time.h"
 #include "clock.h"
 #include "cmdline.h"
+#include "console.h"
 #include "dispatch.h"
 #include "errno.h"
 #include "panic.h"
@@ -41,6 +42,7 @@ static void timer_interrupt(unsigned irq)
 {
 	timer_ticks++;
 	sched_tick();
+	console_tick();
 }
 
 void time_init(void)

@@ -8,7 +8,7 @@
 
 UNIT_DIR   := $(BUILD)/unit
 UNIT_OBJ   := $(UNIT_DIR)/obj
-UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype runq rtc console_line
+UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype runq rtc console_line console_ring
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -Iinclude -iquote tests/unit
@@ -25,6 +25,7 @@ unit_src_pagetype  := hv/pv/pagetype.c
 unit_src_runq      := hv/runq.c
 unit_src_rtc       := hv/arch/x86/rtc.c
 unit_src_console_line := hv/console_line.c
+unit_src_console_ring := hv/console_ring.c
 
 unit_objs = $(UNIT_OBJ)/tests/unit/test_$(1).o $(patsubst %.c,$(UNIT_OBJ)/%.o,$(unit_src_$(1)))
 UNIT_OBJS := $(sort $(foreach t,$(UNIT_NAMES),$(call unit_objs,$(t))))

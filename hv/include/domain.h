@@ -68,6 +68,8 @@ struct domain_stats {
 	uint32_t mm_refusals[MMR_COUNT];        /* page-table updates refused, by reason */
 	uint64_t switches_in;           /* times scheduled */
 	uint64_t longest_run_ns;        /* longest time it held the CPU between two scheduling points */
+	uint64_t console_bytes;         /* emitted on the console for it (tags included) */
+	uint64_t console_waits;         /* console writes that found the output ring full */
 };
 
 struct domain {
@@ -101,6 +103,8 @@ struct domain {
 	/* console (console.c, console_line.c) */
 	struct con_line con;            /* its output on the shared terminal */
 	uint32_t con_held;              /* bytes of it held while another has the keyboard */
+	bool con_waiting;               /* waits for room in the output ring */
+	struct domain *con_wait_next;   /* the next domain that waits */
 	uint8_t in_ring[256];
 	uint32_t in_head, in_tail;
 

@@ -25,24 +25,34 @@ static int32_t hc_console_io(struct domain *d, uint32_t cmd, uint32_t count, uin
 	if (count > RV_CONSOLEIO_MAX)
 		return -E2BIG;
 	switch (cmd) {
-	case RV_CONSOLEIO_write:
-		/* The whole buffer is checked first. The UART is slow (115200 baud
-		 * on a PC) and polled with interrupts off: past a time slice the
-		 * call stops and returns what it wrote, so one guest cannot hold
-		 * the CPU with its output. */
+	case RV_CONSOLEIO_write: {
+		/* The whole buffer is checked first. The bytes go to the output
+		 * ring, which the UART drains by interrupt; what one call may make
+		 * the hypervisor emit is bounded (console.h): a newline becomes a
+		 * whole "[name] " tag and CR LF, so 256 guest bytes can be 9 KiB
+		 * on the line, 0.8 s at 115200 baud. The guest calls again for the
+		 * rest. With the ring too full to start, it waits for the line. */
 		if (guest_check_range(d, buf, count, false))
 			return -EFAULT;
-		uint64_t start = time_now_ns();
-		uint32_t done = 0;
+		console_domain_unwait(d);
+		if (!count)
+			return 0;
+		if (!console_domain_may_write(d)) {
+			console_domain_wait(d);
+			return hc_continue(d, 0);       /* blocked: the same write when woken */
+		}
+		uint32_t start = console_emitted(), done = 0;
 		while (done < count) {
 			uint32_t n = MIN(count - done, (uint32_t)sizeof(chunk));
 			copy_from_guest(d, chunk, buf + done, n);
-			console_domain_write(d, chunk, n);
-			done += n;
-			if (time_now_ns() - start > sched_slice_ns)
+			uint32_t took = (uint32_t)console_domain_write_some(d, chunk, n, start);
+			done += took;
+			if (took < n)
 				break;
 		}
+		d->stats.console_bytes += console_emitted() - start;
 		return (int32_t)done;
+	}
 	case RV_CONSOLEIO_read: {
 		uint32_t n = (uint32_t)console_domain_read(d, chunk, MIN(count, (uint32_t)sizeof(chunk)));
 		if (n && copy_to_guest(d, buf, chunk, n)) {
@@ -109,6 +119,7 @@ static int32_t hc_sched_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t
 		/* Blocking enables events, so that the wake-up can be delivered;
 		 * with one already pending it returns at once. */
 		d->shared->vcpu.evtchn_upcall_mask = 0;
+		console_domain_unwait(d);       /* only an event wakes it now */
 		if (!d->shared->vcpu.evtchn_upcall_pending)
 			sched_block(d);
 		return 0;

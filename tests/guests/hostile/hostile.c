@@ -20,6 +20,13 @@
  *                 a port whose peer died must be dead too (-ENOENT)
  *   console_hog   64 x 4 KiB of console output in one multicall must not
  *                 keep the CPU from the others
+ *   console_newlines
+ *                 writes of 256 newlines, each of which the hypervisor
+ *                 turns into a whole "[name] " tag and CR LF (9 KiB on the
+ *                 line with a 31-character name): each call must stop early,
+ *                 having made the hypervisor emit a bounded number of bytes,
+ *                 and still consume at least one byte (the guest loops on
+ *                 the count); alone and in a multicall
  *   console_forge terminal controls that would clear the screen, move to
  *                 another line or retitle the terminal, and a carriage
  *                 return followed by another domain's tag: shown as '?' or
@@ -332,6 +339,75 @@ static void balloon_storm(void)
 	}
 }
 
+/* What the hypervisor may emit for one console_io write, at most: it
+ * stops at the first line end after 1 KiB, at 2 KiB in any case
+ * (docs/ARCHITECTURE.md, "The console"); 256 newlines used to make up to
+ * 9 KiB. */
+#define EMIT_BOUND      2048
+#define NL_ROUNDS       4
+#define NL_BATCH        16
+
+static char newlines[256];
+
+/* Checks one call's result for a write of `asked` newlines. */
+static bool newlines_ok(int32_t r, uint32_t asked, uint32_t per_line, const char *how)
+{
+	bool ok = r >= 1 && (uint32_t)r <= asked && (uint32_t)r * per_line <= EMIT_BOUND;
+	if (!ok)
+		test_check(false, "%s of %u newlines consumed %d (each newline emits %u bytes, "
+			   "at most %u bytes per call)", how, asked, r, per_line, EMIT_BOUND);
+	return ok;
+}
+
+static void console_newlines(void)
+{
+	static struct rv_multicall_entry m[NL_BATCH];
+	/* "[name] " and CR LF for each newline */
+	uint32_t per_line = (uint32_t)strlen(start_info->name) + 3 + 2;
+	uint32_t calls = 0, full_asks = 0, stopped_early = 0, min_first = 256, max_first = 0;
+	bool ok = true;
+
+	memset(newlines, '\n', sizeof(newlines));
+	for (unsigned round = 0; round < NL_ROUNDS && ok; round++) {
+		for (uint32_t done = 0; done < sizeof(newlines) && ok; ) {
+			uint32_t asked = sizeof(newlines) - done;
+			int32_t r = hv_console_write(newlines + done, asked);
+			calls++;
+			ok = newlines_ok(r, asked, per_line, "a write");
+			if (!ok)
+				break;
+			if (asked == sizeof(newlines)) {
+				full_asks++;
+				stopped_early += r < (int32_t)asked;
+				if ((uint32_t)r < min_first)
+					min_first = (uint32_t)r;
+				if ((uint32_t)r > max_first)
+					max_first = (uint32_t)r;
+			}
+			done += (uint32_t)r;
+		}
+	}
+	if (ok)
+		test_check(stopped_early == full_asks,
+			   "%u of %u writes of 256 newlines stopped early (took %u to %u); "
+			   "%u calls wrote %u x 256 newlines", stopped_early, full_asks,
+			   min_first, max_first, calls, NL_ROUNDS);
+
+	for (unsigned i = 0; i < NL_BATCH; i++)
+		m[i] = (struct rv_multicall_entry){ .op = RV_HC_console_io,
+			.args = { RV_CONSOLEIO_write, sizeof(newlines), (uint32_t)newlines } };
+	int32_t r = hv_multicall(m, NL_BATCH);
+	bool all = r == 0;
+	uint32_t sum = 0;
+	for (unsigned i = 0; i < NL_BATCH && all; i++) {
+		all = newlines_ok(m[i].result, sizeof(newlines), per_line, "a multicall entry") &&
+		      m[i].result < (int32_t)sizeof(newlines);
+		sum += (uint32_t)m[i].result;
+	}
+	test_check(all, "a multicall of %u writes of 256 newlines (%d): each stopped early, "
+		   "having consumed at least one (%u in all)", NL_BATCH, r, sum);
+}
+
 static void say(const char *s)
 {
 	hv_console_write(s, (uint32_t)strlen(s));
@@ -364,7 +440,7 @@ void guest_main(void)
 		{ "fpu_ptr_victim", fpu_ptr_victim }, { "fpu_ptr_spy", fpu_ptr_spy },
 		{ "evtchn_survivor", evtchn_survivor }, { "evtchn_dier", evtchn_dier },
 		{ "console_hog", console_hog }, { "console_forge", console_forge },
-		{ "balloon_storm", balloon_storm },
+		{ "balloon_storm", balloon_storm }, { "console_newlines", console_newlines },
 	};
 	for (unsigned i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		if (!strcmp(start_info->cmdline, scenarios[i].name)) {
