@@ -33,6 +33,7 @@ void keyhandler_help(void)
 	printk("console keys:\n");
 	for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
 		printk("  %c  %s\n", keys[i].key, keys[i].help);
+	printk("  Ctrl-]  moves the keyboard to the next domain (and back here)\n");
 }
 
 void keyhandler_handle(char key)
