@@ -26,4 +26,9 @@
 #define ENOSYS          RV_ENOSYS
 #define EALREADY        RV_EALREADY
 
+/* Internal only, never returned to a guest: a page-table operation was
+ * interrupted and must be run again to go on (pagetype.c; mm.c turns it into
+ * a continuation). */
+#define ERESTART        1001
+
 #endif

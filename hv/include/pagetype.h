@@ -36,13 +36,26 @@ enum page_type {
 #define PGF_PINNED      0x01    /* holds a pin reference */
 #define PGF_VALIDATING  0x02    /* being validated (its type is not usable yet) */
 #define PGF_SHARED_INFO 0x04    /* the hypervisor's shared-info page lent to the owner */
+#define PGF_PARTIAL     0x08    /* VALIDATING, interrupted: type_count = entries done */
+#define PGF_DEVALIDATING 0x10   /* releasing its entries: type_count = entries still to release */
 
+/*
+ * type_count is 0 while a table is being validated and its last type
+ * reference is gone while it is being released, so in those two states it
+ * holds the operation's progress instead (the flags say which):
+ *   VALIDATING | PARTIAL  entries [0, type_count) validated, referenced
+ *   DEVALIDATING          entries [0, type_count) still hold references;
+ *                         released from the last down; count includes one
+ *                         reference of the release itself
+ * Such a frame cannot be retyped, updated, pinned or given back until the
+ * operation ends (docs/paging.md, "Long operations").
+ */
 struct page_info {
 	uint16_t owner;         /* domain id, OWNER_NONE or OWNER_HV */
 	uint8_t type;           /* enum page_type */
 	uint8_t flags;          /* PGF_* */
 	uint32_t count;
-	uint32_t type_count;
+	uint32_t type_count;    /* or progress: see above */
 };
 BUILD_ASSERT(sizeof(struct page_info) == 12, "page_info is 12 bytes a frame");
 
@@ -57,6 +70,20 @@ enum mm_refusal {
 	MMR_COUNT
 };
 
+/*
+ * Releases interrupted by preemption, to be finished (mm_settle) before the
+ * domain runs or does anything else: a stack, the most recent on top. Each
+ * entry above the first few is a table released by the one below it, so
+ * the depth is bounded by the levels (docs/paging.md); when full, a release
+ * simply is not interrupted (`full` counts those times).
+ */
+#define MM_DEFER_MAX 8
+struct mm_deferred {
+	uint32_t n;
+	uint32_t mfn[MM_DEFER_MAX];
+	uint32_t full;          /* releases that could not be deferred */
+};
+
 struct mm_ctx {
 	struct page_info *frames;       /* one per frame below nframes */
 	uint32_t nframes;
@@ -65,6 +92,12 @@ struct mm_ctx {
 	uint64_t nx;                    /* PTE_NX when NX is usable, else 0 */
 	uint64_t maxphys_mask;          /* address bits the CPU has (CPUID 0x80000008), PTE_ADDR_MASK & ... */
 	uint32_t refusals[MMR_COUNT];   /* global counters */
+	/* Preemption. Before each entry it validates or releases, once it has
+	 * done at least one since the caller zeroed steps (so every round makes
+	 * progress), the layer asks preempt(); NULL = never. */
+	bool (*preempt)(struct mm_ctx *c);
+	uint32_t steps;                 /* entries validated or released */
+	struct mm_deferred *defer;      /* the caller's deferred releases; NULL: none */
 };
 
 /* Take/drop a general reference to mfn on behalf of owner: 0 or -EPERM. */
@@ -73,13 +106,26 @@ void mm_put_page(struct mm_ctx *c, uint32_t mfn);
 
 /* Take a type reference (and a general one): validates the frame as that
  * table type on the first reference. 0, -EPERM (not owner), -EBUSY (type
- * conflict), -EINVAL (contents refused). */
+ * conflict), -EINVAL (contents refused), or -ERESTART: preempted, the frame
+ * (and the child it was in) left PARTIAL; the same call again goes on from
+ * there. A refused validation releases what it took (perhaps deferred). */
 int mm_get_page_and_type(struct mm_ctx *c, uint32_t mfn, uint16_t owner, enum page_type type);
+/* Drop one: the last type reference of a table releases its entries, and a
+ * release that is preempted is pushed on c->defer to be finished later. */
 void mm_put_page_and_type(struct mm_ctx *c, uint32_t mfn);
+
+/* Go on with the deferred releases, most recent first: 0 when none is left,
+ * -ERESTART when preempted. */
+int mm_settle(struct mm_ctx *c);
+static inline bool mm_unsettled(const struct mm_ctx *c)
+{
+	return c->defer && c->defer->n;
+}
 
 /* Replace entry idx of table frame table_mfn (which owner uses as a page
  * table now) with val: the new entry is validated and referenced first, then
- * the old one released. 0 or a negative errno; on error nothing changed. */
+ * the old one released. 0 or a negative errno; on error nothing changed
+ * (-ERESTART: call again). */
 int mm_update_entry(struct mm_ctx *c, uint16_t owner, uint32_t table_mfn, uint32_t idx,
 		    uint64_t val);
 

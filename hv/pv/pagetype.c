@@ -189,9 +189,77 @@ static uint32_t entries_of(unsigned type)
 	return type == PGT_L3 ? 4 : 512;
 }
 
-/* Take references for every entry; undo all of them on the first refusal. */
-static int validate(struct mm_ctx *c, uint32_t mfn, uint16_t owner, unsigned type)
+/*
+ * Preemption (docs/paging.md, "Long operations"): before each entry, once
+ * this round has done at least one, the caller's hook may say stop.
+ */
+static bool preempted(struct mm_ctx *c)
 {
+	return c->steps && c->preempt && c->preempt(c);
+}
+
+/* Record an interrupted release on the caller's stack; false if it cannot
+ * be (none, or full): then the release goes on now. */
+static bool defer(struct mm_ctx *c, uint32_t mfn)
+{
+	struct mm_deferred *q = c->defer;
+	if (!q)
+		return false;
+	if (q->n == MM_DEFER_MAX) {
+		q->full++;
+		return false;
+	}
+	q->mfn[q->n++] = mfn;
+	return true;
+}
+
+/*
+ * Release the entries [0, type_count) of a DEVALIDATING table, the last
+ * first. When done the frame is typeless again and the release's own
+ * reference goes. Preempted, it stops with type_count entries left; it is
+ * pushed on the deferred stack unless it is there already (queued). True
+ * when done.
+ */
+static bool release(struct mm_ctx *c, uint32_t mfn, bool queued)
+{
+	struct page_info *p = &c->frames[mfn];
+	uint64_t *t = c->table(mfn);
+
+	while (p->type_count) {
+		if (preempted(c) && (queued || defer(c, mfn)))
+			return false;
+		uint32_t i = --p->type_count;
+		put_entry(c, p->type, i, t[i]);
+		c->steps++;
+	}
+	if (p->type == PGT_L2_HIGH)
+		t[SWITCH_SLOT_FIRST] = 0;       /* no pointer to our table stays behind */
+	p->type = PGT_NONE;
+	p->flags &= (uint8_t)~(PGF_VALIDATING | PGF_PARTIAL | PGF_DEVALIDATING);
+	p->count--;
+	return true;
+}
+
+/* Start releasing the first n entries of table mfn (its type still set). */
+static void start_release(struct mm_ctx *c, uint32_t mfn, uint32_t n)
+{
+	struct page_info *p = &c->frames[mfn];
+
+	p->flags = (uint8_t)((p->flags & ~(PGF_VALIDATING | PGF_PARTIAL)) | PGF_DEVALIDATING);
+	p->type_count = n;
+	p->count++;                     /* the release's own, until it ends */
+	release(c, mfn, false);
+}
+
+/*
+ * Take references for entries [from, n) of a VALIDATING table. On a refusal
+ * the entries before it are released (rule: a refusal changes nothing, once
+ * the release is done). Preempted (here or in a child, which is then PARTIAL
+ * itself), the frame becomes PARTIAL with the count done: -ERESTART.
+ */
+static int validate(struct mm_ctx *c, uint32_t mfn, uint16_t owner, unsigned type, uint32_t from)
+{
+	struct page_info *p = &c->frames[mfn];
 	uint64_t *t = c->table(mfn);
 	uint32_t n = entries_of(type);
 
@@ -200,31 +268,22 @@ static int validate(struct mm_ctx *c, uint32_t mfn, uint16_t owner, unsigned typ
 		 * them, whatever the guest left there. */
 		t[SWITCH_SLOT_FIRST] = ((uint64_t)c->switch_l1_mfn << 12) | E_P | E_RW;
 		t[SWITCH_SLOT_FIRST + 1] = 0;
+		n = SWITCH_SLOT_FIRST;  /* the rest is never a guest reference */
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (type == PGT_L2_HIGH && i >= SWITCH_SLOT_FIRST)
-			continue;       /* the hypervisor's: never a guest reference */
-		int rc = get_entry(c, owner, type, i, t[i]);
-		if (rc) {
-			while (i--)
-				put_entry(c, type, i, t[i]);
-			if (type == PGT_L2_HIGH)
-				t[SWITCH_SLOT_FIRST] = 0;
+	for (uint32_t i = from; i < n; i++) {
+		int rc = preempted(c) ? -ERESTART : get_entry(c, owner, type, i, t[i]);
+		if (rc == -ERESTART) {
+			p->flags |= PGF_PARTIAL;
+			p->type_count = i;
 			return rc;
 		}
+		if (rc) {
+			start_release(c, mfn, i);
+			return rc;
+		}
+		c->steps++;
 	}
 	return 0;
-}
-
-static void devalidate(struct mm_ctx *c, uint32_t mfn, unsigned type)
-{
-	uint64_t *t = c->table(mfn);
-	uint32_t n = entries_of(type);
-
-	for (uint32_t i = 0; i < n; i++)
-		put_entry(c, type, i, t[i]);
-	if (type == PGT_L2_HIGH)
-		t[SWITCH_SLOT_FIRST] = 0;       /* no pointer to our table stays behind */
 }
 
 int mm_get_page_and_type(struct mm_ctx *c, uint32_t mfn, uint16_t owner, enum page_type type)
@@ -240,25 +299,33 @@ int mm_get_page_and_type(struct mm_ctx *c, uint32_t mfn, uint16_t owner, enum pa
 	 * table its words would become entries nobody validated. */
 	if ((p->flags & PGF_SHARED_INFO) && type != PGT_WRITABLE)
 		return refuse(c, MMR_TYPE_CONFLICT, -EBUSY);
-
-	/* A table referring to itself, directly or through its children,
-	 * finds it half-validated: refused, whatever the type wanted. */
-	if (p->flags & PGF_VALIDATING)
+	/* Being released: no use of any type until that ends. */
+	if (p->flags & PGF_DEVALIDATING)
 		return refuse(c, MMR_TYPE_CONFLICT, -EBUSY);
-	if (p->type_count == 0) {
-		if (is_table(type)) {
-			p->type = (uint8_t)type;
-			p->flags |= PGF_VALIDATING;
-			int rc = validate(c, mfn, owner, type);
-			p->flags &= ~PGF_VALIDATING;
-			if (rc) {
-				p->type = PGT_NONE;
-				return rc;
-			}
-		}
+
+	uint32_t from = 0;
+	if (p->flags & PGF_VALIDATING) {
+		/* A table referring to itself, directly or through its
+		 * children, finds it half-validated: refused, whatever the type
+		 * wanted. Only an interrupted validation (PARTIAL) is taken up
+		 * again, by the operation that began it: the same call, rerun. */
+		if (!(p->flags & PGF_PARTIAL) || p->type != type)
+			return refuse(c, MMR_TYPE_CONFLICT, -EBUSY);
+		from = p->type_count;
+		p->flags &= (uint8_t)~PGF_PARTIAL;
+		p->type_count = 0;
+	} else if (p->type_count == 0) {
 		p->type = (uint8_t)type;
+		if (is_table(type))
+			p->flags |= PGF_VALIDATING;
 	} else if (p->type != type) {
 		return refuse(c, MMR_TYPE_CONFLICT, -EBUSY);
+	}
+	if (p->flags & PGF_VALIDATING) {
+		int rc = validate(c, mfn, owner, type, from);
+		if (rc)
+			return rc;      /* PARTIAL, or released (or being released) */
+		p->flags &= (uint8_t)~PGF_VALIDATING;
 	}
 	p->type_count++;
 	p->count++;
@@ -270,11 +337,35 @@ void mm_put_page_and_type(struct mm_ctx *c, uint32_t mfn)
 	struct page_info *p = &c->frames[mfn];
 
 	if (--p->type_count == 0) {
-		if (is_table(p->type))
-			devalidate(c, mfn, p->type);
+		if (is_table(p->type)) {
+			/* Its entries go, the last first; the reference being
+			 * dropped is the release's own until it ends. */
+			p->flags |= PGF_DEVALIDATING;
+			p->type_count = entries_of(p->type);
+			if (p->type == PGT_L2_HIGH)
+				p->type_count = SWITCH_SLOT_FIRST;
+			release(c, mfn, false);
+			return;
+		}
 		p->type = PGT_NONE;
 	}
 	p->count--;
+}
+
+int mm_settle(struct mm_ctx *c)
+{
+	struct mm_deferred *q = c->defer;
+
+	while (q && q->n) {
+		/* The top: releasing it may push its own children above it. */
+		uint32_t k = q->n - 1;
+		if (!release(c, q->mfn[k], true))
+			return -ERESTART;
+		for (uint32_t j = k; j + 1 < q->n; j++)
+			q->mfn[j] = q->mfn[j + 1];
+		q->n--;
+	}
+	return 0;
 }
 
 int mm_update_entry(struct mm_ctx *c, uint16_t owner, uint32_t table_mfn, uint32_t idx,
@@ -283,7 +374,8 @@ int mm_update_entry(struct mm_ctx *c, uint16_t owner, uint32_t table_mfn, uint32
 	if (table_mfn >= c->nframes || c->frames[table_mfn].owner != owner)
 		return refuse(c, MMR_NOT_OWNER, -EPERM);
 	struct page_info *p = &c->frames[table_mfn];
-	if (!is_table(p->type) || p->type_count == 0 || (p->flags & PGF_VALIDATING))
+	if (!is_table(p->type) || p->type_count == 0 ||
+	    (p->flags & (PGF_VALIDATING | PGF_DEVALIDATING)))
 		return refuse(c, MMR_BAD_REQUEST, -EINVAL);     /* not a page table in use */
 	if (idx >= entries_of(p->type))
 		return refuse(c, MMR_BAD_REQUEST, -EINVAL);

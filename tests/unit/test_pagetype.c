@@ -6,8 +6,10 @@
  * release, each refusal class with its errno and counter, rollback of refused
  * validations and updates, type exclusivity (table vs writable, level),
  * self-reference, mm_update_entry, pin/unpin, one-call recursion over a whole
- * tree, and a seeded random model check that recounts every reference from
- * the live tables after each operation.
+ * tree, preemption (validation and release interrupted after every possible
+ * number of entries, then taken up again), and a seeded random model check
+ * (with random preemption) that recounts every reference from the live
+ * tables after each operation.
  */
 #include "unit.h"
 
@@ -57,7 +59,7 @@ static int setup(void **state)
 		frames[m] = (struct page_info){ .owner = initial_owner(m) };
 		frames[m].count = alloc_count[m] = frames[m].owner != OWNER_NONE;
 	}
-	ctx = (struct mm_ctx){ frames, NFRAMES, table, SWITCH, NX, MASK52, { 0 } };
+	ctx = (struct mm_ctx){ frames, NFRAMES, table, SWITCH, NX, MASK52, { 0 }, NULL, 0, NULL };
 	return 0;
 }
 
@@ -618,6 +620,180 @@ static void test_recursive_tree(void **state)
 	assert_int_equal(first_not_released(), -1);
 }
 
+/* ---- preemption: rounds of at most preempt_after entries ---- */
+
+static uint32_t preempt_after;          /* 0: never */
+static unsigned rounds;                 /* of the last RUN */
+static struct mm_deferred dq;
+
+static bool preempt_hook(struct mm_ctx *c)
+{
+	return preempt_after && c->steps >= preempt_after;
+}
+
+static void preemptible(uint32_t n)
+{
+	ctx.preempt = preempt_hook;
+	ctx.defer = &dq;
+	preempt_after = n;
+}
+
+/* Finish the deferred releases, a round at a time (what the hypervisor does
+ * before the domain's next hypercall goes on). */
+static void settle(void)
+{
+	for (;;) {
+		ctx.steps = 0;
+		if (mm_settle(&ctx) == 0)
+			break;
+		rounds++;
+		assert_true(rounds < 10000000);
+	}
+	assert_int_equal(dq.n, 0);
+	assert_int_equal(dq.full, 0);
+}
+
+/* rc = expr, run again while it says -ERESTART (the continued hypercall),
+ * then settled. */
+#define RUN(rc, expr) do {                                                      \
+	rounds = 1;                                                             \
+	for (;;) {                                                              \
+		ctx.steps = 0;                                                  \
+		if (((rc) = (expr)) != -ERESTART)                               \
+			break;                                                  \
+		assert_int_equal(dq.n, 0);      /* nothing deferred then */    \
+		rounds++;                                                       \
+		assert_true(rounds < 10000000);                                 \
+	}                                                                       \
+	settle();                                                               \
+} while (0)
+
+/* The tree of test 10: L3 30 -> L2 31 (-> L1 35, 36, 35 again), L2 32 (->
+ * L1 36, 38), L2 31 again, L2_HIGH 34 (-> L1 37); the L1s map data frames
+ * 1-14 writable and read-only, and 37 maps L1 35 read-only. */
+static void build_tree(void)
+{
+	uint64_t *l3 = table(30);
+	l3[0] = ent(31, P), l3[1] = ent(32, P), l3[2] = ent(31, P), l3[3] = ent(34, P);
+	table(31)[0] = ent(35, P | RW | US);
+	table(31)[7] = ent(36, P | RW | US);
+	table(31)[511] = ent(35, P | RW | US);
+	table(32)[1] = ent(36, P | RW | US);
+	table(32)[300] = ent(38, P | RW | US);
+	table(34)[100] = ent(37, P | RW);
+	for (int k = 0; k < 170; k++) {
+		table(35)[3 * k] = ent(1 + k % 9, P | RW | US);
+		table(36)[3 * k + 1] = ent(10 + k % 5, P | US);
+		table(37)[3 * k + 2] = ent(35, P);
+		table(38)[3 * k] = ent(1 + k % 14, (k & 1 ? RW : 0) | P);
+	}
+}
+
+/* 10. Validation and release interrupted after every possible number of
+ * entries, taken up again until done: exactly the counts of one go. */
+static void test_preempt_every_count(void **state)
+{
+	struct page_info once[NFRAMES];
+
+	build_tree();
+	ASSERT_OK(mm_pin(&ctx, 1, 30, PGT_L3));
+	uint32_t steps = ctx.steps;
+	memcpy(once, frames, sizeof(once));
+	ASSERT_OK(mm_unpin(&ctx, 1, 30));
+	assert_int_equal(first_not_released(), -1);
+	print_message("# a pin takes %u entries\n", steps);
+	assert_true(steps > 2000);
+
+	for (uint32_t n = 1; n <= steps + 1; n++) {
+		int rc;
+		preemptible(n);
+		RUN(rc, mm_pin(&ctx, 1, 30, PGT_L3));
+		assert_int_equal(rc, 0);
+		assert_int_equal(first_changed(once), -1);
+		assert_int_equal(table(34)[510], SWITCH_PDE);
+		if (n < steps)
+			assert_true(rounds >= steps / (n + 3));   /* a round ends within a level of n */
+		RUN(rc, mm_unpin(&ctx, 1, 30));
+		assert_int_equal(rc, 0);
+		assert_int_equal(first_not_released(), -1);
+		assert_int_equal(table(34)[510], 0);
+		if (n < steps)
+			assert_true(rounds >= steps / (n + 3));   /* a round ends within a level of n */
+	}
+
+	/* Halfway through a release, nothing can use the tables it is
+	 * releasing; a validation halfway cannot be taken by anyone but its
+	 * own operation (as a table of another type, or by a table that
+	 * refers to itself). */
+	preemptible(0);
+	ASSERT_OK(mm_pin(&ctx, 1, 30, PGT_L3));
+	preemptible(700);
+	ctx.steps = 0;
+	assert_int_equal(mm_unpin(&ctx, 1, 30), 0);
+	assert_true(dq.n >= 2);
+	assert_true(frames[30].flags & PGF_DEVALIDATING);
+	ASSERT_REFUSED(mm_get_page_and_type(&ctx, 30, 1, PGT_L3), EBUSY, MMR_TYPE_CONFLICT);
+	ASSERT_REFUSED(mm_get_page_and_type(&ctx, 30, 1, PGT_WRITABLE), EBUSY, MMR_TYPE_CONFLICT);
+	ASSERT_REFUSED(mm_pin(&ctx, 1, 30, PGT_L3), EBUSY, MMR_TYPE_CONFLICT);
+	ASSERT_REFUSED(mm_update_entry(&ctx, 1, 30, 0, 0), EINVAL, MMR_BAD_REQUEST);
+	uint32_t top = dq.mfn[dq.n - 1];
+	assert_true(frames[top].flags & PGF_DEVALIDATING);
+	ASSERT_REFUSED(mm_get_page_and_type(&ctx, top, 1, frames[top].type), EBUSY,
+		       MMR_TYPE_CONFLICT);
+	rounds = 0;
+	settle();
+	assert_int_equal(first_not_released(), -1);
+
+	ctx.steps = 0;
+	assert_int_equal(mm_pin(&ctx, 1, 30, PGT_L3), -ERESTART);
+	assert_true(frames[30].flags & PGF_PARTIAL);
+	ASSERT_REFUSED(mm_get_page_and_type(&ctx, 30, 1, PGT_L2), EBUSY, MMR_TYPE_CONFLICT);
+	ASSERT_REFUSED(mm_get_page_and_type(&ctx, 30, 1, PGT_WRITABLE), EBUSY, MMR_TYPE_CONFLICT);
+	ASSERT_REFUSED(mm_update_entry(&ctx, 1, 30, 0, 0), EINVAL, MMR_BAD_REQUEST);
+	int rc;
+	RUN(rc, mm_pin(&ctx, 1, 30, PGT_L3));
+	assert_int_equal(rc, 0);
+	assert_int_equal(first_changed(once), -1);
+	RUN(rc, mm_unpin(&ctx, 1, 30));
+	assert_int_equal(first_not_released(), -1);
+}
+
+/* 11. A refusal found after any number of rounds releases everything the
+ * earlier rounds took, and is counted once. */
+static void test_preempt_refusal(void **state)
+{
+	static const struct { uint32_t mfn, idx; uint64_t e; int err, why; } bad[] = {
+		{ 37, 400, ent(41, P), EPERM, MMR_NOT_OWNER },          /* the last L1 */
+		{ 38, 200, ent(12, P) | 1ull << 55, EINVAL, MMR_RESERVED_BITS },
+		{ 34, 509, ent(30, P | RW), EBUSY, MMR_TYPE_CONFLICT }, /* the L3 itself */
+		{ 31, 510, ent(36, P | PS), EINVAL, MMR_LARGE_PAGE },
+	};
+	build_tree();
+	for (unsigned b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+		uint64_t keep = table(bad[b].mfn)[bad[b].idx];
+		table(bad[b].mfn)[bad[b].idx] = bad[b].e;
+		preemptible(0);
+		ctx.steps = 0;
+		ASSERT_REFUSED(mm_pin(&ctx, 1, 30, PGT_L3), bad[b].err, bad[b].why);
+		uint32_t steps = ctx.steps;
+		for (uint32_t n = 1; n <= steps + 1; n += 1 + n / 64) {
+			uint32_t r0[MMR_COUNT];
+			int rc;
+			memcpy(r0, ctx.refusals, sizeof(r0));
+			preemptible(n);
+			RUN(rc, mm_pin(&ctx, 1, 30, PGT_L3));
+			assert_int_equal(rc, -bad[b].err);
+			for (int r = 0; r < MMR_COUNT; r++)
+				assert_int_equal(ctx.refusals[r], r0[r] + (r == bad[b].why));
+			assert_int_equal(first_not_released(), -1);
+			assert_int_equal(table(34)[510], 0);
+			if (n < steps / 2)
+				assert_true(rounds > 1);
+		}
+		table(bad[b].mfn)[bad[b].idx] = keep;
+	}
+}
+
 /* ---- 9. random operations against a recount from the live tables ---- */
 
 struct ref { uint32_t mfn; enum page_type type; };
@@ -699,7 +875,8 @@ static void check_model(void)
 				 frames[m].count, page_type_name(frames[m].type),
 				 frames[m].type_count, cnt[m],
 				 page_type_name(tc[m] ? want[m] : PGT_NONE), tc[m]);
-		assert_int_equal(frames[m].flags & PGF_VALIDATING, 0);
+		assert_int_equal(frames[m].flags & (PGF_VALIDATING | PGF_PARTIAL |
+						    PGF_DEVALIDATING), 0);
 		assert_int_equal(frames[m].owner, initial_owner(m));
 	}
 }
@@ -774,9 +951,14 @@ static void test_random_model(void **state)
 	uint64_t rng = unit_seed("pagetype random");
 	unsigned ok[8] = { 0 }, tried[8] = { 0 }, l3_ok = 0;
 
+	unsigned restarted = 0, deferred = 0;
+
 	nheld = 0;
 	memset(pinned, 0, sizeof(pinned));
+	preemptible(0);
 	for (int iter = 0; iter < 30000; iter++) {
+		/* Most operations in one go, the others in rounds of n entries. */
+		preempt_after = unit_below(&rng, 3) ? 0 : 1 + unit_below(&rng, 800);
 		struct page_info s0[NFRAMES];
 		uint32_t r0[MMR_COUNT];
 		memcpy(s0, frames, sizeof(s0));
@@ -809,7 +991,7 @@ static void test_random_model(void **state)
 				       tt == PGT_L3 ? unit_below(&rng, 4) : unit_below(&rng, 512);
 			uint64_t val = rand_entry(&rng, tt == PGT_L1 ? 1 : tt == PGT_L3 ? 3 : 2, owner);
 			uint64_t old = m < NFRAMES && idx < 512 ? table(m)[idx] : 0;
-			rc = mm_update_entry(&ctx, owner, m, idx, val);
+			RUN(rc, mm_update_entry(&ctx, owner, m, idx, val));
 			if (m < NFRAMES && idx < 512)
 				assert_int_equal(table(m)[idx], rc ? old : val);
 		} else if (op == 2) {                   /* the guest writes a frame it may */
@@ -838,7 +1020,7 @@ static void test_random_model(void **state)
 		} else if (op == 3 || op == 4) {        /* get a type reference */
 			if (nheld == 64)
 				continue;
-			rc = mm_get_page_and_type(&ctx, m, owner, type);
+			RUN(rc, mm_get_page_and_type(&ctx, m, owner, type));
 			if (rc == 0) {
 				assert_int_equal(frames[m].type, type);
 				held[nheld++] = (struct ref){ m, type };
@@ -848,10 +1030,10 @@ static void test_random_model(void **state)
 			if (!nheld)
 				continue;
 			int k = (int)unit_below(&rng, nheld);
-			mm_put_page_and_type(&ctx, held[k].mfn);
+			RUN(rc, (mm_put_page_and_type(&ctx, held[k].mfn), 0));
 			held[k] = held[--nheld];
 		} else if (op == 6) {
-			rc = mm_pin(&ctx, owner, m, type);
+			RUN(rc, mm_pin(&ctx, owner, m, type));
 			bool mine = m < NFRAMES && frames[m].owner == owner;
 			if (!is_table_type(type))
 				assert_int_equal(rc, -EINVAL);
@@ -864,7 +1046,7 @@ static void test_random_model(void **state)
 				l3_ok += type == PGT_L3;
 			}
 		} else {
-			rc = mm_unpin(&ctx, owner, m);
+			RUN(rc, mm_unpin(&ctx, owner, m));
 			bool mine = m < NFRAMES && frames[m].owner == owner;
 			assert_int_equal(rc, !mine ? -EPERM : !pinned[m] ? -EINVAL : 0);
 			if (rc == 0)
@@ -872,14 +1054,19 @@ static void test_random_model(void **state)
 		}
 		tried[op]++;
 		ok[op] += rc == 0;
+		restarted += rounds > 1;
+		deferred += rounds > 1 && (op == 5 || op == 7 || rc);
 		check_refusal(rc, r0);
 		if (rc)
 			assert_int_equal(first_changed(s0), -1);
 		check_model();
 	}
 	print_message("# ok/tried: update %u/%u, get %u/%u (L3 %u), put %u, pin %u/%u, "
-		      "unpin %u/%u\n", ok[0] + ok[1], tried[0] + tried[1], ok[3] + ok[4],
-		      tried[3] + tried[4], l3_ok, ok[5], ok[6], tried[6], ok[7], tried[7]);
+		      "unpin %u/%u; %u in several rounds (%u releasing)\n", ok[0] + ok[1],
+		      tried[0] + tried[1], ok[3] + ok[4], tried[3] + tried[4], l3_ok, ok[5], ok[6],
+		      tried[6], ok[7], tried[7], restarted, deferred);
+	assert_true(restarted > 100 && deferred > 20);
+	preempt_after = 0;
 	/* Release everything the test holds: back to the allocation state. */
 	while (nheld)
 		mm_put_page_and_type(&ctx, held[--nheld].mfn);
@@ -907,6 +1094,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_update_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pin_unpin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recursive_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_preempt_every_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_preempt_refusal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_model, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("pagetype", tests, NULL, NULL);
