@@ -47,6 +47,9 @@ struct vcpu {
 		uint32_t nr;            /* the call */
 		uint32_t index;         /* multicall: the entry to go on with */
 		uint32_t progress;      /* work the call (or that entry) has done */
+		bool fresh;             /* multicall: entry index not started yet */
+		bool has_result;        /* it ended with result, but releases of */
+		int32_t result;         /* page tables are left to finish (mm_defer) */
 	} cont;
 };
 
@@ -86,6 +89,9 @@ struct domain {
 	uint32_t p2m_frames;            /* frames holding p2m[] (contiguous) */
 	uint32_t virt_base;             /* guest virtual address of pfn 0 */
 	struct pae_space space;         /* its page tables */
+	/* Page-table releases interrupted by preemption (pagetype.h): finished
+	 * before its hypercall goes on, and before it runs again. */
+	struct mm_deferred mm_defer;
 	struct rv_shared_info *shared;  /* hypervisor-owned, mapped into the guest */
 	paddr_t shared_pa;
 

@@ -46,6 +46,9 @@ uint32_t hc_progress(const struct domain *d);
 int32_t hc_continue(struct domain *d, uint32_t progress);
 /* The call has run a time slice since start: time to continue. */
 bool hc_overran(uint64_t start);
+/* When this round of the current call began (a call continued after a
+ * slice may first finish page-table releases: docs/paging.md). */
+extern uint64_t hc_round_start;
 /* int $n from a guest that reached the hypervisor: bounce it to its handler. */
 void pv_software_interrupt(struct domain *d, struct trap_frame *f);
 /* An exception from a guest: deliver it to the guest's handler or crash it. */
@@ -89,6 +92,13 @@ void pv_mm_frame_freed(pfn_t pfn);
 void pv_mm_assign(struct domain *d, uint32_t mfn, uint8_t flags);
 void pv_mm_reclaim(uint32_t mfn);
 int pv_mm_activate(struct domain *d, uint32_t l3_mfn);
+/* A hypercall round of d: page-table work is preemptible inside it (and
+ * only there), interrupted releases are recorded in d->mm_defer. */
+void pv_mm_round_begin(struct domain *d);
+void pv_mm_round_end(void);
+/* Finish d's interrupted releases: true when none is left. */
+bool pv_mm_settle(struct domain *d);
+bool pv_mm_unsettled(const struct domain *d);
 uint32_t pv_mm_frames_owned(uint32_t domid);
 int32_t pv_mmu_update(struct domain *d, uint32_t reqs, uint32_t count, uint32_t done_va);
 int32_t pv_mmuext_op(struct domain *d, uint32_t ops, uint32_t count, uint32_t done_va);

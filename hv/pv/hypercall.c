@@ -257,6 +257,8 @@ int32_t hc_continue(struct domain *d, uint32_t progress)
 	return HC_RESTART;
 }
 
+uint64_t hc_round_start;
+
 bool hc_overran(uint64_t start)
 {
 	return time_now_ns() - start > sched_slice_ns;
@@ -292,8 +294,9 @@ static int32_t hc_multicall(struct domain *d, uint32_t calls, uint32_t count, ui
 		else
 			e.result = table[e.op](d, e.args[0], e.args[1], e.args[2], e.args[3],
 					       e.args[4]);
-		if (i != first || !c->active)
+		if (i != first || !c->active || c->fresh)
 			d->stats.hypercalls[e.op < RV_HC_count ? e.op : RV_HC_count]++;
+		c->fresh = false;
 		if (e.result == HC_RESTART)
 			return HC_RESTART;      /* this entry goes on later */
 		if (copy_to_guest(d, va + __builtin_offsetof(struct rv_multicall_entry, result),
@@ -301,6 +304,14 @@ static int32_t hc_multicall(struct domain *d, uint32_t calls, uint32_t count, ui
 			return -EFAULT;
 		if (d->state != DOM_RUNNABLE)
 			break;          /* it shut down or blocked: the rest waits */
+		if (pv_mm_unsettled(d)) {
+			/* It left page-table releases to finish: they come
+			 * first (pv_hypercall), then the next entry. */
+			c->index = i + 1;
+			c->progress = 0;
+			c->fresh = true;
+			return HC_RESTART;
+		}
 	}
 	return 0;
 }
@@ -332,7 +343,24 @@ void pv_hypercall(struct trap_frame *f)
 		return;
 	}
 	current_frame = f;
-	int32_t r = table[nr](d, f->ebx, f->ecx, f->edx, f->esi, f->edi);
+	hc_round_start = time_now_ns();
+	pv_mm_round_begin(d);
+	/* Page-table releases a round of this call left unfinished come first
+	 * (nothing may meet those tables half released); a call that ended
+	 * with some left keeps its result until they are done. */
+	int32_t r;
+	if (!pv_mm_settle(d))
+		r = HC_RESTART;
+	else if (c->has_result)
+		r = c->result;
+	else
+		r = table[nr](d, f->ebx, f->ecx, f->edx, f->esi, f->edi);
+	if (r != HC_RESTART && pv_mm_unsettled(d) && domain_alive(d)) {
+		c->has_result = true;
+		c->result = r;
+		r = HC_RESTART;
+	}
+	pv_mm_round_end();
 	current_frame = NULL;
 	if (r == HC_RESTART && domain_alive(d)) {
 		c->active = true;

@@ -26,6 +26,51 @@
 
 struct mm_ctx pv_mm;
 
+/*
+ * Preemption of page-table work (docs/paging.md, "Long operations"): only
+ * inside a hypercall round (the builder's validation runs in one go), once
+ * the round has run a slice. The clock is read every 32 entries; once it
+ * said stop, everything else in the round stops too.
+ */
+static struct {
+	bool active, stop;
+	uint32_t calls;
+} round;
+
+static bool preempt_by_time(struct mm_ctx *c)
+{
+	if (!round.active)
+		return false;
+	if (!round.stop && (++round.calls & 31) == 0)
+		round.stop = hc_overran(hc_round_start);
+	return round.stop;
+}
+
+void pv_mm_round_begin(struct domain *d)
+{
+	pv_mm.defer = &d->mm_defer;
+	pv_mm.steps = 0;
+	round.active = true;
+	round.stop = false;
+	round.calls = 0;
+}
+
+void pv_mm_round_end(void)
+{
+	pv_mm.defer = NULL;
+	round.active = false;
+}
+
+bool pv_mm_settle(struct domain *d)
+{
+	return !d->mm_defer.n || mm_settle(&pv_mm) == 0;
+}
+
+bool pv_mm_unsettled(const struct domain *d)
+{
+	return d->mm_defer.n != 0;
+}
+
 static uint64_t *table_of(uint32_t mfn)
 {
 	return phys_to_virt((paddr_t)mfn << PAGE_SHIFT);
@@ -47,6 +92,7 @@ void pv_mm_init(uint32_t ram_top_pfn)
 	 * faults in the guest, or (on a wider CPU) names memory we never
 	 * validated. Entries must not have them (pagetype.c). */
 	pv_mm.maxphys_mask = PTE_ADDR_MASK & ((1ull << cpu_features.phys_bits) - 1);
+	pv_mm.preempt = preempt_by_time;
 	/* What is not free now is the hypervisor's (or firmware's): never a
 	 * guest's to map. */
 	for (uint32_t i = 0; i < ram_top_pfn; i++)
@@ -125,7 +171,11 @@ static int set_base(struct domain *d, uint32_t mfn)
  * Long batches are continued (pv.h, hc_continue): after a time slice the
  * call stops with the count done so far as its progress, the guest is
  * rewound to its int $0x82, others run, and the next round goes on from
- * there. The guest sees one call; its registers are untouched.
+ * there. The guest sees one call; its registers are untouched. One request
+ * is divided too: a validation interrupted (-ERESTART) continues the batch
+ * at that same request, which takes it up where it stopped; a request that
+ * left releases deferred continues it at the next one, after they are
+ * finished (pv_hypercall does that first).
  */
 struct batch {
 	uint32_t done_va;       /* where the guest wants the count, or 0 */
@@ -138,7 +188,7 @@ static int begin_batch(struct domain *d, struct batch *b, uint32_t count, uint32
 {
 	b->first = hc_progress(d);
 	b->done_va = done_va;
-	b->start = time_now_ns();
+	b->start = hc_round_start;
 	/* Checked before doing anything: an error means nothing changed. */
 	if (count > max)
 		return -E2BIG;
@@ -188,9 +238,13 @@ int32_t pv_mmu_update(struct domain *d, uint32_t reqs, uint32_t count, uint32_t 
 			}
 			rc = CHARGED(d, mm_update_entry(&pv_mm, (uint16_t)d->id, (uint32_t)(ptr >> 12),
 							(uint32_t)(ptr & 0xfff) >> 3, r[i].val));
+			if (rc == -ERESTART)
+				return hc_continue(d, done);
 			if (rc)
 				break;
 			done++;
+			if (pv_mm_unsettled(d))
+				return hc_continue(d, done);
 		}
 	}
 	return end_batch(d, &b, done, rc);
@@ -235,8 +289,13 @@ int32_t pv_mmuext_op(struct domain *d, uint32_t ops, uint32_t count, uint32_t do
 			rc = -EFAULT;
 			break;
 		}
-		if ((rc = one_mmuext(d, &op)))
+		rc = one_mmuext(d, &op);
+		if (rc == -ERESTART)
+			return hc_continue(d, done);
+		if (rc)
 			break;
+		if (pv_mm_unsettled(d))
+			return hc_continue(d, done + 1);
 	}
 	return end_batch(d, &b, done, rc);
 }
@@ -257,8 +316,9 @@ int32_t pv_update_va_mapping(struct domain *d, uint32_t va, uint64_t val, uint32
 	uint64_t l2e = table_of((uint32_t)((l3e & PTE_ADDR_MASK) >> 12))[L2_INDEX(va)];
 	if (!(l2e & PTE_P) || (l2e & PTE_PS))
 		return -ENOENT;         /* no page table maps that address */
-	return CHARGED(d, mm_update_entry(&pv_mm, (uint16_t)d->id,
-					  (uint32_t)((l2e & PTE_ADDR_MASK) >> 12), L1_INDEX(va), val));
+	int rc = CHARGED(d, mm_update_entry(&pv_mm, (uint16_t)d->id,
+					    (uint32_t)((l2e & PTE_ADDR_MASK) >> 12), L1_INDEX(va), val));
+	return rc == -ERESTART ? hc_continue(d, 0) : rc;       /* (a PTE validates no table) */
 }
 
 int32_t pv_memory_op(struct domain *d, uint32_t cmd, uint32_t arg)
@@ -283,7 +343,7 @@ int32_t pv_memory_op(struct domain *d, uint32_t cmd, uint32_t arg)
 		return -E2BIG;
 	/* Preemptible: a domain's whole quota at once would hold the CPU for
 	 * many slices (435 ms for 128 MiB was measured). */
-	uint64_t start = time_now_ns();
+	uint64_t start = hc_round_start;
 	uint32_t first = hc_progress(d);
 	if (first > r.count)
 		return -EFAULT;

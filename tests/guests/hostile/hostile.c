@@ -35,6 +35,12 @@
  *                 back over the tag, spaces up to the terminal's own wrap,
  *                 conceal left on, erase of the tag, a status query that
  *                 makes the terminal type
+ *   balloon_storm memory_op reservations of 64 MiB out and in, for ever
+ *   pin_table_storm
+ *                 pin and unpin a PDPT over three directories of 512 full
+ *                 L1s each, for ever: one pin validates 786,432 entries
+ *                 (and one unpin releases them), which must not keep the
+ *                 CPU from the others (sched_fair, fair=hostile)
  */
 #include "guest.h"
 
@@ -408,6 +414,54 @@ static void console_newlines(void)
 		   "having consumed at least one (%u in all)", NL_BATCH, r, sum);
 }
 
+/*
+ * A single table operation must be preemptible too (review finding 6): one
+ * pin of a PDPT validates every entry below it, recursively, and its unpin
+ * releases them all. Three directories of 512 L1s, each L1 full of
+ * read-only mappings of one data frame; slot 3 is our own switch directory
+ * (already an L2 high, so it costs nothing). sched_fair (fair=hostile)
+ * checks how long we hold the CPU at a time.
+ */
+static void pin_table_storm(void)
+{
+	uint32_t data = pfn_to_mfn(take_free_pfn());
+	uint32_t l3_pfn = take_free_pfn();
+	uint64_t *l3 = pfn_to_virt(l3_pfn);
+	const volatile uint64_t *base = mfn_to_virt(mm_base_mfn());
+
+	memset(l3, 0, PAGE_SIZE);
+	for (unsigned d = 0; d < 3; d++) {
+		uint32_t l2_pfn = take_free_pfn();
+		uint64_t *l2 = pfn_to_virt(l2_pfn);
+		memset(l2, 0, PAGE_SIZE);
+		for (unsigned n = 0; n < 512; n++) {
+			uint32_t pfn = take_free_pfn();
+			uint64_t *l1 = pfn_to_virt(pfn);
+			for (unsigned i = 0; i < 512; i++)
+				l1[i] = pte_make(data, PG_P);
+			if (mm_make_ro(pfn))
+				test_error("could not make an L1 read-only");
+			l2[n] = pte_make(pfn_to_mfn(pfn), PG_P | PG_RW | PG_US);
+		}
+		if (mm_make_ro(l2_pfn))
+			test_error("could not make a directory read-only");
+		l3[d] = pte_make(pfn_to_mfn(l2_pfn), PG_P);
+	}
+	l3[3] = pte_make(pte_mfn(base[3]), PG_P);
+	if (mm_make_ro(l3_pfn))
+		test_error("could not make the PDPT read-only");
+	uint32_t l3_mfn = pfn_to_mfn(l3_pfn);
+	gprintf("pinning and unpinning a PDPT over %u entries, for ever\n", 3 * 512 * 512);
+	for (uint32_t round = 0;; round++) {
+		int p = mm_pin(3, l3_mfn);
+		int u = mm_unpin(l3_mfn);
+		if (p || u)
+			test_error("round %u: pin %d, unpin %d", round, p, u);
+		if (round % 4 == 3)
+			gprintf("%u pins and unpins\n", round + 1);
+	}
+}
+
 static void say(const char *s)
 {
 	hv_console_write(s, (uint32_t)strlen(s));
@@ -441,6 +495,7 @@ void guest_main(void)
 		{ "evtchn_survivor", evtchn_survivor }, { "evtchn_dier", evtchn_dier },
 		{ "console_hog", console_hog }, { "console_forge", console_forge },
 		{ "balloon_storm", balloon_storm }, { "console_newlines", console_newlines },
+		{ "pin_table_storm", pin_table_storm },
 	};
 	for (unsigned i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		if (!strcmp(start_info->cmdline, scenarios[i].name)) {

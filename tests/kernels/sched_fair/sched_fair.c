@@ -5,8 +5,13 @@
  *   fair=weighted  weights 256 and 512: about 1:2 (within 15%)
  *   fair=starve    a spinner with events masked beside the checksum
  *                  bystander: the bystander still finishes, and correctly
- *   fair=hostile   a spinner (b) beside a domain (a) that balloons 64 MiB
- *                  out and in with memory_op for ever: within 10%, as equal
+ *   fair=hostile   a spinner (b) beside a hostile domain (a: ballooning 64
+ *                  MiB out and in, or pinning and unpinning a PDPT over
+ *                  786,432 entries, for ever): within 10%, as equal, and
+ *                  a never holds the CPU more than 3 times as long as b;
+ *                  then a is destroyed in the middle of a continued call
+ *                  (tables half validated or half released, if it has
+ *                  any) and no frame of it is left behind
  * The spinners never enable events and never make a hypercall: only the
  * timer interrupt takes the CPU from them.
  */
@@ -14,6 +19,7 @@
 #include "cmdline.h"
 #include "domain.h"
 #include "errno.h"
+#include "frame.h"
 #include "panic.h"
 #include "printk.h"
 #include "pv.h"
@@ -47,6 +53,47 @@ static unsigned pct(uint64_t a, uint64_t b)
 static void run_for(uint64_t ns)
 {
 	sched_run_until(time_now_ns() + ns);
+}
+
+/* Tables of d's half validated (PARTIAL) or half released. */
+static unsigned half_done(const struct domain *d, uint8_t flag)
+{
+	unsigned n = 0;
+	for (uint32_t i = 0; i < pv_mm.nframes; i++)
+		n += pv_mm.frames[i].owner == d->id && (pv_mm.frames[i].flags & flag);
+	return n;
+}
+
+/* Destroy a while it is inside a continued call, with tables half done if
+ * it makes any: every frame comes back clean (as in domain_leak). */
+static void teardown_midway(struct domain *a)
+{
+	uint32_t id = a->id;
+	unsigned partial = 0, releasing = 0;
+	uint64_t start = time_now_ns();
+	do {
+		run_for(1000000ull);
+		if (!a->vcpu.cont.active)
+			continue;
+		partial = half_done(a, PGF_PARTIAL);
+		releasing = half_done(a, PGF_DEVALIDATING);
+	} while (!releasing && time_now_ns() - start < 1000000000ull);  /* the harder case */
+	printk("destroying a inside a call: %u tables half validated, %u half released\n",
+	       partial, releasing);
+	pfn_t free0 = hv_frames.nfree;
+	uint32_t pages = a->nr_pages;
+	domain_shutdown(a, RV_SHUTDOWN_crash, 0);
+	unsigned stale = 0, owned = 0;
+	for (uint32_t i = 0; i < pv_mm.nframes; i++) {
+		const struct page_info *p = &pv_mm.frames[i];
+		if (frame_state_of(&hv_frames, i) == FRAME_FREE &&
+		    (p->owner != OWNER_NONE || p->count || p->type_count || p->type || p->flags))
+			stale++;
+		owned += p->owner == id;
+	}
+	test_check(stale == 0 && owned == 0 && hv_frames.nfree >= free0 + pages,
+		   "its frames came back clean (%u stale, %u still its, %u of %u freed)", stale,
+		   owned, hv_frames.nfree - free0, pages);
 }
 
 void test_main(void)
@@ -85,6 +132,8 @@ void test_main(void)
 		       (unsigned long long)(sched_slice_ns / 1000));
 		test_check(la <= 3 * lb, "a held the CPU at most %llu us at a time (3 x %llu us)",
 			   (unsigned long long)(la / 1000), (unsigned long long)(lb / 1000));
+		if (hostile)
+			teardown_midway(a);
 	} else if (!strcmp(mode, "starve")) {
 		struct domain *s = by_name("spinner");
 		if (!s || !by_name("bystander"))
