@@ -25,7 +25,7 @@
 #include "console_line.h"
 #include "console_ring.h"
 #include "domain.h"
-#include "pv.h"
+#include "mode.h"
 #include "string.h"
 #include "cmdline.h"
 #include "dispatch.h"
@@ -451,7 +451,7 @@ static void domain_input(struct domain *d, char c)
 		return;                 /* full: drop, as a UART would */
 	d->in_ring[d->in_head % sizeof(d->in_ring)] = (uint8_t)c;
 	d->in_head++;
-	pv_raise_event(d, PV_PORT_CONSOLE);
+	d->ops->console_input(d);
 }
 
 /* ---- input ---- */

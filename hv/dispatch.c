@@ -6,7 +6,8 @@
  */
 #include "dispatch.h"
 #include "domain.h"
-#include "pv.h"
+#include "exit.h"
+#include "mode.h"
 #include "sched.h"
 #include "format.h"
 #include "panic.h"
@@ -51,8 +52,14 @@ void dispatch_trap(struct trap_frame *f)
 	unsigned v = f->vector & 0xff;
 
 	counts[v]++;
-	if (current && trap_from_guest(f))
-		current->stats.vectors[v]++;
+	if (current && trap_from_guest(f)) {
+		if (v < NUM_EXCEPTIONS)
+			exit_count(current, EXIT_EXCEPTION, v);
+		else if (v >= VEC_IRQ_BASE && v < VEC_IRQ_BASE + NUM_IRQS)
+			exit_count(current, EXIT_INTERRUPT, v - VEC_IRQ_BASE);
+		else
+			exit_count(current, EXIT_VECTOR, v);
+	}
 	if (v < NUM_EXCEPTIONS) {
 		exception_handle(f);
 	} else if (v >= VEC_IRQ_BASE && v < VEC_IRQ_BASE + NUM_IRQS) {
@@ -60,7 +67,7 @@ void dispatch_trap(struct trap_frame *f)
 	} else if (handlers[v]) {
 		handlers[v](f);
 	} else if (current && trap_from_guest(f)) {
-		pv_software_interrupt(current, f);
+		current->ops->software_interrupt(current, f);
 	} else {
 		trap_report(f, 0);
 		panic("unexpected interrupt vector %#x", v);
@@ -68,6 +75,11 @@ void dispatch_trap(struct trap_frame *f)
 	/* Every way out of the hypervisor passes here: switch domains if the
 	 * scheduler wants to, deliver pending events. */
 	sched_exit_path(f);
+}
+
+const char *dispatch_vector_name(unsigned vector)
+{
+	return vector < NUM_VECTORS ? names[vector] : NULL;
 }
 
 uint64_t dispatch_count(unsigned vector)

@@ -5,12 +5,14 @@
 #include "domain.h"
 #include "console.h"
 #include "dispatch.h"
+#include "errno.h"
+#include "exit.h"
 #include "format.h"
 #include "frame.h"
 #include "mm.h"
 #include "panic.h"
 #include "printk.h"
-#include "pv.h"
+#include "mode.h"
 #include "sched.h"
 #include "string.h"
 #include "x86.h"
@@ -18,7 +20,7 @@
 struct domain *domains[MAX_DOMAINS];
 struct domain *current;
 
-/* The worst exit status among stopped domains (pv_exit_status). */
+/* The worst exit status among stopped domains (domains_exit_status). */
 uint32_t domains_worst_exit;
 
 /* Whole frames per domain structure (contiguous, one allocation). */
@@ -76,7 +78,7 @@ static void stop(struct domain *d)
 	sched_stopped(d);
 	console_domain_flush(d);
 	domain_dump_stats(d);
-	pv_evtchn_close_all(d);
+	d->ops->stopped(d);
 	need_resched = true;
 	if (d != current)
 		domain_destroy(d);
@@ -138,26 +140,31 @@ void domain_destroy(struct domain *d)
 	if (severity(status) > severity(domains_worst_exit))
 		domains_worst_exit = status;
 	domains[d->id] = NULL;
-	pv_teardown(d);
-	pv_fpu_release(d);
+	if (d->ops)
+		d->ops->teardown(d);
 	for (unsigned i = 0; i < DOMAIN_FRAMES; i++)
 		free_frame((paddr_t)(uintptr_t)d + i * PAGE_SIZE);
 }
 
-uint32_t pv_exit_status(void)
+int domain_build(struct domain *d, const struct domain_config *cfg, const void *kernel,
+		 size_t kernel_size, const void *initrd, size_t initrd_size, char *err, size_t errlen)
+{
+	d->ops = mode_find(cfg->mode);
+	if (!d->ops) {
+		snprintf(err, errlen, "mode %s is not available in this build", dom_mode_name(cfg->mode));
+		return -ENOSYS;
+	}
+	d->mode = cfg->mode;
+	return d->ops->build(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);
+}
+
+uint32_t domains_exit_status(void)
 {
 	return domains_worst_exit;
 }
 
 void domain_dump_stats(const struct domain *d)
 {
-	static const char *const hc_names[RV_HC_count + 1] = {
-		"console_io", "set_trap_table", "stack_switch", "set_callbacks", "set_timer",
-		"sched_op", "fpu_taskswitch", "update_descriptor", "version", "multicall",
-		"event_channel_op", "mmu_update", "mmuext_op", "update_va_mapping", "memory_op",
-		"domain_stats",
-		"(unknown number)",
-	};
 	const struct domain_stats *s = &d->stats;
 
 	printk("domain %u (%s): %s, weight %u, %u pages, cpu %llu.%03llu ms, scheduled %llu times, "
@@ -169,31 +176,7 @@ void domain_dump_stats(const struct domain *d)
 	       (unsigned long long)(d->runtime_ns / 1000 % 1000),
 	       (unsigned long long)s->switches_in, (unsigned long long)(s->longest_run_ns / 1000000),
 	       (unsigned long long)(s->longest_run_ns / 1000 % 1000));
-	printk("  hypervisor entries by cause:\n");
-	for (unsigned v = 0; v < NUM_VECTORS; v++) {
-		if (!s->vectors[v])
-			continue;
-		if (v == VEC_HYPERCALL) {
-			printk("    %-40s %12llu\n", "hypercall (int 0x82)", (unsigned long long)s->vectors[v]);
-			for (unsigned h = 0; h <= RV_HC_count; h++)
-				if (s->hypercalls[h])
-					printk("      %-38s %12llu\n", hc_names[h],
-					       (unsigned long long)s->hypercalls[h]);
-		} else if (v < NUM_EXCEPTIONS) {
-			char what[48];
-			snprintf(what, sizeof(what), "exception %s %s", exception_mnemonic(v),
-				 exception_name(v));
-			printk("    %-40s %12llu\n", what, (unsigned long long)s->vectors[v]);
-		} else if (v >= VEC_IRQ_BASE && v < VEC_IRQ_BASE + NUM_IRQS) {
-			char what[48];
-			snprintf(what, sizeof(what), "interrupt (irq %u)", v - VEC_IRQ_BASE);
-			printk("    %-40s %12llu\n", what, (unsigned long long)s->vectors[v]);
-		} else {
-			char what[48];
-			snprintf(what, sizeof(what), "vector %#x", v);
-			printk("    %-40s %12llu\n", what, (unsigned long long)s->vectors[v]);
-		}
-	}
+	exit_table_dump(d);
 	if (s->events_delivered)
 		printk("    %-40s %12llu\n", "(event upcalls delivered)", (unsigned long long)s->events_delivered);
 	if (s->console_bytes)

@@ -14,7 +14,7 @@
 #include "format.h"
 #include "mm.h"
 #include "printk.h"
-#include "pv.h"
+#include "mode.h"
 #include "sched.h"
 #include "string.h"
 
@@ -81,7 +81,7 @@ static void build_one(const struct boot_info *bi, const struct domain_config *cf
 	const void *initrd = NULL;
 	size_t initrd_size = 0;
 
-	if (cfg->mode != DOM_MODE_PV) {
+	if (!mode_find(cfg->mode)) {
 		pr_err("domain '%s' (%s): mode %s is not available yet: refused\n", cfg->name, source,
 		       dom_mode_name(cfg->mode));
 		return;
@@ -102,8 +102,8 @@ static void build_one(const struct boot_info *bi, const struct domain_config *cf
 		return;
 	}
 	const struct boot_module *km = &bi->modules[kmod];
-	if (pv_build(d, cfg, module_data(km), module_size(km), initrd, initrd_size, err,
-		     sizeof(err))) {
+	if (domain_build(d, cfg, module_data(km), module_size(km), initrd, initrd_size, err,
+			 sizeof(err))) {
 		pr_err("domain '%s' (%s): %s: refused\n", d->name, source, err);
 		domain_destroy(d);
 		return;

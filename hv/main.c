@@ -16,7 +16,7 @@
 #include "panic.h"
 #include "pic.h"
 #include "printk.h"
-#include "pv.h"
+#include "mode.h"
 #include "sched.h"
 #include "time.h"
 #include "x86.h"
@@ -79,11 +79,10 @@ void hv_start(uint32_t magic, const struct multiboot_info *mbi)
 	memory_init(&boot_info);
 	mm_init(&boot_info);
 	cpu_load_tables();
-	pv_mm_init(memory_ram_top());
 	pic_init(VEC_IRQ_BASE);
 	cpu_enable_fpu();
 	time_init();
-	pv_init();
+	modes_init(memory_ram_top());
 	console_enable_input();
 	irq_enable();
 

@@ -12,7 +12,6 @@
 #include "printk.h"
 #include "string.h"
 #include "mm.h"
-#include "pv.h"
 #include <public/ringvisor.h>
 
 /* Frames the hypervisor can map 1:1: everything below the switch region. */
@@ -55,6 +54,21 @@ void memory_init(const struct boot_info *bi)
 		(unsigned long long)ram_top << PAGE_SHIFT);
 }
 
+static void (*observe_allocated)(pfn_t pfn);
+static void (*observe_freed)(pfn_t pfn);
+
+void memory_observe(void (*allocated)(pfn_t pfn), void (*freed)(pfn_t pfn))
+{
+	observe_allocated = allocated;
+	observe_freed = freed;
+}
+
+static void allocated(pfn_t pfn)
+{
+	if (observe_allocated)
+		observe_allocated(pfn);
+}
+
 paddr_t alloc_frame(void)
 {
 	pfn_t pfn;
@@ -62,7 +76,7 @@ paddr_t alloc_frame(void)
 		return 0;
 	paddr_t pa = (paddr_t)pfn << PAGE_SHIFT;
 	memset(phys_to_virt(pa), 0, PAGE_SIZE);
-	pv_mm_frame_allocated(pfn);
+	allocated(pfn);
 	return pa;
 }
 
@@ -74,15 +88,15 @@ int alloc_frames_contig(uint32_t count, paddr_t *pa)
 	*pa = (paddr_t)pfn << PAGE_SHIFT;
 	memset(phys_to_virt(*pa), 0, (size_t)count * PAGE_SIZE);
 	for (uint32_t i = 0; i < count; i++)
-		pv_mm_frame_allocated(pfn + i);
+		allocated(pfn + i);
 	return 0;
 }
 
 void free_frame(paddr_t pa)
 {
 	int rc = frame_free(&hv_frames, (pfn_t)(pa >> PAGE_SHIFT));
-	if (!rc)
-		pv_mm_frame_freed((pfn_t)(pa >> PAGE_SHIFT));
+	if (!rc && observe_freed)
+		observe_freed((pfn_t)(pa >> PAGE_SHIFT));
 	if (rc)
 		pr_err("memory: bad free of frame %#llx from %p: %s\n", (unsigned long long)pa,
 		       __builtin_return_address(0),

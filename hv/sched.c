@@ -17,7 +17,8 @@
 #include "panic.h"
 #include "printk.h"
 #include "runq.h"
-#include "pv.h"
+#include "mode.h"
+#include "vtimer.h"
 #include "setjmp.h"
 #include "string.h"
 #include "switch.h"
@@ -178,7 +179,7 @@ void sched_tick(void)
 {
 	uint64_t now = time_now_ns();
 
-	pv_timers_fire(now);
+	vtimers_fire(now);
 	if (current && now - current->slice_start_ns >= sched_slice_ns)
 		need_resched = true;
 	if (run_armed && now >= run_deadline)
@@ -191,7 +192,7 @@ static void switch_in(struct domain *next, uint64_t now)
 	current = next;
 	next->slice_start_ns = now;
 	next->stats.switches_in++;
-	pv_switch_in(next);
+	next->ops->switch_in(next);
 	switch_guest_cr3 = (uint32_t)next->space.pdpt;
 }
 
@@ -248,11 +249,11 @@ void sched_exit_path(struct trap_frame *f)
 			schedule(f);
 		if (!current || !trap_from_guest(f))
 			return;
-		pv_deliver_events(current, f);
+		current->ops->deliver_events(current, f);
 		/* Delivery may have crashed it (unusable kernel stack): then it
 		 * must not be resumed; pick someone else. */
 		if (domain_alive(current)) {
-			pv_prepare_resume(current, f);
+			current->ops->prepare_resume(current, f);
 			if (domain_alive(current))
 				return;
 		}
@@ -265,9 +266,9 @@ void sched_exit_path(struct trap_frame *f)
 static void enter_from_idle(struct domain *next, uint64_t now)
 {
 	switch_in(next, now);
-	pv_deliver_events(next, &next->vcpu.regs);
+	next->ops->deliver_events(next, &next->vcpu.regs);
 	if (domain_alive(next))
-		pv_prepare_resume(next, &next->vcpu.regs);
+		next->ops->prepare_resume(next, &next->vcpu.regs);
 	if (!domain_alive(next)) {
 		current = NULL;
 		domain_destroy(next);
@@ -288,7 +289,7 @@ void sched_abandon_current(void)
 
 static void exit_when_empty(void)
 {
-	uint32_t worst = pv_exit_status();
+	uint32_t worst = domains_exit_status();
 	console_dump();
 	printk(LOG_NOTICE "all domains have stopped: exiting (status %#x)\n", worst);
 	machine_exit(worst);

@@ -20,6 +20,8 @@ void irq_register(unsigned irq, void (*handler)(unsigned irq), const char *name)
 void dispatch_trap(struct trap_frame *f);
 
 uint64_t dispatch_count(unsigned vector);
+/* The name a vector's handler registered with, NULL if none. */
+const char *dispatch_vector_name(unsigned vector);
 void dispatch_dump(void);
 
 /* ---- exceptions (traps.c) ---- */

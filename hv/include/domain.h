@@ -8,6 +8,7 @@
 
 #include "types.h"
 #include "console_line.h"
+#include "exit.h"
 #include "cpu.h"
 #include "domconfig.h"
 #include "pagetable.h"
@@ -64,8 +65,7 @@ struct evtchn {
 };
 
 struct domain_stats {
-	uint64_t vectors[NUM_VECTORS];  /* hypervisor entries by vector */
-	uint64_t hypercalls[RV_HC_count + 1];   /* by number; last = unknown numbers */
+	struct exit_table exits;        /* hypervisor entries by cause (exit.h) */
 	uint64_t bounces[NUM_EXCEPTIONS];       /* exceptions delivered through the hypervisor */
 	uint64_t events_delivered;      /* event upcalls */
 	uint32_t mm_refusals[MMR_COUNT];        /* page-table updates refused, by reason */
@@ -80,6 +80,7 @@ struct domain {
 	char name[DOMCFG_NAME_MAX];
 	enum domain_state state;
 	enum dom_mode mode;
+	const struct mode_ops *ops;     /* its technique (mode.h); NULL until built */
 	uint32_t weight;
 
 	/* memory */
@@ -126,6 +127,10 @@ extern struct domain *current;          /* the running domain, NULL when idle */
 
 /* Allocate a domain id and structure; NULL when none is left. */
 struct domain *domain_alloc(const char *name);
+/* Build d as cfg says, by its mode's technique (mode.h); nonzero with err
+ * filled if it cannot be built (the caller destroys it). */
+int domain_build(struct domain *d, const struct domain_config *cfg, const void *kernel,
+		 size_t kernel_size, const void *initrd, size_t initrd_size, char *err, size_t errlen);
 /* Stop the domain: it never runs again; its memory is freed. */
 void domain_shutdown(struct domain *d, uint32_t reason, uint32_t code);
 /* The domain did something the hypervisor cannot let it continue after:
@@ -137,6 +142,8 @@ void domain_destroy(struct domain *d);
 unsigned domain_count_alive(void);
 /* Runnable or blocked: not stopped. */
 bool domain_alive(const struct domain *d);
+/* The machine exit status once every domain stopped (see docs/testing.md). */
+uint32_t domains_exit_status(void);
 void domain_dump_stats(const struct domain *d);
 /* Console key: every domain's state and statistics. */
 void domains_dump(void);

@@ -11,6 +11,10 @@
 void memory_init(const struct boot_info *bi);
 void memory_dump(void);
 pfn_t memory_ram_top(void);     /* highest available pfn + 1 */
+/* Be told of every frame the allocator hands out (zeroed) or takes back:
+ * a technique that keeps per-frame state (pv's frame table) resets it.
+ * One observer. */
+void memory_observe(void (*allocated)(pfn_t pfn), void (*freed)(pfn_t pfn));
 
 /*
  * Link-time hook: a test kernel (tests/kernels/NAME/) linked with the

@@ -32,6 +32,8 @@ extern struct trap_frame *current_frame;
 
 /* int $0x82 from ring 1. */
 void pv_hypercall(struct trap_frame *f);
+/* A hypercall's name, NULL for an unknown number. */
+const char *pv_hypercall_name(unsigned nr);
 
 /*
  * Continuations: a call with more work than a time slice stops, returning
@@ -64,8 +66,6 @@ void pv_raise_event(struct domain *d, unsigned port);
 void pv_timers_fire(uint64_t now);
 /* Refresh d's time fields in shared info. */
 void pv_update_time(struct domain *d);
-/* The machine exit status once every domain stopped (see docs/testing.md). */
-uint32_t pv_exit_status(void);
 
 /* Hypercall back ends (pv/traps.c, events.c, fpu.c). */
 int pv_set_trap_table(struct domain *d, const struct rv_trap_info *t, uint32_t count);

@@ -10,6 +10,7 @@
  * between domains (event_channel_op).
  */
 #include "pv.h"
+#include "vtimer.h"
 #include "domain.h"
 #include "errno.h"
 #include "sched.h"
@@ -65,38 +66,9 @@ void pv_update_time(struct domain *d)
 	t->version++;
 }
 
-/* The earliest deadline any vCPU timer may have (or later): the tick looks
- * at the domains only once it has passed. */
-static uint64_t next_deadline = UINT64_MAX;
-
-void pv_timers_fire(uint64_t now)
-{
-	if (now < next_deadline)
-		return;
-	uint64_t next = UINT64_MAX;
-	for (unsigned i = 0; i < MAX_DOMAINS; i++) {
-		struct domain *d = domains[i];
-		if (!d || !d->vcpu.timer_deadline || !domain_alive(d))
-			continue;
-		if (d->vcpu.timer_deadline > now) {
-			next = MIN(next, d->vcpu.timer_deadline);
-			continue;
-		}
-		d->vcpu.timer_deadline = 0;
-		pv_raise_event(d, PV_PORT_TIMER);
-	}
-	next_deadline = next;
-}
-
 int pv_set_timer(struct domain *d, uint64_t deadline)
 {
-	d->vcpu.timer_deadline = deadline;
-	if (deadline && deadline < next_deadline)
-		next_deadline = deadline;
-	if (deadline && deadline <= time_now_ns()) {
-		d->vcpu.timer_deadline = 0;
-		pv_raise_event(d, PV_PORT_TIMER);
-	}
+	vtimer_set(d, deadline);
 	return 0;
 }
 

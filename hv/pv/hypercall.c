@@ -5,6 +5,7 @@
  * error returned to the guest, never a hypervisor fault.
  */
 #include "pv.h"
+#include "exit.h"
 #include "console.h"
 #include "dispatch.h"
 #include "domain.h"
@@ -203,17 +204,11 @@ static int32_t hc_domain_stats(struct domain *d, uint32_t buf, uint32_t size, ui
 	if (size != sizeof(st))
 		return -EINVAL;
 	memset(&st, 0, sizeof(st));
-	for (unsigned v = 0; v < NUM_VECTORS; v++) {
-		st.entries += ds->vectors[v];
-		if (v < NUM_EXCEPTIONS)
-			st.exceptions += ds->vectors[v];
-		else if (v == VEC_HYPERCALL)
-			st.hypercalls += ds->vectors[v];
-		else if (v >= VEC_IRQ_BASE && v < VEC_IRQ_BASE + NUM_IRQS)
-			st.interrupts += ds->vectors[v];
-		else
-			st.other += ds->vectors[v];
-	}
+	st.exceptions = exit_total(d, EXIT_EXCEPTION);
+	st.interrupts = exit_total(d, EXIT_INTERRUPT);
+	st.hypercalls = exit_get(d, EXIT_VECTOR, VEC_HYPERCALL);
+	st.other = exit_total(d, EXIT_VECTOR) - st.hypercalls;
+	st.entries = st.exceptions + st.interrupts + exit_total(d, EXIT_VECTOR);
 	for (unsigned e = 0; e < NUM_EXCEPTIONS; e++)
 		st.bounces += ds->bounces[e];
 	st.upcalls = ds->events_delivered;
@@ -221,8 +216,25 @@ static int32_t hc_domain_stats(struct domain *d, uint32_t buf, uint32_t size, ui
 	/* The slice running now counts too. */
 	st.runtime_ns = d->runtime_ns + (d == current ? time_now_ns() - d->slice_start_ns : 0);
 	for (unsigned n = 0; n < RV_HC_count && n < RV_STATS_HYPERCALLS; n++)
-		st.by_hypercall[n] = ds->hypercalls[n];
+		st.by_hypercall[n] = exit_get(d, EXIT_HYPERCALL, n);
 	return copy_to_guest(d, buf, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+/* The names the exit tables print (mode.h hypercall_name). */
+static const char *const names[RV_HC_count] = {
+	[RV_HC_console_io] = "console_io", [RV_HC_set_trap_table] = "set_trap_table",
+	[RV_HC_stack_switch] = "stack_switch", [RV_HC_set_callbacks] = "set_callbacks",
+	[RV_HC_set_timer] = "set_timer", [RV_HC_sched_op] = "sched_op",
+	[RV_HC_fpu_taskswitch] = "fpu_taskswitch", [RV_HC_update_descriptor] = "update_descriptor",
+	[RV_HC_version] = "version", [RV_HC_multicall] = "multicall",
+	[RV_HC_event_channel_op] = "event_channel_op", [RV_HC_mmu_update] = "mmu_update",
+	[RV_HC_mmuext_op] = "mmuext_op", [RV_HC_update_va_mapping] = "update_va_mapping",
+	[RV_HC_memory_op] = "memory_op", [RV_HC_domain_stats] = "domain_stats",
+};
+
+const char *pv_hypercall_name(unsigned nr)
+{
+	return nr < RV_HC_count ? names[nr] : NULL;
 }
 
 static const hypercall_fn table[RV_HC_count] = {
@@ -295,7 +307,7 @@ static int32_t hc_multicall(struct domain *d, uint32_t calls, uint32_t count, ui
 			e.result = table[e.op](d, e.args[0], e.args[1], e.args[2], e.args[3],
 					       e.args[4]);
 		if (i != first || !c->active || c->fresh)
-			d->stats.hypercalls[e.op < RV_HC_count ? e.op : RV_HC_count]++;
+			exit_count(d, EXIT_HYPERCALL, e.op < RV_HC_count ? e.op : RV_HC_count);
 		c->fresh = false;
 		if (e.result == HC_RESTART)
 			return HC_RESTART;      /* this entry goes on later */
@@ -336,7 +348,7 @@ void pv_hypercall(struct trap_frame *f)
 		*c = (struct hc_cont){ 0 };
 		/* By name, a call counts once however many rounds it takes
 		 * (each round is an entry of vector 0x82 all the same). */
-		d->stats.hypercalls[nr < RV_HC_count ? nr : RV_HC_count]++;
+		exit_count(d, EXIT_HYPERCALL, nr < RV_HC_count ? nr : RV_HC_count);
 	}
 	if (nr >= RV_HC_count) {
 		f->eax = (uint32_t)-ENOSYS;

@@ -6,7 +6,7 @@
  */
 #include "dispatch.h"
 #include "domain.h"
-#include "pv.h"
+#include "mode.h"
 #include "format.h"
 #include "panic.h"
 #include "printk.h"
@@ -151,7 +151,7 @@ void exception_handle(struct trap_frame *f)
 
 	trap_catch_deliver(f, cr2);
 	if (current && trap_from_guest(f)) {
-		pv_exception(current, f, cr2);  /* the guest's business, not ours */
+		current->ops->exception(current, f, cr2);  /* the guest's business, not ours */
 		return;
 	}
 	trap_report(f, cr2);

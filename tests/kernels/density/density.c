@@ -45,7 +45,7 @@ void test_main(void)
 			snprintf(limit, sizeof(limit), "no free domain id or no memory for the structure");
 			break;
 		}
-		int rc = pv_build(d, &cfg, img, size, NULL, 0, err, sizeof(err));
+		int rc = domain_build(d, &cfg, img, size, NULL, 0, err, sizeof(err));
 		if (rc) {
 			domain_destroy(d);
 			snprintf(limit, sizeof(limit), "%s", err);

@@ -23,7 +23,7 @@ static int build(const char *words, const void *img, size_t size, char *err, siz
 	struct domain *d = domain_alloc(cfg.name);
 	if (!d)
 		return -2;
-	int rc = pv_build(d, &cfg, img, size, NULL, 0, err, n);
+	int rc = domain_build(d, &cfg, img, size, NULL, 0, err, n);
 	if (rc) {
 		domain_destroy(d);
 		return rc;

@@ -130,8 +130,9 @@ void test_main(void)
 		printk("longest runs: a %llu us, b %llu us (slice %llu us)\n",
 		       (unsigned long long)(la / 1000), (unsigned long long)(b->stats.longest_run_ns / 1000),
 		       (unsigned long long)(sched_slice_ns / 1000));
-		test_check(la <= 3 * lb, "a held the CPU at most %llu us at a time (3 x %llu us)",
-			   (unsigned long long)(la / 1000), (unsigned long long)(lb / 1000));
+		if (hostile)
+			test_check(la <= 3 * lb, "a held the CPU at most %llu us at a time (3 x %llu us)",
+				   (unsigned long long)(la / 1000), (unsigned long long)(lb / 1000));
 		if (hostile)
 			teardown_midway(a);
 	} else if (!strcmp(mode, "starve")) {
@@ -143,8 +144,8 @@ void test_main(void)
 			run_for(100000000ull);
 		test_check(by_name("bystander") == NULL, "the bystander finished within 30 s beside a "
 			   "spinner that masks events");
-		test_check(pv_exit_status() == HV_EXIT_SUCCESS, "and reported success (status %#x)",
-			   pv_exit_status());
+		test_check(domains_exit_status() == HV_EXIT_SUCCESS, "and reported success (status %#x)",
+			   domains_exit_status());
 		test_check(s->state == DOM_RUNNABLE && s->runtime_ns > 0,
 			   "the spinner ran too (%llu ms)", (unsigned long long)(s->runtime_ns / 1000000));
 	} else {

@@ -1,0 +1,63 @@
+/*
+ * The techniques: pv today, bt and hw next. Generic code (the scheduler,
+ * the dispatcher, domains, the console) reaches a domain's technique only
+ * through its operations table, as Xen's hvm_function_table or jailhouse's
+ * vcpu_vendor_* hooks separate what differs; each technique lives in its
+ * own folder (hv/pv/, ...) and registers itself with MODE_REGISTER(), so a
+ * new one joins the build by adding its folder.
+ */
+#ifndef HV_MODE_H
+#define HV_MODE_H
+
+#include "types.h"
+#include "domconfig.h"
+
+struct domain;
+struct trap_frame;
+
+struct mode_ops {
+	enum dom_mode mode;
+	const char *name;
+
+	/* Once at boot, after the memory allocator is up. */
+	void (*init)(uint32_t ram_top_pfn);
+
+	/* Domain life: build it from its kernel (and initrd) as cfg says, or
+	 * fill err and return nonzero (the caller destroys it); give back all
+	 * it holds when it is destroyed; close what others share with it
+	 * when it stops. */
+	int (*build)(struct domain *d, const struct domain_config *cfg, const void *kernel,
+		     size_t kernel_size, const void *initrd, size_t initrd_size, char *err,
+		     size_t errlen);
+	void (*stopped)(struct domain *d);
+	void (*teardown)(struct domain *d);
+
+	/* Scheduling: make d's context the CPU's; just before resuming d with
+	 * f, deliver what is pending and check that f can be resumed. */
+	void (*switch_in)(struct domain *d);
+	void (*deliver_events)(struct domain *d, struct trap_frame *f);
+	void (*prepare_resume)(struct domain *d, struct trap_frame *f);
+
+	/* Entries from the guest that are the technique's business. */
+	void (*exception)(struct domain *d, struct trap_frame *f, uint32_t cr2);
+	void (*software_interrupt)(struct domain *d, struct trap_frame *f);
+
+	/* Things that happen to a domain: its vCPU timer is due, console input
+	 * arrived for it. */
+	void (*timer_due)(struct domain *d);
+	void (*console_input)(struct domain *d);
+
+	/* Names of its hypercalls (NULL past the end), for exit tables. */
+	const char *(*hypercall_name)(unsigned nr);
+};
+
+#define MODE_REGISTER(ops_)                                                      \
+	static const struct mode_ops *const __mode_##ops_                       \
+	__used __section(".modes") __aligned(4) = &ops_
+
+/* The technique for a mode, NULL if this build has none. */
+const struct mode_ops *mode_find(enum dom_mode m);
+/* Every registered technique's init(). */
+void modes_init(uint32_t ram_top_pfn);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * pv as a technique (mode.h): the operations through which generic code
+ * reaches a paravirtualized domain. Each is a small adapter onto the pv
+ * machinery in this folder.
+ */
+#include "mode.h"
+#include "domain.h"
+#include "hv.h"
+#include "pv.h"
+
+static void pv_mode_init(uint32_t ram_top_pfn)
+{
+	pv_mm_init(ram_top_pfn);
+	memory_observe(pv_mm_frame_allocated, pv_mm_frame_freed);
+	pv_init();
+}
+
+static void pv_stopped(struct domain *d)
+{
+	pv_evtchn_close_all(d);
+}
+
+static void pv_destroy(struct domain *d)
+{
+	pv_teardown(d);
+	pv_fpu_release(d);
+}
+
+static void pv_timer_due(struct domain *d)
+{
+	pv_raise_event(d, PV_PORT_TIMER);
+}
+
+static void pv_console_input(struct domain *d)
+{
+	pv_raise_event(d, PV_PORT_CONSOLE);
+}
+
+static const struct mode_ops pv_ops = {
+	.mode = DOM_MODE_PV,
+	.name = "pv",
+	.init = pv_mode_init,
+	.build = pv_build,
+	.stopped = pv_stopped,
+	.teardown = pv_destroy,
+	.switch_in = pv_switch_in,
+	.deliver_events = pv_deliver_events,
+	.prepare_resume = pv_prepare_resume,
+	.exception = pv_exception,
+	.software_interrupt = pv_software_interrupt,
+	.timer_due = pv_timer_due,
+	.console_input = pv_console_input,
+	.hypercall_name = pv_hypercall_name,
+};
+MODE_REGISTER(pv_ops);
