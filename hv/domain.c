@@ -142,6 +142,10 @@ void domain_destroy(struct domain *d)
 	domains[d->id] = NULL;
 	if (d->ops)
 		d->ops->teardown(d);
+	if (d->vdevs) {
+		vdev_clear(d->vdevs);
+		free_frame(virt_to_phys(d->vdevs));
+	}
 	for (unsigned i = 0; i < DOMAIN_FRAMES; i++)
 		free_frame((paddr_t)(uintptr_t)d + i * PAGE_SIZE);
 }

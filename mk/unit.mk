@@ -8,7 +8,7 @@
 
 UNIT_DIR   := $(BUILD)/unit
 UNIT_OBJ   := $(UNIT_DIR)/obj
-UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype runq rtc console_line console_ring
+UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype runq rtc console_line console_ring vdev
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -Iinclude -iquote tests/unit
@@ -23,6 +23,7 @@ unit_src_elf       := hv/elf.c hv/lib/format.c
 unit_src_domconfig := hv/domconfig.c hv/cmdline.c hv/lib/format.c
 unit_src_pagetype  := hv/pv/pagetype.c
 unit_src_runq      := hv/runq.c
+unit_src_vdev      := hv/vdev.c
 unit_src_rtc       := hv/arch/x86/rtc.c
 unit_src_console_line := hv/console_line.c
 unit_src_console_ring := hv/console_ring.c

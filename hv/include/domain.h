@@ -9,6 +9,7 @@
 #include "types.h"
 #include "console_line.h"
 #include "exit.h"
+#include "vdev.h"
 #include "cpu.h"
 #include "domconfig.h"
 #include "pagetable.h"
@@ -81,6 +82,7 @@ struct domain {
 	enum domain_state state;
 	enum dom_mode mode;
 	const struct mode_ops *ops;     /* its technique (mode.h); NULL until built */
+	struct vdev_table *vdevs;       /* its emulated devices (vdev.h): one frame, or NULL */
 	uint32_t weight;
 
 	/* memory */

@@ -20,6 +20,7 @@
 #define EFAULT          RV_EFAULT
 #define EBUSY           RV_EBUSY
 #define EEXIST          RV_EEXIST
+#define ENODEV          RV_ENODEV
 #define EINVAL          RV_EINVAL
 #define ENOSPC          RV_ENOSPC
 #define ERANGE          RV_ERANGE

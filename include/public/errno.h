@@ -17,6 +17,7 @@
 #define RV_EFAULT       14      /* bad guest address */
 #define RV_EBUSY        16      /* resource busy */
 #define RV_EEXIST       17      /* already exists */
+#define RV_ENODEV       19      /* no such device */
 #define RV_EINVAL       22      /* invalid argument */
 #define RV_ENOSPC       28      /* no space left */
 #define RV_ERANGE       34      /* value out of range */

@@ -22,4 +22,9 @@ static inline void *phys_to_virt(paddr_t pa)
 	return (void *)(uintptr_t)pa;
 }
 
+static inline paddr_t virt_to_phys(const void *va)
+{
+	return (paddr_t)(uintptr_t)va;
+}
+
 #endif
