@@ -65,7 +65,11 @@ struct vdev_type {
 	static const struct vdev_type __vdev_type_##ident                       \
 	__used __section(".vdev_types") __aligned(4) = { .name = name_, .create = create_ }
 
-/* The type of that name among types[0..n), NULL if none. */
+/* The linker collects every VDEV_TYPE() between these (hv/arch/x86/hv.ld). */
+extern const struct vdev_type __vdev_types_start[], __vdev_types_end[];
+/* The type of that name among types[0..n), NULL if none: for the image's
+ * own, vdev_type_find(__vdev_types_start, __vdev_types_end -
+ * __vdev_types_start, name). */
 const struct vdev_type *vdev_type_find(const struct vdev_type *types, size_t n, const char *name);
 
 #endif
