@@ -6,6 +6,7 @@
 #include "console.h"
 #include "dispatch.h"
 #include "errno.h"
+#include "events.h"
 #include "exit.h"
 #include "format.h"
 #include "frame.h"
@@ -78,7 +79,9 @@ static void stop(struct domain *d)
 	sched_stopped(d);
 	console_domain_flush(d);
 	domain_dump_stats(d);
-	d->ops->stopped(d);
+	evtchn_close_all(d);
+	if (d->ops->stopped)
+		d->ops->stopped(d);
 	need_resched = true;
 	if (d != current)
 		domain_destroy(d);

@@ -23,9 +23,9 @@ struct mode_ops {
 	void (*init)(uint32_t ram_top_pfn);
 
 	/* Domain life: build it from its kernel (and initrd) as cfg says, or
-	 * fill err and return nonzero (the caller destroys it); give back all
-	 * it holds when it is destroyed; close what others share with it
-	 * when it stops. */
+	 * fill err and return nonzero (the caller destroys it); when it stops
+	 * (may be NULL: its event channels are closed for it); give back all
+	 * it holds when it is destroyed. */
 	int (*build)(struct domain *d, const struct domain_config *cfg, const void *kernel,
 		     size_t kernel_size, const void *initrd, size_t initrd_size, char *err,
 		     size_t errlen);

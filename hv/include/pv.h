@@ -10,6 +10,7 @@
 #include "cpu.h"
 #include "domconfig.h"
 #include <public/hypercall.h>
+#include "events.h"
 
 struct domain;
 
@@ -60,8 +61,6 @@ void pv_exception(struct domain *d, struct trap_frame *f, uint32_t cr2);
 void pv_switch_in(struct domain *d);
 /* Deliver pending events to d by an upcall, if its events are unmasked. */
 void pv_deliver_events(struct domain *d, struct trap_frame *f);
-/* Raise event port on d (sets pending, wakes it if blocked). */
-void pv_raise_event(struct domain *d, unsigned port);
 /* Fire the vCPU timers that are due. */
 void pv_timers_fire(uint64_t now);
 /* Refresh d's time fields in shared info. */
@@ -70,8 +69,6 @@ void pv_update_time(struct domain *d);
 /* Hypercall back ends (pv/traps.c, events.c, fpu.c). */
 int pv_set_trap_table(struct domain *d, const struct rv_trap_info *t, uint32_t count);
 int pv_set_timer(struct domain *d, uint64_t deadline);
-int pv_evtchn_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2);
-void pv_evtchn_close_all(struct domain *d);
 void pv_fpu_switch_in(struct domain *d);
 bool pv_fpu_trap(struct domain *d);     /* #NM: true if it was the hypervisor's */
 void pv_fpu_taskswitch(struct domain *d, bool set);
@@ -114,8 +111,7 @@ int copy_from_guest(struct domain *d, void *dst, uint32_t src_va, uint32_t len);
 int copy_to_guest(struct domain *d, uint32_t dst_va, const void *src, uint32_t len);
 
 /* Fixed event ports (start_info.console_port / timer_port). */
-#define PV_PORT_TIMER   1
-#define PV_PORT_CONSOLE 2
-#define PV_PORT_FIRST_DYNAMIC 8
+#define PV_PORT_TIMER   EVTCHN_PORT_TIMER
+#define PV_PORT_CONSOLE EVTCHN_PORT_CONSOLE
 
 #endif

@@ -165,7 +165,7 @@ static int32_t hc_version(struct domain *d, uint32_t cmd, uint32_t a2, uint32_t 
 static int32_t hc_event_channel_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2,
 				   uint32_t a4, uint32_t a5)
 {
-	return pv_evtchn_op(d, cmd, a1, a2);
+	return evtchn_op(d, cmd, a1, a2);
 }
 
 static int32_t hc_mmu_update(struct domain *d, uint32_t reqs, uint32_t count, uint32_t done,

@@ -15,11 +15,6 @@ static void pv_mode_init(uint32_t ram_top_pfn)
 	pv_init();
 }
 
-static void pv_stopped(struct domain *d)
-{
-	pv_evtchn_close_all(d);
-}
-
 static void pv_destroy(struct domain *d)
 {
 	pv_teardown(d);
@@ -28,12 +23,12 @@ static void pv_destroy(struct domain *d)
 
 static void pv_timer_due(struct domain *d)
 {
-	pv_raise_event(d, PV_PORT_TIMER);
+	evtchn_raise(d, EVTCHN_PORT_TIMER);
 }
 
 static void pv_console_input(struct domain *d)
 {
-	pv_raise_event(d, PV_PORT_CONSOLE);
+	evtchn_raise(d, EVTCHN_PORT_CONSOLE);
 }
 
 static const struct mode_ops pv_ops = {
@@ -41,7 +36,6 @@ static const struct mode_ops pv_ops = {
 	.name = "pv",
 	.init = pv_mode_init,
 	.build = pv_build,
-	.stopped = pv_stopped,
 	.teardown = pv_destroy,
 	.switch_in = pv_switch_in,
 	.deliver_events = pv_deliver_events,

@@ -1,29 +1,27 @@
 /*
- * Events: the pv guest's interrupts. A port's bit is set in shared info's
- * evtchn_pending; unless the port is masked, vcpu.evtchn_upcall_pending is
- * set too, and while the guest's virtual interrupt flag allows
- * (evtchn_upcall_mask == 0) the hypervisor calls the guest's event callback
- * on its kernel stack, masking events as it does (like an interrupt gate).
+ * Event channels, whatever the technique: a domain's interrupts from the
+ * hypervisor and from other domains. A port's bit is set in the domain's
+ * shared info (evtchn_pending); unless the port is masked,
+ * vcpu.evtchn_upcall_pending is set too and a blocked domain wakes. How the
+ * guest then hears of it is its technique's business (pv: an upcall to its
+ * event callback, hv/pv/upcall.c).
  *
- * Fixed ports: PV_PORT_TIMER (set_timer expired) and PV_PORT_CONSOLE
- * (console input). Ports from PV_PORT_FIRST_DYNAMIC on are event channels
- * between domains (event_channel_op).
+ * Fixed ports: EVTCHN_PORT_TIMER (its vCPU timer expired) and
+ * EVTCHN_PORT_CONSOLE (console input). Ports from EVTCHN_PORT_FIRST_DYNAMIC
+ * on are channels between domains (event_channel_op), which split drivers
+ * will use in every mode.
  */
-#include "pv.h"
-#include "vtimer.h"
+#include "events.h"
 #include "domain.h"
 #include "errno.h"
 #include "sched.h"
-#include "time.h"
-#include "x86.h"
-
 
 static bool test_bit(const uint32_t *map, unsigned bit)
 {
 	return map[bit / 32] & (1u << (bit % 32));
 }
 
-void pv_raise_event(struct domain *d, unsigned port)
+void evtchn_raise(struct domain *d, unsigned port)
 {
 	struct rv_shared_info *sh = d->shared;
 
@@ -39,44 +37,11 @@ void pv_raise_event(struct domain *d, unsigned port)
 	}
 }
 
-void pv_deliver_events(struct domain *d, struct trap_frame *f)
-{
-	if (d->state != DOM_RUNNABLE || !d->shared)
-		return;
-	struct rv_vcpu_info *v = &d->shared->vcpu;
-	if (!v->evtchn_upcall_pending || v->evtchn_upcall_mask || !d->vcpu.event_eip)
-		return;
-	if (d->vcpu.cont.active)
-		return;                 /* inside a continued hypercall: one call to the guest */
-	d->stats.events_delivered++;
-	if (pv_bounce(d, f, d->vcpu.event_eip, false, 0, true))
-		domain_crash(d, f, "fault while delivering an event: kernel stack not writable");
-}
-
-void pv_update_time(struct domain *d)
-{
-	struct rv_vcpu_time *t = &d->shared->vcpu.time;
-
-	t->version++;                   /* odd: being updated */
-	__asm__ volatile("" : : : "memory");
-	t->tsc_timestamp = rdtsc();
-	t->system_time = time_now_ns();
-	t->tsc_mul = time_tsc_mul();
-	__asm__ volatile("" : : : "memory");
-	t->version++;
-}
-
-int pv_set_timer(struct domain *d, uint64_t deadline)
-{
-	vtimer_set(d, deadline);
-	return 0;
-}
-
 /* ---- event channels between domains ---- */
 
 static struct evtchn *port_of(struct domain *d, uint32_t port)
 {
-	if (port < PV_PORT_FIRST_DYNAMIC || port >= RV_NR_EVENT_PORTS)
+	if (port < EVTCHN_PORT_FIRST_DYNAMIC || port >= RV_NR_EVENT_PORTS)
 		return NULL;
 	return &d->evtchn[port];
 }
@@ -96,7 +61,7 @@ static void set_port(struct evtchn *e, struct evtchn v)
 
 static int free_port(struct domain *d)
 {
-	for (unsigned p = PV_PORT_FIRST_DYNAMIC; p < RV_NR_EVENT_PORTS; p++)
+	for (unsigned p = EVTCHN_PORT_FIRST_DYNAMIC; p < RV_NR_EVENT_PORTS; p++)
 		if (d->evtchn[p].state == EVTCHN_FREE)
 			return (int)p;
 	return -ENOSPC;
@@ -108,7 +73,7 @@ static struct domain *domain_by_id(uint32_t id)
 	return d && (d->state == DOM_RUNNABLE || d->state == DOM_BLOCKED) ? d : NULL;
 }
 
-int pv_evtchn_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2)
+int evtchn_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2)
 {
 	struct evtchn *e;
 	struct domain *r;
@@ -146,7 +111,7 @@ int pv_evtchn_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2)
 		if (e->state != EVTCHN_INTERDOMAIN)
 			return -ENOENT;         /* nobody connected yet */
 		if ((r = domain_by_id(e->remote_dom)))
-			pv_raise_event(r, e->remote_port);
+			evtchn_raise(r, e->remote_port);
 		return 0;
 	case RV_EVTCHNOP_close:
 		if (!(e = port_of(d, a1)) || e->state == EVTCHN_FREE)
@@ -168,16 +133,16 @@ int pv_evtchn_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2)
 
 /* A domain going away (already marked stopped) leaves its peers' ports
  * unbound and unbindable, and withdraws the ports others offered it. */
-void pv_evtchn_close_all(struct domain *d)
+void evtchn_close_all(struct domain *d)
 {
-	for (unsigned p = PV_PORT_FIRST_DYNAMIC; p < RV_NR_EVENT_PORTS; p++)
+	for (unsigned p = EVTCHN_PORT_FIRST_DYNAMIC; p < RV_NR_EVENT_PORTS; p++)
 		if (d->evtchn[p].state != EVTCHN_FREE)
-			pv_evtchn_op(d, RV_EVTCHNOP_close, p, 0);
+			evtchn_op(d, RV_EVTCHNOP_close, p, 0);
 	for (unsigned i = 0; unbound_ports && i < MAX_DOMAINS; i++) {
 		struct domain *o = domains[i];
 		if (!o || o == d)
 			continue;
-		for (unsigned p = PV_PORT_FIRST_DYNAMIC; p < RV_NR_EVENT_PORTS; p++)
+		for (unsigned p = EVTCHN_PORT_FIRST_DYNAMIC; p < RV_NR_EVENT_PORTS; p++)
 			if (o->evtchn[p].state == EVTCHN_UNBOUND && o->evtchn[p].remote_dom == d->id)
 				o->evtchn[p].remote_dom = DOMID_INVALID;
 	}
