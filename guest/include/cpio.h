@@ -16,10 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Linux's value, under a name that cannot clash with the kernel's errno.h. */
-#ifndef CPIO_EINVAL
-#define CPIO_EINVAL     22
-#endif
+#include "uapi/errno.h"
+
+/* The error cpio_next returns (negated): ringos's Linux number (uapi/errno.h). */
+#define CPIO_EINVAL     EINVAL
 
 #define CPIO_HEADER_SIZE 110
 #define CPIO_MAGIC      "070701"

@@ -4,6 +4,7 @@
 
 #include "types.h"
 #include "ramfs.h"
+#include "uapi/errno.h"
 
 #define NFD 64
 
@@ -22,18 +23,6 @@
 #define O_NOFOLLOW      0400000
 #define O_CLOEXEC       02000000
 
-#ifndef EISDIR
-#define EISDIR          21
-#endif
-#ifndef ENOTDIR
-#define ENOTDIR         20
-#endif
-#ifndef EMFILE
-#define EMFILE          24
-#endif
-#ifndef ESPIPE
-#define ESPIPE          29
-#endif
 
 struct proc;
 
@@ -57,9 +46,6 @@ long pipe_read(struct pipe *p, void *buf, size_t len, bool nonblock);
 long pipe_write(struct pipe *p, const void *buf, size_t len, bool nonblock);
 unsigned pipe_poll(const struct pipe *p, bool writer);
 void pipe_close(struct pipe *p, bool writer);
-#ifndef EPIPE
-#define EPIPE 32
-#endif
 
 /* Device numbers of the two filesystems (stat's st_dev), as Linux gives
  * its in-memory ones: the root ramfs 0:1, /proc 0:3. */

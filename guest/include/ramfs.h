@@ -21,20 +21,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Linux's errno values, under names that cannot clash with the kernel's. */
-#ifndef RAMFS_ENOENT
-#define RAMFS_ENOENT            2
-#define RAMFS_ENOMEM            12
-#define RAMFS_EBUSY             16
-#define RAMFS_EEXIST            17
-#define RAMFS_ENOTDIR           20
-#define RAMFS_EISDIR            21
-#define RAMFS_EINVAL            22
-#define RAMFS_EFBIG             27
-#define RAMFS_ENAMETOOLONG      36
-#define RAMFS_ENOTEMPTY         39
-#define RAMFS_ELOOP             40
-#endif
+#include "uapi/errno.h"
+
+/* The errors ramfs returns (negated): ringos's Linux numbers (uapi/errno.h). */
+#define RAMFS_ENOENT           ENOENT
+#define RAMFS_ENOMEM           ENOMEM
+#define RAMFS_EBUSY            EBUSY
+#define RAMFS_EEXIST           EEXIST
+#define RAMFS_ENOTDIR          ENOTDIR
+#define RAMFS_EISDIR           EISDIR
+#define RAMFS_EINVAL           EINVAL
+#define RAMFS_EFBIG            EFBIG
+#define RAMFS_ENAMETOOLONG     ENAMETOOLONG
+#define RAMFS_ENOTEMPTY        ENOTEMPTY
+#define RAMFS_ELOOP            ELOOP
 
 #define RAMFS_NAME_MAX  255             /* bytes in one path component */
 #define RAMFS_PATH_MAX  4096            /* bytes in a path, its NUL included */

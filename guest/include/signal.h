@@ -11,6 +11,7 @@
 
 #include "types.h"
 #include "trap.h"
+#include "uapi/errno.h"
 
 #define NSIG            64
 
@@ -50,9 +51,6 @@
 #define SA_NODEFER      0x40000000u
 #define SA_RESETHAND    0x80000000u
 
-#define EINTR           4
-#define ERESTARTSYS     512     /* kernel-internal: restart, or EINTR if a handler ran without SA_RESTART */
-#define ERESTARTNOHAND  514     /* kernel-internal: restart if no handler runs, else EINTR */
 
 #define SIG_BIT(sig)    (1ull << ((sig) - 1))
 

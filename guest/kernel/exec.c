@@ -5,7 +5,7 @@
  */
 #include "proc.h"
 #include "elf.h"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "kernel.h"
 
 #define AT_NULL 0

@@ -5,7 +5,7 @@
  * files; an open file is shared by dup and fork (one offset).
  */
 #include "file.h"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "kernel.h"
 #include "tty.h"
 #include "proc.h"
@@ -14,7 +14,6 @@
 
 struct ramfs rootfs;
 
-#define ELOOP_ 40
 
 static void *heap_alloc(size_t n)
 {
@@ -270,7 +269,7 @@ long file_open_at(struct proc *p, struct ramfs_node *base, const char *path, int
 		return -EEXIST;
 	}
 	if (node->type == RAMFS_SYMLINK)
-		return -ELOOP_;                 /* O_NOFOLLOW on a link */
+		return -ELOOP;                 /* O_NOFOLLOW on a link */
 	if (node->type == RAMFS_DIR && (flags & O_ACCMODE) != O_RDONLY)
 		return -EISDIR;
 	if (vfs_read_only_node(node) && (flags & O_ACCMODE) != O_RDONLY)

@@ -8,6 +8,17 @@
 #include "kernel.h"
 #include "file.h"
 #include "procfs.h"
+#include "uapi/errno.h"
+#include <public/errno.h>
+
+/* lib/ returns the hypervisor ABI's errors (RV_E*), which ringos hands on to
+ * its programs: they must be Linux's numbers, as uapi/errno.h has them. */
+_Static_assert(RV_EPERM == EPERM && RV_ENOENT == ENOENT && RV_EIO == EIO && RV_E2BIG == E2BIG &&
+	       RV_ENOEXEC == ENOEXEC && RV_EBADF == EBADF && RV_EAGAIN == EAGAIN &&
+	       RV_ENOMEM == ENOMEM && RV_EACCES == EACCES && RV_EFAULT == EFAULT &&
+	       RV_EBUSY == EBUSY && RV_EEXIST == EEXIST && RV_EINVAL == EINVAL &&
+	       RV_ENOSPC == ENOSPC && RV_ERANGE == ERANGE && RV_ENOSYS == ENOSYS &&
+	       RV_EALREADY == EALREADY, "include/public/errno.h and uapi/errno.h disagree");
 
 bool opt_strace;
 const char *opt_init = "/init";

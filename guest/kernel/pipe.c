@@ -1,5 +1,5 @@
 /* ringos: pipes (see file.h). */
-#include "errno.h"
+#include "uapi/errno.h"
 #include "file.h"
 #include "kernel.h"
 #include "proc.h"

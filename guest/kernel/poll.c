@@ -7,7 +7,7 @@
  * 64-bit time), select a timeval it updates with the time left.
  */
 #include "poll.h"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "file.h"
 #include "kernel.h"
 #include "proc.h"

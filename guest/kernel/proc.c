@@ -5,20 +5,17 @@
  * kernel is not preemptible: the timer takes the CPU only from user mode.
  */
 #include "proc.h"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "kernel.h"
 #include "file.h"
 
 #include "tty.h"
 #include "procfs.h"
 
-#define ECHILD 10
-#define EAGAIN_ 11
 #define WNOHANG 1
 #define WUNTRACED 2
 #define WCONTINUED 8
 #define WAIT_LINUX_FLAGS 0xe0000000u    /* __WNOTHREAD, __WALL, __WCLONE: one thread each */
-#define ESRCH_ 3
 #define CLD_EXITED 1
 #define CLD_KILLED 2
 #define CLD_STOPPED 5
@@ -289,7 +286,7 @@ long proc_fork(struct trap_frame *f)
 {
 	struct proc *parent = curproc, *child = proc_alloc();
 	if (!child)
-		return -EAGAIN_;
+		return -EAGAIN;
 	if (user_space_fork(child, parent)) {
 		proc_free_memory(child);
 		frames_put_contig(child->kstack, KSTACK_SIZE / PAGE_SIZE);
@@ -336,7 +333,7 @@ int proc_poke_user(int pid, uint32_t va, uint32_t value)
 		*(uint32_t *)phys_to_virt(w.pa) = value;
 		return 0;
 	}
-	return -ESRCH_;
+	return -ESRCH;
 }
 
 void proc_exit(struct proc *p, int status)

@@ -6,7 +6,7 @@
  * file is simply -ESRCH.
  */
 #include "procfs.h"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "file.h"
 #include "kernel.h"
 #include "proc.h"
@@ -16,7 +16,6 @@
 #define TAG(kind, pid)  ((void *)(uintptr_t)(TAG_BIT | ((uint32_t)(kind) << 24) | (uint32_t)(pid)))
 #define TAG_KIND(t)     (((uint32_t)(uintptr_t)(t) >> 24) & 0x7f)
 #define TAG_PID(t)      ((int)((uint32_t)(uintptr_t)(t) & 0xffffff))
-#define ESRCH_          3
 #define TEXT_MAX        8192
 
 enum kind {
@@ -375,7 +374,7 @@ char *procfs_generate(const struct ramfs_node *n, uint32_t *len, int *err)
 		struct proc *p = live(TAG_PID(n->priv));
 		if (!p) {
 			kfree(t.buf);
-			*err = -ESRCH_;
+			*err = -ESRCH;
 			return NULL;
 		}
 		pid_text(&t, kind, p);

@@ -20,12 +20,10 @@
  * (sigaltstack, SA_ONSTACK).
  */
 #include "proc.h"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "kernel.h"
 #include "signal.h"
 
-#define ESRCH_          3
-#define EPERM_          1
 
 #define FLAGS_USER      0x00254dd5u     /* CF PF AF ZF SF TF DF OF RF AC: what sigreturn may restore */
 #define FLAGS_TF_DF     0x00000500u
@@ -301,7 +299,7 @@ long sys_sigaltstack(struct trap_frame *f)
 		if (copy_from_user(ss, f->ebx, sizeof(ss)))
 			return -EFAULT;
 		if (on_altstack(p, esp))
-			return -EPERM_;         /* not while running on it */
+			return -EPERM;         /* not while running on it */
 		if (ss[1] == SS_DISABLE) {
 			p->altstack_sp = p->altstack_size = 0;
 		} else if (ss[1] == 0 || ss[1] == SS_ONSTACK) {
@@ -521,7 +519,7 @@ static long do_kill(int pid, int sig)
 		if (sig)
 			signal_send(p, sig, 0 /* SI_USER */, 0);
 	}
-	return found ? 0 : -ESRCH_;
+	return found ? 0 : -ESRCH;
 }
 
 void signal_group(int pgid, int sig)
@@ -546,7 +544,7 @@ long sys_tgkill(struct trap_frame *f)
 	if (tid <= 0)
 		return -EINVAL;
 	if (tgid != tid)
-		return -ESRCH_;
+		return -ESRCH;
 	return do_kill(tid, (int)f->edx);
 }
 

@@ -2,7 +2,7 @@
  * ringos: the file system calls of the Linux i386 ABI, and execve. Paths
  * and buffers are copied in from user memory with their bounds checked.
  */
-#include "errno.h"
+#include "uapi/errno.h"
 #include "file.h"
 #include "kernel.h"
 #include "proc.h"
@@ -15,7 +15,6 @@
 #define AT_REMOVEDIR    0x200
 #define AT_NO_AUTOMOUNT 0x800
 #define PATH_MAX_       4096
-#define ENAMETOOLONG_   36
 
 /* A path (or an argument) from user memory: 0, -EFAULT, -ENOENT for "",
  * -ENAMETOOLONG when it does not fit in size bytes. */
@@ -948,7 +947,7 @@ static int exec_copy_vec(struct exec_args *x, uint32_t uvec, bool env)
 		if (x->used >= EXEC_STRSPACE || *n >= EXEC_MAXVEC)
 			return -E2BIG;
 		rc = get_path(up, x->space + x->used, EXEC_STRSPACE - x->used);
-		if (rc == -ENAMETOOLONG_)
+		if (rc == -ENAMETOOLONG)
 			return -E2BIG;
 		if (rc && rc != -ENOENT)        /* "" is a valid argument */
 			return rc;

@@ -2,7 +2,7 @@
  * ringos: uname, and time: the clocks and sleeping, from the port's tick
  * (TICK_HZ a second). Memory calls are in vm.c.
  */
-#include "errno.h"
+#include "uapi/errno.h"
 #include "kernel.h"
 #include "proc.h"
 #include "syscalls.h"

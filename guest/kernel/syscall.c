@@ -5,16 +5,13 @@
  * static start-up and printf need; unknown numbers are -ENOSYS, logged once.
  */
 #include "proc.h"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "kernel.h"
 #include "file.h"
 #include "syscalls.h"
 #include "poll.h"
 #include "tty.h"
 
-#define LINUX_ENOTTY 25
-#define ESRCH 3
-#define LINUX_ENOSYS 38
 
 typedef long (*syscall_fn)(struct trap_frame *f);
 
@@ -268,7 +265,7 @@ static long sys_ioctl(struct trap_frame *f)
 		return 0;
 	}
 	if (!file_is_console(file))
-		return -LINUX_ENOTTY;
+		return -ENOTTY;
 	return tty_ioctl(req, f->edx);
 }
 
@@ -336,5 +333,5 @@ long syscall_dispatch(struct trap_frame *f)
 		warned[nr] = 1;
 		kprintf("ringos: %s: system call %u not implemented (-ENOSYS)\n", curproc->exe, nr);
 	}
-	return -LINUX_ENOSYS;
+	return -ENOSYS;
 }

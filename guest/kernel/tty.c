@@ -7,7 +7,7 @@
  * rest is stored and given back.
  */
 #include "tty.h"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "kernel.h"
 #include "poll.h"
 #include "proc.h"
@@ -35,9 +35,6 @@
 #define VEOL    11
 #define VWERASE 14
 
-#define ENOTTY_ 25
-#define ESRCH_  3
-#define EPERM_  1
 
 #define TTY_BUF 1024
 
@@ -338,27 +335,27 @@ long tty_ioctl(uint32_t req, uint32_t arg)
 		return 0;
 	case 0x540e:                                            /* TIOCSCTTY */
 		if (p->sid != p->pid)
-			return -EPERM_;         /* only a session leader */
+			return -EPERM;         /* only a session leader */
 		if (session == p->sid)
 			return 0;
 		if (session && proc_find(session) && arg != 1)
-			return -EPERM_;         /* another live session's (root may steal: arg 1) */
+			return -EPERM;         /* another live session's (root may steal: arg 1) */
 		session = p->sid;
 		foreground = p->pgid;
 		return 0;
 	case 0x5422:                                            /* TIOCNOTTY */
 		if (!in_session())
-			return -ENOTTY_;
+			return -ENOTTY;
 		if (p->pid == p->sid)
 			tty_session_leader_exit(p->sid);
 		return 0;
 	case 0x540f:                                            /* TIOCGPGRP */
 		if (session && !in_session())
-			return -ENOTTY_;
+			return -ENOTTY;
 		return copy_to_user(arg, &foreground, sizeof(int)) ? -EFAULT : 0;
 	case 0x5429:                                            /* TIOCGSID */
 		if (!in_session())
-			return -ENOTTY_;
+			return -ENOTTY;
 		return copy_to_user(arg, &session, sizeof(int)) ? -EFAULT : 0;
 	case 0x5410: {                                          /* TIOCSPGRP */
 		long rc;
@@ -368,17 +365,17 @@ long tty_ioctl(uint32_t req, uint32_t arg)
 			return -EINVAL;
 		if (session) {
 			if (!in_session())
-				return -ENOTTY_;
+				return -ENOTTY;
 			if ((rc = background_check(SIGTTOU, false)))
 				return rc;
 			if (!proc_group_exists(v, session))
-				return -EPERM_;
+				return -EPERM;
 		}
 		foreground = v;
 		return 0;
 	}
 	}
-	return -ENOTTY_;
+	return -ENOTTY;
 }
 
 int tty_session(int *pgrp)

@@ -5,7 +5,7 @@
  * kernel fault.
  */
 #include "proc.h"
-#include "errno.h"
+#include "uapi/errno.h"
 #include "kernel.h"
 
 static int check(uint32_t va, uint32_t len, bool write)

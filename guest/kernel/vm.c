@@ -10,7 +10,7 @@
  * to MMAP_BASE, anonymous mmaps from MMAP_BASE up, the stack's
  * USER_STACK_SIZE below USER_STACK_TOP, one unmapped page, then the kernel.
  */
-#include "errno.h"
+#include "uapi/errno.h"
 #include "kernel.h"
 #include "proc.h"
 #include "syscalls.h"
@@ -18,7 +18,6 @@
 #define MAP_FIXED       0x10
 #define MAP_ANONYMOUS   0x20
 #define PROT_WRITE      2
-#define ENODEV_         19
 
 static paddr_t page_of(const struct pt_walk *w)
 {
@@ -190,7 +189,7 @@ long sys_mmap2(struct trap_frame *f)
 	struct proc *p = curproc;
 
 	if (!(flags & MAP_ANONYMOUS) || (int32_t)f->edi != -1)
-		return -ENODEV_;        /* file mappings: later */
+		return -ENODEV;        /* file mappings: later */
 	if (!len || len > 0x40000000u)
 		return -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);
