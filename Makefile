@@ -18,6 +18,7 @@
 .SECONDARY:
 
 include mk/config.mk
+include mk/lib.mk
 include mk/hv.mk
 include mk/tests.mk
 include mk/ringos.mk

@@ -1,12 +1,14 @@
-# The hypervisor: every C and assembly file under hv/ becomes part of hv.elf.
-# Test kernels (mk/tests.mk) link the same objects with a test's own code.
+# The hypervisor: every C and assembly file under hv/, and lib/ (mk/lib.mk),
+# become hv.elf. Test kernels (mk/tests.mk) link the same objects with a
+# test's own code.
 
-HV_SRCS_C := $(filter-out hv/arch/x86/asm-offsets.c,$(sort $(wildcard hv/*.c hv/lib/*.c hv/pv/*.c hv/arch/x86/*.c)))
+HV_SRCS_C := $(filter-out hv/arch/x86/asm-offsets.c,$(sort $(wildcard hv/*.c hv/pv/*.c hv/arch/x86/*.c)))
 HV_SRCS_S := $(sort $(wildcard hv/arch/x86/*.S))
-HV_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(HV_SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(HV_SRCS_S))
+HV_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(HV_SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(HV_SRCS_S)) \
+             $(LIB_FOR_HV)
 HV_LDS    := hv/arch/x86/hv.ld
 HV_ELF    := $(BUILD)/hv/hv.elf
-HV_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote $(BUILD)/include -Iinclude
+HV_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote lib/include -iquote $(BUILD)/include -Iinclude
 ASM_OFFSETS := $(BUILD)/include/asm-offsets.h
 
 $(BUILD)/hv/%.o: hv/%.c | check-toolchain

@@ -23,12 +23,15 @@ unit_src_ramfs := guest/kernel/ramfs.c guest/kernel/cpio.c
 
 UNIT_NAMES += $(RINGOS_UNIT_NAMES)
 UNIT_TESTS += $(RINGOS_UNIT_TESTS)
-UNIT_INC   += -iquote guest/include
 
-# The guest kernel's files, for the host: their own headers first.
+# The guest kernel's files and their tests, for the host: ringos's headers
+# (guest/include, its Linux numbers in guest/include/uapi) and lib's, never the hypervisor's.
+RINGOS_UNIT_INC := -iquote guest/include -iquote lib/include -Iinclude -iquote tests/unit
+$(foreach t,$(RINGOS_UNIT_NAMES),$(UNIT_OBJ)/tests/unit/test_$(t).o): UNIT_INC := $(RINGOS_UNIT_INC)
+
 $(UNIT_OBJ)/guest/%.o: guest/%.c
 	@mkdir -p $(@D)
-	$(call say,HOSTCC,$@)$(HOSTCC) $(HOSTCFLAGS) -iquote guest/include $(UNIT_INC) -c $< -o $@
+	$(call say,HOSTCC,$@)$(HOSTCC) $(HOSTCFLAGS) $(RINGOS_UNIT_INC) -c $< -o $@
 
 $(foreach t,$(RINGOS_UNIT_NAMES),$(eval $(call unit_test_rule,$(t))))
 

@@ -1,17 +1,16 @@
 # ringos, the guest OS (docs/ringos.md). The pc port today:
 #   build/ringos-pc.elf   guest/kernel + guest/arch/pc, a multiboot kernel
-# It borrows the hypervisor's pure, freestanding library code (formatter,
-# strings, frame pool, PAE helpers, ELF validator): the same source files,
-# compiled again for the guest.
+# It shares nothing with the hypervisor but lib/ (formatter, strings, frame
+# pool, PAE helpers, ELF validator; the pc port also the 8259, 8254 and CMOS
+# drivers; mk/lib.mk) and include/public. No include path here names the hypervisor's directories.
 
-RINGOS_SHARED := hv/lib/format.c hv/lib/string.c hv/frame.c hv/arch/x86/pagetable.c hv/elf.c
 RINGOS_KSRCS  := $(wildcard guest/kernel/*.c guest/kernel/*.S)
-RINGOS_PC_SRCS := $(wildcard guest/arch/pc/*.c guest/arch/pc/*.S) hv/arch/x86/pic.c hv/arch/x86/pit.c hv/arch/x86/rtc.c hv/clock.c
-RINGOS_INC    := -iquote guest/include -iquote hv/include -iquote hv/arch/x86/include -Iinclude
+RINGOS_PC_SRCS := $(wildcard guest/arch/pc/*.c guest/arch/pc/*.S)
+RINGOS_INC    := -iquote guest/include -iquote lib/include -Iinclude
 RINGOS_PC_ELF := $(BUILD)/ringos-pc.elf
 
 ringos_obj = $(patsubst %,$(BUILD)/ringos/%.o,$(basename $(1)))
-RINGOS_PC_OBJS := $(call ringos_obj,$(RINGOS_SHARED) $(RINGOS_KSRCS) $(RINGOS_PC_SRCS))
+RINGOS_PC_OBJS := $(call ringos_obj,$(RINGOS_KSRCS) $(RINGOS_PC_SRCS)) $(LIB_FOR_RINGOS) $(LIB_FOR_PC)
 
 # Kernel stacks are KSTACK_SIZE (8 KiB): no function may take a big part of one.
 RINGOS_CFLAGS := $(KCFLAGS) -Wframe-larger-than=1024
@@ -29,7 +28,7 @@ $(RINGOS_PC_ELF): $(RINGOS_PC_OBJS) guest/arch/pc/ringos.ld
 # The pv port: the same kernel, ring 1 under ringvisor.
 RINGOS_PV_SRCS := $(wildcard guest/arch/pv/*.c guest/arch/pv/*.S)
 RINGOS_PV_ELF  := $(BUILD)/ringos-pv.elf
-RINGOS_PV_OBJS := $(call ringos_obj,$(RINGOS_SHARED) $(RINGOS_KSRCS) $(RINGOS_PV_SRCS))
+RINGOS_PV_OBJS := $(call ringos_obj,$(RINGOS_KSRCS) $(RINGOS_PV_SRCS)) $(LIB_FOR_RINGOS) $(LIB_FOR_PV)
 
 $(RINGOS_PV_ELF): $(RINGOS_PV_OBJS) guest/arch/pv/ringos.ld
 	$(call say,LD,$@)$(CC) $(KLDFLAGS) -T guest/arch/pv/ringos.ld -o $@ $(RINGOS_PV_OBJS) $(KLIBGCC)

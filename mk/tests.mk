@@ -8,12 +8,20 @@
 -include mk/unit.mk
 -include mk/ringos-host.mk
 
+# tests/lib: the TEST RESULT reporter of test kernels and test guests alike.
+TESTS_LIB_SRCS := $(wildcard tests/lib/*.c)
+TESTS_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TESTS_LIB_SRCS))
+
+$(BUILD)/tests/lib/%.o: tests/lib/%.c | check-toolchain
+	@mkdir -p $(@D)
+	$(call say,CC,$@)$(CC) $(KCFLAGS) -iquote tests/lib $(LIB_INC) -c $< -o $@
+
 TK_LIB_SRCS := $(wildcard tests/kernels/lib/*.c)
-TK_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TK_LIB_SRCS))
+TK_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TK_LIB_SRCS)) $(TESTS_LIB_OBJS)
 TK_NAMES    := $(filter-out lib,$(notdir $(patsubst %/,%,$(dir $(wildcard tests/kernels/*/*.c)))))
 TK_NAMES    := $(sort $(TK_NAMES))
 TK_ELFS     := $(patsubst %,$(BUILD)/tests/%.elf,$(TK_NAMES))
-TK_INC      := $(HV_INC) -iquote tests/kernels/lib
+TK_INC      := $(HV_INC) -iquote tests/kernels/lib -iquote tests/lib
 
 $(BUILD)/tests/kernels/%.o: tests/kernels/%.c | check-toolchain
 	@mkdir -p $(@D)
@@ -28,7 +36,7 @@ $(BUILD)/tests/%.elf: $$(call tk_objs,$$*) $(TK_LIB_OBJS) $(HV_OBJS) $(HV_LDS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(KLDFLAGS) -T $(HV_LDS) -o $@ $(filter %.o,$^) $(KLIBGCC)
 
--include $(patsubst %.o,%.d,$(wildcard $(BUILD)/tests/kernels/*/*.o $(BUILD)/tests/kernels/lib/*.o))
+-include $(patsubst %.o,%.d,$(wildcard $(BUILD)/tests/kernels/*/*.o $(BUILD)/tests/kernels/lib/*.o $(BUILD)/tests/lib/*.o))
 
 include mk/guests.mk
 

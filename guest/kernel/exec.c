@@ -4,7 +4,7 @@
  *   esp -> argc, argv[], NULL, envp[], NULL, auxv pairs ..., AT_NULL, strings
  */
 #include "proc.h"
-#include "elf.h"
+#include "elf32.h"
 #include "uapi/errno.h"
 #include "kernel.h"
 
@@ -34,16 +34,21 @@ static uint32_t push(struct proc *p, uint32_t *sp, const void *data, uint32_t n)
 	return *sp;
 }
 
+/* A program lies in user space: below the kernel. */
+static const struct elf_limits user_image = {
+	.virt_end = USER_END, .virt_end_is = "ringos's kernel starts", .flags = ELF_ALLOW_DYN,
+};
+
 int proc_exec(struct proc *p, const void *elf, size_t size, const char *const argv[],
 	      const char *const envp[], struct trap_frame *f, char *err, size_t errsize)
 {
 	struct elf_image img;
-	int rc = elf_parse_flags(elf, size, ELF_ALLOW_DYN, &img, err, errsize);
+	int rc = elf_parse_limits(elf, size, &user_image, &img, err, errsize);
 	if (rc)
 		return rc;
 	/* A static-pie (ET_DYN, no interpreter) goes at PIE_BASE; glibc's start
 	 * code applies its own relocations from there. */
-	if (img.dyn && elf_relocate(&img, PIE_BASE)) {
+	if (img.dyn && elf_relocate(&img, PIE_BASE, &user_image)) {
 		snprintf(err, errsize, "a position-independent image too big for user space");
 		return -ENOEXEC;
 	}

@@ -1,7 +1,7 @@
 /* ringos: physical memory, with the same pool logic as the hypervisor's
- * (hv/frame.c, shared source). */
+ * (lib/frame.c, lib/include/frame_pool.h). */
 #include "kernel.h"
-#include "frame.h"
+#include "frame_pool.h"
 
 #define MAX_FRAMES (0x40000000u >> PAGE_SHIFT)  /* the kernel maps 1 GiB */
 

@@ -473,7 +473,10 @@ static void test_real_elfs(void **state)
 }
 
 /* ET_DYN (a static-pie): refused by elf_parse, as for a guest kernel; taken
- * by elf_parse_flags(ELF_ALLOW_DYN) and placed by elf_relocate. */
+ * by elf_parse_limits(ELF_ALLOW_DYN) and placed by elf_relocate. */
+static const struct elf_limits pie = {
+	.virt_end = RV_GUEST_VIRT_END, .virt_end_is = "the switch region starts", .flags = ELF_ALLOW_DYN,
+};
 static void test_dyn(void **state)
 {
 	struct builder b;
@@ -489,26 +492,26 @@ static void test_dyn(void **state)
 	uint8_t *blob = serialize(&b);
 	assert_int_equal(elf_parse(blob, b.size, &img, err, sizeof(err)), -ENOEXEC);
 	assert_non_null(strstr(err, "PIE"));
-	assert_int_equal(elf_parse_flags(blob, b.size, ELF_ALLOW_DYN, &img, err, sizeof(err)), 0);
+	assert_int_equal(elf_parse_limits(blob, b.size, &pie, &img, err, sizeof(err)), 0);
 	assert_true(img.dyn);
-	assert_int_equal(elf_relocate(&img, 0x10000123), -EINVAL);      /* not page-aligned */
-	assert_int_equal(elf_relocate(&img, 0xffbfe000), -EINVAL);      /* would reach the switch region */
-	assert_int_equal(elf_relocate(&img, 0x10000000), 0);
+	assert_int_equal(elf_relocate(&img, 0x10000123, &pie), -EINVAL);      /* not page-aligned */
+	assert_int_equal(elf_relocate(&img, 0xffbfe000, &pie), -EINVAL);      /* would reach the switch region */
+	assert_int_equal(elf_relocate(&img, 0x10000000, &pie), 0);
 	assert_false(img.dyn);
 	assert_int_equal(img.entry, 0x10001010);
 	assert_int_equal(img.seg[0].vaddr, 0x10001000);
 	assert_int_equal(img.seg[1].vaddr, 0x10003000);
 	assert_int_equal(img.seg[1].paddr, 0x10003000);
-	assert_int_equal(elf_relocate(&img, 0x10000000), -EINVAL);      /* already placed */
+	assert_int_equal(elf_relocate(&img, 0x10000000, &pie), -EINVAL);      /* already placed */
 	struct mem m = { .budget = 1u << 20, .any_pfn = true };
 	assert_int_equal(elf_load(&img, blob, b.size, page_of, &m), 0);
 	/* An ET_EXEC image is not relocatable. */
 	free(blob);
 	valid(&b);
 	blob = serialize(&b);
-	assert_int_equal(elf_parse_flags(blob, b.size, ELF_ALLOW_DYN, &img, err, sizeof(err)), 0);
+	assert_int_equal(elf_parse_limits(blob, b.size, &pie, &img, err, sizeof(err)), 0);
 	assert_false(img.dyn);
-	assert_int_equal(elf_relocate(&img, 0x10000000), -EINVAL);
+	assert_int_equal(elf_relocate(&img, 0x10000000, &pie), -EINVAL);
 	free(blob);
 }
 

@@ -17,6 +17,7 @@
 #include "kernel.h"
 #include "tty.h"
 #include "trap.h"
+#include "pv_guest.h"
 #include <public/hypercall.h>
 #include <public/shared_info.h>
 #include <public/start_info.h>
@@ -29,17 +30,6 @@ static uint32_t max_mfn;
 static uint32_t kernel_l3_mfn;          /* the builder's PDPT: the kernel-only space */
 static uint64_t kernel_l2_entry;        /* PDPT slot 3: the kernel's (L2 high) directory */
 static volatile uint64_t ticks;
-
-static int32_t hypercall(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4,
-			 uint32_t a5)
-{
-	int32_t ret;
-	__asm__ volatile("int $0x82"
-			 : "=a"(ret)
-			 : "a"(nr), "b"(a1), "c"(a2), "d"(a3), "S"(a4), "D"(a5)
-			 : "memory");
-	return ret;
-}
 
 static void must(int32_t rc, const char *what)
 {
@@ -383,19 +373,7 @@ uint64_t arch_cycles(void)
 
 uint64_t arch_time_ns(void)
 {
-	const volatile struct rv_vcpu_time *t = &shared->vcpu.time;
-	uint32_t ver;
-	uint64_t ns;
-	do {
-		ver = t->version;
-		__asm__ volatile("" : : : "memory");
-		uint64_t d = arch_cycles() - t->tsc_timestamp, m = t->tsc_mul;
-		/* (d * m) >> 32 without 128-bit arithmetic */
-		uint64_t dh = d >> 32, dl = d & 0xffffffffu, mh = m >> 32, ml = m & 0xffffffffu;
-		ns = t->system_time + ((dh * mh) << 32) + dh * ml + dl * mh + ((dl * ml) >> 32);
-		__asm__ volatile("" : : : "memory");
-	} while ((ver & 1) || ver != t->version);
-	return ns;
+	return pv_time_ns(&shared->vcpu.time);
 }
 
 static uint64_t next_tick;

@@ -1,24 +1,14 @@
 /*
- * Typed hypercall wrappers for pv test guests, over one int $0x82 stub
- * (register convention in include/public/hypercall.h).
+ * Typed hypercall wrappers for pv test guests, over the one int $0x82 stub
+ * that ringos's pv port uses too (lib/include/pv_guest.h).
  */
 #ifndef GUEST_HYPERCALL_H
 #define GUEST_HYPERCALL_H
 
 #include <stdint.h>
+#include "pv_guest.h"
 #include <public/hypercall.h>
 #include <public/errno.h>
-
-static inline int32_t hypercall(uint32_t nr, uint32_t a1, uint32_t a2, uint32_t a3,
-				uint32_t a4, uint32_t a5)
-{
-	int32_t ret;
-	__asm__ volatile("int $0x82"
-			 : "=a"(ret)
-			 : "a"(nr), "b"(a1), "c"(a2), "d"(a3), "S"(a4), "D"(a5)
-			 : "memory");
-	return ret;
-}
 
 static inline int32_t hv_console_write(const void *buf, uint32_t n)
 {

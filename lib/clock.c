@@ -1,11 +1,11 @@
 /* Counter-to-nanosecond scaling (pure; see clock.h). */
 #include "clock.h"
-#include "errno.h"
+#include <public/errno.h>
 
 int clock_scale_init(struct clock_scale *s, uint64_t hz)
 {
 	if (hz == 0 || hz > 0xffffffffull)
-		return -EINVAL;
+		return -RV_EINVAL;
 	s->hz = hz;
 	s->mult = (1000000000ull << 32) / hz;
 	return 0;

@@ -1,6 +1,6 @@
 /* The PC's CMOS real-time clock (MC146818), read once at boot. */
-#ifndef HV_RTC_H
-#define HV_RTC_H
+#ifndef LIB_RTC_H
+#define LIB_RTC_H
 
 #include "types.h"
 

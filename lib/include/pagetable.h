@@ -7,8 +7,8 @@
  *   level 2: page directory, 512 entries of 2 MiB (PS=1: a 2 MiB page)
  *   level 1: page table, 512 entries of 4 KiB
  */
-#ifndef HV_PAGETABLE_H
-#define HV_PAGETABLE_H
+#ifndef LIB_PAGETABLE_H
+#define LIB_PAGETABLE_H
 
 #include "types.h"
 
@@ -66,9 +66,9 @@ struct pae_space {
 /* Flags of a mapping request. PTE_NX in flags is dropped if env->nx is 0. */
 #define PT_MAP_LARGE    (1u << 0)       /* pt_map_range may use 2 MiB pages */
 
-/* A PDPT with all four page directories present. 0 or -ENOMEM. */
+/* A PDPT with all four page directories present. 0 or -RV_ENOMEM. */
 int pt_create(const struct pt_env *env, struct pae_space *space);
-/* Map one 4 KiB page. -EEXIST if a 2 MiB page covers va, -ENOMEM. */
+/* Map one 4 KiB page. -RV_EEXIST if a 2 MiB page covers va, -RV_ENOMEM. */
 int pt_map_page(const struct pt_env *env, struct pae_space *space, vaddr_t va, paddr_t pa,
 		pte_t flags);
 /* Map [va, va+len) to [pa, pa+len) (both page aligned), using 2 MiB pages where
@@ -76,7 +76,7 @@ int pt_map_page(const struct pt_env *env, struct pae_space *space, vaddr_t va, p
  * already there, and PT_MAP_LARGE is set. */
 int pt_map_range(const struct pt_env *env, struct pae_space *space, vaddr_t va, paddr_t pa,
 		 uint32_t len, pte_t flags, unsigned how);
-/* Remove the 4 KiB mapping of va (splitting nothing). -ENOENT if none. */
+/* Remove the 4 KiB mapping of va (splitting nothing). -RV_ENOENT if none. */
 int pt_unmap_page(const struct pt_env *env, struct pae_space *space, vaddr_t va);
 /* Install an existing page table (level 1) for the 2 MiB slot holding va:
  * how the switch region is shared by every address space. */
@@ -93,7 +93,7 @@ struct pt_walk {
 	bool nx;                /* NX at any level (when env->nx) */
 	bool global;
 };
-/* Translate va. 0 and *w filled, or -ENOENT if not present at some level. */
+/* Translate va. 0 and *w filled, or -RV_ENOENT if not present at some level. */
 int pt_walk(const struct pt_env *env, const struct pae_space *space, vaddr_t va,
 	    struct pt_walk *w);
 

@@ -1,6 +1,6 @@
 /* The few string and memory routines the freestanding hypervisor needs. */
-#ifndef HV_STRING_H
-#define HV_STRING_H
+#ifndef LIB_STRING_H
+#define LIB_STRING_H
 
 #include "types.h"
 

@@ -1,6 +1,6 @@
 /* Frame pool logic (pure; see frame.h). The boot-time set-up is in memory.c. */
-#include "frame.h"
-#include "errno.h"
+#include "frame_pool.h"
+#include <public/errno.h>
 
 void frame_pool_init(struct frame_pool *p, uint8_t *state, pfn_t nframes)
 {
@@ -39,7 +39,7 @@ int frame_pool_reserve(struct frame_pool *p, pfn_t start, pfn_t end)
 		end = p->nframes;
 	for (pfn_t i = start; i < end; i++)
 		if (p->state[i] == FRAME_USED)
-			return -EBUSY;
+			return -RV_EBUSY;
 	for (pfn_t i = start; i < end; i++) {
 		if (p->state[i] == FRAME_FREE) {
 			p->state[i] = FRAME_RESERVED;
@@ -53,7 +53,7 @@ int frame_pool_reserve(struct frame_pool *p, pfn_t start, pfn_t end)
 int frame_alloc(struct frame_pool *p, pfn_t *pfn)
 {
 	if (p->nfree == 0)
-		return -ENOMEM;
+		return -RV_ENOMEM;
 	/* Next-fit: O(1) amortised while memory is mostly free, and it spreads
 	 * reuse of freed frames (use-after-free shows up sooner). */
 	for (pfn_t n = 0; n < p->nframes; n++) {
@@ -69,13 +69,13 @@ int frame_alloc(struct frame_pool *p, pfn_t *pfn)
 			return 0;
 		}
 	}
-	return -ENOMEM;         /* unreachable while nfree is right */
+	return -RV_ENOMEM;         /* unreachable while nfree is right */
 }
 
 int frame_alloc_contig(struct frame_pool *p, pfn_t count, pfn_t *pfn)
 {
 	if (count == 0 || count > p->nfree)
-		return -ENOMEM;
+		return -RV_ENOMEM;
 	if (count == 1)
 		return frame_alloc(p, pfn);
 	/* Next fit, like single frames: a search from the bottom every time
@@ -100,14 +100,14 @@ int frame_alloc_contig(struct frame_pool *p, pfn_t count, pfn_t *pfn)
 			return 0;
 		}
 	}
-	return -ENOMEM;
+	return -RV_ENOMEM;
 }
 
 int frame_free(struct frame_pool *p, pfn_t pfn)
 {
 	if (pfn >= p->nframes) {
 		p->reserved_frees++;
-		return -ERANGE;
+		return -RV_ERANGE;
 	}
 	switch (p->state[pfn]) {
 	case FRAME_USED:
@@ -117,10 +117,10 @@ int frame_free(struct frame_pool *p, pfn_t pfn)
 		return 0;
 	case FRAME_FREE:
 		p->double_frees++;
-		return -EALREADY;
+		return -RV_EALREADY;
 	default:
 		p->reserved_frees++;
-		return -EPERM;
+		return -RV_EPERM;
 	}
 }
 

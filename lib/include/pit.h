@@ -1,6 +1,6 @@
 /* 8254 programmable interval timer. */
-#ifndef HV_PIT_H
-#define HV_PIT_H
+#ifndef LIB_PIT_H
+#define LIB_PIT_H
 
 #include "types.h"
 

@@ -1,6 +1,6 @@
 /* 8259A programmable interrupt controllers (master + slave). */
-#ifndef HV_PIC_H
-#define HV_PIC_H
+#ifndef LIB_PIC_H
+#define LIB_PIC_H
 
 #include "types.h"
 

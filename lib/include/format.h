@@ -1,6 +1,6 @@
 /* printf-style formatting into a buffer (no I/O): used by printk and tests. */
-#ifndef HV_FORMAT_H
-#define HV_FORMAT_H
+#ifndef LIB_FORMAT_H
+#define LIB_FORMAT_H
 
 #include "types.h"
 

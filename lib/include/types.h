@@ -1,6 +1,6 @@
 /* Basic types and helpers used everywhere in the hypervisor. */
-#ifndef HV_TYPES_H
-#define HV_TYPES_H
+#ifndef LIB_TYPES_H
+#define LIB_TYPES_H
 
 #include <stdint.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* PAE page-table construction and walking (pure; see pagetable.h). */
 #include "pagetable.h"
-#include "errno.h"
+#include <public/errno.h>
 
 /* Intermediate entries allow everything; the leaf decides. RW|US on a PDE is
  * harmless because permissions are the AND of all levels. */
@@ -40,12 +40,12 @@ int pt_create(const struct pt_env *env, struct pae_space *space)
 {
 	paddr_t pdpt = env->alloc();
 	if (!pdpt)
-		return -ENOMEM;
+		return -RV_ENOMEM;
 	pte_t *l3 = env->table(pdpt);
 	for (int i = 0; i < 4; i++) {
 		paddr_t l2 = env->alloc();
 		if (!l2)
-			return -ENOMEM;
+			return -RV_ENOMEM;
 		/* PDPTEs in PAE mode take only P, PWT and PCD: RW/US/NX are
 		 * reserved there and would make the CR3 load fault. */
 		store_link(env, &l3[i], (to_e(env, l2) & PTE_ADDR_MASK) | PTE_P);
@@ -76,13 +76,13 @@ int pt_map_page(const struct pt_env *env, struct pae_space *space, vaddr_t va, p
 {
 	pte_t *pde = l2_entry(env, space, va);
 	if (!pde)
-		return -ENOENT;
+		return -RV_ENOENT;
 	if (*pde & PTE_PS)
-		return -EEXIST;
+		return -RV_EEXIST;
 	if (!(*pde & PTE_P)) {
 		paddr_t l1 = env->alloc();
 		if (!l1)
-			return -ENOMEM;
+			return -RV_ENOMEM;
 		store_link(env, pde, (to_e(env, l1) & PTE_ADDR_MASK) | PDE_TABLE_FLAGS);
 	}
 	pte_t *l1 = env->table(from_e(env, *pde, PTE_ADDR_MASK));
@@ -94,13 +94,13 @@ int pt_map_range(const struct pt_env *env, struct pae_space *space, vaddr_t va, 
 		 uint32_t len, pte_t flags, unsigned how)
 {
 	if ((va | pa | len) & (PAGE_SIZE - 1))
-		return -EINVAL;
+		return -RV_EINVAL;
 	if ((uint64_t)va + len > 0x100000000ull)
-		return -EINVAL;         /* would wrap around 4 GiB to address 0 */
+		return -RV_EINVAL;         /* would wrap around 4 GiB to address 0 */
 	while (len) {
 		pte_t *pde = l2_entry(env, space, va);
 		if (!pde)
-			return -ENOENT;
+			return -RV_ENOENT;
 		if ((how & PT_MAP_LARGE) && !((va | pa) & (LARGE_PAGE_SIZE - 1)) &&
 		    len >= LARGE_PAGE_SIZE && !(*pde & PTE_P)) {
 			store(env, pde, (to_e(env, pa) & PTE_ADDR_2M) | leaf_flags(env, flags) | PTE_PS);
@@ -123,10 +123,10 @@ int pt_unmap_page(const struct pt_env *env, struct pae_space *space, vaddr_t va)
 {
 	pte_t *pde = l2_entry(env, space, va);
 	if (!pde || !(*pde & PTE_P) || (*pde & PTE_PS))
-		return -ENOENT;
+		return -RV_ENOENT;
 	pte_t *pte = &env->table(from_e(env, *pde, PTE_ADDR_MASK))[L1_INDEX(va)];
 	if (!(*pte & PTE_P))
-		return -ENOENT;
+		return -RV_ENOENT;
 	store(env, pte, 0);
 	return 0;
 }
@@ -136,9 +136,9 @@ int pt_install_l1(const struct pt_env *env, struct pae_space *space, vaddr_t va,
 {
 	pte_t *pde = l2_entry(env, space, va);
 	if (!pde)
-		return -ENOENT;
+		return -RV_ENOENT;
 	if (*pde & PTE_P)
-		return -EEXIST;
+		return -RV_EEXIST;
 	store_link(env, pde, (to_e(env, l1) & PTE_ADDR_MASK) | (flags & ~PTE_ADDR_MASK & ~PTE_PS) | PTE_P);
 	return 0;
 }
@@ -148,7 +148,7 @@ int pt_walk(const struct pt_env *env, const struct pae_space *space, vaddr_t va,
 {
 	pte_t *pde = l2_entry(env, space, va);
 	if (!pde || !(*pde & PTE_P))
-		return -ENOENT;
+		return -RV_ENOENT;
 	pte_t e = *pde;
 	bool rw = e & PTE_RW, us = e & PTE_US, nx = env->nx && (e & PTE_NX);
 
@@ -158,7 +158,7 @@ int pt_walk(const struct pt_env *env, const struct pae_space *space, vaddr_t va,
 	} else {
 		e = env->table(from_e(env, e, PTE_ADDR_MASK))[L1_INDEX(va)];
 		if (!(e & PTE_P))
-			return -ENOENT;
+			return -RV_ENOENT;
 		rw = rw && (e & PTE_RW);
 		us = us && (e & PTE_US);
 		nx = nx || (env->nx && (e & PTE_NX));

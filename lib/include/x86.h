@@ -2,8 +2,8 @@
  * Every privileged or special x86 instruction the hypervisor uses, each behind
  * a small named wrapper (xv6's x86.h). No inline assembly elsewhere in C.
  */
-#ifndef HV_X86_H
-#define HV_X86_H
+#ifndef LIB_X86_H
+#define LIB_X86_H
 
 #include "types.h"
 
