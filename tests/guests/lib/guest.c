@@ -1,5 +1,4 @@
 /* The pv test-guest library (see guest.h). */
-#include "clock.h"
 #include "format.h"
 #include "guest.h"
 
@@ -10,7 +9,6 @@ struct rv_shared_info *shared_info;
  * stack that run_user's caller is using. */
 static uint8_t trap_stack[8192] __attribute__((aligned(16)));
 
-static unsigned checks, failures;
 static guest_trap_fn trap_fns[256];
 static guest_event_fn event_fn;
 
@@ -36,57 +34,18 @@ int gprintf(const char *fmt, ...)
 	return n;
 }
 
-bool test_check(bool ok, const char *fmt, ...)
+/* The shared reporter's (tests/lib/report.c) output and end. */
+_Static_assert(TEST_SUCCESS == GUEST_SUCCESS && TEST_FAILURE == GUEST_FAILURE &&
+	       TEST_ERROR == GUEST_ERROR && TEST_SKIP == GUEST_SKIP, "exit codes");
+void report_line(const char *line)
 {
-	char msg[300];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	checks++;
-	failures += !ok;
-	gprintf("  %s - %s\n", ok ? "ok" : "FAILED", msg);
-	return ok;
+	gprintf("%s", line);
 }
 
-static void __noreturn finish(uint32_t code)
+void report_end(enum test_outcome outcome)
 {
 	for (;;)
-		hv_shutdown(RV_SHUTDOWN_poweroff, code);
-}
-
-void test_finish(void)
-{
-	if (failures) {
-		gprintf("TEST RESULT: FAILURE (%u of %u checks failed)\n", failures, checks);
-		finish(GUEST_FAILURE);
-	}
-	if (!checks)
-		test_error("the test made no checks");
-	gprintf("TEST RESULT: SUCCESS (%u checks)\n", checks);
-	finish(GUEST_SUCCESS);
-}
-
-static void __noreturn end_with(const char *word, uint32_t code, const char *fmt, va_list ap)
-{
-	char msg[300];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	gprintf("TEST RESULT: %s (%s)\n", word, msg);
-	finish(code);
-}
-
-void test_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	end_with("ERROR", GUEST_ERROR, fmt, ap);
-}
-
-void test_skip(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	end_with("SKIP", GUEST_SKIP, fmt, ap);
+		hv_shutdown(RV_SHUTDOWN_poweroff, outcome);
 }
 
 void guest_entry(struct rv_start_info *si)
@@ -163,18 +122,5 @@ void guest_event_dispatch(void)
 
 uint64_t guest_time_ns(void)
 {
-	const volatile struct rv_vcpu_time *t = &shared_info->vcpu.time;
-	uint32_t ver;
-	uint64_t ns;
-	do {
-		ver = t->version;
-		__asm__ volatile("" : : : "memory");
-		uint32_t lo, hi;
-		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-		struct clock_scale s = { .hz = 0, .mult = t->tsc_mul };
-		uint64_t tsc = ((uint64_t)hi << 32) | lo;
-		ns = t->system_time + clock_scale_apply(&s, tsc - t->tsc_timestamp);
-		__asm__ volatile("" : : : "memory");
-	} while ((ver & 1) || ver != t->version);
-	return ns;
+	return pv_time_ns(&shared_info->vcpu.time);
 }

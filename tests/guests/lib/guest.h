@@ -14,6 +14,7 @@
 #include <public/shared_info.h>
 #include <public/start_info.h>
 #include "hypercall.h"
+#include "report.h"
 
 #ifndef PAGE_SIZE
 #define PAGE_SIZE 4096u
@@ -31,10 +32,7 @@ extern struct rv_shared_info *shared_info;
 void guest_main(void);
 
 int gprintf(const char *fmt, ...) __printf(1, 2);
-bool test_check(bool ok, const char *fmt, ...) __printf(2, 3);
-void test_finish(void) __noreturn;
-void test_error(const char *fmt, ...) __printf(1, 2) __noreturn;
-void test_skip(const char *fmt, ...) __printf(1, 2) __noreturn;
+/* test_check, test_finish, test_error, test_skip: tests/lib/report.h. */
 
 /* Result codes for the shutdown exit code (the hypervisor's exit statuses). */
 #define GUEST_SUCCESS 0
