@@ -42,8 +42,8 @@ struct pt_env {
 	paddr_t (*alloc)(void);         /* a zeroed frame, or 0 when out of memory */
 	uint64_t nx;                    /* PTE_NX when EFER.NXE is on, else 0 */
 	/*
-	 * Optional, for a paravirtualized guest whose entries hold machine
-	 * addresses and whose tables it may not write (ringos's pv port): the
+	 * Optional, for a caller whose entries hold other addresses than its
+	 * own and whose tables it may not write (a paravirtualized guest): the
 	 * helpers take and return the caller's own (pseudo-physical) addresses,
 	 * translate with to_entry/from_entry, and store every entry through
 	 * write. NULL: entries hold the caller's addresses, stored directly.
@@ -53,8 +53,8 @@ struct pt_env {
 	void (*write)(pte_t *slot, pte_t val);
 	/* Optional: stores an entry that links in a table just made (a PDPTE
 	 * or a PDE), which the walk that follows reads back at once; NULL:
-	 * write (or directly). A guest that queues leaf writes (ringos's pv
-	 * batches) writes these at once. */
+	 * write (or directly). A caller that queues leaf writes writes these
+	 * at once. */
 	void (*write_link)(pte_t *slot, pte_t val);
 };
 
