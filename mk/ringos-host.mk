@@ -15,11 +15,15 @@ ifndef UNIT_OBJ
 $(error mk/ringos-host.mk must be included after mk/unit.mk)
 endif
 
-RINGOS_UNIT_NAMES := cpio ramfs
+RINGOS_UNIT_NAMES := cpio ramfs_lookup ramfs_tree ramfs_cpio
 RINGOS_UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(RINGOS_UNIT_NAMES))
 
+# The three ramfs tests share one fixture (tests/unit/ramfs_fixture.c).
 unit_src_cpio  := guest/kernel/cpio.c
-unit_src_ramfs := guest/kernel/ramfs.c guest/kernel/cpio.c
+unit_src_ramfs := guest/kernel/ramfs.c guest/kernel/cpio.c tests/unit/ramfs_fixture.c
+unit_src_ramfs_lookup := $(unit_src_ramfs)
+unit_src_ramfs_tree   := $(unit_src_ramfs)
+unit_src_ramfs_cpio   := $(unit_src_ramfs)
 
 UNIT_NAMES += $(RINGOS_UNIT_NAMES)
 UNIT_TESTS += $(RINGOS_UNIT_TESTS)
@@ -35,7 +39,7 @@ $(UNIT_OBJ)/guest/%.o: guest/%.c
 
 $(foreach t,$(RINGOS_UNIT_NAMES),$(eval $(call unit_test_rule,$(t))))
 
-# Both run mkcpio (found through $BUILD, or $MKCPIO) on files they write.
+# test_cpio and test_ramfs_cpio run mkcpio (found through $BUILD, or $MKCPIO) on files they write.
 $(RINGOS_UNIT_TESTS): | $(MKCPIO)
 
 unit-build: $(RINGOS_UNIT_TESTS)
