@@ -1,4 +1,4 @@
-/* What the trap entry (entry.S of each port) saves: the same shape on both ports. */
+/* What the trap entry (kernel/trap_entry.S) saves: the same shape on both ports. */
 #ifndef RINGOS_TRAP_H
 #define RINGOS_TRAP_H
 

@@ -1,10 +1,10 @@
 /*
- * ringos pv port: the trap entry is the pc port's (the frames the CPU and
- * ringvisor push are alike), with the ring-1 kernel data segment; plus the
- * event upcall, which enters as "interrupt 0x20", and the boot entry.
+ * ringos pv port: the boot entry, the event upcall (which enters the shared
+ * trap entry, guest/kernel/trap_entry.S, as "interrupt 0x20"), and the
+ * kernel data segment selector that trap entry loads: ring 1's.
  */
-#define KERNEL_DS 0x21                  /* RV_GUEST_KERNEL_DS */
-#include "../pc/entry.S"
+	.globl port_kernel_ds
+	.set port_kernel_ds, 0x21               /* RV_GUEST_KERNEL_DS */
 
 	.text
 	.globl pv_event_entry
