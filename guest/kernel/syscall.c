@@ -1,8 +1,10 @@
 /*
  * ringos: the Linux i386 system-call ABI (int $0x80; number in eax, arguments
  * in ebx, ecx, edx, esi, edi, ebp; result or -errno in eax), so that programs
- * built with gcc -m32 -static run unmodified. This first set is what glibc's
- * static start-up and printf need; unknown numbers are -ENOSYS, logged once.
+ * built with gcc -m32 -static run unmodified. This file is the table, from
+ * number to handler, and the small calls; the others live in the sys_*.c
+ * files and the subsystems they serve. Unknown numbers are -ENOSYS, logged
+ * once per number.
  */
 #include "proc.h"
 #include "uapi/errno.h"

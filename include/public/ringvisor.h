@@ -1,9 +1,12 @@
 /*
- * ringvisor public ABI: the one header both the hypervisor and its guests see.
+ * ringvisor public ABI: the base header of include/public/, the interface the
+ * hypervisor and its guests share.
  *
  * Everything here is a contract with guests: fixed-width types only, every
- * value documented, layouts checked with static asserts. Later issues add the
- * hypercall numbers, the start-info and shared-info pages here (see docs/abi.md).
+ * value documented, layouts checked with static asserts. This file holds the
+ * revision, the address-space split and the segment selectors; hypercall.h,
+ * start_info.h and shared_info.h include it, errno.h stands alone. The prose
+ * reference is docs/abi.md.
  */
 #ifndef RINGVISOR_PUBLIC_H
 #define RINGVISOR_PUBLIC_H

@@ -1,8 +1,10 @@
 /*
- * CPU exceptions: names, reports and what to do with them. An exception in
- * the hypervisor is a hypervisor bug: full report, then panic. Exceptions
- * from guests are routed to their domain (pv issue); until domains exist
- * there is no guest to blame and they are reported the same way.
+ * CPU exceptions: names, reports and what to do with them. A test's
+ * trap_catch() gets the first one, whoever raised it. An exception raised
+ * by a domain's code is the domain's business (pv_exception: bounced to its
+ * handler, or the domain crashed). Any other is a bug: in the hypervisor, a
+ * full report, a backtrace and a panic; from ring 1 or 3 with no domain
+ * running (a test kernel's own guest code), a report and a panic.
  */
 #include "dispatch.h"
 #include "domain.h"
