@@ -31,7 +31,8 @@ UNIT_TESTS += $(RINGOS_UNIT_TESTS)
 # The guest kernel's files and their tests, for the host: ringos's headers
 # (guest/include, its Linux numbers in guest/include/uapi) and lib's, never the hypervisor's.
 RINGOS_UNIT_INC := -iquote guest/include -iquote lib/include -Iinclude -iquote tests/unit
-$(foreach t,$(RINGOS_UNIT_NAMES),$(UNIT_OBJ)/tests/unit/test_$(t).o): UNIT_INC := $(RINGOS_UNIT_INC)
+$(foreach t,$(RINGOS_UNIT_NAMES),$(UNIT_OBJ)/tests/unit/test_$(t).o) \
+    $(UNIT_OBJ)/tests/unit/ramfs_fixture.o: UNIT_INC := $(RINGOS_UNIT_INC)
 
 $(UNIT_OBJ)/guest/%.o: guest/%.c
 	@mkdir -p $(@D)
