@@ -189,10 +189,8 @@ void domain_dump_stats(const struct domain *d)
 	if (s->console_bytes)
 		printk("  console: %llu bytes emitted, %llu writes waited for the line\n",
 		       (unsigned long long)s->console_bytes, (unsigned long long)s->console_waits);
-	for (unsigned r = 0; r < MMR_COUNT; r++)
-		if (s->mm_refusals[r])
-			printk("    page-table updates refused: %-19s %7u\n", mm_refusal_name(r),
-			       s->mm_refusals[r]);
+	if (d->ops && d->ops->dump)
+		d->ops->dump(d);
 }
 
 void domains_dump(void)

@@ -21,7 +21,8 @@ TK_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TK_LIB_SRCS)) $(TESTS_LIB_OBJS)
 TK_NAMES    := $(filter-out lib,$(notdir $(patsubst %/,%,$(dir $(wildcard tests/kernels/*/*.c)))))
 TK_NAMES    := $(sort $(TK_NAMES))
 TK_ELFS     := $(patsubst %,$(BUILD)/tests/%.elf,$(TK_NAMES))
-TK_INC      := $(HV_INC) -iquote tests/kernels/lib -iquote tests/lib
+# Test kernels may look inside a technique (hv/pv/ for its private headers).
+TK_INC      := $(HV_INC) -iquote hv/pv -iquote tests/kernels/lib -iquote tests/lib
 
 $(BUILD)/tests/kernels/%.o: tests/kernels/%.c | check-toolchain
 	@mkdir -p $(@D)

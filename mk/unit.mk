@@ -13,7 +13,8 @@ UNIT_OBJ   := $(UNIT_DIR)/obj
 UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype runq rtc console_line console_ring vdev
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(UNIT_NAMES))
 
-UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote lib/include -Iinclude -iquote tests/unit
+UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote hv/pv -iquote lib/include -Iinclude \
+               -iquote tests/unit
 UNIT_RENAME := -Dvsnprintf=rv_vsnprintf -Dsnprintf=rv_snprintf
 
 unit_src_format    := lib/format.c

@@ -13,7 +13,6 @@
 #include "cpu.h"
 #include "domconfig.h"
 #include "pagetable.h"
-#include "pagetype.h"
 #include "runq.h"
 #include <public/hypercall.h>
 #include <public/shared_info.h>
@@ -29,30 +28,11 @@ enum domain_state {
 	DOM_CRASHED,            /* stopped by the hypervisor for a fault */
 };
 
+/* A virtual CPU, whatever the technique (its technique's own state is in
+ * struct pv_vcpu, ...). */
 struct vcpu {
 	struct trap_frame regs;         /* guest registers while not running */
-	uint32_t kernel_ss, kernel_esp; /* ring-1 stack for traps from ring 3 */
-	uint32_t trap_eip[NUM_VECTORS]; /* virtual IDT: handler, 0 = none */
-	uint8_t trap_flags[NUM_VECTORS];/* RV_TI_* */
-	uint32_t event_eip;             /* event upcall entry */
-	uint32_t failsafe_eip;          /* called when the hypervisor cannot resume */
-	uint64_t timer_deadline;        /* set_timer, ns; 0 = none */
-	bool fpu_ts;                    /* the guest's virtual CR0.TS */
-	uint64_t gdt_slots[RV_GDT_GUEST_SLOTS]; /* TLS descriptors */
-	uint32_t base_mfn;              /* its L3 (CR3), holding a type reference */
-	/* A hypercall being continued (pv/hypercall.c): the guest is rewound
-	 * to its int $0x82 with every register as it made the call, and the
-	 * work done so far is kept here. Events wait until the call ends. */
-	struct hc_cont {
-		bool active;
-		uint32_t eip;           /* the guest's eip after its int $0x82 */
-		uint32_t nr;            /* the call */
-		uint32_t index;         /* multicall: the entry to go on with */
-		uint32_t progress;      /* work the call (or that entry) has done */
-		bool fresh;             /* multicall: entry index not started yet */
-		bool has_result;        /* it ended with result, but releases of */
-		int32_t result;         /* page tables are left to finish (mm_defer) */
-	} cont;
+	uint64_t timer_deadline;        /* its one-shot timer (vtimer.c), ns; 0 = none */
 };
 
 enum evtchn_state { EVTCHN_FREE = 0, EVTCHN_UNBOUND, EVTCHN_INTERDOMAIN };
@@ -69,7 +49,6 @@ struct domain_stats {
 	struct exit_table exits;        /* hypervisor entries by cause (exit.h) */
 	uint64_t bounces[NUM_EXCEPTIONS];       /* exceptions delivered through the hypervisor */
 	uint64_t events_delivered;      /* event upcalls */
-	uint32_t mm_refusals[MMR_COUNT];        /* page-table updates refused, by reason */
 	uint64_t switches_in;           /* times scheduled */
 	uint64_t longest_run_ns;        /* longest time it held the CPU between two scheduling points */
 	uint64_t console_bytes;         /* emitted on the console for it (tags included) */
@@ -82,6 +61,7 @@ struct domain {
 	enum domain_state state;
 	enum dom_mode mode;
 	const struct mode_ops *ops;     /* its technique (mode.h); NULL until built */
+	struct pv_domain *pv;           /* pv's own state (hv/pv/pv.h); NULL in other modes */
 	struct vdev_table *vdevs;       /* its emulated devices (vdev.h): one frame, or NULL */
 	uint32_t weight;
 
@@ -90,11 +70,7 @@ struct domain {
 	uint32_t max_pages;             /* its quota; pfns run 0..max_pages-1 */
 	pfn_t *p2m;                     /* pseudo-physical -> machine (0: no frame), hypervisor's copy */
 	uint32_t p2m_frames;            /* frames holding p2m[] (contiguous) */
-	uint32_t virt_base;             /* guest virtual address of pfn 0 */
 	struct pae_space space;         /* its page tables */
-	/* Page-table releases interrupted by preemption (pagetype.h): finished
-	 * before its hypercall goes on, and before it runs again. */
-	struct mm_deferred mm_defer;
 	struct rv_shared_info *shared;  /* hypervisor-owned, mapped into the guest */
 	paddr_t shared_pa;
 

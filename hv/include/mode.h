@@ -47,6 +47,8 @@ struct mode_ops {
 	void (*timer_due)(struct domain *d);
 	void (*console_input)(struct domain *d);
 
+	/* Its own lines in a domain's report (may be NULL). */
+	void (*dump)(const struct domain *d);
 	/* Names of its hypercalls (NULL past the end), for exit tables. */
 	const char *(*hypercall_name)(unsigned nr);
 };

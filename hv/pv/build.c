@@ -73,6 +73,11 @@ void pv_teardown(struct domain *d)
 		d->shared = NULL;
 	}
 	d->space.pdpt = 0;
+	if (d->pv) {
+		for (uint32_t i = 0; i < PV_DOMAIN_FRAMES; i++)
+			free_frame(virt_to_phys(d->pv) + i * PAGE_SIZE);
+		d->pv = NULL;
+	}
 }
 
 /* Page-table frames needed to map [va, va + pages * 4 KiB): PDPT, 4
@@ -86,7 +91,7 @@ static uint32_t pt_frames_needed(uint32_t va, uint32_t pages)
 /* The shared-info page is mapped just above the guest's memory. */
 static uint32_t shared_info_va(const struct domain *d)
 {
-	return d->virt_base + d->nr_pages * PAGE_SIZE;
+	return d->pv->virt_base + d->nr_pages * PAGE_SIZE;
 }
 
 /* The boot layout after the kernel, in pseudo-physical frames. */
@@ -110,7 +115,7 @@ static void plan_layout(const struct domain *d, const struct elf_image *img, siz
 	l->initrd_pages = (uint32_t)((initrd_size + PAGE_SIZE - 1) / PAGE_SIZE);
 	l->pt_pfn = l->initrd_pfn + l->initrd_pages;
 	/* + 1 page for the shared info mapped after guest memory */
-	l->pt_pages = pt_frames_needed(d->virt_base, d->nr_pages + 1);
+	l->pt_pages = pt_frames_needed(d->pv->virt_base, d->nr_pages + 1);
 	l->stack_pfn = l->pt_pfn + l->pt_pages;
 	l->first_free = l->stack_pfn + BOOT_STACK_PAGES;
 }
@@ -119,9 +124,9 @@ static void plan_layout(const struct domain *d, const struct elf_image *img, siz
 static int check_fits(const struct domain *d, const struct domain_config *cfg,
 		      const struct boot_layout *l, char *err, size_t errsize)
 {
-	if ((uint64_t)d->virt_base + ((uint64_t)d->nr_pages + 1) * PAGE_SIZE > RV_GUEST_VIRT_END) {
+	if ((uint64_t)d->pv->virt_base + ((uint64_t)d->nr_pages + 1) * PAGE_SIZE > RV_GUEST_VIRT_END) {
 		snprintf(err, errsize, "memory %u KiB at virtual %#x would reach the switch region",
-			 cfg->memory_kib, d->virt_base);
+			 cfg->memory_kib, d->pv->virt_base);
 		return -EINVAL;
 	}
 	if (l->first_free > d->nr_pages) {
@@ -201,7 +206,7 @@ static int build_page_tables(struct domain *d, const struct boot_layout *l)
 		 * guest kernel keeps its memory from its programs by clearing
 		 * PTE_US with validated updates (docs/ARCHITECTURE.md, known limits). */
 		pte_t flags = PTE_US | (is_pt ? 0 : PTE_RW);
-		rc = pt_map_page(&env, &d->space, d->virt_base + i * PAGE_SIZE,
+		rc = pt_map_page(&env, &d->space, d->pv->virt_base + i * PAGE_SIZE,
 				 (paddr_t)d->p2m[i] << PAGE_SHIFT, flags);
 	}
 	if (!rc)
@@ -236,14 +241,14 @@ static struct rv_start_info *write_start_info(struct domain *d, const struct dom
 	si->revision = (RV_ABI_MAJOR << 16) | RV_ABI_MINOR;
 	si->domid = d->id;
 	si->nr_pages = d->nr_pages;
-	si->virt_base = d->virt_base;
+	si->virt_base = d->pv->virt_base;
 	si->shared_info = shared_info_va(d);
-	si->pt_base = d->virt_base + l->pt_pfn * PAGE_SIZE;
+	si->pt_base = d->pv->virt_base + l->pt_pfn * PAGE_SIZE;
 	si->nr_pt_frames = l->pt_pages;
-	si->p2m = d->virt_base + l->p2m_pfn * PAGE_SIZE;
+	si->p2m = d->pv->virt_base + l->p2m_pfn * PAGE_SIZE;
 	si->first_free_pfn = l->first_free;
-	si->stack_top = d->virt_base + l->first_free * PAGE_SIZE;
-	si->initrd = initrd_size ? d->virt_base + l->initrd_pfn * PAGE_SIZE : 0;
+	si->stack_top = d->pv->virt_base + l->first_free * PAGE_SIZE;
+	si->initrd = initrd_size ? d->pv->virt_base + l->initrd_pfn * PAGE_SIZE : 0;
 	si->initrd_len = (uint32_t)initrd_size;
 	si->console_port = PV_PORT_CONSOLE;
 	si->timer_port = PV_PORT_TIMER;
@@ -262,12 +267,12 @@ static void set_first_registers(struct domain *d, uint32_t entry, const struct b
 	r->cs = RV_GUEST_KERNEL_CS;
 	r->ss = r->ds = r->es = r->fs = r->gs = RV_GUEST_KERNEL_DS;
 	r->esp = si->stack_top;
-	r->esi = d->virt_base + l->si_pfn * PAGE_SIZE;
+	r->esi = d->pv->virt_base + l->si_pfn * PAGE_SIZE;
 	/* The real IF stays on in a guest (it cannot change it at IOPL 0);
 	 * the virtual one is shared_info.vcpu.evtchn_upcall_mask. */
 	r->eflags = EFLAGS_FIXED | EFLAGS_IF;
-	d->vcpu.kernel_ss = RV_GUEST_KERNEL_DS;
-	d->vcpu.kernel_esp = si->stack_top;
+	d->pv->vcpu.kernel_ss = RV_GUEST_KERNEL_DS;
+	d->pv->vcpu.kernel_esp = si->stack_top;
 }
 
 int pv_build(struct domain *d, const struct domain_config *cfg, const void *kernel,
@@ -278,6 +283,14 @@ int pv_build(struct domain *d, const struct domain_config *cfg, const void *kern
 	char why[128];
 	int rc;
 
+	if (!d->pv) {
+		paddr_t pa;
+		if (alloc_frames_contig(PV_DOMAIN_FRAMES, &pa)) {
+			snprintf(err, errsize, "no memory for its pv state");
+			return -ENOMEM;
+		}
+		d->pv = phys_to_virt(pa);
+	}
 	rc = elf_parse(kernel, kernel_size, &img, why, sizeof(why));
 	if (rc) {
 		snprintf(err, errsize, "bad kernel image: %s", why);
@@ -285,7 +298,7 @@ int pv_build(struct domain *d, const struct domain_config *cfg, const void *kern
 	}
 	d->nr_pages = cfg->memory_kib / 4;
 	d->max_pages = d->nr_pages;
-	d->virt_base = img.virt_base;
+	d->pv->virt_base = img.virt_base;
 	d->weight = cfg->weight;
 	d->mode = cfg->mode;
 
@@ -308,8 +321,8 @@ int pv_build(struct domain *d, const struct domain_config *cfg, const void *kern
 	set_first_registers(d, img.entry, &l, si);
 
 	pr_info("domain %u (%s): pv, %u KiB, kernel [%#x-%#x) entry %#x, %u page-table frames, "
-		"free from pfn %#x\n", d->id, d->name, cfg->memory_kib, d->virt_base,
-		d->virt_base + img.paddr_end, img.entry, l.pt_pages, l.first_free);
+		"free from pfn %#x\n", d->id, d->name, cfg->memory_kib, d->pv->virt_base,
+		d->pv->virt_base + img.paddr_end, img.entry, l.pt_pages, l.first_free);
 	return 0;
 
 out_teardown:

@@ -59,9 +59,9 @@ int pv_update_descriptor(struct domain *d, uint32_t slot, uint64_t desc)
 		f = current_frame;
 	if ((f->cs >> 3) == slot || (f->ss >> 3) == slot)
 		return -EBUSY;
-	d->vcpu.gdt_slots[slot - RV_GDT_FIRST_GUEST_SLOT] = desc;
+	d->pv->vcpu.gdt_slots[slot - RV_GDT_FIRST_GUEST_SLOT] = desc;
 	if (d == current)
-		gdt_set_guest_slots(d->vcpu.gdt_slots);
+		gdt_set_guest_slots(d->pv->vcpu.gdt_slots);
 	return 0;
 }
 
@@ -117,7 +117,7 @@ void pv_prepare_resume(struct domain *d, struct trap_frame *f)
 			changed = true;
 		}
 	}
-	if (!changed || !d->vcpu.failsafe_eip)
+	if (!changed || !d->pv->vcpu.failsafe_eip)
 		return;
 	/*
 	 * Tell the guest, as Xen does: resume at its failsafe callback with the
@@ -126,7 +126,7 @@ void pv_prepare_resume(struct domain *d, struct trap_frame *f)
 	 *   [ds, es, fs, gs, eip, cs, eflags, (esp, ss)]
 	 */
 	struct trap_frame saved = *f;
-	if (pv_bounce(d, f, d->vcpu.failsafe_eip, false, 0, true) == 0 &&
+	if (pv_bounce(d, f, d->pv->vcpu.failsafe_eip, false, 0, true) == 0 &&
 	    copy_to_guest(d, f->esp - sizeof(orig), orig, sizeof(orig)) == 0) {
 		f->esp -= sizeof(orig);
 		return;

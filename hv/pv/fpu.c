@@ -86,14 +86,14 @@ static void fpu_scrub_pointers(void)
 void pv_fpu_switch_in(struct domain *d)
 {
 	uint32_t cr0 = read_cr0();
-	bool ts = d != fpu_owner || d->vcpu.fpu_ts;
+	bool ts = d != fpu_owner || d->pv->vcpu.fpu_ts;
 	if (ts != !!(cr0 & CR0_TS))
 		write_cr0(ts ? cr0 | CR0_TS : cr0 & ~CR0_TS);
 }
 
 bool pv_fpu_trap(struct domain *d)
 {
-	if (d->vcpu.fpu_ts)
+	if (d->pv->vcpu.fpu_ts)
 		return false;           /* the guest's own #NM: bounce it */
 	clts();
 	if (fpu_owner != d) {
@@ -110,7 +110,7 @@ bool pv_fpu_trap(struct domain *d)
 
 void pv_fpu_taskswitch(struct domain *d, bool set)
 {
-	d->vcpu.fpu_ts = set;
+	d->pv->vcpu.fpu_ts = set;
 	if (d == current)
 		pv_fpu_switch_in(d);
 }

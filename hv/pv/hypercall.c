@@ -86,8 +86,8 @@ static int32_t hc_stack_switch(struct domain *d, uint32_t ss, uint32_t esp, uint
 		return -EPERM;          /* only the ring-1 data segment */
 	if (esp > RV_GUEST_VIRT_END)
 		return -EFAULT;
-	d->vcpu.kernel_ss = ss;
-	d->vcpu.kernel_esp = esp;
+	d->pv->vcpu.kernel_ss = ss;
+	d->pv->vcpu.kernel_esp = esp;
 	if (d == current)
 		tss_set_ring1_stack(ss, esp);
 	return 0;
@@ -98,8 +98,8 @@ static int32_t hc_set_callbacks(struct domain *d, uint32_t event, uint32_t fails
 {
 	if (event >= RV_GUEST_VIRT_END || failsafe >= RV_GUEST_VIRT_END)
 		return -EFAULT;
-	d->vcpu.event_eip = event;
-	d->vcpu.failsafe_eip = failsafe;
+	d->pv->vcpu.event_eip = event;
+	d->pv->vcpu.failsafe_eip = failsafe;
 	return 0;
 }
 
@@ -260,12 +260,12 @@ static const hypercall_fn table[RV_HC_count] = {
 
 uint32_t hc_progress(const struct domain *d)
 {
-	return d->vcpu.cont.progress;
+	return d->pv->vcpu.cont.progress;
 }
 
 int32_t hc_continue(struct domain *d, uint32_t progress)
 {
-	d->vcpu.cont.progress = progress;
+	d->pv->vcpu.cont.progress = progress;
 	return HC_RESTART;
 }
 
@@ -277,14 +277,14 @@ bool hc_overran(uint64_t start)
 }
 
 /*
- * A multicall is continued at an entry: d->vcpu.cont.index is the entry to
+ * A multicall is continued at an entry: d->pv->vcpu.cont.index is the entry to
  * go on with and .progress that entry's own progress. An entry that asks to
  * be continued keeps its result slot untouched until it ends.
  */
 static int32_t hc_multicall(struct domain *d, uint32_t calls, uint32_t count, uint32_t a3,
 			    uint32_t a4, uint32_t a5)
 {
-	struct hc_cont *c = &d->vcpu.cont;
+	struct hc_cont *c = &d->pv->vcpu.cont;
 	struct rv_multicall_entry e;
 	uint64_t start = time_now_ns();
 	uint32_t first = c->index;
@@ -339,7 +339,7 @@ void pv_hypercall(struct trap_frame *f)
 		return;
 	}
 	uint32_t nr = f->eax;
-	struct hc_cont *c = &d->vcpu.cont;
+	struct hc_cont *c = &d->pv->vcpu.cont;
 	/* The guest does not run between a continuation and its next round
 	 * (no event is delivered meanwhile), so the round is the same
 	 * instruction with the same registers. Anything else is a new call. */

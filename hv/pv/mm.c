@@ -48,7 +48,7 @@ static bool preempt_by_time(struct mm_ctx *c)
 
 void pv_mm_round_begin(struct domain *d)
 {
-	pv_mm.defer = &d->mm_defer;
+	pv_mm.defer = &d->pv->mm_defer;
 	pv_mm.steps = 0;
 	round.active = true;
 	round.stop = false;
@@ -63,12 +63,12 @@ void pv_mm_round_end(void)
 
 bool pv_mm_settle(struct domain *d)
 {
-	return !d->mm_defer.n || mm_settle(&pv_mm) == 0;
+	return !d->pv->mm_defer.n || mm_settle(&pv_mm) == 0;
 }
 
 bool pv_mm_unsettled(const struct domain *d)
 {
-	return d->mm_defer.n != 0;
+	return d->pv->mm_defer.n != 0;
 }
 
 static uint64_t *table_of(uint32_t mfn)
@@ -133,7 +133,7 @@ void pv_mm_reclaim(uint32_t mfn)
 		memcpy(_before, pv_mm.refusals, sizeof(_before));                        \
 		int _rc = (call);                                                        \
 		for (unsigned _i = 0; _i < MMR_COUNT; _i++)                              \
-			(d)->stats.mm_refusals[_i] += pv_mm.refusals[_i] - _before[_i];  \
+			(d)->pv->mm_refusals[_i] += pv_mm.refusals[_i] - _before[_i];   \
 		_rc;                                                                     \
 	})
 
@@ -148,7 +148,7 @@ int pv_mm_activate(struct domain *d, uint32_t l3_mfn)
 		mm_unpin(&pv_mm, (uint16_t)d->id, l3_mfn);
 		return rc;
 	}
-	d->vcpu.base_mfn = l3_mfn;
+	d->pv->vcpu.base_mfn = l3_mfn;
 	d->space.pdpt = (paddr_t)l3_mfn << PAGE_SHIFT;
 	return 0;
 }
@@ -158,8 +158,8 @@ static int set_base(struct domain *d, uint32_t mfn)
 	int rc = CHARGED(d, mm_get_page_and_type(&pv_mm, mfn, (uint16_t)d->id, PGT_L3));
 	if (rc)
 		return rc;
-	uint32_t old = d->vcpu.base_mfn;
-	d->vcpu.base_mfn = mfn;
+	uint32_t old = d->pv->vcpu.base_mfn;
+	d->pv->vcpu.base_mfn = mfn;
 	d->space.pdpt = (paddr_t)mfn << PAGE_SHIFT;
 	if (d == current)
 		switch_guest_cr3 = (uint32_t)d->space.pdpt;     /* loaded on the way out */
@@ -233,7 +233,7 @@ int32_t pv_mmu_update(struct domain *d, uint32_t reqs, uint32_t count, uint32_t 
 			uint64_t ptr = r[i].ptr;
 			if ((ptr & 3) != RV_MMU_NORMAL_PT_UPDATE || (ptr & 4) || (ptr >> 44)) {
 				rc = -EINVAL;   /* unknown command, misaligned, or beyond 16 TiB */
-				d->stats.mm_refusals[MMR_BAD_REQUEST]++;
+				d->pv->mm_refusals[MMR_BAD_REQUEST]++;
 				break;
 			}
 			rc = CHARGED(d, mm_update_entry(&pv_mm, (uint16_t)d->id, (uint32_t)(ptr >> 12),
@@ -305,12 +305,12 @@ int32_t pv_update_va_mapping(struct domain *d, uint32_t va, uint64_t val, uint32
 	if (flags > RV_UVMF_TLB_FLUSH)
 		return -EINVAL;
 	if (va >= RV_GUEST_VIRT_END) {
-		d->stats.mm_refusals[MMR_SWITCH_REGION]++;
+		d->pv->mm_refusals[MMR_SWITCH_REGION]++;
 		pv_mm.refusals[MMR_SWITCH_REGION]++;
 		return -EPERM;
 	}
 	/* Find the L1 through the vCPU's validated tables. */
-	uint64_t l3e = table_of(d->vcpu.base_mfn)[L3_INDEX(va)];
+	uint64_t l3e = table_of(d->pv->vcpu.base_mfn)[L3_INDEX(va)];
 	if (!(l3e & PTE_P))
 		return -ENOENT;
 	uint64_t l2e = table_of((uint32_t)((l3e & PTE_ADDR_MASK) >> 12))[L2_INDEX(va)];

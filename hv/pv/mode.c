@@ -7,6 +7,7 @@
 #include "domain.h"
 #include "hv.h"
 #include "pv.h"
+#include "printk.h"
 
 static void pv_mode_init(uint32_t ram_top_pfn)
 {
@@ -31,6 +32,16 @@ static void pv_console_input(struct domain *d)
 	evtchn_raise(d, EVTCHN_PORT_CONSOLE);
 }
 
+static void pv_dump(const struct domain *d)
+{
+	if (!d->pv)
+		return;
+	for (unsigned r = 0; r < MMR_COUNT; r++)
+		if (d->pv->mm_refusals[r])
+			printk("    page-table updates refused: %-19s %7u\n", mm_refusal_name(r),
+			       d->pv->mm_refusals[r]);
+}
+
 static const struct mode_ops pv_ops = {
 	.mode = DOM_MODE_PV,
 	.name = "pv",
@@ -44,6 +55,7 @@ static const struct mode_ops pv_ops = {
 	.software_interrupt = pv_software_interrupt,
 	.timer_due = pv_timer_due,
 	.console_input = pv_console_input,
+	.dump = pv_dump,
 	.hypercall_name = pv_hypercall_name,
 };
 MODE_REGISTER(pv_ops);

@@ -58,8 +58,8 @@ int pv_set_trap_table(struct domain *d, const struct rv_trap_info *t, uint32_t c
 			return -EINVAL;
 	}
 	for (uint32_t i = 0; i < count; i++) {
-		d->vcpu.trap_eip[t[i].vector] = t[i].address;
-		d->vcpu.trap_flags[t[i].vector] = t[i].flags;
+		d->pv->vcpu.trap_eip[t[i].vector] = t[i].address;
+		d->pv->vcpu.trap_flags[t[i].vector] = t[i].flags;
 	}
 	if (d == current)
 		pv_switch_in(d);
@@ -71,13 +71,13 @@ static uint8_t guest_gate[NUM_VECTORS];
 
 void pv_switch_in(struct domain *d)
 {
-	tss_set_ring1_stack(d->vcpu.kernel_ss, d->vcpu.kernel_esp);
+	tss_set_ring1_stack(d->pv->vcpu.kernel_ss, d->pv->vcpu.kernel_esp);
 	for (unsigned v = 0; v < NUM_VECTORS; v++) {
-		bool handled = d->vcpu.trap_eip[v] != 0;
-		bool masks = d->vcpu.trap_flags[v] & RV_TI_MASK_EVENTS;
-		unsigned dpl = d->vcpu.trap_flags[v] & RV_TI_DPL_MASK;
+		bool handled = d->pv->vcpu.trap_eip[v] != 0;
+		bool masks = d->pv->vcpu.trap_flags[v] & RV_TI_MASK_EVENTS;
+		unsigned dpl = d->pv->vcpu.trap_flags[v] & RV_TI_DPL_MASK;
 		if (handled && vector_direct(v) && !masks) {
-			idt_set_guest_gate(v, d->vcpu.trap_eip[v], dpl);
+			idt_set_guest_gate(v, d->pv->vcpu.trap_eip[v], dpl);
 			guest_gate[v] = 1;
 		} else if (handled && masks && v >= NUM_EXCEPTIONS) {
 			/* A software interrupt that must mask events: through our
@@ -89,7 +89,7 @@ void pv_switch_in(struct domain *d)
 			guest_gate[v] = 0;
 		}
 	}
-	gdt_set_guest_slots(d->vcpu.gdt_slots);
+	gdt_set_guest_slots(d->pv->vcpu.gdt_slots);
 	pv_fpu_switch_in(d);
 	pv_update_time(d);
 }
@@ -110,8 +110,8 @@ int pv_bounce(struct domain *d, struct trap_frame *f, uint32_t handler, bool has
 	if (!d->shared->vcpu.evtchn_upcall_mask)
 		eflags |= EFLAGS_IF;
 	if (from_user) {
-		esp = d->vcpu.kernel_esp;
-		ss = d->vcpu.kernel_ss;
+		esp = d->pv->vcpu.kernel_esp;
+		ss = d->pv->vcpu.kernel_ss;
 	} else {
 		esp = f->esp;
 		ss = f->ss;
@@ -144,12 +144,12 @@ void pv_software_interrupt(struct domain *d, struct trap_frame *f)
 
 	if (!domain_alive(d))
 		return;
-	if (vector_reserved(v) || !d->vcpu.trap_eip[v]) {
+	if (vector_reserved(v) || !d->pv->vcpu.trap_eip[v]) {
 		domain_crash(d, f, "int $%#x with no handler", v);
 		return;
 	}
-	if (pv_bounce(d, f, d->vcpu.trap_eip[v], false, 0,
-		      d->vcpu.trap_flags[v] & RV_TI_MASK_EVENTS))
+	if (pv_bounce(d, f, d->pv->vcpu.trap_eip[v], false, 0,
+		      d->pv->vcpu.trap_flags[v] & RV_TI_MASK_EVENTS))
 		domain_crash(d, f, "fault while delivering int $%#x: kernel stack not writable", v);
 }
 
@@ -167,7 +167,7 @@ void pv_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 		domain_crash(d, f, "%s %s in the guest", exception_mnemonic(v), exception_name(v));
 		return;
 	}
-	uint32_t handler = d->vcpu.trap_eip[v];
+	uint32_t handler = d->pv->vcpu.trap_eip[v];
 	if (!handler) {
 		domain_crash(d, f, "%s %s with no handler in its trap table", exception_mnemonic(v),
 			     exception_name(v));
@@ -175,8 +175,8 @@ void pv_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 	}
 	d->stats.bounces[v]++;
 	if (pv_bounce(d, f, handler, exception_has_error_code(v), f->error_code,
-		      d->vcpu.trap_flags[v] & RV_TI_MASK_EVENTS))
+		      d->pv->vcpu.trap_flags[v] & RV_TI_MASK_EVENTS))
 		domain_crash(d, f, "fault while delivering %s: kernel stack %#x:%#x not writable",
-			     exception_mnemonic(v), (f->cs & 3) == 3 ? d->vcpu.kernel_ss : f->ss,
-			     (f->cs & 3) == 3 ? d->vcpu.kernel_esp : f->esp);
+			     exception_mnemonic(v), (f->cs & 3) == 3 ? d->pv->vcpu.kernel_ss : f->ss,
+			     (f->cs & 3) == 3 ? d->pv->vcpu.kernel_esp : f->esp);
 }

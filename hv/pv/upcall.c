@@ -19,12 +19,12 @@ void pv_deliver_events(struct domain *d, struct trap_frame *f)
 	if (d->state != DOM_RUNNABLE || !d->shared)
 		return;
 	struct rv_vcpu_info *v = &d->shared->vcpu;
-	if (!v->evtchn_upcall_pending || v->evtchn_upcall_mask || !d->vcpu.event_eip)
+	if (!v->evtchn_upcall_pending || v->evtchn_upcall_mask || !d->pv->vcpu.event_eip)
 		return;
-	if (d->vcpu.cont.active)
+	if (d->pv->vcpu.cont.active)
 		return;                 /* inside a continued hypercall: one call to the guest */
 	d->stats.events_delivered++;
-	if (pv_bounce(d, f, d->vcpu.event_eip, false, 0, true))
+	if (pv_bounce(d, f, d->pv->vcpu.event_eip, false, 0, true))
 		domain_crash(d, f, "fault while delivering an event: kernel stack not writable");
 }
 

@@ -73,7 +73,7 @@ static void teardown_midway(struct domain *a)
 	uint64_t start = time_now_ns();
 	do {
 		run_for(1000000ull);
-		if (!a->vcpu.cont.active)
+		if (!a->pv->vcpu.cont.active)
 			continue;
 		partial = half_done(a, PGF_PARTIAL);
 		releasing = half_done(a, PGF_DEVALIDATING);

@@ -11,8 +11,47 @@
 #include "domconfig.h"
 #include <public/hypercall.h>
 #include "events.h"
+#include "pagetype.h"
 
 struct domain;
+
+/* A pv vCPU's own state (the generic part is struct vcpu). */
+struct pv_vcpu {
+	uint32_t kernel_ss, kernel_esp; /* ring-1 stack for traps from ring 3 */
+	uint32_t trap_eip[NUM_VECTORS]; /* virtual IDT: handler, 0 = none */
+	uint8_t trap_flags[NUM_VECTORS];/* RV_TI_* */
+	uint32_t event_eip;             /* event upcall entry */
+	uint32_t failsafe_eip;          /* called when the hypervisor cannot resume */
+	bool fpu_ts;                    /* the guest's virtual CR0.TS */
+	uint64_t gdt_slots[RV_GDT_GUEST_SLOTS]; /* TLS descriptors */
+	uint32_t base_mfn;              /* its L3 (CR3), holding a type reference */
+	/* A hypercall being continued (hypercall.c): the guest is rewound to
+	 * its int $0x82 with every register as it made the call, and the work
+	 * done so far is kept here. Events wait until the call ends. */
+	struct hc_cont {
+		bool active;
+		uint32_t eip;           /* the guest's eip after its int $0x82 */
+		uint32_t nr;            /* the call */
+		uint32_t index;         /* multicall: the entry to go on with */
+		uint32_t progress;      /* work the call (or that entry) has done */
+		bool fresh;             /* multicall: entry index not started yet */
+		bool has_result;        /* it ended with result, but releases of */
+		int32_t result;         /* page tables are left to finish (mm_defer) */
+	} cont;
+};
+
+/* A pv domain's own state, hanging off struct domain (d->pv): allocated
+ * by pv_build, freed by pv_teardown. */
+struct pv_domain {
+	struct pv_vcpu vcpu;
+	uint32_t virt_base;             /* guest virtual address of pfn 0 */
+	/* Page-table releases interrupted by preemption (pagetype.h): finished
+	 * before its hypercall goes on, and before it runs again. */
+	struct mm_deferred mm_defer;
+	uint32_t mm_refusals[MMR_COUNT];        /* page-table updates refused, by reason */
+};
+
+#define PV_DOMAIN_FRAMES ((sizeof(struct pv_domain) + PAGE_SIZE - 1) / PAGE_SIZE)
 
 /* Build a pv domain from an ELF kernel (and optional initrd) image. On error
  * returns a negative errno with the reason in err; nothing is left allocated. */
