@@ -10,7 +10,7 @@
 
 UNIT_DIR   := $(BUILD)/unit
 UNIT_OBJ   := $(UNIT_DIR)/obj
-UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype runq rtc console_line console_ring vdev
+UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype runq rtc console_line console_forgery console_ring vdev
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote hv/pv -iquote lib/include -Iinclude \
@@ -28,7 +28,8 @@ unit_src_pagetype  := hv/pv/pagetype.c
 unit_src_runq      := hv/runq.c
 unit_src_vdev      := hv/vdev.c
 unit_src_rtc       := lib/rtc.c
-unit_src_console_line := hv/console_line.c
+unit_src_console_line := hv/console_line.c tests/unit/console_line_fixture.c tests/unit/term_model.c
+unit_src_console_forgery := $(unit_src_console_line)
 unit_src_console_ring := hv/console_ring.c
 
 unit_objs = $(UNIT_OBJ)/tests/unit/test_$(1).o $(patsubst %.c,$(UNIT_OBJ)/%.o,$(unit_src_$(1)))
