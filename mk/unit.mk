@@ -10,7 +10,7 @@
 
 UNIT_DIR   := $(BUILD)/unit
 UNIT_OBJ   := $(UNIT_DIR)/obj
-UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype runq rtc console_line console_forgery console_ring vdev
+UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote hv/pv -iquote lib/include -Iinclude \
@@ -24,7 +24,9 @@ unit_src_pagetable := lib/pagetable.c
 unit_src_clock     := lib/clock.c
 unit_src_elf       := lib/elf.c lib/format.c
 unit_src_domconfig := hv/domconfig.c hv/cmdline.c lib/format.c
-unit_src_pagetype  := hv/pv/pagetype.c
+unit_src_pagetype  := hv/pv/pagetype.c tests/unit/pagetype_fixture.c
+unit_src_pagetype_preempt := $(unit_src_pagetype)
+unit_src_pagetype_random  := $(unit_src_pagetype)
 unit_src_runq      := hv/runq.c
 unit_src_vdev      := hv/vdev.c
 unit_src_rtc       := lib/rtc.c
