@@ -15,11 +15,13 @@ ifndef UNIT_OBJ
 $(error mk/ringos-host.mk must be included after mk/unit.mk)
 endif
 
-RINGOS_UNIT_NAMES := cpio ramfs_lookup ramfs_tree ramfs_cpio
+RINGOS_UNIT_NAMES := cpio mkcpio ramfs_lookup ramfs_tree ramfs_cpio
 RINGOS_UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(RINGOS_UNIT_NAMES))
 
-# The three ramfs tests share one fixture (tests/unit/ramfs_fixture.c).
-unit_src_cpio  := guest/kernel/cpio.c
+# The cpio tests share the archive checks (tests/unit/cpio_check.c), the
+# three ramfs tests one fixture (tests/unit/ramfs_fixture.c).
+unit_src_cpio  := guest/kernel/cpio.c tests/unit/cpio_check.c
+unit_src_mkcpio := $(unit_src_cpio)
 unit_src_ramfs := guest/kernel/ramfs.c guest/kernel/cpio.c tests/unit/ramfs_fixture.c
 unit_src_ramfs_lookup := $(unit_src_ramfs)
 unit_src_ramfs_tree   := $(unit_src_ramfs)
@@ -32,7 +34,7 @@ UNIT_TESTS += $(RINGOS_UNIT_TESTS)
 # (guest/include, its Linux numbers in guest/include/uapi) and lib's, never the hypervisor's.
 RINGOS_UNIT_INC := -iquote guest/include -iquote lib/include -Iinclude -iquote tests/unit
 $(foreach t,$(RINGOS_UNIT_NAMES),$(UNIT_OBJ)/tests/unit/test_$(t).o) \
-    $(UNIT_OBJ)/tests/unit/ramfs_fixture.o: UNIT_INC := $(RINGOS_UNIT_INC)
+    $(UNIT_OBJ)/tests/unit/ramfs_fixture.o $(UNIT_OBJ)/tests/unit/cpio_check.o: UNIT_INC := $(RINGOS_UNIT_INC)
 
 $(UNIT_OBJ)/guest/%.o: guest/%.c
 	@mkdir -p $(@D)
@@ -40,7 +42,7 @@ $(UNIT_OBJ)/guest/%.o: guest/%.c
 
 $(foreach t,$(RINGOS_UNIT_NAMES),$(eval $(call unit_test_rule,$(t))))
 
-# test_cpio and test_ramfs_cpio run mkcpio (found through $BUILD, or $MKCPIO) on files they write.
+# The cpio, mkcpio and ramfs tests run mkcpio (found through $BUILD, or $MKCPIO) on files they write.
 $(RINGOS_UNIT_TESTS): | $(MKCPIO)
 
 unit-build: $(RINGOS_UNIT_TESTS)
