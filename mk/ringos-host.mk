@@ -22,7 +22,8 @@ RINGOS_UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(RINGOS_UNIT_NAMES))
 # three ramfs tests one fixture (tests/unit/ramfs_fixture.c).
 unit_src_cpio  := guest/kernel/cpio.c tests/unit/cpio_check.c
 unit_src_mkcpio := $(unit_src_cpio)
-unit_src_ramfs := guest/kernel/ramfs.c guest/kernel/cpio.c tests/unit/ramfs_fixture.c
+unit_src_ramfs := guest/kernel/ramfs.c guest/kernel/ramfs_lookup.c guest/kernel/ramfs_contents.c \
+		  guest/kernel/ramfs_cpio.c guest/kernel/cpio.c tests/unit/ramfs_fixture.c
 unit_src_ramfs_lookup := $(unit_src_ramfs)
 unit_src_ramfs_tree   := $(unit_src_ramfs)
 unit_src_ramfs_cpio   := $(unit_src_ramfs)
