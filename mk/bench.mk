@@ -8,14 +8,19 @@
 # /etc/bench.conf (the mode): /init is build/bench/bin/bench, and
 # /bin/bench_exit is fork_exec's target.
 
+# One program per guest/bench/NAME.c; a program's other files, if it has
+# any, are guest/bench/NAME/*.c and *.h (bench's benchmarks).
 BENCH_SRCS   := $(wildcard guest/bench/*.c)
 BENCH_BINS   := $(patsubst guest/bench/%.c,$(BUILD)/bench/bin/%,$(BENCH_SRCS))
 BENCH_CFLAGS := -m32 -static -O2 -Wall -Wextra -Werror
 BENCH_CPIOS  := $(BUILD)/initramfs/bench.cpio $(BUILD)/initramfs/bench-short.cpio
 
+$(foreach p,$(BENCH_SRCS:guest/bench/%.c=%),$(eval \
+	$(BUILD)/bench/bin/$(p): $(wildcard guest/bench/$(p)/*.c guest/bench/$(p)/*.h)))
+
 $(BUILD)/bench/bin/%: guest/bench/%.c | check-toolchain
 	@mkdir -p $(@D)
-	$(call say,USERCC,$@)$(CC) $(BENCH_CFLAGS) $< -o $@
+	$(call say,USERCC,$@)$(CC) $(BENCH_CFLAGS) $(filter %.c,$^) -o $@
 
 bench_cpio = $(MKCPIO) $@ $(BUILD)/bench/bin/bench:init \
 	$(foreach b,$(filter-out %/bench,$(BENCH_BINS)),$(b):bin/$(notdir $(b))) $(1):etc/bench.conf
