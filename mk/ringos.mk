@@ -46,7 +46,7 @@ USER_CFLAGS := -m32 -static -O2 -Wall -Wextra -Werror
 # static_pie.c is a position-independent static executable (ET_DYN).
 $(BUILD)/user/static_pie: USER_CFLAGS := -m32 -static-pie -fPIE -O2 -Wall -Wextra -Werror
 
-$(BUILD)/user/%: guest/user/%.c guest/user/tap.h | check-toolchain
+$(BUILD)/user/%: guest/user/%.c $(wildcard guest/user/*.h) | check-toolchain
 	@mkdir -p $(@D)
 	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) $< -o $@
 
