@@ -34,15 +34,19 @@ struct mm_ctx pv_mm;
  */
 static struct {
 	bool active, stop;
-	uint32_t calls;
 } round;
 
 static bool preempt_by_time(struct mm_ctx *c)
 {
-	if (!round.active)
+	if (!round.active) {
+		c->quiet = UINT32_MAX;          /* the builder: never (reset by the next round) */
 		return false;
-	if (!round.stop && (++round.calls & 31) == 0)
+	}
+	if (!round.stop) {
 		round.stop = hc_overran(hc_round_start);
+		if (!round.stop)
+			c->quiet = 31;          /* ask the clock again 32 entries on */
+	}
 	return round.stop;
 }
 
@@ -50,9 +54,9 @@ void pv_mm_round_begin(struct domain *d)
 {
 	pv_mm.defer = &d->pv->mm_defer;
 	pv_mm.steps = 0;
+	pv_mm.quiet = 0;
 	round.active = true;
 	round.stop = false;
-	round.calls = 0;
 }
 
 void pv_mm_round_end(void)

@@ -195,6 +195,10 @@ static uint32_t entries_of(unsigned type)
  */
 static bool preempted(struct mm_ctx *c)
 {
+	if (c->quiet) {
+		c->quiet--;
+		return false;
+	}
 	return c->steps && c->preempt && c->preempt(c);
 }
 

@@ -34,7 +34,7 @@ int setup(void **state)
 		frames[m] = (struct page_info){ .owner = initial_owner(m) };
 		frames[m].count = alloc_count[m] = frames[m].owner != OWNER_NONE;
 	}
-	ctx = (struct mm_ctx){ frames, NFRAMES, table, SWITCH, NX, MASK52, { 0 }, NULL, 0, NULL };
+	ctx = (struct mm_ctx){ frames, NFRAMES, table, SWITCH, NX, MASK52, { 0 }, NULL, 0, 0, NULL };
 	return 0;
 }
 
