@@ -2,7 +2,9 @@
 # become hv.elf. Test kernels (mk/tests.mk) link the same objects with a
 # test's own code.
 
-HV_SRCS_C := $(filter-out hv/arch/x86/asm-offsets.c,$(sort $(wildcard hv/*.c hv/pv/*.c hv/arch/x86/*.c)))
+# Every folder of hv/ joins by being there: a technique (hv/pv/, hv/bt/,
+# hv/hw/) or device models (hv/vdev/) need no change here.
+HV_SRCS_C := $(filter-out hv/arch/x86/asm-offsets.c,$(sort $(wildcard hv/*.c hv/*/*.c hv/arch/x86/*.c)))
 HV_SRCS_S := $(sort $(wildcard hv/arch/x86/*.S))
 HV_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(HV_SRCS_C)) $(patsubst %.S,$(BUILD)/%.o,$(HV_SRCS_S)) \
              $(LIB_FOR_HV)

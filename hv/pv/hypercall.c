@@ -221,16 +221,7 @@ static int32_t hc_domain_stats(struct domain *d, uint32_t buf, uint32_t size, ui
 }
 
 /* The names the exit tables print (mode.h hypercall_name). */
-static const char *const names[RV_HC_count] = {
-	[RV_HC_console_io] = "console_io", [RV_HC_set_trap_table] = "set_trap_table",
-	[RV_HC_stack_switch] = "stack_switch", [RV_HC_set_callbacks] = "set_callbacks",
-	[RV_HC_set_timer] = "set_timer", [RV_HC_sched_op] = "sched_op",
-	[RV_HC_fpu_taskswitch] = "fpu_taskswitch", [RV_HC_update_descriptor] = "update_descriptor",
-	[RV_HC_version] = "version", [RV_HC_multicall] = "multicall",
-	[RV_HC_event_channel_op] = "event_channel_op", [RV_HC_mmu_update] = "mmu_update",
-	[RV_HC_mmuext_op] = "mmuext_op", [RV_HC_update_va_mapping] = "update_va_mapping",
-	[RV_HC_memory_op] = "memory_op", [RV_HC_domain_stats] = "domain_stats",
-};
+static const char *const names[RV_HC_count] = RV_HC_NAMES;
 
 const char *pv_hypercall_name(unsigned nr)
 {

@@ -35,6 +35,20 @@
 #define RV_HC_domain_stats      15      /* (struct rv_domain_stats *, size) */
 #define RV_HC_count             16
 
+/* The calls' names, indexed by number: an initializer for a
+ * `const char *const names[RV_HC_count]` (exit tables, /proc/hypervisor). */
+#define RV_HC_NAMES {                                                           \
+	[RV_HC_console_io] = "console_io", [RV_HC_set_trap_table] = "set_trap_table", \
+	[RV_HC_stack_switch] = "stack_switch", [RV_HC_set_callbacks] = "set_callbacks", \
+	[RV_HC_set_timer] = "set_timer", [RV_HC_sched_op] = "sched_op",         \
+	[RV_HC_fpu_taskswitch] = "fpu_taskswitch",                              \
+	[RV_HC_update_descriptor] = "update_descriptor", [RV_HC_version] = "version", \
+	[RV_HC_multicall] = "multicall", [RV_HC_event_channel_op] = "event_channel_op", \
+	[RV_HC_mmu_update] = "mmu_update", [RV_HC_mmuext_op] = "mmuext_op",     \
+	[RV_HC_update_va_mapping] = "update_va_mapping", [RV_HC_memory_op] = "memory_op", \
+	[RV_HC_domain_stats] = "domain_stats",                                  \
+}
+
 /* ---- console_io ---- */
 #define RV_CONSOLEIO_write      0       /* write count bytes from buffer; returns count */
 #define RV_CONSOLEIO_read       1       /* read up to count bytes; returns bytes read (0: none) */

@@ -541,12 +541,7 @@ void arch_init(uint32_t magic, uint32_t info, struct arch_boot_info *bi)
 
 long arch_hypervisor_info(char *buf, size_t len)
 {
-	static const char *const names[RV_HC_count] = {
-		"console_io", "set_trap_table", "stack_switch", "set_callbacks", "set_timer",
-		"sched_op", "fpu_taskswitch", "update_descriptor", "version", "multicall",
-		"event_channel_op", "mmu_update", "mmuext_op", "update_va_mapping", "memory_op",
-		"domain_stats",
-	};
+	static const char *const names[RV_HC_count] = RV_HC_NAMES;
 	static struct rv_domain_stats st;
 	if (hypercall(RV_HC_domain_stats, (uint32_t)(uintptr_t)&st, sizeof(st), 0, 0, 0))
 		return -1;
