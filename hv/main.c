@@ -74,6 +74,12 @@ void hv_start(uint32_t magic, const struct multiboot_info *mbi)
 		cpu_features.stepping, cpu_features.nx ? " nx" : "",
 		cpu_features.pge ? " pge" : "", cpu_features.svm ? " svm" : "",
 		cpu_features.fxsave_leak ? " fxsave-leak" : "");
+	if (cpu_features.svm)
+		pr_info("svm: revision %u, %u ASIDs, nested paging %s, nrip-save %s, vmcb clean bits %s, "
+			"decode assists %s\n", cpu_features.svm_rev, cpu_features.svm_asids,
+			cpu_features.svm_npt ? "yes" : "no", cpu_features.svm_nrips ? "yes" : "no",
+			cpu_features.svm_vmcb_clean ? "yes" : "no",
+			cpu_features.svm_decode_assists ? "yes" : "no");
 	boot_info_print(&boot_info);
 
 	memory_init(&boot_info);

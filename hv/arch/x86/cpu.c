@@ -72,6 +72,15 @@ void cpu_detect(void)
 		xsave_err_ptr = b & (1u << 2);
 	}
 	f->fxsave_leak = amd && !xsave_err_ptr;
+	if (f->svm && maxext >= 0x8000000A) {
+		cpuid(0x8000000A, 0, &a, &b, &c, &d);
+		f->svm_rev = a & 0xff;
+		f->svm_asids = b;
+		f->svm_npt = d & (1u << 0);
+		f->svm_nrips = d & (1u << 3);
+		f->svm_vmcb_clean = d & (1u << 5);
+		f->svm_decode_assists = d & (1u << 7);
+	}
 }
 
 static void set_seg(unsigned slot, uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)

@@ -88,6 +88,11 @@ struct cpu_features {
 	char brand[49];
 	uint32_t family, model, stepping;
 	uint32_t phys_bits;             /* physical address width (CPUID 0x80000008; 36 without it) */
+	/* SVM (CPUID 0x8000000A), for the hw technique: revision, ASIDs, and
+	 * what QEMU's model lacks (probe 7: no NRIP save, no decode assists,
+	 * no clean bits; nested paging only with PAE on both sides). */
+	uint32_t svm_rev, svm_asids;
+	bool svm_npt, svm_nrips, svm_vmcb_clean, svm_decode_assists;
 	bool tsc, pae, pge, nx, svm, apic, invariant_tsc, fxsr, sse;
 	/* FXSAVE/FXRSTOR skip the x87 FIP, FDP and FOP unless an exception is
 	 * pending (AMD without XSaveErPtr): hv/pv/fpu.c scrubs them. */
