@@ -10,7 +10,7 @@
 
 UNIT_DIR   := $(BUILD)/unit
 UNIT_OBJ   := $(UNIT_DIR)/obj
-UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev
+UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev decode
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote hv/pv -iquote lib/include -Iinclude \
@@ -33,6 +33,8 @@ unit_src_rtc       := lib/rtc.c
 unit_src_console_line := hv/console_line.c tests/unit/console_line_fixture.c tests/unit/term_model.c
 unit_src_console_forgery := $(unit_src_console_line)
 unit_src_console_ring := hv/console_ring.c
+unit_src_decode    := lib/decode.c
+unit_libs_decode   := -lcapstone   # the oracle (libcapstone-dev)
 
 unit_objs = $(UNIT_OBJ)/tests/unit/test_$(1).o $(patsubst %.c,$(UNIT_OBJ)/%.o,$(unit_src_$(1)))
 UNIT_OBJS := $(sort $(foreach t,$(UNIT_NAMES),$(call unit_objs,$(t))))
@@ -51,7 +53,7 @@ $(UNIT_OBJ)/tests/unit/%.o: tests/unit/%.c
 
 define unit_test_rule
 $(UNIT_DIR)/test_$(1): $(call unit_objs,$(1))
-	$$(call say,HOSTLD,$$@)$$(HOSTCC) $$(HOSTCFLAGS) -o $$@ $$^ $$(HOSTLDLIBS)
+	$$(call say,HOSTLD,$$@)$$(HOSTCC) $$(HOSTCFLAGS) -o $$@ $$^ $$(unit_libs_$(1)) $$(HOSTLDLIBS)
 endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call unit_test_rule,$(t))))
 
