@@ -12,7 +12,7 @@
 #include "decode.h"
 
 struct tally {
-	unsigned long total, agree, both_invalid, we_only_lock, we_only, cs_only;
+	unsigned long total, agree, both_invalid, we_only_lock, we_only, cs_only, cs_quirk;
 	unsigned long we_only_op[4][256], cs_only_op[4][256];
 };
 
@@ -143,6 +143,13 @@ static void check(struct tally *t, const uint8_t *b, unsigned mode)
 	hex(h, b, 15);
 	const cs_x86 *x = &ci->detail->x86;
 	const cs_x86_encoding *e = &x->encoding;
+	/* capstone 4 drops 66 on a CALL/JMP rel that also has F2/F3 (BND);
+	 * the processor honours it (rel16): counted, not compared */
+	if (d.map == DEC_MAP_1B && (d.opcode == 0xe8 || d.opcode == 0xe9) && d.pfx_opsize &&
+	    d.pfx_rep) {
+		t->cs_quirk++;
+		return;
+	}
 	if (ci->size != (unsigned)len)
 		bad("%d-bit [%s] %s %s: length %u, ours %d\n", mode, h, ci->mnemonic, ci->op_str,
 			 ci->size, len);
@@ -180,7 +187,11 @@ static void check(struct tally *t, const uint8_t *b, unsigned mode)
 		    (uint32_t)x->operands[i].imm != d.imm && e->imm_offset &&
 		    d.map != DEC_MAP_1B && 0)
 			bad("[%s]: imm operand\n", h);
-	if ((x->prefix[2] == 0x66) != d.pfx_opsize || (x->prefix[3] == 0x67) != d.pfx_addrsize ||
+	/* capstone 4 leaves the prefix array empty for AAM/AAD */
+	if (!(x->prefix[0] | x->prefix[1] | x->prefix[2] | x->prefix[3]) &&
+	    d.map == DEC_MAP_1B && (d.opcode == 0xd4 || d.opcode == 0xd5))
+		;
+	else if ((x->prefix[2] == 0x66) != d.pfx_opsize || (x->prefix[3] == 0x67) != d.pfx_addrsize ||
 	    x->prefix[1] != d.pfx_seg)
 		bad("%d-bit [%s] %s %s: prefixes %02x %02x %02x %02x, ours seg %02x 66 %d 67 %d\n",
 			 mode, h, ci->mnemonic, ci->op_str, x->prefix[0], x->prefix[1], x->prefix[2],
@@ -192,8 +203,9 @@ static void report(const char *what, const struct tally *t)
 {
 	static const char *maps[] = { "", "0f ", "0f38 ", "0f3a " };
 	print_message("# %s: %lu sequences, %lu agree, %lu invalid to both, %lu decoded by us only, "
-		      "%lu by capstone only; %lu with LOCK decoded by us only\n", what, t->total, t->agree,
-		      t->both_invalid, t->we_only, t->cs_only, t->we_only_lock);
+		      "%lu by capstone only; %lu with LOCK decoded by us only; %lu capstone quirks\n", what,
+		      t->total, t->agree, t->both_invalid, t->we_only, t->cs_only, t->we_only_lock,
+		      t->cs_quirk);
 	for (int which = 0; which < 2; which++) {
 		print_message("#   %s:", which ? "capstone only" : "ours only");
 		for (int m = 0; m < 4; m++)
