@@ -52,6 +52,21 @@ links_cmocka() {
 	EOF
 	gcc -o "$TMP/cm" "$TMP/cm.c" -lcmocka && "$TMP/cm"
 }
+# The decoder's unit test (tests/unit/test_decode.c) takes capstone as its oracle.
+links_capstone() {
+	cat >"$TMP/cs.c" <<-'EOF'
+	#include <capstone/capstone.h>
+	int main(void)
+	{
+		csh h; cs_insn *i; const unsigned char nop[] = { 0x90 };
+		if (cs_open(CS_ARCH_X86, CS_MODE_32, &h) != CS_ERR_OK) return 1;
+		size_t n = cs_disasm(h, nop, 1, 0, 1, &i);
+		if (n != 1) return 1;
+		cs_free(i, n); cs_close(&h); return 0;
+	}
+	EOF
+	gcc -o "$TMP/cs" "$TMP/cs.c" -lcapstone && "$TMP/cs"
+}
 # qemu-i386 (user mode) runs a guest program on the host where the build
 # needs what only the program knows (busybox's applet list): the host
 # kernel cannot execute i386 programs itself. docs/testing.md says why.
@@ -68,6 +83,7 @@ check_all() {
 	need qemu-system-x86 qemu-system-i386 --version
 	need qemu-user runs_i386
 	need libcmocka-dev links_cmocka
+	need libcapstone-dev links_capstone
 	need gdb gdb --version
 	need gnuplot-nox gnuplot --version
 	need tmux tmux -V
