@@ -215,6 +215,8 @@ static void test_mode3_duty(void **state)
 		assert_true(vpit_out(&pit, 0));
 		uint64_t fall = vpit_next_event_ns(&pit);
 		assert_int_equal(fall, tick_ns((n + 1) / 2));
+		vpit_update(&pit, fall - 1);
+		assert_true(vpit_out(&pit, 0));
 		vpit_update(&pit, fall);
 		assert_false(vpit_out(&pit, 0));
 		uint64_t rise = vpit_next_event_ns(&pit);
