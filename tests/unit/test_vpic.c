@@ -513,6 +513,7 @@ static void test_icw1_resets(void **state)
 	vpic_set_irq(&p, 4, true);
 	assert_int_equal(vpic_ack(&p), 0x24);
 	vpic_set_irq(&p, 6, true);
+	out(0x21, 0x5a);
 	out(0x20, 0x11);
 	/* ISR, IRR and IMR cleared; during the ICWs the data port takes ICWs */
 	assert_int_equal(in(0x20), 0);
