@@ -122,6 +122,7 @@ static void test_linux_probe(void **state)
 	assert_int_equal(in(1) & 0x0f, 0);
 	out(1, 0x0f);
 	assert_int_equal(in(1) & 0x0f, 0x0f);
+	out(1, 0xff);
 	assert_int_equal(in(1), 0x0f);          /* bits 4-7 read 0 */
 	out(1, save);
 	/* the loopback test */
