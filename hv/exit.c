@@ -16,12 +16,21 @@ static const unsigned room[EXIT_KINDS] = {
 	[EXIT_VMEXIT] = EXIT_NR_VMEXIT,
 };
 
+/* Where each kind's numbers start in the table (counted on every entry). */
+static const unsigned first[EXIT_KINDS] = {
+	[EXIT_EXCEPTION] = 0,
+	[EXIT_INTERRUPT] = EXIT_NR_EXCEPTION,
+	[EXIT_VECTOR] = EXIT_NR_EXCEPTION + EXIT_NR_INTERRUPT,
+	[EXIT_HYPERCALL] = EXIT_NR_EXCEPTION + EXIT_NR_INTERRUPT + EXIT_NR_VECTOR,
+	[EXIT_INSN] = EXIT_NR_EXCEPTION + EXIT_NR_INTERRUPT + EXIT_NR_VECTOR + EXIT_NR_HYPERCALL,
+	[EXIT_IO] = EXIT_SLOTS - EXIT_NR_VMEXIT - EXIT_NR_MMIO - EXIT_NR_IO,
+	[EXIT_MMIO] = EXIT_SLOTS - EXIT_NR_VMEXIT - EXIT_NR_MMIO,
+	[EXIT_VMEXIT] = EXIT_SLOTS - EXIT_NR_VMEXIT,
+};
+
 static unsigned slot(enum exit_kind kind, unsigned nr)
 {
-	unsigned base = 0;
-	for (unsigned k = 0; k < (unsigned)kind; k++)
-		base += room[k];
-	return base + MIN(nr, room[kind] - 1);
+	return first[kind] + MIN(nr, room[kind] - 1);
 }
 
 void exit_count(struct domain *d, enum exit_kind kind, unsigned nr)

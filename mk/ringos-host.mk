@@ -26,7 +26,7 @@ unit_src_ramfs := guest/kernel/ramfs.c guest/kernel/ramfs_lookup.c guest/kernel/
 		  guest/kernel/ramfs_cpio.c guest/kernel/cpio.c tests/unit/ramfs_fixture.c
 unit_src_ramfs_lookup := $(unit_src_ramfs)
 unit_src_ramfs_tree   := $(unit_src_ramfs)
-unit_src_ramfs_cpio   := $(unit_src_ramfs)
+unit_src_ramfs_cpio   := $(unit_src_ramfs) tests/unit/cpio_check.c
 
 UNIT_NAMES += $(RINGOS_UNIT_NAMES)
 UNIT_TESTS += $(RINGOS_UNIT_TESTS)

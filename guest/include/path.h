@@ -7,6 +7,7 @@
 
 #include "types.h"
 #include "ramfs.h"
+#include "uapi/fcntl.h"
 
 /* A path (or an argument) from user memory: 0, -EFAULT, -ENOENT for "",
  * -ENAMETOOLONG when it does not fit in size bytes. */

@@ -5,18 +5,12 @@
  * descriptor (the *at calls).
  */
 #include "uapi/errno.h"
+#include "uapi/fcntl.h"
 #include "file.h"
 #include "kernel.h"
 #include "proc.h"
 #include "syscalls.h"
 #include "procfs.h"
-
-#define AT_FDCWD        -100
-#define AT_EMPTY_PATH   0x1000
-#define AT_SYMLINK_NOFOLLOW 0x100
-#define AT_REMOVEDIR    0x200
-#define AT_NO_AUTOMOUNT 0x800
-#define PATH_MAX_       4096
 
 #include "path.h"
 

@@ -1,5 +1,6 @@
 /* guest/kernel/ramfs.c: unpacking a cpio archive (rules, truncation, out of memory, fuzzing) and a tree through tools/mkcpio and back. */
 #include "ramfs_fixture.h"
+#include "cpio_check.h"
 
 #include <limits.h>
 #include <string.h>
@@ -9,54 +10,10 @@
 
 /* ---------------------------------------------------------------- cpio */
 
-struct arc {
-	uint8_t *buf;
-	size_t len, cap;
-	uint32_t ino;
-};
-
-static void arc_put(struct arc *a, const void *p, size_t n)
-{
-	if (a->len + n > a->cap) {
-		a->cap = (a->len + n) * 2 + 64;
-		a->buf = realloc(a->buf, a->cap);
-		assert_non_null(a->buf);
-	}
-	if (n)
-		memcpy(a->buf + a->len, p, n);
-	a->len += n;
-}
-
-static void arc_pad(struct arc *a)
-{
-	static const uint8_t zeros[4];
-
-	arc_put(a, zeros, (4 - (a->len & 3)) & 3);
-}
-
-static void arc_dev(struct arc *a, uint32_t mode, const char *name, const void *data, size_t size,
-		    uint32_t rmaj, uint32_t rmin)
-{
-	char h[CPIO_HEADER_SIZE + 1];
-
-	snprintf(h, sizeof(h), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
-		 ++a->ino, mode, 0, 0, 1, 0, (uint32_t)size, 0, 0, rmaj, rmin,
-		 (uint32_t)strlen(name) + 1, 0);
-	arc_put(a, h, CPIO_HEADER_SIZE);
-	arc_put(a, name, strlen(name) + 1);
-	arc_pad(a);
-	arc_put(a, data, size);
-	arc_pad(a);
-}
-
+/* Entries with text as their data (cpio_check.h builds the archives). */
 static void arc(struct arc *a, uint32_t mode, const char *name, const char *text)
 {
-	arc_dev(a, mode, name, text, text ? strlen(text) : 0, 0, 0);
-}
-
-static void arc_end(struct arc *a)
-{
-	arc(a, 0, CPIO_TRAILER, NULL);
+	arc_add(a, mode, name, text, text ? strlen(text) : 0);
 }
 
 #define DIR_(m)         (CPIO_S_IFDIR | (m))
@@ -100,12 +57,12 @@ static void test_load_cpio(void **state)
 	arc(&a, REG_(0644), "./etc/passwd", "root:x:0:0\n");
 	arc(&a, REG_(0640), "etc//group", "");
 	arc(&a, DIR_(0711), "/usr/lib/x", NULL);        /* parents made on the way */
-	arc_dev(&a, REG_(0600), "usr/lib/x/deep", deep, sizeof(deep), 0, 0);
+	arc_add_dev(&a, REG_(0600), "usr/lib/x/deep", deep, sizeof(deep), 0, 0);
 	arc(&a, DIR_(0755), "dev", NULL);
-	arc_dev(&a, CPIO_S_IFCHR | 0620, "dev/console", NULL, 0, 5, 1);
-	arc_dev(&a, CPIO_S_IFCHR | 0600, "dev/big", NULL, 0, 300, 70000);
+	arc_add_dev(&a, CPIO_S_IFCHR | 0620, "dev/console", NULL, 0, 5, 1);
+	arc_add_dev(&a, CPIO_S_IFCHR | 0600, "dev/big", NULL, 0, 300, 70000);
 	arc(&a, LNK_, "usr/lib/x/up", "../../../etc");
-	arc_end(&a);
+	arc_trailer(&a);
 
 	uint8_t *buf = malloc(a.len);   /* exactly sized, for ASan */
 	assert_non_null(buf);
@@ -144,12 +101,12 @@ static void test_load_cpio(void **state)
 
 	/* An archive of only a trailer loads nothing. */
 	struct arc t = { 0 };
-	arc_end(&t);
+	arc_trailer(&t);
 	assert_int_equal(ramfs_load_cpio(root, t.buf, t.len), 0);
 	/* Loading into a subdirectory stays there. */
 	struct arc s = { 0 };
 	arc(&s, REG_(0644), "/x/y", "sub");
-	arc_end(&s);
+	arc_trailer(&s);
 	assert_int_equal(ramfs_load_cpio(get("/usr"), s.buf, s.len), 1);
 	expect_contents(get("/usr/x/y"), "sub", 3);
 	assert_false(exists("/x"));
@@ -190,7 +147,7 @@ static void test_load_cpio_rules(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct arc a = { 0 };
 		arc(&a, bad[i].mode, bad[i].name, bad[i].data);
-		arc_end(&a);
+		arc_trailer(&a);
 		int rc = ramfs_load_cpio(root, a.buf, a.len);
 		if (rc != bad[i].rc)
 			fail_msg("entry %zu \"%s\": %d, want %d", i, bad[i].name, rc, bad[i].rc);
@@ -198,19 +155,19 @@ static void test_load_cpio_rules(void **state)
 	}
 	/* A symbolic link target with a NUL, one too long, a name too long. */
 	struct arc a = { 0 };
-	arc_dev(&a, LNK_, "nul", "ab\0cd", 5, 0, 0);
-	arc_end(&a);
+	arc_add_dev(&a, LNK_, "nul", "ab\0cd", 5, 0, 0);
+	arc_trailer(&a);
 	assert_int_equal(ramfs_load_cpio(root, a.buf, a.len), EINVAL_);
 	a.len = 0;
 	char *t = malloc(RAMFS_PATH_MAX);
 	assert_non_null(t);
 	memset(t, 't', RAMFS_PATH_MAX);
-	arc_dev(&a, LNK_, "toolong", t, RAMFS_PATH_MAX, 0, 0);
-	arc_end(&a);
+	arc_add_dev(&a, LNK_, "toolong", t, RAMFS_PATH_MAX, 0, 0);
+	arc_trailer(&a);
 	assert_int_equal(ramfs_load_cpio(root, a.buf, a.len), EINVAL_);
 	a.len = 0;
-	arc_dev(&a, LNK_, "justfits", t, RAMFS_PATH_MAX - 1, 0, 0);
-	arc_end(&a);
+	arc_add_dev(&a, LNK_, "justfits", t, RAMFS_PATH_MAX - 1, 0, 0);
+	arc_trailer(&a);
 	assert_int_equal(ramfs_load_cpio(root, a.buf, a.len), 1);
 	free(t);
 	a.len = 0;
@@ -218,7 +175,7 @@ static void test_load_cpio_rules(void **state)
 	memset(name, 'n', sizeof(name));
 	name[256] = '\0';
 	arc(&a, REG_(0644), name, "");
-	arc_end(&a);
+	arc_trailer(&a);
 	assert_int_equal(ramfs_load_cpio(root, a.buf, a.len), ENAMETOOLONG_);
 	check_tree(0);
 
@@ -237,7 +194,7 @@ static void test_load_cpio_rules(void **state)
 	arc(&a, REG_(0644), "waslink", "file");
 	arc(&a, REG_(0644), "f", "replaced");           /* the file made above */
 	arc(&a, DIR_(0700), "a/.", NULL);               /* the directory itself */
-	arc_end(&a);
+	arc_trailer(&a);
 	assert_int_equal(ramfs_load_cpio(root, a.buf, a.len), 13);
 	free(a.buf);
 	n = get("/x");
@@ -254,7 +211,7 @@ static void test_load_cpio_rules(void **state)
 
 	/* Not into a file. */
 	struct arc e = { 0 };
-	arc_end(&e);
+	arc_trailer(&e);
 	assert_int_equal(ramfs_load_cpio(get("/x"), e.buf, e.len), ENOTDIR_);
 	free(e.buf);
 }
@@ -267,7 +224,7 @@ static void small_archive(struct arc *a)
 	arc(a, REG_(0644), "d/f", "hello");
 	arc(a, REG_(0755), "d/e/g", "x");
 	arc(a, LNK_, "d/l", "f");
-	arc_end(a);
+	arc_trailer(a);
 }
 
 /* Each proper prefix: -EINVAL at the latest at the cut, no crash, no leak. */
