@@ -5,6 +5,7 @@
 
 #include "vdev.h"
 #include "errno.h"
+#include "vdev_io.h"
 #include "../../hv/vdev/pic.h"
 
 static struct vdev_table t;
@@ -12,16 +13,12 @@ static struct vpic p;
 
 static void out(uint16_t port, uint8_t v)
 {
-	uint32_t val = v;
-	assert_int_equal(vdev_access(&t, VDEV_PIO, port, 1, true, &val), 0);
+	vdev_outb(&t, port, v);
 }
 
 static uint8_t in(uint16_t port)
 {
-	uint32_t val = 0xdeadbeef;
-	assert_int_equal(vdev_access(&t, VDEV_PIO, port, 1, false, &val), 0);
-	assert_true(val <= 0xff);
-	return (uint8_t)val;
+	return vdev_inb(&t, port);
 }
 
 static uint8_t read_irr(uint16_t cmd)

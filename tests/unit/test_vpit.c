@@ -10,6 +10,7 @@
 
 #include "../../hv/vdev/pit.h"          /* lib/include/pit.h is the real one's */
 #include "errno.h"
+#include "vdev_io.h"
 
 #define F       1193182ull
 #define SEC     1000000000ull
@@ -40,16 +41,12 @@ static int setup(void **state)
 
 static void outb(uint16_t port, uint8_t v)
 {
-	uint32_t x = v;
-	assert_int_equal(vdev_access(&t, VDEV_PIO, port, 1, true, &x), 0);
+	vdev_outb(&t, port, v);
 }
 
 static uint8_t inb(uint16_t port)
 {
-	uint32_t x = 0x12345678;
-	assert_int_equal(vdev_access(&t, VDEV_PIO, port, 1, false, &x), 0);
-	assert_true(x <= 0xff);
-	return (uint8_t)x;
+	return vdev_inb(&t, port);
 }
 
 /* A lo/hi pair, read in that order. */

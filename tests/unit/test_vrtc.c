@@ -11,6 +11,7 @@
 
 #include "../../hv/vdev/rtc.h"          /* lib/include/rtc.h is the real one's */
 #include "errno.h"
+#include "vdev_io.h"
 
 #define SEC     1000000000ull
 
@@ -37,18 +38,15 @@ static void tick(void)
 
 static void outb(uint16_t port, uint8_t v)
 {
-	uint32_t x = v;
-	assert_int_equal(vdev_access(&t, VDEV_PIO, port, 1, true, &x), 0);
+	vdev_outb(&t, port, v);
 	tick();
 }
 
 static uint8_t inb(uint16_t port)
 {
-	uint32_t x = 0x12345678;
-	assert_int_equal(vdev_access(&t, VDEV_PIO, port, 1, false, &x), 0);
-	assert_true(x <= 0xff);
+	uint8_t v = vdev_inb(&t, port);
 	tick();
-	return (uint8_t)x;
+	return v;
 }
 
 static uint8_t rd(uint8_t reg)

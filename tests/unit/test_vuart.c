@@ -5,6 +5,7 @@
 
 #include "vdev.h"
 #include "errno.h"
+#include "vdev_io.h"
 #include "../../hv/vdev/uart.h"
 
 #define COM1 VUART_COM1_BASE
@@ -36,16 +37,12 @@ static void tx_cb(void *opaque, char c)
 
 static void out(unsigned reg, uint8_t v)
 {
-	uint32_t val = v;
-	assert_int_equal(vdev_access(&t, VDEV_PIO, COM1 + reg, 1, true, &val), 0);
+	vdev_outb(&t, (uint16_t)(COM1 + reg), v);
 }
 
 static uint8_t in(unsigned reg)
 {
-	uint32_t val = 0xdeadbeef;
-	assert_int_equal(vdev_access(&t, VDEV_PIO, COM1 + reg, 1, false, &val), 0);
-	assert_true(val <= 0xff);
-	return (uint8_t)val;
+	return vdev_inb(&t, (uint16_t)(COM1 + reg));
 }
 
 static int setup(void **state)
