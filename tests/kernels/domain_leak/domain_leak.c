@@ -4,6 +4,7 @@
  * where it started each time. The kernel image comes from the first module.
  */
 #include "testlib.h"
+#include "frames_audit.h"
 #include "domain.h"
 #include "domconfig.h"
 #include "frame.h"
@@ -68,15 +69,8 @@ void test_main(void)
 
 	/* The frame table agrees: every free frame is nobody's, with no count
 	 * and no type left over; no frame is still owned by a domain id. */
-	unsigned stale = 0, owned = 0;
-	for (uint32_t i = 0; i < pv_mm.nframes; i++) {
-		const struct page_info *p = &pv_mm.frames[i];
-		if (frame_state_of(&hv_frames, i) == FRAME_FREE &&
-		    (p->owner != OWNER_NONE || p->count || p->type_count || p->type || p->flags))
-			stale++;
-		if (p->owner != OWNER_NONE && p->owner != OWNER_HV)
-			owned++;
-	}
+	struct frames_audit fa = frames_audit(0);
+	unsigned stale = fa.stale, owned = fa.owned;
 	test_check(stale == 0, "free frames carry no owner, count or type (%u stale)", stale);
 	test_check(owned == 0, "no frame is left owned by a domain (%u)", owned);
 	test_finish();

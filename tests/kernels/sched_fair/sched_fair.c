@@ -16,6 +16,7 @@
  * timer interrupt takes the CPU from them.
  */
 #include "testlib.h"
+#include "frames_audit.h"
 #include "cmdline.h"
 #include "domain.h"
 #include "errno.h"
@@ -83,17 +84,10 @@ static void teardown_midway(struct domain *a)
 	pfn_t free0 = hv_frames.nfree;
 	uint32_t pages = a->nr_pages;
 	domain_shutdown(a, RV_SHUTDOWN_crash, 0);
-	unsigned stale = 0, owned = 0;
-	for (uint32_t i = 0; i < pv_mm.nframes; i++) {
-		const struct page_info *p = &pv_mm.frames[i];
-		if (frame_state_of(&hv_frames, i) == FRAME_FREE &&
-		    (p->owner != OWNER_NONE || p->count || p->type_count || p->type || p->flags))
-			stale++;
-		owned += p->owner == id;
-	}
-	test_check(stale == 0 && owned == 0 && hv_frames.nfree >= free0 + pages,
-		   "its frames came back clean (%u stale, %u still its, %u of %u freed)", stale,
-		   owned, hv_frames.nfree - free0, pages);
+	struct frames_audit fa = frames_audit((uint16_t)id);
+	test_check(fa.stale == 0 && fa.owned == 0 && hv_frames.nfree >= free0 + pages,
+		   "its frames came back clean (%u stale, %u still its, %u of %u freed)", fa.stale,
+		   fa.owned, hv_frames.nfree - free0, pages);
 }
 
 void test_main(void)
