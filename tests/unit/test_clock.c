@@ -1,4 +1,4 @@
-/* hv/clock.c: cycles-to-ns fixed-point scaling against exact 128-bit math. */
+/* lib/clock.c: cycles-to-ns fixed-point scaling against exact 128-bit math. */
 #include "unit.h"
 
 #include "clock.h"

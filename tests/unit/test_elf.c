@@ -1,4 +1,4 @@
-/* hv/elf.c: every refusal of a bad guest image, loading into guest pages, fuzzing, real ELFs. */
+/* lib/elf.c: every refusal of a bad guest image, loading into guest pages, fuzzing, real ELFs. */
 #include "unit.h"
 
 #include <string.h>

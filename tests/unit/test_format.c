@@ -1,4 +1,4 @@
-/* hv/lib/format.c: our snprintf/vsnprintf checked against the host libc as oracle. */
+/* lib/format.c: our snprintf/vsnprintf checked against the host libc as oracle. */
 #include "unit.h"
 
 #include <limits.h>

@@ -1,4 +1,4 @@
-/* hv/frame.c: frame pool states, counters, bad frees and building a pool from a memory map. */
+/* lib/frame.c: frame pool states, counters, bad frees and building a pool from a memory map. */
 #include "unit.h"
 
 #include <string.h>
