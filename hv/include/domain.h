@@ -37,7 +37,7 @@ struct vcpu {
 
 enum evtchn_state { EVTCHN_FREE = 0, EVTCHN_UNBOUND, EVTCHN_INTERDOMAIN };
 
-/* One event channel port of a domain (pv/events.c). */
+/* One event channel port of a domain (events.c). */
 struct evtchn {
 	uint8_t state;                  /* enum evtchn_state */
 	uint8_t pad;
