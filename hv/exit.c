@@ -53,7 +53,12 @@ uint64_t exit_total(const struct domain *d, enum exit_kind kind)
 
 void exit_name(const struct domain *d, enum exit_kind kind, unsigned nr, char *buf, size_t size)
 {
-	const char *name = NULL;
+	const char *name = d->ops && d->ops->exit_name ? d->ops->exit_name(d, kind, nr) : NULL;
+	if (name) {
+		snprintf(buf, size, "%s%s", kind == EXIT_IO ? "port I/O: " :
+			 kind == EXIT_MMIO ? "MMIO: " : kind == EXIT_VMEXIT ? "#VMEXIT " : "", name);
+		return;
+	}
 	switch (kind) {
 	case EXIT_EXCEPTION:
 		snprintf(buf, size, "exception %s %s", exception_mnemonic(nr), exception_name(nr));

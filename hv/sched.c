@@ -198,17 +198,17 @@ static void switch_in(struct domain *next, uint64_t now)
 
 static void enter_from_idle(struct domain *next, uint64_t now);
 
-static void schedule(struct trap_frame *f)
+/* The decision every scheduling point shares: prev (the current domain,
+ * NULL if idle) is charged, the next chosen, prev put back in line; a prev
+ * that stopped is destroyed (*prevp becomes NULL). Returns next (NULL:
+ * idle). */
+static struct domain *decide(struct domain **prevp, uint64_t now)
 {
-	uint64_t now = time_now_ns();
-	struct domain *prev = current, *next;
+	struct domain *prev = *prevp, *next;
 
 	need_resched = false;
-	if (prev) {
+	if (prev)
 		account(prev, now);
-		if (prev->state == DOM_RUNNABLE || prev->state == DOM_BLOCKED)
-			prev->vcpu.regs = *f;
-	}
 	next = run_armed && now >= run_deadline ? NULL : pick(prev);
 	yielded = NULL;
 	if (next != prev) {
@@ -220,8 +220,19 @@ static void schedule(struct trap_frame *f)
 	if (prev && prev->state != DOM_RUNNABLE && prev->state != DOM_BLOCKED) {
 		current = NULL;
 		domain_destroy(prev);   /* it stopped: nothing refers to it now */
-		prev = NULL;
+		*prevp = NULL;
 	}
+	return next;
+}
+
+static void schedule(struct trap_frame *f)
+{
+	uint64_t now = time_now_ns();
+	struct domain *prev = current, *next;
+
+	if (prev && (prev->state == DOM_RUNNABLE || prev->state == DOM_BLOCKED))
+		prev->vcpu.regs = *f;
+	next = decide(&prev, now);
 
 	if (next && next == prev)
 		return;                 /* keep running, frame unchanged */
@@ -231,7 +242,7 @@ static void schedule(struct trap_frame *f)
 			idle_enter();
 		return;                 /* back into the idle loop */
 	}
-	if (trap_from_guest(f)) {
+	if (trap_from_guest(f) && !next->ops->run) {
 		switch_in(next, now);
 		*f = next->vcpu.regs;   /* the stub returns into next */
 		return;
@@ -266,6 +277,12 @@ void sched_exit_path(struct trap_frame *f)
 static void enter_from_idle(struct domain *next, uint64_t now)
 {
 	switch_in(next, now);
+	if (next->ops->run) {
+		/* Its own loop (hw): the trap frame or idle stack we are on is
+		 * abandoned; the previous domain's registers are saved already. */
+		idle_running = false;
+		next->ops->run(next);
+	}
 	next->ops->deliver_events(next, &next->vcpu.regs);
 	if (domain_alive(next))
 		next->ops->prepare_resume(next, &next->vcpu.regs);
@@ -276,6 +293,27 @@ static void enter_from_idle(struct domain *next, uint64_t now)
 	}
 	idle_running = false;
 	switch_to_guest(&next->vcpu.regs, (uint32_t)next->space.pdpt);
+}
+
+void sched_loop_exit(void)
+{
+	struct domain *prev = current, *next;
+
+	if (!need_resched && domain_alive(prev) && prev->state == DOM_RUNNABLE)
+		return;
+	uint64_t now = time_now_ns();
+	next = decide(&prev, now);
+	if (next && next == prev)
+		return;
+	if (next && next->ops->run) {
+		switch_in(next, now);   /* another loop's domain: the loop goes on with it */
+		return;
+	}
+	if (next) {
+		enter_from_idle(next, now);
+		need_resched = true;    /* it died on the way in */
+	}
+	idle_enter();
 }
 
 void sched_abandon_current(void)

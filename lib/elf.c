@@ -185,11 +185,12 @@ static int parse_phdrs(const uint8_t *base, size_t size, const struct elf32_ehdr
 	return 0;
 }
 
-static bool entry_ok(const struct elf_image *img)
+static bool entry_ok(const struct elf_image *img, unsigned flags)
 {
 	for (unsigned k = 0; k < img->nseg; k++) {
 		const struct elf_segment *s = &img->seg[k];
-		if ((s->flags & ELF_PF_X) && img->entry >= s->vaddr && img->entry - s->vaddr < s->memsz)
+		uint32_t at = (flags & ELF_ENTRY_PHYS) ? s->paddr : s->vaddr;
+		if ((s->flags & ELF_PF_X) && img->entry >= at && img->entry - at < s->memsz)
 			return true;
 	}
 	return false;
@@ -214,7 +215,7 @@ int elf_parse_limits(const void *data, size_t size, const struct elf_limits *lim
 	if (!rc) {
 		img->dyn = eh.e_type == ELF_ET_DYN;
 		img->entry = eh.e_entry;
-		if (!entry_ok(img))
+		if (!entry_ok(img, lim->flags))
 			rc = fail(err, errsize, -RV_EINVAL,
 				  "entry point 0x%x is not inside an executable segment", eh.e_entry);
 	}

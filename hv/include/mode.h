@@ -11,6 +11,7 @@
 
 #include "types.h"
 #include "domconfig.h"
+#include "exit.h"
 
 struct domain;
 struct trap_frame;
@@ -35,6 +36,12 @@ struct mode_ops {
 	/* Scheduling: make d's context the CPU's; just before resuming d with
 	 * f, deliver what is pending and check that f can be resumed. */
 	void (*switch_in)(struct domain *d);
+	/* A technique whose guest is entered by an instruction the hypervisor
+	 * runs (hw: VMRUN) instead of by returning from a trap: run d, the
+	 * current domain, from a fresh stack, never returning; its loop calls
+	 * sched_loop_exit() after each exit. NULL: d is resumed from its trap
+	 * frame (deliver_events, prepare_resume). */
+	void (*run)(struct domain *d) __noreturn;
 	void (*deliver_events)(struct domain *d, struct trap_frame *f);
 	void (*prepare_resume)(struct domain *d, struct trap_frame *f);
 
@@ -51,6 +58,9 @@ struct mode_ops {
 	void (*dump)(const struct domain *d);
 	/* Names of its hypercalls (NULL past the end), for exit tables. */
 	const char *(*hypercall_name)(unsigned nr);
+	/* Names of its own exit causes (SVM exit codes, its devices), NULL
+	 * where the generic name will do. May be NULL. */
+	const char *(*exit_name)(const struct domain *d, enum exit_kind kind, unsigned nr);
 };
 
 #define MODE_REGISTER(ops_)                                                      \

@@ -37,6 +37,11 @@ void sched_exit_path(struct trap_frame *f);
 /* The running domain cannot be resumed at all (its state is unusable):
  * forget it and go idle. */
 void sched_abandon_current(void) __noreturn;
+/* The scheduling point of a technique that runs its guest from a loop
+ * (mode_ops.run, hw): returns if the current domain goes on (it may be
+ * another such domain now: look at current again); otherwise enters the
+ * next domain or idle and never returns. */
+void sched_loop_exit(void);
 /* Run the idle context: switch to runnable domains, halt otherwise. */
 void idle_enter(void) __noreturn;
 

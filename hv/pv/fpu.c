@@ -10,78 +10,7 @@
 #include "domain.h"
 #include "types.h"
 #include "x86.h"
-
-static struct domain *fpu_owner;
-
-static void fxsave(uint8_t *area)
-{
-	__asm__ volatile("fxsave (%0)" : : "r"(area) : "memory");
-}
-
-static void fxrstor(const uint8_t *area)
-{
-	__asm__ volatile("fxrstor (%0)" : : "r"(area) : "memory");
-}
-
-/*
- * The state a domain's FPU starts with: x87 control word 0x37f, MXCSR 0x1f80,
- * every register zero. Loaded with fxrstor, not fninit: fninit leaves the
- * x87 data and XMM registers as the previous owner left them, which would
- * hand one domain another's secrets.
- */
-static uint8_t clean_fpu[512] __aligned(16) = {
-	[0] = 0x7f, [1] = 0x03,                 /* FCW */
-	[24] = 0x80, [25] = 0x1f,               /* MXCSR */
-};
-
-static void clts(void)
-{
-	__asm__ volatile("clts" : : : "memory");
-}
-
-/* Clears the x87 exception flags without waiting (a pending exception would
- * raise #MF at the next waiting x87 instruction, here in ring 0). */
-static void fnclex(void)
-{
-	__asm__ volatile("fnclex");
-}
-
-/* Marks st(7) empty: the slot the next load pushes into, so it cannot
- * overflow the register stack. */
-static void ffree_st7(void)
-{
-	__asm__ volatile("ffree %st(7)");
-}
-
-/* Loads a 32-bit integer onto the x87 stack (exact: it raises nothing). */
-static void fildl(const int32_t *p)
-{
-	__asm__ volatile("fildl %0" : : "m"(*p));
-}
-
-static const int32_t fpu_scrub_operand;
-
-/*
- * On CPUs with cpu_features.fxsave_leak (AMD before Zen 2, see cpu.c),
- * FXRSTOR leaves the x87 last-instruction pointer, last-data pointer and
- * opcode (FIP, FDP, FOP) as the previous owner left them unless the image
- * has an exception pending, so the next domain could read (FNSTENV, FXSAVE)
- * where another's code and data are. One x87 load of our own first makes
- * them the hypervisor's: this fildl's address, fpu_scrub_operand's address
- * and its opcode, the same for every domain. What it does to the registers
- * does not matter, FXRSTOR replaces them all. Done before every FXRSTOR, as
- * Linux does, not only when the image shows no pending exception (Xen's
- * test): the guest writes its own status word (FLDENV), so that test would
- * let it decide whether we scrub, while whether FXRSTOR loads the pointers
- * is the CPU's rule; and when FXRSTOR does load them, they are the image's
- * own. Three instructions next to an #NM trap.
- */
-static void fpu_scrub_pointers(void)
-{
-	fnclex();
-	ffree_st7();
-	fildl(&fpu_scrub_operand);
-}
+#include "fpu.h"
 
 void pv_fpu_switch_in(struct domain *d)
 {
@@ -95,16 +24,7 @@ bool pv_fpu_trap(struct domain *d)
 {
 	if (d->pv->vcpu.fpu_ts)
 		return false;           /* the guest's own #NM: bounce it */
-	clts();
-	if (fpu_owner != d) {
-		if (fpu_owner)
-			fxsave(fpu_owner->fpu_area);
-		if (cpu_features.fxsave_leak)
-			fpu_scrub_pointers();
-		fxrstor(d->fpu_used ? d->fpu_area : clean_fpu);
-		d->fpu_used = true;
-		fpu_owner = d;
-	}
+	fpu_take(d);
 	return true;
 }
 
@@ -117,6 +37,5 @@ void pv_fpu_taskswitch(struct domain *d, bool set)
 
 void pv_fpu_release(struct domain *d)
 {
-	if (fpu_owner == d)
-		fpu_owner = NULL;
+	fpu_release(d);
 }

@@ -89,12 +89,16 @@ struct elf_image {
 struct elf_limits {
 	uint64_t virt_end;      /* every segment ends at or below this address */
 	const char *virt_end_is; /* what starts there, for the reason: "where <this>" */
-	unsigned flags;         /* ELF_ALLOW_DYN, or 0 */
+	unsigned flags;         /* ELF_ALLOW_DYN, ELF_ENTRY_PHYS, or 0 */
 };
 /* flags: ELF_ALLOW_DYN also takes a position-independent executable without
  * an interpreter (ET_DYN: a static-pie), whose addresses are relative; the
  * caller adds its load address (elf_relocate) before elf_load. */
 #define ELF_ALLOW_DYN   1u
+/* flags: ELF_ENTRY_PHYS: the entry point is a physical address (a multiboot
+ * kernel, entered with paging off), so it must lie in an executable
+ * segment's paddr range instead of its vaddr range. */
+#define ELF_ENTRY_PHYS  2u
 
 /*
  * Parse and validate an ELF32 i386 executable. Returns 0 with *img filled,

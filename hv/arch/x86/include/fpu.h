@@ -1,0 +1,15 @@
+/* Who owns the FPU/SSE registers (hv/arch/x86/fpu.c). */
+#ifndef HV_FPU_H
+#define HV_FPU_H
+
+struct domain;
+
+/* The domain whose state the FPU holds, NULL if nobody's. */
+extern struct domain *fpu_owner;
+/* Clear CR0.TS and make d the owner: the old owner's state saved, d's
+ * loaded (a clean image the first time). */
+void fpu_take(struct domain *d);
+/* d is going away: the registers are nobody's (never saved again). */
+void fpu_release(struct domain *d);
+
+#endif

@@ -1,0 +1,499 @@
+/*
+ * #VMEXIT: why a hw guest stopped, and what the hypervisor does about it
+ * (docs/hw.md lists every intercept and why it is there). Every exit is
+ * counted in the domain's exit table by its SVM exit code; port accesses
+ * also by device. This CPU saves no next-rip (no NRIP save on QEMU), so an
+ * instruction we complete for the guest is measured with the decoder
+ * (lib/decode.c) at the guest's rip, except IOIO, whose exitinfo2 holds it.
+ */
+#include "hw.h"
+#include "console.h"
+#include "cpu.h"
+#include "decode.h"
+#include "domain.h"
+#include "errno.h"
+#include "exit.h"
+#include "printk.h"
+#include "sched.h"
+#include "string.h"
+#include "x86.h"
+
+/* ---- exit names and table slots */
+
+static const char *const misc_names[] = {
+	[VMEXIT_INTR - 0x60] = "INTR (host interrupt)", [VMEXIT_NMI - 0x60] = "NMI",
+	[VMEXIT_SMI - 0x60] = "SMI", [VMEXIT_INIT - 0x60] = "INIT",
+	[VMEXIT_VINTR - 0x60] = "VINTR (interrupt window)", [0x6e - 0x60] = "RDTSC",
+	[0x6f - 0x60] = "RDPMC", [0x70 - 0x60] = "PUSHF", [0x71 - 0x60] = "POPF",
+	[VMEXIT_CPUID - 0x60] = "CPUID", [0x73 - 0x60] = "RSM", [0x74 - 0x60] = "IRET",
+	[0x75 - 0x60] = "INTn", [VMEXIT_INVD - 0x60] = "INVD", [VMEXIT_PAUSE - 0x60] = "PAUSE",
+	[VMEXIT_HLT - 0x60] = "HLT", [0x79 - 0x60] = "INVLPG", [VMEXIT_INVLPGA - 0x60] = "INVLPGA",
+	[VMEXIT_IOIO - 0x60] = "IOIO (port access)", [VMEXIT_MSR - 0x60] = "MSR",
+	[VMEXIT_TASK_SWITCH - 0x60] = "TASK_SWITCH", [VMEXIT_FERR_FREEZE - 0x60] = "FERR_FREEZE",
+	[VMEXIT_SHUTDOWN - 0x60] = "SHUTDOWN (triple fault)", [VMEXIT_VMRUN - 0x60] = "VMRUN",
+	[VMEXIT_VMMCALL - 0x60] = "VMMCALL", [VMEXIT_VMLOAD - 0x60] = "VMLOAD",
+	[VMEXIT_VMSAVE - 0x60] = "VMSAVE", [VMEXIT_STGI - 0x60] = "STGI",
+	[VMEXIT_CLGI - 0x60] = "CLGI", [VMEXIT_SKINIT - 0x60] = "SKINIT",
+	[VMEXIT_RDTSCP - 0x60] = "RDTSCP", [VMEXIT_ICEBP - 0x60] = "ICEBP",
+	[VMEXIT_WBINVD - 0x60] = "WBINVD", [VMEXIT_MONITOR - 0x60] = "MONITOR",
+	[VMEXIT_MWAIT - 0x60] = "MWAIT", [VMEXIT_MWAIT_COND - 0x60] = "MWAIT_CONDITIONAL",
+	[VMEXIT_XSETBV - 0x60] = "XSETBV",
+};
+
+#define SLOT_NPF        (ARRAY_SIZE(misc_names))
+#define SLOT_INVALID    (SLOT_NPF + 1)
+#define SLOT_OTHER      (EXIT_NR_VMEXIT - 1)
+BUILD_ASSERT(SLOT_INVALID < SLOT_OTHER, "exit slots");
+
+unsigned hw_exit_slot(uint32_t code)
+{
+	if (code >= 0x60 && code - 0x60 < ARRAY_SIZE(misc_names))
+		return code - 0x60;
+	if (code == VMEXIT_NPF)
+		return SLOT_NPF;
+	if (code == VMEXIT_INVALID)
+		return SLOT_INVALID;
+	return SLOT_OTHER;
+}
+
+const char *hw_exit_name(uint32_t slot)
+{
+	if (slot < ARRAY_SIZE(misc_names) && misc_names[slot])
+		return misc_names[slot];
+	if (slot == SLOT_NPF)
+		return "NPF (nested page fault)";
+	if (slot == SLOT_INVALID)
+		return "VMEXIT_INVALID (bad guest state)";
+	return NULL;
+}
+
+/* ---- helpers */
+
+static void inject_exception(struct domain *d, unsigned vector, bool has_code, uint32_t code)
+{
+	struct vmcb *v = d->hw->vmcb;
+	v->eventinj = EVT_VALID | EVT_TYPE_EXCEPTION | vector | (has_code ? EVT_ERR_VALID : 0) |
+		      ((uint64_t)code << 32);
+}
+
+static unsigned code_size(const struct vmcb *v)
+{
+	if (!(v->cr0 & CR0_PE) || (v->rflags & EFLAGS_VM))
+		return 16;
+	return (v->cs.attrib & 0x400) ? 32 : 16;
+}
+
+/* Decode the guest's instruction at cs:rip. 0, or a negative errno (the
+ * bytes could not be read, or are no instruction we know). */
+static int fetch_insn(struct domain *d, struct dec_insn *insn, uint8_t *bytes)
+{
+	const struct vmcb *v = d->hw->vmcb;
+	uint32_t linear = (uint32_t)(v->cs.base + v->rip);
+	unsigned n = 0;
+	while (n < DEC_MAX_LEN) {
+		uint64_t gpa;
+		uint32_t pfec;
+		uint32_t at = linear + n;
+		if (hw_linear_to_gpa(d, at, false, v->cpl == 3, &gpa, &pfec))
+			break;
+		unsigned chunk = MIN(DEC_MAX_LEN - n, PAGE_SIZE - (at & (PAGE_SIZE - 1)));
+		if (hw_copy_from_gpa(d, gpa, bytes + n, chunk))
+			break;
+		n += chunk;
+	}
+	if (!n) {
+		d->hw->insn_fetch_fail++;
+		return -EFAULT;
+	}
+	return x86_decode(bytes, n, code_size(v), insn) < 0 ? -EINVAL : 0;
+}
+
+/* Complete the instruction at rip for the guest: rip moves past it. */
+static bool skip_insn(struct domain *d, const char *what)
+{
+	struct dec_insn insn;
+	uint8_t bytes[DEC_MAX_LEN];
+	if (fetch_insn(d, &insn, bytes)) {
+		domain_crash(d, NULL, "hw: cannot decode the %s instruction at %#x:%#llx", what,
+			     d->hw->vmcb->cs.sel, (unsigned long long)d->hw->vmcb->rip);
+		return false;
+	}
+	d->hw->vmcb->rip += insn.len;
+	return true;
+}
+
+/* ---- CPUID: the host's, filtered to what the guest really gets */
+
+/* Leaf 1 ECX, kept: SSE3 PCLMULQDQ SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND */
+#define CPUID1_ECX_KEEP  ((1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 19) | \
+			  (1u << 20) | (1u << 22) | (1u << 23) | (1u << 25) | (1u << 30))
+#define CPUID1_EDX_DROP  ((1u << 7) | (1u << 9) | (1u << 12) | (1u << 14) | (1u << 18) | \
+			  (1u << 21) | (1u << 22) | (1u << 27) | (1u << 28) | (1u << 29) | \
+			  (1u << 31))   /* dropped: MCE APIC MTRR MCA PSN DS ACPI SS HTT TM PBE */
+/* Leaf 7 EBX, kept: BMI1 SMEP BMI2 ERMS RDSEED ADX SMAP CLFLUSHOPT SHA */
+#define CPUID7_EBX_KEEP  ((1u << 3) | (1u << 7) | (1u << 8) | (1u << 9) | (1u << 18) | \
+			  (1u << 19) | (1u << 20) | (1u << 23) | (1u << 29))
+/* Leaf 0x80000001 ECX, kept: LAHF ABM SSE4A MisAlignSSE 3DNowPrefetch */
+#define EXT1_ECX_KEEP    ((1u << 0) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8))
+#define EXT1_EDX_DROP    ((1u << 9) | (1u << 26) | (1u << 27) | (1u << 29))     /* APIC 1G RDTSCP LM */
+
+void hw_cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	uint32_t max, maxext, x;
+
+	cpuid(0, 0, &max, &x, &x, &x);
+	cpuid(0x80000000, 0, &maxext, &x, &x, &x);
+	max = MIN(max, 7u);
+	maxext = MIN(maxext, 0x80000008u);
+	*a = *b = *c = *d = 0;
+
+	if (leaf >= 0x40000000 && leaf <= 0x400000ff) {
+		/* The hypervisor leaves: who we are ("ringvisor"). */
+		if (leaf == 0x40000000) {
+			*a = 0x40000001;
+			memcpy(b, "ring", 4);
+			memcpy(c, "viso", 4);
+			memcpy(d, "r\0\0\0", 4);
+		}
+		return;
+	}
+	if ((leaf < 0x80000000 && leaf > max) || (leaf >= 0x80000000 && leaf > maxext))
+		return;
+	cpuid(leaf, sub, a, b, c, d);
+	switch (leaf) {
+	case 0:
+		*a = max;
+		break;
+	case 1:
+		/* One CPU, APIC ID 0; the hypervisor-present bit. No x2APIC, TSC
+		 * deadline, XSAVE/AVX (we do not switch XCR0), MONITOR, VMX/SMX,
+		 * performance or thermal features; no MCE/MTRR/APIC until those
+		 * are emulated. */
+		*b &= 0x0000ffffu;
+		*b |= 1u << 16;
+		*c &= CPUID1_ECX_KEEP;
+		*c |= 1u << 31;
+		*d &= ~CPUID1_EDX_DROP;
+		break;
+	case 3: case 4: case 5: case 6:
+		*a = *b = *c = *d = 0;  /* serial number, Intel cache topology, MONITOR, power */
+		break;
+	case 7:
+		if (sub == 0) {
+			*a = 0;
+			*b &= CPUID7_EBX_KEEP;
+			*c = *d = 0;
+		} else {
+			*a = *b = *c = *d = 0;
+		}
+		break;
+	case 0x80000000:
+		*a = maxext;
+		break;
+	case 0x80000001:
+		*c &= EXT1_ECX_KEEP;            /* no SVM, IBS, XOP, ... */
+		*d &= ~EXT1_EDX_DROP;
+		if (!cpu_features.nx)
+			*d &= ~(1u << 20);
+		break;
+	case 0x80000007:
+		*a = *b = *c = 0;
+		*d &= 1u << 8;                  /* invariant TSC: the guest sees the host's */
+		break;
+	case 0x80000008:
+		/* Guest-physical addresses: our nested tables reach 4 GiB. */
+		*a = (*a & 0xff00u) | 32;
+		*b = *c = *d = 0;
+		break;
+	}
+}
+
+static void do_cpuid(struct domain *d)
+{
+	struct vmcb *v = d->hw->vmcb;
+	uint32_t a, b, c, dx;
+	hw_cpuid((uint32_t)v->rax, d->hw->gprs.ecx, &a, &b, &c, &dx);
+	v->rax = a;
+	d->hw->gprs.ebx = b;
+	d->hw->gprs.ecx = c;
+	d->hw->gprs.edx = dx;
+	v->rip += 2;            /* 0f a2: no prefix changes it */
+}
+
+/* ---- MSRs: every one exits except the SYSENTER/SYSCALL ones (svm.c) */
+
+#define MSR_TSC                 0x10u
+#define MSR_APIC_BASE           0x1bu
+#define MSR_MTRRCAP             0xfeu
+#define MSR_PAT                 0x277u
+#define MSR_BIOS_SIGN           0x8bu
+
+static bool pat_valid(uint64_t pat)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned t = (pat >> (i * 8)) & 0xff;
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+static void do_msr(struct domain *d)
+{
+	struct vmcb *v = d->hw->vmcb;
+	bool write = d->hw->vmcb->exitinfo1 & 1;
+	uint32_t msr = d->hw->gprs.ecx;
+	uint64_t val = ((uint64_t)d->hw->gprs.edx << 32) | (uint32_t)v->rax;
+	bool ok = true;
+
+	if (!write) {
+		switch (msr) {
+		case MSR_TSC: val = rdtsc() + v->tsc_offset; break;
+		case MSR_EFER: val = v->efer & ~(uint64_t)EFER_SVME; break;
+		case MSR_PAT: val = v->g_pat; break;
+		case MSR_BIOS_SIGN: val = 0; break;
+		case MSR_MTRRCAP: val = 0; break;
+		default: ok = false;
+		}
+		if (ok) {
+			v->rax = (uint32_t)val;
+			d->hw->gprs.edx = (uint32_t)(val >> 32);
+		}
+	} else {
+		switch (msr) {
+		case MSR_TSC:
+			v->tsc_offset = val - rdtsc();
+			break;
+		case MSR_EFER:
+			/* SCE and (when the host has it) NXE; no long mode here. */
+			if (val & ~(uint64_t)((1u << 0) | (cpu_features.nx ? EFER_NXE : 0)))
+				ok = false;
+			else
+				v->efer = val | EFER_SVME;
+			break;
+		case MSR_PAT:
+			if (pat_valid(val))
+				v->g_pat = val;
+			else
+				ok = false;
+			break;
+		case MSR_BIOS_SIGN:
+			break;
+		default:
+			ok = false;
+		}
+	}
+	if (!ok) {
+		/* What a CPU does with an MSR it lacks; Linux probes with
+		 * rdmsr_safe and copes. */
+		exit_count(d, EXIT_INSN, write ? 1 : 0);
+		inject_exception(d, 13, true, 0);
+		return;
+	}
+	v->rip += 2;
+}
+
+/* ---- port I/O */
+
+static unsigned io_slot(struct domain *d, const struct vdev_range *r)
+{
+	if (!r)
+		return EXIT_NR_IO - 1;
+	unsigned i = (unsigned)(r - d->vdevs->r[VDEV_PIO]);
+	return MIN(i, EXIT_NR_IO - 2);
+}
+
+static void do_ioio(struct domain *d)
+{
+	struct vmcb *v = d->hw->vmcb;
+	uint32_t info = (uint32_t)v->exitinfo1;
+	uint16_t port = (uint16_t)(info >> IOIO_PORT_SHIFT);
+	unsigned size = (info & IOIO_SZ32) ? 4 : (info & IOIO_SZ16) ? 2 : 1;
+	bool in = info & IOIO_IN;
+
+	if (info & IOIO_STR) {
+		domain_crash(d, NULL, "hw: string port I/O (%s %#x) is not emulated yet",
+			     in ? "ins" : "outs", port);
+		return;
+	}
+	/* Console output that would not fit the line's ring waits here: the
+	 * OUT is not completed, and runs again once the ring has room. */
+	if (!in && port == VUART_COM1_BASE && !(d->hw->dev.uart.lcr & 0x80)) {
+		if (!console_domain_may_write(d)) {
+			console_domain_wait(d);
+			return;
+		}
+		console_domain_unwait(d);
+	}
+	struct vdev_range *r = vdev_find(d->vdevs, VDEV_PIO, port, size);
+	exit_count(d, EXIT_IO, io_slot(d, r));
+	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+	uint32_t val = in ? 0 : (uint32_t)v->rax & mask;
+	int rc = vdev_access(d->vdevs, VDEV_PIO, port, size, !in, &val);
+	if (rc && !r)
+		d->hw->dev.unclaimed_io++;
+	if (in) {
+		if (rc)
+			val = 0xffffffffu;      /* nobody there: the bus floats high */
+		v->rax = ((uint32_t)v->rax & ~mask) | (val & mask);
+	}
+	v->rip = v->exitinfo2;
+}
+
+/* ---- nested page faults */
+
+static void do_npf(struct domain *d)
+{
+	struct vmcb *v = d->hw->vmcb;
+	uint64_t gpa = v->exitinfo2;
+	uint32_t err = (uint32_t)v->exitinfo1;
+
+	/* A write to the ROM area: dropped, as a PC's ROM ignores it. */
+	if ((err & NPF_P) && (err & NPF_WRITE) && gpa >= HW_ROM_START && gpa < HW_LOW_END) {
+		skip_insn(d, "ROM write");
+		return;
+	}
+	domain_crash(d, NULL, "hw: guest-physical %#llx is not this domain's (%s%s%s at rip %#llx)",
+		     (unsigned long long)gpa, (err & NPF_FETCH) ? "instruction fetch" :
+		     (err & NPF_WRITE) ? "write" : "read", (err & NPF_P) ? ", mapped read-only" : "",
+		     (err & NPF_RSVD) ? ", reserved bit" : "", (unsigned long long)v->rip);
+}
+
+/* ---- events */
+
+static bool can_take_interrupt(const struct vmcb *v)
+{
+	return (v->rflags & EFLAGS_IF) && !(v->int_state & INT_SHADOW) &&
+	       !(v->eventinj & EVT_VALID);
+}
+
+bool hw_interrupt_ready(const struct domain *d)
+{
+	return vpic_pending(&d->hw->dev.pic) && (d->hw->vmcb->rflags & EFLAGS_IF);
+}
+
+void hw_inject_events(struct domain *d)
+{
+	struct vmcb *v = d->hw->vmcb;
+
+	v->vintr &= ~VINTR_IRQ;
+	v->icpt3 &= ~ICPT_VINTR;
+	if (!vpic_pending(&d->hw->dev.pic))
+		return;
+	if (can_take_interrupt(v)) {
+		int vec = vpic_ack(&d->hw->dev.pic);
+		if (vec >= 0)
+			v->eventinj = EVT_VALID | EVT_TYPE_INTR | (uint32_t)vec;
+		return;
+	}
+	/* Not now (IF clear, an interrupt shadow, or an event already going
+	 * in): a virtual interrupt with its window intercepted makes the CPU
+	 * exit at the first instant the guest can take one. */
+	v->vintr |= VINTR_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT);
+	v->icpt3 |= ICPT_VINTR;
+	d->hw->pending_irq_exits++;
+}
+
+/* ---- the dispatcher of #VMEXIT */
+
+void hw_handle_exit(struct domain *d)
+{
+	struct vmcb *v = d->hw->vmcb;
+	uint32_t code = (uint32_t)v->exitcode;
+
+	/* An event the exit interrupted (a fault while delivering it, an
+	 * NPF on the IDT or the stack) is delivered again first. */
+	v->eventinj = 0;
+	if (v->exitintinfo & EVT_VALID)
+		v->eventinj = v->exitintinfo;
+
+	if (code >= VMEXIT_EXCP_BASE && code < VMEXIT_EXCP_BASE + 32) {
+		unsigned vec = code - VMEXIT_EXCP_BASE;
+		exit_count(d, EXIT_EXCEPTION, vec);
+		inject_exception(d, vec, vec == 17, (uint32_t)v->exitinfo1);
+		return;
+	}
+	exit_count(d, EXIT_VMEXIT, hw_exit_slot(code));
+	switch (code) {
+	case VMEXIT_INTR:
+	case VMEXIT_NMI:
+	case VMEXIT_SMI:
+	case VMEXIT_INIT:
+		break;          /* the host's: taken in svm_vmrun at STGI */
+	case VMEXIT_VINTR:
+		break;          /* hw_inject_events does the rest */
+	case VMEXIT_CPUID:
+		do_cpuid(d);
+		break;
+	case VMEXIT_MSR:
+		do_msr(d);
+		break;
+	case VMEXIT_IOIO:
+		do_ioio(d);
+		break;
+	case VMEXIT_HLT:
+		v->rip += 1;
+		d->hw->halted = true;
+		break;
+	case VMEXIT_INVD:
+	case VMEXIT_WBINVD:
+		skip_insn(d, "cache flush");    /* nothing to do: our caches are coherent */
+		break;
+	case VMEXIT_NPF:
+		do_npf(d);
+		break;
+	case VMEXIT_SHUTDOWN:
+		hw_dump_guest(d);
+		domain_crash(d, NULL, "hw: triple fault (the guest shut its CPU down)");
+		break;
+	case VMEXIT_TASK_SWITCH:
+		hw_dump_guest(d);
+		domain_crash(d, NULL, "hw: hardware task switch, which this hypervisor does not "
+			     "emulate");
+		break;
+	case VMEXIT_INVALID:
+		hw_dump_guest(d);
+		domain_crash(d, NULL, "hw: VMRUN refused the guest's state (VMEXIT_INVALID)");
+		break;
+	case VMEXIT_VMRUN: case VMEXIT_VMMCALL: case VMEXIT_VMLOAD: case VMEXIT_VMSAVE:
+	case VMEXIT_STGI: case VMEXIT_CLGI: case VMEXIT_SKINIT: case VMEXIT_RDTSCP:
+	case VMEXIT_MONITOR: case VMEXIT_MWAIT: case VMEXIT_MWAIT_COND: case VMEXIT_XSETBV:
+	case VMEXIT_INVLPGA:
+		/* Not offered (CPUID says so): what the CPU would do. */
+		inject_exception(d, 6, false, 0);
+		break;
+	default:
+		hw_dump_guest(d);
+		domain_crash(d, NULL, "hw: unexpected #VMEXIT %#x", code);
+		break;
+	}
+}
+
+static void dump_seg(const char *name, const struct vmcb_seg *s)
+{
+	printk("    %-4s %04x base %08llx limit %08x attr %03x\n", name, s->sel,
+	       (unsigned long long)s->base, s->limit, s->attrib);
+}
+
+void hw_dump_guest(const struct domain *d)
+{
+	const struct vmcb *v = d->hw->vmcb;
+	const struct hw_gprs *g = &d->hw->gprs;
+	printk("  hw guest of domain %u (%s): exit %#llx info1 %#llx info2 %#llx intinfo %#llx\n",
+	       d->id, d->name, (unsigned long long)v->exitcode, (unsigned long long)v->exitinfo1,
+	       (unsigned long long)v->exitinfo2, (unsigned long long)v->exitintinfo);
+	printk("    eip %08llx eflags %08llx cpl %u  eax %08llx ebx %08x ecx %08x edx %08x\n",
+	       (unsigned long long)v->rip, (unsigned long long)v->rflags, v->cpl,
+	       (unsigned long long)v->rax, g->ebx, g->ecx, g->edx);
+	printk("    esi %08x edi %08x ebp %08x esp %08llx\n", g->esi, g->edi, g->ebp,
+	       (unsigned long long)v->rsp);
+	printk("    cr0 %08llx cr2 %08llx cr3 %08llx cr4 %08llx efer %08llx\n",
+	       (unsigned long long)v->cr0, (unsigned long long)v->cr2, (unsigned long long)v->cr3,
+	       (unsigned long long)v->cr4, (unsigned long long)v->efer);
+	dump_seg("cs", &v->cs);
+	dump_seg("ss", &v->ss);
+	dump_seg("ds", &v->ds);
+	dump_seg("gdtr", &v->gdtr);
+	dump_seg("idtr", &v->idtr);
+	dump_seg("tr", &v->tr);
+}

@@ -1,0 +1,107 @@
+/*
+ * hw: hardware-assisted virtualization with AMD SVM and nested paging
+ * (docs/hw.md). A hw domain runs an unmodified PC operating system: its
+ * vCPU is a VMCB, its memory a guest-physical map built with nested page
+ * tables from the domain's frames, its devices the emulated PC of
+ * hv/vdev/. Private to hv/hw/.
+ */
+#ifndef HV_HW_HW_H
+#define HV_HW_HW_H
+
+#include "types.h"
+#include "svm.h"
+#include "pagetable.h"
+#include "../vdev/pic.h"
+#include "../vdev/pit.h"
+#include "../vdev/rtc.h"
+#include "../vdev/uart.h"
+
+struct domain;
+struct domain_config;
+
+/* The guest-physical map of a PC (docs/hw.md, "Memory"). */
+#define HW_VGA_START            0xa0000u        /* legacy video: MMIO, not RAM */
+#define HW_VGA_TEXT             0xb8000u        /* text-mode RAM: mapped */
+#define HW_ROM_START            0xc0000u        /* option and system ROMs: read-only */
+#define HW_LOW_END              0x100000u
+#define HW_IOAPIC_BASE          0xfec00000u
+#define HW_LAPIC_BASE           0xfee00000u
+#define HW_RAM_MAX              (768u << 20)    /* below the PCI hole */
+
+/* What the guest's devices are; one of each, the PC's. */
+struct hw_devices {
+	struct vpic pic;
+	struct vpit pit;
+	struct vrtc rtc;
+	struct vuart uart;
+	uint8_t post;                   /* last byte written to port 0x80 */
+	uint64_t unclaimed_io;          /* port accesses nobody claims */
+};
+
+struct hw_domain {
+	struct vmcb *vmcb;              /* one page, its physical address = virt */
+	struct hw_gprs gprs;
+	struct pae_space npt;           /* nested tables: guest-physical -> machine */
+	uint32_t npt_frames;            /* frames the nested tables use */
+	uint32_t ram_bytes;             /* guest RAM from 0 (holes included) */
+	bool halted;                    /* in HLT until an interrupt */
+	bool need_flush;                /* TLB_CONTROL for the next VMRUN */
+	uint32_t pending_irq_exits;     /* VINTR windows asked for */
+	struct hw_devices dev;
+	uint64_t insn_fetch_fail;       /* exits whose instruction could not be read */
+};
+
+/* svm.c */
+extern bool hw_svm_ready;
+extern char hw_svm_missing[64];         /* why not, for the refusal */
+void hw_svm_init(void);
+int hw_vmcb_create(struct domain *d);
+void hw_vmcb_destroy(struct domain *d);
+void hw_vmrun(struct domain *d);
+
+/* npt.c */
+int hw_npt_build(struct domain *d, char *err, size_t errlen);
+void hw_npt_destroy(struct domain *d);
+/* The machine address of guest-physical gpa if it is RAM the guest may
+ * use, else 0. */
+paddr_t hw_gpa_to_ma(const struct domain *d, uint64_t gpa);
+/* Copy to/from guest-physical memory (RAM only): 0 or -EFAULT. */
+int hw_copy_to_gpa(struct domain *d, uint64_t gpa, const void *src, size_t n);
+int hw_copy_from_gpa(const struct domain *d, uint64_t gpa, void *dst, size_t n);
+
+/* build.c */
+int hw_build(struct domain *d, const struct domain_config *cfg, const void *kernel,
+	     size_t kernel_size, const void *initrd, size_t initrd_size, char *err,
+	     size_t errlen);
+
+/* devices.c */
+int hw_devices_init(struct domain *d, char *err, size_t errlen);
+/* Bring the device models to now; the next instant one needs attention. */
+uint64_t hw_devices_update(struct domain *d, uint64_t now);
+void hw_devices_console_input(struct domain *d);
+
+/* walk.c: the guest's linear address as its own page tables translate it
+ * (0), or -EFAULT with the page-fault error code it would get, or -EIO if
+ * its tables are not in its RAM. */
+int hw_linear_to_gpa(const struct domain *d, uint32_t linear, bool write, bool user,
+		     uint64_t *gpa, uint32_t *pfec);
+
+/* build.c */
+void hw_free_memory(struct domain *d);
+
+/* exit.c */
+/* CPUID as a hw guest sees it (docs/hw.md, "CPUID"). */
+void hw_cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d);
+/* An interrupt is pending at the PIC and the guest's IF would take it. */
+bool hw_interrupt_ready(const struct domain *d);
+void hw_handle_exit(struct domain *d);
+/* Before VMRUN: inject what is pending (re-injection first, then an
+ * external interrupt if the guest can take one, else ask for the window). */
+void hw_inject_events(struct domain *d);
+/* A one-line and a full register dump of the guest, from its VMCB. */
+void hw_dump_guest(const struct domain *d);
+const char *hw_exit_name(uint32_t code);
+unsigned hw_exit_slot(uint32_t code);
+
+
+#endif
