@@ -12,7 +12,13 @@
  *   3  count decreasing by 2 twice a period, OUT high for the first
  *      (N + 1) / 2 clocks of each period, low for the rest;
  *   4  count N - d, OUT low for the one clock d = N;
- *   1, 5  wait for a gate edge that never comes: OUT high, count as written.
+ *   1, 5  as 0 and 4, from a rising edge of the gate (the trigger); until
+ *      the first one OUT is high and the count reads as written.
+ * Only channel 2's gate moves (port 0x61 bit 0); 0 and 1 are wired high.
+ * A low gate stops modes 0, 2, 3 and 4: the ticks counted so far are kept
+ * in base_ticks and the channel is frozen (modes 2 and 3 also force OUT
+ * high); the rising edge resumes 0 and 4 where they were, and restarts 2
+ * and 3 from a full count, as the 8254 datasheet says.
  */
 #include "pit.h"
 #include "errno.h"
@@ -20,6 +26,12 @@
 
 #define NS_PER_S        1000000000ull
 #define PIT_CMD         3               /* port offset of the control word */
+#define PORT_B          0x61
+#define PB_GATE2        0x01
+#define PB_WRITABLE     0x0f            /* gate, speaker data, parity/IOCHK enables */
+#define PB_REFRESH      0x10
+#define PB_OUT2         0x20
+#define REFRESH_NS      15085           /* the DRAM refresh request period */
 
 /* Ticks in ns nanoseconds, exactly, without 64-bit overflow. */
 static uint64_t ns_to_ticks(uint64_t ns)
@@ -45,21 +57,36 @@ static uint64_t period_of(const struct vpit_channel *c)
 	return c->count < 2 ? 2 : c->count;
 }
 
-/* The count and start that hold at time t (a pending count may have begun). */
-static void segment_at(const struct vpit_channel *c, uint64_t t, uint64_t *n, uint64_t *load)
-{
-	if (c->pending && t >= c->next_ns) {
-		*n = c->next_count;
-		*load = c->next_ns;
-	} else {
-		*n = c->count;
-		*load = c->load_ns;
-	}
-}
-
 static uint64_t ticks_at(uint64_t t, uint64_t load)
 {
 	return t > load ? ns_to_ticks(t - load) : 0;
+}
+
+static bool one_shot(unsigned m)
+{
+	return m == 1 || m == 5;
+}
+
+/* The count, start and ticks counted that hold at time t (a pending count
+ * may have begun; a frozen channel counts nothing more). */
+static void segment_at(const struct vpit_channel *c, uint64_t t, uint64_t *n, uint64_t *load,
+		       uint64_t *d)
+{
+	if (c->pending && !c->frozen && t >= c->next_ns) {
+		*n = c->next_count;
+		*load = c->next_ns;
+		*d = ticks_at(t, *load);
+	} else {
+		*n = c->count;
+		*load = c->load_ns;
+		*d = c->base_ticks + (c->frozen ? 0 : ticks_at(t, *load));
+	}
+}
+
+/* Counting has not begun: a one-shot mode waiting for its trigger. */
+static bool waiting(const struct vpit_channel *c)
+{
+	return one_shot(mode_of(c)) && !c->triggered;
 }
 
 static bool out_at(const struct vpit_channel *c, uint64_t t)
@@ -67,26 +94,28 @@ static bool out_at(const struct vpit_channel *c, uint64_t t)
 	unsigned m = mode_of(c);
 	if (!c->counting)
 		return m != 0;
-	uint64_t n, load;
-	segment_at(c, t, &n, &load);
-	uint64_t d = ticks_at(t, load), per = n < 2 ? 2 : n;
+	if (waiting(c) || ((m == 2 || m == 3) && c->frozen))
+		return true;            /* a low gate forces OUT high in 2 and 3 */
+	uint64_t n, load, d;
+	segment_at(c, t, &n, &load, &d);
+	uint64_t per = n < 2 ? 2 : n;
 	switch (m) {
-	case 0: return d >= n;
+	case 0:
+	case 1: return d >= n;
 	case 2: return d % per != per - 1;
 	case 3: return d % per < (per + 1) / 2;
-	case 4: return d != n;
-	default: return true;
+	default: return d != n; /* 4 and 5 */
 	}
 }
 
 static uint16_t count_at(const struct vpit_channel *c, uint64_t t)
 {
 	unsigned m = mode_of(c);
-	if (!c->counting || m == 1 || m == 5)
+	if (!c->counting || waiting(c))
 		return (uint16_t)c->count;
-	uint64_t n, load;
-	segment_at(c, t, &n, &load);
-	uint64_t d = ticks_at(t, load), per = n < 2 ? 2 : n, h = (per + 1) / 2, q;
+	uint64_t n, load, d;
+	segment_at(c, t, &n, &load, &d);
+	uint64_t per = n < 2 ? 2 : n, h = (per + 1) / 2, q;
 	switch (m) {
 	case 2: return (uint16_t)(per - d % per);
 	case 3:
@@ -94,7 +123,7 @@ static uint16_t count_at(const struct vpit_channel *c, uint64_t t)
 		if (q >= h)
 			q -= h;
 		return (uint16_t)((per - 2 * q) & 0xfffe);
-	default: return (uint16_t)(n - d);      /* modes 0 and 4 wrap past 0 */
+	default: return (uint16_t)(n - d);      /* modes 0, 1, 4, 5 wrap past 0 */
 	}
 }
 
@@ -103,8 +132,10 @@ static uint64_t next_change(unsigned m, uint64_t n, uint64_t d)
 {
 	uint64_t per = n < 2 ? 2 : n, base = d / per * per;
 	switch (m) {
-	case 0: return d < n ? n : UINT64_MAX;
-	case 4: return d < n ? n : d == n ? n + 1 : UINT64_MAX;
+	case 0:
+	case 1: return d < n ? n : UINT64_MAX;
+	case 4:
+	case 5: return d < n ? n : d == n ? n + 1 : UINT64_MAX;
 	case 2: return d < base + per - 1 ? base + per - 1 : base + per;
 	case 3: return d < base + (per + 1) / 2 ? base + (per + 1) / 2 : base + per;
 	default: return UINT64_MAX;
@@ -116,8 +147,10 @@ static bool rose(unsigned m, uint64_t n, uint64_t da, uint64_t db)
 {
 	uint64_t per = n < 2 ? 2 : n;
 	switch (m) {
-	case 0: return da < n && n <= db;
-	case 4: return da < n + 1 && n + 1 <= db;
+	case 0:
+	case 1: return da < n && n <= db;
+	case 4:
+	case 5: return da < n + 1 && n + 1 <= db;
 	case 2:
 	case 3: return db / per > da / per;
 	default: return false;
@@ -127,7 +160,7 @@ static bool rose(unsigned m, uint64_t n, uint64_t da, uint64_t db)
 /* Make a pending count current once its period has ended. */
 static void settle(struct vpit_channel *c, uint64_t t)
 {
-	if (c->pending && t >= c->next_ns) {
+	if (c->pending && !c->frozen && t >= c->next_ns) {
 		c->count = c->next_count;
 		c->load_ns = c->next_ns;
 		c->pending = false;
@@ -150,7 +183,8 @@ static void account(struct vpit *p, uint64_t t)
 	struct vpit_channel *c = &p->ch[0];
 	if (t <= p->seen_ns)
 		return;
-	if (c->counting &&
+	/* channel 0's gate is wired high: never frozen, never waiting */
+	if (c->counting && !waiting(c) &&
 	    rose(mode_of(c), c->count, ticks_at(p->seen_ns, c->load_ns), ticks_at(t, c->load_ns))) {
 		set_irq(p, false);
 		set_irq(p, true);
@@ -183,11 +217,11 @@ void vpit_set_time(struct vpit *p, uint64_t now_ns)
 uint64_t vpit_next_event_ns(const struct vpit *p)
 {
 	const struct vpit_channel *c = &p->ch[0];
-	if (!c->counting)
+	if (!c->counting || waiting(c) || c->frozen)
 		return UINT64_MAX;
-	uint64_t n, load;
-	segment_at(c, p->now_ns, &n, &load);
-	uint64_t k = next_change(mode_of(c), n, ticks_at(p->now_ns, load));
+	uint64_t n, load, d;
+	segment_at(c, p->now_ns, &n, &load, &d);
+	uint64_t k = next_change(mode_of(c), n, d);
 	if (k == UINT64_MAX)
 		return UINT64_MAX;
 	return load + ticks_to_ns(k);
@@ -237,7 +271,8 @@ static void control_word(struct vpit *p, uint8_t v)
 	}
 	c->mode = (v >> 1) & 7;
 	c->rw = rw;
-	c->counting = c->pending = false;
+	c->counting = c->pending = c->triggered = c->frozen = false;
+	c->base_ticks = 0;
 	c->null_count = true;
 	c->wflip = c->rflip = false;
 	c->latch_left = 0;
@@ -248,7 +283,16 @@ static void write_count(struct vpit *p, struct vpit_channel *c, uint32_t v)
 {
 	uint32_t n = v ? v : 0x10000;
 	unsigned m = mode_of(c);
-	if ((m == 2 || m == 3) && c->counting) {
+	c->init = n;
+	if (one_shot(m)) {
+		/* loaded by the next trigger; until the first, read as written */
+		if (!c->triggered)
+			c->count = n;
+		c->counting = true;
+		c->null_count = true;
+		return;
+	}
+	if ((m == 2 || m == 3) && c->counting && !c->frozen) {
 		/* takes effect when the current period ends */
 		if (!c->pending) {
 			uint64_t per = period_of(c);
@@ -262,9 +306,64 @@ static void write_count(struct vpit *p, struct vpit_channel *c, uint32_t v)
 	}
 	c->count = n;
 	c->load_ns = p->now_ns;
+	c->base_ticks = 0;
 	c->counting = true;
 	c->pending = false;
-	c->null_count = m == 1 || m == 5;       /* loaded on a gate edge only */
+	c->frozen = !c->gate;           /* a low gate holds it until it rises */
+	c->null_count = false;
+}
+
+/* Channel c's gate goes to g at the current time. */
+static void set_gate(struct vpit *p, struct vpit_channel *c, bool g)
+{
+	uint64_t t = p->now_ns, n, load, d;
+	if (g == c->gate)
+		return;
+	settle(c, t);
+	c->gate = g;
+	unsigned m = mode_of(c);
+	if (!c->counting)
+		return;                 /* no count yet: the edge finds nothing to do */
+	if (!g) {
+		if (one_shot(m))
+			return;         /* once triggered, the gate's level is ignored */
+		segment_at(c, t, &n, &load, &d);
+		c->base_ticks = d;
+		c->frozen = true;
+		return;
+	}
+	switch (m) {
+	case 1:
+	case 5:                         /* trigger (or retrigger) */
+		c->count = c->init;
+		c->triggered = true;
+		c->base_ticks = 0;
+		c->null_count = false;
+		break;
+	case 2:
+	case 3:                         /* restart with a full count */
+		if (c->pending) {
+			c->count = c->next_count;
+			c->pending = false;
+			c->null_count = false;
+		}
+		c->base_ticks = 0;
+		break;
+	default:                        /* 0, 4: go on where they stopped */
+		break;
+	}
+	c->load_ns = t;
+	c->frozen = false;
+}
+
+static uint8_t port_b_read(const struct vpit *p)
+{
+	uint8_t v = p->port_b & PB_WRITABLE;
+	if (p->now_ns / REFRESH_NS & 1)
+		v |= PB_REFRESH;
+	if (out_at(&p->ch[2], p->now_ns))
+		v |= PB_OUT2;
+	return v;
 }
 
 static void write_data(struct vpit *p, struct vpit_channel *c, uint8_t v)
@@ -311,6 +410,16 @@ static int pit_io(void *opaque, uint64_t addr, unsigned size, bool write, uint32
 {
 	struct vpit *p = opaque;
 	unsigned port = (unsigned)(addr - VPIT_PORT);
+	if (size == 1 && addr == PORT_B) {
+		vpit_update(p, p->now_ns);
+		if (!write) {
+			*val = port_b_read(p);
+			return 0;
+		}
+		p->port_b = *val & PB_WRITABLE;
+		set_gate(p, &p->ch[2], *val & PB_GATE2);
+		return 0;
+	}
 	if (size != 1 || port > PIT_CMD) {
 		if (!write)
 			*val = size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
@@ -341,9 +450,13 @@ int vpit_init(struct vpit *p, struct vdev_table *t, void (*irq0)(void *opaque, b
 		p->ch[i].mode = 3;
 		p->ch[i].rw = 3;
 		p->ch[i].null_count = true;
+		p->ch[i].gate = i < 2;  /* 0 and 1 wired high; 2 from port 0x61 */
 	}
 	p->irq_level = true;            /* OUT of an unprogrammed mode 3 */
 	p->irq0 = irq0;
 	p->opaque = opaque;
-	return vdev_register(t, VDEV_PIO, VPIT_PORT, 4, pit_io, p, "pit");
+	int rc = vdev_register(t, VDEV_PIO, VPIT_PORT, 4, pit_io, p, "pit");
+	if (!rc)
+		rc = vdev_register(t, VDEV_PIO, PORT_B, 1, pit_io, p, "port61");
+	return rc;
 }

@@ -13,13 +13,22 @@
  * instant of its write (the datasheet's one-clock delay is not modelled);
  * in modes 2 and 3 a new count written without a control word takes effect
  * at the end of the current period, as on the chip.
+ * Port 0x61 (system control port B) is part of this device, since it is
+ * channel 2's gate and OUT: bit 0 channel 2's gate, bits 1-3 (speaker
+ * data, parity and channel check enables) stored, bit 4 the refresh
+ * toggle (flips every 15.085 us of the clock), bit 5 channel 2's OUT; bits
+ * 6-7 (parity and IOCHK errors) read 0. The gates follow the datasheet:
+ * modes 1 and 5 start (and restart) on a rising gate edge; a low gate
+ * holds the count in modes 0 and 4 and resumes it on the rise; in modes 2
+ * and 3 it holds the count, forces OUT high, and the rise restarts the
+ * period with the full count. Channels 0 and 1 have their gates wired
+ * high, as on a PC, so modes 1 and 5 never trigger there. The guests' TSC
+ * calibration (gate on, channel 2 mode 0, poll 0x61 bit 5) works.
  * Refused / left out: BCD counting (a control word with bit 0 set is
  * ignored, -EINVAL); accesses wider than a byte (-EINVAL, reads 0xff);
- * the gates: every gate is held high, so the one-shot modes 1 and 5,
- * which start on a rising gate edge, never trigger (OUT stays high, the
- * count reads back as written); port 0x61 (channel 2's gate and OUT) is
- * not part of this device. Count 1 in modes 2 and 3 (illegal on the chip)
- * counts as 2. Port 0x43 is write-only: reads give 0xff.
+ * the speaker (bit 1 is only stored), NMI sources of 0x61. Count 1 in
+ * modes 2 and 3 (illegal on the chip) counts as 2. A count written in mode
+ * 1 or 5 waits for the next trigger. Port 0x43 is write-only: reads 0xff.
  */
 #ifndef HV_VDEV_PIT_H
 #define HV_VDEV_PIT_H
@@ -38,6 +47,11 @@ struct vpit_channel {
 	bool pending;                   /* next_count is waiting */
 	bool counting;                  /* a count has been loaded */
 	bool null_count;                /* written but not yet loaded (status bit 6) */
+	uint32_t init;                  /* the count register: what a trigger loads */
+	bool gate;                      /* the GATE input (channel 2: port 0x61 bit 0) */
+	bool frozen;                    /* gate low stopped counting ... */
+	uint64_t base_ticks;            /* ... after this many ticks (added to load_ns's) */
+	bool triggered;                 /* modes 1, 5: a gate edge started the count */
 	uint8_t mode, rw;               /* 0-5; 1 lobyte, 2 hibyte, 3 lo then hi */
 	uint8_t wlow;                   /* the low byte of a lo/hi write */
 	bool wflip, rflip;              /* the next write / read is the high byte */
@@ -52,12 +66,14 @@ struct vpit {
 	uint64_t now_ns;                /* the clock accesses are judged at */
 	uint64_t seen_ns;               /* irq0 is up to date until then */
 	bool irq_level;                 /* what irq0 was last told */
+	uint8_t port_b;                 /* port 0x61's writable bits 0-3 */
 	void (*irq0)(void *opaque, bool level);
 	void *opaque;
 };
 
-/* Reset the device (channels unprogrammed, OUT high, time 0) and claim
- * ports 0x40-0x43 of t: vdev_register's errors. irq0 may be NULL. */
+/* Reset the device (channels unprogrammed, OUT high, time 0, channel 2's
+ * gate low) and claim ports 0x40-0x43 and 0x61 of t: vdev_register's
+ * errors. irq0 may be NULL. */
 int vpit_init(struct vpit *p, struct vdev_table *t, void (*irq0)(void *opaque, bool level),
 	      void *opaque);
 /* The time the next accesses are judged at (never goes back). */

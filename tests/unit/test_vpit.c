@@ -12,6 +12,16 @@
 #include "errno.h"
 #include "vdev_io.h"
 
+static uint64_t io_step_ns;             /* each IN/OUT of ringos's code takes this */
+static uint64_t tsc_hz;                 /* the TSC rdtsc() below runs at */
+static void outb(uint16_t port, uint8_t v);
+static uint8_t inb(uint16_t port);
+static uint64_t rdtsc(void);
+
+/* lib/pit.c as ringos runs it, its port accesses sent to the model. */
+#define LIB_X86_H
+#include "../../lib/pit.c"
+
 #define F       1193182ull
 #define SEC     1000000000ull
 
@@ -35,18 +45,34 @@ static int setup(void **state)
 	vdev_clear(&t);
 	memset(&irq, 0, sizeof(irq));
 	irq.level = true;
+	io_step_ns = 0;
 	assert_int_equal(vpit_init(&pit, &t, irq0, &irq), 0);
 	return 0;
+}
+
+/* A trapped access takes io_step_ns of the guest's time (0 unless set). */
+static void io_time(void)
+{
+	if (io_step_ns)
+		vpit_set_time(&pit, pit.now_ns + io_step_ns);
 }
 
 static void outb(uint16_t port, uint8_t v)
 {
 	vdev_outb(&t, port, v);
+	io_time();
 }
 
 static uint8_t inb(uint16_t port)
 {
-	return vdev_inb(&t, port);
+	uint8_t v = vdev_inb(&t, port);
+	io_time();
+	return v;
+}
+
+static uint64_t rdtsc(void)
+{
+	return pit.now_ns / SEC * tsc_hz + pit.now_ns % SEC * tsc_hz / SEC;
 }
 
 /* A lo/hi pair, read in that order. */
@@ -143,6 +169,7 @@ static void test_read_order(void **state)
 	assert_int_equal(inb(0x40), 0x34);
 	assert_int_equal(inb(0x40), 0x12);
 	assert_int_equal(inb(0x40), 0x34);
+	outb(0x61, 0x01);                       /* channel 2's gate high: it counts */
 	outb(0x43, 0xa0);                       /* channel 2, hibyte only, mode 0 */
 	outb(0x42, 0x56);
 	assert_int_equal(inb(0x42), 0x56);
@@ -325,6 +352,177 @@ static void test_refused_and_ignored(void **state)
 		}
 }
 
+/* ringos's pit_calibrate_tsc (lib/pit.c), run against the model: gate on
+ * through 0x61, channel 2 in mode 0, poll 0x61 bit 5. Every access costs
+ * 1 us of guest time, so each window overshoots by at most that. */
+static void test_ringos_tsc_calibration(void **state)
+{
+	tsc_hz = 2500000000ull;
+	io_step_ns = 1000;
+	uint64_t hz = pit_calibrate_tsc(50);
+	/* 10 ms windows, up to 2 us late: within 0.03% above, never below */
+	assert_true(hz >= tsc_hz - tsc_hz / 100000);
+	assert_true(hz <= tsc_hz + tsc_hz * 3 / 10000);
+	assert_int_equal(pit.port_b & 3, 1);            /* gate on, speaker off */
+	assert_int_equal(irq.rises + irq.falls, 0);     /* channel 0 untouched */
+}
+
+/* The same sequence step by step, as Linux's pit_calibrate_tsc writes it:
+ * OUT (bit 5) is low from the control word until tick N exactly. */
+static void test_port61_out2_mode0(void **state)
+{
+	assert_int_equal(inb(0x61) & 0xef, 0x20);       /* gate off; OUT of unprogrammed ch2 high */
+	outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01));
+	assert_int_equal(inb(0x61) & 0x2f, 0x21);       /* OUT of an unprogrammed mode 3: high */
+	outb(0x43, 0xb0);                               /* ch2, lo/hi, mode 0 */
+	assert_int_equal(inb(0x61) & 0x20, 0);          /* mode 0: OUT low at once */
+	outb(0x42, 11932 & 0xff);
+	outb(0x42, 11932 >> 8);
+	vpit_set_time(&pit, tick_ns(11932) - 1);
+	assert_int_equal(inb(0x61) & 0x20, 0);
+	vpit_set_time(&pit, tick_ns(11932));
+	assert_int_equal(inb(0x61) & 0x20, 0x20);
+	vpit_set_time(&pit, 10 * SEC);
+	assert_int_equal(inb(0x61) & 0x20, 0x20);       /* stays high */
+	/* writable bits 0-3 kept, 4-7 are status: not written */
+	outb(0x61, 0xff);
+	assert_int_equal(inb(0x61) & 0xcf, 0x0f);
+	assert_true(vpit_out(&pit, 2));
+}
+
+/* Bit 4 toggles with the refresh period (15.085 us), whatever is written. */
+static void test_port61_refresh_toggle(void **state)
+{
+	int flips = 0;
+	uint8_t last = inb(0x61) & 0x10;
+	for (uint64_t ns = 0; ns < 1000000; ns += 1000) {
+		vpit_set_time(&pit, ns);
+		uint8_t b = inb(0x61) & 0x10;
+		flips += b != last;
+		last = b;
+	}
+	/* 1 ms / 15.085 us = 66.3 flips */
+	assert_in_range(flips, 65, 67);
+}
+
+/* Mode 0: a low gate holds the count; the rise goes on where it stopped. */
+static void test_gate_holds_mode0(void **state)
+{
+	outb(0x61, 0x01);
+	outb(0x43, 0xb0);
+	outb(0x42, 1000 & 0xff);
+	outb(0x42, 1000 >> 8);
+	vpit_set_time(&pit, tick_ns(100));
+	outb(0x61, 0x00);                               /* stop at 900 */
+	vpit_set_time(&pit, tick_ns(5000));
+	assert_int_equal(read16(0x42), 900);
+	assert_false(vpit_out(&pit, 2));
+	uint64_t rise = pit.now_ns;
+	outb(0x61, 0x01);
+	vpit_set_time(&pit, rise + tick_ns(899));
+	assert_int_equal(read16(0x42), 1);
+	assert_false(vpit_out(&pit, 2));
+	vpit_set_time(&pit, rise + tick_ns(900));
+	assert_true(vpit_out(&pit, 2));
+	/* a count written while the gate is low waits for it */
+	outb(0x61, 0x00);
+	outb(0x43, 0xb0);
+	outb(0x42, 10);
+	outb(0x42, 0);
+	vpit_set_time(&pit, pit.now_ns + SEC);
+	assert_int_equal(read16(0x42), 10);
+	assert_false(vpit_out(&pit, 2));
+}
+
+/* Mode 1 (hardware one-shot): OUT goes low on the gate's rising edge and
+ * high N clocks later; a new edge retriggers; the gate's level after the
+ * edge does not matter. Channel 0's gate never moves: no trigger there. */
+static void test_gate_mode1_one_shot(void **state)
+{
+	outb(0x43, 0xb2);                               /* ch2 lo/hi mode 1 */
+	outb(0x42, 100);
+	outb(0x42, 0);
+	vpit_set_time(&pit, 12345);
+	assert_true(vpit_out(&pit, 2));
+	assert_int_equal(read16(0x42), 100);
+	uint64_t t0 = pit.now_ns;
+	outb(0x61, 0x01);                               /* trigger */
+	assert_false(vpit_out(&pit, 2));
+	outb(0x61, 0x00);                               /* level ignored now */
+	vpit_set_time(&pit, t0 + tick_ns(50));
+	assert_int_equal(read16(0x42), 50);
+	uint64_t t1 = pit.now_ns;
+	outb(0x61, 0x01);                               /* retrigger: full count again */
+	vpit_set_time(&pit, t1 + tick_ns(99));
+	assert_false(vpit_out(&pit, 2));
+	vpit_set_time(&pit, t1 + tick_ns(100));
+	assert_true(vpit_out(&pit, 2));
+	outb(0x43, 0xe8);                               /* status of ch2 */
+	assert_int_equal(inb(0x42), 0xb2);              /* OUT high, loaded, rw 3, mode 1 */
+}
+
+/* Mode 5 (hardware strobe): after the edge, OUT low for the one clock at
+ * terminal count. */
+static void test_gate_mode5_strobe(void **state)
+{
+	outb(0x43, 0xba);                               /* ch2 lo/hi mode 5 */
+	outb(0x42, 20);
+	outb(0x42, 0);
+	outb(0x43, 0xe8);
+	assert_int_equal(inb(0x42) & 0x40, 0x40);       /* null count: not triggered */
+	outb(0x61, 0x01);
+	uint64_t t0 = pit.now_ns;
+	vpit_set_time(&pit, t0 + tick_ns(20) - 1);
+	assert_true(vpit_out(&pit, 2));
+	vpit_set_time(&pit, t0 + tick_ns(20));
+	assert_false(vpit_out(&pit, 2));
+	vpit_set_time(&pit, t0 + tick_ns(21));
+	assert_true(vpit_out(&pit, 2));
+}
+
+/* Modes 2 and 3: a low gate forces OUT high and stops counting; the rise
+ * restarts the period with the full count. */
+static void test_gate_modes2_3(void **state)
+{
+	outb(0x61, 0x01);
+	outb(0x43, 0xb4);                               /* ch2 mode 2, 100 */
+	outb(0x42, 100);
+	outb(0x42, 0);
+	vpit_set_time(&pit, tick_ns(99));
+	assert_false(vpit_out(&pit, 2));                /* the low clock */
+	outb(0x61, 0x00);
+	assert_true(vpit_out(&pit, 2));                 /* forced high */
+	vpit_set_time(&pit, tick_ns(500));
+	assert_true(vpit_out(&pit, 2));
+	assert_int_equal(read16(0x42), 1);              /* held */
+	uint64_t r = pit.now_ns;
+	outb(0x61, 0x01);
+	assert_int_equal(read16(0x42), 100);            /* reloaded */
+	vpit_set_time(&pit, r + tick_ns(98));
+	assert_true(vpit_out(&pit, 2));
+	vpit_set_time(&pit, r + tick_ns(99));
+	assert_false(vpit_out(&pit, 2));
+	/* mode 3: low half, then the gate drops: OUT high at once */
+	outb(0x43, 0xb6);
+	outb(0x42, 100);
+	outb(0x42, 0);
+	uint64_t s = pit.now_ns;
+	vpit_set_time(&pit, s + tick_ns(60));
+	assert_false(vpit_out(&pit, 2));
+	outb(0x61, 0x00);
+	assert_true(vpit_out(&pit, 2));
+	/* a new count written with the gate low is the one the rise starts */
+	outb(0x42, 40);
+	outb(0x42, 0);
+	uint64_t r2 = pit.now_ns + 777;
+	vpit_set_time(&pit, r2);
+	outb(0x61, 0x01);
+	vpit_set_time(&pit, r2 + tick_ns(20) - 1);
+	assert_true(vpit_out(&pit, 2));
+	vpit_set_time(&pit, r2 + tick_ns(20));
+	assert_false(vpit_out(&pit, 2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +537,13 @@ int main(void)
 		cmocka_unit_test_setup(test_next_event_exact, setup),
 		cmocka_unit_test_setup(test_reload_midperiod, setup),
 		cmocka_unit_test_setup(test_refused_and_ignored, setup),
+		cmocka_unit_test_setup(test_ringos_tsc_calibration, setup),
+		cmocka_unit_test_setup(test_port61_out2_mode0, setup),
+		cmocka_unit_test_setup(test_port61_refresh_toggle, setup),
+		cmocka_unit_test_setup(test_gate_holds_mode0, setup),
+		cmocka_unit_test_setup(test_gate_mode1_one_shot, setup),
+		cmocka_unit_test_setup(test_gate_mode5_strobe, setup),
+		cmocka_unit_test_setup(test_gate_modes2_3, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
