@@ -5,6 +5,13 @@
  * sets the offset so that the clock reads what was written from then on.
  * The civil date of a day count is Howard Hinnant's civil_from_days, the
  * inverse of lib/rtc.c's rtc_days_from_civil (which is used for writes).
+ *
+ * The periodic interrupt counts the 32.768 kHz time base from system time
+ * 0: its edges are at multiples of the period in base ticks. The update
+ * (UF) and alarm (AF) flags are judged per second of the clock: when the
+ * clock has passed from second seen_s to s, UF is set, and AF if one of
+ * the seconds in (seen_s, s] matched the alarm registers. A late look thus
+ * sets each flag once, as a guest that did not read C would find them.
  */
 #include "rtc.h"
 #include "../../lib/include/rtc.h"
@@ -17,16 +24,26 @@ enum {
 	REG_SEC = 0x00, REG_MIN = 0x02, REG_HOUR = 0x04, REG_WDAY = 0x06, REG_DAY = 0x07,
 	REG_MON = 0x08, REG_YEAR = 0x09, REG_A = 0x0a, REG_B = 0x0b, REG_C = 0x0c,
 	REG_D = 0x0d, REG_CENTURY = 0x32,
+	REG_ALARM_SEC = 0x01, REG_ALARM_MIN = 0x03, REG_ALARM_HOUR = 0x05,
 };
 
 #define A_UIP   0x80
+#define A_DV    0x70            /* divider bits */
+#define A_DV_ON 0x20            /* 32.768 kHz, running */
+#define A_RS    0x0f            /* rate select */
 #define B_SET   0x80
+#define B_PIE   0x40
+#define B_AIE   0x20
 #define B_UIE   0x10
 #define B_DM    0x04            /* binary */
 #define B_24H   0x02
 #define C_IRQF  0x80
+#define C_PF    0x40
+#define C_AF    0x20
 #define C_UF    0x10
 #define D_VRT   0x80
+#define BASE_HZ 32768u          /* the time base the periodic rate divides */
+#define DONT_CARE(v) (((v) & 0xc0) == 0xc0)
 
 static uint64_t clock_ns(const struct vrtc *r)
 {
@@ -81,21 +98,6 @@ static void set_irq(struct vrtc *r, bool level)
 	r->irq_level = level;
 }
 
-/* Note an update (second boundary) since the flags were last judged. */
-static void refresh(struct vrtc *r)
-{
-	if (r->b & B_SET)
-		return;                 /* no updates while SET */
-	uint64_t s = clock_ns(r) / NS_PER_S;
-	if (s != r->seen_s) {
-		r->seen_s = s;
-		r->c |= C_UF;
-	}
-	if ((r->c & C_UF) && (r->b & B_UIE))
-		r->c |= C_IRQF;
-	set_irq(r, r->c & C_IRQF);
-}
-
 static uint8_t to_reg(const struct vrtc *r, unsigned v)
 {
 	return (uint8_t)(r->b & B_DM ? v : v / 10 << 4 | v % 10);
@@ -119,6 +121,120 @@ static unsigned hour_of(const struct vrtc *r, uint8_t v)
 	if (r->b & B_24H)
 		return from_reg(r, v);
 	return from_reg(r, v & 0x7f) % 12 + (v & 0x80 ? 12 : 0);
+}
+
+/* Base ticks in ns nanoseconds, and the first nanosecond of tick n. */
+static uint64_t base_ticks(uint64_t ns)
+{
+	return ns / NS_PER_S * BASE_HZ + ns % NS_PER_S * BASE_HZ / NS_PER_S;
+}
+
+static uint64_t base_tick_ns(uint64_t n)
+{
+	return n / BASE_HZ * NS_PER_S + (n % BASE_HZ * NS_PER_S + BASE_HZ - 1) / BASE_HZ;
+}
+
+/* The periodic interrupt's period in base ticks, 0 if it is off. Rates 1
+ * and 2 give 3.90625 and 7.8125 ms, the same as 8 and 9, as the MC146818
+ * table has them for a 32.768 kHz time base. */
+static uint64_t period_ticks(const struct vrtc *r)
+{
+	unsigned rs = r->a & A_RS;
+	if (!rs || (r->a & A_DV) != A_DV_ON)
+		return 0;
+	return rs <= 2 ? 1u << (rs + 6) : 1u << (rs - 1);
+}
+
+/* Whether a register byte can ever equal the clock's encoding of some
+ * value below lim (a BCD 0x5a or a minute 0x61 never can). */
+static bool matchable(const struct vrtc *r, uint8_t v, bool hour)
+{
+	if (DONT_CARE(v))
+		return true;
+	if (hour) {
+		unsigned h = hour_of(r, v);
+		return h < 24 && hour_reg(r, h) == v;
+	}
+	unsigned x = from_reg(r, v);
+	return x < 60 && to_reg(r, x) == v;
+}
+
+/* The first second of the clock after s whose time of day matches the
+ * alarm registers, UINT64_MAX if none ever does. A field that does not
+ * match makes the search skip to where it might: the value it names or
+ * the next unit up. */
+static uint64_t next_alarm(const struct vrtc *r, uint64_t s)
+{
+	uint8_t as = r->ram[REG_ALARM_SEC], am = r->ram[REG_ALARM_MIN], ah = r->ram[REG_ALARM_HOUR];
+	if (!matchable(r, as, false) || !matchable(r, am, false) || !matchable(r, ah, true))
+		return UINT64_MAX;
+	uint64_t a = s + 1;
+	for (unsigned guard = 0; guard < 10000; guard++) {
+		unsigned tod = (unsigned)(a % 86400), h = tod / 3600, m = tod / 60 % 60, sec = tod % 60;
+		if (!DONT_CARE(ah) && hour_reg(r, h) != ah) {
+			a += 3600 - tod % 3600;
+			continue;
+		}
+		if (!DONT_CARE(am) && to_reg(r, m) != am) {
+			unsigned want = from_reg(r, am);
+			a += want > m ? (want - m) * 60u - sec : 3600 - tod % 3600;
+			continue;
+		}
+		if (!DONT_CARE(as) && to_reg(r, sec) != as) {
+			unsigned want = from_reg(r, as);
+			a += want > sec ? want - sec : 60 - sec;
+			continue;
+		}
+		return a;
+	}
+	return UINT64_MAX;
+}
+
+/* Set the flags for what happened since they were last judged: periodic
+ * edges (PF), updates (UF) and alarm matches (AF); IRQF and irq8 follow. */
+static void refresh(struct vrtc *r)
+{
+	uint64_t per = period_ticks(r);
+	if (per && base_ticks(r->now_ns) / per > base_ticks(r->pf_seen_ns) / per)
+		r->c |= C_PF;
+	r->pf_seen_ns = r->now_ns;
+	if (!(r->b & B_SET)) {          /* no updates while SET */
+		uint64_t s = clock_ns(r) / NS_PER_S;
+		if (s != r->seen_s) {
+			uint64_t from = s > r->seen_s ? r->seen_s : s - 1;
+			r->c |= C_UF;
+			if (next_alarm(r, from) <= s)
+				r->c |= C_AF;
+			r->seen_s = s;
+		}
+	}
+	if ((r->c & r->b & (C_PF | C_AF | C_UF)))       /* B's enables sit under C's flags */
+		r->c |= C_IRQF;
+	set_irq(r, r->c & C_IRQF);
+}
+
+uint64_t vrtc_next_event_ns(const struct vrtc *r)
+{
+	if (r->c & C_IRQF)
+		return UINT64_MAX;      /* the line stays up until C is read */
+	uint64_t next = UINT64_MAX, per = period_ticks(r);
+	if ((r->b & B_PIE) && per) {
+		uint64_t t = base_tick_ns((base_ticks(r->now_ns) / per + 1) * per);
+		next = t;
+	}
+	if (!(r->b & B_SET) && (r->b & (B_UIE | B_AIE))) {
+		uint64_t c = clock_ns(r), s = c / NS_PER_S, at = UINT64_MAX;
+		if (r->b & B_UIE)
+			at = s + 1;
+		if (r->b & B_AIE) {
+			uint64_t a = next_alarm(r, s);
+			if (a < at)
+				at = a;
+		}
+		if (at != UINT64_MAX && r->now_ns + (at * NS_PER_S - c) < next)
+			next = r->now_ns + (at * NS_PER_S - c);
+	}
+	return next;
 }
 
 static uint8_t read_reg(struct vrtc *r, uint8_t i)
@@ -237,6 +353,29 @@ int vrtc_init(struct vrtc *r, struct vdev_table *t, uint64_t wallclock_ns_at_zer
 	r->opaque = opaque;
 	r->seen_s = clock_ns(r) / NS_PER_S;
 	return vdev_register(t, VDEV_PIO, VRTC_PORT, 2, rtc_io, r, "rtc");
+}
+
+void vrtc_set_memory(struct vrtc *r, uint64_t ram_bytes)
+{
+	uint64_t base = ram_bytes >= 640 * 1024 ? 640 : ram_bytes / 1024;
+	uint64_t ext = ram_bytes > 0x100000 ? (ram_bytes - 0x100000) / 1024 : 0;
+	uint64_t high = ram_bytes > 0x1000000 ? (ram_bytes - 0x1000000) / 0x10000 : 0;
+	if (ext > 0xffff)
+		ext = 0xffff;           /* the 16-bit KiB count ends at 65 MiB */
+	if (high > 0xffff)
+		high = 0xffff;
+	r->ram[0x15] = (uint8_t)base;
+	r->ram[0x16] = (uint8_t)(base >> 8);
+	r->ram[0x17] = r->ram[0x30] = (uint8_t)ext;
+	r->ram[0x18] = r->ram[0x31] = (uint8_t)(ext >> 8);
+	r->ram[0x34] = (uint8_t)high;
+	r->ram[0x35] = (uint8_t)(high >> 8);
+	/* the AT checksum over 0x10-0x2d, high byte first, as a BIOS checks it */
+	unsigned sum = 0;
+	for (unsigned i = 0x10; i <= 0x2d; i++)
+		sum += r->ram[i];
+	r->ram[0x2e] = (uint8_t)(sum >> 8);
+	r->ram[0x2f] = (uint8_t)sum;
 }
 
 void vrtc_set_time(struct vrtc *r, uint64_t now_ns)

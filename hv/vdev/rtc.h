@@ -14,23 +14,31 @@
  * second boundaries then counted from that instant; without SET a write
  * takes effect at once). Register A: UIP (bit 7) is computed, set during
  * the last 244 us before each second boundary and clear while SET is set;
- * the divider and rate bits are stored. Register B stored. Register C:
- * UF (bit 4) set when an update (a second boundary) has happened since C
- * was last read, IRQF (bit 7) with it when UIE (B bit 4) is set; cleared
- * by reading. The update-ended interrupt: irq8 is told level high when
- * IRQF is set (at vrtc_set_time or an access) and low when C is read.
- * Register D reads 0x80 (VRT). The alarm registers 0x01, 0x03, 0x05 and
- * the 114 bytes of RAM 0x0e-0x7f (0x32 excepted) are stored and read back.
+ * the divider and rate bits are stored. Register B stored. Register C,
+ * cleared by reading: PF (bit 6) set at every edge of the periodic rate
+ * (A bits 3-0: 3.90625 ms, 7.8125 ms, then 122.070 us doubling up to
+ * 500 ms for rates 3-15, off for 0 or a divider other than 010); AF (bit
+ * 5) when an update lands on a second matching the alarm registers 0x01,
+ * 0x03, 0x05 (compared as encoded, BCD or binary, 12- or 24-hour; a value
+ * 0xc0-0xff matches anything); UF (bit 4) at every update (a second
+ * boundary). The flags are set whatever B says; IRQF (bit 7) is set when
+ * one of them is and its enable in B (PIE 6, AIE 5, UIE 4) is too. irq8
+ * (IRQ 8) is told level high when IRQF is set (at vrtc_set_time or an
+ * access) and low when C is read; vrtc_next_event_ns says when to look
+ * next. Register D reads 0x80 (VRT). The alarm registers and the 114 bytes
+ * of RAM 0x0e-0x7f (0x32 excepted) are stored and read back.
  *
- * Left out: the periodic interrupt (PF never set, the rate bits do
- * nothing), the alarm interrupt (AF never set, alarms never compared),
- * the divider (the clock runs whatever register A's bits 6-4 say), the
- * daylight-saving bit (B bit 0, stored, no effect). Register D and the
- * flags of C ignore writes. Port 0x70 is write-only: reads give 0xff.
+ * Left out: the divider's other effects (the clock runs whatever register
+ * A's bits 6-4 say; only the periodic interrupt stops), the square-wave
+ * output (B bit 3), the daylight-saving bit (B bit 0, stored, no effect).
+ * The periodic edges count from system time 0, not from the last divider
+ * reset. Register D and the flags of C ignore writes. Port 0x70 is
+ * write-only: reads give 0xff.
  * Accesses wider than a byte: -EINVAL (reads 0xff). Every 7-bit index
  * names a byte, so no index reads as unknown.
  * At init the RAM is zeroed: neither ringos (lib/rtc.c reads A, B, the
- * time and 0x32) nor Linux's RTC driver reads any BIOS byte of it.
+ * time and 0x32) nor Linux's RTC driver reads any BIOS byte of it;
+ * vrtc_set_memory() fills in the memory sizes a BIOS would leave.
  * A = 0x26 (32.768 kHz divider, 1024 Hz rate), B = 0x02 (BCD, 24-hour),
  * as a BIOS leaves them.
  */
@@ -52,7 +60,8 @@ struct vrtc {
 	uint64_t wall0_ns;              /* Unix time in ns at system time 0 */
 	int64_t offset_ns;              /* what the guest's writes added */
 	uint64_t now_ns;                /* system time accesses are judged at */
-	uint64_t seen_s;                /* the clock's second when C's UF was last judged */
+	uint64_t seen_s;                /* the clock's second when UF and AF were last judged */
+	uint64_t pf_seen_ns;            /* the system time PF was last judged at */
 	struct vrtc_time held;          /* the fields frozen while SET */
 	uint8_t index;                  /* 0x00-0x7f */
 	bool nmi_disabled;              /* bit 7 of the last index written */
@@ -72,5 +81,17 @@ int vrtc_init(struct vrtc *r, struct vdev_table *t, uint64_t wallclock_ns_at_zer
 void vrtc_set_time(struct vrtc *r, uint64_t now_ns);
 /* The clock's fields at the current time (held ones while SET). */
 void vrtc_time(const struct vrtc *r, struct vrtc_time *tm);
+/* The first whole nanosecond of system time at which IRQF will be set (a
+ * periodic edge with PIE, an update with UIE, an alarm with AIE), for the
+ * hypervisor to arm a timer; UINT64_MAX if none will, or if IRQF is set
+ * already (the line stays high until the guest reads C: ask again after
+ * every access). */
+uint64_t vrtc_next_event_ns(const struct vrtc *r);
+/* Fill the NVRAM bytes in which a BIOS leaves the memory size, for ram_bytes
+ * of RAM from address 0: 0x15-0x16 base memory in KiB (640), 0x17-0x18 and
+ * 0x30-0x31 memory from 1 MiB in KiB (at most 0xffff: 65 MiB), 0x34-0x35
+ * memory from 16 MiB in 64 KiB units; and the checksum of 0x10-0x2d at
+ * 0x2e (high byte) and 0x2f. Words are little-endian, low byte first. */
+void vrtc_set_memory(struct vrtc *r, uint64_t ram_bytes);
 
 #endif

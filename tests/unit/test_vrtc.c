@@ -223,7 +223,7 @@ static void test_register_c(void **state)
 	start(2026, 1, 1, 0, 0, 0);
 	assert_int_equal(rd(0x0c), 0x00);
 	at(SEC);
-	assert_int_equal(rd(0x0c), 0x10);                       /* UF */
+	assert_int_equal(rd(0x0c), 0x50);                       /* UF, and PF: A's 1024 Hz */
 	assert_int_equal(rd(0x0c), 0x00);                       /* cleared by the read */
 	assert_int_equal(irq.rises, 0);
 	wr(0x0b, 0x12);                                         /* UIE */
@@ -233,7 +233,7 @@ static void test_register_c(void **state)
 	at(2 * SEC);
 	assert_int_equal(irq.rises, 1);
 	assert_true(irq.level);
-	assert_int_equal(rd(0x0c), 0x90);
+	assert_int_equal(rd(0x0c), 0xd0);                       /* IRQF by UF, PF set too */
 	assert_false(irq.level);
 	assert_int_equal(rd(0x0c), 0x00);
 	wr(0x0c, 0xff);                                         /* read-only */
@@ -285,6 +285,176 @@ static void test_ringos_reader(void **state)
 	assert_int_equal(rtc_read_epoch(), epoch(2024, 2, 29, 12, 30, 0));
 }
 
+/* Take every interrupt the device announces until end, reading C at each
+ * as an interrupt handler does; how many there were. */
+static int run_irqs_until(uint64_t end)
+{
+	int n = 0;
+	for (int guard = 0; guard < 100000; guard++) {
+		uint64_t next = vrtc_next_event_ns(&rtc);
+		if (next > end)
+			break;
+		at(next);
+		assert_true(irq.level);
+		assert_true(rd(0x0c) & 0x80);
+		n++;
+	}
+	at(end);
+	return n;
+}
+
+/* The periodic rates of the MC146818 table for a 32.768 kHz time base,
+ * in 1/16 ns: the first edge after 0 is at that period, rounded up. */
+static void test_periodic_rates(void **state)
+{
+	(void)state;
+	static const uint64_t period16[16] = {
+		0, 3906250ull * 16, 7812500ull * 16, 1953125, 3906250, 7812500, 15625000,
+		1953125ull * 16, 3906250ull * 16, 7812500ull * 16, 15625000ull * 16,
+		31250000ull * 16, 62500000ull * 16, 125000000ull * 16, 250000000ull * 16,
+		500000000ull * 16,
+	};
+	for (unsigned rs = 0; rs < 16; rs++) {
+		start(2026, 1, 1, 0, 0, 0);
+		wr(0x0a, (uint8_t)(0x20 | rs));
+		wr(0x0b, 0x42);                                 /* PIE */
+		uint64_t next = vrtc_next_event_ns(&rtc);
+		if (!rs) {
+			assert_int_equal(next, UINT64_MAX);
+			continue;
+		}
+		assert_int_equal(next, (period16[rs] + 15) / 16);
+		at(next - 1);
+		assert_false(irq.level);
+		at(next);
+		assert_true(irq.level);
+		assert_int_equal(rd(0x0c), 0xc0);               /* IRQF, PF */
+	}
+}
+
+/* 1024 Hz (A = 0x26, what a BIOS leaves): 1024 interrupts a second when
+ * each is acknowledged by reading C; PF alone without PIE; nothing with
+ * the divider held in reset. */
+static void test_periodic_1024hz(void **state)
+{
+	(void)state;
+	start(2026, 1, 1, 0, 0, 0);
+	wr(0x0b, 0x42);
+	assert_int_equal(run_irqs_until(SEC), 1024);
+	wr(0x0b, 0x02);                                 /* PIE off */
+	at(SEC + SEC / 100);
+	assert_int_equal(rd(0x0c), 0x40);               /* PF, no IRQF */
+	assert_int_equal(vrtc_next_event_ns(&rtc), UINT64_MAX);
+	wr(0x0a, 0x76);                                 /* divider reset */
+	wr(0x0b, 0x42);
+	(void)rd(0x0c);
+	at(2 * SEC);
+	assert_int_equal(rd(0x0c) & 0x40, 0);
+	/* missed edges come out as one flag, one interrupt */
+	start(2026, 1, 1, 0, 0, 0);
+	wr(0x0b, 0x42);
+	at(SEC / 2);
+	assert_int_equal(irq.rises, 1);
+	assert_int_equal(rd(0x0c), 0xc0);
+}
+
+/* Alarm with exact values, every minute (don't-care hour and minute), a
+ * 12-hour PM alarm, and one that can never match. */
+static void test_alarm(void **state)
+{
+	(void)state;
+	start(2026, 1, 1, 0, 0, 0);
+	wr(0x0a, 0x20);                                 /* no periodic noise */
+	wr(0x01, 0x30);
+	wr(0x03, 0x00);
+	wr(0x05, 0x00);
+	wr(0x0b, 0x22);                                 /* AIE, BCD, 24-hour */
+	assert_int_equal(vrtc_next_event_ns(&rtc), 30 * SEC);
+	at(30 * SEC - 1);
+	assert_false(irq.level);
+	at(30 * SEC);
+	assert_true(irq.level);
+	assert_int_equal(rd(0x0c), 0xb0);               /* IRQF, AF, UF */
+	/* tomorrow, same time */
+	assert_int_equal(vrtc_next_event_ns(&rtc), (86400 + 30) * SEC);
+	/* every minute at :00 */
+	wr(0x01, 0x00);
+	wr(0x03, 0xff);
+	wr(0x05, 0xc0);
+	assert_int_equal(vrtc_next_event_ns(&rtc), 60 * SEC);
+	assert_int_equal(run_irqs_until(10 * 60 * SEC + SEC / 2), 10);
+	/* 7:30 PM in 12-hour BCD: 19:30:00 */
+	wr(0x0b, 0x20);
+	wr(0x01, 0x00);
+	wr(0x03, 0x30);
+	wr(0x05, 0x87);
+	assert_int_equal(vrtc_next_event_ns(&rtc), (19 * 3600 + 30 * 60) * SEC);
+	/* minute 0x61 does not exist: never; no AF a day later */
+	wr(0x0b, 0x22);
+	wr(0x03, 0x61);
+	wr(0x05, 0xc0);
+	assert_int_equal(vrtc_next_event_ns(&rtc), UINT64_MAX);
+	(void)rd(0x0c);
+	at(2 * 86400 * SEC);
+	assert_int_equal(rd(0x0c), 0x10);               /* UF only */
+	/* binary mode: the registers hold binary values */
+	start(2026, 1, 1, 0, 0, 0);
+	wr(0x0a, 0x20);
+	wr(0x0b, 0x26);                                 /* AIE, binary, 24-hour */
+	wr(0x01, 45);
+	wr(0x03, 0xc0);
+	wr(0x05, 0xc0);
+	assert_int_equal(vrtc_next_event_ns(&rtc), 45 * SEC);
+}
+
+/* AF is set by a match even without AIE, and by a match that a late look
+ * jumped over; UIE's next event is the next second boundary. */
+static void test_alarm_flags(void **state)
+{
+	(void)state;
+	start(2026, 1, 1, 0, 0, 0);
+	wr(0x0a, 0x20);
+	wr(0x01, 0x10);
+	wr(0x03, 0xc0);
+	wr(0x05, 0xc0);
+	at(90 * SEC);                                   /* passed 0:00:10 and 0:01:10 */
+	assert_int_equal(rd(0x0c), 0x30);               /* AF, UF: no IRQF */
+	assert_int_equal(irq.rises, 0);
+	at(91 * SEC);
+	assert_int_equal(rd(0x0c), 0x10);               /* no match in (90, 91] */
+	wr(0x0b, 0x12);                                 /* UIE */
+	at(91 * SEC + 250000000);
+	assert_int_equal(vrtc_next_event_ns(&rtc), 92 * SEC);
+	wr(0x0b, 0x92);                                 /* SET: no updates */
+	assert_int_equal(vrtc_next_event_ns(&rtc), UINT64_MAX);
+}
+
+/* What a BIOS leaves about memory, read back through the ports. */
+static void test_memory_bytes(void **state)
+{
+	(void)state;
+	start(2026, 1, 1, 0, 0, 0);
+	vrtc_set_memory(&rtc, 32ull << 20);
+	assert_int_equal(rd(0x15) | rd(0x16) << 8, 640);
+	assert_int_equal(rd(0x17) | rd(0x18) << 8, 31 * 1024);
+	assert_int_equal(rd(0x30) | rd(0x31) << 8, 31 * 1024);
+	assert_int_equal(rd(0x34) | rd(0x35) << 8, 16 * 16);
+	/* checksum of 0x10-0x2d: 0x80 + 0x02 + 0x00 + 0x7c, high byte first */
+	assert_int_equal(rd(0x2e), 0x00);
+	assert_int_equal(rd(0x2f), 0xfe);
+	vrtc_set_memory(&rtc, 128ull << 20);
+	assert_int_equal(rd(0x17) | rd(0x18) << 8, 0xffff);     /* capped at 65 MiB */
+	assert_int_equal(rd(0x30) | rd(0x31) << 8, 0xffff);
+	assert_int_equal(rd(0x34) | rd(0x35) << 8, 112 * 16);
+	assert_int_equal(rd(0x2e) << 8 | rd(0x2f), 0x80 + 0x02 + 0xff + 0xff);
+	vrtc_set_memory(&rtc, 512 * 1024);
+	assert_int_equal(rd(0x15) | rd(0x16) << 8, 512);
+	assert_int_equal(rd(0x17) | rd(0x18) << 8, 0);
+	assert_int_equal(rd(0x34) | rd(0x35) << 8, 0);
+	vrtc_set_memory(&rtc, (64ull << 20) + (1 << 20));      /* exactly 65 MiB */
+	assert_int_equal(rd(0x17) | rd(0x18) << 8, 0x10000 - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +467,11 @@ int main(void)
 		cmocka_unit_test(test_register_c),
 		cmocka_unit_test(test_cmos_ram),
 		cmocka_unit_test(test_ringos_reader),
+		cmocka_unit_test(test_periodic_rates),
+		cmocka_unit_test(test_periodic_1024hz),
+		cmocka_unit_test(test_alarm),
+		cmocka_unit_test(test_alarm_flags),
+		cmocka_unit_test(test_memory_bytes),
 	};
 	return cmocka_run_group_tests_name("vrtc", tests, NULL, NULL);
 }
