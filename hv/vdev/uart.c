@@ -14,19 +14,25 @@
  *
  * Interrupts, by the 16550's priority: line status (an overrun, until LSR
  * is read) > received data (DR with the FIFOs off; at least the trigger
- * level 1/4/8/14 in the FIFO with them on) > THRE > modem status (a delta
- * bit of MSR, until MSR is read). IIR bits 6-7 read 0xc0 with the FIFOs
- * on. The THRE interrupt is owed when THR empties (after every THR write
+ * level 1/4/8/14 in the FIFO with them on) or, at the same level, the
+ * character timeout (IIR 0x0c: FIFOs on, data in the FIFO below the
+ * trigger level, and nothing put in or taken out for four character
+ * times) > THRE > modem status (a delta bit of MSR, until MSR is read).
+ * IIR bits 6-7 read 0xc0 with the FIFOs on. A character time is what the
+ * line would take for one character at the divisor's rate (115200 /
+ * divisor baud): start bit, the data bits, parity, and 1, 1.5 (5-bit
+ * words) or 2 stop bits, as LCR says. Only the timeout needs it; it is
+ * judged at the time vuart_set_time gave. The THRE interrupt is owed when THR empties (after every THR write
  * and a TX FIFO clear) and when IER's THRE bit goes from 0 to 1; it is
  * paid by reading IIR while it is the source shown, or by writing THR.
  * The PC's wiring is part of the model: the IRQ line is the chip's INTR
  * gated by MCR OUT2, and cut off in loopback mode (OUT2 is then internal).
  *
- * Not modelled: the character timeout interrupt (IIR 0x0c: data below the
- * trigger level is found by polling LSR, or when more arrives); parity,
- * framing errors and break (PE, FE, BI and LSR bit 7 read 0; LCR's break
- * bit is kept but sends nothing); FCR's DMA mode bit; the baud rate (the
- * divisor is only stored). Writes to IIR's port other than FCR bits, to
+ * Not modelled: parity, framing errors and break (PE, FE, BI and LSR bit
+ * 7 read 0; LCR's break bit is kept but sends nothing); FCR's DMA mode
+ * bit; the baud rate of transmission (bytes go out at once) and of
+ * reception (bytes arrive as fast as vuart_rx is called); a divisor of 0
+ * (no timeout then). Writes to IIR's port other than FCR bits, to
  * LSR and MSR are ignored; accesses other than one byte are refused.
  */
 #include "uart.h"
@@ -47,6 +53,7 @@ enum {
 #define IIR_THRI        0x02
 #define IIR_RDI         0x04
 #define IIR_RLSI        0x06
+#define IIR_CTI         0x0c            /* character timeout */
 #define IIR_FIFO        0xc0
 
 #define FCR_ENABLE      0x01
@@ -54,7 +61,12 @@ enum {
 #define FCR_CLEAR_TX    0x04
 #define FCR_TRIGGER     0xc0
 
+#define LCR_STOP2       0x04
+#define LCR_PARITY      0x08
 #define LCR_DLAB        0x80
+
+#define NS_PER_S        1000000000ull
+#define UART_CLOCK_BAUD 115200u         /* 1.8432 MHz / 16: divisor 1 */
 
 #define MCR_DTR         0x01
 #define MCR_RTS         0x02
@@ -95,6 +107,29 @@ static unsigned rx_trigger(const struct vuart *u)
 	return fifo_on(u) ? levels[u->fcr >> 6] : 1;
 }
 
+/* Four character times at the current divisor and word format, rounded up
+ * to a whole nanosecond; 0 for a divisor of 0. */
+static uint64_t timeout_ns(const struct vuart *u)
+{
+	unsigned data = 5 + (u->lcr & 3);
+	unsigned half_bits = 2 * (1 + data + !!(u->lcr & LCR_PARITY));
+	half_bits += !(u->lcr & LCR_STOP2) ? 2 : data == 5 ? 3 : 4;
+	uint64_t div = u->dll | (unsigned)u->dlm << 8;
+	uint64_t den = 2ull * UART_CLOCK_BAUD;
+	return (4 * half_bits * div * NS_PER_S + den - 1) / den;
+}
+
+/* When the character timeout fires for what is in the FIFO now, UINT64_MAX
+ * if it cannot (FIFOs off, nothing in them, at or above the trigger level:
+ * that is an RDI already). */
+static uint64_t timeout_at(const struct vuart *u)
+{
+	uint64_t n = timeout_ns(u);
+	if (!fifo_on(u) || !u->rx_count || u->rx_count >= rx_trigger(u) || !n)
+		return UINT64_MAX;
+	return u->rx_last_ns + n;
+}
+
 /* The highest-priority source, as IIR bits 0-3. */
 static uint8_t source(const struct vuart *u)
 {
@@ -102,6 +137,8 @@ static uint8_t source(const struct vuart *u)
 		return IIR_RLSI;
 	if ((u->ier & IER_RDI) && u->rx_count && u->rx_count >= rx_trigger(u))
 		return IIR_RDI;
+	if ((u->ier & IER_RDI) && u->now_ns >= timeout_at(u))
+		return IIR_CTI;
 	if ((u->ier & IER_THRI) && u->thr_ipending)
 		return IIR_THRI;
 	if ((u->ier & IER_MSI) && (u->msr & 0x0f))
@@ -163,6 +200,7 @@ static int receive(struct vuart *u, uint8_t c)
 	}
 	u->rx[(u->rx_head + u->rx_count) % VUART_FIFO] = c;
 	u->rx_count++;
+	u->rx_last_ns = u->now_ns;      /* the timeout counts from here */
 	return 0;
 }
 
@@ -247,6 +285,7 @@ static uint8_t port_read(struct vuart *u, unsigned reg)
 		v = u->rx[u->rx_head];
 		u->rx_head = (u->rx_head + 1) % VUART_FIFO;
 		u->rx_count--;
+		u->rx_last_ns = u->now_ns;      /* a read restarts the timeout */
 		return v;
 	case IER:
 		return dlab ? u->dlm : u->ier;
@@ -311,4 +350,19 @@ int vuart_rx(struct vuart *u, char c)
 	int rc = receive(u, (uint8_t)c & word_mask(u));
 	update(u);
 	return rc;
+}
+
+void vuart_set_time(struct vuart *u, uint64_t now_ns)
+{
+	if (now_ns > u->now_ns)
+		u->now_ns = now_ns;
+	update(u);
+}
+
+uint64_t vuart_next_event_ns(const struct vuart *u)
+{
+	uint64_t at = timeout_at(u);
+	if (!(u->ier & IER_RDI) || at <= u->now_ns)
+		return UINT64_MAX;      /* off, or already showing */
+	return at;
 }

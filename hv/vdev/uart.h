@@ -3,7 +3,9 @@
  * ports from a base (COM1: 0x3f8-0x3ff, IRQ 4). Pure: no hardware is
  * touched; what the guest transmits goes to a tx callback, what is typed
  * for it comes in through vuart_rx(), and the IRQ line is reported through
- * an irq callback whenever its level changes. The host unit tests drive it
+ * an irq callback whenever its level changes. Time comes in as nanoseconds
+ * (vuart_set_time), for the character timeout interrupt only. The host
+ * unit tests drive it
  * through a vdev_table (tests/unit/test_vuart.c).
  * Private to hv/vdev/.
  */
@@ -29,6 +31,8 @@ struct vuart {
 	bool level;                     /* the IRQ line as last reported */
 	uint8_t rx[VUART_FIFO];         /* the receive FIFO, a ring */
 	unsigned rx_head, rx_count;
+	uint64_t now_ns;                /* the time accesses are judged at */
+	uint64_t rx_last_ns;            /* a byte last went into or out of the FIFO */
 	void (*irq)(void *opaque, bool level);
 	void (*tx)(void *opaque, char c);
 	void *opaque;
@@ -48,5 +52,13 @@ int vuart_init(struct vuart *u, struct vdev_table *t, uint16_t base,
  * and offer it again. In loopback mode the receiver is cut off from the
  * line: the byte is dropped, 0. */
 int vuart_rx(struct vuart *u, char c);
+/* The time the next accesses and bytes are judged at (never goes back);
+ * the IRQ line follows a character timeout that has come by then. */
+void vuart_set_time(struct vuart *u, uint64_t now_ns);
+/* The first whole nanosecond at which the character timeout interrupt
+ * will fire (IIR 0x0c), for the hypervisor to arm a timer; UINT64_MAX if
+ * it will not (FIFOs off, no data below the trigger level, IER's RX bit
+ * off) or already shows. Ask again after every access and vuart_rx. */
+uint64_t vuart_next_event_ns(const struct vuart *u);
 
 #endif

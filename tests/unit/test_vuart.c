@@ -514,6 +514,145 @@ static void test_write_storm(void **state)
 	}
 }
 
+#define SEC 1000000000ull
+
+/* Four character times, in ns rounded up, for bits per character (in
+ * halves) at 115200 / div baud. */
+static uint64_t four_chars(unsigned half_bits, unsigned div)
+{
+	return (4ull * half_bits * div * SEC + 230400 - 1) / 230400;
+}
+
+/* Linux's 8250 on a 16550A: 115200 8N1, FIFO on with an 8-byte trigger
+ * (UART_FCR_R_TRIG_10), RX and line-status interrupts, OUT2. One typed
+ * key is below the trigger: only the character timeout reports it, four
+ * character times (4 x 10 bits at 115200: 347.2 us) after it came. */
+static void test_char_timeout_linux(void **state)
+{
+	(void)state;
+	out(3, 0x80);
+	out(0, 1);
+	out(1, 0);
+	out(3, 0x03);
+	out(2, 0x81);
+	out(4, 0x0b);
+	out(1, 0x05);
+	uint64_t t0 = 5000000;
+	vuart_set_time(&u, t0);
+	assert_int_equal(vuart_rx(&u, 'a'), 0);
+	assert_false(irq_level);
+	uint64_t due = t0 + four_chars(20, 1);
+	assert_int_equal(due, t0 + 347223);
+	assert_int_equal(vuart_next_event_ns(&u), due);
+	vuart_set_time(&u, due - 1);
+	assert_false(irq_level);
+	assert_int_equal(in(2), 0xc1);
+	vuart_set_time(&u, due);
+	assert_true(irq_level);
+	assert_int_equal(vuart_next_event_ns(&u), UINT64_MAX);   /* showing */
+	/* serial8250_handle_irq: IIR, then LSR and RBR while DR */
+	assert_int_equal(in(2), 0xcc);
+	assert_int_equal(in(2), 0xcc);                  /* reading IIR keeps it */
+	assert_int_equal(in(5) & 0x01, 0x01);
+	assert_int_equal(in(0), 'a');
+	assert_false(irq_level);
+	assert_int_equal(in(2), 0xc1);
+	assert_int_equal(in(5) & 0x01, 0);
+	assert_int_equal(vuart_next_event_ns(&u), UINT64_MAX);   /* FIFO empty */
+}
+
+/* The timer restarts with every byte in and every byte read. */
+static void test_char_timeout_restarts(void **state)
+{
+	(void)state;
+	out(3, 0x80);
+	out(0, 1);
+	out(3, 0x03);
+	out(2, 0xc1);                                   /* trigger 14 */
+	out(4, 0x08);
+	out(1, 0x01);
+	uint64_t four = four_chars(20, 1);
+	vuart_rx(&u, 'x');
+	vuart_set_time(&u, four - 10);
+	vuart_rx(&u, 'y');                              /* restarts it */
+	vuart_set_time(&u, four + 10);
+	assert_false(irq_level);
+	assert_int_equal(vuart_next_event_ns(&u), four - 10 + four);
+	vuart_set_time(&u, 2 * four - 10);
+	assert_true(irq_level);
+	assert_int_equal(in(0), 'x');                   /* one read: cleared, restarted */
+	assert_false(irq_level);
+	assert_int_equal(in(2), 0xc1);
+	assert_int_equal(vuart_next_event_ns(&u), 3 * four - 10);
+	vuart_set_time(&u, 3 * four - 11);
+	assert_false(irq_level);
+	vuart_set_time(&u, 3 * four - 10);
+	assert_true(irq_level);
+	assert_int_equal(in(2), 0xcc);
+	/* IER's RX bit gates it; OUT2 gates the line, not IIR */
+	out(1, 0x00);
+	assert_false(irq_level);
+	assert_int_equal(in(2), 0xc1);
+	assert_int_equal(vuart_next_event_ns(&u), UINT64_MAX);
+	out(1, 0x01);
+	out(4, 0x00);
+	assert_false(irq_level);
+	assert_int_equal(in(2), 0xcc);
+}
+
+/* The character time follows LCR and the divisor: 7 data bits, even
+ * parity, 2 stop bits (11 bits) at 9600 baud; 5 data bits and 1.5 stop
+ * bits (7.5 bits) at 300 baud. */
+static void test_char_timeout_formats(void **state)
+{
+	(void)state;
+	out(3, 0x80);
+	out(0, 12);
+	out(3, 0x1e);                                   /* 7E2 */
+	out(2, 0x41);                                   /* trigger 4 */
+	out(4, 0x08);
+	out(1, 0x01);
+	vuart_rx(&u, 'q');
+	assert_int_equal(vuart_next_event_ns(&u), four_chars(22, 12));
+	assert_int_equal(four_chars(22, 12), 4583334);  /* 4 x 11 / 9600 s */
+	assert_int_equal(in(0), 'q');
+	out(3, 0x80);
+	out(0, 0x80);
+	out(1, 0x01);                                   /* DLM: 384 = 300 baud */
+	out(3, 0x04);                                   /* 5N1.5 */
+	out(1, 0x01);
+	vuart_set_time(&u, SEC);
+	vuart_rx(&u, 1);
+	assert_int_equal(vuart_next_event_ns(&u), SEC + four_chars(15, 384));
+	assert_int_equal(four_chars(15, 384), 100000000); /* 4 x 7.5 / 300 s */
+}
+
+/* No timeout with the FIFOs off (DR interrupts at once), nor at or above
+ * the trigger level (that is a received-data interrupt, IIR 0x04). */
+static void test_char_timeout_not_without_fifo(void **state)
+{
+	(void)state;
+	out(3, 0x03);
+	out(4, 0x08);
+	out(1, 0x01);
+	vuart_rx(&u, 'z');
+	assert_true(irq_level);
+	assert_int_equal(in(2), 0x04);
+	assert_int_equal(vuart_next_event_ns(&u), UINT64_MAX);
+	vuart_set_time(&u, SEC);
+	assert_int_equal(in(2), 0x04);
+	(void)in(0);
+	out(2, 0x41);                                   /* FIFO, trigger 4 */
+	for (int i = 0; i < 4; i++)
+		vuart_rx(&u, (char)('0' + i));
+	assert_int_equal(vuart_next_event_ns(&u), UINT64_MAX);
+	vuart_set_time(&u, 2 * SEC);
+	assert_int_equal(in(2), 0xc4);
+	(void)in(0);                                    /* 3 left, below the trigger */
+	assert_int_equal(in(2), 0xc1);
+	assert_int_equal(vuart_next_event_ns(&u), 2 * SEC + four_chars(20, 12));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +668,10 @@ int main(void)
 		cmocka_unit_test_setup(test_divisor_latch, setup),
 		cmocka_unit_test_setup(test_refused_sizes, setup),
 		cmocka_unit_test_setup(test_write_storm, setup),
+		cmocka_unit_test_setup(test_char_timeout_linux, setup),
+		cmocka_unit_test_setup(test_char_timeout_restarts, setup),
+		cmocka_unit_test_setup(test_char_timeout_formats, setup),
+		cmocka_unit_test_setup(test_char_timeout_not_without_fifo, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
