@@ -29,7 +29,9 @@
  * buffer; the next waiting byte then takes its place. IRQ 1 is high while
  * the output buffer holds keyboard data and command byte bit 0 is set (IRQ
  * 12 likewise for aux data and bit 1): the lines are reported through the
- * irq callback on every change.
+ * irq callback on every change. A read of 0x60 drops the line before the
+ * next waiting byte raises it again, so an edge-triggered PIC sees one
+ * interrupt per byte (Linux's i8042 handler reads one byte per interrupt).
  *
  * Modelled, keyboard (bytes written to 0x60 when no controller command
  * waits for one): 0xff reset (0xfa, then 0xaa: self-test passed; scanning
