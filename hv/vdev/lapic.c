@@ -368,7 +368,7 @@ static bool write_reg(struct vlapic *l, uint32_t off, uint32_t v)
 		l->esr_pending = 0;
 		break;
 	case APIC_ICR_LO:
-		l->icr_lo = v & 0x000cdfffu;
+		l->icr_lo = v & 0x000ccfffu;     /* not delivery status (bit 12) */
 		send_ipi(l);
 		break;
 	case APIC_ICR_HI: l->icr_hi = v & 0xff000000u; break;
