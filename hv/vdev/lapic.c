@@ -95,7 +95,7 @@ int vlapic_ack(struct vlapic *l, uint8_t vector)
 	return 0;
 }
 
-static void accept(struct vlapic *l, uint8_t vector, bool level);
+static bool accept(struct vlapic *l, uint8_t vector, bool level);
 
 /* An error was detected: accumulate it and raise the error LVT. An error
  * LVT with an illegal vector records that too, but raises nothing more. */
@@ -111,22 +111,24 @@ static void error(struct vlapic *l, uint32_t bit)
 		accept(l, (uint8_t)lvt, false);
 }
 
-static void accept(struct vlapic *l, uint8_t vector, bool level)
+/* Take an interrupt into IRR: false if it was refused. */
+static bool accept(struct vlapic *l, uint8_t vector, bool level)
 {
 	if (vector < 16) {
 		error(l, APIC_ESR_RECV_VECTOR);
-		return;
+		return false;
 	}
 	if (!sw_enabled(l)) {
 		/* held IRR/ISR bits stay, new fixed interrupts are not taken */
 		l->irqs_dropped++;
-		return;
+		return false;
 	}
 	set_bit(l->irr, vector);
 	if (level)
 		set_bit(l->tmr, vector);
 	else
 		clear_bit(l->tmr, vector);
+	return true;
 }
 
 void vlapic_accept(struct vlapic *l, uint8_t vector, bool level)
@@ -156,8 +158,7 @@ bool vlapic_deliver(struct vlapic *l, uint8_t dest, bool logical, unsigned mode,
 		l->ipis_ignored++;
 		return false;
 	}
-	accept(l, vector, level);
-	return true;
+	return accept(l, vector, level);
 }
 
 /* Writing EOI: the highest vector in service is done. A level-triggered

@@ -128,8 +128,9 @@ void vlapic_accept(struct vlapic *l, uint8_t vector, bool level);
 /* A bus message for destination dest (physical: an APIC ID, 0xff for all;
  * logical: matched against LDR under DFR's flat or cluster model) with a
  * delivery mode: fixed and lowest priority are accepted, the others (NMI,
- * INIT, SIPI, SMI, ExtINT) counted and ignored. True if accepted. For the
- * I/O APIC's delivery callback. */
+ * INIT, SIPI, SMI, ExtINT) counted and ignored. True if the vector went
+ * into IRR (not for an illegal vector or a software-disabled APIC). For
+ * the I/O APIC's delivery callback. */
 bool vlapic_deliver(struct vlapic *l, uint8_t dest, bool logical, unsigned mode, uint8_t vector,
 		    bool level);
 /* Is this APIC one of the destinations of dest? */

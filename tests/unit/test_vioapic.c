@@ -296,6 +296,16 @@ static void test_wired_to_lapic(void **state)
 	vioapic_set_irq(&io, 7, true);
 	assert_int_equal(io.dropped, 2);
 	assert_int_equal(lapic.ipis_ignored, 1);
+	/* a software-disabled APIC takes nothing: no Remote IRR is left set */
+	mmio_wr(0xfee000f0, 0xff);
+	route(12, 0x8000 | 0x4c, 0);
+	vioapic_set_irq(&io, 12, true);
+	assert_int_equal(io.dropped, 3);
+	assert_int_equal(rd(0x10 + 2 * 12) & 0x4000, 0);
+	mmio_wr(0xfee000f0, 0x1ff);
+	route(12, 0x8000 | 0x4c, 0);                    /* reprogrammed: sent */
+	assert_int_equal(rd(0x10 + 2 * 12) & 0x4000, 0x4000);
+	assert_true(mmio_rd(0xfee00200 + 0x20) & (1u << (0x4c - 0x40)));
 }
 
 int main(void)
