@@ -312,6 +312,9 @@ static void test_priority(void **state)
 	assert_false(bit(0x200, 0x52));
 	assert_true(bit(0x100, 0x52));
 	assert_int_equal(rd(0xa0), 0x50);               /* PPR: the class in service */
+	wr(0x80, 0x53);
+	assert_int_equal(rd(0xa0), 0x53);               /* same class: PPR = TPR */
+	wr(0x80, 0);
 	assert_int_equal(vlapic_pending(&l), -1);       /* 0x45 is below */
 	vlapic_accept(&l, 0x5f, false);
 	assert_int_equal(vlapic_pending(&l), -1);       /* same class: waits */
