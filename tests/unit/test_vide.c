@@ -403,6 +403,12 @@ static void test_identify_sizes(void **state)
 	assert_true(id[1] >= 1 && id[3] >= 1 && id[3] <= 16 && id[6] >= 1 && id[6] <= 63);
 	assert_true((uint32_t)id[1] * id[3] * id[6] <= 100);
 	assert_int_equal(id[60] | (uint32_t)id[61] << 16, 100);
+
+	/* 10 sectors: not even a track of 63 */
+	assert_int_equal(start(10, false), 0);
+	identify(id);
+	assert_true(id[1] >= 1 && id[3] >= 1 && id[6] >= 1);
+	assert_true((uint32_t)id[1] * id[3] * id[6] <= 10);
 }
 
 static uint8_t buf[256 * 512];
@@ -496,7 +502,7 @@ static void test_chs(void **state)
 	assert_int_equal(nondata(0x20), DRDY | DSC | ERR);
 	assert_int_equal(in(ERROR), IDNF);
 	/* sector numbers start at 1 */
-	set_chs(0, 0, 0, 1);
+	set_chs(1, 0, 0, 1);
 	assert_int_equal(nondata(0x20), DRDY | DSC | ERR);
 	assert_int_equal(in(ERROR), IDNF);
 	set_chs(0, 0, 64, 1);
@@ -618,6 +624,13 @@ static void test_out_of_range(void **state)
 	assert_int_equal(tf_lba(), DISK_SECTORS);
 	assert_int_equal(disk_reads, reads);
 
+	/* LBA bits 27:24 come from the device register */
+	set_lba(0x01000005, 1);
+	assert_int_equal(nondata(0x20), DRDY | DSC | ERR);
+	assert_int_equal(in(ERROR), IDNF);
+	assert_int_equal(tf_lba(), 0x01000005);
+	assert_int_equal(disk_reads, reads);
+
 	/* a transfer running off the end: refused whole; the task file
 	 * names the first missing sector */
 	set_lba(DISK_SECTORS - 2, 4);
@@ -724,10 +737,11 @@ static void test_nondata_commands(void **state)
 		out(NSECT, pio[i]);
 		assert_int_equal(nondata(0xef), DRDY | DSC);
 	}
-	static const uint8_t dma[] = { 0x0d, 0x20, 0x22, 0x40, 0x45 };
-	for (unsigned i = 0; i < sizeof(dma); i++) {
+	/* reserved (02h-07h), beyond PIO 4, DMA modes */
+	static const uint8_t other[] = { 0x02, 0x07, 0x0d, 0x20, 0x22, 0x40, 0x45 };
+	for (unsigned i = 0; i < sizeof(other); i++) {
 		out(FEATURE, 0x03);
-		out(NSECT, dma[i]);
+		out(NSECT, other[i]);
 		assert_int_equal(nondata(0xef), DRDY | DSC | ERR);
 		assert_int_equal(in(ERROR), ABRT);
 	}
@@ -743,6 +757,17 @@ static void test_nondata_commands(void **state)
 	identify(id);
 	assert_int_equal(id[85] & 0x0020, 0);
 	assert_int_equal(id[82] & 0x0020, 0x0020);
+	/* so does look-ahead */
+	assert_int_equal(id[85] & 0x0040, 0x0040);
+	out(FEATURE, 0x55);
+	assert_int_equal(nondata(0xef), DRDY | DSC);
+	identify(id);
+	assert_int_equal(id[85] & 0x0040, 0);
+	assert_int_equal(id[82] & 0x0040, 0x0040);
+	out(FEATURE, 0xaa);
+	assert_int_equal(nondata(0xef), DRDY | DSC);
+	identify(id);
+	assert_int_equal(id[85] & 0x0040, 0x0040);
 
 	/* IDENTIFY PACKET DEVICE: not an ATAPI device */
 	assert_int_equal(nondata(0xa1), DRDY | DSC | ERR);
@@ -879,7 +904,10 @@ static void test_slave_absent(void **state)
 	out(SECT, 0xaa);
 	assert_int_equal(in(NSECT), 0x55);
 	assert_int_equal(in(SECT), 0xaa);
-	/* commands for device 1 are not answered */
+	/* commands for device 1 are not answered (and would be good ones
+	 * for the master: LBA 0, one sector) */
+	out(SECT, 0);
+	out(SELECT, 0xf0);
 	unsigned reads = disk_reads;
 	static const uint8_t cmds[] = { 0xec, 0xa1, 0x20, 0x30, 0x91, 0xef, 0x10 };
 	for (unsigned i = 0; i < sizeof(cmds); i++) {
@@ -891,8 +919,12 @@ static void test_slave_absent(void **state)
 	}
 	assert_int_equal(irq_rises, 0);
 	assert_int_equal(disk_reads, reads);
-	/* and the master has nothing to say about them */
-	out(SELECT, 0xa0);
+	/* and the master has nothing to say about them: nothing pending,
+	 * no error, no data */
+	assert_int_equal(disk_writes, 0);
+	out(SELECT, 0xe0);
+	assert_false(irq_level);
+	assert_int_equal(irq_rises, 0);
 	assert_int_equal(in(STATUS), DRDY | DSC);
 	assert_int_equal(in(ERROR) & ABRT, 0);
 
@@ -906,6 +938,41 @@ static void test_slave_absent(void **state)
 	out(SELECT, 0xa0);
 	assert_true(irq_level);
 	assert_int_equal(take_irq(), DRDY | DSC);
+
+	/* a transfer of the master's is its own: device 1 selected, the data
+	 * register gives nothing and takes nothing */
+	set_lba(77, 1);
+	out(COMMAND, 0x20);
+	take_irq();
+	for (unsigned w = 0; w < 10; w++) {
+		uint16_t v = inw(DATA);
+		buf[2 * w] = (uint8_t)v;
+		buf[2 * w + 1] = (uint8_t)(v >> 8);
+	}
+	out(SELECT, 0xf0);
+	assert_int_equal(inw(DATA), 0xffff);
+	outw(DATA, 0);
+	out(SELECT, 0xe0);
+	assert_int_equal(in(CTL), DRDY | DSC | DRQ);
+	for (unsigned w = 10; w < 256; w++) {
+		uint16_t v = inw(DATA);
+		buf[2 * w] = (uint8_t)v;
+		buf[2 * w + 1] = (uint8_t)(v >> 8);
+	}
+	check_sectors(buf, 77, 1);
+	assert_int_equal(in(CTL), DRDY | DSC);
+	set_lba(78, 1);
+	out(COMMAND, 0x30);
+	for (unsigned w = 0; w < 100; w++)
+		outw(DATA, 0xabcd);
+	out(SELECT, 0xf0);
+	outw(DATA, 0x1111);
+	out(SELECT, 0xe0);
+	for (unsigned w = 100; w < 256; w++)
+		outw(DATA, 0xabcd);
+	assert_int_equal(take_irq(), DRDY | DSC);
+	for (unsigned i = 0; i < 512; i++)
+		assert_int_equal(image[78 * 512 + i], i & 1 ? 0xab : 0xcd);
 
 	/* EXECUTE DEVICE DIAGNOSTIC is for both devices: the master runs it
 	 * and reports device 1 absent (code 01h), selecting device 0 */
