@@ -61,12 +61,10 @@ enum {
 #define ST_ERR          0x01
 #define ST_DRQ          0x08
 #define ST_DSC          0x10            /* seek complete: obsolete, set as drives do */
-#define ST_DF           0x20
 #define ST_DRDY         0x40
 #define ST_BSY          0x80
 #define ST_READY        (ST_DRDY | ST_DSC)
 
-#define ERR_AMNF        0x01
 #define ERR_ABRT        0x04
 #define ERR_IDNF        0x10
 #define ERR_UNC         0x40

@@ -27,7 +27,6 @@
 /* Status and error bits (ATA/ATAPI-6 7.15, 7.9) */
 #define BSY     0x80
 #define DRDY    0x40
-#define DF      0x20
 #define DSC     0x10
 #define DRQ     0x08
 #define ERR     0x01
