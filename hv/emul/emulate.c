@@ -396,6 +396,43 @@ static enum emul_result op_cmpxchg(struct insn *x)
 	return EMUL_DONE;
 }
 
+/*
+ * 0F C7 /1: CMPXCHG8B m64 (the atomic update of a PAE page-table entry):
+ * compare EDX:EAX with the quadword; equal: ZF = 1 and it gets ECX:EBX;
+ * else ZF = 0, EDX:EAX gets it and it is written back unchanged (SDM).
+ * Only ZF changes. The access is one of 8 bytes.
+ */
+static enum emul_result op_cmpxchg8b(struct insn *x)
+{
+	uint8_t b[8];
+	uint32_t lo, hi, nlo, nhi;
+	bool eq;
+
+	if (x->d.reg != 1)
+		return EMUL_UNHANDLED;          /* RDRAND, RDSEED, VMPTRLD, ... */
+	if (!x->mem)
+		return raise(x, EMUL_VEC_UD);
+	if (x->c->ops->read(x->c, linear(x, x->seg, x->off), b, 8))
+		return EMUL_EXCEPTION;
+	lo = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
+	hi = b[4] | b[5] << 8 | b[6] << 16 | (uint32_t)b[7] << 24;
+	eq = lo == x->gpr[EMUL_EAX] && hi == x->gpr[EMUL_EDX];
+	nlo = eq ? x->gpr[EMUL_EBX] : lo;
+	nhi = eq ? x->gpr[EMUL_ECX] : hi;
+	for (unsigned i = 0; i < 4; i++) {
+		b[i] = (uint8_t)(nlo >> 8 * i);
+		b[4 + i] = (uint8_t)(nhi >> 8 * i);
+	}
+	if (x->c->ops->write(x->c, linear(x, x->seg, x->off), b, 8))
+		return EMUL_EXCEPTION;
+	x->eflags = (x->eflags & ~EFL_ZF) | (eq ? EFL_ZF : 0);
+	if (!eq) {
+		x->gpr[EMUL_EAX] = lo;
+		x->gpr[EMUL_EDX] = hi;
+	}
+	return EMUL_DONE;
+}
+
 /* 0F C0/C1: XADD r/m,r: r/m <- r/m + r, r <- the old r/m (flags of ADD). */
 static enum emul_result op_xadd(struct insn *x)
 {
@@ -600,6 +637,8 @@ static enum emul_result dispatch(struct insn *x)
 			return op_cmpxchg(x);
 		case 0xc0: case 0xc1:
 			return op_xadd(x);
+		case 0xc7:
+			return op_cmpxchg8b(x);
 		case 0xb6: case 0xb7: case 0xbe: case 0xbf:
 			return op_movx(x);
 		}

@@ -10,7 +10,7 @@
  * Emulated, with 16- and 32-bit operand and address sizes and every prefix:
  * MOV (88-8B, C6, C7, A0-A3), MOVZX/MOVSX, the ALU group (ADD OR ADC SBB
  * AND SUB XOR CMP: 00-3D, 80, 81, 83), TEST, INC, DEC, NEG, NOT, XCHG,
- * CMPXCHG, XADD, BT BTS BTR BTC, the string instructions (MOVS STOS LODS
+ * CMPXCHG, CMPXCHG8B, XADD, BT BTS BTR BTC, the string instructions (MOVS STOS LODS
  * CMPS SCAS INS OUTS, with REP/REPE/REPNE) and IN/OUT. Anything else is
  * EMUL_UNHANDLED.
  */
@@ -46,8 +46,9 @@ struct emul_ctx;
  * context's exc_* with the exception the access raises (a #PF with its
  * code, a #GP, ...); the emulator then stops and returns EMUL_EXCEPTION.
  * An access may cross a page: it is passed whole, the caller splits it.
- * Sizes are 1, 2 or 4 (fetch: up to 15 bytes, never past the page of the
- * instruction's start unless the decoder needs more).
+ * Data sizes are 1, 2 or 4, and 8 for CMPXCHG8B; fetch asks for up to 15
+ * bytes, never past the page of the instruction's start unless the decoder
+ * needs more.
  */
 struct emul_ops {
 	/* n instruction bytes at a linear address */

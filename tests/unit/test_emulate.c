@@ -67,7 +67,7 @@ static int g_fetch(struct emul_ctx *x, uint32_t lin, void *buf, unsigned n)
 
 static void log_access(uint32_t lin, unsigned size, bool write)
 {
-	assert_true(size == 1 || size == 2 || size == 4);
+	assert_true(size == 1 || size == 2 || size == 4 || size == 8);
 	assert_true(nacc < 64);
 	acc[nacc++] = (struct access){ lin, size, write };
 }
@@ -146,6 +146,24 @@ static enum emul_result run_at(uint32_t at, const uint8_t *code, size_t n)
 } while (0)
 
 #define FLAGS(f)        assert_int_equal(c.eflags & ARITH, (f))
+
+/* Step the bytes at CODE, *before being the context just before. */
+static enum emul_result run_snap(const uint8_t *code, size_t n, struct emul_ctx *before)
+{
+	memcpy(mem + CODE, code, n);
+	c.eip = CODE;
+	nacc = npio = 0;
+	*before = c;
+	return emul_step(&c);
+}
+
+/* The registers and eip are what they were. */
+static void assert_unchanged(const struct emul_ctx *before)
+{
+	assert_memory_equal(c.gpr, before->gpr, sizeof(c.gpr));
+	assert_int_equal(c.eip, before->eip);
+	assert_int_equal(c.eflags, before->eflags);
+}
 
 /* ---- MOV ---- */
 
@@ -543,6 +561,44 @@ static void test_xadd(void **state)
 	FLAGS(PF);
 }
 
+/* CMPXCHG8B: one 8-byte access; only ZF changes */
+static void test_cmpxchg8b(void **state)
+{
+	struct emul_ctx before;
+	c.gpr[EMUL_ESI] = DATA;
+	put32(DATA, 0x22222222);
+	put32(DATA + 4, 0x11111111);
+	c.gpr[EMUL_EAX] = 0x22222222;
+	c.gpr[EMUL_EDX] = 0x11111111;
+	c.gpr[EMUL_EBX] = 0x44444444;
+	c.gpr[EMUL_ECX] = 0x33333333;
+	c.eflags = 0x2 | CF | SF;
+	DONE(4, 0xf0, 0x0f, 0xc7, 0x0e);                /* lock cmpxchg8b [esi] */
+	assert_int_equal(get32(DATA), 0x44444444);
+	assert_int_equal(get32(DATA + 4), 0x33333333);
+	assert_int_equal(c.eflags, 0x2 | CF | SF | ZF);
+	assert_int_equal(nacc, 2);
+	assert_int_equal(acc[0].size, 8);
+	assert_int_equal(acc[1].size, 8);
+
+	/* fails: EDX:EAX <- m64, m64 written back as it was */
+	DONE(3, 0x0f, 0xc7, 0x0e);
+	assert_int_equal(c.gpr[EMUL_EAX], 0x44444444);
+	assert_int_equal(c.gpr[EMUL_EDX], 0x33333333);
+	assert_int_equal(get32(DATA), 0x44444444);
+	assert_int_equal(get32(DATA + 4), 0x33333333);
+	assert_int_equal(c.eflags, 0x2 | CF | SF);
+	assert_true(acc[1].write);
+
+	/* a write fault changes nothing */
+	c.gpr[EMUL_ESI] = ROPAGE;
+	assert_int_equal(run_snap(BYTES(0x0f, 0xc7, 0x0e), &before), EMUL_EXCEPTION);
+	assert_unchanged(&before);
+	/* RDRAND (0F C7 /6) is not ours */
+	assert_int_equal(run_snap(BYTES(0x0f, 0xc7, 0xf0), &before), EMUL_UNHANDLED);
+	assert_unchanged(&before);
+}
+
 /* ---- BT, BTS, BTR, BTC ---- */
 
 static void test_bt(void **state)
@@ -910,24 +966,6 @@ static void test_addr16(void **state)
 
 /* ---- faults, refusals ---- */
 
-/* Step the bytes at CODE, *before being the context just before. */
-static enum emul_result run_snap(const uint8_t *code, size_t n, struct emul_ctx *before)
-{
-	memcpy(mem + CODE, code, n);
-	c.eip = CODE;
-	nacc = npio = 0;
-	*before = c;
-	return emul_step(&c);
-}
-
-/* The registers and eip are what they were. */
-static void assert_unchanged(const struct emul_ctx *before)
-{
-	assert_memory_equal(c.gpr, before->gpr, sizeof(c.gpr));
-	assert_int_equal(c.eip, before->eip);
-	assert_int_equal(c.eflags, before->eflags);
-}
-
 static void test_faults(void **state)
 {
 	struct emul_ctx before;
@@ -1206,6 +1244,7 @@ int main(void)
 		cmocka_unit_test_setup(test_xchg, setup),
 		cmocka_unit_test_setup(test_cmpxchg, setup),
 		cmocka_unit_test_setup(test_xadd, setup),
+		cmocka_unit_test_setup(test_cmpxchg8b, setup),
 		cmocka_unit_test_setup(test_bt, setup),
 		cmocka_unit_test_setup(test_rep_movs, setup),
 		cmocka_unit_test_setup(test_rep_stos_continue, setup),
