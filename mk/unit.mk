@@ -46,7 +46,7 @@ unit_src_console_forgery := $(unit_src_console_line)
 unit_src_console_ring := hv/console_ring.c
 unit_src_decode    := lib/decode.c
 unit_libs_decode   := -lcapstone   # the oracle (libcapstone-dev)
-unit_src_emulate   := hv/emul/emulate.c hv/emul/alu.c lib/decode.c
+unit_src_emulate   := hv/emul/emulate.c hv/emul/strings.c hv/emul/alu.c lib/decode.c
 
 unit_objs = $(UNIT_OBJ)/tests/unit/test_$(1).o $(patsubst %.c,$(UNIT_OBJ)/%.o,$(unit_src_$(1)))
 UNIT_OBJS := $(sort $(foreach t,$(UNIT_NAMES),$(call unit_objs,$(t))))

@@ -11,83 +11,10 @@
  * ops; LOCK is checked for legality (#UD as on hardware) but atomicity
  * against other processors is the caller's (one vCPU per domain today).
  */
-#include "emulate.h"
-#include "decode.h"
+#include "insn.h"
 #include "string.h"
-#include "alu.h"
 
-/* One instruction on its way through the emulator. */
-struct insn {
-	struct emul_ctx *c;
-	struct dec_insn d;
-	uint32_t gpr[8], eflags;        /* the working copy of the registers */
-	unsigned osize;                 /* operand size in bytes: 2 or 4 */
-	unsigned asize;                 /* address size in bytes: 2 or 4 */
-	bool mem;                       /* the ModRM r/m is a memory operand */
-	unsigned seg;                   /* ... in this segment (enum emul_seg) */
-	uint32_t off;                   /* ... at this offset */
-	bool keep;                      /* a rep string: keep completed iterations */
-};
-
-/* ---- registers ---- */
-
-/* Register n at size bytes: 8-bit numbers 4-7 are AH CH DH BH. */
-static uint32_t reg_get(const struct insn *x, unsigned n, unsigned size)
-{
-	if (size == 1)
-		return n < 4 ? x->gpr[n] & 0xff : (x->gpr[n - 4] >> 8) & 0xff;
-	return alu_trunc(x->gpr[n], size);
-}
-
-/* A 32-bit write replaces the register; narrower ones keep the rest. */
-static void reg_set(struct insn *x, unsigned n, unsigned size, uint32_t v)
-{
-	if (size == 1 && n >= 4)
-		x->gpr[n - 4] = (x->gpr[n - 4] & ~0xff00u) | (v & 0xff) << 8;
-	else if (size == 1)
-		x->gpr[n] = (x->gpr[n] & ~0xffu) | (v & 0xff);
-	else if (size == 2)
-		x->gpr[n] = (x->gpr[n] & ~0xffffu) | (v & 0xffff);
-	else
-		x->gpr[n] = v;
-}
-
-/* An address register (SI, DI, CX as a count) at the address size. */
-static uint32_t areg_get(const struct insn *x, unsigned n)
-{
-	return reg_get(x, n, x->asize);
-}
-
-static void areg_set(struct insn *x, unsigned n, uint32_t v)
-{
-	reg_set(x, n, x->asize, v);
-}
-
-/* ---- memory ---- */
-
-static uint32_t linear(const struct insn *x, unsigned seg, uint32_t off)
-{
-	return x->c->seg_base[seg] + alu_trunc(off, x->asize);
-}
-
-static enum emul_result mem_read(struct insn *x, unsigned seg, uint32_t off, unsigned size,
-				 uint32_t *v)
-{
-	uint8_t b[4] = { 0 };
-	if (x->c->ops->read(x->c, linear(x, seg, off), b, size))
-		return EMUL_EXCEPTION;
-	*v = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
-	return EMUL_DONE;
-}
-
-static enum emul_result mem_write(struct insn *x, unsigned seg, uint32_t off, unsigned size,
-				  uint32_t v)
-{
-	uint8_t b[4] = { v, v >> 8, v >> 16, v >> 24 };
-	if (x->c->ops->write(x->c, linear(x, seg, off), b, size))
-		return EMUL_EXCEPTION;
-	return EMUL_DONE;
-}
+/* ---- operands ---- */
 
 /* The r/m operand, a register or memory. */
 static enum emul_result rm_read(struct insn *x, unsigned size, uint32_t *v)
@@ -104,25 +31,6 @@ static enum emul_result rm_write(struct insn *x, unsigned size, uint32_t v)
 		return mem_write(x, x->seg, x->off, size, v);
 	reg_set(x, x->d.rm, size, v);
 	return EMUL_DONE;
-}
-
-static unsigned seg_of_prefix(uint8_t p)
-{
-	switch (p) {
-	case 0x26: return EMUL_ES;
-	case 0x2e: return EMUL_CS;
-	case 0x36: return EMUL_SS;
-	case 0x64: return EMUL_FS;
-	case 0x65: return EMUL_GS;
-	default:   return EMUL_DS;
-	}
-}
-
-/* The segment of a data access whose default is def (DS, or SS for a
- * BP/ESP based address): a prefix overrides it. */
-static unsigned data_seg(const struct insn *x, unsigned def)
-{
-	return x->d.pfx_seg ? seg_of_prefix(x->d.pfx_seg) : def;
 }
 
 /*
@@ -168,24 +76,10 @@ static void modrm_address(struct insn *x)
 
 /* ---- helpers of the instructions ---- */
 
-static enum emul_result raise(struct insn *x, uint8_t vector)
-{
-	x->c->exc_vector = vector;
-	x->c->exc_has_code = false;
-	x->c->exc_code = 0;
-	return EMUL_EXCEPTION;
-}
-
 /* LOCK is legal only on a read-modify-write of memory (SDM LOCK: #UD). */
 static bool lock_bad(const struct insn *x, bool lockable)
 {
 	return x->d.pfx_lock && !(lockable && x->mem);
-}
-
-/* The operand size of an opcode whose bit 0 clear means a byte. */
-static unsigned wsize(const struct insn *x)
-{
-	return x->d.opcode & 1 ? x->osize : 1;
 }
 
 /* The immediate, sign-extended from its size where the encoding says so
@@ -206,7 +100,7 @@ static enum emul_result alu_rm(struct insn *x, unsigned op, unsigned size, uint3
 	enum emul_result e;
 
 	if (lock_bad(x, writes))
-		return raise(x, EMUL_VEC_UD);
+		return emul_raise(x, EMUL_VEC_UD);
 	if ((e = rm_read(x, size, &dst)) != EMUL_DONE)
 		return e;
 	r = alu_binop(test ? ALU_AND : op, dst, src, size, &x->eflags);
@@ -223,7 +117,7 @@ static enum emul_result op_alu(struct insn *x)
 	if (form <= 1)
 		return alu_rm(x, op, size, reg_get(x, x->d.reg, size), false);
 	if (x->d.pfx_lock)
-		return raise(x, EMUL_VEC_UD);
+		return emul_raise(x, EMUL_VEC_UD);
 	if (form <= 3) {
 		if ((e = rm_read(x, size, &b)) != EMUL_DONE)
 			return e;
@@ -251,7 +145,7 @@ static enum emul_result op_test(struct insn *x)
 	unsigned size = wsize(x);
 	if (x->d.opcode >= 0xa8) {
 		if (x->d.pfx_lock)
-			return raise(x, EMUL_VEC_UD);
+			return emul_raise(x, EMUL_VEC_UD);
 		alu_binop(ALU_AND, reg_get(x, EMUL_EAX, size), imm_of(x, size, false), size, &x->eflags);
 		return EMUL_DONE;
 	}
@@ -265,7 +159,7 @@ static enum emul_result op_incdec_reg(struct insn *x)
 	uint32_t v = reg_get(x, n, x->osize);
 
 	if (x->d.pfx_lock)
-		return raise(x, EMUL_VEC_UD);
+		return emul_raise(x, EMUL_VEC_UD);
 	v = x->d.opcode < 0x48 ? alu_inc(v, x->osize, &x->eflags) : alu_dec(v, x->osize, &x->eflags);
 	reg_set(x, n, x->osize, v);
 	return EMUL_DONE;
@@ -286,7 +180,7 @@ static enum emul_result op_unary(struct insn *x)
 	if (group3 && r > 3)
 		return EMUL_UNHANDLED;          /* MUL, IMUL, DIV, IDIV */
 	if (lock_bad(x, true))
-		return raise(x, EMUL_VEC_UD);
+		return emul_raise(x, EMUL_VEC_UD);
 	if ((e = rm_read(x, size, &v)) != EMUL_DONE)
 		return e;
 	if (!group3)
@@ -306,7 +200,7 @@ static enum emul_result op_mov(struct insn *x)
 	enum emul_result e;
 
 	if (x->d.pfx_lock)
-		return raise(x, EMUL_VEC_UD);
+		return emul_raise(x, EMUL_VEC_UD);
 	switch (x->d.opcode) {
 	case 0x88: case 0x89:
 		return rm_write(x, size, reg_get(x, x->d.reg, size));
@@ -328,7 +222,7 @@ static enum emul_result op_mov_moffs(struct insn *x)
 	enum emul_result e;
 
 	if (x->d.pfx_lock)
-		return raise(x, EMUL_VEC_UD);
+		return emul_raise(x, EMUL_VEC_UD);
 	if (x->d.opcode >= 0xa2)
 		return mem_write(x, seg, x->d.imm, size, reg_get(x, EMUL_EAX, size));
 	if ((e = mem_read(x, seg, x->d.imm, size, &v)) != EMUL_DONE)
@@ -345,7 +239,7 @@ static enum emul_result op_movx(struct insn *x)
 	enum emul_result e;
 
 	if (x->d.pfx_lock)
-		return raise(x, EMUL_VEC_UD);
+		return emul_raise(x, EMUL_VEC_UD);
 	if ((e = rm_read(x, from, &v)) != EMUL_DONE)
 		return e;
 	if (x->d.opcode >= 0xbe)
@@ -362,7 +256,7 @@ static enum emul_result op_xchg(struct insn *x)
 	enum emul_result e;
 
 	if (lock_bad(x, true))
-		return raise(x, EMUL_VEC_UD);
+		return emul_raise(x, EMUL_VEC_UD);
 	if ((e = rm_read(x, size, &m)) != EMUL_DONE)
 		return e;
 	if ((e = rm_write(x, size, r)) != EMUL_DONE)
@@ -384,7 +278,7 @@ static enum emul_result op_cmpxchg(struct insn *x)
 	enum emul_result e;
 
 	if (lock_bad(x, true))
-		return raise(x, EMUL_VEC_UD);
+		return emul_raise(x, EMUL_VEC_UD);
 	if ((e = rm_read(x, size, &old)) != EMUL_DONE)
 		return e;
 	alu_binop(ALU_CMP, acc, old, size, &x->eflags);
@@ -411,7 +305,7 @@ static enum emul_result op_cmpxchg8b(struct insn *x)
 	if (x->d.reg != 1)
 		return EMUL_UNHANDLED;          /* RDRAND, RDSEED, VMPTRLD, ... */
 	if (!x->mem)
-		return raise(x, EMUL_VEC_UD);
+		return emul_raise(x, EMUL_VEC_UD);
 	if (x->c->ops->read(x->c, linear(x, x->seg, x->off), b, 8))
 		return EMUL_EXCEPTION;
 	lo = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
@@ -441,7 +335,7 @@ static enum emul_result op_xadd(struct insn *x)
 	enum emul_result e;
 
 	if (lock_bad(x, true))
-		return raise(x, EMUL_VEC_UD);
+		return emul_raise(x, EMUL_VEC_UD);
 	if ((e = rm_read(x, size, &old)) != EMUL_DONE)
 		return e;
 	sum = alu_binop(ALU_ADD, old, reg_get(x, x->d.reg, size), size, &x->eflags);
@@ -485,7 +379,7 @@ static enum emul_result op_bt(struct insn *x)
 			off += (uint32_t)((b - (int32_t)bit) / 8);
 	}
 	if (lock_bad(x, kind != 0))
-		return raise(x, EMUL_VEC_UD);
+		return emul_raise(x, EMUL_VEC_UD);
 	if (x->mem)
 		e = mem_read(x, x->seg, off, size, &v);
 	else
@@ -517,109 +411,11 @@ static enum emul_result op_inout(struct insn *x)
 	if (!x->c->ops->pio)
 		return EMUL_UNHANDLED;
 	if (x->d.pfx_lock)
-		return raise(x, EMUL_VEC_UD);
+		return emul_raise(x, EMUL_VEC_UD);
 	if (x->c->ops->pio(x->c, port, size, out, &v))
 		return EMUL_EXCEPTION;
 	if (!out)
 		reg_set(x, EMUL_EAX, size, v);
-	return EMUL_DONE;
-}
-
-/* ---- string instructions ---- */
-
-enum str_kind { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS, STR_INS, STR_OUTS };
-
-/* One iteration of a string instruction; x's registers move on only
- * when its accesses all succeeded. */
-static enum emul_result str_once(struct insn *x, enum str_kind k, unsigned size)
-{
-	unsigned src = data_seg(x, EMUL_DS);
-	uint32_t si = areg_get(x, EMUL_ESI), di = areg_get(x, EMUL_EDI);
-	uint32_t a = 0, b = 0, step = x->eflags & EFL_DF ? -size : size;
-	uint16_t port = (uint16_t)x->gpr[EMUL_EDX];
-	enum emul_result e = EMUL_DONE;
-
-	switch (k) {
-	case STR_MOVS:
-		if ((e = mem_read(x, src, si, size, &a)) == EMUL_DONE)
-			e = mem_write(x, EMUL_ES, di, size, a);
-		break;
-	case STR_CMPS:      /* flags of [SI] - ES:[DI] */
-		if ((e = mem_read(x, src, si, size, &a)) == EMUL_DONE)
-			e = mem_read(x, EMUL_ES, di, size, &b);
-		break;
-	case STR_STOS:
-		e = mem_write(x, EMUL_ES, di, size, reg_get(x, EMUL_EAX, size));
-		break;
-	case STR_LODS:
-		e = mem_read(x, src, si, size, &a);
-		break;
-	case STR_SCAS:      /* flags of AL/eAX - ES:[DI] */
-		a = reg_get(x, EMUL_EAX, size);
-		e = mem_read(x, EMUL_ES, di, size, &b);
-		break;
-	case STR_INS:
-		if (x->c->ops->pio(x->c, port, size, false, &a))
-			return EMUL_EXCEPTION;
-		e = mem_write(x, EMUL_ES, di, size, a);
-		break;
-	case STR_OUTS:
-		if ((e = mem_read(x, src, si, size, &a)) == EMUL_DONE &&
-		    x->c->ops->pio(x->c, port, size, true, &a))
-			e = EMUL_EXCEPTION;
-		break;
-	}
-	if (e != EMUL_DONE)
-		return e;
-
-	if (k == STR_CMPS || k == STR_SCAS)
-		alu_binop(ALU_CMP, a, b, size, &x->eflags);
-	if (k == STR_LODS)
-		reg_set(x, EMUL_EAX, size, a);
-	if (k == STR_MOVS || k == STR_CMPS || k == STR_LODS || k == STR_OUTS)
-		areg_set(x, EMUL_ESI, si + step);
-	if (k != STR_LODS && k != STR_OUTS)
-		areg_set(x, EMUL_EDI, di + step);
-	return EMUL_DONE;
-}
-
-/*
- * A4-A7, AA-AF, 6C-6F. With a REP prefix (F2 or F3: the same for all but
- * CMPS and SCAS) the count is CX or ECX by address size, tested before
- * each iteration and decremented after it; CMPS and SCAS also stop when
- * ZF says so (REPE: ZF = 0; REPNE: ZF = 1). After max_reps iterations the
- * call returns EMUL_CONTINUE with eip on the instruction, as an interrupt
- * would leave it on hardware, and the caller runs it again.
- */
-static enum emul_result op_string(struct insn *x)
-{
-	static const uint8_t kinds[16] = {
-		[0x4] = STR_MOVS, [0x5] = STR_MOVS, [0x6] = STR_CMPS, [0x7] = STR_CMPS,
-		[0xa] = STR_STOS, [0xb] = STR_STOS, [0xc] = STR_LODS, [0xd] = STR_LODS,
-		[0xe] = STR_SCAS, [0xf] = STR_SCAS,
-	};
-	uint8_t op = x->d.opcode;
-	enum str_kind k = op < 0x70 ? (op < 0x6e ? STR_INS : STR_OUTS) : kinds[op & 0xf];
-	unsigned size = wsize(x), max = x->c->max_reps ? x->c->max_reps : EMUL_MAX_REPS;
-	bool rep = x->d.pfx_rep != 0, cond = k == STR_CMPS || k == STR_SCAS;
-	enum emul_result e;
-
-	if ((k == STR_INS || k == STR_OUTS) && !x->c->ops->pio)
-		return EMUL_UNHANDLED;
-	if (x->d.pfx_lock)
-		return raise(x, EMUL_VEC_UD);
-	x->keep = true;
-	if (!rep)
-		return str_once(x, k, size);
-	for (unsigned i = 0; areg_get(x, EMUL_ECX) != 0; i++) {
-		if (i == max)
-			return EMUL_CONTINUE;
-		if ((e = str_once(x, k, size)) != EMUL_DONE)
-			return e;
-		areg_set(x, EMUL_ECX, areg_get(x, EMUL_ECX) - 1);
-		if (cond && !!(x->eflags & EFL_ZF) != (x->d.pfx_rep == 0xf3))
-			break;
-	}
 	return EMUL_DONE;
 }
 
@@ -651,7 +447,7 @@ static enum emul_result dispatch(struct insn *x)
 	if (op >= 0x40 && op <= 0x4f)
 		return op_incdec_reg(x);
 	if ((op >= 0x6c && op <= 0x6f) || (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf))
-		return op_string(x);
+		return emul_string(x);
 	if ((op >= 0xe4 && op <= 0xe7) || (op >= 0xec && op <= 0xef))
 		return op_inout(x);
 	switch (op) {
