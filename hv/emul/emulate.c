@@ -46,8 +46,12 @@ static void modrm_address(struct insn *x)
 	unsigned def = EMUL_DS;
 
 	if (x->asize == 2) {
-		static const int8_t base16[8] = { EMUL_EBX, EMUL_EBX, EMUL_EBP, EMUL_EBP, -1, -1, EMUL_EBP, EMUL_EBX };
-		static const int8_t index16[8] = { EMUL_ESI, EMUL_EDI, EMUL_ESI, EMUL_EDI, EMUL_ESI, EMUL_EDI, -1, -1 };
+		static const int8_t base16[8] = {
+			EMUL_EBX, EMUL_EBX, EMUL_EBP, EMUL_EBP, -1, -1, EMUL_EBP, EMUL_EBX,
+		};
+		static const int8_t index16[8] = {
+			EMUL_ESI, EMUL_EDI, EMUL_ESI, EMUL_EDI, EMUL_ESI, EMUL_EDI, -1, -1,
+		};
 		int b = base16[d->rm], i = index16[d->rm];
 		if (d->mod == 0 && d->rm == 6)
 			b = -1;

@@ -806,6 +806,29 @@ static void test_string_addr16(void **state)
 	assert_int_equal(c.gpr[EMUL_ECX], 0x55550000);
 	assert_memory_equal(mem + 0x2000, ((const uint8_t[]){ 1, 2, 3, 4 }), 4);
 	assert_int_equal(acc[4].lin, 0);
+
+	/* 16-bit code: rep movsw by CX without a prefix, 66 for dwords;
+	 * F2 on MOVS is a plain REP */
+	c.def_size = 16;
+	c.seg_base[EMUL_DS] = 0x4000;
+	c.seg_base[EMUL_ES] = 0x5000;
+	c.gpr[EMUL_ESI] = 0xabcd0010;
+	c.gpr[EMUL_EDI] = 0x00000020;
+	c.gpr[EMUL_ECX] = 0x00010002;
+	put32(0x4010, 0x44332211);
+	put32(0x4014, 0x88776655);
+	DONE(2, 0xf3, 0xa5);
+	assert_int_equal(get32(0x5020), 0x44332211);
+	assert_int_equal(get16(0x5024), 0);
+	assert_int_equal(acc[0].size, 2);
+	assert_int_equal(c.gpr[EMUL_ESI], 0xabcd0014);
+	assert_int_equal(c.gpr[EMUL_EDI], 0x24);
+	assert_int_equal(c.gpr[EMUL_ECX], 0x00010000);
+	c.gpr[EMUL_ECX] = 1;
+	DONE(3, 0xf2, 0x66, 0xa5);
+	assert_int_equal(get32(0x5024), 0x88776655);
+	assert_int_equal(acc[0].size, 4);
+	assert_int_equal(c.gpr[EMUL_ECX], 0);
 }
 
 static void test_ins_outs(void **state)
