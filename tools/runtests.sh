@@ -80,8 +80,8 @@ run_unit_tests() {
 # Where a test can run (docs/testing.md). The techniques still to come have
 # their names already, so tests can be written for them: a test that names
 # only those is skipped, not failed, until they are built.
-ENVS_BUILT="hv pv native ringos-pv"
-ENVS_PLANNED="bt hw"
+ENVS_BUILT="hv pv native ringos-pv hw"
+ENVS_PLANNED="bt"
 
 # The environment a kernel test runs in; or, when it names only planned
 # ones, the reason it is skipped, and status 1.
@@ -188,6 +188,14 @@ run_kernel_test() {     # index env
 		append="on_empty=exit $append"
 		modules="$BUILD/ringos-pv.elf name=ringos memory=96M initrd=$cpio,$cpio${modules:+,$modules}"
 	fi
+	if [ "$env" = hw ]; then
+		# The very ringos-pc.elf of the native run, unmodified, as a hw
+		# (SVM) domain of the stock hypervisor, with the same initramfs.
+		local cpio=$BUILD/initramfs/${T_KERNEL[i]}.cpio
+		elf=$BUILD/hv/hv.elf
+		append="on_empty=exit $append"
+		modules="$BUILD/ringos-pc.elf name=ringos mode=hw memory=96M initrd=$cpio,$cpio${modules:+,$modules}"
+	fi
 	if [ "$env" = pv ]; then
 		# The stock hypervisor with the test guest as its first module; it
 		# exits when the last domain has stopped, with the worst status.
@@ -252,7 +260,7 @@ run_kernel_test() {     # index env
 	# Whose result lines count: the test kernel's own "(rv) ..." lines in
 	# the hv environment, the guests' "[name] ..." lines in pv.
 	local tag='^\(rv\) TEST RESULT: '
-	[ "$env" = pv ] || [ "$env" = ringos-pv ] && tag='^\[[^]]*\] TEST RESULT: '
+	[ "$env" = pv ] || [ "$env" = ringos-pv ] || [ "$env" = hw ] && tag='^\[[^]]*\] TEST RESULT: '
 	[ "$env" = native ] && tag='^TEST RESULT: '
 	results=$(tr -d '\r' < "$log" | grep -aE "$tag")
 	nres=$(printf '%s' "$results" | grep -c 'TEST RESULT: ')
