@@ -77,11 +77,11 @@ static const char *reason_name(uint32_t r)
 static void stop(struct domain *d)
 {
 	sched_stopped(d);
+	if (d->ops->stopped)
+		d->ops->stopped(d);
 	console_domain_flush(d);
 	domain_dump_stats(d);
 	evtchn_close_all(d);
-	if (d->ops->stopped)
-		d->ops->stopped(d);
 	need_resched = true;
 	if (d != current)
 		domain_destroy(d);

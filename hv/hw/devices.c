@@ -78,13 +78,37 @@ static void lapic_eoi(void *opaque, uint8_t vector)
 	vioapic_eoi(&d->hw->dev.ioapic, vector);
 }
 
-/* What the guest sends on COM1 is its console output. The port write that
- * would not fit the console's output ring waits (hw/exit.c), so nothing is
- * lost and a guest printing fast is paced by the line like on a real UART. */
+/*
+ * What the guest sends on COM1 is its console output. A UART gets it a
+ * byte at a time; the console gets it a line at a time (or when the line
+ * buffer is full, the guest goes idle, or 20 ms have passed: a prompt
+ * shows at once), so that two domains printing at once do not cut each
+ * other's lines into pieces. The port write that would not fit the
+ * console's output ring waits (hw/exit.c), so nothing is lost and a guest
+ * printing fast is paced by the line like on a real UART.
+ */
+#define TX_HOLD_NS      20000000ull
+
+void hw_devices_flush_console(struct domain *d)
+{
+	struct hw_devices *dev = &d->hw->dev;
+	uint32_t done = 0, start = console_emitted();
+	while (done < dev->tx_len)
+		done += (uint32_t)console_domain_write_some(d, dev->tx + done, dev->tx_len - done,
+							    start);
+	d->stats.console_bytes += console_emitted() - start;
+	dev->tx_len = 0;
+}
+
 static void uart_tx(void *opaque, char c)
 {
 	struct domain *d = opaque;
-	d->stats.console_bytes += console_domain_write_some(d, &c, 1, console_emitted());
+	struct hw_devices *dev = &d->hw->dev;
+	if (!dev->tx_len)
+		dev->tx_since = time_now_ns();
+	dev->tx[dev->tx_len++] = c;
+	if (c == '\n' || dev->tx_len == sizeof(dev->tx))
+		hw_devices_flush_console(d);
 }
 
 /*
@@ -192,6 +216,8 @@ uint64_t hw_devices_update(struct domain *d, uint64_t now)
 	vuart_set_time(&dev->uart, now);
 	vlapic_update(&dev->lapic, now);
 	feed_uart(d);
+	if (dev->tx_len && now - dev->tx_since >= TX_HOLD_NS)
+		hw_devices_flush_console(d);
 	uint64_t next = MIN(MIN(vpit_next_event_ns(&dev->pit), vrtc_next_event_ns(&dev->rtc)),
 			    MIN(vuart_next_event_ns(&dev->uart), vlapic_next_event_ns(&dev->lapic)));
 	if (next != d->vcpu.timer_deadline)

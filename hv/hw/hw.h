@@ -46,6 +46,11 @@ struct hw_devices {
 	struct vlapic lapic;
 	struct vioapic ioapic;
 	uint64_t unclaimed_io;          /* port accesses nobody claims */
+	/* What the guest sent on COM1 and the console has not had yet: a
+	 * line at a time, as a pv guest's console writes come. */
+	char tx[160];
+	uint32_t tx_len;
+	uint64_t tx_since;              /* when its first byte came */
 };
 
 struct hw_domain {
@@ -89,6 +94,8 @@ int hw_devices_init(struct domain *d, char *err, size_t errlen);
 /* Bring the device models to now; the next instant one needs attention. */
 uint64_t hw_devices_update(struct domain *d, uint64_t now);
 void hw_devices_console_input(struct domain *d);
+/* Hand the console what the guest sent so far (it goes idle or stops). */
+void hw_devices_flush_console(struct domain *d);
 /* The vector the vCPU should take next (local APIC first, then the 8259A
  * through LINT0), -1 if none; with ack, the controller's acknowledge. */
 int hw_pending_vector(struct domain *d, bool ack);

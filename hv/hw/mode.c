@@ -31,6 +31,12 @@ static void hw_mode_init(uint32_t ram_top_pfn)
 	hw_svm_init();
 }
 
+static void hw_stopped(struct domain *d)
+{
+	if (d->hw && d->hw->vmcb)
+		hw_devices_flush_console(d);    /* its last words */
+}
+
 static void hw_teardown(struct domain *d)
 {
 	fpu_release(d);
@@ -69,6 +75,7 @@ static void __noreturn hw_loop(void)
 		if (domain_alive(d) && d->state == DOM_RUNNABLE) {
 			hw_devices_update(d, time_now_ns());
 			if (stays_halted(d)) {
+				hw_devices_flush_console(d);
 				sched_block(d);
 			} else {
 				hw_inject_events(d);
@@ -133,6 +140,7 @@ static const struct mode_ops hw_ops = {
 	.name = "hw",
 	.init = hw_mode_init,
 	.build = hw_build,
+	.stopped = hw_stopped,
 	.teardown = hw_teardown,
 	.switch_in = hw_switch_in,
 	.run = hw_run,
