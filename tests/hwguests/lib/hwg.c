@@ -167,7 +167,7 @@ uint64_t hwg_tsc_hz(void)
 {
 	static uint64_t hz;
 	if (!hz)
-		hz = pit_calibrate_tsc(10);
+		hz = pit_calibrate_tsc(50);
 	return hz;
 }
 
