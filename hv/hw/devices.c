@@ -15,26 +15,67 @@
 #include "string.h"
 #include "time.h"
 #include "vtimer.h"
+#include "../vdev/pctables.h"
 
-static void pic_line(void *opaque, unsigned irq, bool level)
+/*
+ * An ISA interrupt line goes to both controllers, as on a PC with an I/O
+ * APIC: the 8259A pair (through which the local APIC's LINT0 passes it in
+ * virtual-wire mode, how a BIOS leaves it) and the I/O APIC pin the MADT
+ * names (IRQ 0 on pin 2, the others on their own number).
+ */
+static void isa_irq(struct domain *d, unsigned irq, bool level)
 {
-	struct domain *d = opaque;
 	vpic_set_irq(&d->hw->dev.pic, irq, level);
+	vioapic_set_irq(&d->hw->dev.ioapic, irq == 0 ? 2 : irq, level);
 }
 
 static void irq0(void *opaque, bool level)
 {
-	pic_line(opaque, 0, level);
+	isa_irq(opaque, 0, level);
 }
 
 static void irq4(void *opaque, bool level)
 {
-	pic_line(opaque, VUART_COM1_IRQ, level);
+	isa_irq(opaque, VUART_COM1_IRQ, level);
 }
 
 static void irq8(void *opaque, bool level)
 {
-	pic_line(opaque, 8, level);
+	isa_irq(opaque, 8, level);
+}
+
+static void kbd_irq(void *opaque, unsigned line, bool level)
+{
+	isa_irq(opaque, line, level);
+}
+
+/* The 8042's A20 gate: our guest-physical space has no 1 MiB wrap to
+ * switch on or off (the CPU starts the guest in protected mode with A20
+ * on); the gate is kept by the model and reads back as written. */
+static void kbd_a20(void *opaque, bool open)
+{
+	(void)opaque, (void)open;
+}
+
+/* The guest pulsed the CPU's reset line (8042 command 0xfe, port 0x92):
+ * the domain reboots, which for now ends it with that reason. */
+static void kbd_reset(void *opaque)
+{
+	domain_shutdown(opaque, RV_SHUTDOWN_reboot, 0);
+}
+
+
+static bool ioapic_deliver(void *opaque, const struct vioapic_msg *m)
+{
+	struct domain *d = opaque;
+	return vlapic_deliver(&d->hw->dev.lapic, m->dest, m->logical, m->mode, m->vector,
+			      m->level);
+}
+
+static void lapic_eoi(void *opaque, uint8_t vector)
+{
+	struct domain *d = opaque;
+	vioapic_eoi(&d->hw->dev.ioapic, vector);
 }
 
 /* What the guest sends on COM1 is its console output. The port write that
@@ -44,21 +85,6 @@ static void uart_tx(void *opaque, char c)
 {
 	struct domain *d = opaque;
 	d->stats.console_bytes += console_domain_write_some(d, &c, 1, console_emitted());
-}
-
-/* Port 0x80, the POST code port: written by firmware and by Linux as an
- * I/O delay. Remembered; reads give it back. */
-static int post_io(void *opaque, uint64_t addr, unsigned size, bool write, uint32_t *val)
-{
-	struct domain *d = opaque;
-	(void)addr;
-	if (size != 1)
-		return -EINVAL;
-	if (write)
-		d->hw->dev.post = (uint8_t)*val;
-	else
-		*val = d->hw->dev.post;
-	return 0;
 }
 
 /*
@@ -79,6 +105,23 @@ static int exit_port_io(void *opaque, uint64_t addr, unsigned size, bool write, 
 	return 0;
 }
 
+/* The firmware tables (ACPI and MP) in the ROM area, as a BIOS leaves
+ * them: built in a scratch copy of 0xf0000-0xfffff, then copied in. */
+static uint8_t rom_scratch[0x10000];
+
+static int write_tables(struct domain *d)
+{
+	uint32_t a, b, c, dx;
+	hw_cpuid(1, 0, &a, &b, &c, &dx);
+	struct pctables_cfg cfg = { .mem_mib = d->hw->ram_bytes >> 20, .cpu_signature = a,
+				    .cpu_features = dx };
+	memset(rom_scratch, 0, sizeof(rom_scratch));
+	int rc = pctables_build(rom_scratch, PCTABLES_SCAN_START, sizeof(rom_scratch), &cfg, NULL);
+	if (!rc)
+		rc = hw_copy_to_gpa(d, PCTABLES_SCAN_START, rom_scratch, sizeof(rom_scratch));
+	return rc;
+}
+
 int hw_devices_init(struct domain *d, char *err, size_t errlen)
 {
 	struct hw_devices *dev = &d->hw->dev;
@@ -91,12 +134,41 @@ int hw_devices_init(struct domain *d, char *err, size_t errlen)
 	if (!rc)
 		rc = vuart_init(&dev->uart, t, VUART_COM1_BASE, irq4, d, uart_tx);
 	if (!rc)
-		rc = vdev_register(t, VDEV_PIO, 0x80, 1, post_io, d, "post");
+		rc = vkbd_init(&dev->kbd, t, &(const struct vkbd_ops){ .irq = kbd_irq, .a20 = kbd_a20,
+								    .reset = kbd_reset, .opaque = d });
+	if (!rc)
+		rc = vpci_init(&dev->pci, t);
+	if (!rc)
+		rc = vpost_init(&dev->post, t);
+	if (!rc)
+		rc = vlapic_init(&dev->lapic, t, 0, lapic_eoi, d);
+	if (!rc)
+		rc = vioapic_init(&dev->ioapic, t, VIOAPIC_BASE, PCTABLES_IOAPIC_ID, ioapic_deliver, d);
 	if (!rc)
 		rc = vdev_register(t, VDEV_PIO, 0xf4, 4, exit_port_io, d, "debug-exit");
-	if (rc)
+	if (!rc)
+		rc = write_tables(d);
+	if (rc) {
 		snprintf(err, errlen, "emulated devices could not be set up (%d)", rc);
-	return rc;
+		return rc;
+	}
+	vrtc_set_memory(&dev->rtc, d->hw->ram_bytes);
+	vlapic_virtual_wire(&dev->lapic);
+	return 0;
+}
+
+int hw_pending_vector(struct domain *d, bool ack)
+{
+	struct hw_devices *dev = &d->hw->dev;
+	int v = vlapic_pending(&dev->lapic);
+	if (v >= 0) {
+		if (ack)
+			vlapic_ack(&dev->lapic, (uint8_t)v);
+		return v;
+	}
+	if (!vlapic_extint(&dev->lapic) || !vpic_pending(&dev->pic))
+		return -1;
+	return ack ? vpic_ack(&dev->pic) : 0;
 }
 
 /* Typed input waiting for the guest goes into the UART's FIFO as room
@@ -117,8 +189,11 @@ uint64_t hw_devices_update(struct domain *d, uint64_t now)
 	struct hw_devices *dev = &d->hw->dev;
 	vpit_update(&dev->pit, now);
 	vrtc_set_time(&dev->rtc, now);
+	vuart_set_time(&dev->uart, now);
+	vlapic_update(&dev->lapic, now);
 	feed_uart(d);
-	uint64_t next = vpit_next_event_ns(&dev->pit);
+	uint64_t next = MIN(MIN(vpit_next_event_ns(&dev->pit), vrtc_next_event_ns(&dev->rtc)),
+			    MIN(vuart_next_event_ns(&dev->uart), vlapic_next_event_ns(&dev->lapic)));
 	if (next != d->vcpu.timer_deadline)
 		vtimer_set(d, next == UINT64_MAX ? 0 : next);
 	return next;
@@ -127,6 +202,6 @@ uint64_t hw_devices_update(struct domain *d, uint64_t now)
 void hw_devices_console_input(struct domain *d)
 {
 	feed_uart(d);
-	if (vpic_pending(&d->hw->dev.pic) && d->state == DOM_BLOCKED && d->hw->halted)
+	if (hw_pending_vector(d, false) >= 0 && d->state == DOM_BLOCKED && d->hw->halted)
 		sched_wake(d);
 }

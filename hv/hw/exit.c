@@ -127,9 +127,9 @@ static bool skip_insn(struct domain *d, const char *what)
 /* Leaf 1 ECX, kept: SSE3 PCLMULQDQ SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND */
 #define CPUID1_ECX_KEEP  ((1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 19) | \
 			  (1u << 20) | (1u << 22) | (1u << 23) | (1u << 25) | (1u << 30))
-#define CPUID1_EDX_DROP  ((1u << 7) | (1u << 9) | (1u << 12) | (1u << 14) | (1u << 18) | \
+#define CPUID1_EDX_DROP  ((1u << 7) | (1u << 12) | (1u << 14) | (1u << 18) | \
 			  (1u << 21) | (1u << 22) | (1u << 27) | (1u << 28) | (1u << 29) | \
-			  (1u << 31))   /* dropped: MCE APIC MTRR MCA PSN DS ACPI SS HTT TM PBE */
+			  (1u << 31))   /* dropped: MCE MTRR MCA PSN DS ACPI SS HTT TM PBE */
 /* Leaf 7 EBX, kept: BMI1 SMEP BMI2 ERMS RDSEED ADX SMAP CLFLUSHOPT SHA */
 #define CPUID7_EBX_KEEP  ((1u << 3) | (1u << 7) | (1u << 8) | (1u << 9) | (1u << 18) | \
 			  (1u << 19) | (1u << 20) | (1u << 23) | (1u << 29))
@@ -167,8 +167,8 @@ void hw_cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c
 	case 1:
 		/* One CPU, APIC ID 0; the hypervisor-present bit. No x2APIC, TSC
 		 * deadline, XSAVE/AVX (we do not switch XCR0), MONITOR, VMX/SMX,
-		 * performance or thermal features; no MCE/MTRR/APIC until those
-		 * are emulated. */
+		 * performance or thermal features; no MCE/MTRR. The local APIC
+		 * (xAPIC, MMIO) is emulated and offered. */
 		*b &= 0x0000ffffu;
 		*b |= 1u << 16;
 		*c &= CPUID1_ECX_KEEP;
@@ -249,6 +249,7 @@ static void do_msr(struct domain *d)
 	if (!write) {
 		switch (msr) {
 		case MSR_TSC: val = rdtsc() + v->tsc_offset; break;
+		case MSR_APIC_BASE: val = VLAPIC_BASE | (1u << 8) | (1u << 11); break;  /* BSP, enabled */
 		case MSR_EFER: val = v->efer & ~(uint64_t)EFER_SVME; break;
 		case MSR_PAT: val = v->g_pat; break;
 		case MSR_BIOS_SIGN: val = 0; break;
@@ -279,6 +280,11 @@ static void do_msr(struct domain *d)
 			break;
 		case MSR_BIOS_SIGN:
 			break;
+		case MSR_APIC_BASE:
+			/* The APIC stays where the tables say; x2APIC is not offered. */
+			if ((val & ~0xfffull) != VLAPIC_BASE || (val & (1u << 10)))
+				ok = false;
+			break;
 		default:
 			ok = false;
 		}
@@ -291,6 +297,22 @@ static void do_msr(struct domain *d)
 		return;
 	}
 	v->rip += 2;
+}
+
+/* Run the guest's instruction in software (hw/emulate.c). A rep string
+ * cut short comes back for more on the next exit. */
+static void emulate_or_crash(struct domain *d, const char *why)
+{
+	enum emul_result r = hw_emulate(d);
+	if (r == EMUL_UNHANDLED) {
+		uint8_t bytes[DEC_MAX_LEN];
+		struct dec_insn insn;
+		int got = fetch_insn(d, &insn, bytes);
+		hw_dump_guest(d);
+		domain_crash(d, NULL, "hw: %s: the instruction at %#llx (%02x %02x %02x %02x%s) "
+			     "is not one we emulate", why, (unsigned long long)d->hw->vmcb->rip,
+			     bytes[0], bytes[1], bytes[2], bytes[3], got ? ", unreadable" : "");
+	}
 }
 
 /* ---- port I/O */
@@ -312,8 +334,10 @@ static void do_ioio(struct domain *d)
 	bool in = info & IOIO_IN;
 
 	if (info & IOIO_STR) {
-		domain_crash(d, NULL, "hw: string port I/O (%s %#x) is not emulated yet",
-			     in ? "ins" : "outs", port);
+		/* INS/OUTS: the memory side is the guest's linear address space,
+		 * which SVM does not decode for us. */
+		exit_count(d, EXIT_IO, io_slot(d, vdev_find(d->vdevs, VDEV_PIO, port, size)));
+		emulate_or_crash(d, in ? "ins" : "outs");
 		return;
 	}
 	/* Console output that would not fit the line's ring waits here: the
@@ -353,6 +377,14 @@ static void do_npf(struct domain *d)
 		skip_insn(d, "ROM write");
 		return;
 	}
+	/* A device page (the APICs, a claimed range) or the legacy video
+	 * window: the access is emulated against the device. */
+	if ((gpa >= HW_VGA_START && gpa < HW_VGA_TEXT) ||
+	    vdev_find(d->vdevs, VDEV_MMIO, gpa, 1)) {
+		emulate_or_crash(d, "device access");
+		return;
+	}
+	hw_dump_guest(d);
 	domain_crash(d, NULL, "hw: guest-physical %#llx is not this domain's (%s%s%s at rip %#llx)",
 		     (unsigned long long)gpa, (err & NPF_FETCH) ? "instruction fetch" :
 		     (err & NPF_WRITE) ? "write" : "read", (err & NPF_P) ? ", mapped read-only" : "",
@@ -367,21 +399,22 @@ static bool can_take_interrupt(const struct vmcb *v)
 	       !(v->eventinj & EVT_VALID);
 }
 
-bool hw_interrupt_ready(const struct domain *d)
+bool hw_interrupt_ready(struct domain *d)
 {
-	return vpic_pending(&d->hw->dev.pic) && (d->hw->vmcb->rflags & EFLAGS_IF);
+	return (d->hw->vmcb->rflags & EFLAGS_IF) && hw_pending_vector(d, false) >= 0;
 }
 
 void hw_inject_events(struct domain *d)
 {
 	struct vmcb *v = d->hw->vmcb;
+	bool waiting = v->icpt3 & ICPT_VINTR;
 
 	v->vintr &= ~VINTR_IRQ;
 	v->icpt3 &= ~ICPT_VINTR;
-	if (!vpic_pending(&d->hw->dev.pic))
+	if (hw_pending_vector(d, false) < 0)
 		return;
 	if (can_take_interrupt(v)) {
-		int vec = vpic_ack(&d->hw->dev.pic);
+		int vec = hw_pending_vector(d, true);
 		if (vec >= 0)
 			v->eventinj = EVT_VALID | EVT_TYPE_INTR | (uint32_t)vec;
 		return;
@@ -391,10 +424,13 @@ void hw_inject_events(struct domain *d)
 	 * exit at the first instant the guest can take one. */
 	v->vintr |= VINTR_IRQ | VINTR_IGN_TPR | (0xfull << VINTR_PRIO_SHIFT);
 	v->icpt3 |= ICPT_VINTR;
-	d->hw->pending_irq_exits++;
+	if (!waiting)
+		d->hw->pending_irq_exits++;
 }
 
 /* ---- the dispatcher of #VMEXIT */
+
+static void handle(struct domain *d, uint32_t code);
 
 void hw_handle_exit(struct domain *d)
 {
@@ -414,6 +450,19 @@ void hw_handle_exit(struct domain *d)
 		return;
 	}
 	exit_count(d, EXIT_VMEXIT, hw_exit_slot(code));
+	uint64_t rip = v->rip;
+	handle(d, code);
+	/* An instruction we completed for the guest ends the interrupt
+	 * shadow of an STI or MOV SS before it, as running it would have:
+	 * otherwise "sti; hlt" would keep the shadow across the HLT and its
+	 * wake-up interrupt could never be injected. */
+	if (v->rip != rip)
+		v->int_state &= ~INT_SHADOW;
+}
+
+static void handle(struct domain *d, uint32_t code)
+{
+	struct vmcb *v = d->hw->vmcb;
 	switch (code) {
 	case VMEXIT_INTR:
 	case VMEXIT_NMI:

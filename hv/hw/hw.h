@@ -15,6 +15,12 @@
 #include "../vdev/pit.h"
 #include "../vdev/rtc.h"
 #include "../vdev/uart.h"
+#include "../vdev/kbd.h"
+#include "../vdev/pci.h"
+#include "../vdev/post.h"
+#include "../vdev/lapic.h"
+#include "../vdev/ioapic.h"
+#include "emulate.h"
 
 struct domain;
 struct domain_config;
@@ -34,7 +40,11 @@ struct hw_devices {
 	struct vpit pit;
 	struct vrtc rtc;
 	struct vuart uart;
-	uint8_t post;                   /* last byte written to port 0x80 */
+	struct vkbd kbd;
+	struct vpci pci;
+	struct vpost post;
+	struct vlapic lapic;
+	struct vioapic ioapic;
 	uint64_t unclaimed_io;          /* port accesses nobody claims */
 };
 
@@ -79,6 +89,12 @@ int hw_devices_init(struct domain *d, char *err, size_t errlen);
 /* Bring the device models to now; the next instant one needs attention. */
 uint64_t hw_devices_update(struct domain *d, uint64_t now);
 void hw_devices_console_input(struct domain *d);
+/* The vector the vCPU should take next (local APIC first, then the 8259A
+ * through LINT0), -1 if none; with ack, the controller's acknowledge. */
+int hw_pending_vector(struct domain *d, bool ack);
+
+/* emulate.c: run the instruction at the guest's rip in software. */
+enum emul_result hw_emulate(struct domain *d);
 
 /* walk.c: the guest's linear address as its own page tables translate it
  * (0), or -EFAULT with the page-fault error code it would get, or -EIO if
@@ -93,7 +109,7 @@ void hw_free_memory(struct domain *d);
 /* CPUID as a hw guest sees it (docs/hw.md, "CPUID"). */
 void hw_cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d);
 /* An interrupt is pending at the PIC and the guest's IF would take it. */
-bool hw_interrupt_ready(const struct domain *d);
+bool hw_interrupt_ready(struct domain *d);
 void hw_handle_exit(struct domain *d);
 /* Before VMRUN: inject what is pending (re-injection first, then an
  * external interrupt if the guest can take one, else ask for the window). */
