@@ -23,6 +23,7 @@ include mk/hv.mk
 include mk/tests.mk
 include mk/ringos.mk
 include mk/bench.mk
+include mk/hwguests.mk
 
 .PHONY: all setup run run-demo run-native debug test density clean help
 

@@ -80,7 +80,7 @@ run_unit_tests() {
 # Where a test can run (docs/testing.md). The techniques still to come have
 # their names already, so tests can be written for them: a test that names
 # only those is skipped, not failed, until they are built.
-ENVS_BUILT="hv pv native ringos-pv hw"
+ENVS_BUILT="hv pv native ringos-pv hw hwguest"
 ENVS_PLANNED="bt"
 
 # The environment a kernel test runs in; or, when it names only planned
@@ -196,6 +196,28 @@ run_kernel_test() {     # index env
 		append="on_empty=exit $append"
 		modules="$BUILD/ringos-pc.elf name=ringos mode=hw memory=96M initrd=$cpio,$cpio${modules:+,$modules}"
 	fi
+	local hwname=
+	if [ "$env" = hwguest ]; then
+		# A hw test guest (tests/hwguests/NAME/, docs/hw-tests.md): a
+		# multiboot kernel as a hw (SVM) domain of the stock hypervisor,
+		# 16 MiB unless domain says otherwise, the other modules (a
+		# bystander) beside it. Only its own result line counts; the
+		# others are checked with expect lines.
+		local guest=$BUILD/hwguests/${T_KERNEL[i]}.elf
+		if [ ! -f "$guest" ]; then
+			printf 'FAIL\037no hw guest image %s (is there a tests/hwguests/%s/?)\n' "$guest" "${T_KERNEL[i]}" > "$res.tmp"
+			mv "$res.tmp" "$res"
+			return
+		fi
+		elf=$BUILD/hv/hv.elf
+		append="on_empty=exit $append"
+		hwname=${T_KERNEL[i]}
+		[[ " ${T_DOMAIN[i]}" =~ \ name=([^ ]+) ]] && hwname=${BASH_REMATCH[1]}
+		local opts="name=$hwname mode=hw"
+		[[ " ${T_DOMAIN[i]}" == *" name="* ]] && opts="mode=hw"
+		[[ " ${T_DOMAIN[i]}" == *" memory="* ]] || opts+=" memory=16M"
+		modules="$guest $opts${T_DOMAIN[i]:+ ${T_DOMAIN[i]}}${modules:+,$modules}"
+	fi
 	if [ "$env" = pv ]; then
 		# The stock hypervisor with the test guest as its first module; it
 		# exits when the last domain has stopped, with the worst status.
@@ -262,6 +284,7 @@ run_kernel_test() {     # index env
 	local tag='^\(rv\) TEST RESULT: '
 	[ "$env" = pv ] || [ "$env" = ringos-pv ] || [ "$env" = hw ] && tag='^\[[^]]*\] TEST RESULT: '
 	[ "$env" = native ] && tag='^TEST RESULT: '
+	[ "$env" = hwguest ] && tag="^\\[$hwname\\] TEST RESULT: "
 	results=$(tr -d '\r' < "$log" | grep -aE "$tag")
 	nres=$(printf '%s' "$results" | grep -c 'TEST RESULT: ')
 	word=$(printf '%s' "$results" | sed -n 's/.*TEST RESULT: \([A-Z]*\).*/\1/p' | head -1)
