@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what building and testing ringvisor needs, from Debian's packages,
 # and fetch Debian's busybox-static for i386 (ringos's shell and utilities)
-# into $BUILD/busybox. Run by `make run`, `make test`, `make bench` and
+# into $BUILD/busybox and Debian's 32-bit Linux kernel (linux-image-686) into
+# $BUILD/linux (docs/linux.md). Run by `make run`, `make test`, `make bench` and
 # `make setup`; quiet when all is there. As root it installs with apt-get;
 # otherwise it prints the commands to run.
 #
@@ -12,6 +13,8 @@
 set -u
 BUILD=${BUILD:-build}
 BUSYBOX=$BUILD/busybox/bin/busybox
+LINUX_DIR=$BUILD/linux
+VMLINUZ=$LINUX_DIR/vmlinuz
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -89,6 +92,15 @@ check_all() {
 	need tmux tmux -V
 }
 
+# Guest programs come from Debian's i386 packages, downloaded (never
+# installed on the host): apt must know that architecture.
+add_i386() {
+	if ! dpkg --print-foreign-architectures | grep -qx i386; then
+		dpkg --add-architecture i386
+		apt-get update -q || echo "setup: apt-get update reported errors; trying the download anyway"
+	fi
+}
+
 # busybox-static:i386, unpacked from its .deb into $BUILD/busybox (not
 # installed on the host: it is a guest program).
 fetch_busybox() {
@@ -100,10 +112,7 @@ fetch_busybox() {
 	fi
 	local dir=$BUILD/busybox
 	mkdir -p "$dir"
-	if ! dpkg --print-foreign-architectures | grep -qx i386; then
-		dpkg --add-architecture i386
-		apt-get update -q || echo "setup: apt-get update reported errors; trying the download anyway"
-	fi
+	add_i386
 	rm -f "$dir"/busybox-static_*.deb
 	if ! (cd "$dir" && apt-get download -q busybox-static:i386); then
 		apt-get update -q || echo "setup: apt-get update reported errors; trying the download anyway"
@@ -118,9 +127,69 @@ fetch_busybox() {
 	echo "setup: busybox-static:i386 unpacked into $dir ($(basename "$deb"))"
 }
 
+# A bzImage: the boot sector's 0x55 0xAA at 0x1FE and the setup header's
+# magic "HdrS" at 0x202 (Linux's Documentation/arch/x86/boot.rst). The
+# loader's full check is hv/loader/bzimage.c; this one only tells a kernel
+# from a truncated download or an error page.
+file_is_bzimage() {
+	[ "$(od -An -tx1 -j510 -N2 "$1" 2>/dev/null | tr -d ' ')" = 55aa ] &&
+	    [ "$(od -An -c -j514 -N4 "$1" 2>/dev/null | tr -d ' ')" = HdrS ]
+}
+
+# Debian's 32-bit kernel for the hw domains' Linux guest: the current
+# linux-image-<version>-686 (the one the metapackage linux-image-686 depends
+# on), of which only /boot/vmlinuz-<version> is taken, as $VMLINUZ, with
+# <version> (its `uname -r`) in $LINUX_DIR/version. The modules stay in the
+# .deb, which is deleted: the guest boots from an initramfs of busybox.
+fetch_linux() {
+	[ -f "$VMLINUZ" ] && file_is_bzimage "$VMLINUZ" && [ -s "$LINUX_DIR/version" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: the Linux guest kernel is missing; as root run make setup (it downloads"
+		echo "    linux-image-686:i386's kernel package and keeps its vmlinuz as $VMLINUZ)"
+		return 1
+	fi
+	mkdir -p "$LINUX_DIR"
+	add_i386
+	local pkg version deb
+	pkg=$(apt-cache depends linux-image-686:i386 2>/dev/null |
+	    sed -n 's/^ *Depends: \(linux-image-[0-9][^ :]*-686\)\(:i386\)\{0,1\}$/\1/p' | head -1)
+	if [ -z "$pkg" ]; then
+		apt-get update -q || echo "setup: apt-get update reported errors; trying anyway"
+		pkg=$(apt-cache depends linux-image-686:i386 2>/dev/null |
+		    sed -n 's/^ *Depends: \(linux-image-[0-9][^ :]*-686\)\(:i386\)\{0,1\}$/\1/p' | head -1)
+	fi
+	if [ -z "$pkg" ]; then
+		echo "setup: apt-cache finds no linux-image-<version>-686 that linux-image-686:i386 depends on"
+		return 1
+	fi
+	version=${pkg#linux-image-}
+	rm -f "$LINUX_DIR"/linux-image-*.deb
+	(cd "$LINUX_DIR" && apt-get download -q "$pkg:i386") || true
+	deb=$(ls "$LINUX_DIR/${pkg}"_*.deb 2>/dev/null | head -1)
+	# Only the kernel leaves the archive: no module tree is unpacked.
+	if [ -z "$deb" ] ||
+	    ! dpkg-deb --fsys-tarfile "$deb" | tar -xO "./boot/vmlinuz-$version" >"$VMLINUZ.tmp" ||
+	    ! file_is_bzimage "$VMLINUZ.tmp"; then
+		rm -f "$VMLINUZ.tmp" "$LINUX_DIR"/linux-image-*.deb
+		echo "setup: could not fetch vmlinuz-$version from $pkg:i386 into $LINUX_DIR"
+		return 1
+	fi
+	mv "$VMLINUZ.tmp" "$VMLINUZ"
+	echo "$version" >"$LINUX_DIR/version"
+	rm -f "$deb"
+	echo "setup: $VMLINUZ is vmlinuz-$version from $(basename "$deb")"
+}
+
+fetch_guests() {
+	local rc=0
+	fetch_busybox || rc=1
+	fetch_linux || rc=1
+	return $rc
+}
+
 check_all
 if [ ${#missing[@]} -eq 0 ]; then
-	fetch_busybox
+	fetch_guests
 	exit
 fi
 
@@ -146,4 +215,4 @@ if [ ${#missing[@]} -ne 0 ]; then
 	exit 1
 fi
 echo "setup: installed what was missing"
-fetch_busybox
+fetch_guests
