@@ -24,6 +24,7 @@ include mk/tests.mk
 include mk/ringos.mk
 include mk/bench.mk
 include mk/hwguests.mk
+include mk/linux.mk
 
 .PHONY: all setup run run-demo run-native debug test density clean help
 
