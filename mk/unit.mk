@@ -10,7 +10,7 @@
 
 UNIT_DIR   := $(BUILD)/unit
 UNIT_OBJ   := $(UNIT_DIR)/obj
-UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev decode vpit vpic vrtc vuart vpost vpci vkbd vlapic vioapic pctables vide emulate
+UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev decode vpit vpic vrtc vuart vpost vpci vkbd vlapic vioapic pctables vide emulate bzimage
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote hv/pv -iquote lib/include -Iinclude \
@@ -45,6 +45,7 @@ unit_src_console_line := hv/console_line.c tests/unit/console_line_fixture.c tes
 unit_src_console_forgery := $(unit_src_console_line)
 unit_src_console_ring := hv/console_ring.c
 unit_src_decode    := lib/decode.c
+unit_src_bzimage   := hv/loader/bzimage.c lib/format.c
 unit_libs_decode   := -lcapstone   # the oracle (libcapstone-dev)
 unit_src_emulate   := hv/emul/emulate.c hv/emul/strings.c hv/emul/alu.c lib/decode.c
 
@@ -68,6 +69,9 @@ $(UNIT_DIR)/test_$(1): $(call unit_objs,$(1))
 	$$(call say,HOSTLD,$$@)$$(HOSTCC) $$(HOSTCFLAGS) -o $$@ $$^ $$(unit_libs_$(1)) $$(HOSTLDLIBS)
 endef
 $(foreach t,$(UNIT_NAMES),$(eval $(call unit_test_rule,$(t))))
+
+# test_bzimage reads Debian's kernel, fetched by tools/setup.sh (mk/linux.mk).
+$(UNIT_DIR)/test_bzimage: | $(BUILD)/linux/vmlinuz
 
 .PHONY: unit-build
 unit-build: $(UNIT_TESTS)

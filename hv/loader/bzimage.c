@@ -220,15 +220,23 @@ static bool in_ram(const struct e820_entry *map, unsigned nmap, uint64_t start, 
 
 /* Is [start, start + size) free of every non-RAM entry? Maps may overlap:
  * a reserved range inside a RAM entry wins, as in Linux's e820 sanitizing. */
+static const struct e820_entry *first_hole(const struct e820_entry *map, unsigned nmap,
+					   uint64_t start, uint64_t size);
+
 static bool clear_of_holes(const struct e820_entry *map, unsigned nmap, uint64_t start, uint64_t size)
 {
-	for (unsigned i = 0; i < nmap; i++) {
-		if (map[i].type == E820_RAM)
-			continue;
-		if (start < map[i].addr + map[i].size && map[i].addr < start + size)
-			return false;
-	}
-	return true;
+	return !first_hole(map, nmap, start, size);
+}
+
+/* The first non-RAM entry overlapping [start, start + size), or NULL. */
+static const struct e820_entry *first_hole(const struct e820_entry *map, unsigned nmap,
+					   uint64_t start, uint64_t size)
+{
+	for (unsigned i = 0; i < nmap; i++)
+		if (map[i].type != E820_RAM && start < map[i].addr + map[i].size &&
+		    map[i].addr < start + size)
+			return &map[i];
+	return NULL;
 }
 
 static bool usable(const struct e820_entry *map, unsigned nmap, uint64_t start, uint64_t size)
@@ -257,18 +265,26 @@ int bzimage_kernel_place(const struct bzimage_info *bi, const struct e820_entry 
 	}
 	/* A relocatable kernel runs at any kernel_alignment boundary (boot.rst:
 	 * "the boot loader may place it anywhere ... aligned"): take the lowest
-	 * one of each RAM range, so the initrd keeps the top. */
+	 * usable one, so the initrd keeps the top. Within a RAM range, a hole
+	 * (a reserved entry inside it) moves the search past its end. */
 	if (bi->relocatable) {
-		uint64_t best = FOUR_GiB;
+		uint64_t align = bi->kernel_alignment, best = FOUR_GiB;
 
 		for (unsigned i = 0; i < nmap; i++) {
-			uint64_t a;
+			uint64_t a, end = map[i].addr + map[i].size;
+			const struct e820_entry *h;
 
 			if (map[i].type != E820_RAM)
 				continue;
-			a = ALIGN_UP(MAX(map[i].addr, (uint64_t)ONE_MiB), (uint64_t)bi->kernel_alignment);
-			if (a + need <= FOUR_GiB && a < best && usable(map, nmap, a, need))
-				best = a;
+			a = ALIGN_UP(MAX(map[i].addr, (uint64_t)ONE_MiB), align);
+			while (a + need <= MIN(end, FOUR_GiB) && a < best) {
+				h = first_hole(map, nmap, a, need);
+				if (!h) {
+					best = a;
+					break;
+				}
+				a = ALIGN_UP(h->addr + h->size, align);
+			}
 		}
 		if (best < FOUR_GiB) {
 			*load_gpa = (uint32_t)best;
