@@ -159,7 +159,7 @@ struct bzimage_info {
 	uint32_t kernel_offset;         /* (setup_sects + 1) * 512: the protected-mode code in the file */
 	uint32_t kernel_size;           /* syssize * 16 bytes to copy from there */
 	bool relocatable;
-	uint32_t kernel_alignment;      /* a power of two; 1 MiB... for a fixed kernel: unused */
+	uint32_t kernel_alignment;      /* a power of two (checked only for a relocatable kernel) */
 	uint32_t pref_address;          /* where it wants to be loaded (code32_start before 2.10) */
 	uint32_t init_size;             /* bytes from the load address it needs (before 2.10: estimated) */
 	uint32_t initrd_addr_max;
