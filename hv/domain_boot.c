@@ -1,7 +1,8 @@
 /*
  * The domains described at boot. Each multiboot module is one of:
- *   - an ELF guest kernel: a domain, configured by the words of the module's
- *     command line ("guest.elf name=web memory=16M weight=512");
+ *   - a guest kernel (ELF, or a Linux bzImage for a hw domain): a domain,
+ *     configured by the words of the module's command line
+ *     ("guest.elf name=web memory=16M weight=512");
  *   - a domain config file (xl.cfg style, docs/ARCHITECTURE.md), recognised by
  *     a path ending in ".cfg", naming its kernel and initrd modules by path or
  *     file name;
@@ -33,6 +34,17 @@ static size_t module_size(const struct boot_module *m)
 static bool is_elf(const struct boot_module *m)
 {
 	return module_size(m) >= 4 && !memcmp(module_data(m), elf_magic, 4);
+}
+
+/* A Linux bzImage ("HdrS" at 0x202): a kernel for a hw domain. */
+static bool is_bzimage(const struct boot_module *m)
+{
+	return module_size(m) >= 0x206 && !memcmp((const uint8_t *)module_data(m) + 0x202, "HdrS", 4);
+}
+
+static bool is_kernel(const struct boot_module *m)
+{
+	return is_elf(m) || is_bzimage(m);
 }
 
 /* The module's path: the first word of its command line. */
@@ -132,9 +144,10 @@ unsigned domains_boot(const struct boot_info *bi)
 			continue;
 		}
 		int k = find_module(bi, cfg.kernel);
-		if (k < 0 || !is_elf(&bi->modules[k])) {
+		if (k < 0 || !is_kernel(&bi->modules[k])) {
 			pr_err("domain '%s' (%s): kernel '%s' is %s: refused\n", cfg.name, source,
-			       cfg.kernel, k < 0 ? "not among the modules" : "not an ELF file");
+			       cfg.kernel, k < 0 ? "not among the modules" :
+			       "neither an ELF file nor a Linux bzImage");
 			continue;
 		}
 		used_as_kernel[k] = true;
@@ -142,7 +155,7 @@ unsigned domains_boot(const struct boot_info *bi)
 	}
 	for (size_t i = 0; i < bi->nmodules; i++) {
 		const struct boot_module *m = &bi->modules[i];
-		if (!is_elf(m) || used_as_kernel[i])
+		if (!is_kernel(m) || used_as_kernel[i])
 			continue;
 		snprintf(source, sizeof(source), "module %zu", i);
 		domconfig_defaults(&cfg);

@@ -9,6 +9,13 @@
  *   the entry in 32-bit protected mode with paging off, EAX = 0x2BADB002,
  *   EBX = the structure.
  *
+ *   the Linux x86 boot protocol (Documentation/arch/x86/boot.rst), 32-bit
+ *   entry: the bzImage's protected-mode part copied where it may run
+ *   (hv/loader/bzimage.c decides), the initrd high in RAM, the zero page
+ *   (boot_params: the setup header, the e820 map, the command line and the
+ *   initrd), and the entry at the load address with ESI = the zero page,
+ *   flat CS 0x10 / DS 0x18 from a GDT of ours, paging and interrupts off.
+ *
  * Guest-physical layout (docs/hw.md): the information structure, its
  * memory map, command line and module list in the page at 0x9000; the
  * kernel where its ELF says (at or above 1 MiB); the modules after it,
@@ -17,11 +24,13 @@
 #include "hw.h"
 #include "domain.h"
 #include "domconfig.h"
+#include "bzimage.h"
 #include "elf.h"
 #include "errno.h"
 #include "frame.h"
 #include "mm.h"
 #include "format.h"
+#include "printk.h"
 #include "string.h"
 
 #define MB_MAGIC_EAX    0x2badb002u
@@ -181,6 +190,63 @@ static int load_multiboot(struct domain *d, const struct domain_config *cfg, con
 	return 0;
 }
 
+/* Linux: the zero page, the command line and a flat GDT, each a page. */
+#define LX_ZERO_PAGE_GPA        0x10000u
+#define LX_CMDLINE_GPA          0x11000u
+#define LX_GDT_GPA              0x12000u
+
+static int load_linux(struct domain *d, const struct domain_config *cfg, const void *kernel,
+		      size_t kernel_size, const void *initrd, size_t initrd_size, char *err,
+		      size_t errlen)
+{
+	struct bzimage_info bi;
+	struct e820_entry map[8];
+	uint32_t load, initrd_gpa = 0;
+	char why[120];
+	int n = bzimage_pc_e820(map, ARRAY_SIZE(map), d->hw->ram_bytes);
+	int rc = n < 0 ? n : bzimage_parse(kernel, kernel_size, &bi, why, sizeof(why));
+	if (!rc)
+		rc = bzimage_check_cmdline(&bi, cfg->cmdline, why, sizeof(why));
+	if (!rc)
+		rc = bzimage_kernel_place(&bi, map, (unsigned)n, &load, why, sizeof(why));
+	if (!rc && initrd)
+		rc = bzimage_initrd_place(&bi, map, (unsigned)n, (uint32_t)initrd_size, load,
+					  &initrd_gpa, why, sizeof(why));
+	if (!rc)
+		rc = bzimage_boot_params(&bi, kernel, phys_to_virt(hw_gpa_to_ma(d, LX_ZERO_PAGE_GPA)),
+					 map, (unsigned)n, LX_CMDLINE_GPA, initrd_gpa,
+					 (uint32_t)initrd_size, why, sizeof(why));
+	if (rc) {
+		snprintf(err, errlen, "Linux kernel: %s", n < 0 ? "no memory map for this RAM size" :
+			 why);
+		return rc;
+	}
+	if (hw_copy_to_gpa(d, load, (const uint8_t *)kernel + bi.kernel_offset, bi.kernel_size) ||
+	    (initrd && hw_copy_to_gpa(d, initrd_gpa, initrd, initrd_size)) ||
+	    hw_copy_to_gpa(d, LX_CMDLINE_GPA, cfg->cmdline, strlen(cfg->cmdline) + 1)) {
+		snprintf(err, errlen, "Linux kernel: could not be copied into guest memory");
+		return -EFAULT;
+	}
+	/* The GDT the protocol asks for: __BOOT_CS (0x10) and __BOOT_DS (0x18)
+	 * flat 4 GiB; the kernel loads its own at once. */
+	static const uint64_t gdt[4] = { 0, 0, 0x00cf9b000000ffffull, 0x00cf93000000ffffull };
+	hw_copy_to_gpa(d, LX_GDT_GPA, gdt, sizeof(gdt));
+	struct vmcb *v = d->hw->vmcb;
+	v->gdtr.base = LX_GDT_GPA;
+	v->gdtr.limit = sizeof(gdt) - 1;
+	v->cs.sel = BZ_BOOT_CS;
+	v->ds.sel = v->es.sel = v->ss.sel = v->fs.sel = v->gs.sel = BZ_BOOT_DS;
+	v->rip = load;
+	v->rax = 0;
+	d->hw->gprs = (struct hw_gprs){ .esi = LX_ZERO_PAGE_GPA };
+	v->rsp = LX_ZERO_PAGE_GPA;      /* unused by the 32-bit entry; below the zero page */
+	printk("domain %u (%s): hw, Linux %s, protocol %u.%02u, %u MiB, kernel at %#x, "
+	       "initrd %zu KiB at %#x\n", d->id, d->name, bi.version_string[0] ?
+	       bi.version_string : "(no version string)", bi.version >> 8, bi.version & 0xff,
+	       d->hw->ram_bytes >> 20, load, initrd_size >> 10, initrd_gpa);
+	return 0;
+}
+
 int hw_build(struct domain *d, const struct domain_config *cfg, const void *kernel,
 	     size_t kernel_size, const void *initrd, size_t initrd_size, char *err, size_t errlen)
 {
@@ -219,7 +285,10 @@ int hw_build(struct domain *d, const struct domain_config *cfg, const void *kern
 	}
 	if (!rc)
 		rc = hw_devices_init(d, err, errlen);
-	if (!rc)
+	bool is_linux = kernel_size >= 0x206 && !memcmp((const uint8_t *)kernel + 0x202, "HdrS", 4);
+	if (!rc && is_linux)
+		rc = load_linux(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);
+	else if (!rc)
 		rc = load_multiboot(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);
 	return rc;
 }

@@ -65,6 +65,12 @@ static void kbd_reset(void *opaque)
 }
 
 
+/* ACPI power off (the DSDT's _S5 written to PM1a control). */
+static void acpi_poweroff(void *opaque)
+{
+	domain_shutdown(opaque, RV_SHUTDOWN_poweroff, 0);
+}
+
 static bool ioapic_deliver(void *opaque, const struct vioapic_msg *m)
 {
 	struct domain *d = opaque;
@@ -168,6 +174,9 @@ int hw_devices_init(struct domain *d, char *err, size_t errlen)
 		rc = vlapic_init(&dev->lapic, t, 0, lapic_eoi, d);
 	if (!rc)
 		rc = vioapic_init(&dev->ioapic, t, VIOAPIC_BASE, PCTABLES_IOAPIC_ID, ioapic_deliver, d);
+	if (!rc)
+		rc = vacpipm_init(&dev->acpipm, t, PCTABLES_PM1A_EVT, PCTABLES_PM1A_CNT,
+				  acpi_poweroff, d);
 	if (!rc)
 		rc = vdev_register(t, VDEV_PIO, 0xf4, 4, exit_port_io, d, "debug-exit");
 	if (!rc)

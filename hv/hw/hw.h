@@ -20,6 +20,7 @@
 #include "../vdev/post.h"
 #include "../vdev/lapic.h"
 #include "../vdev/ioapic.h"
+#include "../vdev/acpipm.h"
 #include "emulate.h"
 
 struct domain;
@@ -45,6 +46,7 @@ struct hw_devices {
 	struct vpost post;
 	struct vlapic lapic;
 	struct vioapic ioapic;
+	struct vacpipm acpipm;
 	uint64_t unclaimed_io;          /* port accesses nobody claims */
 	/* What the guest sent on COM1 and the console has not had yet: a
 	 * line at a time, as a pv guest's console writes come. */

@@ -130,6 +130,12 @@ static const char *hw_exit_kind_name(const struct domain *d, enum exit_kind kind
 		if (nr < d->vdevs->n[VDEV_PIO])
 			return d->vdevs->r[VDEV_PIO][nr].name;
 	}
+	if (kind == EXIT_MMIO && d->vdevs) {
+		if (nr == EXIT_NR_MMIO - 1)
+			return "address nobody claims";
+		if (nr < d->vdevs->n[VDEV_MMIO])
+			return d->vdevs->r[VDEV_MMIO][nr].name;
+	}
 	if (kind == EXIT_INSN && nr < 2)
 		return nr ? "wrmsr refused (#GP)" : "rdmsr refused (#GP)";
 	return NULL;

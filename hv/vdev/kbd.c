@@ -321,9 +321,9 @@ int vkbd_init(struct vkbd *k, struct vdev_table *t, const struct vkbd_ops *ops)
 	k->a20 = true;
 	k->scanning = true;
 	keyboard_defaults(k);
-	int rc = vdev_register(t, VDEV_PIO, VKBD_DATA, 1, kbd_io, k, "kbd");
+	int rc = vdev_register(t, VDEV_PIO, VKBD_DATA, 1, kbd_io, k, "kbd data");
 	if (!rc)
-		rc = vdev_register(t, VDEV_PIO, VKBD_CMD, 1, kbd_io, k, "kbd");
+		rc = vdev_register(t, VDEV_PIO, VKBD_CMD, 1, kbd_io, k, "kbd status/command");
 	if (!rc)
 		rc = vdev_register(t, VDEV_PIO, VKBD_PORT_A, 1, kbd_io, k, "port92");
 	return rc;

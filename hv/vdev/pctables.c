@@ -153,10 +153,23 @@ static void build_facs(const struct out *o, const struct pctables_layout *l)
 	put32(o, l->facs + 4, FACS_LEN);
 }
 
+/*
+ * The DSDT's only AML: Name (_S5, Package () { 5, 5, 0, 0 }), the sleep
+ * type values an OS writes to PM1a/PM1b control with SLP_EN to power the
+ * machine off (ACPI 7.4.2). ACPI 5.4: NameOp, the name, PackageOp,
+ * PkgLength (8: itself and the 7 bytes after it), NumElements 4, two
+ * BytePrefix 5, two ZeroOp.
+ */
+static const uint8_t dsdt_aml[] = {
+	0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a, PCTABLES_SLP_TYP_S5,
+	0x0a, PCTABLES_SLP_TYP_S5, 0x00, 0x00,
+};
+
 static void build_dsdt(const struct out *o, const struct pctables_layout *l)
 {
-	acpi_header(o, l->dsdt, "DSDT", ACPI_HDR_LEN, 1);      /* no AML */
-	acpi_done(o, l->dsdt, ACPI_HDR_LEN);
+	acpi_header(o, l->dsdt, "DSDT", ACPI_HDR_LEN + sizeof(dsdt_aml), 1);
+	put_bytes(o, l->dsdt + ACPI_HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
+	acpi_done(o, l->dsdt, ACPI_HDR_LEN + sizeof(dsdt_aml));
 }
 
 static uint32_t madt_override(const struct out *o, uint32_t a, uint8_t irq, uint32_t gsi,
@@ -290,7 +303,7 @@ int pctables_build(uint8_t *mem, uint32_t base, uint32_t len, const struct pctab
 	l.facs = a;
 	a += FACS_LEN;
 	l.dsdt = a;
-	a = ALIGN_UP(a + ACPI_HDR_LEN, 16u);
+	a = ALIGN_UP(a + ACPI_HDR_LEN + (uint32_t)sizeof(dsdt_aml), 16u);
 	l.madt = a;
 	l.end = a + MADT_LEN;
 	if (l.end > end)

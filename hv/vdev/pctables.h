@@ -25,6 +25,7 @@
 #define PCTABLES_SCI_IRQ        9       /* ISA IRQ 9, level, active high */
 #define PCTABLES_PM1A_EVT       0xb000  /* PM1a status + enable, 4 ports */
 #define PCTABLES_PM1A_CNT       0xb004  /* PM1a control, 2 ports */
+#define PCTABLES_SLP_TYP_S5     5       /* the DSDT's _S5: PM1a_CNT SLP_TYP for power off */
 
 struct pctables_cfg {
 	uint32_t mem_mib;               /* RAM: the tables must lie below its end */

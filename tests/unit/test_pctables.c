@@ -132,7 +132,12 @@ static void test_rsdt_fadt_dsdt_facs(void **state)
 	assert_int_equal(facs % 64, 0);
 	assert_true(sig(facs, "FACS"));
 	assert_int_equal(r32(facs + 4), 64);
-	assert_int_equal(acpi_table(dsdt, "DSDT", 1), 36);     /* no AML */
+	assert_int_equal(acpi_table(dsdt, "DSDT", 1), 36 + 14);        /* _S5 only */
+	/* Name (_S5, Package () { 5, 5, 0, 0 }), as ACPI 5.4 encodes it */
+	static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+				      0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 };
+	for (unsigned i = 0; i < sizeof(s5); i++)
+		assert_int_equal(r8(dsdt + 36 + i), s5[i]);
 	assert_int_equal(r8(fadt + 44), 1);             /* INT_MODEL: APIC */
 	assert_int_equal(r16(fadt + 46), 9);            /* SCI_INT */
 	assert_int_equal(r32(fadt + 48), 0);            /* SMI_CMD: none */
