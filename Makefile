@@ -26,7 +26,7 @@ include mk/bench.mk
 include mk/hwguests.mk
 include mk/linux.mk
 
-.PHONY: all setup run run-demo run-native debug test density clean help
+.PHONY: all setup run run-demo run-linux run-native debug test density clean help
 
 all: $(HV_ELF)
 
@@ -35,13 +35,16 @@ all: $(HV_ELF)
 setup:
 	@bash tools/setup.sh
 
-# The default VMs, described by configs/*.cfg: two ringos pv domains, each
-# with a busybox shell on its console (vm1.cfg, vm2.cfg). `make run-demo`
+# The default VMs, described by configs/*.cfg: ringos with a busybox shell
+# on its console twice, as a pv domain (vm1.cfg) and, the very ringos-pc.elf
+# a bare PC boots, as a hw domain (vm2.cfg). `make run-linux` boots Linux
+# as a hw domain beside vm1 (configs/linux.cfg). `make run-demo`
 # boots the two small demo domains and ringos running its test suite
 # instead; `make run-native` boots ringos alone on the bare (emulated) PC.
 # Each module is "path args".
 RUN_APPEND  ?= loglevel=info
-RUN_MODULES ?= $(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg,configs/vm2.cfg
+RUN_MODULES ?= $(BUILD)/ringos-pv.elf,$(BUILD)/ringos-pc.elf,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg,configs/vm2.cfg
+LINUX_MODULES := $(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg,$(BUILD)/linux/vmlinuz,$(BUILD)/linux/initramfs.cpio,configs/linux.cfg
 DEMO_MODULES := $(BUILD)/guests/demo.elf,configs/alpha.cfg,configs/beta.cfg,$(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/suite.cpio,configs/ringos.cfg
 RUN_DEPS    := $(HV_ELF) $(BUILD)/guests/demo.elf ringos
 RUN_MEM     ?= 256
@@ -53,6 +56,9 @@ run: setup
 	@$(MAKE) --no-print-directory run-now
 run-demo: setup
 	@$(MAKE) --no-print-directory run-now RUN_MODULES="$(DEMO_MODULES)"
+run-linux: setup
+	@$(MAKE) --no-print-directory linux
+	@$(MAKE) --no-print-directory run-now RUN_MODULES="$(LINUX_MODULES)" RUN_MEM=320
 run-native: setup
 	@$(MAKE) --no-print-directory run-native-now
 debug: setup

@@ -10,7 +10,7 @@ enum key { K_NAME, K_KERNEL, K_INITRD, K_CMDLINE, K_MEMORY, K_MODE, K_WEIGHT, K_
 static const char *const key_names[K_COUNT] = {
 	"name", "kernel", "initrd", "cmdline", "memory", "mode", "weight",
 };
-#define KNOWN_KEYS      "name, kernel, initrd, cmdline, memory, mode, weight"
+#define KNOWN_KEYS      "name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight"
 
 /* How much of a user's value goes into a message: enough to recognise it. */
 #define ECHO            40
@@ -52,6 +52,10 @@ static int find_key(const char *k, size_t n)
 	for (int i = 0; i < K_COUNT; i++)
 		if (strlen(key_names[i]) == n && !memcmp(key_names[i], k, n))
 			return i;
+	/* ramdisk: what a PC boot loader calls the initrd (a hw domain's
+	 * multiboot module or Linux initrd); the same key. */
+	if (n == 7 && !memcmp(k, "ramdisk", 7))
+		return K_INITRD;
 	return -1;
 }
 

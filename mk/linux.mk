@@ -26,3 +26,6 @@ $(LINUX_INITRAMFS): guest/linux/init $(LINUX_FILES) $(BUSYBOX) $(BUILD)/busybox/
 
 .PHONY: linux
 linux: $(LINUX_VMLINUZ) $(LINUX_INITRAMFS)
+
+# The tests boot it (tests/scripts/linux_hw.sh).
+test-build: linux

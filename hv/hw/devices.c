@@ -91,9 +91,16 @@ static void lapic_eoi(void *opaque, uint8_t vector)
  * shows at once), so that two domains printing at once do not cut each
  * other's lines into pieces. The port write that would not fit the
  * console's output ring waits (hw/exit.c), so nothing is lost and a guest
- * printing fast is paced by the line like on a real UART.
+ * printing fast is paced by the line like on a real UART. The 20 ms are
+ * the domain's own CPU time: a domain that waits for the CPU while others
+ * run has not stopped in the middle of its line.
  */
 #define TX_HOLD_NS      20000000ull
+
+static uint64_t cpu_time(const struct domain *d)
+{
+	return d->runtime_ns + (time_now_ns() - d->slice_start_ns);
+}
 
 void hw_devices_flush_console(struct domain *d)
 {
@@ -111,7 +118,7 @@ static void uart_tx(void *opaque, char c)
 	struct domain *d = opaque;
 	struct hw_devices *dev = &d->hw->dev;
 	if (!dev->tx_len)
-		dev->tx_since = time_now_ns();
+		dev->tx_since = cpu_time(d);
 	dev->tx[dev->tx_len++] = c;
 	if (c == '\n' || dev->tx_len == sizeof(dev->tx))
 		hw_devices_flush_console(d);
@@ -225,7 +232,7 @@ uint64_t hw_devices_update(struct domain *d, uint64_t now)
 	vuart_set_time(&dev->uart, now);
 	vlapic_update(&dev->lapic, now);
 	feed_uart(d);
-	if (dev->tx_len && now - dev->tx_since >= TX_HOLD_NS)
+	if (dev->tx_len && cpu_time(d) - dev->tx_since >= TX_HOLD_NS)
 		hw_devices_flush_console(d);
 	uint64_t next = MIN(MIN(vpit_next_event_ns(&dev->pit), vrtc_next_event_ns(&dev->rtc)),
 			    MIN(vuart_next_event_ns(&dev->uart), vlapic_next_event_ns(&dev->lapic)));

@@ -52,7 +52,7 @@ struct hw_devices {
 	 * line at a time, as a pv guest's console writes come. */
 	char tx[160];
 	uint32_t tx_len;
-	uint64_t tx_since;              /* when its first byte came */
+	uint64_t tx_since;              /* the domain's CPU time at its first byte */
 };
 
 struct hw_domain {
@@ -62,6 +62,7 @@ struct hw_domain {
 	uint32_t npt_frames;            /* frames the nested tables use */
 	uint32_t ram_bytes;             /* guest RAM from 0 (holes included) */
 	bool halted;                    /* in HLT until an interrupt */
+	bool timer_fired;               /* a device deadline passed since the loop looked */
 	bool need_flush;                /* TLB_CONTROL for the next VMRUN */
 	uint32_t pending_irq_exits;     /* VINTR windows asked for */
 	struct hw_devices dev;

@@ -73,10 +73,16 @@ static void __noreturn hw_loop(void)
 	for (;;) {
 		struct domain *d = current;
 		if (domain_alive(d) && d->state == DOM_RUNNABLE) {
+			d->hw->timer_fired = false;
 			hw_devices_update(d, time_now_ns());
+			/* A deadline that passed while the devices were being
+			 * updated (its timer fired at once, with nobody asleep
+			 * to wake) sends us round again rather than to sleep. */
 			if (stays_halted(d)) {
-				hw_devices_flush_console(d);
-				sched_block(d);
+				if (!d->hw->timer_fired) {
+					hw_devices_flush_console(d);
+					sched_block(d);
+				}
 			} else {
 				hw_inject_events(d);
 				hw_vmrun(d);
@@ -102,6 +108,7 @@ static void hw_timer_due(struct domain *d)
 {
 	/* A device needs attention: the loop updates them before the next
 	 * VMRUN; a halted vCPU looks again whether it may wake. */
+	d->hw->timer_fired = true;
 	if (d->state == DOM_BLOCKED && d->hw->halted)
 		sched_wake(d);
 }

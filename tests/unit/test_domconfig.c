@@ -109,6 +109,22 @@ static void test_full_example(void **state)
 	expect_web();
 }
 
+/* ramdisk is initrd's other name (a hw domain's boot loader words): the
+ * same key, so giving both is a duplicate. */
+static void test_ramdisk_alias(void **state)
+{
+	(void)state;
+	assert_int_equal(pfile("kernel = \"ringos-pc.elf\"\nmode = \"hw\"\nramdisk = \"box.cpio\"\n"), 0);
+	assert_string_equal(cfg.initrd, "box.cpio");
+	assert_int_equal(cfg.mode, DOM_MODE_HW);
+	reset(NULL);
+	assert_int_equal(pwords("vmlinuz mode=hw ramdisk=rd.cpio"), 0);
+	assert_string_equal(cfg.initrd, "rd.cpio");
+	reset(NULL);
+	assert_int_not_equal(pfile("kernel = k\ninitrd = a\nramdisk = b\n"), 0);
+	assert_non_null(strstr(err, "duplicate key 'initrd'"));
+}
+
 /* Comments, blanks, CRLF, a byte-order mark, bare and quoted values, no final newline. */
 static void test_file_syntax(void **state)
 {
@@ -154,8 +170,8 @@ static void expect_refusals(const struct bad *t, size_t n, int (*parse)(const ch
 static void test_file_refusals(void **state)
 {
 	static const struct bad t[] = {
-		{ "kernel = k\nfoo = 1\n", "line 2: unknown key 'foo' (known: name, kernel, initrd, cmdline, memory, mode, weight)" },
-		{ "kernel = k\nName = a\n", "line 2: unknown key 'Name' (known: name, kernel, initrd, cmdline, memory, mode, weight)" },
+		{ "kernel = k\nfoo = 1\n", "line 2: unknown key 'foo' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight)" },
+		{ "kernel = k\nName = a\n", "line 2: unknown key 'Name' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight)" },
 		{ "kernel = k\nmemory = 8\n\nmemory = 9\n", "line 4: duplicate key 'memory' (first given on line 2)" },
 		{ "kernel = k\nmemory 16\n", "line 2: missing '=' after 'memory' (expected key = value)" },
 		{ "kernel = k\nmemory\n", "line 2: missing '=' after 'memory' (expected key = value)" },
@@ -202,7 +218,7 @@ static void test_words_refusals(void **state)
 		{ "\"k.elf", "kernel path: unterminated quote" },
 		{ "\"\" name=a", "kernel path: empty path" },
 		{ "k.elf quiet", "option 'quiet': missing '=' (expected key=value; quote a value with blanks: cmdline=\"a b\")" },
-		{ "k.elf foo=1", "option 'foo': unknown (known: name, kernel, initrd, cmdline, memory, mode, weight)" },
+		{ "k.elf foo=1", "option 'foo': unknown (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight)" },
 		{ "k.elf kernel=other.elf", "option 'kernel': the kernel is the first word, not an option" },
 		{ "k.elf weight=1 weight=2", "option 'weight': given twice" },
 		{ "k.elf cmdline=\"a b", "option 'cmdline': unterminated quote" },
@@ -428,6 +444,7 @@ int main(void)
 		cmocka_unit_test_setup(test_defaults, reset),
 		cmocka_unit_test_setup(test_full_example, reset),
 		cmocka_unit_test_setup(test_file_syntax, reset),
+		cmocka_unit_test_setup(test_ramdisk_alias, reset),
 		cmocka_unit_test_setup(test_file_refusals, reset),
 		cmocka_unit_test_setup(test_words_refusals, reset),
 		cmocka_unit_test_setup(test_memory, reset),
