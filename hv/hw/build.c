@@ -187,6 +187,10 @@ static int load_multiboot(struct domain *d, const struct domain_config *cfg, con
 	v->rax = MB_MAGIC_EAX;
 	d->hw->gprs.ebx = MB_INFO_GPA;
 	v->rsp = 0x7c00;                /* the spec leaves it undefined; something sane */
+	printk("domain %u (%s): hw, %u MiB, multiboot kernel [%#x-%#x) entry %#x, ramdisk %zu KiB "
+	       "at %#x, %u frames of nested tables\n", d->id, d->name, ram >> 20, img.seg[0].paddr,
+	       img.paddr_end, img.entry, initrd_size >> 10, initrd ? mod_start : 0,
+	       d->hw->npt_frames);
 	return 0;
 }
 
