@@ -86,7 +86,35 @@ static int find_module(const struct boot_info *bi, const char *name)
 	return -1;
 }
 
-static void build_one(const struct boot_info *bi, const struct domain_config *cfg, int kmod,
+/* A disk image is one domain's: the guest writes it. */
+static bool disk_taken[BOOT_MAX_MODULES];
+
+/* The disk module cfg names, into cfg: 0, or nonzero with the reason told. */
+static int find_disk(const struct boot_info *bi, struct domain_config *cfg, const char *source)
+{
+	if (!cfg->disk[0])
+		return 0;
+	int m = find_module(bi, cfg->disk);
+	const char *why = NULL;
+	if (cfg->mode != DOM_MODE_HW)
+		why = "only hw domains have an emulated disk";
+	else if (m < 0)
+		why = "is not among the modules";
+	else if (disk_taken[m])
+		why = "is another domain's disk already";
+	else if (module_size(&bi->modules[m]) < 512 || module_size(&bi->modules[m]) % 512)
+		why = "is not a whole number of 512-byte sectors";
+	if (why) {
+		pr_err("domain '%s' (%s): disk '%s' %s: refused\n", cfg->name, source, cfg->disk, why);
+		return -1;
+	}
+	disk_taken[m] = true;
+	cfg->disk_data = (void *)module_data(&bi->modules[m]);
+	cfg->disk_size = module_size(&bi->modules[m]);
+	return 0;
+}
+
+static void build_one(const struct boot_info *bi, struct domain_config *cfg, int kmod,
 		      const char *source)
 {
 	char err[160];
@@ -108,6 +136,8 @@ static void build_one(const struct boot_info *bi, const struct domain_config *cf
 		initrd = module_data(&bi->modules[im]);
 		initrd_size = module_size(&bi->modules[im]);
 	}
+	if (find_disk(bi, cfg, source))
+		return;
 	struct domain *d = domain_alloc(cfg->name);
 	if (!d) {
 		pr_err("domain '%s' (%s): no free domain slot or memory: refused\n", cfg->name, source);

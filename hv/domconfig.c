@@ -5,12 +5,12 @@
 #include "format.h"
 #include "string.h"
 
-enum key { K_NAME, K_KERNEL, K_INITRD, K_CMDLINE, K_MEMORY, K_MODE, K_WEIGHT, K_COUNT };
+enum key { K_NAME, K_KERNEL, K_INITRD, K_CMDLINE, K_MEMORY, K_MODE, K_WEIGHT, K_DISK, K_COUNT };
 
 static const char *const key_names[K_COUNT] = {
-	"name", "kernel", "initrd", "cmdline", "memory", "mode", "weight",
+	"name", "kernel", "initrd", "cmdline", "memory", "mode", "weight", "disk",
 };
-#define KNOWN_KEYS      "name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight"
+#define KNOWN_KEYS      "name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk"
 
 /* How much of a user's value goes into a message: enough to recognise it. */
 #define ECHO            40
@@ -181,6 +181,10 @@ static int apply(struct domain_config *c, int key, const char *v, size_t n, char
 		return set_memory(c, v, n, msg, msz);
 	case K_MODE:
 		return set_mode(c, v, n, msg, msz);
+	case K_DISK:
+		if (n == 0)
+			return fail(msg, msz, "empty path");
+		return set_string(c->disk, sizeof(c->disk), v, n, msg, msz);
 	default:
 		return set_weight(c, v, n, msg, msz);
 	}

@@ -264,12 +264,9 @@ int hw_build(struct domain *d, const struct domain_config *cfg, const void *kern
 			 cfg->memory_kib, HW_RAM_MAX >> 20);
 		return -EINVAL;
 	}
-	BUILD_ASSERT(sizeof(struct hw_domain) <= PAGE_SIZE, "hw_domain fits a frame");
 	BUILD_ASSERT(sizeof(struct vdev_table) <= PAGE_SIZE, "vdev table fits a frame");
-	paddr_t hw_pa = alloc_frame(), vdev_pa = alloc_frame();
-	if (!hw_pa || !vdev_pa) {
-		if (hw_pa)
-			free_frame(hw_pa);
+	paddr_t hw_pa = 0, vdev_pa = alloc_frame();
+	if (!vdev_pa || alloc_frames_contig(HW_DOMAIN_FRAMES, &hw_pa)) {
 		if (vdev_pa)
 			free_frame(vdev_pa);
 		snprintf(err, errlen, "out of memory for the domain's state");
@@ -288,7 +285,7 @@ int hw_build(struct domain *d, const struct domain_config *cfg, const void *kern
 		rc = -ENOMEM;
 	}
 	if (!rc)
-		rc = hw_devices_init(d, err, errlen);
+		rc = hw_devices_init(d, cfg, err, errlen);
 	bool is_linux = kernel_size >= 0x206 && !memcmp((const uint8_t *)kernel + 0x202, "HdrS", 4);
 	if (!rc && is_linux)
 		rc = load_linux(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);

@@ -65,6 +65,30 @@ static void kbd_reset(void *opaque)
 }
 
 
+/*
+ * The IDE disk: a boot module's bytes (cfg disk =), read and written in
+ * place. It lives as long as the machine is up; the control domain's real
+ * disk (issue 15) will make what a guest writes survive a restart.
+ */
+static int disk_read(void *opaque, uint64_t lba, unsigned count, void *buf)
+{
+	struct domain *d = opaque;
+	memcpy(buf, d->hw->dev.disk + lba * VIDE_SECTOR, count * VIDE_SECTOR);
+	return 0;
+}
+
+static int disk_write(void *opaque, uint64_t lba, unsigned count, const void *buf)
+{
+	struct domain *d = opaque;
+	memcpy(d->hw->dev.disk + lba * VIDE_SECTOR, buf, count * VIDE_SECTOR);
+	return 0;
+}
+
+static void irq14(void *opaque, bool level)
+{
+	isa_irq(opaque, VIDE_PRIMARY_IRQ, level);
+}
+
 /* ACPI power off (the DSDT's _S5 written to PM1a control). */
 static void acpi_poweroff(void *opaque)
 {
@@ -159,7 +183,7 @@ static int write_tables(struct domain *d)
 	return rc;
 }
 
-int hw_devices_init(struct domain *d, char *err, size_t errlen)
+int hw_devices_init(struct domain *d, const struct domain_config *cfg, char *err, size_t errlen)
 {
 	struct hw_devices *dev = &d->hw->dev;
 	struct vdev_table *t = d->vdevs;
@@ -186,6 +210,13 @@ int hw_devices_init(struct domain *d, char *err, size_t errlen)
 				  acpi_poweroff, d);
 	if (!rc)
 		rc = vdev_register(t, VDEV_PIO, 0xf4, 4, exit_port_io, d, "debug-exit");
+	if (!rc && cfg->disk_data) {
+		dev->disk = cfg->disk_data;
+		dev->disk_sectors = cfg->disk_size / VIDE_SECTOR;
+		struct vide_disk disk = { .read = disk_read, .write = disk_write,
+					  .sectors = dev->disk_sectors, .opaque = d };
+		rc = vide_init(&dev->ide, t, VIDE_PRIMARY_BASE, VIDE_PRIMARY_CTL, &disk, irq14, d);
+	}
 	if (!rc)
 		rc = write_tables(d);
 	if (rc) {

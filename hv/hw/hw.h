@@ -21,6 +21,7 @@
 #include "../vdev/lapic.h"
 #include "../vdev/ioapic.h"
 #include "../vdev/acpipm.h"
+#include "../vdev/ide.h"
 #include "emulate.h"
 
 struct domain;
@@ -47,6 +48,9 @@ struct hw_devices {
 	struct vlapic lapic;
 	struct vioapic ioapic;
 	struct vacpipm acpipm;
+	struct vide ide;                /* the primary channel, when the domain has a disk */
+	uint8_t *disk;                  /* its image (a boot module), disk_sectors long */
+	uint64_t disk_sectors;
 	uint64_t unclaimed_io;          /* port accesses nobody claims */
 	/* What the guest sent on COM1 and the console has not had yet: a
 	 * line at a time, as a pv guest's console writes come. */
@@ -54,6 +58,10 @@ struct hw_devices {
 	uint32_t tx_len;
 	uint64_t tx_since;              /* the domain's CPU time at its first byte */
 };
+
+/* struct hw_domain is this many contiguous frames (the IDE model's
+ * transfer buffer makes it bigger than one). */
+#define HW_DOMAIN_FRAMES        ((sizeof(struct hw_domain) + PAGE_SIZE - 1) / PAGE_SIZE)
 
 struct hw_domain {
 	struct vmcb *vmcb;              /* one page, its physical address = virt */
@@ -93,7 +101,7 @@ int hw_build(struct domain *d, const struct domain_config *cfg, const void *kern
 	     size_t errlen);
 
 /* devices.c */
-int hw_devices_init(struct domain *d, char *err, size_t errlen);
+int hw_devices_init(struct domain *d, const struct domain_config *cfg, char *err, size_t errlen);
 /* Bring the device models to now; the next instant one needs attention. */
 uint64_t hw_devices_update(struct domain *d, uint64_t now);
 void hw_devices_console_input(struct domain *d);

@@ -45,7 +45,8 @@ static void hw_teardown(struct domain *d)
 	hw_vmcb_destroy(d);
 	hw_npt_destroy(d);
 	hw_free_memory(d);
-	free_frame(virt_to_phys(d->hw));
+	for (unsigned i = 0; i < HW_DOMAIN_FRAMES; i++)
+		free_frame(virt_to_phys(d->hw) + i * PAGE_SIZE);
 	d->hw = NULL;
 }
 

@@ -34,6 +34,11 @@ struct domain_config {
 	uint32_t memory_kib;             /* default 16 MiB; 1 MiB..1 GiB, whole pages */
 	enum dom_mode mode;              /* default pv */
 	uint32_t weight;                 /* scheduler weight, default 256, 1..65535 */
+	char disk[DOMCFG_PATH_MAX];      /* optional: the module holding its IDE disk image (hw) */
+	/* Not parsed: the disk image itself, found among the boot modules by
+	 * the caller (domain_boot.c) before the domain is built. */
+	void *disk_data;
+	size_t disk_size;
 };
 
 void domconfig_defaults(struct domain_config *cfg);
