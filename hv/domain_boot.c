@@ -97,15 +97,15 @@ static int find_disk(const struct boot_info *bi, struct domain_config *cfg, cons
 	int m = find_module(bi, cfg->disk);
 	const char *why = NULL;
 	if (cfg->mode != DOM_MODE_HW)
-		why = "only hw domains have an emulated disk";
+		why = ": only hw domains have an emulated disk";
 	else if (m < 0)
-		why = "is not among the modules";
+		why = " is not among the modules";
 	else if (disk_taken[m])
-		why = "is another domain's disk already";
+		why = " is another domain's disk already";
 	else if (module_size(&bi->modules[m]) < 512 || module_size(&bi->modules[m]) % 512)
-		why = "is not a whole number of 512-byte sectors";
+		why = " is not a whole number of 512-byte sectors";
 	if (why) {
-		pr_err("domain '%s' (%s): disk '%s' %s: refused\n", cfg->name, source, cfg->disk, why);
+		pr_err("domain '%s' (%s): disk '%s'%s: refused\n", cfg->name, source, cfg->disk, why);
 		return -1;
 	}
 	disk_taken[m] = true;

@@ -29,3 +29,10 @@ hwguests: $(HWG_ELFS)
 test-build: $(HWG_ELFS)
 
 -include $(wildcard $(BUILD)/tests/hwguests/*/*.d $(BUILD)/tests/hwguests/lib/*.d)
+
+# The ide guest's disk: a 2 MiB ext2 image made by mkfs.ext2 (e2fsprogs),
+# so the guest reads a superblock known from outside.
+$(BUILD)/hwguests/disk.img:
+	@mkdir -p $(@D)
+	$(call say,MKFS,$@)rm -f $@ && mkfs.ext2 -q -F -b 1024 $@ 2048 > /dev/null
+test-build: $(BUILD)/hwguests/disk.img
