@@ -19,6 +19,7 @@
 #include "mode.h"
 #include "sched.h"
 #include "time.h"
+#include "apic_timer.h"
 #include "x86.h"
 
 extern const struct cmdline_option __cmdline_opts_start[], __cmdline_opts_end[];
@@ -88,6 +89,7 @@ void hv_start(uint32_t magic, const struct multiboot_info *mbi)
 	pic_init(VEC_IRQ_BASE);
 	cpu_enable_fpu();
 	time_init();
+	apic_timer_init();
 	modes_init(memory_ram_top());
 	console_enable_input();
 	irq_enable();

@@ -26,7 +26,8 @@ static bool vector_reserved(unsigned v)
 {
 	return v == VEC_NMI || v == VEC_DF || v == 9 || v == 15 || v == VEC_MC ||
 	       (v >= 20 && v < NUM_EXCEPTIONS) ||
-	       (v >= VEC_IRQ_BASE && v < VEC_IRQ_BASE + NUM_IRQS) || v == VEC_HYPERCALL;
+	       (v >= VEC_IRQ_BASE && v < VEC_IRQ_BASE + NUM_IRQS) || v == VEC_HYPERCALL ||
+	       v >= VEC_HV_FIRST;
 }
 
 /* Can the CPU deliver this vector to ring 1 without the hypervisor? */

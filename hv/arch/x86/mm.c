@@ -108,3 +108,12 @@ void mm_init(const struct boot_info *bi)
 		cpu_features.pge ? " + global pages" : "",
 		(unsigned long long)hv_space.pdpt, RV_SWITCH_BASE);
 }
+
+int mm_map_device(paddr_t pa, uint32_t len)
+{
+	int rc = 0;
+	for (uint32_t off = 0; !rc && off < len; off += PAGE_SIZE)
+		rc = pt_map_page(&hv_pt_env, &hv_space, (vaddr_t)(pa + off), pa + off,
+				 PTE_RW | PTE_PCD | PTE_PWT | PTE_NX);
+	return rc;
+}

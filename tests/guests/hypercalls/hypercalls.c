@@ -46,6 +46,8 @@ static void trap_table(void)
 	t = ok; t.vector = 18;                  EXPECT(hv_set_trap_table(&t, 1), -RV_EPERM); /* #MC */
 	t = ok; t.vector = 0x20;                EXPECT(hv_set_trap_table(&t, 1), -RV_EPERM); /* timer IRQ */
 	t = ok; t.vector = 0x82;                EXPECT(hv_set_trap_table(&t, 1), -RV_EPERM); /* hypercall */
+	t = ok; t.vector = 0xf0;                EXPECT(hv_set_trap_table(&t, 1), -RV_EPERM); /* hv's APIC timer */
+	t = ok; t.vector = 0xff;                EXPECT(hv_set_trap_table(&t, 1), -RV_EPERM); /* hv's spurious */
 	t = ok; t.address = SWITCH_VA + 0x6000; EXPECT(hv_set_trap_table(&t, 1), -RV_EFAULT);
 	t = ok; t.flags = 0;                    EXPECT(hv_set_trap_table(&t, 1), -RV_EINVAL);
 	t = ok; t.flags = 0x80 | 3;             EXPECT(hv_set_trap_table(&t, 1), -RV_EINVAL);

@@ -37,6 +37,10 @@
 #define VEC_IRQ_BASE    0x20
 #define NUM_IRQS        16
 #define VEC_HYPERCALL   0x82            /* int $0x82 from ring 1 (BRIEF.md) */
+/* 0xf0-0xff: the hypervisor's own interrupts, never a guest's gate. */
+#define VEC_HV_FIRST    0xf0
+#define VEC_LAPIC_TIMER 0xf0            /* the local APIC's one-shot timer (lapic.c) */
+#define VEC_LAPIC_SPURIOUS 0xff
 #define NUM_VECTORS     256
 
 /*

@@ -16,6 +16,10 @@ extern char __switch_start[], __switch_end[], __bss_start[], __image_end[];
 /* Build the page tables, turn on PAE paging, NX, global pages and CR0.WP. */
 void mm_init(const struct boot_info *bi);
 
+/* Map a device's registers [pa, pa + len) 1:1, uncached, non-executable,
+ * in the hypervisor's space only: 0 or the page-table error. */
+int mm_map_device(paddr_t pa, uint32_t len);
+
 /* A frame's address in the hypervisor's space (RAM is mapped 1:1). */
 static inline void *phys_to_virt(paddr_t pa)
 {
