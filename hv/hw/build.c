@@ -32,6 +32,7 @@
 #include "format.h"
 #include "printk.h"
 #include "string.h"
+#include "time.h"
 
 #define MB_MAGIC_EAX    0x2badb002u
 #define MB_INFO_GPA     0x9000u
@@ -207,10 +208,24 @@ static int load_linux(struct domain *d, const struct domain_config *cfg, const v
 	struct e820_entry map[8];
 	uint32_t load, initrd_gpa = 0;
 	char why[120];
+	/*
+	 * The guest's TSC is the host's, whose rate we measured: the loader
+	 * tells Linux (tsc_early_khz=, unless the config says), as firmware
+	 * does through CPUID 0x15 on Intel. Linux's own calibration times
+	 * reads of the PIT and rejects those slower than an SMI would make
+	 * them (50,000 TSC cycles, about 20 us here); each read is an exit,
+	 * about 27 us on this emulated machine (docs/hw.md).
+	 */
+	static char cmdline[DOMCFG_CMDLINE_MAX + 32];
+	if (strstr(cfg->cmdline, "tsc_early_khz="))
+		snprintf(cmdline, sizeof(cmdline), "%s", cfg->cmdline);
+	else
+		snprintf(cmdline, sizeof(cmdline), "%s%stsc_early_khz=%llu", cfg->cmdline,
+			 cfg->cmdline[0] ? " " : "", (unsigned long long)(time_tsc_hz() / 1000));
 	int n = bzimage_pc_e820(map, ARRAY_SIZE(map), d->hw->ram_bytes);
 	int rc = n < 0 ? n : bzimage_parse(kernel, kernel_size, &bi, why, sizeof(why));
 	if (!rc)
-		rc = bzimage_check_cmdline(&bi, cfg->cmdline, why, sizeof(why));
+		rc = bzimage_check_cmdline(&bi, cmdline, why, sizeof(why));
 	if (!rc)
 		rc = bzimage_kernel_place(&bi, map, (unsigned)n, &load, why, sizeof(why));
 	if (!rc && initrd)
@@ -227,7 +242,7 @@ static int load_linux(struct domain *d, const struct domain_config *cfg, const v
 	}
 	if (hw_copy_to_gpa(d, load, (const uint8_t *)kernel + bi.kernel_offset, bi.kernel_size) ||
 	    (initrd && hw_copy_to_gpa(d, initrd_gpa, initrd, initrd_size)) ||
-	    hw_copy_to_gpa(d, LX_CMDLINE_GPA, cfg->cmdline, strlen(cfg->cmdline) + 1)) {
+	    hw_copy_to_gpa(d, LX_CMDLINE_GPA, cmdline, strlen(cmdline) + 1)) {
 		snprintf(err, errlen, "Linux kernel: could not be copied into guest memory");
 		return -EFAULT;
 	}

@@ -19,7 +19,7 @@ trap cleanup EXIT
 fail=0
 log=$work/linux.log fifo=$work/in
 PROMPT='linux:[^ ]*# '
-cmdline="console=ttyS0 quiet cryptomgr.notests noisapnp nolapic"
+cmdline="console=ttyS0 quiet cryptomgr.notests noisapnp"
 
 if [ ! -f "$BUILD/linux/vmlinuz" ] || [ ! -f "$BUILD/linux/initramfs.cpio" ]; then
 	echo "FAILED - no $BUILD/linux/vmlinuz or initramfs.cpio (make setup; make linux)"; exit 1
