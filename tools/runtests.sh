@@ -162,6 +162,14 @@ parse_cfg() {
 # ------------------------------------------------------------- one QEMU test
 # Writes "PASS|FAIL|SKIP<US>reason<US>seconds" to $LOGDIR/NAME.result
 # (US, the ASCII unit separator, because a reason may contain anything else).
+# no_image FILE WHAT DIR: when the image FILE of test $i is missing, its
+# result says so (FAIL) and this returns 0 (run_kernel_test's variables).
+no_image() {
+	[ -f "$1" ] && return 1
+	printf 'FAIL\037no %s %s (is there a %s/%s/?)\n' "$2" "$1" "$3" "${T_KERNEL[i]}" > "$res.tmp"
+	mv "$res.tmp" "$res"
+}
+
 run_kernel_test() {     # index env
 	local i=$1 env=$2 name=${T_NAME[$1]}
 	local log=$LOGDIR/$name.log res=$LOGDIR/$name.result
@@ -180,21 +188,17 @@ run_kernel_test() {     # index env
 		elf=$BUILD/ringos-pc.elf
 		modules="$prog${modules:+,$modules}"
 	fi
-	if [ "$env" = ringos-pv ]; then
-		# ringos as a pv domain under the stock hypervisor, with the same
-		# initramfs as the native run.
+	if [ "$env" = ringos-pv ] || [ "$env" = hw ]; then
+		# ringos as a domain of the stock hypervisor, with the same
+		# initramfs as the native run: its pv port as a pv domain, or the
+		# very ringos-pc.elf of the native run, unmodified, as a hw (SVM)
+		# domain.
 		local cpio=$BUILD/initramfs/${T_KERNEL[i]}.cpio
+		local kernel="$BUILD/ringos-pv.elf name=ringos"
+		[ "$env" = hw ] && kernel="$BUILD/ringos-pc.elf name=ringos mode=hw"
 		elf=$BUILD/hv/hv.elf
 		append="on_empty=exit $append"
-		modules="$BUILD/ringos-pv.elf name=ringos memory=96M initrd=$cpio,$cpio${modules:+,$modules}"
-	fi
-	if [ "$env" = hw ]; then
-		# The very ringos-pc.elf of the native run, unmodified, as a hw
-		# (SVM) domain of the stock hypervisor, with the same initramfs.
-		local cpio=$BUILD/initramfs/${T_KERNEL[i]}.cpio
-		elf=$BUILD/hv/hv.elf
-		append="on_empty=exit $append"
-		modules="$BUILD/ringos-pc.elf name=ringos mode=hw memory=96M initrd=$cpio,$cpio${modules:+,$modules}"
+		modules="$kernel memory=96M initrd=$cpio,$cpio${modules:+,$modules}"
 	fi
 	local hwname=
 	if [ "$env" = hwguest ]; then
@@ -204,11 +208,7 @@ run_kernel_test() {     # index env
 		# bystander) beside it. Only its own result line counts; the
 		# others are checked with expect lines.
 		local guest=$BUILD/hwguests/${T_KERNEL[i]}.elf
-		if [ ! -f "$guest" ]; then
-			printf 'FAIL\037no hw guest image %s (is there a tests/hwguests/%s/?)\n' "$guest" "${T_KERNEL[i]}" > "$res.tmp"
-			mv "$res.tmp" "$res"
-			return
-		fi
+		no_image "$guest" "hw guest image" "tests/hwguests" && return
 		elf=$BUILD/hv/hv.elf
 		append="on_empty=exit $append"
 		hwname=${T_KERNEL[i]}
@@ -222,11 +222,7 @@ run_kernel_test() {     # index env
 		# The stock hypervisor with the test guest as its first module; it
 		# exits when the last domain has stopped, with the worst status.
 		local guest=$BUILD/guests/${T_KERNEL[i]}.elf
-		if [ ! -f "$guest" ]; then
-			printf 'FAIL\037no guest image %s (is there a tests/guests/%s/?)\n' "$guest" "${T_KERNEL[i]}" > "$res.tmp"
-			mv "$res.tmp" "$res"
-			return
-		fi
+		no_image "$guest" "guest image" "tests/guests" && return
 		elf=$BUILD/hv/hv.elf
 		append="on_empty=exit $append"
 		local name="name=${T_KERNEL[i]} " n

@@ -2,22 +2,13 @@
 # A user's session at busybox's shell on ringos's console, typed key by key
 # like a person at the terminal: natively on the bare PC, then logged into a
 # pv domain and into a hw domain (the same ringos-pc.elf as native) under
-# ringvisor (the keyboard moved to it with Ctrl-], as the README says). The session (below) uses files, pipes, redirection, job control
-# (a background job, Ctrl-Z, bg, kill, wait) and Ctrl-C. Each run's
-# transcript must hold the expected results, and the two transcripts must be
-# identical (equivalence). Both end with poweroff: the machine powers off
-# natively, the domain shuts down under the hypervisor.
-set -u
-BUILD=${BUILD:-build}
-. tools/qemu-env.sh
-work=$(mktemp -d)
-cleanup() {
-	[ -n "${qpid:-}" ] && kill "$qpid" 2>/dev/null
-	exec {fd}>&- 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-fail=0
+# ringvisor (the keyboard moved to it with Ctrl-], as the README says). The
+# session (below) uses files, pipes, redirection, job control (a background
+# job, Ctrl-Z, bg, kill, wait) and Ctrl-C. Each run's transcript must hold
+# the expected results, and the three transcripts must be identical
+# (equivalence). Each ends with poweroff: the machine powers off natively,
+# the domain shuts down under the hypervisor.
+. tests/scripts/session.sh
 PROMPT='box:[^ ]*# '             # PS1 is '\h:\w\$ ' and the host is named box
 
 # The session: "type TEXT" types a line and waits for the next prompt; "start
@@ -66,18 +57,6 @@ expected=(
 	'Stopped +sleep 30'
 	'^killed=143$'
 )
-
-count_prompts() { tr -d '\r' < "$1" | grep -ao "$PROMPT" | wc -l; }
-
-# Wait until the log has more than n prompts (or time runs out): 0 or 1.
-wait_prompt() {         # log n seconds
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		[ "$(count_prompts "$1")" -gt "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # run NAME: boots, types the session, leaves $work/NAME.log; 0 or 1.
 run() {

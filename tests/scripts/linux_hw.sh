@@ -6,17 +6,7 @@
 # `poweroff -f` powers the domain off the ACPI way. The bystander must
 # finish its checksum meanwhile, and the Linux domain must report the CPU
 # as ringvisor offers it (a hypervisor flag, no svm, no lm).
-set -u
-BUILD=${BUILD:-build}
-. tools/qemu-env.sh
-work=$(mktemp -d)
-cleanup() {
-	[ -n "${qpid:-}" ] && kill "$qpid" 2>/dev/null
-	exec {fd}>&- 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-fail=0
+. tests/scripts/session.sh
 log=$work/linux.log fifo=$work/in
 PROMPT='linux:[^ ]*# '
 cmdline="console=ttyS0 quiet cryptomgr.notests noisapnp"
@@ -24,23 +14,6 @@ cmdline="console=ttyS0 quiet cryptomgr.notests noisapnp"
 if [ ! -f "$BUILD/linux/vmlinuz" ] || [ ! -f "$BUILD/linux/initramfs.cpio" ]; then
 	echo "FAILED - no $BUILD/linux/vmlinuz or initramfs.cpio (make setup; make linux)"; exit 1
 fi
-count_prompts() { tr -d '\r' < "$log" | grep -ao "$PROMPT" | wc -l; }
-wait_for() {            # pattern seconds
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		tr -d '\r' < "$log" | grep -aqE "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-wait_prompt() {         # n seconds
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		[ "$(count_prompts)" -gt "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 mkfifo "$fifo"
 # shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
@@ -50,7 +23,7 @@ timeout 150 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 320 -serial stdio \
 	< "$fifo" > "$log" 2>&1 &
 qpid=$!
 exec {fd}> "$fifo"
-if ! wait_prompt 0 90; then
+if ! wait_prompt "$log" 0 90; then
 	echo "FAILED - no Linux shell prompt within 90 s"; fail=1
 else
 	echo "ok - Linux booted to its shell in a hw domain"
@@ -58,9 +31,9 @@ else
 	sleep 0.5
 	n=0
 	while IFS= read -r line; do
-		n=$(count_prompts)
+		n=$(count_prompts "$log")
 		printf '%s\r' "$line" >&$fd
-		if ! wait_prompt "$n" 30; then
+		if ! wait_prompt "$log" "$n" 30; then
 			echo "FAILED - no prompt after '$line'"; fail=1; break
 		fi
 	done <<'CMDS'
