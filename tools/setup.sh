@@ -70,6 +70,12 @@ links_capstone() {
 	EOF
 	gcc -o "$TMP/cs" "$TMP/cs.c" -lcapstone && "$TMP/cs"
 }
+# The hw tests' disk image is an ext2 filesystem (mk/hwguests.mk): made,
+# then read back clean.
+makes_ext2() {
+	rm -f "$TMP/e2.img" && mkfs.ext2 -q -F -b 1024 "$TMP/e2.img" 256 &&
+	    e2fsck -fn "$TMP/e2.img"
+}
 # qemu-i386 (user mode) runs a guest program on the host where the build
 # needs what only the program knows (busybox's applet list): the host
 # kernel cannot execute i386 programs itself. docs/testing.md says why.
@@ -90,6 +96,7 @@ check_all() {
 	need gdb gdb --version
 	need gnuplot-nox gnuplot --version
 	need tmux tmux -V
+	need e2fsprogs makes_ext2
 }
 
 # Guest programs come from Debian's i386 packages, downloaded (never
