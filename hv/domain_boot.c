@@ -138,6 +138,11 @@ static void build_one(const struct boot_info *bi, struct domain_config *cfg, int
 	}
 	if (find_disk(bi, cfg, source))
 		return;
+	if (cfg->realmode && cfg->mode != DOM_MODE_HW) {
+		pr_err("domain '%s' (%s): realmode: only a hw domain starts in real mode: refused\n",
+		       cfg->name, source);
+		return;
+	}
 	struct domain *d = domain_alloc(cfg->name);
 	if (!d) {
 		pr_err("domain '%s' (%s): no free domain slot or memory: refused\n", cfg->name, source);
@@ -174,7 +179,8 @@ unsigned domains_boot(const struct boot_info *bi)
 			continue;
 		}
 		int k = find_module(bi, cfg.kernel);
-		if (k < 0 || !is_kernel(&bi->modules[k])) {
+		/* realmode = : the kernel is a raw image (a boot sector). */
+		if (k < 0 || (!cfg.realmode && !is_kernel(&bi->modules[k]))) {
 			pr_err("domain '%s' (%s): kernel '%s' is %s: refused\n", cfg.name, source,
 			       cfg.kernel, k < 0 ? "not among the modules" :
 			       "neither an ELF file nor a Linux bzImage");

@@ -5,12 +5,14 @@
 #include "format.h"
 #include "string.h"
 
-enum key { K_NAME, K_KERNEL, K_INITRD, K_CMDLINE, K_MEMORY, K_MODE, K_WEIGHT, K_DISK, K_COUNT };
+enum key { K_NAME, K_KERNEL, K_INITRD, K_CMDLINE, K_MEMORY, K_MODE, K_WEIGHT, K_DISK, K_REALMODE,
+	   K_COUNT };
 
 static const char *const key_names[K_COUNT] = {
-	"name", "kernel", "initrd", "cmdline", "memory", "mode", "weight", "disk",
+	"name", "kernel", "initrd", "cmdline", "memory", "mode", "weight", "disk", "realmode",
 };
-#define KNOWN_KEYS      "name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk"
+#define KNOWN_KEYS      "name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, " \
+			"realmode"
 
 /* How much of a user's value goes into a message: enough to recognise it. */
 #define ECHO            40
@@ -149,6 +151,25 @@ static int set_mode(struct domain_config *c, const char *v, size_t n, char *msg,
 	return fail(msg, msz, "unknown mode '%.*s': expected pv, bt or hw", ECHO_LEN(n), v);
 }
 
+/* realmode = ADDR: where a raw image is loaded and started in real mode,
+ * as a BIOS starts a boot sector at 0x7c00: in conventional memory, above
+ * the interrupt table and BIOS data (0x500), below the EBDA (0x9fc00). */
+static int set_realmode(struct domain_config *c, const char *v, size_t n, char *msg, size_t msz)
+{
+	char buf[16];
+	uint32_t a;
+	if (n == 0 || n >= sizeof(buf))
+		return fail(msg, msz, "'%.*s' is not an address", ECHO_LEN(n), v);
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	if (parse_uint(buf, &a))
+		return fail(msg, msz, "'%.*s' is not an address", ECHO_LEN(n), v);
+	if (a < 0x500 || a >= 0x9fc00)
+		return fail(msg, msz, "%#x is outside conventional memory (0x500 to 0x9fbff)", a);
+	c->realmode = a;
+	return 0;
+}
+
 static int set_weight(struct domain_config *c, const char *v, size_t n, char *msg, size_t msz)
 {
 	uint32_t w = 0;
@@ -181,6 +202,8 @@ static int apply(struct domain_config *c, int key, const char *v, size_t n, char
 		return set_memory(c, v, n, msg, msz);
 	case K_MODE:
 		return set_mode(c, v, n, msg, msz);
+	case K_REALMODE:
+		return set_realmode(c, v, n, msg, msz);
 	case K_DISK:
 		if (n == 0)
 			return fail(msg, msz, "empty path");

@@ -36,3 +36,11 @@ $(BUILD)/hwguests/disk.img:
 	@mkdir -p $(@D)
 	$(call say,MKFS,$@)rm -f $@ && mkfs.ext2 -q -F -b 1024 $@ 2048 > /dev/null
 test-build: $(BUILD)/hwguests/disk.img
+
+# The real-mode guest: a raw image linked at 0x7c00 (a boot sector's
+# place), started by a config with realmode = 0x7c00 (tests/data/realmode.cfg).
+$(BUILD)/hwguests/realmode.bin: tests/hwguests/realmode/realmode.S | check-toolchain
+	@mkdir -p $(@D)
+	$(call say,AS,$@)$(CC) -m32 -nostdlib -static -Wl,--oformat=binary -Wl,-Ttext=0x7c00 \
+	    -Wl,-e,_start -o $@ $<
+test-build: $(BUILD)/hwguests/realmode.bin

@@ -195,6 +195,43 @@ static int load_multiboot(struct domain *d, const struct domain_config *cfg, con
 	return 0;
 }
 
+/*
+ * A raw image (realmode = ADDR in the config): copied to ADDR and entered
+ * in real mode at 0000:ADDR with DL = 0x80, as a PC BIOS enters a boot
+ * sector it read from the first hard disk to 0x7c00: CR0.PE clear, every
+ * segment base 0 with 64 KiB limits, the real-mode IVT at 0 (empty: there
+ * is no BIOS behind it).
+ */
+static int load_realmode(struct domain *d, const struct domain_config *cfg, const void *kernel,
+			 size_t kernel_size, char *err, size_t errlen)
+{
+	uint32_t at = cfg->realmode;
+	if (!kernel_size || at + kernel_size > MB_EBDA) {
+		snprintf(err, errlen, "real-mode image of %zu bytes does not fit at %#x below %#x",
+			 kernel_size, at, MB_EBDA);
+		return -E2BIG;
+	}
+	if (hw_copy_to_gpa(d, at, kernel, kernel_size)) {
+		snprintf(err, errlen, "real-mode image: could not be copied into guest memory");
+		return -EFAULT;
+	}
+	struct vmcb *v = d->hw->vmcb;
+	struct vmcb_seg *segs[] = { &v->cs, &v->ds, &v->es, &v->ss, &v->fs, &v->gs };
+	for (unsigned i = 0; i < ARRAY_SIZE(segs); i++)
+		*segs[i] = (struct vmcb_seg){ .sel = 0, .attrib = i ? 0x0093 : 0x009b,
+					      .limit = 0xffff, .base = 0 };
+	v->gdtr = (struct vmcb_seg){ .limit = 0 };
+	v->idtr = (struct vmcb_seg){ .limit = 0x3ff };
+	v->cr0 = 1u << 4;               /* ET; PE and PG clear */
+	v->rip = at;
+	v->rsp = at;                    /* the stack grows down below the image, as at boot */
+	v->rax = 0;
+	d->hw->gprs = (struct hw_gprs){ .edx = 0x80 };
+	printk("domain %u (%s): hw, %u MiB, real-mode image of %zu bytes at 0000:%04x\n", d->id,
+	       d->name, d->hw->ram_bytes >> 20, kernel_size, at);
+	return 0;
+}
+
 /* Linux: the zero page, the command line and a flat GDT, each a page. */
 #define LX_ZERO_PAGE_GPA        0x10000u
 #define LX_CMDLINE_GPA          0x11000u
@@ -302,7 +339,9 @@ int hw_build(struct domain *d, const struct domain_config *cfg, const void *kern
 	if (!rc)
 		rc = hw_devices_init(d, cfg, err, errlen);
 	bool is_linux = kernel_size >= 0x206 && !memcmp((const uint8_t *)kernel + 0x202, "HdrS", 4);
-	if (!rc && is_linux)
+	if (!rc && cfg->realmode)
+		rc = load_realmode(d, cfg, kernel, kernel_size, err, errlen);
+	else if (!rc && is_linux)
 		rc = load_linux(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);
 	else if (!rc)
 		rc = load_multiboot(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);

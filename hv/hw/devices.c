@@ -223,8 +223,14 @@ int hw_devices_init(struct domain *d, const struct domain_config *cfg, char *err
 		snprintf(err, errlen, "emulated devices could not be set up (%d)", rc);
 		return rc;
 	}
+	/* What a PC's firmware leaves behind, since the hypervisor is this
+	 * machine's firmware: the RTC's memory-size bytes, the local APIC in
+	 * virtual-wire mode, COM1 at 9600 baud 8N1 (a boot sector writes to
+	 * it without setting it up). */
 	vrtc_set_memory(&dev->rtc, d->hw->ram_bytes);
 	vlapic_virtual_wire(&dev->lapic);
+	uint32_t v = 0x03;              /* LCR: 8 data bits, no parity, 1 stop bit */
+	vdev_access(t, VDEV_PIO, VUART_COM1_BASE + 3, 1, true, &v);
 	return 0;
 }
 

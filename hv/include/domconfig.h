@@ -35,6 +35,7 @@ struct domain_config {
 	enum dom_mode mode;              /* default pv */
 	uint32_t weight;                 /* scheduler weight, default 256, 1..65535 */
 	char disk[DOMCFG_PATH_MAX];      /* optional: the module holding its IDE disk image (hw) */
+	uint32_t realmode;               /* hw: 0, or the kernel is a raw image started here in real mode */
 	/* Not parsed: the disk image itself, found among the boot modules by
 	 * the caller (domain_boot.c) before the domain is built. */
 	void *disk_data;

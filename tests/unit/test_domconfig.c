@@ -125,6 +125,30 @@ static void test_ramdisk_alias(void **state)
 	assert_non_null(strstr(err, "duplicate key 'initrd'"));
 }
 
+/* realmode = ADDR: a raw image started in real mode there, in conventional
+ * memory only. */
+static void test_realmode(void **state)
+{
+	(void)state;
+	assert_int_equal(pfile("kernel = boot.bin\nmode = hw\nrealmode = 0x7c00\n"), 0);
+	assert_int_equal(cfg.realmode, 0x7c00);
+	reset(NULL);
+	assert_int_equal(pwords("boot.bin mode=hw realmode=31744"), 0);
+	assert_int_equal(cfg.realmode, 0x7c00);
+	static const char *const bad[][2] = {
+		{ "0x100", "0x100 is outside conventional memory (0x500 to 0x9fbff)" },
+		{ "0xa0000", "0xa0000 is outside conventional memory (0x500 to 0x9fbff)" },
+		{ "7c00h", "'7c00h' is not an address" },
+	};
+	for (unsigned i = 0; i < 3; i++) {
+		char text[64];
+		reset(NULL);
+		snprintf(text, sizeof(text), "kernel = k\nrealmode = %s\n", bad[i][0]);
+		assert_int_not_equal(pfile(text), 0);
+		assert_non_null(strstr(err, bad[i][1]));
+	}
+}
+
 /* Comments, blanks, CRLF, a byte-order mark, bare and quoted values, no final newline. */
 static void test_file_syntax(void **state)
 {
@@ -170,8 +194,8 @@ static void expect_refusals(const struct bad *t, size_t n, int (*parse)(const ch
 static void test_file_refusals(void **state)
 {
 	static const struct bad t[] = {
-		{ "kernel = k\nfoo = 1\n", "line 2: unknown key 'foo' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk)" },
-		{ "kernel = k\nName = a\n", "line 2: unknown key 'Name' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk)" },
+		{ "kernel = k\nfoo = 1\n", "line 2: unknown key 'foo' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode)" },
+		{ "kernel = k\nName = a\n", "line 2: unknown key 'Name' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode)" },
 		{ "kernel = k\nmemory = 8\n\nmemory = 9\n", "line 4: duplicate key 'memory' (first given on line 2)" },
 		{ "kernel = k\nmemory 16\n", "line 2: missing '=' after 'memory' (expected key = value)" },
 		{ "kernel = k\nmemory\n", "line 2: missing '=' after 'memory' (expected key = value)" },
@@ -218,7 +242,7 @@ static void test_words_refusals(void **state)
 		{ "\"k.elf", "kernel path: unterminated quote" },
 		{ "\"\" name=a", "kernel path: empty path" },
 		{ "k.elf quiet", "option 'quiet': missing '=' (expected key=value; quote a value with blanks: cmdline=\"a b\")" },
-		{ "k.elf foo=1", "option 'foo': unknown (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk)" },
+		{ "k.elf foo=1", "option 'foo': unknown (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode)" },
 		{ "k.elf kernel=other.elf", "option 'kernel': the kernel is the first word, not an option" },
 		{ "k.elf weight=1 weight=2", "option 'weight': given twice" },
 		{ "k.elf cmdline=\"a b", "option 'cmdline': unterminated quote" },
@@ -445,6 +469,7 @@ int main(void)
 		cmocka_unit_test_setup(test_full_example, reset),
 		cmocka_unit_test_setup(test_file_syntax, reset),
 		cmocka_unit_test_setup(test_ramdisk_alias, reset),
+		cmocka_unit_test_setup(test_realmode, reset),
 		cmocka_unit_test_setup(test_file_refusals, reset),
 		cmocka_unit_test_setup(test_words_refusals, reset),
 		cmocka_unit_test_setup(test_memory, reset),
