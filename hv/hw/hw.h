@@ -66,6 +66,7 @@ struct hw_devices {
 struct hw_domain {
 	struct vmcb *vmcb;              /* one page, its physical address = virt */
 	struct hw_gprs gprs;
+	uint32_t dr[4];                 /* its DR0-DR3, which VMRUN does not switch */
 	struct pae_space npt;           /* nested tables: guest-physical -> machine */
 	uint32_t npt_frames;            /* frames the nested tables use */
 	uint32_t ram_bytes;             /* guest RAM from 0 (holes included) */

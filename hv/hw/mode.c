@@ -53,8 +53,13 @@ static void hw_teardown(struct domain *d)
 static void hw_switch_in(struct domain *d)
 {
 	/* VMRUN does not switch the FPU: the guest's state is loaded now
-	 * (its own CR0.TS, in the VMCB, is its business). */
+	 * (its own CR0.TS, in the VMCB, is its business). Nor DR0-DR3 (only
+	 * DR6 and DR7 are in the VMCB): the guest's own go in, so that no
+	 * guest reads another's breakpoint addresses; they are read back
+	 * after every exit (hw_loop), since the guest writes them freely. */
 	fpu_take(d);
+	for (unsigned i = 0; i < 4; i++)
+		write_dr(i, d->hw->dr[i]);
 }
 
 /* Halted in HLT: only an interrupt it can take wakes it (a PC's HLT). */
@@ -87,6 +92,8 @@ static void __noreturn hw_loop(void)
 			} else {
 				hw_inject_events(d);
 				hw_vmrun(d);
+				for (unsigned i = 0; i < 4; i++)
+					d->hw->dr[i] = read_dr(i);
 				hw_handle_exit(d);
 			}
 		}

@@ -79,6 +79,27 @@ static inline void write_cr3(uint32_t v)
 {
 	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
 }
+/* Debug address registers DR0-DR3 (n is 0-3). */
+static inline uint32_t read_dr(unsigned n)
+{
+	uint32_t v = 0;
+	switch (n) {
+	case 0: __asm__ volatile("mov %%dr0, %0" : "=r"(v)); break;
+	case 1: __asm__ volatile("mov %%dr1, %0" : "=r"(v)); break;
+	case 2: __asm__ volatile("mov %%dr2, %0" : "=r"(v)); break;
+	case 3: __asm__ volatile("mov %%dr3, %0" : "=r"(v)); break;
+	}
+	return v;
+}
+static inline void write_dr(unsigned n, uint32_t v)
+{
+	switch (n) {
+	case 0: __asm__ volatile("mov %0, %%dr0" : : "r"(v)); break;
+	case 1: __asm__ volatile("mov %0, %%dr1" : : "r"(v)); break;
+	case 2: __asm__ volatile("mov %0, %%dr2" : : "r"(v)); break;
+	case 3: __asm__ volatile("mov %0, %%dr3" : : "r"(v)); break;
+	}
+}
 static inline uint32_t read_cr4(void)
 {
 	uint32_t v;
