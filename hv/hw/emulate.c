@@ -22,6 +22,8 @@
 struct hw_emul {
 	struct emul_ctx c;
 	struct domain *d;
+	uint32_t bad_linear;            /* set when the guest's page tables are not in its RAM */
+	bool bad_tables;
 };
 
 static struct domain *dom(struct emul_ctx *c)
@@ -66,8 +68,15 @@ static int access_page(struct emul_ctx *c, uint32_t linear, uint8_t *buf, unsign
 		d->hw->vmcb->cr2 = linear;
 		return -1;
 	}
-	if (rc)
+	if (rc) {
+		/* Its tables point outside its RAM: no page fault a CPU could
+		 * give describes that (the CPU would have read device memory);
+		 * hw_emulate stops the domain. */
+		struct hw_emul *e = container_of(c, struct hw_emul, c);
+		e->bad_tables = true;
+		e->bad_linear = linear;
 		return -1;
+	}
 	paddr_t ma = hw_gpa_to_ma(d, gpa);
 	if (ma) {
 		bool rom = gpa >= HW_ROM_START && gpa < HW_LOW_END;
@@ -153,6 +162,12 @@ enum emul_result hw_emulate(struct domain *d)
 	c->max_reps = 256;              /* a long rep string comes back for more */
 
 	enum emul_result r = emul_step(c);
+	if (e.bad_tables) {
+		hw_dump_guest(d);
+		domain_crash(d, NULL, "hw: the guest's page tables for linear %#x are not in its RAM",
+			     e.bad_linear);
+		return EMUL_DONE;       /* nothing more to do for a stopped domain */
+	}
 	if (r == EMUL_DONE || r == EMUL_CONTINUE || r == EMUL_EXCEPTION) {
 		v->rax = c->gpr[EMUL_EAX];
 		g->ecx = c->gpr[EMUL_ECX];

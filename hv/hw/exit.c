@@ -417,10 +417,21 @@ static void do_npf(struct domain *d)
 		skip_insn(d, "ROM write");
 		return;
 	}
+	bool device = (gpa >= HW_VGA_START && gpa < HW_VGA_TEXT) ||
+		      vdev_find(d->vdevs, VDEV_MMIO, gpa, 1);
+	/* The fault came while the CPU delivered an event (its IDT, GDT or
+	 * stack in device memory): there is no instruction to emulate, and
+	 * delivering it again would fault again. */
+	if (device && (v->exitintinfo & EVT_VALID)) {
+		hw_dump_guest(d);
+		domain_crash(d, NULL, "hw: delivering event %#llx touched device memory at %#llx "
+			     "(its IDT, GDT or stack there?)", (unsigned long long)v->exitintinfo,
+			     (unsigned long long)gpa);
+		return;
+	}
 	/* A device page (the APICs, a claimed range) or the legacy video
 	 * window: the access is emulated against the device. */
-	if ((gpa >= HW_VGA_START && gpa < HW_VGA_TEXT) ||
-	    vdev_find(d->vdevs, VDEV_MMIO, gpa, 1)) {
+	if (device) {
 		emulate_or_crash(d, "device access");
 		return;
 	}
