@@ -10,7 +10,7 @@
 
 UNIT_DIR   := $(BUILD)/unit
 UNIT_OBJ   := $(UNIT_DIR)/obj
-UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev decode vpit vpic vrtc vuart vpost vpci vkbd vlapic vioapic pctables vide emulate vacpipm bzimage
+UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev decode vpit vpic vrtc vuart vpost vpci vkbd vlapic vioapic pctables vide emulate vacpipm bzimage vdev_fuzz
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote hv/pv -iquote lib/include -Iinclude \
@@ -41,6 +41,8 @@ unit_src_vioapic   := hv/vdev/ioapic.c hv/vdev/lapic.c hv/vdev.c
 unit_src_pctables  := hv/vdev/pctables.c
 unit_src_vacpipm   := hv/vdev/acpipm.c hv/vdev.c
 unit_src_vide      := hv/vdev/ide.c hv/vdev.c
+unit_src_vdev_fuzz := hv/vdev/pic.c hv/vdev/pit.c hv/vdev/rtc.c hv/vdev/uart.c hv/vdev/kbd.c hv/vdev/pci.c \
+                      hv/vdev/post.c hv/vdev/lapic.c hv/vdev/ioapic.c hv/vdev/acpipm.c hv/vdev/ide.c hv/vdev.c lib/rtc.c
 unit_src_rtc       := lib/rtc.c
 unit_src_console_line := hv/console_line.c tests/unit/console_line_fixture.c tests/unit/term_model.c
 unit_src_console_forgery := $(unit_src_console_line)
