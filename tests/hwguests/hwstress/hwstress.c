@@ -14,7 +14,12 @@
  *              at the 8259A, then STI; HLT for 5 s, woken by a local APIC
  *              one-shot. Nothing the PIT does can wake the guest, so it
  *              must not make the hypervisor wake it (and preempt the
- *              bystander) at the PIT's rate.
+ *              bystander) at the PIT's rate. Found: the halted vCPU never
+ *              blocks (the PIT's next event is always already due, so
+ *              vtimer_set() calls timer_due at once and hw_loop goes round
+ *              with interrupts off, no tick, no reschedule): one 4979 ms
+ *              run, the bystander waits it out; with CLI; HLT it would be
+ *              for ever.
  */
 #include "hwg.h"
 #include "pic.h"
