@@ -273,6 +273,12 @@ uint64_t hw_devices_update(struct domain *d, uint64_t now)
 		hw_devices_flush_console(d);
 	uint64_t next = MIN(MIN(vpit_next_event_ns(&dev->pit), vrtc_next_event_ns(&dev->rtc)),
 			    MIN(vuart_next_event_ns(&dev->uart), vlapic_next_event_ns(&dev->lapic)));
+	/* A device the guest programmed faster than HW_MIN_EVENT_NS (a PIT
+	 * at count 2: an edge every 838 ns) is looked at no more often than
+	 * that; missed edges merge, as KVM floors its timers' periods. Its
+	 * deadline is then never due already, which would spin the loop. */
+	if (next != UINT64_MAX && next < now + HW_MIN_EVENT_NS)
+		next = now + HW_MIN_EVENT_NS;
 	if (next != d->vcpu.timer_deadline)
 		vtimer_set(d, next == UINT64_MAX ? 0 : next);
 	return next;

@@ -135,7 +135,7 @@ static const struct emul_ops hw_emul_ops = {
 	.fetch = op_fetch, .read = op_read, .write = op_write, .pio = op_pio,
 };
 
-enum emul_result hw_emulate(struct domain *d)
+enum emul_result hw_emulate(struct domain *d, unsigned max_reps)
 {
 	struct vmcb *v = d->hw->vmcb;
 	struct hw_gprs *g = &d->hw->gprs;
@@ -159,7 +159,7 @@ enum emul_result hw_emulate(struct domain *d)
 		      32 : 16;
 	c->stack_size = (v->ss.attrib & 0x400) ? 32 : 16;
 	c->ops = &hw_emul_ops;
-	c->max_reps = 256;              /* a long rep string comes back for more */
+	c->max_reps = max_reps ? max_reps : 256;        /* a long rep string comes back for more */
 
 	enum emul_result r = emul_step(c);
 	if (e.bad_tables) {

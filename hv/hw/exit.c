@@ -341,9 +341,9 @@ static void do_msr(struct domain *d)
 
 /* Run the guest's instruction in software (hw/emulate.c). A rep string
  * cut short comes back for more on the next exit. */
-static void emulate_or_crash(struct domain *d, const char *why)
+static void emulate_or_crash(struct domain *d, const char *why, unsigned max_reps)
 {
-	enum emul_result r = hw_emulate(d);
+	enum emul_result r = hw_emulate(d, max_reps);
 	if (r == EMUL_UNHANDLED) {
 		uint8_t bytes[DEC_MAX_LEN];
 		struct dec_insn insn;
@@ -373,21 +373,23 @@ static void do_ioio(struct domain *d)
 	unsigned size = (info & IOIO_SZ32) ? 4 : (info & IOIO_SZ16) ? 2 : 1;
 	bool in = info & IOIO_IN;
 
-	if (info & IOIO_STR) {
-		/* INS/OUTS: the memory side is the guest's linear address space,
-		 * which SVM does not decode for us. */
-		exit_count(d, EXIT_IO, io_slot(d, vdev_find(d->vdevs, VDEV_PIO, port, size)));
-		emulate_or_crash(d, in ? "ins" : "outs");
-		return;
-	}
 	/* Console output that would not fit the line's ring waits here: the
-	 * OUT is not completed, and runs again once the ring has room. */
-	if (!in && port == VUART_COM1_BASE && !(d->hw->dev.uart.lcr & 0x80)) {
+	 * OUT (or OUTS) is not completed, and runs again once the ring has
+	 * room; an OUTS to it goes a line's worth at a time. */
+	bool console = !in && port == VUART_COM1_BASE && !(d->hw->dev.uart.lcr & 0x80);
+	if (console) {
 		if (!console_domain_may_write(d)) {
 			console_domain_wait(d);
 			return;
 		}
 		console_domain_unwait(d);
+	}
+	if (info & IOIO_STR) {
+		/* INS/OUTS: the memory side is the guest's linear address space,
+		 * which SVM does not decode for us. */
+		exit_count(d, EXIT_IO, io_slot(d, vdev_find(d->vdevs, VDEV_PIO, port, size)));
+		emulate_or_crash(d, in ? "ins" : "outs", console ? sizeof(d->hw->dev.tx) : 0);
+		return;
 	}
 	struct vdev_range *r = vdev_find(d->vdevs, VDEV_PIO, port, size);
 	exit_count(d, EXIT_IO, io_slot(d, r));
@@ -432,7 +434,7 @@ static void do_npf(struct domain *d)
 	/* A device page (the APICs, a claimed range) or the legacy video
 	 * window: the access is emulated against the device. */
 	if (device) {
-		emulate_or_crash(d, "device access");
+		emulate_or_crash(d, "device access", 0);
 		return;
 	}
 	hw_dump_guest(d);

@@ -35,6 +35,7 @@ struct domain_config;
 #define HW_IOAPIC_BASE          0xfec00000u
 #define HW_LAPIC_BASE           0xfee00000u
 #define HW_RAM_MAX              (768u << 20)    /* below the PCI hole */
+#define HW_MIN_EVENT_NS         50000u          /* devices' events at most every 50 us */
 
 /* What the guest's devices are; one of each, the PC's. */
 struct hw_devices {
@@ -112,8 +113,9 @@ void hw_devices_flush_console(struct domain *d);
  * through LINT0), -1 if none; with ack, the controller's acknowledge. */
 int hw_pending_vector(struct domain *d, bool ack);
 
-/* emulate.c: run the instruction at the guest's rip in software. */
-enum emul_result hw_emulate(struct domain *d);
+/* emulate.c: run the instruction at the guest's rip in software; a rep
+ * string stops after max_reps iterations (0: 256) and comes back. */
+enum emul_result hw_emulate(struct domain *d, unsigned max_reps);
 
 /* walk.c: the guest's linear address as its own page tables translate it
  * (0), or -EFAULT with the page-fault error code it would get, or -EIO if

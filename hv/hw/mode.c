@@ -97,6 +97,11 @@ static void __noreturn hw_loop(void)
 				hw_handle_exit(d);
 			}
 		}
+		/* A window for the host's interrupts (its tick, a device), which
+		 * otherwise come in only when the guest runs: a loop round that
+		 * does not enter the guest must not hold them off. */
+		irq_enable();
+		irq_disable();
 		sched_loop_exit();      /* may leave for another domain, or idle */
 	}
 }
