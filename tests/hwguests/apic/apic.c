@@ -145,14 +145,18 @@ static void lapic_timer(void)
 	test_check(n >= 25 * 7 / 10 && n <= 25 * 13 / 10,
 		   "periodic timer at 50 Hz: %u interrupts in 0.5 s (want 25 +- 30%%)", n);
 
-	/* Masked: silent. */
+	/* Masked: silent. A tick the APIC accepted into IRR just before the
+	 * mask is still delivered (SDM 10.5.1: the mask stops new ones), so
+	 * it is let in before counting. */
 	lapic_write(APIC_LVT_TIMER, LVT_MASKED | LVT_PERIODIC | VEC_TIMER);
+	halt_ms(5);
 	timer_irqs = 0;
 	halt_ms(100);
 	test_check(timer_irqs == 0, "masked timer LVT: no interrupts in 100 ms (%u)", timer_irqs);
 
 	/* Without EOI: in service, and the next one waits. */
 	timer_eoi = false;
+	timer_irqs = 0;
 	lapic_write(APIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
 	halt_ms(100);
 	uint32_t isr = lapic_read(APIC_ISR + (VEC_TIMER / 32) * 0x10);
