@@ -120,10 +120,10 @@ static unsigned classify_0f01(const struct dec_insn *d)
 		return BT_CLS_TRAP_UD;
 	case 1:                 /* monitor mwait clac stac encls: #UD at CPL > 0 */
 		return d->rm <= 3 || d->rm == 7 ? BT_CLS_TRAP_UD : BT_CLS_NONE;
-	case 2:                 /* xsetbv: #GP at CPL > 0; vmfunc #UD */
+	case 2:                 /* xsetbv: #GP at CPL > 0; vmfunc, enclu (CPL 3 only) #UD */
 		if (d->rm == 1)
 			return BT_CLS_TRAP_GP;
-		return d->rm == 4 ? BT_CLS_TRAP_UD : BT_CLS_NONE;
+		return d->rm == 4 || d->rm == 7 ? BT_CLS_TRAP_UD : BT_CLS_NONE;
 	case 3:                 /* SVM: vmmcall #UD unintercepted, the rest #GP/#UD */
 		return d->rm == 1 ? BT_CLS_TRAP_UD : BT_CLS_TRAP_GP;
 	case 4:                 /* smsw reg */
@@ -168,8 +168,12 @@ static unsigned classify_0f(const struct dec_insn *d)
 	case 0x0b:                              /* ud2 */
 	case 0xaa:                              /* rsm outside SMM */
 		return BT_CLS_TRAP_UD;
-	case 0x78: case 0x79:                   /* vmread vmwrite outside VMX */
-		return d->pfx_opsize || d->pfx_rep ? BT_CLS_NONE : BT_CLS_TRAP_UD;
+	case 0x78: case 0x79:
+		/* vmread vmwrite: #UD outside VMX; with 66/F2 and a register
+		 * these are AMD's EXTRQ/INSERTQ, with memory #UD again */
+		if ((d->pfx_opsize || d->pfx_rep == 0xf2) && d->mod == 3)
+			return BT_CLS_NONE;
+		return BT_CLS_TRAP_UD;
 	}
 	return BT_CLS_NONE;
 }
