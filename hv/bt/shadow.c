@@ -1,0 +1,443 @@
+/*
+ * Shadow page tables: walk the guest's tables the way the CPU would, and
+ * either reflect the page fault the CPU would have raised, or put the
+ * translation (guest-virtual -> machine frame) into the PAE shadow the host
+ * really runs on. Pure: everything goes through struct shadow_ops.
+ *
+ * The rules followed are the SDM's, vol. 3 chapter 4: 4.3 (32-bit paging),
+ * 4.4 (PAE), 4.6 (access rights), 4.7 (page-fault error code), 4.8
+ * (accessed and dirty flags), 4.10 (TLBs: the shadow is one).
+ */
+#include "shadow.h"
+#include "errno.h"
+#include "string.h"
+
+/* A guest translation, as the walk found it. */
+struct gwalk {
+	uint64_t gpa;           /* the guest-physical address linear maps to */
+	bool rw, us, nx;        /* rights combined over every level */
+	bool large;             /* a 4 MiB or 2 MiB guest page */
+	unsigned n;             /* entries used: [0] directory, [n-1] the leaf */
+	uint64_t ent_gpa[2];
+	uint64_t ent[2];
+	unsigned width;         /* 4 (32-bit paging) or 8 (PAE) bytes per entry */
+	uint32_t pfec;          /* when the walk faults: P / RSVD */
+	uint64_t bad_gpa;       /* when a table is not RAM */
+};
+
+enum walk_rc { WALK_OK, WALK_FAULT, WALK_BAD };
+
+static bool pae(const struct shadow_regs *r)
+{
+	return r->cr4 & SH_CR4_PAE;
+}
+
+static bool paging(const struct shadow_regs *r)
+{
+	return r->cr0 & SH_CR0_PG;
+}
+
+static bool nxe(const struct shadow_regs *r)
+{
+	return pae(r) && (r->efer & SH_EFER_NXE);
+}
+
+/* Bits M-1:12 of an entry: the address of what it points to. */
+static uint64_t addr_mask(const struct shadow_ctx *ctx)
+{
+	return ((1ull << ctx->maxphyaddr) - 1) & ~0xfffull;
+}
+
+/* Bits 62:M, and 63 (XD) when EFER.NXE is off: reserved in every PAE
+ * directory and table entry (SDM tables 4-8 to 4-11). */
+static uint64_t pae_rsvd(const struct shadow_ctx *ctx)
+{
+	uint64_t m = ~((1ull << ctx->maxphyaddr) - 1);
+	return nxe(&ctx->regs) ? m & ~PTE_NX : m;
+}
+
+static int read_entry(struct shadow_ctx *ctx, struct gwalk *w, uint64_t gpa, uint64_t *val)
+{
+	const struct shadow_ops *ops = ctx->ops;
+	if (w->width == 4) {
+		uint32_t v;
+		if (ops->read32(ops->opaque, gpa, &v))
+			return -RV_EFAULT;
+		*val = v;
+	} else if (ops->read64(ops->opaque, gpa, val)) {
+		return -RV_EFAULT;
+	}
+	w->ent_gpa[w->n] = gpa;
+	w->ent[w->n] = *val;
+	w->n++;
+	return 0;
+}
+
+/* 32-bit paging (SDM 4.3). */
+static enum walk_rc walk_2level(struct shadow_ctx *ctx, uint32_t linear, struct gwalk *w)
+{
+	uint64_t pde, pte;
+	uint64_t pde_gpa = (ctx->regs.cr3 & 0xfffff000u) + (linear >> 22) * 4;
+
+	if (read_entry(ctx, w, pde_gpa, &pde)) {
+		w->bad_gpa = pde_gpa;
+		return WALK_BAD;
+	}
+	if (!(pde & PTE_P))
+		return WALK_FAULT;
+	w->rw = pde & PTE_RW;
+	w->us = pde & PTE_US;
+
+	if ((pde & PTE_PS) && (ctx->regs.cr4 & SH_CR4_PSE)) {
+		/*
+		 * A 4 MiB page. PSE-36: bits 20:13 hold physical address bits
+		 * 39:32, as many as MAXPHYADDR allows; the rest of 21:13 is
+		 * reserved (SDM table 4-4; bit 12 is PAT).
+		 */
+		unsigned hi = MIN(ctx->maxphyaddr, 40u) - 32;
+		uint64_t rsvd = ((1ull << 22) - 1) & ~((1ull << (13 + hi)) - 1);
+		if (pde & rsvd) {
+			w->pfec = PFEC_RSVD | PFEC_P;
+			return WALK_FAULT;
+		}
+		w->large = true;
+		w->gpa = (pde & 0xffc00000u) | (((pde >> 13) & ((1ull << hi) - 1)) << 32) |
+			 (linear & 0x3fffffu);
+		return WALK_OK;
+	}
+
+	/* Without CR4.PSE the PS bit is ignored: a page table. */
+	uint64_t pte_gpa = (pde & 0xfffff000u) + ((linear >> 12) & 0x3ff) * 4;
+	if (read_entry(ctx, w, pte_gpa, &pte)) {
+		w->bad_gpa = pte_gpa;
+		return WALK_BAD;
+	}
+	if (!(pte & PTE_P))
+		return WALK_FAULT;
+	w->rw = w->rw && (pte & PTE_RW);
+	w->us = w->us && (pte & PTE_US);
+	w->gpa = (pte & 0xfffff000u) | (linear & 0xfffu);
+	return WALK_OK;
+}
+
+/* PAE paging (SDM 4.4), from the PDPTEs loaded at the last CR3 load. */
+static enum walk_rc walk_pae(struct shadow_ctx *ctx, uint32_t linear, struct gwalk *w)
+{
+	uint64_t pdpte = ctx->pdpte[linear >> 30];
+	uint64_t pde, pte;
+	uint64_t rsvd = pae_rsvd(ctx), mask = addr_mask(ctx);
+	bool xd = nxe(&ctx->regs);
+
+	if (!(pdpte & PTE_P))
+		return WALK_FAULT;
+	uint64_t pde_gpa = (pdpte & mask) + ((linear >> 21) & 511) * 8;
+	if (read_entry(ctx, w, pde_gpa, &pde)) {
+		w->bad_gpa = pde_gpa;
+		return WALK_BAD;
+	}
+	if (!(pde & PTE_P))
+		return WALK_FAULT;
+	/* A 2 MiB page also reserves bits 20:13 (bit 12 is PAT). */
+	if ((pde & rsvd) || ((pde & PTE_PS) && (pde & 0x1fe000u))) {
+		w->pfec = PFEC_RSVD | PFEC_P;
+		return WALK_FAULT;
+	}
+	w->rw = pde & PTE_RW;
+	w->us = pde & PTE_US;
+	w->nx = xd && (pde & PTE_NX);
+	if (pde & PTE_PS) {
+		w->large = true;
+		w->gpa = (pde & mask & ~0x1fffffull) | (linear & 0x1fffffu);
+		return WALK_OK;
+	}
+
+	uint64_t pte_gpa = (pde & mask) + ((linear >> 12) & 511) * 8;
+	if (read_entry(ctx, w, pte_gpa, &pte)) {
+		w->bad_gpa = pte_gpa;
+		return WALK_BAD;
+	}
+	if (!(pte & PTE_P))
+		return WALK_FAULT;
+	if (pte & rsvd) {
+		w->pfec = PFEC_RSVD | PFEC_P;
+		return WALK_FAULT;
+	}
+	w->rw = w->rw && (pte & PTE_RW);
+	w->us = w->us && (pte & PTE_US);
+	w->nx = w->nx || (xd && (pte & PTE_NX));
+	w->gpa = (pte & mask) | (linear & 0xfffu);
+	return WALK_OK;
+}
+
+static enum walk_rc guest_walk(struct shadow_ctx *ctx, uint32_t linear, struct gwalk *w)
+{
+	memset(w, 0, sizeof(*w));
+	if (!paging(&ctx->regs)) {
+		/* Paging off: linear is physical, and every ring may do
+		 * anything with it. */
+		w->gpa = linear;
+		w->rw = w->us = true;
+		return WALK_OK;
+	}
+	if (pae(&ctx->regs)) {
+		w->width = 8;
+		return walk_pae(ctx, linear, w);
+	}
+	w->width = 4;
+	return walk_2level(ctx, linear, w);
+}
+
+/*
+ * Access rights (SDM 4.6): CPL 3 is user, CPL 0-2 supervisor; so the guest
+ * kernel in ring 1 has exactly the supervisor rights it would have in ring
+ * 0. No SMEP/SMAP (not exposed to the guest).
+ */
+static bool allowed(const struct shadow_ctx *ctx, const struct gwalk *w, bool write,
+		    bool user, bool fetch)
+{
+	if (user && !w->us)
+		return false;
+	if (write && !w->rw && (user || (ctx->regs.cr0 & SH_CR0_WP)))
+		return false;
+	if (fetch && w->nx)
+		return false;
+	return true;
+}
+
+/* Set A in every entry the translation used and D in the leaf on a write
+ * (SDM 4.8), as the CPU does: only bits that are clear are written. */
+static void set_accessed_dirty(struct shadow_ctx *ctx, struct gwalk *w, bool write)
+{
+	const struct shadow_ops *ops = ctx->ops;
+
+	for (unsigned i = 0; i < w->n; i++) {
+		uint64_t set = PTE_A;
+		if (i == w->n - 1 && write)
+			set |= PTE_D;
+		if ((w->ent[i] & set) == set)
+			continue;
+		/* A directory entry pointing at itself (or a table entry
+		 * pointing at its own table) is one word: see the update. */
+		if (i == 1 && w->ent_gpa[1] == w->ent_gpa[0])
+			w->ent[1] |= w->ent[0] & (PTE_A | PTE_D);
+		w->ent[i] |= set;
+		if (w->width == 4)
+			ops->write32(ops->opaque, w->ent_gpa[i], (uint32_t)w->ent[i]);
+		else
+			ops->write64(ops->opaque, w->ent_gpa[i], w->ent[i]);
+	}
+}
+
+static pte_t *shadow_pde(struct shadow_ctx *ctx, uint32_t linear)
+{
+	const struct pt_env *env = ctx->ops->env;
+	pte_t pdpte = env->table(ctx->root.pdpt)[L3_INDEX(linear)];
+	return &env->table(pdpte & PTE_ADDR_MASK)[L2_INDEX(linear)];
+}
+
+/* Drop the shadow page table of the 2 MiB region holding linear. */
+static void drop_l1(struct shadow_ctx *ctx, uint32_t linear)
+{
+	pte_t *pde = shadow_pde(ctx, linear);
+	if (!(*pde & PTE_P))
+		return;
+	ctx->ops->free(ctx->ops->opaque, *pde & PTE_ADDR_MASK);
+	*pde = 0;
+}
+
+static bool hv_owned(const struct shadow_ctx *ctx, uint32_t linear)
+{
+	return ctx->hv_base && linear >= ctx->hv_base;
+}
+
+int shadow_init(struct shadow_ctx *ctx, const struct shadow_ops *ops, unsigned maxphyaddr,
+		uint32_t hv_base)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	if (maxphyaddr < 32 || maxphyaddr > 52 || (hv_base & (LARGE_PAGE_SIZE - 1)))
+		return -RV_EINVAL;
+	ctx->ops = ops;
+	ctx->maxphyaddr = maxphyaddr;
+	ctx->hv_base = hv_base;
+	return pt_create(ops->env, &ctx->root);
+}
+
+/* Free every shadow page table below hv_base; the root stays. */
+static void drop_all(struct shadow_ctx *ctx)
+{
+	for (uint64_t va = 0; va < 0x100000000ull; va += LARGE_PAGE_SIZE) {
+		if (hv_owned(ctx, (uint32_t)va))
+			break;
+		drop_l1(ctx, (uint32_t)va);
+	}
+}
+
+void shadow_destroy(struct shadow_ctx *ctx)
+{
+	const struct pt_env *env = ctx->ops->env;
+
+	if (!ctx->root.pdpt)
+		return;
+	ctx->hv_base = 0;       /* everything goes, the caller's tables too */
+	drop_all(ctx);
+	for (int i = 0; i < 4; i++) {
+		pte_t pdpte = env->table(ctx->root.pdpt)[i];
+		if (pdpte & PTE_P)
+			ctx->ops->free(ctx->ops->opaque, pdpte & PTE_ADDR_MASK);
+	}
+	ctx->ops->free(ctx->ops->opaque, ctx->root.pdpt);
+	ctx->root.pdpt = 0;
+}
+
+int shadow_flush(struct shadow_ctx *ctx, const struct shadow_regs *regs)
+{
+	drop_all(ctx);
+	ctx->stats.flushes++;
+	ctx->regs = *regs;
+	ctx->loaded = false;
+	memset(ctx->pdpte, 0, sizeof(ctx->pdpte));
+
+	if (paging(regs) && pae(regs)) {
+		/* PAE CR3 is 32-byte aligned (bits 31:5); the PDPTEs are read
+		 * now and kept, as by the CPU (SDM 4.4.1). Reserved in a
+		 * present PDPTE: bits 2:1, 8:5 and 63:M -> #GP on the load. */
+		uint64_t base = regs->cr3 & 0xffffffe0u;
+		uint64_t rsvd = 0x1e6 | ~((1ull << ctx->maxphyaddr) - 1);
+		for (int i = 0; i < 4; i++) {
+			uint64_t e;
+			if (ctx->ops->read64(ctx->ops->opaque, base + i * 8, &e))
+				return -RV_EFAULT;
+			if ((e & PTE_P) && (e & rsvd))
+				return -RV_EINVAL;
+			ctx->pdpte[i] = e;
+		}
+	}
+	ctx->loaded = true;
+	return 0;
+}
+
+void shadow_invlpg(struct shadow_ctx *ctx, uint32_t linear)
+{
+	if (hv_owned(ctx, linear))
+		return;
+	ctx->stats.invlpgs++;
+	pte_t *pde = shadow_pde(ctx, linear);
+	if (!(*pde & PTE_P))
+		return;
+	if (!(*pde & SH_PDE_LARGE)) {
+		pt_unmap_page(ctx->ops->env, &ctx->root, linear & PAGE_MASK);
+		return;
+	}
+	/*
+	 * The region holds 4 KiB pieces of a guest large page, and INVLPG
+	 * drops the whole large page (SDM 4.10.4.1); which pieces came from
+	 * it is not recorded, so the whole shadow table goes. A guest 4 MiB
+	 * page spans two shadow tables: the other one goes too if it holds
+	 * large-page pieces.
+	 */
+	drop_l1(ctx, linear);
+	if (paging(&ctx->regs) && !pae(&ctx->regs)) {
+		uint32_t buddy = linear ^ LARGE_PAGE_SIZE;
+		if (!hv_owned(ctx, buddy) && (*shadow_pde(ctx, buddy) & SH_PDE_LARGE))
+			drop_l1(ctx, buddy);
+	}
+}
+
+static bool same_mode(const struct shadow_regs *a, const struct shadow_regs *b)
+{
+	return a->cr3 == b->cr3 &&
+	       !((a->cr0 ^ b->cr0) & (SH_CR0_PG | SH_CR0_WP)) &&
+	       !((a->cr4 ^ b->cr4) & (SH_CR4_PSE | SH_CR4_PAE)) &&
+	       !((a->efer ^ b->efer) & SH_EFER_NXE);
+}
+
+/* The shadow entry's rights for what the guest allows. */
+static pte_t shadow_flags(struct shadow_ctx *ctx, const struct gwalk *w, bool write, bool user,
+			  bool protect)
+{
+	bool rw = w->rw, us = w->us;
+
+	/*
+	 * CR0.WP = 0: the guest kernel may write to read-only pages, user code
+	 * may not. The host runs with WP set, so such a write gets a
+	 * supervisor-only writable entry; a later ring-3 access faults and
+	 * refills it read-only with U again (what KVM does).
+	 */
+	if (write && !user && !w->rw)
+		us = false, rw = true;
+	/* Dirty not set yet: read-only until the first write sets it. */
+	if (w->n && !(w->ent[w->n - 1] & PTE_D))
+		rw = false;
+	if (protect)
+		rw = false;
+	return (rw ? PTE_RW : 0) | (us ? PTE_US : 0) | (w->nx ? PTE_NX : 0);
+}
+
+int shadow_fault(struct shadow_ctx *ctx, uint32_t linear, uint32_t error_code,
+		 const struct shadow_regs *regs, unsigned cpl, struct shadow_fault_out *out)
+{
+	const struct shadow_ops *ops = ctx->ops;
+	bool write = error_code & PFEC_W, fetch = error_code & PFEC_I, user = cpl == 3;
+	struct gwalk w;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (hv_owned(ctx, linear))
+		return -RV_EFAULT;
+	if (!ctx->loaded || !same_mode(&ctx->regs, regs)) {
+		rc = shadow_flush(ctx, regs);
+		if (rc)
+			return rc;
+	}
+
+	switch (guest_walk(ctx, linear, &w)) {
+	case WALK_BAD:
+		out->gpa = w.bad_gpa;
+		return SHADOW_BAD_TABLE;
+	case WALK_OK:
+		if (allowed(ctx, &w, write, user, fetch))
+			break;
+		w.pfec = PFEC_P;
+		/* fall through */
+	case WALK_FAULT:
+		/* SDM 4.7: W and U describe the access; I only when
+		 * execute-disable exists (PAE with EFER.NXE). */
+		out->error_code = w.pfec | (write ? PFEC_W : 0) | (user ? PFEC_U : 0) |
+				  (fetch && nxe(&ctx->regs) ? PFEC_I : 0);
+		out->cr2 = linear;
+		ctx->stats.guest_pf++;
+		return SHADOW_GUEST_PF;
+	}
+
+	set_accessed_dirty(ctx, &w, write);
+
+	uint64_t gfn = w.gpa >> PAGE_SHIFT;
+	uint64_t mfn = ops->translate(ops->opaque, gfn);
+	if (!mfn) {
+		out->gpa = w.gpa;
+		ctx->stats.mmio++;
+		return SHADOW_MMIO;
+	}
+	bool protect = ops->write_protected && ops->write_protected(ops->opaque, gfn);
+	if (protect && write) {
+		out->gpa = w.gpa;
+		ctx->stats.wprot++;
+		return SHADOW_WRITE_PROTECTED;
+	}
+
+	rc = pt_map_page(ops->env, &ctx->root, linear & PAGE_MASK, mfn << PAGE_SHIFT,
+			 shadow_flags(ctx, &w, write, user, protect));
+	if (rc)
+		return rc;
+	if (w.large)
+		*shadow_pde(ctx, linear) |= SH_PDE_LARGE;
+	if (ops->table_used) {
+		/* Every entry used lies in a guest table: the directory,
+		 * and the page table unless the page is large. (The PAE
+		 * PDPT is read only at CR3 load: the caller knows it.) */
+		for (unsigned i = 0; i < w.n; i++)
+			ops->table_used(ops->opaque, w.ent_gpa[i] >> PAGE_SHIFT);
+	}
+	ctx->stats.hidden++;
+	return SHADOW_FILLED;
+}
