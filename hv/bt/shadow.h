@@ -131,8 +131,8 @@ void shadow_destroy(struct shadow_ctx *ctx);
  * (only W and I are used: what the access was); cpl: the guest's privilege
  * (ring 1 is supervisor for paging, 3 is user). Returns a shadow_result
  * with *out filled, or -RV_ENOMEM (no frame for a shadow table: free some
- * and retry) / -RV_EINVAL (PAE PDPTEs with reserved bits: see
- * shadow_flush). Registers that differ from those of the last flush reload
+ * and retry), -RV_EINVAL / -RV_EFAULT (the PAE PDPTEs cannot be loaded: see
+ * shadow_flush), -RV_EFAULT (linear is at or above hv_base). Registers that differ from those of the last flush reload
  * the shadow first.
  */
 int shadow_fault(struct shadow_ctx *ctx, uint32_t linear, uint32_t error_code,
@@ -142,8 +142,7 @@ int shadow_fault(struct shadow_ctx *ctx, uint32_t linear, uint32_t error_code,
  * The guest wrote CR3 (or changed CR0.PG/WP, CR4.PSE/PAE/PGE, EFER.NXE):
  * drop the whole shadow and, in PAE, load the four PDPTEs. 0; -RV_EINVAL
  * when a present PDPTE has reserved bits set (the guest's MOV to CR3 takes
- * #GP(0), SDM 4.4.1); SHADOW_BAD_TABLE's meaning as -RV_EFAULT (the PDPT is
- * not RAM).
+ * #GP(0), SDM 4.4.1); -RV_EFAULT when the PDPT is not the guest's RAM.
  */
 int shadow_flush(struct shadow_ctx *ctx, const struct shadow_regs *regs);
 
