@@ -321,21 +321,19 @@ void shadow_invlpg(struct shadow_ctx *ctx, uint32_t linear)
 	if (hv_owned(ctx, linear))
 		return;
 	ctx->stats.invlpgs++;
-	pte_t *pde = shadow_pde(ctx, linear);
-	if (!(*pde & PTE_P))
-		return;
-	if (!(*pde & SH_PDE_LARGE)) {
-		pt_unmap_page(ctx->ops->env, &ctx->root, linear & PAGE_MASK);
-		return;
-	}
 	/*
-	 * The region holds 4 KiB pieces of a guest large page, and INVLPG
-	 * drops the whole large page (SDM 4.10.4.1); which pieces came from
-	 * it is not recorded, so the whole shadow table goes. A guest 4 MiB
-	 * page spans two shadow tables: the other one goes too if it holds
-	 * large-page pieces.
+	 * INVLPG drops every translation covering linear, whatever its page
+	 * size (SDM 4.10.4.1). A region holding 4 KiB pieces of a guest large
+	 * page does not record which pieces came from it: the whole shadow
+	 * table goes. A guest 4 MiB page spans two shadow tables, and its
+	 * pieces may sit only in the other one: check that one too, even
+	 * when this one is empty.
 	 */
-	drop_l1(ctx, linear);
+	pte_t *pde = shadow_pde(ctx, linear);
+	if (*pde & SH_PDE_LARGE)
+		drop_l1(ctx, linear);
+	else if (*pde & PTE_P)
+		pt_unmap_page(ctx->ops->env, &ctx->root, linear & PAGE_MASK);
 	if (paging(&ctx->regs) && !pae(&ctx->regs)) {
 		uint32_t buddy = linear ^ LARGE_PAGE_SIZE;
 		if (!hv_owned(ctx, buddy) && (*shadow_pde(ctx, buddy) & SH_PDE_LARGE))
