@@ -128,15 +128,6 @@ static uint32_t take(struct cursor *c, unsigned size)
 	return v;
 }
 
-static int32_t sext(uint32_t v, unsigned size)
-{
-	if (size == 1)
-		return (int8_t)v;
-	if (size == 2)
-		return (int16_t)v;
-	return (int32_t)v;
-}
-
 /* ModRM, then SIB and displacement by the address size. */
 static void modrm(struct cursor *c, struct dec_insn *d)
 {
@@ -174,7 +165,7 @@ static void modrm(struct cursor *c, struct dec_insn *d)
 	}
 	if (d->disp_size) {
 		d->disp_off = (uint8_t)c->pos;
-		d->disp = sext(take(c, d->disp_size), d->disp_size);
+		d->disp = dec_sext(take(c, d->disp_size), d->disp_size);
 	}
 }
 

@@ -239,15 +239,6 @@ static unsigned xfer_kind(const struct dec_insn *d)
 	return BT_XFER_NONE;
 }
 
-static int32_t sext(uint32_t v, unsigned size)
-{
-	if (size == 1)
-		return (int8_t)v;
-	if (size == 2)
-		return (int16_t)v;
-	return (int32_t)v;
-}
-
 /*
  * The static target of the terminator d at EIP eip (its first byte).
  * Relative ones are taken from the next instruction; with a 16-bit
@@ -263,7 +254,7 @@ static void set_target(struct bt_block *b, const struct dec_insn *d, uint32_t ei
 	case BT_XFER_JMP:
 	case BT_XFER_JCC:
 	case BT_XFER_CALL:
-		b->target = next + (uint32_t)sext(d->imm, d->imm_size);
+		b->target = next + (uint32_t)dec_sext(d->imm, d->imm_size);
 		if (d->opsize == 16)
 			b->target &= 0xffff;
 		b->has_target = true;

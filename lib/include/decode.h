@@ -60,4 +60,14 @@ struct dec_insn {
  */
 int x86_decode(const uint8_t *code, unsigned n, unsigned def_size, struct dec_insn *d);
 
+/* A raw immediate or displacement of size bytes (1, 2 or 4), sign-extended. */
+static inline int32_t dec_sext(uint32_t v, unsigned size)
+{
+	if (size == 1)
+		return (int8_t)v;
+	if (size == 2)
+		return (int16_t)v;
+	return (int32_t)v;
+}
+
 #endif
