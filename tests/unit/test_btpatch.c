@@ -676,6 +676,24 @@ static void check_ends(void)
 			const struct bt_pblock *b = &pg->block[j];
 			bool found = false;
 
+			/* no trap lands inside one of this block's instructions
+			 * (rescanned from the guest's bytes): a jump into the
+			 * middle of an instruction must not corrupt it */
+			static struct bt_block sb;
+			unsigned base = (pg->gfn << 12) - GPA_BASE;
+
+			assert_int_equal(bt_scan_block(guest + base + b->start, BT_PAGE_SIZE - b->start,
+						       pg->lin + b->start, b->def_size, &sb), b->ninsn);
+			for (unsigned k = 0; k < pg->nsite; k++) {
+				unsigned so = pg->site[k].off;
+
+				for (unsigned n = 0; n < sb.ninsn; n++) {
+					unsigned io = b->start + sb.insn[n].off;
+
+					if (so > io && so < io + sb.insn[n].len)
+						fail_msg("site 0x%x inside the instruction at 0x%x", so, io);
+				}
+			}
 			if (b->stop == BT_STOP_XFER || b->end >= BT_PAGE_SIZE)
 				continue;
 			/* a block ending otherwise: its next byte traps, or a
