@@ -10,7 +10,7 @@
 
 UNIT_DIR   := $(BUILD)/unit
 UNIT_OBJ   := $(UNIT_DIR)/obj
-UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev decode vpit vpic vrtc vuart vpost vpci vkbd vlapic vioapic pctables vide emulate vacpipm bzimage vdev_fuzz btscan shadow btpatch
+UNIT_NAMES := format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev decode vpit vpic vrtc vuart vpost vpci vkbd vlapic vioapic pctables vide emulate vacpipm bzimage vdev_fuzz btscan shadow btpatch btvcpu
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote hv/pv -iquote lib/include -Iinclude \
@@ -55,6 +55,7 @@ unit_src_btscan    := hv/bt/scan.c lib/decode.c
 unit_libs_btscan   := -lcapstone   # the oracle for the random blocks
 unit_src_shadow    := hv/bt/shadow.c lib/pagetable.c
 unit_src_btpatch   := hv/bt/patch.c hv/bt/scan.c lib/decode.c
+unit_src_btvcpu    := hv/bt/vcpu.c lib/decode.c
 
 unit_objs = $(UNIT_OBJ)/tests/unit/test_$(1).o $(patsubst %.c,$(UNIT_OBJ)/%.o,$(unit_src_$(1)))
 UNIT_OBJS := $(sort $(foreach t,$(UNIT_NAMES),$(call unit_objs,$(t))))
