@@ -11,6 +11,7 @@
  * CPU leaves them when a fault interrupts it.
  */
 #include "vcpu.h"
+#include "x86.h"
 #include "decode.h"
 #include "string.h"
 
@@ -570,16 +571,6 @@ static enum bt_emu do_mov_dr(struct emu *e, bool to_dr)
 	return BT_EMU_DONE;
 }
 
-static bool pat_valid(uint64_t pat)
-{
-	for (unsigned i = 0; i < 8; i++) {
-		unsigned t = pat >> (i * 8) & 0xff;
-		if (t == 2 || t == 3 || t > 7)
-			return false;
-	}
-	return true;
-}
-
 static uint64_t host_tsc(struct emu *e)
 {
 	return e->ops->rdtsc ? e->ops->rdtsc(e->ops->opaque) : 0;
@@ -632,7 +623,7 @@ static enum bt_emu do_wrmsr(struct emu *e)
 	case BT_MSR_SYSENTER_ESP: v->sysenter_esp = (uint32_t)val; break;
 	case BT_MSR_SYSENTER_EIP: v->sysenter_eip = (uint32_t)val; break;
 	case BT_MSR_PAT:
-		if (!pat_valid(val))
+		if (!x86_pat_valid(val))
 			return gp(e, 0);
 		v->pat = val;
 		break;

@@ -268,16 +268,6 @@ static void do_cpuid(struct domain *d)
 #define MSR_PAT                 0x277u
 #define MSR_BIOS_SIGN           0x8bu
 
-static bool pat_valid(uint64_t pat)
-{
-	for (unsigned i = 0; i < 8; i++) {
-		unsigned t = (pat >> (i * 8)) & 0xff;
-		if (t == 2 || t == 3 || t > 7)
-			return false;
-	}
-	return true;
-}
-
 static void do_msr(struct domain *d)
 {
 	struct vmcb *v = d->hw->vmcb;
@@ -313,7 +303,7 @@ static void do_msr(struct domain *d)
 				v->efer = val | EFER_SVME;
 			break;
 		case MSR_PAT:
-			if (pat_valid(val))
+			if (x86_pat_valid(val))
 				v->g_pat = val;
 			else
 				ok = false;

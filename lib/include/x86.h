@@ -31,6 +31,18 @@
 #define EFLAGS_AC       (1u << 18)
 
 #define MSR_EFER        0xC0000080u
+
+/* A value the PAT MSR takes: each of its 8 entries a memory type that
+ * exists (0, 1, 4, 5, 6, 7; 2 and 3 are reserved), else WRMSR #GPs. */
+static inline bool x86_pat_valid(uint64_t pat)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned t = (pat >> (i * 8)) & 0xff;
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
 #define EFER_NXE        (1u << 11)
 #define EFER_SVME       (1u << 12)
 
