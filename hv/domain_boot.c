@@ -11,6 +11,7 @@
  */
 #include "hv.h"
 #include "domain.h"
+#include "bzimage.h"
 #include "domconfig.h"
 #include "format.h"
 #include "mm.h"
@@ -36,15 +37,10 @@ static bool is_elf(const struct boot_module *m)
 	return module_size(m) >= 4 && !memcmp(module_data(m), elf_magic, 4);
 }
 
-/* A Linux bzImage ("HdrS" at 0x202): a kernel for a hw domain. */
-static bool is_bzimage(const struct boot_module *m)
-{
-	return module_size(m) >= 0x206 && !memcmp((const uint8_t *)module_data(m) + 0x202, "HdrS", 4);
-}
-
+/* An ELF file, or a Linux bzImage (a kernel for a hw domain). */
 static bool is_kernel(const struct boot_module *m)
 {
-	return is_elf(m) || is_bzimage(m);
+	return is_elf(m) || bzimage_is(module_data(m), module_size(m));
 }
 
 /* The module's path: the first word of its command line. */

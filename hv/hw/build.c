@@ -338,10 +338,9 @@ int hw_build(struct domain *d, const struct domain_config *cfg, const void *kern
 	}
 	if (!rc)
 		rc = hw_devices_init(d, cfg, err, errlen);
-	bool is_linux = kernel_size >= 0x206 && !memcmp((const uint8_t *)kernel + 0x202, "HdrS", 4);
 	if (!rc && cfg->realmode)
 		rc = load_realmode(d, cfg, kernel, kernel_size, err, errlen);
-	else if (!rc && is_linux)
+	else if (!rc && bzimage_is(kernel, kernel_size))
 		rc = load_linux(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);
 	else if (!rc)
 		rc = load_multiboot(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);

@@ -181,7 +181,6 @@ enum emul_result hw_emulate(struct domain *d, unsigned max_reps)
 		v->rip = c->eip;
 	}
 	if (r == EMUL_EXCEPTION)
-		v->eventinj = EVT_VALID | EVT_TYPE_EXCEPTION | c->exc_vector |
-			      (c->exc_has_code ? EVT_ERR_VALID : 0) | ((uint64_t)c->exc_code << 32);
+		hw_inject_exception(d, c->exc_vector, c->exc_has_code, c->exc_code);
 	return r;
 }

@@ -70,7 +70,7 @@ const char *hw_exit_name(uint32_t slot)
 
 /* ---- helpers */
 
-static void inject_exception(struct domain *d, unsigned vector, bool has_code, uint32_t code)
+void hw_inject_exception(struct domain *d, unsigned vector, bool has_code, uint32_t code)
 {
 	struct vmcb *v = d->hw->vmcb;
 	v->eventinj = EVT_VALID | EVT_TYPE_EXCEPTION | vector | (has_code ? EVT_ERR_VALID : 0) |
@@ -323,7 +323,7 @@ static void do_msr(struct domain *d)
 		/* What a CPU does with an MSR it lacks; Linux probes with
 		 * rdmsr_safe and copes. */
 		exit_count(d, EXIT_INSN, write ? 1 : 0);
-		inject_exception(d, 13, true, 0);
+		hw_inject_exception(d, 13, true, 0);
 		return;
 	}
 	v->rip += 2;
@@ -366,7 +366,7 @@ static void do_ioio(struct domain *d)
 	/* Console output that would not fit the line's ring waits here: the
 	 * OUT (or OUTS) is not completed, and runs again once the ring has
 	 * room; an OUTS to it goes a line's worth at a time. */
-	bool console = !in && port == VUART_COM1_BASE && !(d->hw->dev.uart.lcr & 0x80);
+	bool console = !in && port == d->hw->dev.uart.base && !(d->hw->dev.uart.lcr & 0x80);
 	if (console) {
 		if (!console_domain_may_write(d)) {
 			console_domain_wait(d);
@@ -489,7 +489,7 @@ void hw_handle_exit(struct domain *d)
 	if (code >= VMEXIT_EXCP_BASE && code < VMEXIT_EXCP_BASE + 32) {
 		unsigned vec = code - VMEXIT_EXCP_BASE;
 		exit_count(d, EXIT_EXCEPTION, vec);
-		inject_exception(d, vec, vec == 17, (uint32_t)v->exitinfo1);
+		hw_inject_exception(d, vec, vec == 17, (uint32_t)v->exitinfo1);
 		return;
 	}
 	exit_count(d, EXIT_VMEXIT, hw_exit_slot(code));
@@ -552,7 +552,7 @@ static void handle(struct domain *d, uint32_t code)
 	case VMEXIT_MONITOR: case VMEXIT_MWAIT: case VMEXIT_MWAIT_COND: case VMEXIT_XSETBV:
 	case VMEXIT_INVLPGA:
 		/* Not offered (CPUID says so): what the CPU would do. */
-		inject_exception(d, 6, false, 0);
+		hw_inject_exception(d, 6, false, 0);
 		break;
 	default:
 		hw_dump_guest(d);

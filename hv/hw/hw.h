@@ -127,6 +127,8 @@ int hw_linear_to_gpa(const struct domain *d, uint32_t linear, bool write, bool u
 void hw_free_memory(struct domain *d);
 
 /* exit.c */
+/* Deliver an exception to the guest at its next VMRUN (EVENTINJ). */
+void hw_inject_exception(struct domain *d, unsigned vector, bool has_code, uint32_t code);
 /* CPUID as a hw guest sees it (docs/hw.md, "CPUID"). */
 void hw_cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d);
 /* An interrupt is pending at the PIC and the guest's IF would take it. */

@@ -102,30 +102,29 @@ paddr_t hw_gpa_to_ma(const struct domain *d, uint64_t gpa)
 	return ((paddr_t)d->p2m[gfn] << PAGE_SHIFT) | (gpa & (PAGE_SIZE - 1));
 }
 
-int hw_copy_to_gpa(struct domain *d, uint64_t gpa, const void *src, size_t n)
+/* n bytes between buf and guest-physical gpa, page by page (RAM only). */
+static int copy_gpa(const struct domain *d, uint64_t gpa, uint8_t *buf, size_t n, bool to_guest)
 {
-	const uint8_t *s = src;
 	while (n) {
 		paddr_t ma = hw_gpa_to_ma(d, gpa);
 		if (!ma)
 			return -EFAULT;
 		size_t chunk = MIN(n, PAGE_SIZE - (size_t)(gpa & (PAGE_SIZE - 1)));
-		memcpy(phys_to_virt(ma), s, chunk);
-		s += chunk, gpa += chunk, n -= chunk;
+		if (to_guest)
+			memcpy(phys_to_virt(ma), buf, chunk);
+		else
+			memcpy(buf, phys_to_virt(ma), chunk);
+		buf += chunk, gpa += chunk, n -= chunk;
 	}
 	return 0;
 }
 
+int hw_copy_to_gpa(struct domain *d, uint64_t gpa, const void *src, size_t n)
+{
+	return copy_gpa(d, gpa, (uint8_t *)(uintptr_t)src, n, true);
+}
+
 int hw_copy_from_gpa(const struct domain *d, uint64_t gpa, void *dst, size_t n)
 {
-	uint8_t *o = dst;
-	while (n) {
-		paddr_t ma = hw_gpa_to_ma(d, gpa);
-		if (!ma)
-			return -EFAULT;
-		size_t chunk = MIN(n, PAGE_SIZE - (size_t)(gpa & (PAGE_SIZE - 1)));
-		memcpy(o, phys_to_virt(ma), chunk);
-		o += chunk, gpa += chunk, n -= chunk;
-	}
-	return 0;
+	return copy_gpa(d, gpa, dst, n, false);
 }

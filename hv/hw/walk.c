@@ -18,11 +18,6 @@
 #define PF_W            (1u << 1)
 #define PF_U            (1u << 2)
 
-static int read_gpa(const struct domain *d, uint64_t gpa, void *buf, size_t n)
-{
-	return hw_copy_from_gpa(d, gpa, buf, n);
-}
-
 /* The page-fault error code for a missing or forbidden translation. */
 static int fault(uint32_t *pfec, uint32_t code)
 {
@@ -45,11 +40,11 @@ int hw_linear_to_gpa(const struct domain *d, uint32_t linear, bool write, bool u
 	uint64_t base;
 	if (v->cr4 & CR4_PAE) {
 		uint64_t e;
-		if (read_gpa(d, (v->cr3 & 0xffffffe0u) + ((linear >> 30) & 3) * 8, &e, 8))
+		if (hw_copy_from_gpa(d, (v->cr3 & 0xffffffe0u) + ((linear >> 30) & 3) * 8, &e, 8))
 			return -EIO;
 		if (!(e & PTE_P))
 			return fault(pfec, acc);
-		if (read_gpa(d, (e & PTE_ADDR_MASK) + ((linear >> 21) & 511) * 8, &e, 8))
+		if (hw_copy_from_gpa(d, (e & PTE_ADDR_MASK) + ((linear >> 21) & 511) * 8, &e, 8))
 			return -EIO;
 		if (!(e & PTE_P))
 			return fault(pfec, acc);
@@ -57,7 +52,7 @@ int hw_linear_to_gpa(const struct domain *d, uint32_t linear, bool write, bool u
 		if (e & PTE_PS) {
 			base = (e & PTE_ADDR_2M) | (linear & 0x1fffff);
 		} else {
-			if (read_gpa(d, (e & PTE_ADDR_MASK) + ((linear >> 12) & 511) * 8, &e, 8))
+			if (hw_copy_from_gpa(d, (e & PTE_ADDR_MASK) + ((linear >> 12) & 511) * 8, &e, 8))
 				return -EIO;
 			if (!(e & PTE_P))
 				return fault(pfec, acc);
@@ -66,7 +61,7 @@ int hw_linear_to_gpa(const struct domain *d, uint32_t linear, bool write, bool u
 		}
 	} else {
 		uint32_t e;
-		if (read_gpa(d, (v->cr3 & 0xfffff000u) + (linear >> 22) * 4, &e, 4))
+		if (hw_copy_from_gpa(d, (v->cr3 & 0xfffff000u) + (linear >> 22) * 4, &e, 4))
 			return -EIO;
 		if (!(e & PTE_P))
 			return fault(pfec, acc);
@@ -76,7 +71,7 @@ int hw_linear_to_gpa(const struct domain *d, uint32_t linear, bool write, bool u
 			base = (e & 0xffc00000u) | ((uint64_t)((e >> 13) & 0xff) << 32) |
 			       (linear & 0x3fffff);
 		} else {
-			if (read_gpa(d, (e & 0xfffff000u) + ((linear >> 12) & 1023) * 4, &e, 4))
+			if (hw_copy_from_gpa(d, (e & 0xfffff000u) + ((linear >> 12) & 1023) * 4, &e, 4))
 				return -EIO;
 			if (!(e & PTE_P))
 				return fault(pfec, acc);

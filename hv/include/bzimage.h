@@ -175,6 +175,15 @@ struct bzimage_info {
  */
 int bzimage_parse(const void *img, size_t len, struct bzimage_info *out, char *err, size_t errlen);
 
+/* Whether img looks like a bzImage at all ("HdrS" at 0x202): which loader
+ * to try; bzimage_parse() then says whether it can be booted. */
+static inline bool bzimage_is(const void *img, size_t len)
+{
+	const uint8_t *p = img;
+	return len >= 0x206 && p[0x202] == 'H' && p[0x203] == 'd' && p[0x204] == 'r' &&
+	       p[0x205] == 'S';
+}
+
 /*
  * Where to copy the kernel_size bytes at kernel_offset of the image: the
  * first of pref_address, then each RAM range's lowest kernel_alignment
