@@ -67,11 +67,9 @@ int pv_set_trap_table(struct domain *d, const struct rv_trap_info *t, uint32_t c
 	return 0;
 }
 
-/* The real IDT's gates for the running domain. */
-static uint8_t guest_gate[NUM_VECTORS];
-
 void pv_switch_in(struct domain *d)
 {
+	gdt_use(false);
 	tss_set_ring1_stack(d->pv->vcpu.kernel_ss, d->pv->vcpu.kernel_esp);
 	for (unsigned v = 0; v < NUM_VECTORS; v++) {
 		bool handled = d->pv->vcpu.trap_eip[v] != 0;
@@ -79,15 +77,12 @@ void pv_switch_in(struct domain *d)
 		unsigned dpl = d->pv->vcpu.trap_flags[v] & RV_TI_DPL_MASK;
 		if (handled && vector_direct(v) && !masks) {
 			idt_set_guest_gate(v, d->pv->vcpu.trap_eip[v], dpl);
-			guest_gate[v] = 1;
 		} else if (handled && masks && v >= NUM_EXCEPTIONS) {
 			/* A software interrupt that must mask events: through our
 			 * stub (opened to the entry's DPL), then bounced. */
 			idt_open_stub(v, dpl);
-			guest_gate[v] = 1;
-		} else if (guest_gate[v]) {
+		} else if (idt_gate_is_guest(v)) {
 			idt_restore_gate(v);
-			guest_gate[v] = 0;
 		}
 	}
 	gdt_set_guest_slots(d->pv->vcpu.gdt_slots);

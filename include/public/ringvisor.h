@@ -23,7 +23,7 @@
 
 /* ABI revision; bumped on any incompatible change to this directory. */
 #define RV_ABI_MAJOR            0
-#define RV_ABI_MINOR            1
+#define RV_ABI_MINOR            2
 
 /*
  * The switch region: the top 4 MiB of every address space, guest and
@@ -46,12 +46,14 @@
 
 /*
  * Flat segment selectors in the hypervisor's GDT, identical in every address
- * space. A pv guest kernel runs on RV_GUEST_KERNEL_CS/DS (ring 1) and its
+ * space. The hypervisor's own are at the top of the GDT's page, as Xen's
+ * are, so that the slots an unmodified PC kernel uses (a bt domain's,
+ * which gets a GDT of its own) stay free. A pv guest kernel runs on RV_GUEST_KERNEL_CS/DS (ring 1) and its
  * programs on RV_GUEST_USER_CS/DS (ring 3). Slots from RV_GDT_FIRST_GUEST_SLOT
  * on are reserved for per-vCPU guest descriptors (TLS).
  */
-#define RV_HV_CS                0x08u   /* ring 0 code */
-#define RV_HV_DS                0x10u   /* ring 0 data */
+#define RV_HV_CS                0xfe0u  /* ring 0 code: GDT slot 508 */
+#define RV_HV_DS                0xfe8u  /* ring 0 data: GDT slot 509 */
 #define RV_GUEST_KERNEL_CS      0x19u   /* ring 1 code: GDT slot 3, RPL 1 */
 #define RV_GUEST_KERNEL_DS      0x21u   /* ring 1 data: GDT slot 4, RPL 1 */
 #define RV_GUEST_USER_CS        0x2bu   /* ring 3 code: GDT slot 5, RPL 3 */

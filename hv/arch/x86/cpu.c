@@ -107,8 +107,10 @@ static void set_gate(unsigned vec, uint32_t offset, uint16_t sel, unsigned dpl, 
 	g->type_attr = (uint8_t)(type | (dpl << 5));
 }
 
-/* The DPL each hypervisor gate has when no guest gate replaces it. */
+/* The DPL each hypervisor gate has when no guest gate replaces it, and
+ * which gates are a guest's now. */
 static uint8_t hv_gate_dpl[NUM_VECTORS];
+static bool gate_guest[NUM_VECTORS];
 
 void idt_set_dpl(unsigned vec, unsigned dpl)
 {
@@ -119,17 +121,48 @@ void idt_set_dpl(unsigned vec, unsigned dpl)
 void idt_set_guest_gate(unsigned vec, uint32_t eip, unsigned dpl)
 {
 	/* A trap gate straight into the guest kernel in ring 1 (see pv/traps.c). */
-	set_gate(vec, eip, RV_GUEST_KERNEL_CS & ~3u, dpl, GATE_TRAP);
+	idt_set_guest_gate_sel(vec, eip, RV_GUEST_KERNEL_CS & ~3u, dpl);
+}
+
+void idt_set_guest_gate_sel(unsigned vec, uint32_t eip, uint16_t sel, unsigned dpl)
+{
+	set_gate(vec, eip, sel, dpl, GATE_TRAP);
+	gate_guest[vec] = true;
 }
 
 void idt_restore_gate(unsigned vec)
 {
 	set_gate(vec, trap_stub_table[vec], HV_CS, hv_gate_dpl[vec], GATE_INTERRUPT);
+	gate_guest[vec] = false;
 }
 
 void idt_open_stub(unsigned vec, unsigned dpl)
 {
 	set_gate(vec, trap_stub_table[vec], HV_CS, dpl, GATE_INTERRUPT);
+	gate_guest[vec] = true;
+}
+
+bool idt_gate_is_guest(unsigned vec)
+{
+	return gate_guest[vec];
+}
+
+void idt_restore_guest_gates(void)
+{
+	for (unsigned v = 0; v < NUM_VECTORS; v++)
+		if (gate_guest[v])
+			idt_restore_gate(v);
+}
+
+static bool gdt_is_bt;
+
+void gdt_use(bool bt)
+{
+	if (bt == gdt_is_bt)
+		return;
+	struct desc_ptr gp = { GDT_ENTRIES * 8 - 1, bt ? SWITCH_BT_GDT : SWITCH_GDT };
+	lgdt(&gp);
+	gdt_is_bt = bt;
 }
 
 void gdt_set_guest_slots(const uint64_t *slots)
@@ -196,6 +229,9 @@ void cpu_load_tables(void)
 	gp.base = SWITCH_GDT;
 	lgdt(&gp);
 	load_segments(HV_CS, HV_DS);
+	/* The bt page has the same hypervisor slots (the TSS's already busy). */
+	memcpy(&bt_gdt[GDT_HV_FIRST], &gdt[GDT_HV_FIRST],
+	       (GDT_ENTRIES - GDT_HV_FIRST) * sizeof(*gdt));
 	struct desc_ptr ip = { NUM_VECTORS * 8 - 1, SWITCH_IDT };
 	lidt(&ip);
 }

@@ -20,7 +20,7 @@
 #include "asm-offsets.h"
 #include "switch.h"
 
-#define HV_DS 0x10
+#define HV_DS 0xfe8             /* RV_HV_DS */
 
 	.section .switch_text, "ax"
 

@@ -11,6 +11,7 @@
 
 paddr_t switch_l1;
 struct seg_desc *gdt;
+struct seg_desc *bt_gdt;
 struct gate_desc *idt;
 struct tss32 *tss;
 uint32_t switch_guest_cr3;
@@ -56,6 +57,10 @@ void switch_region_init(const struct pt_env *env)
 	idt = phys_to_virt(idt_pa);
 	map(env, &tmp, SWITCH_GDT, gdt_pa, PTE_NX);
 	map(env, &tmp, SWITCH_IDT, idt_pa, PTE_NX);
+	paddr_t bt_gdt_pa = must_alloc();
+	bt_gdt = phys_to_virt(bt_gdt_pa);
+	memset(bt_gdt, 0, PAGE_SIZE);
+	map(env, &tmp, SWITCH_BT_GDT, bt_gdt_pa, PTE_NX);
 
 	/* The TSS spans three pages: they must be physically contiguous only
 	 * in the hypervisor's 1:1 view, so take the first and check the rest. */

@@ -75,7 +75,7 @@ static void expect(const char *what, void (*fn)(void *), void *arg, uint32_t vec
 	bool faulted = trap_catch(fn, arg, &r);
 	exception_describe(text, sizeof(text), r.vector, r.error_code);
 	test_check(faulted && r.vector == vector && r.error_code == err &&
-		   (vector != VEC_PF || r.cr2 == cr2) && r.eip == fault_eip && r.cs == 0x08,
+		   (vector != VEC_PF || r.cr2 == cr2) && r.eip == fault_eip && r.cs == HV_CS,
 		   "%s: vector %u err %#x cr2 %#x eip %#x (expected %u %#x %#x %#x)", what,
 		   r.vector, r.error_code, r.cr2, r.eip, vector, err, cr2, fault_eip);
 	test_check(strstr(text, describe) != NULL, "%s described as '%s'", what, text);

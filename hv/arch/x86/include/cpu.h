@@ -5,14 +5,18 @@
 #include "types.h"
 #include <public/ringvisor.h>
 
+/* Slots 0-507 are guests' (a pv guest's fixed ones below, a bt guest's own
+ * GDT in the bt GDT page); the hypervisor's are at the top, the same in
+ * every GDT the CPU may use (RV_HV_CS, RV_HV_DS). */
 #define GDT_NULL        0
-#define GDT_HV_CS       1
-#define GDT_HV_DS       2
+#define GDT_HV_CS       508
+#define GDT_HV_DS       509
+#define GDT_TSS         510
+#define GDT_HV_FIRST    508             /* slots a guest GDT may not use */
 #define GDT_GUEST_KCS   3
 #define GDT_GUEST_KDS   4
 #define GDT_GUEST_UCS   5
 #define GDT_GUEST_UDS   6
-#define GDT_TSS         7
 #define GDT_ENTRIES     512             /* one page */
 
 #define HV_CS           RV_HV_CS
@@ -113,8 +117,19 @@ void idt_set_dpl(unsigned vec, unsigned dpl);
  * at the hypervisor's stub. */
 void idt_set_guest_gate(unsigned vec, uint32_t eip, unsigned dpl);
 void idt_restore_gate(unsigned vec);
+/* The same with the guest code selector given (a bt domain's own). */
+void idt_set_guest_gate_sel(unsigned vec, uint32_t eip, uint16_t sel, unsigned dpl);
 /* Let `int vec` from ring dpl reach the hypervisor's stub (until restored). */
 void idt_open_stub(unsigned vec, unsigned dpl);
+/* Is vec's gate a guest's (set by idt_set_guest_gate or idt_open_stub)? */
+bool idt_gate_is_guest(unsigned vec);
+/* Every guest gate back to the hypervisor's stub: a new domain's own gates
+ * start from a clean IDT. */
+void idt_restore_guest_gates(void);
+/* Which GDT the CPU uses: the hypervisor's (pv and hw domains, idle) or
+ * the bt page (SWITCH_BT_GDT), whose slots below GDT_HV_FIRST the running
+ * bt domain fills. Both hold the hypervisor's slots. */
+void gdt_use(bool bt);
 /* Write a vCPU's descriptors into the guest slots of the GDT. */
 void gdt_set_guest_slots(const uint64_t *slots);
 /* Let guests use the x87 FPU and SSE (CR0.MP/NE, CR4.OSFXSR when present). */

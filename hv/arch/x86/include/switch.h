@@ -8,8 +8,10 @@
  *   0xFFC06000  entry/exit stubs + their data 4 pages  read-only (stubs executable)
  *   0xFFC0A000  guard (unmapped)
  *   0xFFC0B000  entry stack, CPU 0            1 page   read-write, NX
- *   0xFFC0C000  guard (unmapped) ... up to 0xFFDFFFFF: room for more CPUs and
- *               per-domain read-only pages
+ *   0xFFC0C000  guard (unmapped)
+ *   0xFFC0D000  the GDT of the running bt domain  1 page   read-only
+ *   0xFFC0E000  ... up to 0xFFDFFFFF: room for more CPUs and per-domain
+ *               read-only pages
  *   0xFFE00000  second 2 MiB: unused for now
  *
  * All of it is supervisor-only and global. Mind that ring 1 is "supervisor"
@@ -32,6 +34,7 @@
 #define SWITCH_STUBS_MAX_PAGES  4
 #define SWITCH_ENTRY_STACK      (SWITCH_BASE + 0xB000)
 #define SWITCH_ENTRY_STACK_TOP  (SWITCH_ENTRY_STACK + 0x1000)
+#define SWITCH_BT_GDT           (SWITCH_BASE + 0xD000)  /* the running bt domain's GDT */
 
 #ifndef __ASSEMBLER__
 #include "types.h"
@@ -56,6 +59,7 @@ int switch_region_install(const struct pt_env *env, struct pae_space *space);
 
 /* Low (1:1) aliases through which the hypervisor writes the tables. */
 extern struct seg_desc *gdt;
+extern struct seg_desc *bt_gdt;         /* SWITCH_BT_GDT's low alias */
 extern struct gate_desc *idt;
 extern struct tss32 *tss;
 
