@@ -6,13 +6,14 @@
 #include "string.h"
 
 enum key { K_NAME, K_KERNEL, K_INITRD, K_CMDLINE, K_MEMORY, K_MODE, K_WEIGHT, K_DISK, K_REALMODE,
-	   K_COUNT };
+	   K_PATCH, K_COUNT };
 
 static const char *const key_names[K_COUNT] = {
 	"name", "kernel", "initrd", "cmdline", "memory", "mode", "weight", "disk", "realmode",
+	"patch",
 };
 #define KNOWN_KEYS      "name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, " \
-			"realmode"
+			"realmode, patch"
 
 /* How much of a user's value goes into a message: enough to recognise it. */
 #define ECHO            40
@@ -30,6 +31,7 @@ void domconfig_defaults(struct domain_config *cfg)
 	cfg->memory_kib = DOMCFG_MEMORY_DEFAULT_KIB;
 	cfg->mode = DOM_MODE_PV;
 	cfg->weight = DOMCFG_WEIGHT_DEFAULT;
+	cfg->patch = true;
 }
 
 const char *dom_mode_name(enum dom_mode m)
@@ -170,6 +172,18 @@ static int set_realmode(struct domain_config *c, const char *v, size_t n, char *
 	return 0;
 }
 
+/* patch = on | off: a bt domain's scan-and-patch (off: pure trap-and-emulate). */
+static int set_patch(struct domain_config *c, const char *v, size_t n, char *msg, size_t msz)
+{
+	if (n == 2 && !memcmp(v, "on", 2))
+		c->patch = true;
+	else if (n == 3 && !memcmp(v, "off", 3))
+		c->patch = false;
+	else
+		return fail(msg, msz, "'%.*s': expected on or off", ECHO_LEN(n), v);
+	return 0;
+}
+
 static int set_weight(struct domain_config *c, const char *v, size_t n, char *msg, size_t msz)
 {
 	uint32_t w = 0;
@@ -204,6 +218,8 @@ static int apply(struct domain_config *c, int key, const char *v, size_t n, char
 		return set_mode(c, v, n, msg, msz);
 	case K_REALMODE:
 		return set_realmode(c, v, n, msg, msz);
+	case K_PATCH:
+		return set_patch(c, v, n, msg, msz);
 	case K_DISK:
 		if (n == 0)
 			return fail(msg, msz, "empty path");

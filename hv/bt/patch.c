@@ -223,6 +223,18 @@ int bt_patch_flush(struct bt_patch_ctx *ctx)
 	return ret;
 }
 
+bool bt_patch_covered(struct bt_patch_ctx *ctx, uint32_t eip, uint64_t gfn)
+{
+	struct bt_ppage *pg = find_lin(ctx, eip & ~BT_OFF_MASK);
+	unsigned off = eip & BT_OFF_MASK;
+	if (!pg || pg->gfn != gfn)
+		return false;
+	for (unsigned i = 0; i < pg->nblock; i++)
+		if (pg->block[i].start <= off && off < pg->block[i].end)
+			return true;
+	return false;
+}
+
 int bt_patch_lookup(struct bt_patch_ctx *ctx, uint32_t eip, struct bt_patch_site *out)
 {
 	struct bt_ppage *pg = find_lin(ctx, eip & ~BT_OFF_MASK);

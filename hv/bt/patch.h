@@ -26,9 +26,9 @@
 #define BT_PATCH_TRAP           0xCC    /* int3 */
 #define BT_PAGE_SIZE            4096u
 
-#define BT_PATCH_PAGES          16      /* code frames cached */
-#define BT_PATCH_BLOCKS         32      /* scanned blocks per frame */
-#define BT_PATCH_SITES          64      /* trap sites per frame */
+#define BT_PATCH_PAGES          64      /* code frames cached */
+#define BT_PATCH_BLOCKS         256     /* scanned blocks per frame */
+#define BT_PATCH_SITES          256     /* trap sites per frame */
 #define BT_PATCH_SUCC           3       /* successors an end waits for */
 
 /* Why a site is (or was) a block end: bits of bt_patch_site.end. */
@@ -150,6 +150,10 @@ int bt_patch_init(struct bt_patch_ctx *ctx, const struct bt_patch_ops *ops);
  */
 int bt_patch_scan(struct bt_patch_ctx *ctx, uint32_t eip, uint64_t gpa,
 		  unsigned def_size, struct bt_patch_result *out);
+
+/* Does a scanned block of frame gfn, seen at eip's page, hold eip? Then
+ * the code there needs no scan before it runs. */
+bool bt_patch_covered(struct bt_patch_ctx *ctx, uint32_t eip, uint64_t gfn);
 
 /* Is a trap at eip (the int3's address, #BP EIP - 1) one of ours? 0 with
  * *site filled, -RV_ENOENT when it is not (the guest's own int3). */

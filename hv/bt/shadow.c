@@ -27,6 +27,8 @@ struct gwalk {
 
 enum walk_rc { WALK_OK, WALK_FAULT, WALK_BAD };
 
+static bool same_mode(const struct shadow_regs *a, const struct shadow_regs *b);
+
 static bool pae(const struct shadow_regs *r)
 {
 	return r->cr4 & SH_CR4_PAE;
@@ -369,6 +371,38 @@ static pte_t shadow_flags(struct shadow_ctx *ctx, const struct gwalk *w, bool wr
 	if (protect)
 		rw = false;
 	return (rw ? PTE_RW : 0) | (us ? PTE_US : 0) | (w->nx ? PTE_NX : 0);
+}
+
+int shadow_translate(struct shadow_ctx *ctx, uint32_t linear, uint32_t access,
+		     const struct shadow_regs *regs, unsigned cpl, struct shadow_fault_out *out)
+{
+	bool write = access & PFEC_W, fetch = access & PFEC_I, user = cpl == 3;
+	struct gwalk w;
+
+	memset(out, 0, sizeof(*out));
+	if (!ctx->loaded || !same_mode(&ctx->regs, regs)) {
+		int rc = shadow_flush(ctx, regs);
+		if (rc)
+			return rc;
+	}
+	switch (guest_walk(ctx, linear, &w)) {
+	case WALK_BAD:
+		out->gpa = w.bad_gpa;
+		return SHADOW_BAD_TABLE;
+	case WALK_OK:
+		if (allowed(ctx, &w, write, user, fetch))
+			break;
+		w.pfec = PFEC_P;
+		/* fall through */
+	case WALK_FAULT:
+		out->error_code = w.pfec | (write ? PFEC_W : 0) | (user ? PFEC_U : 0) |
+				  (fetch && nxe(&ctx->regs) ? PFEC_I : 0);
+		out->cr2 = linear;
+		return SHADOW_GUEST_PF;
+	}
+	set_accessed_dirty(ctx, &w, write);
+	out->gpa = w.gpa;
+	return SHADOW_TRANSLATED;
 }
 
 int shadow_fault(struct shadow_ctx *ctx, uint32_t linear, uint32_t error_code,

@@ -106,6 +106,7 @@ enum shadow_result {
 	SHADOW_MMIO,            /* gpa is not RAM: emulate the access at out->gpa */
 	SHADOW_WRITE_PROTECTED, /* a write to a protected frame: emulate at out->gpa */
 	SHADOW_BAD_TABLE,       /* the guest's tables lie outside its RAM */
+	SHADOW_TRANSLATED,      /* shadow_translate: out->gpa is the address */
 };
 
 struct shadow_fault_out {
@@ -137,6 +138,17 @@ void shadow_destroy(struct shadow_ctx *ctx);
  */
 int shadow_fault(struct shadow_ctx *ctx, uint32_t linear, uint32_t error_code,
 		 const struct shadow_regs *regs, unsigned cpl, struct shadow_fault_out *out);
+
+/*
+ * The guest's own translation of linear for an access (PFEC_W, PFEC_I) at
+ * cpl, as the CPU's walk would do it, A and D set, nothing put in the
+ * shadow: for the hypervisor's accesses on the guest's behalf (emulated
+ * instructions, exception delivery). SHADOW_TRANSLATED with out->gpa,
+ * SHADOW_GUEST_PF (error code and CR2 in *out), SHADOW_BAD_TABLE, or
+ * shadow_flush's errors.
+ */
+int shadow_translate(struct shadow_ctx *ctx, uint32_t linear, uint32_t access,
+		     const struct shadow_regs *regs, unsigned cpl, struct shadow_fault_out *out);
 
 /*
  * The guest wrote CR3 (or changed CR0.PG/WP, CR4.PSE/PAE/PGE, EFER.NXE):

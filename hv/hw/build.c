@@ -188,10 +188,10 @@ static int load_multiboot(struct domain *d, const struct domain_config *cfg, con
 	v->rax = MB_MAGIC_EAX;
 	d->hw->gprs.ebx = MB_INFO_GPA;
 	v->rsp = 0x7c00;                /* the spec leaves it undefined; something sane */
-	printk("domain %u (%s): hw, %u MiB, multiboot kernel [%#x-%#x) entry %#x, ramdisk %zu KiB "
-	       "at %#x, %u frames of nested tables\n", d->id, d->name, ram >> 20, img.seg[0].paddr,
-	       img.paddr_end, img.entry, initrd_size >> 10, initrd ? mod_start : 0,
-	       d->hw->npt_frames);
+	printk("domain %u (%s): %s, %u MiB, multiboot kernel [%#x-%#x) entry %#x, ramdisk %zu KiB "
+	       "at %#x, %u frames of nested tables\n", d->id, d->name, dom_mode_name(d->mode),
+	       ram >> 20, img.seg[0].paddr, img.paddr_end, img.entry, initrd_size >> 10,
+	       initrd ? mod_start : 0, d->hw->npt_frames);
 	return 0;
 }
 
@@ -306,7 +306,14 @@ static int load_linux(struct domain *d, const struct domain_config *cfg, const v
 int hw_build(struct domain *d, const struct domain_config *cfg, const void *kernel,
 	     size_t kernel_size, const void *initrd, size_t initrd_size, char *err, size_t errlen)
 {
-	if (!hw_svm_ready) {
+	return hw_build_pc(d, cfg, kernel, kernel_size, initrd, initrd_size, true, err, errlen);
+}
+
+int hw_build_pc(struct domain *d, const struct domain_config *cfg, const void *kernel,
+		size_t kernel_size, const void *initrd, size_t initrd_size, bool svm, char *err,
+		size_t errlen)
+{
+	if (svm && !hw_svm_ready) {
 		snprintf(err, errlen, "hardware virtualization is not available: %s", hw_svm_missing);
 		return -ENODEV;
 	}
@@ -330,7 +337,7 @@ int hw_build(struct domain *d, const struct domain_config *cfg, const void *kern
 	d->hw->need_flush = true;
 
 	int rc = alloc_memory(d, ram >> PAGE_SHIFT, err, errlen);
-	if (!rc)
+	if (!rc && svm)
 		rc = hw_npt_build(d, err, errlen);
 	if (!rc && hw_vmcb_create(d)) {
 		snprintf(err, errlen, "out of memory for the VMCB");

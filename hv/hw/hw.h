@@ -98,6 +98,14 @@ int hw_copy_to_gpa(struct domain *d, uint64_t gpa, const void *src, size_t n);
 int hw_copy_from_gpa(const struct domain *d, uint64_t gpa, void *dst, size_t n);
 
 /* build.c */
+/* A PC's memory, devices and loaded kernel (entry registers in the VMCB's
+ * save area); svm: a hw domain's (SVM checked, nested tables built), or
+ * for a bt domain, which borrows the rest. */
+int hw_build_pc(struct domain *d, const struct domain_config *cfg, const void *kernel,
+		size_t kernel_size, const void *initrd, size_t initrd_size, bool svm, char *err,
+		size_t errlen);
+/* Give back all hw_build_pc took. */
+void hw_release(struct domain *d);
 int hw_build(struct domain *d, const struct domain_config *cfg, const void *kernel,
 	     size_t kernel_size, const void *initrd, size_t initrd_size, char *err,
 	     size_t errlen);

@@ -40,6 +40,11 @@ static void hw_stopped(struct domain *d)
 static void hw_teardown(struct domain *d)
 {
 	fpu_release(d);
+	hw_release(d);
+}
+
+void hw_release(struct domain *d)
+{
 	if (!d->hw)
 		return;
 	hw_vmcb_destroy(d);

@@ -62,7 +62,8 @@ struct domain {
 	enum dom_mode mode;
 	const struct mode_ops *ops;     /* its technique (mode.h); NULL until built */
 	struct pv_domain *pv;           /* pv's own state (hv/pv/pv.h); NULL in other modes */
-	struct hw_domain *hw;           /* hw's own state (hv/hw/hw.h); NULL in other modes */
+	struct hw_domain *hw;           /* hw's own state (hv/hw/hw.h); a bt domain's PC too */
+	struct bt_domain *bt;           /* bt's own state (hv/bt/bt.h); NULL in other modes */
 	struct vdev_table *vdevs;       /* its emulated devices (vdev.h): one frame, or NULL */
 	uint32_t weight;
 

@@ -36,6 +36,7 @@ struct domain_config {
 	uint32_t weight;                 /* scheduler weight, default 256, 1..65535 */
 	char disk[DOMCFG_PATH_MAX];      /* optional: the module holding its IDE disk image (hw) */
 	uint32_t realmode;               /* hw: 0, or the kernel is a raw image started here in real mode */
+	bool patch;                      /* bt: scan-and-patch (default on); off: trap-and-emulate only */
 	/* Not parsed: the disk image itself, found among the boot modules by
 	 * the caller (domain_boot.c) before the domain is built. */
 	void *disk_data;

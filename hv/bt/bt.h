@@ -1,0 +1,136 @@
+/*
+ * bt: full virtualization in software (docs/bt.md). An unmodified PC
+ * kernel runs deprivileged in ring 1 on the emulated PC of hv/vdev/: its
+ * privileged instructions trap and are emulated against a vCPU shadow
+ * (vcpu.c), the sensitive ones that do not trap are found by scanning each
+ * basic block before it first runs and patched to trap (scan.c, patch.c),
+ * and its page tables are shadowed by tables the hypervisor owns
+ * (shadow.c). Private to hv/bt/.
+ *
+ * Memory and devices are those of a hw domain (d->hw: the frames, the PC's
+ * guest-physical map, the device models and the loaders, hv/hw/), without
+ * the VMCB's hardware: only its save area, where the loaders leave the
+ * entry registers. The vCPU lives in struct bt_vcpu; the trap frame the
+ * CPU pushed is made from it on every way out (bt_store) and read back on
+ * every way in (bt_load).
+ */
+#ifndef HV_BT_BT_H
+#define HV_BT_BT_H
+
+#include "types.h"
+#include "cpu.h"
+#include "vcpu.h"
+#include "shadow.h"
+#include "patch.h"
+
+struct domain;
+struct trap_frame;
+
+#ifndef BT_EV_BRANCH
+#define BT_EV_BRANCH    (1u << 5)       /* (until vcpu.c's branch emulation lands) */
+#endif
+
+/* Guest frames whose writes the hypervisor must see: its GDT, IDT and TSS
+ * (their shadows are rebuilt after each write). */
+#define BT_TRACK_MAX    8
+
+/* Counters of a bt domain (the `e` key, the end-of-life table, docs/bt.md). */
+struct bt_stats {
+	uint64_t emulated;              /* privileged instructions emulated after a #GP/#UD */
+	uint64_t patched_traps;         /* int3 traps at patched sensitive sites */
+	uint64_t end_traps;             /* int3 traps at block ends (indirect, unscanned targets) */
+	uint64_t guest_int3;            /* the guest's own int3s, reflected */
+	uint64_t reflected[32];         /* exceptions delivered into the guest, by vector */
+	uint64_t interrupts;            /* virtual interrupts delivered */
+	uint64_t desc_writes;           /* writes to the guest's GDT/IDT/TSS frames */
+	uint64_t desc_resyncs;
+	uint64_t mmio_emulated;
+	uint64_t code_writes;           /* writes that dropped a scanned code page */
+	uint64_t scan_failures;         /* blocks the scanner could not decode */
+	uint64_t halts;
+};
+
+struct bt_domain {
+	struct bt_vcpu v;
+	bool patch;                     /* cfg patch = on */
+	bool shadow_step;               /* TF set by us to end an STI shadow */
+	bool guest_tf;                  /* ... and the guest's own TF then */
+	bool step_taken;                /* this trap ended such a step */
+	bool desc_dirty;                /* a tracked frame was written: resync */
+	struct shadow_ctx sh;
+	struct shadow_ops sh_ops;
+	struct bt_patch_ops patch_ops;
+	struct bt_ops ops;
+	/* The guest's GDT as the CPU sees it (DPL 0 made 1, system
+	 * descriptors left out), copied into the bt GDT page at switch-in. */
+	uint64_t gdt[GDT_HV_FIRST];
+	uint32_t gdt_count;             /* entries within the guest's limit */
+	/* The direct system-call gate: vector, target, or vector 0 = none. */
+	uint8_t  direct_vec;
+	uint16_t direct_sel;
+	uint32_t direct_eip;
+	uint8_t  direct_dpl;
+	/* The ring-1 stack the CPU loads on a ring 3 -> 1 direct gate: the
+	 * guest TSS's SS0:ESP0. */
+	uint32_t tss_esp0;
+	uint16_t tss_ss0;
+	uint64_t track[BT_TRACK_MAX];   /* tracked guest frames */
+	unsigned ntrack;
+	struct bt_stats stats;
+	struct bt_patch_ctx pc;         /* large: last */
+};
+
+#define BT_DOMAIN_FRAMES ((sizeof(struct bt_domain) + PAGE_SIZE - 1) / PAGE_SIZE)
+
+/* guest.c: the guest's memory, as its own paging shows it */
+void bt_guest_ops_init(struct domain *d);
+struct shadow_regs bt_paging_regs(const struct bt_vcpu *v);
+/* Copy n bytes at a guest linear address as an access at cpl would (fetch:
+ * an instruction fetch; reads of scanned code see the original bytes).
+ * 0, or nonzero with *f the fault to deliver. */
+int bt_read(struct domain *d, uint32_t linear, void *buf, unsigned n, unsigned cpl, bool fetch,
+	    struct bt_fault *f);
+int bt_write(struct domain *d, uint32_t linear, const void *buf, unsigned n, unsigned cpl,
+	     struct bt_fault *f);
+/* A guest-physical write made by anyone for the guest: scanned code on
+ * that frame is dropped, a tracked frame marks the shadows dirty. */
+void bt_frame_written(struct domain *d, uint64_t gfn);
+bool bt_frame_tracked(const struct domain *d, uint64_t gfn);
+/* Run the instruction at EIP with hv/emul (MMIO, tracked-frame writes). */
+int bt_emulate_data(struct domain *d, struct bt_fault *f);
+
+/* CPUID as a bt guest sees it: hw's filter, less what ring 1 cannot give,
+ * and leaf 0x40000001 its counters (mode.c). */
+void bt_cpuid(struct domain *d, uint32_t leaf, uint32_t sub, uint32_t out[4]);
+/* A HLT: block until an interrupt the vCPU can take. */
+void bt_halt(struct domain *d);
+
+/* desc.c: the descriptor-table shadows */
+/* Rebuild the GDT copy, the direct gate and the ring-1 stack from the
+ * guest's GDTR, IDTR and TR; re-track their frames. */
+void bt_desc_resync(struct domain *d);
+/* Load the running domain's GDT, gate and stack into the CPU. */
+void bt_desc_switch_in(struct domain *d);
+/* A guest descriptor (8 bytes) by selector from its GDT, unchanged. */
+int bt_guest_desc(struct domain *d, uint16_t sel, uint64_t *desc);
+/* Fill a vCPU segment's hidden part from the guest's descriptor. */
+void bt_seg_from_desc(struct bt_seg *s, uint16_t sel, uint64_t desc);
+
+/* deliver.c: exceptions and interrupts through the guest's IDT */
+enum bt_event_kind { BT_EVENT_EXCEPTION, BT_EVENT_SOFT, BT_EVENT_EXTERNAL };
+/* Deliver vector into the guest as the CPU would; nested faults become #DF,
+ * and a fault delivering #DF a triple fault (the domain stops). */
+void bt_deliver(struct domain *d, unsigned vector, enum bt_event_kind kind, bool has_code,
+		uint32_t code);
+void bt_deliver_fault(struct domain *d, const struct bt_fault *f);
+
+/* trap.c */
+void bt_load(struct domain *d, const struct trap_frame *f);
+void bt_store(struct domain *d, struct trap_frame *f);
+void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2);
+void bt_software_interrupt(struct domain *d, struct trap_frame *f);
+/* Make sure the code at the vCPU's CS:EIP is scanned before it runs. */
+void bt_scan_here(struct domain *d);
+void bt_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
+
+#endif

@@ -1,0 +1,397 @@
+/*
+ * A bt guest's memory as the hypervisor reaches it (docs/bt.md, "Memory").
+ *
+ * Guest-physical addresses are those of the emulated PC (hv/hw's map: RAM
+ * from 0 with the VGA/ROM hole, device pages); the shadow's translation of
+ * a guest frame is its machine frame, or 0 for what is not RAM. Linear
+ * addresses go through the guest's own page tables (shadow_translate),
+ * which sets their accessed and dirty bits as the CPU would. Three things
+ * make a write to RAM more than a store:
+ *  - a frame holding scanned code has its original bytes put back and its
+ *    blocks forgotten first (bt_patch_page_written), so the guest always
+ *    writes over its own code, never over our int3s;
+ *  - a frame holding the guest's GDT, IDT or TSS marks the shadows dirty:
+ *    they are rebuilt before the guest runs again;
+ *  - writes to the ROM area are dropped, as on the PC.
+ * Reads of a frame with scanned code see the original bytes.
+ */
+#include "bt.h"
+#include "domain.h"
+#include "errno.h"
+#include "exit.h"
+#include "mm.h"
+#include "frame.h"
+#include "string.h"
+#include "x86.h"
+#include "emulate.h"
+#include "../hw/hw.h"
+
+/* ---- the shadow's view of the guest */
+
+static struct domain *dom(void *opaque)
+{
+	return opaque;
+}
+
+static int ram_rw(struct domain *d, uint64_t gpa, void *buf, unsigned n, bool write)
+{
+	paddr_t ma = hw_gpa_to_ma(d, gpa);
+	if (!ma || ((gpa + n - 1) >> PAGE_SHIFT) != (gpa >> PAGE_SHIFT))
+		return -EFAULT;
+	if (write)
+		memcpy(phys_to_virt(ma), buf, n);
+	else
+		memcpy(buf, phys_to_virt(ma), n);
+	return 0;
+}
+
+static int sh_read32(void *o, uint64_t gpa, uint32_t *val)
+{
+	return ram_rw(dom(o), gpa, val, 4, false);
+}
+
+static int sh_read64(void *o, uint64_t gpa, uint64_t *val)
+{
+	return ram_rw(dom(o), gpa, val, 8, false);
+}
+
+/* A/D updates: the entry's frame may be tracked (a page table in the same
+ * frame as the GDT, say): treat it as any write. */
+static int sh_write32(void *o, uint64_t gpa, uint32_t val)
+{
+	bt_frame_written(dom(o), gpa >> PAGE_SHIFT);
+	return ram_rw(dom(o), gpa, &val, 4, true);
+}
+
+static int sh_write64(void *o, uint64_t gpa, uint64_t val)
+{
+	bt_frame_written(dom(o), gpa >> PAGE_SHIFT);
+	return ram_rw(dom(o), gpa, &val, 8, true);
+}
+
+static uint64_t sh_translate(void *o, uint64_t gfn)
+{
+	struct domain *d = dom(o);
+	uint64_t gpa = gfn << PAGE_SHIFT;
+	/* The ROM area is RAM we give read-only: a shadow entry would make
+	 * it writable, so it is emulated as a device (reads see the tables,
+	 * writes are dropped). */
+	if (gpa >= HW_ROM_START && gpa < HW_LOW_END)
+		return 0;
+	paddr_t ma = hw_gpa_to_ma(d, gpa);
+	return ma >> PAGE_SHIFT;
+}
+
+static void sh_free(void *o, paddr_t frame)
+{
+	(void)o;
+	free_frame(frame);
+}
+
+static bool sh_write_protected(void *o, uint64_t gfn)
+{
+	struct domain *d = dom(o);
+	return bt_frame_tracked(d, gfn) || (d->bt->patch && bt_patch_is_code(&d->bt->pc, gfn));
+}
+
+bool bt_frame_tracked(const struct domain *d, uint64_t gfn)
+{
+	for (unsigned i = 0; i < d->bt->ntrack; i++)
+		if (d->bt->track[i] == gfn)
+			return true;
+	return false;
+}
+
+void bt_frame_written(struct domain *d, uint64_t gfn)
+{
+	struct bt_domain *b = d->bt;
+	if (b->patch && bt_patch_page_written(&b->pc, gfn) > 0)
+		b->stats.code_writes++;
+	if (bt_frame_tracked(d, gfn)) {
+		b->desc_dirty = true;
+		b->stats.desc_writes++;
+	}
+}
+
+/* ---- the patch cache's view: guest-physical bytes */
+
+static int pt_read(void *o, uint64_t gpa, void *buf, unsigned n)
+{
+	return ram_rw(dom(o), gpa, buf, n, false);
+}
+
+static int pt_write(void *o, uint64_t gpa, const void *buf, unsigned n)
+{
+	return ram_rw(dom(o), gpa, (void *)(uintptr_t)buf, n, true);
+}
+
+/* ---- linear accesses */
+
+struct shadow_regs bt_paging_regs(const struct bt_vcpu *v)
+{
+	return (struct shadow_regs){ .cr0 = v->cr0, .cr3 = v->cr3, .cr4 = v->cr4, .efer = v->efer };
+}
+
+static unsigned mmio_slot(struct domain *d, const struct vdev_range *r)
+{
+	if (!r)
+		return EXIT_NR_MMIO - 1;
+	unsigned i = (unsigned)(r - d->vdevs->r[VDEV_MMIO]);
+	return MIN(i, EXIT_NR_MMIO - 2);
+}
+
+static void mmio(struct domain *d, uint64_t gpa, uint8_t *buf, unsigned n, bool write)
+{
+	/* The ROM area: read the frames, drop writes. */
+	if (gpa >= HW_ROM_START && gpa < HW_LOW_END) {
+		if (!write && ram_rw(d, gpa, buf, n, false))
+			memset(buf, 0xff, n);
+		return;
+	}
+	while (n) {
+		unsigned k = n >= 4 && !(gpa & 3) ? 4 : n >= 2 && !(gpa & 1) ? 2 : 1;
+		uint32_t val = 0;
+		struct vdev_range *r = vdev_find(d->vdevs, VDEV_MMIO, gpa, k);
+		exit_count(d, EXIT_MMIO, mmio_slot(d, r));
+		if (write)
+			memcpy(&val, buf, k);
+		if (vdev_access(d->vdevs, VDEV_MMIO, gpa, k, write, &val) && !write)
+			val = 0xffffffffu;
+		if (!write)
+			memcpy(buf, &val, k);
+		gpa += k, buf += k, n -= k;
+	}
+}
+
+/* One piece of an access within a page. */
+static int access_page(struct domain *d, uint32_t linear, uint8_t *buf, unsigned n, unsigned cpl,
+		       bool write, bool fetch, struct bt_fault *f)
+{
+	struct bt_domain *b = d->bt;
+	struct shadow_regs regs = bt_paging_regs(&b->v);
+	struct shadow_fault_out out;
+	int rc = shadow_translate(&b->sh, linear, (write ? PFEC_W : 0) | (fetch ? PFEC_I : 0),
+				  &regs, cpl, &out);
+	if (rc == SHADOW_GUEST_PF) {
+		*f = (struct bt_fault){ .vector = BT_VEC_PF, .has_code = true,
+					.code = out.error_code, .cr2 = out.cr2 };
+		return -1;
+	}
+	if (rc != SHADOW_TRANSLATED) {
+		bt_crash(d, "its page tables for %#x are not in its RAM (guest-physical %#llx)",
+			 linear, (unsigned long long)out.gpa);
+		*f = (struct bt_fault){ .vector = BT_VEC_GP, .has_code = true };
+		return -1;
+	}
+	uint64_t gpa = out.gpa;
+	if (!sh_translate(d, gpa >> PAGE_SHIFT)) {
+		if (fetch && !(gpa >= HW_ROM_START && gpa < HW_LOW_END)) {
+			bt_crash(d, "code at %#x is in device memory (guest-physical %#llx)", linear,
+				 (unsigned long long)gpa);
+			*f = (struct bt_fault){ .vector = BT_VEC_GP, .has_code = true };
+			return -1;
+		}
+		mmio(d, gpa, buf, n, write);
+		return 0;
+	}
+	if (write) {
+		bt_frame_written(d, gpa >> PAGE_SHIFT);
+		return ram_rw(d, gpa, buf, n, true) ? -1 : 0;
+	}
+	if (b->patch && bt_patch_is_code(&b->pc, gpa >> PAGE_SHIFT))
+		return bt_patch_read(&b->pc, gpa, buf, n) ? -1 : 0;
+	return ram_rw(d, gpa, buf, n, false) ? -1 : 0;
+}
+
+static int access(struct domain *d, uint32_t linear, uint8_t *buf, unsigned n, unsigned cpl,
+		  bool write, bool fetch, struct bt_fault *f)
+{
+	while (n) {
+		unsigned chunk = MIN(n, PAGE_SIZE - (linear & (PAGE_SIZE - 1)));
+		if (access_page(d, linear, buf, chunk, cpl, write, fetch, f))
+			return -1;
+		linear += chunk, buf += chunk, n -= chunk;
+	}
+	return 0;
+}
+
+int bt_read(struct domain *d, uint32_t linear, void *buf, unsigned n, unsigned cpl, bool fetch,
+	    struct bt_fault *f)
+{
+	return access(d, linear, buf, n, cpl, false, fetch, f);
+}
+
+int bt_write(struct domain *d, uint32_t linear, const void *buf, unsigned n, unsigned cpl,
+	     struct bt_fault *f)
+{
+	/* Checked whole before any byte is written, so that a fault on the
+	 * second page leaves the first unchanged, as on the CPU. */
+	uint8_t probe;
+	struct bt_domain *b = d->bt;
+	struct shadow_regs regs = bt_paging_regs(&b->v);
+	struct shadow_fault_out out;
+	uint32_t last = linear + n - 1;
+	if ((last & PAGE_MASK) != (linear & PAGE_MASK) &&
+	    shadow_translate(&b->sh, last, PFEC_W, &regs, cpl, &out) == SHADOW_GUEST_PF) {
+		*f = (struct bt_fault){ .vector = BT_VEC_PF, .has_code = true,
+					.code = out.error_code, .cr2 = out.cr2 };
+		return -1;
+	}
+	(void)probe;
+	return access(d, linear, (uint8_t *)(uintptr_t)buf, n, cpl, true, false, f);
+}
+
+/* ---- the vCPU emulator's ops (vcpu.h) */
+
+static int op_read(void *o, uint32_t linear, void *buf, unsigned n, struct bt_fault *f)
+{
+	struct domain *d = o;
+	return bt_read(d, linear, buf, n, d->bt->v.cpl, false, f);
+}
+
+static int op_write(void *o, uint32_t linear, const void *buf, unsigned n, struct bt_fault *f)
+{
+	struct domain *d = o;
+	return bt_write(d, linear, buf, n, d->bt->v.cpl, f);
+}
+
+static unsigned io_slot(struct domain *d, const struct vdev_range *r)
+{
+	if (!r)
+		return EXIT_NR_IO - 1;
+	unsigned i = (unsigned)(r - d->vdevs->r[VDEV_PIO]);
+	return MIN(i, EXIT_NR_IO - 2);
+}
+
+static int op_pio(void *o, uint16_t port, unsigned size, bool write, uint32_t *val)
+{
+	struct domain *d = o;
+	struct vdev_range *r = vdev_find(d->vdevs, VDEV_PIO, port, size);
+	exit_count(d, EXIT_IO, io_slot(d, r));
+	int rc = vdev_access(d->vdevs, VDEV_PIO, port, size, write, val);
+	if (rc && !r)
+		d->hw->dev.unclaimed_io++;
+	if (rc && !write)
+		*val = 0xffffffffu;     /* nobody there: the bus floats high */
+	return 0;
+}
+
+static int op_rdmsr(void *o, uint32_t msr, uint64_t *val)
+{
+	(void)o, (void)msr, (void)val;
+	return -1;                      /* every MSR a PC kernel needs is the vCPU's */
+}
+
+static int op_wrmsr(void *o, uint32_t msr, uint64_t val)
+{
+	struct domain *d = o;
+	if (msr == BT_MSR_APIC_BASE)    /* the local APIC stays where the MADT says */
+		return (val & ~0xfffull) == HW_LAPIC_BASE && (val & (1u << 11)) ? 0 : -1;
+	(void)d;
+	return -1;
+}
+
+static void op_cpuid(void *o, uint32_t leaf, uint32_t sub, uint32_t out[4])
+{
+	bt_cpuid(o, leaf, sub, out);
+}
+
+static uint64_t op_rdtsc(void *o)
+{
+	(void)o;
+	return rdtsc();
+}
+
+static void op_invlpg(void *o, uint32_t linear)
+{
+	struct domain *d = o;
+	shadow_invlpg(&d->bt->sh, linear);
+}
+
+void bt_guest_ops_init(struct domain *d)
+{
+	struct bt_domain *b = d->bt;
+	b->sh_ops = (struct shadow_ops){
+		.opaque = d, .read32 = sh_read32, .read64 = sh_read64, .write32 = sh_write32,
+		.write64 = sh_write64, .translate = sh_translate, .free = sh_free,
+		.write_protected = sh_write_protected, .env = &hv_pt_env,
+	};
+	b->patch_ops = (struct bt_patch_ops){ .opaque = d, .read = pt_read, .write = pt_write };
+	b->ops = (struct bt_ops){
+		.opaque = d, .read = op_read, .write = op_write, .pio = op_pio,
+		.rdmsr = op_rdmsr, .wrmsr = op_wrmsr, .cpuid = op_cpuid, .rdtsc = op_rdtsc,
+		.invlpg = op_invlpg,
+	};
+}
+
+/* ---- data instructions (hv/emul): MMIO and writes to tracked frames */
+
+struct bt_emul {
+	struct emul_ctx c;
+	struct domain *d;
+	struct bt_fault fault;
+};
+
+static int em_fault(struct emul_ctx *c, const struct bt_fault *f)
+{
+	c->exc_vector = f->vector;
+	c->exc_has_code = f->has_code;
+	c->exc_code = f->code;
+	return -1;
+}
+
+static int em_fetch(struct emul_ctx *c, uint32_t linear, void *buf, unsigned n)
+{
+	struct bt_emul *e = container_of(c, struct bt_emul, c);
+	return bt_read(e->d, linear, buf, n, e->d->bt->v.cpl, true, &e->fault) ?
+	       em_fault(c, &e->fault) : 0;
+}
+
+static int em_read(struct emul_ctx *c, uint32_t linear, void *buf, unsigned n)
+{
+	struct bt_emul *e = container_of(c, struct bt_emul, c);
+	return bt_read(e->d, linear, buf, n, e->d->bt->v.cpl, false, &e->fault) ?
+	       em_fault(c, &e->fault) : 0;
+}
+
+static int em_write(struct emul_ctx *c, uint32_t linear, const void *buf, unsigned n)
+{
+	struct bt_emul *e = container_of(c, struct bt_emul, c);
+	return bt_write(e->d, linear, buf, n, e->d->bt->v.cpl, &e->fault) ?
+	       em_fault(c, &e->fault) : 0;
+}
+
+static const struct emul_ops bt_emul_ops = {
+	.fetch = em_fetch, .read = em_read, .write = em_write,
+};
+
+int bt_emulate_data(struct domain *d, struct bt_fault *f)
+{
+	struct bt_vcpu *v = &d->bt->v;
+	struct bt_emul e = { .d = d };
+	memcpy(e.c.gpr, v->gpr, sizeof(e.c.gpr));
+	e.c.eip = v->eip;
+	e.c.eflags = v->eflags;
+	for (unsigned i = 0; i < 6; i++)
+		e.c.seg_base[i] = v->seg[i].base;
+	e.c.def_size = (v->seg[BT_CS].attr & BT_ATTR_DB) ? 32 : 16;
+	e.c.stack_size = (v->seg[BT_SS].attr & BT_ATTR_DB) ? 32 : 16;
+	e.c.ops = &bt_emul_ops;
+	e.c.max_reps = 256;
+	enum emul_result r = emul_step(&e.c);
+	if (r == EMUL_DONE || r == EMUL_CONTINUE) {
+		memcpy(v->gpr, e.c.gpr, sizeof(v->gpr));
+		v->eip = e.c.eip;
+		v->eflags = (v->eflags & ~EFL_ARITH & ~EFL_DF) | (e.c.eflags & (EFL_ARITH | EFL_DF));
+		return 0;
+	}
+	if (r == EMUL_EXCEPTION) {
+		if (e.fault.vector == BT_VEC_PF && e.c.exc_vector == BT_VEC_PF)
+			*f = e.fault;
+		else
+			*f = (struct bt_fault){ .vector = e.c.exc_vector, .has_code = e.c.exc_has_code,
+						.code = e.c.exc_code };
+		return 1;
+	}
+	return -1;                      /* not an instruction the emulator knows */
+}

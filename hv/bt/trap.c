@@ -1,0 +1,362 @@
+/*
+ * The trap path of a bt domain (docs/bt.md, "Traps"): every exception its
+ * kernel (ring 1) or programs (ring 3) raise comes here. The trap frame
+ * is read into the vCPU (bt_load), the exception handled against it, and
+ * the frame made again from it (bt_store) on the way out.
+ *
+ *  - #PF: a shadow miss is filled and hidden; the guest's own faults are
+ *    delivered to it; device pages and writes to protected frames (its
+ *    descriptor tables, scanned code) are emulated.
+ *  - #GP and #UD: a privileged instruction, emulated (vcpu.c); or one of
+ *    our int3s (a patched site: with the IDT's DPL-0 gate for vector 3 an
+ *    int3 from ring 1 is a #GP with code 0x1a, at the int3).
+ *  - Anything else is the guest's, delivered through its IDT.
+ */
+#include "bt.h"
+#include "domain.h"
+#include "errno.h"
+#include "format.h"
+#include <public/errno.h>
+#include "dispatch.h"
+#include "printk.h"
+#include "sched.h"
+#include "string.h"
+#include "x86.h"
+#include "../hw/hw.h"
+
+#define INT3_GP_CODE    ((3u << 3) | 2)         /* #GP(IDT vector 3) */
+
+void bt_crash(struct domain *d, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	domain_crash(d, NULL, "%s (eip %#x, cpl %u)", why, d->bt->v.eip, d->bt->v.cpl);
+}
+
+/* The real ring a guest CPL runs in: its kernel (0) in ring 1. */
+static unsigned real_ring(unsigned cpl)
+{
+	return cpl == 0 ? 1 : cpl;
+}
+
+static void load_seg(struct domain *d, unsigned i, uint16_t sel)
+{
+	struct bt_seg *s = &d->bt->v.seg[i];
+	if (s->sel == sel && (s->attr || !(sel & ~3u)))
+		return;
+	uint64_t desc;
+	if (!(sel & ~3u) || bt_guest_desc(d, sel, &desc)) {
+		*s = (struct bt_seg){ .sel = sel };
+		return;
+	}
+	bt_seg_from_desc(s, sel, desc);
+}
+
+void bt_load(struct domain *d, const struct trap_frame *f)
+{
+	struct bt_vcpu *v = &d->bt->v;
+	unsigned ring = f->cs & 3;
+	v->gpr[BT_EAX] = f->eax, v->gpr[BT_ECX] = f->ecx, v->gpr[BT_EDX] = f->edx;
+	v->gpr[BT_EBX] = f->ebx, v->gpr[BT_ESP] = f->esp, v->gpr[BT_EBP] = f->ebp;
+	v->gpr[BT_ESI] = f->esi, v->gpr[BT_EDI] = f->edi;
+	v->eip = f->eip;
+	v->eflags = (f->eflags & ~(BT_FL_IF | BT_FL_IOPL | BT_FL_VM)) | BT_FL_FIXED1;
+	/* Back from running: the instruction after an STI has run (or is
+	 * trapping now), so its interrupt shadow is over; a single step we
+	 * set to end it is taken out of the guest's flags. */
+	v->sti_shadow = false;
+	if (d->bt->shadow_step) {
+		d->bt->shadow_step = false;
+		d->bt->step_taken = true;
+		if (!d->bt->guest_tf)
+			v->eflags &= ~BT_FL_TF;
+	}
+	if (ring == 3) {
+		v->cpl = 3;
+		v->vif = true;          /* a program runs with IF set: ours is */
+	} else if (ring == 1) {
+		v->cpl = v->cpl == 1 ? 1 : 0;
+	} else {
+		v->cpl = (uint8_t)ring;
+	}
+	unsigned rpl = v->cpl;
+	load_seg(d, BT_CS, (uint16_t)((f->cs & ~3u) | rpl));
+	load_seg(d, BT_SS, (uint16_t)((f->ss & ~3u) | rpl));
+	load_seg(d, BT_DS, (uint16_t)f->ds);
+	load_seg(d, BT_ES, (uint16_t)f->es);
+	load_seg(d, BT_FS, (uint16_t)f->fs);
+	load_seg(d, BT_GS, (uint16_t)f->gs);
+}
+
+void bt_store(struct domain *d, struct trap_frame *f)
+{
+	struct bt_vcpu *v = &d->bt->v;
+	unsigned ring = real_ring(v->cpl);
+	f->eax = v->gpr[BT_EAX], f->ecx = v->gpr[BT_ECX], f->edx = v->gpr[BT_EDX];
+	f->ebx = v->gpr[BT_EBX], f->esp = v->gpr[BT_ESP], f->ebp = v->gpr[BT_EBP];
+	f->esi = v->gpr[BT_ESI], f->edi = v->gpr[BT_EDI];
+	f->eip = v->eip;
+	/* The real IF is always set and the real IOPL 0, so that cli, sti,
+	 * in and out trap in ring 1. */
+	f->eflags = (v->eflags & ~(BT_FL_IF | BT_FL_IOPL | BT_FL_VM | BT_FL_VIF | BT_FL_VIP)) |
+		    BT_FL_IF | BT_FL_FIXED1;
+	/* An interrupt waits for the STI shadow to end: step one instruction
+	 * (TF) and deliver it at the #DB. */
+	if (v->sti_shadow && d->hw && hw_pending_vector(d, false) >= 0) {
+		d->bt->shadow_step = true;
+		d->bt->guest_tf = v->eflags & BT_FL_TF;
+		f->eflags |= BT_FL_TF;
+	}
+	f->cs = (v->seg[BT_CS].sel & ~3u) | ring;
+	f->ss = (v->seg[BT_SS].sel & ~3u) | ring;
+	f->ds = v->seg[BT_DS].sel;
+	f->es = v->seg[BT_ES].sel;
+	f->fs = v->seg[BT_FS].sel;
+	f->gs = v->seg[BT_GS].sel;
+}
+
+/* ---- scanning */
+
+void bt_scan_here(struct domain *d)
+{
+	struct bt_domain *b = d->bt;
+	struct bt_vcpu *v = &b->v;
+	if (!b->patch || v->cpl == 3)
+		return;
+	uint32_t lin = v->seg[BT_CS].base + v->eip;
+	unsigned def = (v->seg[BT_CS].attr & BT_ATTR_DB) ? 32 : 16;
+	for (int round = 0; round < 4; round++) {
+		struct shadow_regs regs = bt_paging_regs(v);
+		struct shadow_fault_out out;
+		if (shadow_translate(&b->sh, lin, PFEC_I, &regs, v->cpl, &out) != SHADOW_TRANSLATED)
+			return;         /* the fetch will fault: scanned after the guest's fix */
+		uint64_t gfn = out.gpa >> PAGE_SHIFT;
+		if (bt_patch_covered(&b->pc, lin, gfn))
+			return;
+		bool was_code = bt_patch_is_code(&b->pc, gfn);
+		struct bt_patch_result res;
+		int rc = bt_patch_scan(&b->pc, lin, out.gpa, def, &res);
+		if (rc) {
+			b->stats.scan_failures++;
+			return;         /* undecodable: it runs and faults as on the CPU */
+		}
+		if (!was_code) {
+			/* The frame may be mapped writable somewhere: start over,
+			 * so that every mapping of it is read-only from now on. */
+			shadow_flush(&b->sh, &regs);
+		}
+		if (!res.open_end)
+			return;
+		lin = res.end_eip;
+	}
+}
+
+/* ---- emulation */
+
+static void after_events(struct domain *d, const struct bt_exit *x)
+{
+	struct bt_domain *b = d->bt;
+	if (x->events & (BT_EV_CR3 | BT_EV_PAGING)) {
+		struct shadow_regs regs = bt_paging_regs(&b->v);
+		int rc = shadow_flush(&b->sh, &regs);
+		if (rc)
+			bt_crash(d, "CR3 %#x: its PDPT cannot be loaded (%d)", b->v.cr3, rc);
+		/* Linear addresses of the tables may now be other frames. */
+		b->desc_dirty = true;
+	}
+	if (x->events & BT_EV_DESC)
+		b->desc_dirty = true;
+}
+
+/* Run the instruction at EIP against the vCPU and act on the result.
+ * Returns false if it is not one bt emulates (nothing changed). */
+static bool emulate(struct domain *d)
+{
+	struct bt_domain *b = d->bt;
+	struct bt_exit x;
+	memset(&x, 0, sizeof(x));
+	enum bt_emu r = bt_emulate_privileged(&b->v, &b->ops, &x);
+	if (!domain_alive(d))
+		return true;
+	switch (r) {
+	case BT_EMU_DONE:
+	case BT_EMU_PRIV:
+		after_events(d, &x);
+		b->stats.emulated++;
+		if (x.events & BT_EV_BRANCH || r == BT_EMU_PRIV)
+			bt_scan_here(d);
+		return true;
+	case BT_EMU_HALT:
+		b->stats.halts++;
+		bt_halt(d);
+		return true;
+	case BT_EMU_INT:
+		b->stats.emulated++;
+		bt_deliver(d, x.vector, BT_EVENT_SOFT, false, 0);
+		return true;
+	case BT_EMU_CONTINUE:
+		return true;
+	case BT_EMU_FAULT:
+		bt_deliver_fault(d, &x.fault);
+		return true;
+	case BT_EMU_UNHANDLED:
+	default:
+		return false;
+	}
+}
+
+/* An int3 at lin: one of our sites? Handle it and say so. */
+static bool our_site(struct domain *d, uint32_t lin)
+{
+	struct bt_domain *b = d->bt;
+	struct bt_patch_site s;
+	if (!b->patch || b->v.cpl == 3 || bt_patch_lookup(&b->pc, lin, &s))
+		return false;
+	b->v.eip = lin - b->v.seg[BT_CS].base;
+	if (s.cls != BT_CLS_NONE || (s.end & BT_END_INDIRECT)) {
+		if (s.cls != BT_CLS_NONE)
+			b->stats.patched_traps++;
+		else
+			b->stats.end_traps++;
+		if (!emulate(d))
+			bt_crash(d, "patched %s at %#x: bt cannot emulate it",
+				 s.cls != BT_CLS_NONE ? bt_class_name(s.cls) : "block end", lin);
+		return true;
+	}
+	/* A direct branch or a continuation: scan what it leads to; the
+	 * byte is then the guest's again and the instruction runs. */
+	b->stats.end_traps++;
+	for (unsigned i = 0; i < s.nsucc; i++) {
+		uint32_t save = b->v.eip;
+		b->v.eip = s.succ[i] - b->v.seg[BT_CS].base;
+		bt_scan_here(d);
+		b->v.eip = save;
+	}
+	if (!bt_patch_lookup(&b->pc, lin, &s) && !emulate(d))
+		bt_crash(d, "block end at %#x leads to code bt cannot scan", lin);
+	return true;
+}
+
+static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
+{
+	struct bt_domain *b = d->bt;
+	struct shadow_regs regs = bt_paging_regs(&b->v);
+	struct shadow_fault_out out;
+	struct bt_fault f;
+	int rc = shadow_fault(&b->sh, cr2, code & (PFEC_W | PFEC_I), &regs, b->v.cpl, &out);
+	if (rc == -RV_ENOMEM) {
+		shadow_flush(&b->sh, &regs);
+		rc = shadow_fault(&b->sh, cr2, code & (PFEC_W | PFEC_I), &regs, b->v.cpl, &out);
+	}
+	switch (rc) {
+	case SHADOW_FILLED:
+		return;
+	case SHADOW_GUEST_PF:
+		b->v.cr2 = out.cr2;
+		bt_deliver(d, BT_VEC_PF, BT_EVENT_EXCEPTION, true, out.error_code);
+		return;
+	case SHADOW_WRITE_PROTECTED: {
+		uint64_t gfn = out.gpa >> PAGE_SHIFT;
+		if (!bt_frame_tracked(d, gfn)) {
+			/* Scanned code written: its originals back, its blocks
+			 * forgotten; the write then goes to a plain page. */
+			bt_frame_written(d, gfn);
+			return;
+		}
+		b->stats.desc_writes++;
+		/* emulate the write, then resync the shadows */
+	}
+	/* fall through */
+	case SHADOW_MMIO:
+		if (rc == SHADOW_MMIO)
+			b->stats.mmio_emulated++;
+		rc = bt_emulate_data(d, &f);
+		if (rc > 0)
+			bt_deliver_fault(d, &f);
+		else if (rc < 0)
+			bt_crash(d, "an instruction bt cannot emulate touched %s at guest-physical %#llx",
+				 bt_frame_tracked(d, out.gpa >> PAGE_SHIFT) ? "a descriptor table"
+									    : "device memory",
+				 (unsigned long long)out.gpa);
+		return;
+	case SHADOW_BAD_TABLE:
+		bt_crash(d, "its page tables for %#x are not in its RAM (guest-physical %#llx)", cr2,
+			 (unsigned long long)out.gpa);
+		return;
+	case -RV_EFAULT:
+		if (cr2 >= RV_SWITCH_BASE) {
+			/* The hypervisor's 4 MiB at the top: never the guest's,
+			 * whatever its tables say (docs/bt.md). */
+			b->v.cr2 = cr2;
+			bt_deliver(d, BT_VEC_PF, BT_EVENT_EXCEPTION, true,
+				   PFEC_P | (code & (PFEC_W | PFEC_I)) | (b->v.cpl == 3 ? PFEC_U : 0));
+			return;
+		}
+		/* fall through */
+	default:
+		bt_crash(d, "shadow paging failed at %#x (%d): CR3 %#x", cr2, rc, b->v.cr3);
+		return;
+	}
+}
+
+void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
+{
+	struct bt_domain *b = d->bt;
+	unsigned vec = f->vector;
+	b->step_taken = false;
+	bt_load(d, f);
+	switch (vec) {
+	case VEC_DB:
+		if (b->step_taken && !b->guest_tf) {
+			/* Ours (the STI shadow): the interrupt goes in now, the
+			 * guest's DR6 untouched. */
+			break;
+		}
+		bt_deliver(d, vec, BT_EVENT_EXCEPTION, false, 0);
+		break;
+	case VEC_PF:
+		page_fault(d, cr2, f->error_code);
+		break;
+	case VEC_GP:
+		if (f->error_code == INT3_GP_CODE && our_site(d, b->v.seg[BT_CS].base + b->v.eip))
+			break;
+		if (!emulate(d))
+			bt_deliver(d, VEC_GP, BT_EVENT_EXCEPTION, true, f->error_code);
+		break;
+	case VEC_BP:
+		if (our_site(d, b->v.seg[BT_CS].base + b->v.eip - 1))
+			break;
+		b->stats.guest_int3++;
+		bt_deliver(d, VEC_BP, BT_EVENT_SOFT, false, 0);
+		break;
+	case VEC_UD:
+		if (!emulate(d))
+			bt_deliver(d, VEC_UD, BT_EVENT_EXCEPTION, false, 0);
+		break;
+	case VEC_NMI:
+	case VEC_DF:
+	case VEC_MC:
+		domain_crash(d, f, "%s %s in a bt guest", exception_mnemonic(vec),
+			     exception_name(vec));
+		return;
+	default:
+		bt_deliver(d, vec, BT_EVENT_EXCEPTION, exception_has_error_code(vec),
+			   f->error_code);
+		break;
+	}
+	if (domain_alive(d))
+		bt_store(d, f);
+}
+
+void bt_software_interrupt(struct domain *d, struct trap_frame *f)
+{
+	/* Only a gate the guest may use reaches here (the direct gate goes
+	 * straight to its kernel; the others are DPL 0 and come as #GP). */
+	bt_load(d, f);
+	bt_deliver(d, f->vector & 0xff, BT_EVENT_SOFT, false, 0);
+	if (domain_alive(d))
+		bt_store(d, f);
+}
