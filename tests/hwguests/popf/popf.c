@@ -160,7 +160,7 @@ void guest_main(void)
 	fl = flags_now();
 	n = ticks_over_wait();
 	test_check((fl & EFLAGS_IF) && n >= 3,
-		   "(d) iret(IF=1) at IF = 0: IF = 1, ticks flow (eflags %#x, %u)", fl, n);
+		   "(d) iret(IF=1) at IF = 0: IF = 1, ticks (eflags %#x, %u)", fl, n);
 
 	irq_disable();
 	pic_mask(0);
