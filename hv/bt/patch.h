@@ -26,9 +26,18 @@
 #define BT_PATCH_TRAP           0xCC    /* int3 */
 #define BT_PAGE_SIZE            4096u
 
+/* Sized for a kernel's code (a page of compiled code holds a hundred
+ * blocks and more); the host unit test builds with the small limits it
+ * exercises (mk/unit.mk). */
+#ifndef BT_PATCH_PAGES
 #define BT_PATCH_PAGES          64      /* code frames cached */
+#endif
+#ifndef BT_PATCH_BLOCKS
 #define BT_PATCH_BLOCKS         256     /* scanned blocks per frame */
+#endif
+#ifndef BT_PATCH_SITES
 #define BT_PATCH_SITES          256     /* trap sites per frame */
+#endif
 #define BT_PATCH_SUCC           3       /* successors an end waits for */
 
 /* Why a site is (or was) a block end: bits of bt_patch_site.end. */
