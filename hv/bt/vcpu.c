@@ -10,65 +10,10 @@
  * The one exception is a rep string: the iterations done stay done, as the
  * CPU leaves them when a fault interrupts it.
  */
-#include "vcpu.h"
+#include "vcpu_internal.h"
 #include "x86.h"
-#include "decode.h"
-#include "string.h"
 
-struct emu {
-	struct bt_vcpu *v;
-	const struct bt_ops *ops;
-	struct bt_exit *exit;
-	struct dec_insn d;
-	uint32_t next_eip;      /* eip after the instruction */
-	bool eip_set;           /* the handler set eip and RF itself (iret) */
-};
-
-/* ---- faults ---- */
-
-static enum bt_emu raise(struct emu *e, uint8_t vector, bool has_code, uint32_t code)
-{
-	e->exit->fault.vector = vector;
-	e->exit->fault.has_code = has_code;
-	e->exit->fault.code = code;
-	e->exit->fault.cr2 = 0;
-	return BT_EMU_FAULT;
-}
-
-static enum bt_emu gp(struct emu *e, uint32_t code)
-{
-	return raise(e, BT_VEC_GP, true, code);
-}
-
-static enum bt_emu ud(struct emu *e)
-{
-	return raise(e, BT_VEC_UD, false, 0);
-}
-
-/* ---- registers ---- */
-
-static uint32_t reg_get(const struct bt_vcpu *v, unsigned r, unsigned size)
-{
-	if (size == 1)  /* AL CL DL BL AH CH DH BH */
-		return r < 4 ? v->gpr[r] & 0xff : v->gpr[r - 4] >> 8 & 0xff;
-	if (size == 2)
-		return v->gpr[r] & 0xffff;
-	return v->gpr[r];
-}
-
-static void reg_set(struct bt_vcpu *v, unsigned r, unsigned size, uint32_t val)
-{
-	if (size == 1) {
-		if (r < 4)
-			v->gpr[r] = (v->gpr[r] & ~0xffu) | (val & 0xff);
-		else
-			v->gpr[r - 4] = (v->gpr[r - 4] & ~0xff00u) | (val & 0xff) << 8;
-	} else if (size == 2) {
-		v->gpr[r] = (v->gpr[r] & ~0xffffu) | (val & 0xffff);
-	} else {
-		v->gpr[r] = val;
-	}
-}
+/* ---- registers and memory operands ---- */
 
 uint32_t bt_vcpu_flags(const struct bt_vcpu *v)
 {
@@ -79,24 +24,15 @@ uint32_t bt_vcpu_flags(const struct bt_vcpu *v)
 	return f | (uint32_t)(v->viopl & 3) << BT_FL_IOPL_SHIFT | BT_FL_FIXED1;
 }
 
-/* ---- memory ---- */
-
-static int mem_read(struct emu *e, uint32_t linear, void *buf, unsigned n)
-{
-	memset(&e->exit->fault, 0, sizeof(e->exit->fault));
-	return e->ops->read(e->ops->opaque, linear, buf, n, &e->exit->fault);
-}
-
-static int mem_write(struct emu *e, uint32_t linear, const void *buf, unsigned n)
-{
-	memset(&e->exit->fault, 0, sizeof(e->exit->fault));
-	return e->ops->write(e->ops->opaque, linear, buf, n, &e->exit->fault);
-}
-
 static const uint8_t seg_of_prefix[256] = {
 	[0x26] = BT_ES + 1, [0x2e] = BT_CS + 1, [0x36] = BT_SS + 1,
 	[0x3e] = BT_DS + 1, [0x64] = BT_FS + 1, [0x65] = BT_GS + 1,
 };
+
+unsigned btv_prefix_seg(const struct dec_insn *d, unsigned dflt)
+{
+	return seg_of_prefix[d->pfx_seg] ? seg_of_prefix[d->pfx_seg] - 1u : dflt;
+}
 
 /*
  * The linear address of a ModRM memory operand (SDM vol. 2 2.1.5): base,
@@ -104,7 +40,7 @@ static const uint8_t seg_of_prefix[256] = {
  * base (the override, else SS for BP/ESP/EBP-based forms, else DS).
  * Segment limits are not checked (flat guests; docs/bt-vcpu.md).
  */
-static uint32_t modrm_linear(struct emu *e)
+uint32_t btv_modrm_linear(struct emu *e)
 {
 	const struct dec_insn *d = &e->d;
 	const struct bt_vcpu *v = e->v;
@@ -140,40 +76,20 @@ static uint32_t modrm_linear(struct emu *e)
 			off += v->gpr[d->index] << d->scale;
 		off += (uint32_t)d->disp;
 	}
-	if (seg_of_prefix[d->pfx_seg])
-		seg = seg_of_prefix[d->pfx_seg] - 1;
-	return v->seg[seg].base + off;
+	return v->seg[btv_prefix_seg(d, seg)].base + off;
 }
 
 /* ---- the stack ---- */
 
-static bool stack32(const struct bt_vcpu *v)
-{
-	return v->seg[BT_SS].attr & BT_ATTR_DB;
-}
-
-/* Where the stack pointer is after moving it by delta, in the SS.B width. */
-static uint32_t sp_add(const struct bt_vcpu *v, uint32_t esp, int32_t delta)
-{
-	if (stack32(v))
-		return esp + (uint32_t)delta;
-	return (esp & ~0xffffu) | ((esp + (uint32_t)delta) & 0xffff);
-}
-
-static uint32_t sp_off(const struct bt_vcpu *v, uint32_t esp)
-{
-	return stack32(v) ? esp : esp & 0xffff;
-}
-
 /* Read size bytes at stack offset esp, not moving the stack pointer. */
-static int stack_read(struct emu *e, uint32_t esp, unsigned size, uint32_t *val)
+int btv_stack_read(struct emu *e, uint32_t esp, unsigned size, uint32_t *val)
 {
 	*val = 0;
 	return mem_read(e, e->v->seg[BT_SS].base + sp_off(e->v, esp), val, size);
 }
 
 /* Push: the write first, then the new stack pointer (so a fault changes nothing). */
-static int push(struct emu *e, uint32_t val, unsigned slot, unsigned size)
+int btv_push(struct emu *e, uint32_t val, unsigned slot, unsigned size)
 {
 	uint32_t esp = sp_add(e->v, e->v->gpr[BT_ESP], -(int32_t)slot);
 
@@ -181,43 +97,6 @@ static int push(struct emu *e, uint32_t val, unsigned slot, unsigned size)
 		return -1;
 	e->v->gpr[BT_ESP] = esp;
 	return 0;
-}
-
-/* ---- descriptors ---- */
-
-static void desc_parse(const uint8_t *b, struct bt_seg *s, uint16_t sel)
-{
-	uint32_t limit = b[0] | b[1] << 8 | (b[6] & 0xfu) << 16;
-
-	s->sel = sel;
-	s->base = b[2] | b[3] << 8 | b[4] << 16 | (uint32_t)b[7] << 24;
-	s->attr = b[5] | (b[6] & 0xf0u) << 4;
-	s->limit = (s->attr & BT_ATTR_G) ? limit << 12 | 0xfff : limit;
-}
-
-/*
- * Read the 8-byte descriptor of sel from the guest's GDT or LDT. A
- * selector past the table's limit is #GP(sel); the caller checks the type.
- * *where gets its linear address (for ltr's busy bit).
- */
-static enum bt_emu desc_read(struct emu *e, uint16_t sel, uint8_t b[8], uint32_t *where)
-{
-	const struct bt_vcpu *v = e->v;
-	uint32_t base = v->gdtr.base, limit = v->gdtr.limit;
-	uint32_t idx = sel & ~7u;
-
-	if (sel & 4) {
-		if (!v->ldtr.attr)
-			return gp(e, sel & ~3u);
-		base = v->ldtr.base;
-		limit = v->ldtr.limit;
-	}
-	if (idx + 7 > limit)
-		return gp(e, sel & ~3u);
-	*where = base + idx;
-	if (mem_read(e, *where, b, 8))
-		return BT_EMU_FAULT;
-	return BT_EMU_DONE;
 }
 
 /* ---- the instructions ---- */
@@ -249,7 +128,7 @@ static enum bt_emu do_cli_sti(struct emu *e, bool set)
  * cleared by popf. IOPL only at CPL 0, IF only at CPL <= IOPL. A 16-bit
  * operand changes the low 16 bits only.
  */
-static void load_flags(struct bt_vcpu *v, uint32_t val, unsigned size, bool iret)
+void btv_load_flags(struct bt_vcpu *v, uint32_t val, unsigned size, bool iret)
 {
 	uint32_t mask = BT_FL_CF | BT_FL_PF | BT_FL_AF | BT_FL_ZF | BT_FL_SF | BT_FL_TF |
 			BT_FL_DF | BT_FL_OF | BT_FL_NT | BT_FL_AC | BT_FL_ID;
@@ -278,7 +157,7 @@ static enum bt_emu do_pushf(struct emu *e)
 	/* The image has VM and RF clear (SDM PUSHF). */
 	uint32_t f = bt_vcpu_flags(e->v) & ~(BT_FL_VM | BT_FL_RF);
 
-	return push(e, f, size, size) ? BT_EMU_FAULT : BT_EMU_DONE;
+	return btv_push(e, f, size, size) ? BT_EMU_FAULT : BT_EMU_DONE;
 }
 
 static enum bt_emu do_popf(struct emu *e)
@@ -287,120 +166,14 @@ static enum bt_emu do_popf(struct emu *e)
 	unsigned size = e->d.opsize / 8;
 	uint32_t val;
 
-	if (stack_read(e, v->gpr[BT_ESP], size, &val))
+	if (btv_stack_read(e, v->gpr[BT_ESP], size, &val))
 		return BT_EMU_FAULT;
-	load_flags(v, val, size, false);
+	btv_load_flags(v, val, size, false);
 	v->gpr[BT_ESP] = sp_add(v, v->gpr[BT_ESP], size);
 	return BT_EMU_DONE;
 }
 
 /* A code or data segment for iret: present, the right kind, the right DPL. */
-static enum bt_emu load_seg(struct emu *e, uint16_t sel, bool code, unsigned cpl,
-			    struct bt_seg *s)
-{
-	uint8_t b[8];
-	uint32_t where;
-	enum bt_emu r;
-	unsigned dpl;
-
-	if (!(sel & ~3u))
-		return gp(e, 0);
-	r = desc_read(e, sel, b, &where);
-	if (r != BT_EMU_DONE)
-		return r;
-	desc_parse(b, s, sel);
-	dpl = (s->attr & BT_ATTR_DPL) >> BT_ATTR_DPL_SHIFT;
-	if (!(s->attr & BT_ATTR_S))
-		return gp(e, sel & ~3u);
-	if (code) {
-		if (!(s->attr & 8))                     /* not code */
-			return gp(e, sel & ~3u);
-		/* conforming: DPL <= RPL; else DPL == RPL */
-		if ((s->attr & 4) ? dpl > cpl : dpl != cpl)
-			return gp(e, sel & ~3u);
-		if (!(s->attr & BT_ATTR_P))
-			return raise(e, BT_VEC_NP, true, sel & ~3u);
-	} else {
-		if ((s->attr & 8) || !(s->attr & 2) || dpl != cpl || (sel & 3) != cpl)
-			return gp(e, sel & ~3u);
-		if (!(s->attr & BT_ATTR_P))
-			return raise(e, BT_VEC_SS, true, sel & ~3u);
-	}
-	return BT_EMU_DONE;
-}
-
-/*
- * iret in protected mode (SDM IRET): pops EIP, CS, EFLAGS; to an outer
- * ring also ESP and SS, and data segment registers the new ring may not
- * use become null. A return to virtual-8086 mode (VM set at CPL 0) and a
- * task return (NT) are not emulated.
- */
-static enum bt_emu do_iret(struct emu *e)
-{
-	struct bt_vcpu *v = e->v;
-	unsigned size = e->d.opsize / 8;
-	uint32_t esp = v->gpr[BT_ESP], eip, cs, fl, nesp = 0, nss = 0;
-	struct bt_seg ncs = v->seg[BT_CS], nssd = v->seg[BT_SS];
-	unsigned rpl;
-	enum bt_emu r;
-
-	if (v->eflags & BT_FL_NT)
-		return BT_EMU_UNHANDLED;
-	if (stack_read(e, esp, size, &eip) || stack_read(e, sp_add(v, esp, size), size, &cs) ||
-	    stack_read(e, sp_add(v, esp, 2 * size), size, &fl))
-		return BT_EMU_FAULT;
-	cs &= 0xffff;
-	if (size == 4 && (fl & BT_FL_VM) && v->cpl == 0)
-		return BT_EMU_UNHANDLED;
-	rpl = cs & 3;
-	if (rpl < v->cpl)
-		return gp(e, cs & ~3u);
-	if (cs != v->seg[BT_CS].sel) {
-		r = load_seg(e, cs, true, rpl, &ncs);
-		if (r != BT_EMU_DONE)
-			return r;
-	}
-	if (rpl > v->cpl) {
-		if (stack_read(e, sp_add(v, esp, 3 * size), size, &nesp) ||
-		    stack_read(e, sp_add(v, esp, 4 * size), size, &nss))
-			return BT_EMU_FAULT;
-		nss &= 0xffff;
-		r = load_seg(e, nss, false, rpl, &nssd);
-		if (r != BT_EMU_DONE)
-			return r;
-	}
-
-	/* Commit: the flags at the old CPL's rights. */
-	load_flags(v, fl, size, true);
-	e->eip_set = true;
-	v->eip = size == 2 ? eip & 0xffff : eip;
-	v->seg[BT_CS] = ncs;
-	v->seg[BT_CS].sel = cs;
-	if (rpl == v->cpl) {
-		v->gpr[BT_ESP] = sp_add(v, esp, 3 * size);
-		return BT_EMU_DONE;
-	}
-	v->cpl = rpl;
-	v->seg[BT_SS] = nssd;
-	v->gpr[BT_ESP] = size == 2 ? (v->gpr[BT_ESP] & ~0xffffu) | (nesp & 0xffff) : nesp;
-	for (unsigned s = BT_ES; s <= BT_GS; s++) {
-		struct bt_seg *sg = &v->seg[s];
-		unsigned dpl = (sg->attr & BT_ATTR_DPL) >> BT_ATTR_DPL_SHIFT;
-		bool conf_code = (sg->attr & 0xc) == 0xc;
-
-		if (s == BT_CS || s == BT_SS || !sg->attr)
-			continue;
-		if (!conf_code && dpl < rpl)
-			memset(sg, 0, sizeof(*sg));
-	}
-	e->exit->priv.cpl = rpl;
-	e->exit->priv.cs = cs;
-	e->exit->priv.eip = v->eip;
-	e->exit->priv.ss = nss;
-	e->exit->priv.esp = v->gpr[BT_ESP];
-	return BT_EMU_PRIV;
-}
-
 /* in, out: CPL <= IOPL (the TSS bitmap is not consulted: docs/bt-vcpu.md). */
 static enum bt_emu do_inout(struct emu *e, bool out, bool imm)
 {
@@ -442,8 +215,8 @@ static enum bt_emu do_string(struct emu *e, bool out)
 		return BT_EMU_UNHANDLED;
 	if (v->cpl > v->viopl)
 		return gp(e, 0);
-	if (out && seg_of_prefix[d->pfx_seg])
-		seg = seg_of_prefix[d->pfx_seg] - 1;
+	if (out)
+		seg = btv_prefix_seg(d, seg);
 
 	for (;;) {
 		uint32_t val = 0, lin;
@@ -491,7 +264,7 @@ static void notify_paging(struct emu *e, uint32_t old_cr0, uint32_t old_cr4)
  * #GP(0). Reserved bits 31:0 are ignored as the CPU ignores them (only
  * 63:32, which 32-bit code cannot write, fault), and ET reads 1.
  */
-static enum bt_emu set_cr0(struct emu *e, uint32_t val)
+enum bt_emu btv_set_cr0(struct emu *e, uint32_t val)
 {
 	struct bt_vcpu *v = e->v;
 	uint32_t old = v->cr0;
@@ -524,7 +297,7 @@ static enum bt_emu do_mov_cr(struct emu *e, bool to_cr)
 	val = v->gpr[r];
 	switch (cr) {
 	case 0:
-		return set_cr0(e, val);
+		return btv_set_cr0(e, val);
 	case 2:
 		v->cr2 = val;
 		return BT_EMU_DONE;
@@ -647,7 +420,7 @@ static enum bt_emu do_wrmsr(struct emu *e)
 
 /* The 16-bit store of a selector or MSW: a register (zero-extended at
  * 32 bits, as P6 and later do) or 2 bytes of memory. */
-static enum bt_emu store16(struct emu *e, uint32_t val)
+enum bt_emu btv_store16(struct emu *e, uint32_t val)
 {
 	if (e->d.mod == 3) {
 		if (e->d.opsize == 32)
@@ -656,153 +429,20 @@ static enum bt_emu store16(struct emu *e, uint32_t val)
 			reg_set(e->v, e->d.rm, 2, val);
 		return BT_EMU_DONE;
 	}
-	return mem_write(e, modrm_linear(e), &val, 2) ? BT_EMU_FAULT : BT_EMU_DONE;
+	return mem_write(e, btv_modrm_linear(e), &val, 2) ? BT_EMU_FAULT : BT_EMU_DONE;
 }
 
-static enum bt_emu load16(struct emu *e, uint16_t *val)
+enum bt_emu btv_load16(struct emu *e, uint16_t *val)
 {
 	if (e->d.mod == 3) {
 		*val = e->v->gpr[e->d.rm] & 0xffff;
 		return BT_EMU_DONE;
 	}
 	*val = 0;
-	return mem_read(e, modrm_linear(e), val, 2) ? BT_EMU_FAULT : BT_EMU_DONE;
+	return mem_read(e, btv_modrm_linear(e), val, 2) ? BT_EMU_FAULT : BT_EMU_DONE;
 }
 
 /* lldt, ltr (SDM LLDT, LTR): a GDT system descriptor of the right type. */
-static enum bt_emu do_lldt_ltr(struct emu *e, bool tr)
-{
-	struct bt_vcpu *v = e->v;
-	struct bt_seg s;
-	uint8_t b[8];
-	uint32_t where;
-	uint16_t sel;
-	enum bt_emu r;
-	unsigned type;
-
-	if (v->cpl)
-		return gp(e, 0);
-	r = load16(e, &sel);
-	if (r != BT_EMU_DONE)
-		return r;
-	if (!(sel & ~3u)) {
-		if (tr)
-			return gp(e, 0);
-		memset(&v->ldtr, 0, sizeof(v->ldtr));   /* null LDT: unusable */
-		v->ldtr.sel = sel;
-		e->exit->events |= BT_EV_DESC;
-		return BT_EMU_DONE;
-	}
-	if (sel & 4)            /* must be in the GDT */
-		return gp(e, sel & ~3u);
-	r = desc_read(e, sel, b, &where);
-	if (r != BT_EMU_DONE)
-		return r;
-	desc_parse(b, &s, sel);
-	type = s.attr & BT_ATTR_TYPE;
-	if ((s.attr & BT_ATTR_S) || (tr ? (type != 1 && type != 9) : type != 2))
-		return gp(e, sel & ~3u);
-	if (!(s.attr & BT_ATTR_P))
-		return raise(e, BT_VEC_NP, true, sel & ~3u);
-	if (tr) {
-		/* Mark the TSS busy in the guest's GDT, as the CPU does. */
-		uint8_t busy = b[5] | 2;
-
-		if (mem_write(e, where + 5, &busy, 1))
-			return BT_EMU_FAULT;
-		s.attr |= 2;
-		v->tr = s;
-	} else {
-		v->ldtr = s;
-	}
-	e->exit->events |= BT_EV_DESC;
-	return BT_EMU_DONE;
-}
-
-/* 0F 00: sldt, str, lldt, ltr (verr/verw are not emulated here). */
-static enum bt_emu grp6(struct emu *e)
-{
-	switch (e->d.reg) {
-	case 0: return store16(e, e->v->ldtr.sel);
-	case 1: return store16(e, e->v->tr.sel);
-	case 2: return do_lldt_ltr(e, false);
-	case 3: return do_lldt_ltr(e, true);
-	default: return BT_EMU_UNHANDLED;
-	}
-}
-
-/* 0F 01 memory forms and smsw/lmsw/invlpg. */
-static enum bt_emu grp7(struct emu *e)
-{
-	struct bt_vcpu *v = e->v;
-	const struct dec_insn *d = &e->d;
-	struct bt_dtr *dt = (d->reg & 1) ? &v->idtr : &v->gdtr;
-	uint8_t m[6];
-	uint16_t msw;
-	enum bt_emu r;
-
-	if (d->mod == 3 && d->reg != 4 && d->reg != 6)
-		return BT_EMU_UNHANDLED;        /* vmcall, monitor, swapgs, rdtscp, ... */
-	switch (d->reg) {
-	case 0:
-	case 1:         /* sgdt, sidt: 6 bytes, the full 32-bit base */
-		m[0] = dt->limit & 0xff;
-		m[1] = dt->limit >> 8;
-		m[2] = dt->base & 0xff;
-		m[3] = dt->base >> 8 & 0xff;
-		m[4] = dt->base >> 16 & 0xff;
-		m[5] = dt->base >> 24;
-		return mem_write(e, modrm_linear(e), m, 6) ? BT_EMU_FAULT : BT_EMU_DONE;
-	case 2:
-	case 3:         /* lgdt, lidt: a 16-bit operand loads a 24-bit base */
-		if (v->cpl)
-			return gp(e, 0);
-		if (mem_read(e, modrm_linear(e), m, 6))
-			return BT_EMU_FAULT;
-		dt->limit = m[0] | m[1] << 8;
-		dt->base = m[2] | m[3] << 8 | m[4] << 16 | (uint32_t)m[5] << 24;
-		if (d->opsize == 16)
-			dt->base &= 0xffffff;
-		e->exit->events |= BT_EV_DESC;
-		return BT_EMU_DONE;
-	case 4:         /* smsw: r32 gets all of CR0 (P6+), else 16 bits */
-		return store16(e, d->mod == 3 && d->opsize == 32 ? v->cr0 : v->cr0 & 0xffff);
-	case 6:         /* lmsw: PE MP EM TS; cannot clear PE */
-		if (v->cpl)
-			return gp(e, 0);
-		r = load16(e, &msw);
-		if (r != BT_EMU_DONE)
-			return r;
-		return set_cr0(e, (v->cr0 & ~0xeu) | (msw & 0xf) | (v->cr0 & BT_CR0_PE));
-	case 7:         /* invlpg */
-		if (v->cpl)
-			return gp(e, 0);
-		e->exit->linear = modrm_linear(e);
-		e->exit->events |= BT_EV_INVLPG;
-		if (e->ops->invlpg)
-			e->ops->invlpg(e->ops->opaque, e->exit->linear);
-		return BT_EMU_DONE;
-	default:
-		return BT_EMU_UNHANDLED;
-	}
-}
-
-/* mov r/m16, sreg (8C) for CS and SS only: the guest's selector, RPL 0. */
-static enum bt_emu do_mov_from_sreg(struct emu *e)
-{
-	if (e->d.reg != BT_CS && e->d.reg != BT_SS)
-		return BT_EMU_UNHANDLED;
-	return store16(e, e->v->seg[e->d.reg].sel);
-}
-
-/* push cs/ss: a 32-bit push moves ESP by 4 and writes 16 bits, as recent
- * processors do (SDM PUSH: the upper half of the slot is left as it was). */
-static enum bt_emu do_push_sreg(struct emu *e, unsigned s)
-{
-	unsigned slot = e->d.opsize / 8;
-
-	return push(e, e->v->seg[s].sel, slot, 2) ? BT_EMU_FAULT : BT_EMU_DONE;
-}
 
 static enum bt_emu do_cpuid(struct emu *e)
 {
@@ -842,8 +482,8 @@ static enum bt_emu do_clts(struct emu *e)
 static enum bt_emu dispatch_0f(struct emu *e)
 {
 	switch (e->d.opcode) {
-	case 0x00: return grp6(e);
-	case 0x01: return grp7(e);
+	case 0x00: return btv_grp6(e);
+	case 0x01: return btv_grp7(e);
 	case 0x06: return do_clts(e);
 	case 0x08:                                                  /* invd */
 	case 0x09: return need_cpl0(e);                             /* wbinvd */
@@ -868,11 +508,11 @@ static enum bt_emu dispatch(struct emu *e)
 	if (d->map != DEC_MAP_1B)
 		return BT_EMU_UNHANDLED;
 	switch (d->opcode) {
-	case 0x0e: return do_push_sreg(e, BT_CS);
-	case 0x16: return do_push_sreg(e, BT_SS);
+	case 0x0e: return btv_do_push_sreg(e, BT_CS);
+	case 0x16: return btv_do_push_sreg(e, BT_SS);
 	case 0x6c: case 0x6d: return do_string(e, false);
 	case 0x6e: case 0x6f: return do_string(e, true);
-	case 0x8c: return do_mov_from_sreg(e);
+	case 0x8c: return btv_do_mov_from_sreg(e);
 	case 0x9c: return do_pushf(e);
 	case 0x9d: return do_popf(e);
 	case 0xcc:
@@ -881,7 +521,7 @@ static enum bt_emu dispatch(struct emu *e)
 	case 0xcd:
 		e->exit->vector = d->imm & 0xff;
 		return BT_EMU_INT;
-	case 0xcf: return do_iret(e);
+	case 0xcf: return btv_do_iret(e);
 	case 0xe4: case 0xe5: return do_inout(e, false, true);
 	case 0xe6: case 0xe7: return do_inout(e, true, true);
 	case 0xec: case 0xed: return do_inout(e, false, false);
