@@ -58,7 +58,7 @@ unit_src_btpatch   := hv/bt/patch.c hv/bt/scan.c lib/decode.c
 # The patch cache's tests exercise its limits: built with small ones.
 BTPATCH_LIMITS     := -DBT_PATCH_PAGES=16 -DBT_PATCH_BLOCKS=32 -DBT_PATCH_SITES=64
 $(UNIT_OBJ)/hv/bt/patch.o $(UNIT_OBJ)/tests/unit/test_btpatch.o: HOSTCFLAGS += $(BTPATCH_LIMITS)
-unit_src_btvcpu    := hv/bt/vcpu.c hv/bt/vcpu_desc.c lib/decode.c
+unit_src_btvcpu    := hv/bt/vcpu.c hv/bt/vcpu_desc.c hv/bt/vcpu_branch.c lib/decode.c
 
 unit_objs = $(UNIT_OBJ)/tests/unit/test_$(1).o $(patsubst %.c,$(UNIT_OBJ)/%.o,$(unit_src_$(1)))
 UNIT_OBJS := $(sort $(foreach t,$(UNIT_NAMES),$(call unit_objs,$(t))))

@@ -442,8 +442,6 @@ enum bt_emu btv_load16(struct emu *e, uint16_t *val)
 	return mem_read(e, btv_modrm_linear(e), val, 2) ? BT_EMU_FAULT : BT_EMU_DONE;
 }
 
-/* lldt, ltr (SDM LLDT, LTR): a GDT system descriptor of the right type. */
-
 static enum bt_emu do_cpuid(struct emu *e)
 {
 	struct bt_vcpu *v = e->v;
@@ -484,6 +482,8 @@ static enum bt_emu dispatch_0f(struct emu *e)
 	switch (e->d.opcode) {
 	case 0x00: return btv_grp6(e);
 	case 0x01: return btv_grp7(e);
+	case 0x02: return btv_do_lar_lsl(e, false);
+	case 0x03: return btv_do_lar_lsl(e, true);
 	case 0x06: return do_clts(e);
 	case 0x08:                                                  /* invd */
 	case 0x09: return need_cpl0(e);                             /* wbinvd */
@@ -495,7 +495,10 @@ static enum bt_emu dispatch_0f(struct emu *e)
 	case 0x31: return do_rdtsc(e);
 	case 0x32: return do_rdmsr(e);
 	case 0xa2: return do_cpuid(e);
-	default:   return BT_EMU_UNHANDLED;
+	default:
+		if ((e->d.opcode & 0xf0) == 0x80)                  /* jcc rel16/32 */
+			return btv_do_jcc(e);
+		return BT_EMU_UNHANDLED;
 	}
 }
 
@@ -513,8 +516,11 @@ static enum bt_emu dispatch(struct emu *e)
 	case 0x6c: case 0x6d: return do_string(e, false);
 	case 0x6e: case 0x6f: return do_string(e, true);
 	case 0x8c: return btv_do_mov_from_sreg(e);
+	case 0x9a: return btv_do_far_ptr(e);
 	case 0x9c: return do_pushf(e);
 	case 0x9d: return do_popf(e);
+	case 0xc2: case 0xc3: return btv_do_ret(e);
+	case 0xca: case 0xcb: return btv_do_retf(e);
 	case 0xcc:
 		e->exit->vector = BT_VEC_BP;
 		return BT_EMU_INT;
@@ -522,14 +528,21 @@ static enum bt_emu dispatch(struct emu *e)
 		e->exit->vector = d->imm & 0xff;
 		return BT_EMU_INT;
 	case 0xcf: return btv_do_iret(e);
+	case 0xe0: case 0xe1: case 0xe2: case 0xe3: return btv_do_loop(e);
 	case 0xe4: case 0xe5: return do_inout(e, false, true);
 	case 0xe6: case 0xe7: return do_inout(e, true, true);
+	case 0xe8: case 0xe9: case 0xeb: return btv_do_jmp_call_rel(e);
+	case 0xea: return btv_do_far_ptr(e);
 	case 0xec: case 0xed: return do_inout(e, false, false);
 	case 0xee: case 0xef: return do_inout(e, true, false);
 	case 0xf4: return need_cpl0(e) == BT_EMU_DONE ? BT_EMU_HALT : BT_EMU_FAULT;
 	case 0xfa: return do_cli_sti(e, false);
 	case 0xfb: return do_cli_sti(e, true);
-	default:   return BT_EMU_UNHANDLED;
+	case 0xff: return btv_do_grp5(e);
+	default:
+		if ((d->opcode & 0xf0) == 0x70)                    /* jcc rel8 */
+			return btv_do_jcc(e);
+		return BT_EMU_UNHANDLED;
 	}
 }
 

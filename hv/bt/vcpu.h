@@ -201,13 +201,15 @@ enum bt_emu {
 	BT_EMU_HALT,            /* hlt: eip past it; run nothing until an interrupt */
 	BT_EMU_INT,             /* int n/int3: deliver exit->vector as a software
 				 * interrupt; eip is already past the instruction */
-	BT_EMU_PRIV,            /* iret to an outer ring: the vCPU is updated (cpl,
-				 * cs:eip, ss:esp, flags); exit->priv says where */
+	BT_EMU_PRIV,            /* iret/retf to an outer ring: the vCPU is updated
+				 * (cpl, cs:eip, ss:esp, flags); exit->priv says where */
 	BT_EMU_CONTINUE,        /* a rep ins/outs cut at BT_MAX_REPS: registers
 				 * updated for those done, eip unchanged: run again */
 	BT_EMU_FAULT,           /* deliver exit->fault; nothing changed (but a rep
 				 * string's completed iterations, as on hardware) */
-	BT_EMU_UNHANDLED,       /* not an instruction emulated here: nothing changed */
+	BT_EMU_UNHANDLED,       /* not an instruction emulated here (or a far
+				 * jmp/call to a call gate, task gate or TSS):
+				 * nothing changed */
 };
 
 /* Events of a BT_EMU_DONE, also told through the ops' notifications. */
@@ -216,6 +218,10 @@ enum bt_emu {
 #define BT_EV_PAGING            (1u << 2)       /* CR0.PE/WP/PG or CR4.PSE/PAE/PGE changed */
 #define BT_EV_INVLPG            (1u << 3)       /* exit->linear */
 #define BT_EV_DESC              (1u << 4)       /* GDTR/IDTR/LDTR/TR loaded */
+/* The new CS:EIP is a control-flow target (jmp, jcc, loop, call, ret,
+ * retf, iret; taken or not): scan it before resuming. Also set with
+ * BT_EMU_PRIV (retf, iret to an outer ring). */
+#define BT_EV_BRANCH            (1u << 5)
 
 #define BT_MAX_REPS     1024u
 

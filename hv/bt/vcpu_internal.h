@@ -6,7 +6,9 @@
  * vcpu.c        the core: registers, memory operands, the stack, flags,
  *               I/O, CRs/DRs/MSRs, fetch, decode and dispatch
  * vcpu_desc.c   descriptors and segment loading, iret, the descriptor-
- *               table instructions
+ *               table instructions, lar/lsl/verr/verw
+ * vcpu_branch.c near and far control transfers (jmp, call, ret, retf,
+ *               jcc, loop, jcxz)
  *  *
  * Every handler follows the same discipline: check everything and read
  * guest memory first, write guest memory last, then commit to the vCPU;
@@ -144,18 +146,38 @@ static inline unsigned attr_dpl(uint16_t attr)
 /* Parse an 8-byte descriptor into s (limit byte granular). */
 void btv_desc_parse(const uint8_t *b, struct bt_seg *s, uint16_t sel);
 
-/* Read sel's descriptor from the guest's GDT or LDT; a selector past the
- * table's limit is #GP(sel). *where gets its linear address. */
+/*
+ * Read sel's descriptor from the guest's GDT or LDT: 0, or 1 when it is
+ * past the table's limit (or in an unusable LDT), or -1 when the read
+ * faulted (exit->fault filled). *where gets its linear address.
+ */
+int btv_desc_lookup(struct emu *e, uint16_t sel, uint8_t b[8], uint32_t *where);
+
+/* The same, with a selector past the limit a #GP(sel). */
 enum bt_emu btv_desc_read(struct emu *e, uint16_t sel, uint8_t b[8], uint32_t *where);
 
 /*
  * A code segment for a return to privilege rpl (conforming: DPL <= rpl;
  * else DPL == rpl), or, code false, a stack segment for it (writable
  * data, DPL == RPL == rpl). #GP(0) for null, #GP(sel) for the wrong
- * kind, #NP(sel) / #SS(sel) when not present.
+ * kind, #NP(sel) / #SS(sel) when not present. *where: the descriptor.
  */
 enum bt_emu btv_load_seg(struct emu *e, uint16_t sel, bool code, unsigned rpl,
-			 struct bt_seg *s);
+			 struct bt_seg *s, uint32_t *where);
+
+/* Set the accessed bit of a code/data descriptor in the guest's table, as
+ * the CPU does when it loads a segment register, and in s (a write: call
+ * it after every check). */
+enum bt_emu btv_set_accessed(struct emu *e, struct bt_seg *s, uint32_t where);
+
+/*
+ * The commit of a return to the outer ring rpl (iret, retf) once CS:EIP
+ * is in place: CPL, SS, ESP (esp_img, the popped image: 16 bits of it for
+ * a 16-bit operand), the data segments the new ring may not use nulled,
+ * exit->priv filled. Returns BT_EMU_PRIV.
+ */
+enum bt_emu btv_commit_outer(struct emu *e, unsigned rpl, const struct bt_seg *ss,
+			     uint32_t esp_img, unsigned size);
 
 /* ---- handlers ---- */
 
@@ -164,6 +186,16 @@ enum bt_emu btv_grp6(struct emu *e);            /* 0F 00 */
 enum bt_emu btv_grp7(struct emu *e);            /* 0F 01 */
 enum bt_emu btv_do_mov_from_sreg(struct emu *e);
 enum bt_emu btv_do_push_sreg(struct emu *e, unsigned s);
+enum bt_emu btv_do_lar_lsl(struct emu *e, bool lsl);   /* 0F 02, 0F 03 */
 enum bt_emu btv_set_cr0(struct emu *e, uint32_t val);   /* lmsw */
+
+/* vcpu_branch.c: the control transfers; each sets BT_EV_BRANCH. */
+enum bt_emu btv_do_jcc(struct emu *e);          /* 70-7F, 0F 80-8F */
+enum bt_emu btv_do_loop(struct emu *e);         /* E0-E3 */
+enum bt_emu btv_do_jmp_call_rel(struct emu *e); /* E8, E9, EB */
+enum bt_emu btv_do_ret(struct emu *e);          /* C2, C3 */
+enum bt_emu btv_do_grp5(struct emu *e);         /* FF /2 /3 /4 /5 */
+enum bt_emu btv_do_far_ptr(struct emu *e);      /* 9A, EA */
+enum bt_emu btv_do_retf(struct emu *e);         /* CA, CB */
 
 #endif

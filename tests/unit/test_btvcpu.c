@@ -919,8 +919,8 @@ static void test_unknown_untouched(void **state)
 	static const uint8_t unknown[][4] = {
 		{ 0x90 },                       /* nop */
 		{ 0x01, 0xc0 },                 /* add eax, eax */
-		{ 0x0f, 0x00, 0xe0 },           /* verr ax */
-		{ 0x0f, 0x02, 0xc0 },           /* lar eax, eax */
+		{ 0xff, 0xc0 },                 /* inc eax (FF /0) */
+		{ 0xff, 0x30 },                 /* push [eax] (FF /6) */
 		{ 0x8e, 0xd8 },                 /* mov ds, ax */
 		{ 0x0f, 0x34 },                 /* sysenter */
 		{ 0x0f, 0x01, 0xf8 },           /* swapgs */
