@@ -955,6 +955,726 @@ static void test_16bit_code(void **state)
 	assert_false(v.vif);
 }
 
+/* ---- control transfers (vcpu_branch.c) ---- */
+
+/* More descriptors for the far transfers and lar/lsl/verr/verw. */
+#define SEL_CODE_SMALL  0x40    /* code DPL 0, base 0x100, limit 0xfff, 32-bit */
+#define SEL_CONF0       0x48    /* conforming code DPL 0, readable */
+#define SEL_CONF3       0x50    /* conforming code DPL 3 */
+#define SEL_CODE_NP     0x58    /* code DPL 0, not present */
+#define SEL_CALLGATE    0x60    /* 32-bit call gate */
+#define SEL_TASKGATE    0x68
+#define SEL_BUSYTSS     0x70
+#define SEL_CODE16      0x78    /* 16-bit code DPL 0, limit 0xffff */
+#define SEL_DATA_RO     0x80    /* read-only data DPL 0 */
+#define SEL_CODE_XO     0x88    /* execute-only code DPL 0 */
+#define SEL_DATA_NP     0x90    /* data DPL 0, not present */
+#define SEL_UDATA_NP    0x98    /* user data DPL 3, not present */
+#define SEL_SCRATCH     0xa0
+
+static void more_gdt(void)
+{
+	v.gdtr.limit = 0xff;
+	gdt_set(SEL_CODE_SMALL, 0x100, 0xfff, 0x9a, 0x4);
+	gdt_set(SEL_CONF0, 0, 0xfffff, 0x9e, 0xc);
+	gdt_set(SEL_CONF3, 0, 0xfffff, 0xfe, 0xc);
+	gdt_set(SEL_CODE_NP, 0, 0xfffff, 0x1a, 0xc);
+	gdt_set(SEL_CALLGATE, 0x00081000, 0x0000, 0x8c, 0x0);  /* fields unused here */
+	gdt_set(SEL_TASKGATE, 0x00280000, 0, 0x85, 0);
+	gdt_set(SEL_BUSYTSS, 0x5000, 0x67, 0x8b, 0);
+	gdt_set(SEL_CODE16, 0x20000, 0xffff, 0x9a, 0x0);
+	gdt_set(SEL_DATA_RO, 0, 0xfffff, 0x90, 0xc);
+	gdt_set(SEL_CODE_XO, 0, 0xfffff, 0x98, 0xc);
+	gdt_set(SEL_DATA_NP, 0, 0xfffff, 0x12, 0xc);
+	gdt_set(SEL_UDATA_NP, 0, 0xfffff, 0x72, 0xc);
+}
+
+/* A branch: BT_EMU_DONE at target with BT_EV_BRANCH. */
+#define EXPECT_BRANCH(target, ...) do {                                        \
+		assert_int_equal(RUN(__VA_ARGS__), BT_EMU_DONE);               \
+		assert_int_equal(v.eip, (uint32_t)(target));                  \
+		assert_true(ex.events & BT_EV_BRANCH);                        \
+	} while (0)
+
+static void test_jmp_call_rel(void **state)
+{
+	EXPECT_BRANCH(CODE + 2 + 0x10, 0xeb, 0x10);             /* jmp rel8 */
+	v.eip = CODE;
+	EXPECT_BRANCH(CODE + 2 - 0x10, 0xeb, 0xf0);             /* backwards */
+	v.eip = CODE;
+	EXPECT_BRANCH(CODE + 5 + 0x12345, 0xe9, 0x45, 0x23, 0x01, 0x00);
+	assert_int_equal(v.gpr[BT_ESP], STACK);
+
+	/* call rel32: the return address pushed, 4 bytes. */
+	v.eip = CODE;
+	EXPECT_BRANCH(CODE + 5 + 0x100, 0xe8, 0x00, 0x01, 0x00, 0x00);
+	assert_int_equal(v.gpr[BT_ESP], STACK - 4);
+	assert_int_equal(rd32(STACK - 4), CODE + 5);
+
+	/* o16 call rel16 in 32-bit code: IP pushed (2 bytes), the target cut
+	 * to 16 bits (SDM CALL: tempEIP AND 0000FFFFH). */
+	v.eip = CODE;
+	v.gpr[BT_ESP] = STACK;
+	wr32(STACK - 4, 0xaaaaaaaa);
+	EXPECT_BRANCH((CODE + 4 + 0xf000) & 0xffff, 0x66, 0xe8, 0x00, 0xf0);
+	assert_int_equal(v.gpr[BT_ESP], STACK - 2);
+	assert_int_equal(rd16(STACK - 2), CODE + 4);
+	assert_int_equal(rd16(STACK - 4), 0xaaaa);
+
+	/* Past the CS limit: #GP(0), no push, nothing changed. */
+	v.eip = CODE;
+	v.gpr[BT_ESP] = STACK;
+	v.seg[BT_CS].limit = 0x1fff;
+	wr32(STACK - 4, 0);
+	EXPECT_FAULT(BT_VEC_GP, 0, 0xe9, 0x00, 0x10, 0x00, 0x00);  /* to 0x2005 */
+	EXPECT_FAULT(BT_VEC_GP, 0, 0xe8, 0x00, 0x10, 0x00, 0x00);
+	assert_int_equal(rd32(STACK - 4), 0);
+	EXPECT_BRANCH(0x1fff, 0xe9, 0xfa, 0x0f, 0x00, 0x00);     /* the limit itself */
+
+	/* The push faults (stack in the hole): #PF, nothing changed. */
+	v.eip = CODE;
+	v.gpr[BT_ESP] = HOLE + 0x100;
+	EXPECT_FAULT(BT_VEC_PF, 2, 0xe8, 0x00, 0x01, 0x00, 0x00);
+}
+
+/* Jcc's conditions, said the way the SDM's table says them. */
+static bool jcc_expected(unsigned cc, uint32_t f)
+{
+	bool cf = f & BT_FL_CF, zf = f & BT_FL_ZF, sf = f & BT_FL_SF;
+	bool of = f & BT_FL_OF, pf = f & BT_FL_PF;
+
+	switch (cc) {
+	case 0x0: return of;                    /* jo */
+	case 0x1: return !of;                   /* jno */
+	case 0x2: return cf;                    /* jb/jc/jnae */
+	case 0x3: return !cf;                   /* jae/jnb/jnc */
+	case 0x4: return zf;                    /* je/jz */
+	case 0x5: return !zf;                   /* jne/jnz */
+	case 0x6: return cf || zf;              /* jbe/jna */
+	case 0x7: return !cf && !zf;            /* ja/jnbe */
+	case 0x8: return sf;                    /* js */
+	case 0x9: return !sf;                   /* jns */
+	case 0xa: return pf;                    /* jp/jpe */
+	case 0xb: return !pf;                   /* jnp/jpo */
+	case 0xc: return sf != of;              /* jl/jnge */
+	case 0xd: return sf == of;              /* jge/jnl */
+	case 0xe: return zf || sf != of;        /* jle/jng */
+	default:  return !zf && sf == of;       /* jg/jnle */
+	}
+}
+
+static void test_jcc(void **state)
+{
+	static const uint32_t flags[] = {
+		0, BT_FL_CF, BT_FL_ZF, BT_FL_SF, BT_FL_OF, BT_FL_PF,
+		BT_FL_SF | BT_FL_OF, BT_FL_ZF | BT_FL_CF, BT_FL_ZF | BT_FL_SF,
+	};
+
+	for (unsigned i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		for (unsigned cc = 0; cc < 16; cc++) {
+			bool t = jcc_expected(cc, flags[i]);
+
+			v.eflags = BT_FL_FIXED1 | flags[i];
+			uint8_t j8[2] = { 0x70 + cc, 0x20 };                    /* +0x20 */
+			uint8_t j32[6] = { 0x0f, 0x80 + cc, 0x00, 0xff, 0xff, 0xff }; /* -0x100 */
+
+			v.eip = CODE;
+			assert_int_equal(run_n(j8, 2), BT_EMU_DONE);
+			assert_int_equal(v.eip, t ? CODE + 2 + 0x20 : CODE + 2);
+			assert_true(ex.events & BT_EV_BRANCH);
+			v.eip = CODE;
+			assert_int_equal(run_n(j32, 6), BT_EMU_DONE);
+			assert_int_equal(v.eip, t ? CODE + 6 - 0x100 : CODE + 6);
+			assert_true(ex.events & BT_EV_BRANCH);
+			assert_int_equal(v.eflags, BT_FL_FIXED1 | flags[i]);
+		}
+	}
+	/* o16 jcc rel16: the target cut to 16 bits. */
+	v.eflags = BT_FL_FIXED1 | BT_FL_ZF;
+	v.eip = CODE;
+	EXPECT_BRANCH((CODE + 5 - 0x2000) & 0xffff, 0x66, 0x0f, 0x84, 0x00, 0xe0);
+	/* Taken past the limit: #GP(0); not taken: no check. */
+	v.eip = CODE;
+	v.seg[BT_CS].limit = CODE + 0x40;
+	EXPECT_FAULT(BT_VEC_GP, 0, 0x74, 0x7f);                 /* je +0x7f */
+	EXPECT_FAULT(BT_VEC_GP, 0, 0x0f, 0x84, 0x00, 0x10, 0x00, 0x00);
+	EXPECT_BRANCH(CODE + 6, 0x0f, 0x85, 0x00, 0x10, 0x00, 0x00);
+}
+
+static void test_loop_jcxz(void **state)
+{
+	v.gpr[BT_ECX] = 2;
+	EXPECT_BRANCH(CODE + 2 - 0x10, 0xe2, 0xf0);             /* loop: ECX 1, taken */
+	assert_int_equal(v.gpr[BT_ECX], 1);
+	v.eip = CODE;
+	EXPECT_BRANCH(CODE + 2, 0xe2, 0xf0);                    /* ECX 0: falls through */
+	assert_int_equal(v.gpr[BT_ECX], 0);
+	v.eip = CODE;
+	EXPECT_BRANCH(CODE + 2 - 0x10, 0xe2, 0xf0);             /* 0 - 1: taken */
+	assert_int_equal(v.gpr[BT_ECX], 0xffffffff);
+
+	/* loope / loopne on ZF; the flags are not touched. */
+	v.gpr[BT_ECX] = 5;
+	v.eflags = BT_FL_FIXED1 | BT_FL_ZF;
+	v.eip = CODE;
+	EXPECT_BRANCH(CODE + 2 + 8, 0xe1, 0x08);                /* loope, ZF: taken */
+	v.eip = CODE;
+	EXPECT_BRANCH(CODE + 2, 0xe0, 0x08);                    /* loopne, ZF: not */
+	assert_int_equal(v.gpr[BT_ECX], 3);
+	v.eflags = BT_FL_FIXED1;
+	v.eip = CODE;
+	EXPECT_BRANCH(CODE + 2, 0xe1, 0x08);                    /* loope, no ZF */
+	v.eip = CODE;
+	EXPECT_BRANCH(CODE + 2 + 8, 0xe0, 0x08);                /* loopne, no ZF */
+	assert_int_equal(v.gpr[BT_ECX], 1);
+	assert_int_equal(v.eflags, BT_FL_FIXED1);
+
+	/* jecxz: taken at 0, ECX never changes. */
+	v.eip = CODE;
+	EXPECT_BRANCH(CODE + 2, 0xe3, 0x08);
+	assert_int_equal(v.gpr[BT_ECX], 1);
+	v.gpr[BT_ECX] = 0;
+	v.eip = CODE;
+	EXPECT_BRANCH(CODE + 2 + 8, 0xe3, 0x08);
+
+	/* a16 (67): CX only. ECX 0x10000: CX 0, so jcxz is taken and loop
+	 * makes CX 0xffff, keeping the upper half. */
+	v.gpr[BT_ECX] = 0x10000;
+	v.eip = CODE;
+	EXPECT_BRANCH(CODE + 3 + 8, 0x67, 0xe3, 0x08);
+	v.eip = CODE;
+	EXPECT_BRANCH(CODE + 3 + 8, 0x67, 0xe2, 0x08);
+	assert_int_equal(v.gpr[BT_ECX], 0x1ffff);
+
+	/* Taken past the limit: #GP(0), ECX unchanged. */
+	v.eip = CODE;
+	v.seg[BT_CS].limit = CODE + 4;
+	v.gpr[BT_ECX] = 7;
+	EXPECT_FAULT(BT_VEC_GP, 0, 0xe2, 0x08);
+}
+
+static void test_ret(void **state)
+{
+	wr32(STACK, 0x2345);
+	EXPECT_BRANCH(0x2345, 0xc3);
+	assert_int_equal(v.gpr[BT_ESP], STACK + 4);
+
+	/* ret imm16: the return address and 8 bytes of arguments released. */
+	v.gpr[BT_ESP] = STACK;
+	EXPECT_BRANCH(0x2345, 0xc2, 0x08, 0x00);
+	assert_int_equal(v.gpr[BT_ESP], STACK + 12);
+
+	/* o16 ret: 2 bytes, IP zero-extended. */
+	v.gpr[BT_ESP] = STACK;
+	wr32(STACK, 0xffff1234);
+	EXPECT_BRANCH(0x1234, 0x66, 0xc3);
+	assert_int_equal(v.gpr[BT_ESP], STACK + 2);
+
+	/* A 16-bit stack (SS.B clear): SP wraps, ESP's upper half stays. */
+	v.seg[BT_SS].attr &= ~BT_ATTR_DB;
+	v.gpr[BT_ESP] = 0x1234fffe;
+	wr16(0xfffe, 0x0777);
+	EXPECT_BRANCH(0x0777, 0x66, 0xc2, 0x04, 0x00);
+	assert_int_equal(v.gpr[BT_ESP], 0x12340004);
+	v.seg[BT_SS].attr |= BT_ATTR_DB;
+
+	/* Past the CS limit: #GP(0); the stack in the hole: #PF. */
+	v.gpr[BT_ESP] = STACK;
+	wr32(STACK, 0x20000);
+	v.seg[BT_CS].limit = 0x1ffff;
+	EXPECT_FAULT(BT_VEC_GP, 0, 0xc3);
+	v.gpr[BT_ESP] = HOLE;
+	EXPECT_FAULT(BT_VEC_PF, 0, 0xc3);
+	assert_int_equal(ex.fault.cr2, HOLE);
+}
+
+static void test_jmp_call_indirect(void **state)
+{
+	v.gpr[BT_EAX] = 0x3456;
+	EXPECT_BRANCH(0x3456, 0xff, 0xe0);                      /* jmp eax */
+	wr32(0x2000, 0x4567);
+	v.gpr[BT_EBX] = 0x2000;
+	EXPECT_BRANCH(0x4567, 0xff, 0x23);                      /* jmp [ebx] */
+	assert_int_equal(v.gpr[BT_ESP], STACK);
+
+	v.eip = CODE;
+	EXPECT_BRANCH(0x3456, 0xff, 0xd0);                      /* call eax */
+	assert_int_equal(v.gpr[BT_ESP], STACK - 4);
+	assert_int_equal(rd32(STACK - 4), CODE + 2);
+
+	/* call [esp]: the operand is read before the push (SDM CALL). */
+	v.eip = CODE;
+	v.gpr[BT_ESP] = STACK;
+	wr32(STACK, 0x5678);
+	EXPECT_BRANCH(0x5678, 0xff, 0x14, 0x24);
+	assert_int_equal(rd32(STACK - 4), CODE + 3);
+	assert_int_equal(v.gpr[BT_ESP], STACK - 4);
+
+	/* o16 call ax: 16-bit target and push. */
+	v.eip = CODE;
+	v.gpr[BT_ESP] = STACK;
+	v.gpr[BT_EAX] = 0x12343456;
+	EXPECT_BRANCH(0x3456, 0x66, 0xff, 0xd0);
+	assert_int_equal(v.gpr[BT_ESP], STACK - 2);
+	assert_int_equal(rd16(STACK - 2), CODE + 3);
+	v.eip = CODE;
+	EXPECT_BRANCH(0x3456, 0x66, 0xff, 0xe0);                /* o16 jmp ax */
+
+	/* The operand in the hole: #PF; past the limit: #GP(0). */
+	v.eip = CODE;
+	v.gpr[BT_ESP] = STACK;
+	v.gpr[BT_EBX] = HOLE;
+	EXPECT_FAULT(BT_VEC_PF, 0, 0xff, 0x13);                 /* call [ebx] */
+	v.seg[BT_CS].limit = 0x3455;
+	EXPECT_FAULT(BT_VEC_GP, 0, 0xff, 0xd0);                 /* call eax */
+	EXPECT_FAULT(BT_VEC_GP, 0, 0xff, 0xe0);
+	assert_int_equal(rd16(STACK - 2), CODE + 3);            /* no push */
+}
+
+static void test_16bit_branches(void **state)
+{
+	/* A 16-bit code segment: IP wraps at 64 KiB. */
+	v.seg[BT_CS].attr &= ~BT_ATTR_DB;
+	v.eip = 0xfff0;
+	EXPECT_BRANCH(0x0012, 0xeb, 0x20);                      /* jmp short */
+	v.eip = 0x100;
+	EXPECT_BRANCH(0xf103, 0xe9, 0x00, 0xf0);                /* jmp rel16 back */
+	v.eip = 0x100;
+	EXPECT_BRANCH(0x1103, 0xe8, 0x00, 0x10);                /* call rel16: 2 bytes */
+	assert_int_equal(v.gpr[BT_ESP], STACK - 2);
+	assert_int_equal(rd16(STACK - 2), 0x103);
+	/* o32 jmp rel32 in 16-bit code: not cut (the limit allows it). */
+	v.eip = 0x100;
+	EXPECT_BRANCH(0x12406, 0x66, 0xe9, 0x00, 0x23, 0x01, 0x00);
+	/* ret in 16-bit code pops 2 bytes */
+	v.eip = 0x100;
+	EXPECT_BRANCH(0x103, 0xc3);
+	assert_int_equal(v.gpr[BT_ESP], STACK);
+	/* With a 64 KiB limit, an o32 jump beyond it: #GP(0). */
+	v.seg[BT_CS].limit = 0xffff;
+	v.eip = 0x100;
+	EXPECT_FAULT(BT_VEC_GP, 0, 0x66, 0xe9, 0x00, 0x23, 0x01, 0x00);
+}
+
+static void test_far_jmp_call(void **state)
+{
+	more_gdt();
+	/* jmp 0x08:0x2000 (EA, ptr16:32): the same CS, reloaded; the
+	 * accessed bit set in the GDT and in the hidden part. */
+	EXPECT_BRANCH(0x2000, 0xea, 0x00, 0x20, 0x00, 0x00, 0x08, 0x00);
+	assert_int_equal(v.seg[BT_CS].sel, 0x08);
+	assert_int_equal(mem[GDT + 0x08 + 5], 0x9b);
+	assert_int_equal(v.seg[BT_CS].attr & 0xff, 0x9b);
+
+	/* call 0x40:0x200 (9A): base and limit loaded; CS then EIP pushed,
+	 * CS zero-extended in its 4-byte slot. */
+	v.eip = CODE;
+	wr32(STACK - 4, 0xffffffff);
+	EXPECT_BRANCH(0x200, 0x9a, 0x00, 0x02, 0x00, 0x00, SEL_CODE_SMALL, 0x00);
+	assert_int_equal(v.seg[BT_CS].sel, SEL_CODE_SMALL);
+	assert_int_equal(v.seg[BT_CS].base, 0x100);
+	assert_int_equal(v.seg[BT_CS].limit, 0xfff);
+	assert_int_equal(v.gpr[BT_ESP], STACK - 8);
+	assert_int_equal(rd32(STACK - 4), 0x08);
+	assert_int_equal(rd32(STACK - 8), CODE + 7);
+
+	/* retf back: CS 0x08, EIP, ESP restored. */
+	v.eip = 0x10;                                           /* linear 0x110 */
+	EXPECT_BRANCH(CODE + 7, 0xcb);
+	assert_int_equal(v.seg[BT_CS].sel, 0x08);
+	assert_int_equal(v.seg[BT_CS].base, 0);
+	assert_int_equal(v.gpr[BT_ESP], STACK);
+
+	/* Past the new CS's limit: #GP(0), nothing pushed, no accessed bit. */
+	v.eip = CODE;
+	gdt_set(SEL_CODE_SMALL, 0x100, 0xfff, 0x9a, 0x4);
+	wr32(STACK - 4, 0);
+	EXPECT_FAULT(BT_VEC_GP, 0, 0x9a, 0x00, 0x10, 0x00, 0x00, SEL_CODE_SMALL, 0x00);
+	assert_int_equal(rd32(STACK - 4), 0);
+	assert_int_equal(mem[GDT + SEL_CODE_SMALL + 5], 0x9a);
+
+	/* Selector checks (SDM JMP/CALL far). */
+	EXPECT_FAULT(BT_VEC_GP, 0, 0xea, 0, 0, 0, 0, 0x03, 0x00);          /* null */
+	EXPECT_FAULT(BT_VEC_GP, 0x100, 0xea, 0, 0, 0, 0, 0x00, 0x01);      /* past the GDT */
+	EXPECT_FAULT(BT_VEC_GP, 0x10, 0xea, 0, 0, 0, 0, 0x10, 0x00);       /* data */
+	EXPECT_FAULT(BT_VEC_GP, 0x08, 0xea, 0, 0, 0, 0, 0x0b, 0x00);       /* RPL 3 > CPL */
+	EXPECT_FAULT(BT_VEC_GP, 0x18, 0xea, 0, 0, 0, 0, 0x18, 0x00);       /* DPL 3 != CPL */
+	EXPECT_FAULT(BT_VEC_GP, SEL_CONF3, 0xea, 0, 0, 0, 0, SEL_CONF3, 0x00); /* conf. DPL > CPL */
+	EXPECT_FAULT(BT_VEC_NP, SEL_CODE_NP, 0x9a, 0, 0, 0, 0, SEL_CODE_NP, 0x00);
+	EXPECT_FAULT(BT_VEC_GP, SEL_BUSYTSS, 0xea, 0, 0, 0, 0, SEL_BUSYTSS, 0x00);
+	EXPECT_FAULT(BT_VEC_GP, 0x30, 0xea, 0, 0, 0, 0, 0x30, 0x00);       /* an LDT */
+
+	/* Gates and an available TSS: left to the caller, nothing changed. */
+	static const uint8_t gates[] = { SEL_CALLGATE, SEL_TASKGATE, 0x28 };
+	for (unsigned i = 0; i < sizeof(gates); i++) {
+		struct bt_vcpu before = v;
+		uint8_t code[7] = { 0x9a, 0, 0, 0, 0, gates[i], 0 };
+
+		assert_int_equal(run_n(code, 7), BT_EMU_UNHANDLED);
+		assert_memory_equal(&before, &v, sizeof(v));
+		assert_int_equal(rd32(STACK - 4), 0);
+	}
+
+	/* The return address's push faults: #PF, nothing changed, no
+	 * accessed bit (written last). */
+	v.gpr[BT_ESP] = HOLE + 0x1000 + 4;                       /* CS slot ok, EIP slot not */
+	EXPECT_FAULT(BT_VEC_PF, 2, 0x9a, 0x00, 0x02, 0x00, 0x00, SEL_CODE_SMALL, 0x00);
+	assert_int_equal(mem[GDT + SEL_CODE_SMALL + 5], 0x9a);
+	v.gpr[BT_ESP] = STACK;
+
+	/* A conforming DPL 0 segment from CPL 3: allowed, CPL stays 3, CS
+	 * gets RPL 3. */
+	v.cpl = 3;
+	EXPECT_BRANCH(0x5000, 0xea, 0x00, 0x50, 0x00, 0x00, SEL_CONF0, 0x00);
+	assert_int_equal(v.cpl, 3);
+	assert_int_equal(v.seg[BT_CS].sel, SEL_CONF0 | 3);
+	/* At CPL 3, the kernel's code: DPL 0 != CPL 3. */
+	v.eip = CODE;
+	EXPECT_FAULT(BT_VEC_GP, 0x08, 0xea, 0, 0, 0, 0, 0x08, 0x00);
+	/* ... and its own: fine, with RPL 3 or a lower RPL. */
+	EXPECT_BRANCH(0x1234, 0xea, 0x34, 0x12, 0x00, 0x00, 0x18, 0x00);
+	assert_int_equal(v.seg[BT_CS].sel, 0x1b);
+}
+
+static void test_far_16bit_and_memory(void **state)
+{
+	more_gdt();
+	/* o16 call far ptr16:16: 2-byte CS and IP slots. */
+	EXPECT_BRANCH(0x1234, 0x66, 0x9a, 0x34, 0x12, SEL_CODE16, 0x00);
+	assert_int_equal(v.gpr[BT_ESP], STACK - 4);
+	assert_int_equal(rd16(STACK - 2), 0x08);
+	assert_int_equal(rd16(STACK - 4), CODE + 6);
+	assert_int_equal(v.seg[BT_CS].base, 0x20000);
+	assert_false(v.seg[BT_CS].attr & BT_ATTR_DB);
+	/* Now 16-bit code: retf pops 2-byte slots, back to 32-bit code. */
+	v.eip = 0x0;
+	memcpy(&mem[CODE + 0x100], (uint8_t[]){ 0xcb }, 1);     /* where it is fetched */
+	v.seg[BT_CS].base = CODE + 0x100;                       /* (the fake memory is 64 KiB) */
+	assert_int_equal(bt_emulate_privileged(&v, &ops, &ex), BT_EMU_DONE);
+	assert_int_equal(v.eip, CODE + 6);
+	assert_int_equal(v.seg[BT_CS].sel, 0x08);
+	assert_true(v.seg[BT_CS].attr & BT_ATTR_DB);
+	assert_int_equal(v.gpr[BT_ESP], STACK);
+
+	/* jmp far [eax] (FF /5, m16:32) and o16 call far [ebx] (FF /3, m16:16). */
+	v.eip = CODE;
+	wr32(0x2000, 0x3000);
+	wr16(0x2004, SEL_CONF0);
+	v.gpr[BT_EAX] = 0x2000;
+	EXPECT_BRANCH(0x3000, 0xff, 0x28);
+	assert_int_equal(v.seg[BT_CS].sel, SEL_CONF0);
+	assert_int_equal(mem[GDT + SEL_CONF0 + 5], 0x9f);
+	v.eip = CODE;
+	wr16(0x2010, 0x4321);
+	wr16(0x2012, 0x08);
+	v.gpr[BT_EBX] = 0x2010;
+	EXPECT_BRANCH(0x4321, 0x66, 0xff, 0x1b);
+	assert_int_equal(v.seg[BT_CS].sel, 0x08);
+	assert_int_equal(rd16(STACK - 2), SEL_CONF0);
+	assert_int_equal(rd16(STACK - 4), CODE + 3);
+	/* The pointer's selector in the hole: #PF. */
+	v.eip = CODE;
+	v.gpr[BT_EAX] = HOLE - 4;
+	EXPECT_FAULT(BT_VEC_PF, 0, 0xff, 0x28);
+	assert_int_equal(ex.fault.cr2, HOLE);
+
+	/* A code segment in the LDT (selector 0x04). */
+	memcpy(&mem[0x6000], &mem[GDT + 0x08], 8);
+	v.ldtr.sel = 0x30;
+	v.ldtr.base = 0x6000;
+	v.ldtr.limit = 0xff;
+	v.ldtr.attr = 0x82;
+	v.eip = CODE;
+	EXPECT_BRANCH(0x2222, 0xea, 0x22, 0x22, 0x00, 0x00, 0x04, 0x00);
+	assert_int_equal(v.seg[BT_CS].sel, 0x04);
+	/* With an unusable LDT: #GP(sel). */
+	v.ldtr.attr = 0;
+	v.eip = CODE;
+	EXPECT_FAULT(BT_VEC_GP, 0x04, 0xea, 0x22, 0x22, 0x00, 0x00, 0x04, 0x00);
+}
+
+static void test_retf(void **state)
+{
+	more_gdt();
+	/* Same ring, with imm16. */
+	wr32(STACK, 0x2000);
+	wr32(STACK + 4, 0x08);
+	EXPECT_BRANCH(0x2000, 0xca, 0x08, 0x00);
+	assert_int_equal(v.gpr[BT_ESP], STACK + 16);
+	assert_int_equal(v.cpl, 0);
+
+	/* Checks on the CS popped. */
+	static const struct { uint32_t cs; uint8_t vec; int code; } bad[] = {
+		{ 0x0000, BT_VEC_GP, 0 },                       /* null */
+		{ 0x0100, BT_VEC_GP, 0x100 },                   /* past the GDT */
+		{ 0x0010, BT_VEC_GP, 0x10 },                    /* data */
+		{ 0x0018, BT_VEC_GP, 0x18 },                    /* DPL 3 != RPL 0 */
+		{ SEL_CONF3, BT_VEC_GP, SEL_CONF3 },            /* conforming, DPL 3 > RPL 0 */
+		{ SEL_CODE_NP, BT_VEC_NP, SEL_CODE_NP },
+		{ 0x0028, BT_VEC_GP, 0x28 },                    /* a TSS */
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v.eip = CODE;
+		v.gpr[BT_ESP] = STACK;
+		wr32(STACK + 4, bad[i].cs);
+		EXPECT_FAULT(bad[i].vec, bad[i].code, 0xcb);
+	}
+	/* EIP past the CS limit. */
+	wr32(STACK, 0x1000);
+	wr32(STACK + 4, SEL_CODE_SMALL);
+	EXPECT_FAULT(BT_VEC_GP, 0, 0xcb);
+	/* The CS slot in the hole. */
+	v.gpr[BT_ESP] = HOLE - 4;
+	EXPECT_FAULT(BT_VEC_PF, 0, 0xcb);
+	/* o16 retf: 2-byte slots. */
+	v.gpr[BT_ESP] = STACK;
+	wr16(STACK, 0x0345);
+	wr16(STACK + 2, SEL_CODE_SMALL);
+	EXPECT_BRANCH(0x345, 0x66, 0xcb);
+	assert_int_equal(v.gpr[BT_ESP], STACK + 4);
+	assert_int_equal(v.seg[BT_CS].base, 0x100);
+
+	/* At CPL 3, a return to ring 0: RPL < CPL, #GP(sel). */
+	v.seg[BT_CS].base = 0;
+	v.eip = CODE;
+	v.cpl = 3;
+	v.gpr[BT_ESP] = STACK;
+	wr32(STACK, 0x2000);
+	wr32(STACK + 4, 0x08);
+	EXPECT_FAULT(BT_VEC_GP, 0x08, 0xcb);
+}
+
+static void test_retf_to_ring3(void **state)
+{
+	more_gdt();
+	/* retf 8 to 0x1b:0x08048000 with SS:ESP 0x23:0xbffff000 after 8
+	 * bytes of parameters; 8 more released on the new stack. */
+	wr32(STACK, 0x08048000);
+	wr32(STACK + 4, 0x1b);
+	wr32(STACK + 16, 0xbffff000);
+	wr32(STACK + 20, 0x23);
+	v.seg[BT_FS].sel = 0x38;                                /* DPL 0 data: nulled */
+	v.seg[BT_GS].sel = 0x23;                                /* DPL 3: kept */
+	v.seg[BT_GS].attr = 0xf3 | BT_ATTR_DB | BT_ATTR_G;
+	v.seg[BT_ES].sel = SEL_CONF0;                           /* conforming code: kept */
+	v.seg[BT_ES].attr = 0x9f | BT_ATTR_DB | BT_ATTR_G;
+	v.vif = false;
+	assert_int_equal(RUN(0xca, 0x08, 0x00), BT_EMU_PRIV);
+	assert_true(ex.events & BT_EV_BRANCH);
+	assert_int_equal(ex.priv.cpl, 3);
+	assert_int_equal(ex.priv.cs, 0x1b);
+	assert_int_equal(ex.priv.eip, 0x08048000);
+	assert_int_equal(ex.priv.ss, 0x23);
+	assert_int_equal(ex.priv.esp, 0xbffff008);
+	assert_int_equal(v.cpl, 3);
+	assert_int_equal(v.eip, 0x08048000);
+	assert_int_equal(v.gpr[BT_ESP], 0xbffff008);
+	assert_int_equal(v.seg[BT_CS].sel, 0x1b);
+	assert_int_equal(v.seg[BT_SS].sel, 0x23);
+	assert_int_equal(v.seg[BT_FS].sel, 0);
+	assert_int_equal(v.seg[BT_DS].sel, 0);
+	assert_int_equal(v.seg[BT_GS].sel, 0x23);
+	assert_int_equal(v.seg[BT_ES].sel, SEL_CONF0);
+	assert_false(v.vif);                                    /* flags untouched */
+	assert_int_equal(mem[GDT + 0x18 + 5], 0xfb);            /* accessed bits */
+	assert_int_equal(mem[GDT + 0x20 + 5], 0xf3);
+
+	/* A bad SS: RPL 3, DPL 0 (#GP), not present (#SS), a DPL 3 SS with
+	 * RPL 0 (#GP), null (#GP(0)); the SS slot in the hole (#PF). */
+	static const struct { uint32_t ss; uint8_t vec; int code; } bad[] = {
+		{ 0x13, BT_VEC_GP, 0x10 },
+		{ SEL_UDATA_NP | 3, BT_VEC_SS, SEL_UDATA_NP },
+		{ 0x20, BT_VEC_GP, 0x20 },
+		{ 0x1b, BT_VEC_GP, 0x18 },                      /* code as a stack */
+		{ 0x03, BT_VEC_GP, 0 },
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setup(NULL);
+		more_gdt();
+		wr32(STACK, 0x08048000);
+		wr32(STACK + 4, 0x1b);
+		wr32(STACK + 8, 0xbffff000);
+		wr32(STACK + 12, bad[i].ss);
+		EXPECT_FAULT(bad[i].vec, bad[i].code, 0xcb);
+		assert_int_equal(mem[GDT + 0x18 + 5], 0xfa);    /* no accessed bit */
+	}
+	v.gpr[BT_ESP] = HOLE - 12;
+	wr32(HOLE - 12, 0x08048000);
+	wr32(HOLE - 8, 0x1b);
+	wr32(HOLE - 4, 0xbffff000);
+	EXPECT_FAULT(BT_VEC_PF, 0, 0xcb);
+	assert_int_equal(ex.fault.cr2, HOLE);
+
+	/* o16 retf to ring 3: SP replaced, ESP's upper half kept. */
+	setup(NULL);
+	more_gdt();
+	v.gpr[BT_ESP] = STACK;
+	wr16(STACK, 0x1000);
+	wr16(STACK + 2, 0x1b);
+	wr16(STACK + 4, 0x7000);
+	wr16(STACK + 6, 0x23);
+	assert_int_equal(RUN(0x66, 0xcb), BT_EMU_PRIV);
+	assert_int_equal(v.eip, 0x1000);
+	assert_int_equal(v.gpr[BT_ESP], (STACK & 0xffff0000u) | 0x7000);
+}
+
+static void test_iret_branch_event(void **state)
+{
+	wr32(STACK, 0x2000);
+	wr32(STACK + 4, 0x08);
+	wr32(STACK + 8, BT_FL_FIXED1);
+	assert_int_equal(RUN(0xcf), BT_EMU_DONE);
+	assert_true(ex.events & BT_EV_BRANCH);
+	/* Instructions that do not transfer control do not set it. */
+	assert_int_equal(RUN(0xfa), BT_EMU_DONE);
+	assert_false(ex.events & BT_EV_BRANCH);
+}
+
+/* ---- lar, lsl, verr, verw ---- */
+
+#define ZF_SET()        (v.eflags & BT_FL_ZF)
+
+static void test_lar_lsl(void **state)
+{
+	more_gdt();
+	v.eflags = BT_FL_FIXED1 | BT_FL_CF;
+	v.gpr[BT_EBX] = 0x08;
+	assert_int_equal(RUN(0x0f, 0x02, 0xc3), BT_EMU_DONE);   /* lar eax, bx */
+	assert_true(ZF_SET());
+	assert_int_equal(v.gpr[BT_EAX], 0x00c09a00);           /* G, D, P DPL 0 code r */
+	assert_true(v.eflags & BT_FL_CF);                       /* only ZF changes */
+	assert_int_equal(mem[GDT + 0x08 + 5], 0x9a);            /* no accessed bit */
+	assert_int_equal(v.eip, CODE + 3);
+	assert_int_equal(RUN(0x0f, 0x03, 0xcb), BT_EMU_DONE);   /* lsl ecx, bx */
+	assert_true(ZF_SET());
+	assert_int_equal(v.gpr[BT_ECX], 0xffffffff);            /* G applied */
+
+	/* o16: the low halves, the upper halves kept. */
+	v.gpr[BT_EAX] = 0x55550000;
+	v.gpr[BT_ECX] = 0x55550000;
+	v.gpr[BT_EBX] = SEL_CODE_SMALL;
+	assert_int_equal(RUN(0x66, 0x0f, 0x02, 0xc3), BT_EMU_DONE);
+	assert_int_equal(v.gpr[BT_EAX], 0x55559a00);
+	assert_int_equal(RUN(0x66, 0x0f, 0x03, 0xcb), BT_EMU_DONE);
+	assert_int_equal(v.gpr[BT_ECX], 0x55550fff);
+	/* A memory source. */
+	wr16(0x2000, 0x20);
+	v.gpr[BT_ESI] = 0x2000;
+	assert_int_equal(RUN(0x0f, 0x02, 0x06), BT_EMU_DONE);   /* lar eax, [esi] */
+	assert_int_equal(v.gpr[BT_EAX], 0x00c0f200);
+
+	/* ZF clear, the destination untouched: null, past the GDT, an
+	 * unusable LDT, DPL < CPL, DPL < RPL. */
+	static const struct { uint16_t sel; uint8_t cpl; } no[] = {
+		{ 0x00, 0 }, { 0x03, 0 }, { 0x100, 0 }, { 0x0c, 0 }, { 0x08, 3 }, { 0x0b, 0 }, { 0x13, 3 },
+	};
+	for (unsigned i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		v.cpl = no[i].cpl;
+		v.gpr[BT_EBX] = no[i].sel;
+		v.gpr[BT_EAX] = 0x77777777;
+		v.eflags |= BT_FL_ZF;
+		assert_int_equal(RUN(0x0f, 0x02, 0xc3), BT_EMU_DONE);
+		assert_false(ZF_SET());
+		assert_int_equal(v.gpr[BT_EAX], 0x77777777);
+		v.eflags |= BT_FL_ZF;
+		assert_int_equal(RUN(0x0f, 0x03, 0xc3), BT_EMU_DONE);
+		assert_false(ZF_SET());
+		assert_int_equal(v.gpr[BT_EAX], 0x77777777);
+	}
+	/* Passing at CPL 3: DPL 3 with RPL 3, and a conforming DPL 0
+	 * segment whatever the CPL and RPL. */
+	v.cpl = 3;
+	v.gpr[BT_EBX] = 0x23;
+	assert_int_equal(RUN(0x0f, 0x03, 0xc3), BT_EMU_DONE);
+	assert_true(ZF_SET());
+	v.gpr[BT_EBX] = SEL_CONF0 | 3;
+	assert_int_equal(RUN(0x0f, 0x02, 0xc3), BT_EMU_DONE);
+	assert_true(ZF_SET());
+	assert_int_equal(v.gpr[BT_EAX], 0x00c09e00);
+	v.cpl = 0;
+
+	/* Not present: still answered (P is not checked). */
+	v.gpr[BT_EBX] = SEL_CODE_NP;
+	assert_int_equal(RUN(0x0f, 0x02, 0xc3), BT_EMU_DONE);
+	assert_true(ZF_SET());
+	assert_int_equal(v.gpr[BT_EAX], 0x00c01a00);
+
+	/* Each system type (SDM LAR, LSL tables). */
+	for (unsigned t = 0; t < 16; t++) {
+		bool lar_ok = t == 1 || t == 2 || t == 3 || t == 4 || t == 5 || t == 9 || t == 0xb || t == 0xc;
+		bool lsl_ok = t == 1 || t == 2 || t == 3 || t == 9 || t == 0xb;
+
+		gdt_set(SEL_SCRATCH, 0x1000, 0x67, 0x80 | t, 0);
+		v.gpr[BT_EBX] = SEL_SCRATCH;
+		assert_int_equal(RUN(0x0f, 0x02, 0xc3), BT_EMU_DONE);
+		assert_int_equal(!!ZF_SET(), lar_ok);
+		if (lar_ok)
+			assert_int_equal(v.gpr[BT_EAX], (0x80u | t) << 8);
+		assert_int_equal(RUN(0x0f, 0x03, 0xc3), BT_EMU_DONE);
+		assert_int_equal(!!ZF_SET(), lsl_ok);
+		if (lsl_ok)
+			assert_int_equal(v.gpr[BT_EAX], 0x67);
+		/* DPL 0 system descriptors at CPL 3: never. */
+		v.cpl = 3;
+		assert_int_equal(RUN(0x0f, 0x02, 0xc3), BT_EMU_DONE);
+		assert_false(ZF_SET());
+		v.cpl = 0;
+	}
+
+	/* The selector operand or the GDT in the hole: #PF, nothing changed. */
+	v.gpr[BT_ESI] = HOLE - 1;
+	EXPECT_FAULT(BT_VEC_PF, 0, 0x0f, 0x02, 0x06);
+	v.gdtr.base = HOLE;
+	v.gpr[BT_EBX] = 0x08;
+	EXPECT_FAULT(BT_VEC_PF, 0, 0x0f, 0x03, 0xc3);
+}
+
+static void test_verr_verw(void **state)
+{
+	static const struct {
+		uint16_t sel;
+		uint8_t cpl;
+		bool r, w;
+	} c[] = {
+		{ 0x10, 0, true, true },                /* data r/w */
+		{ SEL_DATA_RO, 0, true, false },
+		{ 0x08, 0, true, false },               /* readable code */
+		{ SEL_CODE_XO, 0, false, false },       /* execute-only code */
+		{ SEL_DATA_NP, 0, true, true },         /* P not checked */
+		{ 0x28, 0, false, false },              /* TSS */
+		{ 0x30, 0, false, false },              /* LDT */
+		{ 0x00, 0, false, false },              /* null */
+		{ 0x100, 0, false, false },             /* past the GDT */
+		{ 0x10, 3, false, false },              /* DPL 0 < CPL 3 */
+		{ 0x13, 0, false, false },              /* DPL 0 < RPL 3 */
+		{ 0x23, 3, true, true },                /* user data */
+		{ 0x1b, 3, true, false },               /* user code */
+		{ SEL_CONF0 | 3, 3, true, false },      /* conforming: no DPL check */
+	};
+
+	more_gdt();
+	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		v.cpl = c[i].cpl;
+		v.gpr[BT_EDX] = 0xabcd0000 | c[i].sel;
+		v.eflags = BT_FL_FIXED1 | (c[i].r ? 0 : BT_FL_ZF) | BT_FL_OF;
+		assert_int_equal(RUN(0x0f, 0x00, 0xe2), BT_EMU_DONE);   /* verr dx */
+		assert_int_equal(!!ZF_SET(), c[i].r);
+		assert_true(v.eflags & BT_FL_OF);
+		v.eflags = BT_FL_FIXED1 | (c[i].w ? 0 : BT_FL_ZF);
+		assert_int_equal(RUN(0x0f, 0x00, 0xea), BT_EMU_DONE);   /* verw dx */
+		assert_int_equal(!!ZF_SET(), c[i].w);
+		assert_int_equal(v.gpr[BT_EDX], 0xabcd0000u | c[i].sel);
+	}
+	/* A memory operand; in the hole: #PF. */
+	v.cpl = 0;
+	wr16(0x2000, 0x10);
+	v.gpr[BT_EAX] = 0x2000;
+	assert_int_equal(RUN(0x0f, 0x00, 0x28), BT_EMU_DONE);           /* verw [eax] */
+	assert_true(ZF_SET());
+	v.gpr[BT_EAX] = HOLE;
+	EXPECT_FAULT(BT_VEC_PF, 0, 0x0f, 0x00, 0x20);                   /* verr [eax] */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -985,6 +1705,19 @@ int main(void)
 		cmocka_unit_test_setup(test_fetch_at_page_end, setup),
 		cmocka_unit_test_setup(test_unknown_untouched, setup),
 		cmocka_unit_test_setup(test_16bit_code, setup),
+		cmocka_unit_test_setup(test_jmp_call_rel, setup),
+		cmocka_unit_test_setup(test_jcc, setup),
+		cmocka_unit_test_setup(test_loop_jcxz, setup),
+		cmocka_unit_test_setup(test_ret, setup),
+		cmocka_unit_test_setup(test_jmp_call_indirect, setup),
+		cmocka_unit_test_setup(test_16bit_branches, setup),
+		cmocka_unit_test_setup(test_far_jmp_call, setup),
+		cmocka_unit_test_setup(test_far_16bit_and_memory, setup),
+		cmocka_unit_test_setup(test_retf, setup),
+		cmocka_unit_test_setup(test_retf_to_ring3, setup),
+		cmocka_unit_test_setup(test_iret_branch_event, setup),
+		cmocka_unit_test_setup(test_lar_lsl, setup),
+		cmocka_unit_test_setup(test_verr_verw, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
