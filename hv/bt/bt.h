@@ -26,9 +26,6 @@
 struct domain;
 struct trap_frame;
 
-#ifndef BT_EV_BRANCH
-#define BT_EV_BRANCH    (1u << 5)       /* (until vcpu.c's branch emulation lands) */
-#endif
 
 /* Guest frames whose writes the hypervisor must see: its GDT, IDT and TSS
  * (their shadows are rebuilt after each write). */

@@ -15,6 +15,7 @@
 #include "bt.h"
 #include "domain.h"
 #include "errno.h"
+#include "cmdline.h"
 #include "format.h"
 #include <public/errno.h>
 #include "dispatch.h"
@@ -25,6 +26,16 @@
 #include "../hw/hw.h"
 
 #define INT3_GP_CODE    ((3u << 3) | 2)         /* #GP(IDT vector 3) */
+
+/* bt_trace=N: print the first N traps of bt domains (a debugging aid). */
+static uint32_t trace_left;
+
+static int set_trace(const char *v)
+{
+	return parse_uint(v, &trace_left) ? -EINVAL : 0;
+}
+CMDLINE_OPTION(bt_trace, "bt_trace", set_trace, "a count of traps to print",
+	       "print the first N traps of bt domains (debugging)");
 
 void bt_crash(struct domain *d, const char *fmt, ...)
 {
@@ -308,6 +319,12 @@ void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 	unsigned vec = f->vector;
 	b->step_taken = false;
 	bt_load(d, f);
+	if (trace_left) {
+		trace_left--;
+		printk("bt trace: %s: %s code %#x at %#x:%#x cpl %u cr2 %#x vif %u\n", d->name,
+		       exception_mnemonic(vec), f->error_code, b->v.seg[BT_CS].sel, b->v.eip,
+		       b->v.cpl, cr2, b->v.vif);
+	}
 	switch (vec) {
 	case VEC_DB:
 		if (b->step_taken && !b->guest_tf) {

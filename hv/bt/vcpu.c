@@ -513,9 +513,11 @@ static enum bt_emu dispatch(struct emu *e)
 	switch (d->opcode) {
 	case 0x0e: return btv_do_push_sreg(e, BT_CS);
 	case 0x16: return btv_do_push_sreg(e, BT_SS);
+	case 0x17: return btv_do_mov_to_ss(e, true);
 	case 0x6c: case 0x6d: return do_string(e, false);
 	case 0x6e: case 0x6f: return do_string(e, true);
 	case 0x8c: return btv_do_mov_from_sreg(e);
+	case 0x8e: return btv_do_mov_to_ss(e, false);
 	case 0x9a: return btv_do_far_ptr(e);
 	case 0x9c: return do_pushf(e);
 	case 0x9d: return do_popf(e);

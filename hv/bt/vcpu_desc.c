@@ -423,6 +423,42 @@ enum bt_emu btv_do_mov_from_sreg(struct emu *e)
 	return btv_store16(e, e->v->seg[e->d.reg].sel);
 }
 
+/*
+ * mov r/m16, ss and pop ss: in ring 1 the guest kernel's SS selector has
+ * RPL 0, which the CPU refuses for a CPL-1 stack (#GP); the vCPU loads it
+ * at the guest's CPL with the SDM's checks (a writable data segment, DPL
+ * and RPL equal to CPL, present). The real SS gets RPL 1 on the way out.
+ * Other segment registers load natively, so only SS comes here.
+ */
+enum bt_emu btv_do_mov_to_ss(struct emu *e, bool pop)
+{
+	struct bt_vcpu *v = e->v;
+	uint16_t sel;
+	uint32_t val = 0, where;
+	struct bt_seg s;
+	if (pop) {
+		if (btv_stack_read(e, v->gpr[BT_ESP], e->d.opsize / 8, &val))
+			return BT_EMU_FAULT;
+		sel = (uint16_t)val;
+	} else {
+		if (e->d.reg != BT_SS)
+			return BT_EMU_UNHANDLED;
+		enum bt_emu r = btv_load16(e, &sel);
+		if (r != BT_EMU_DONE)
+			return r;
+	}
+	enum bt_emu r = btv_load_seg(e, sel, false, v->cpl, &s, &where);
+	if (r != BT_EMU_DONE)
+		return r;
+	r = btv_set_accessed(e, &s, where);
+	if (r != BT_EMU_DONE)
+		return r;
+	v->seg[BT_SS] = s;
+	if (pop)
+		v->gpr[BT_ESP] = sp_add(v, v->gpr[BT_ESP], (int32_t)(e->d.opsize / 8));
+	return BT_EMU_DONE;
+}
+
 /* push cs/ss: a 32-bit push moves ESP by 4 and writes 16 bits, as recent
  * processors do (SDM PUSH: the upper half of the slot is left as it was). */
 enum bt_emu btv_do_push_sreg(struct emu *e, unsigned s)

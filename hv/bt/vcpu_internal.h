@@ -186,6 +186,7 @@ enum bt_emu btv_grp6(struct emu *e);            /* 0F 00 */
 enum bt_emu btv_grp7(struct emu *e);            /* 0F 01 */
 enum bt_emu btv_do_mov_from_sreg(struct emu *e);
 enum bt_emu btv_do_push_sreg(struct emu *e, unsigned s);
+enum bt_emu btv_do_mov_to_ss(struct emu *e, bool pop);  /* 8E /2, 17 */
 enum bt_emu btv_do_lar_lsl(struct emu *e, bool lsl);   /* 0F 02, 0F 03 */
 enum bt_emu btv_set_cr0(struct emu *e, uint32_t val);   /* lmsw */
 
