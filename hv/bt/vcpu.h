@@ -1,7 +1,8 @@
 /*
- * The bt vCPU (hv/bt/vcpu.c, docs/bt-vcpu.md): a shadow of the privileged
- * CPU state an unmodified guest kernel believes it owns, and the
- * trap-and-emulate of the privileged and sensitive instructions it runs.
+ * The bt vCPU (hv/bt/vcpu.c, vcpu_desc.c, vcpu_branch.c; docs/bt-vcpu.md):
+ * a shadow of the privileged CPU state an unmodified guest kernel believes
+ * it owns, and the trap-and-emulate of the privileged and sensitive
+ * instructions it runs and of the control transfers ending patched blocks.
  *
  * The guest kernel really runs in ring 1. Each #GP or #UD it takes on a
  * privileged instruction (or each patched site, docs/bt-scan.md) reaches
