@@ -369,8 +369,11 @@ enum bt_emu btv_grp7(struct emu *e)
 	uint16_t msw;
 	enum bt_emu r;
 
+	/* The register forms other than smsw/lmsw are VMX, SVM, MONITOR,
+	 * XGETBV, SWAPGS, RDTSCP: none is in the guest's CPUID, so #UD (in
+	 * ring 1 the host's EFER.SVME would make the SVM ones #GP). */
 	if (d->mod == 3 && d->reg != 4 && d->reg != 6)
-		return BT_EMU_UNHANDLED;        /* vmcall, monitor, swapgs, rdtscp, ... */
+		return ud(e);
 	switch (d->reg) {
 	case 0:
 	case 1:         /* sgdt, sidt: 6 bytes, the full 32-bit base */
