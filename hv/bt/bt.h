@@ -53,6 +53,7 @@ struct bt_domain {
 	bool shadow_step;               /* TF set by us to end an STI shadow */
 	bool guest_tf;                  /* ... and the guest's own TF then */
 	bool step_taken;                /* this trap ended such a step */
+	struct trap_frame last_frame;   /* as bt_store left it (bt_load skips it) */
 	bool desc_dirty;                /* a tracked frame was written: resync */
 	struct shadow_ctx sh;
 	struct shadow_ops sh_ops;

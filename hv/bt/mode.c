@@ -222,6 +222,9 @@ static void bt_prepare_resume(struct domain *d, struct trap_frame *f)
 		bt_scan_here(d);
 		b->v = save;
 	}
+	/* RDTSC runs natively unless the guest moved its TSC or set its own
+	 * CR4.TSD: then it traps and the vCPU adds the offset. */
+	cpu_trap_rdtsc(b->v.tsc_offset || (b->v.cr4 & BT_CR4_TSD));
 	bt_store(d, f);
 }
 

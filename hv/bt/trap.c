@@ -70,6 +70,11 @@ void bt_load(struct domain *d, const struct trap_frame *f)
 {
 	struct bt_vcpu *v = &d->bt->v;
 	unsigned ring = f->cs & 3;
+	/* The frame we made ourselves (the exception handler stored it and
+	 * the way out looks again): the vCPU is already what it says, and the
+	 * guest has not run, so an STI shadow stands. */
+	if (!memcmp(f, &d->bt->last_frame, sizeof(*f)))
+		return;
 	v->gpr[BT_EAX] = f->eax, v->gpr[BT_ECX] = f->ecx, v->gpr[BT_EDX] = f->edx;
 	v->gpr[BT_EBX] = f->ebx, v->gpr[BT_ESP] = f->esp, v->gpr[BT_EBP] = f->ebp;
 	v->gpr[BT_ESI] = f->esi, v->gpr[BT_EDI] = f->edi;
@@ -127,6 +132,7 @@ void bt_store(struct domain *d, struct trap_frame *f)
 	f->es = v->seg[BT_ES].sel;
 	f->fs = v->seg[BT_FS].sel;
 	f->gs = v->seg[BT_GS].sel;
+	d->bt->last_frame = *f;
 }
 
 /* ---- scanning */
@@ -246,8 +252,22 @@ static bool our_site(struct domain *d, uint32_t lin)
 		bt_scan_here(d);
 		b->v.eip = save;
 	}
-	if (!bt_patch_lookup(&b->pc, lin, &s) && !emulate(d))
-		bt_crash(d, "block end at %#x leads to code bt cannot scan", lin);
+	if (!bt_patch_lookup(&b->pc, lin, &s)) {
+		/* Still armed: the code there cannot be scanned in its page (an
+		 * instruction across the page end). Run that one instruction
+		 * here, then scan on after it. */
+		struct bt_fault f;
+		int rc = 0;
+		if (!emulate(d))
+			rc = bt_emulate_data(d, &f);
+		if (rc > 0)
+			bt_deliver_fault(d, &f);
+		else if (rc < 0)
+			bt_crash(d, "the instruction at %#x runs across a page end and bt cannot "
+				 "emulate it", lin);
+		else
+			bt_scan_here(d);
+	}
 	return true;
 }
 

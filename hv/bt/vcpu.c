@@ -401,8 +401,9 @@ static enum bt_emu do_wrmsr(struct emu *e)
 		v->pat = val;
 		break;
 	case BT_MSR_EFER:
-		/* Only NXE: LME would be long mode, SCE syscall (not exposed). */
-		if (val & ~BT_EFER_NXE)
+		/* NXE, and SCE as on the hardware a PC kernel probes (SYSCALL
+		 * itself is not exposed: it raises #UD); LME would be long mode. */
+		if (val & ~(BT_EFER_NXE | BT_EFER_SCE))
 			return gp(e, 0);
 		if ((v->efer ^ val) & BT_EFER_NXE) {
 			v->efer = val;
@@ -410,6 +411,7 @@ static enum bt_emu do_wrmsr(struct emu *e)
 			if (e->ops->paging_change)
 				e->ops->paging_change(e->ops->opaque, v->cr0, v->cr4);
 		}
+		v->efer = val;
 		break;
 	default:
 		if (!e->ops->wrmsr || e->ops->wrmsr(e->ops->opaque, msr, val))

@@ -82,7 +82,8 @@
 #define BT_MSR_SYSENTER_EIP     0x176
 #define BT_MSR_PAT              0x277
 #define BT_MSR_EFER             0xc0000080u
-#define BT_EFER_NXE             (1ull << 11)    /* the only EFER bit a 32-bit guest sets */
+#define BT_EFER_NXE             (1ull << 11)    /* execute-disable */
+#define BT_EFER_SCE             (1ull << 0)     /* syscall enable: kept, no effect */
 #define BT_PAT_RESET            0x0007040600070406ull
 
 /* Exception vectors (SDM vol. 3 6.3.1). */

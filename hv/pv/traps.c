@@ -70,6 +70,7 @@ int pv_set_trap_table(struct domain *d, const struct rv_trap_info *t, uint32_t c
 void pv_switch_in(struct domain *d)
 {
 	gdt_use(false);
+	cpu_trap_rdtsc(false);
 	tss_set_ring1_stack(d->pv->vcpu.kernel_ss, d->pv->vcpu.kernel_esp);
 	for (unsigned v = 0; v < NUM_VECTORS; v++) {
 		bool handled = d->pv->vcpu.trap_eip[v] != 0;

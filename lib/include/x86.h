@@ -15,6 +15,7 @@
 #define CR0_NE          (1u << 5)
 #define CR0_WP          (1u << 16)
 #define CR0_PG          (1u << 31)
+#define CR4_TSD         (1u << 2)
 #define CR4_PSE         (1u << 4)
 #define CR4_PAE         (1u << 5)
 #define CR4_PGE         (1u << 7)

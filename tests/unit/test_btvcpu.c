@@ -512,7 +512,7 @@ static void test_msr(void **state)
 	v.gpr[BT_EAX] = 0x00070402;
 	EXPECT_FAULT(BT_VEC_GP, 0, 0x0f, 0x30);
 
-	/* EFER: NXE only (a paging change); LME #GP. */
+	/* EFER: NXE (a paging change) and SCE; LME #GP. */
 	v.gpr[BT_ECX] = BT_MSR_EFER;
 	v.gpr[BT_EAX] = 1u << 11;
 	v.gpr[BT_EDX] = 0;
@@ -521,6 +521,11 @@ static void test_msr(void **state)
 	assert_true(ex.events & BT_EV_PAGING);
 	v.gpr[BT_EAX] = 1u << 8;
 	EXPECT_FAULT(BT_VEC_GP, 0, 0x0f, 0x30);
+	/* SCE is kept (no paging change). */
+	v.gpr[BT_EAX] = (1u << 11) | 1;
+	assert_int_equal(RUN(0x0f, 0x30), BT_EMU_DONE);
+	assert_int_equal(v.efer, (1u << 11) | 1);
+	assert_false(ex.events & BT_EV_PAGING);
 
 	/* APIC base: the APIC model refuses a move. */
 	v.gpr[BT_ECX] = BT_MSR_APIC_BASE;

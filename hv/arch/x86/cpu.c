@@ -154,6 +154,16 @@ void idt_restore_guest_gates(void)
 			idt_restore_gate(v);
 }
 
+static bool rdtsc_traps;
+
+void cpu_trap_rdtsc(bool on)
+{
+	if (on == rdtsc_traps)
+		return;
+	write_cr4(on ? read_cr4() | CR4_TSD : read_cr4() & ~CR4_TSD);
+	rdtsc_traps = on;
+}
+
 static bool gdt_is_bt;
 
 void gdt_use(bool bt)

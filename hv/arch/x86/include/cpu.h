@@ -130,6 +130,9 @@ void idt_restore_guest_gates(void);
  * the bt page (SWITCH_BT_GDT), whose slots below GDT_HV_FIRST the running
  * bt domain fills. Both hold the hypervisor's slots. */
 void gdt_use(bool bt);
+/* CR4.TSD: RDTSC outside ring 0 raises #GP (a bt guest that moved its
+ * TSC, or set its own TSD); off for every other guest. */
+void cpu_trap_rdtsc(bool on);
 /* Write a vCPU's descriptors into the guest slots of the GDT. */
 void gdt_set_guest_slots(const uint64_t *slots);
 /* Let guests use the x87 FPU and SSE (CR0.MP/NE, CR4.OSFXSR when present). */
