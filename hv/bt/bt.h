@@ -53,6 +53,10 @@ struct bt_domain {
 	bool shadow_step;               /* TF set by us to end an STI shadow */
 	bool guest_tf;                  /* ... and the guest's own TF then */
 	bool step_taken;                /* this trap ended such a step */
+	bool native_step;               /* an unscannable instruction runs stepped */
+	bool rescan;                    /* ... done: scan where the guest is now */
+	uint64_t step_gpa;              /* its site's byte, to re-arm */
+	uint32_t step_lin;
 	struct trap_frame last_frame;   /* as bt_store left it (bt_load skips it) */
 	bool desc_dirty;                /* a tracked frame was written: resync */
 	struct shadow_ctx sh;
@@ -94,6 +98,9 @@ int bt_write(struct domain *d, uint32_t linear, const void *buf, unsigned n, uns
  * that frame is dropped, a tracked frame marks the shadows dirty. */
 void bt_frame_written(struct domain *d, uint64_t gfn);
 bool bt_frame_tracked(const struct domain *d, uint64_t gfn);
+/* Write guest RAM by guest-physical address, nothing else done (the
+ * patch cache's own bytes). 0 or -EFAULT. */
+int bt_frame_write_raw(struct domain *d, uint64_t gpa, const void *buf, unsigned n);
 /* Run the instruction at EIP with hv/emul (MMIO, tracked-frame writes). */
 int bt_emulate_data(struct domain *d, struct bt_fault *f);
 

@@ -125,6 +125,11 @@ static int pt_write(void *o, uint64_t gpa, const void *buf, unsigned n)
 	return ram_rw(dom(o), gpa, (void *)(uintptr_t)buf, n, true);
 }
 
+int bt_frame_write_raw(struct domain *d, uint64_t gpa, const void *buf, unsigned n)
+{
+	return ram_rw(d, gpa, (void *)(uintptr_t)buf, n, true);
+}
+
 /* ---- linear accesses */
 
 struct shadow_regs bt_paging_regs(const struct bt_vcpu *v)

@@ -210,6 +210,10 @@ static void bt_prepare_resume(struct domain *d, struct trap_frame *f)
 	bt_load(d, f);
 	if (b->desc_dirty)
 		bt_desc_resync(d);
+	if (b->rescan) {
+		b->rescan = false;
+		bt_scan_here(d);
+	}
 	if (b->v.cpl == 3 && b->direct_vec) {
 		/* Its kernel's system-call handler is entered without us:
 		 * scanned before the program runs. */

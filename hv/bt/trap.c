@@ -90,6 +90,16 @@ void bt_load(struct domain *d, const struct trap_frame *f)
 		if (!d->bt->guest_tf)
 			v->eflags &= ~BT_FL_TF;
 	}
+	if (d->bt->native_step) {
+		/* The instruction stepped natively is done: its site's int3
+		 * back if the site is still armed, then the code after it. */
+		struct bt_patch_site site;
+		uint8_t trap = BT_PATCH_TRAP;
+		d->bt->native_step = false;
+		if (!bt_patch_lookup(&d->bt->pc, d->bt->step_lin, &site) && site.gpa == d->bt->step_gpa)
+			bt_frame_write_raw(d, d->bt->step_gpa, &trap, 1);
+		d->bt->rescan = true;
+	}
 	if (ring == 3) {
 		v->cpl = 3;
 		v->vif = true;          /* a program runs with IF set: ours is */
@@ -121,7 +131,9 @@ void bt_store(struct domain *d, struct trap_frame *f)
 		    BT_FL_IF | BT_FL_FIXED1;
 	/* An interrupt waits for the STI shadow to end: step one instruction
 	 * (TF) and deliver it at the #DB. */
-	if (v->sti_shadow && d->hw && hw_pending_vector(d, false) >= 0) {
+	if (d->bt->native_step) {
+		f->eflags |= BT_FL_TF;
+	} else if (v->sti_shadow && d->hw && hw_pending_vector(d, false) >= 0) {
 		d->bt->shadow_step = true;
 		d->bt->guest_tf = v->eflags & BT_FL_TF;
 		f->eflags |= BT_FL_TF;
@@ -252,21 +264,22 @@ static bool our_site(struct domain *d, uint32_t lin)
 		bt_scan_here(d);
 		b->v.eip = save;
 	}
-	if (!bt_patch_lookup(&b->pc, lin, &s)) {
+	if (!bt_patch_lookup(&b->pc, lin, &s) && !emulate(d)) {
 		/* Still armed: the code there cannot be scanned in its page (an
-		 * instruction across the page end). Run that one instruction
-		 * here, then scan on after it. */
-		struct bt_fault f;
-		int rc = 0;
-		if (!emulate(d))
-			rc = bt_emulate_data(d, &f);
-		if (rc > 0)
-			bt_deliver_fault(d, &f);
-		else if (rc < 0)
-			bt_crash(d, "the instruction at %#x runs across a page end and bt cannot "
-				 "emulate it", lin);
-		else
-			bt_scan_here(d);
+		 * instruction across the page end), and it is not one the vCPU
+		 * emulates (a branch or a sensitive one): an ordinary
+		 * instruction. Its first byte goes back for one single step;
+		 * the next trap puts the int3 back and scans on. */
+		uint8_t orig = s.orig[0];
+		if (bt_frame_write_raw(d, s.gpa, &orig, 1)) {
+			bt_crash(d, "code at %#x cannot be stepped", lin);
+		} else {
+			b->native_step = true;
+			b->step_gpa = s.gpa;
+			b->step_lin = lin;
+			b->shadow_step = true;
+			b->guest_tf = b->v.eflags & BT_FL_TF;
+		}
 	}
 	return true;
 }
