@@ -27,8 +27,8 @@ struct domain;
 struct trap_frame;
 
 
-/* Guest frames whose writes the hypervisor must see: its GDT, IDT and TSS
- * (their shadows are rebuilt after each write). */
+/* Guest frames whose writes the hypervisor must see: its GDT's (the copy
+ * is rebuilt after each write into it). */
 #define BT_TRACK_MAX    8
 
 /* Counters of a bt domain (the `e` key, the end-of-life table, docs/bt.md). */
@@ -45,6 +45,8 @@ struct bt_stats {
 	uint64_t code_writes;           /* writes that dropped a scanned code page */
 	uint64_t scan_failures;         /* blocks the scanner could not decode */
 	uint64_t halts;
+	uint64_t cycles[32];            /* TSC cycles handling each vector (bt_exception) */
+	uint64_t prof[8];               /* TSC cycles by part (bt_prof_names) */
 };
 
 struct bt_domain {
@@ -59,6 +61,7 @@ struct bt_domain {
 	uint32_t step_lin;
 	struct trap_frame last_frame;   /* as bt_store left it (bt_load skips it) */
 	bool desc_dirty;                /* a tracked frame was written: resync */
+	bool devices_due;               /* bring the device models to now */
 	struct shadow_ctx sh;
 	struct shadow_ops sh_ops;
 	struct bt_patch_ops patch_ops;
@@ -67,16 +70,20 @@ struct bt_domain {
 	 * descriptors left out), copied into the bt GDT page at switch-in. */
 	uint64_t gdt[GDT_HV_FIRST];
 	uint32_t gdt_count;             /* entries within the guest's limit */
+	bool own_gdt;                   /* the guest has loaded a GDTR of its own */
+	struct bt_dtr boot_gdtr;        /* the one it starts with (not a table) */
 	/* The direct system-call gate: vector, target, or vector 0 = none. */
 	uint8_t  direct_vec;
 	uint16_t direct_sel;
 	uint32_t direct_eip;
 	uint8_t  direct_dpl;
+	uint64_t direct_raw;            /* the guest's gate it was made from */
 	/* The ring-1 stack the CPU loads on a ring 3 -> 1 direct gate: the
 	 * guest TSS's SS0:ESP0. */
 	uint32_t tss_esp0;
 	uint16_t tss_ss0;
-	uint64_t track[BT_TRACK_MAX];   /* tracked guest frames */
+	/* Tracked guest frames and the bytes of each that hold a table. */
+	struct bt_track { uint64_t gfn; uint16_t lo, hi; } track[BT_TRACK_MAX];
 	unsigned ntrack;
 	struct bt_stats stats;
 	struct bt_patch_ctx pc;         /* large: last */
@@ -97,6 +104,9 @@ int bt_write(struct domain *d, uint32_t linear, const void *buf, unsigned n, uns
 /* A guest-physical write made by anyone for the guest: scanned code on
  * that frame is dropped, a tracked frame marks the shadows dirty. */
 void bt_frame_written(struct domain *d, uint64_t gfn);
+/* The same for a write of n bytes at gpa: only one into the tables'
+ * bytes makes the shadows dirty. */
+void bt_bytes_written(struct domain *d, uint64_t gpa, unsigned n);
 bool bt_frame_tracked(const struct domain *d, uint64_t gfn);
 /* Write guest RAM by guest-physical address, nothing else done (the
  * patch cache's own bytes). 0 or -EFAULT. */
@@ -114,6 +124,10 @@ void bt_halt(struct domain *d);
 /* Rebuild the GDT copy, the direct gate and the ring-1 stack from the
  * guest's GDTR, IDTR and TR; re-track their frames. */
 void bt_desc_resync(struct domain *d);
+/* The direct gate still the guest's? Else rebuilt. */
+void bt_desc_check_gate(struct domain *d);
+/* Read the guest TSS's SS0:ESP0 for the direct gate's ring-1 stack. */
+void bt_desc_read_tss(struct domain *d);
 /* Load the running domain's GDT, gate and stack into the CPU. */
 void bt_desc_switch_in(struct domain *d);
 /* A guest descriptor (8 bytes) by selector from its GDT, unchanged. */
@@ -129,13 +143,20 @@ void bt_deliver(struct domain *d, unsigned vector, enum bt_event_kind kind, bool
 		uint32_t code);
 void bt_deliver_fault(struct domain *d, const struct bt_fault *f);
 
+enum { BT_PROF_EMUL, BT_PROF_FLUSH, BT_PROF_SCAN, BT_PROF_DELIVER, BT_PROF_RESYNC,
+       BT_PROF_DEVICES, BT_PROF_FILL, BT_PROF_DATA };
+
 /* trap.c */
+extern bool bt_trust_ret;               /* bt_ret= (docs/bt.md) */
 void bt_load(struct domain *d, const struct trap_frame *f);
 void bt_store(struct domain *d, struct trap_frame *f);
 void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2);
 void bt_software_interrupt(struct domain *d, struct trap_frame *f);
 /* Make sure the code at the vCPU's CS:EIP is scanned before it runs. */
 void bt_scan_here(struct domain *d);
+/* The same at lin, and as a block start even inside a scanned block (the
+ * target of a branch, which the patch cache wants as a block start). */
+void bt_scan_at(struct domain *d, uint32_t lin, bool block_start);
 void bt_crash(struct domain *d, const char *fmt, ...) __printf(2, 3);
 
 #endif

@@ -17,6 +17,7 @@
 #include "dispatch.h"
 #include "printk.h"
 #include "string.h"
+#include "x86.h"
 
 #define GATE_TASK       0x05
 #define GATE_INT16      0x06
@@ -192,11 +193,13 @@ void bt_deliver(struct domain *d, unsigned vector, enum bt_event_kind kind, bool
 		uint32_t code)
 {
 	struct bt_domain *b = d->bt;
+	uint64_t t0 = rdtsc();
 	for (;;) {
 		struct bt_fault f;
 		if (kind != BT_EVENT_EXTERNAL && vector < 32)
 			b->stats.reflected[vector]++;
 		if (!deliver_once(d, vector, kind, has_code, code, &f)) {
+			b->stats.prof[BT_PROF_DELIVER] += rdtsc() - t0;
 			bt_scan_here(d);
 			return;
 		}

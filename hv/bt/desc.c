@@ -19,9 +19,12 @@
  * TSS's SS0:ESP0.
  *
  * The guest writes these tables with ordinary stores (ringos writes its
- * TSS.ESP0 and its TLS descriptors at every context switch), so their
- * frames are write-protected in the shadow page tables: a write to them is
- * emulated and the shadows are rebuilt before the guest runs again.
+ * TLS descriptors and TSS.ESP0 at every context switch). The GDT's frames
+ * are write-protected in the shadow page tables: a write into the table is
+ * emulated and the copy rebuilt before the guest runs again. The IDT and
+ * the TSS are read when they are used instead: the gate at each delivery,
+ * the direct gate and ESP0 each time the guest is about to run its
+ * programs, the only moment the CPU uses them without us.
  */
 #include "bt.h"
 #include "domain.h"
@@ -34,6 +37,9 @@
 #define DESC_DPL        (3ull << DESC_DPL_SHIFT)
 #define DESC_P          (1ull << 47)
 #define DESC_ACCESSED   (1ull << 40)
+
+/* Slots of the bt GDT page the last bt domain switched in filled. */
+static unsigned bt_gdt_used = GDT_HV_FIRST;
 
 /* Vectors the hypervisor keeps for itself whatever the guest's IDT says. */
 static bool vector_reserved(unsigned v)
@@ -69,26 +75,37 @@ int bt_guest_desc(struct domain *d, uint16_t sel, uint64_t *desc)
 	return bt_read(d, base + (sel & ~7u), desc, 8, 0, false, &f) ? -1 : 0;
 }
 
-/* The guest frames under [linear, linear + len): tracked. */
+/* The guest frames under [linear, linear + len): tracked, with the bytes
+ * of each the table covers (a write next to the table is only a write). */
 static void track_range(struct domain *d, uint32_t linear, uint32_t len)
 {
 	struct bt_domain *b = d->bt;
 	struct shadow_regs regs = bt_paging_regs(&b->v);
-	for (uint32_t p = linear & PAGE_MASK; p - (linear & PAGE_MASK) < len + (linear & ~PAGE_MASK);
-	     p += PAGE_SIZE) {
+	uint32_t end = linear + len;            /* may wrap: compared by length */
+	for (uint32_t p = linear; len; ) {
+		uint32_t chunk = MIN(len, PAGE_SIZE - (p & (PAGE_SIZE - 1)));
 		struct shadow_fault_out out;
-		if (shadow_translate(&b->sh, p, 0, &regs, 0, &out) != SHADOW_TRANSLATED)
-			continue;
-		uint64_t gfn = out.gpa >> PAGE_SHIFT;
-		if (bt_frame_tracked(d, gfn) || b->ntrack == BT_TRACK_MAX)
-			continue;
-		b->track[b->ntrack++] = gfn;
+		if (shadow_translate(&b->sh, p, 0, &regs, 0, &out) == SHADOW_TRANSLATED &&
+		    b->ntrack < BT_TRACK_MAX) {
+			struct bt_track *t = &b->track[b->ntrack++];
+			t->gfn = out.gpa >> PAGE_SHIFT;
+			t->lo = (uint16_t)(p & (PAGE_SIZE - 1));
+			t->hi = (uint16_t)(t->lo + chunk);
+		}
+		p += chunk, len -= chunk;
 	}
+	(void)end;
 }
 
 static void build_gdt(struct domain *d)
 {
 	struct bt_domain *b = d->bt;
+	/* Until the guest loads a GDT of its own it runs on the loader's
+	 * flat 0x08 and 0x10, which are in no table it can see (bt_build). */
+	if (!b->own_gdt && b->v.gdtr.base == b->boot_gdtr.base &&
+	    b->v.gdtr.limit == b->boot_gdtr.limit)
+		return;
+	b->own_gdt = true;
 	uint32_t n = MIN(((uint32_t)b->v.gdtr.limit + 1) / 8, (uint32_t)GDT_HV_FIRST);
 	struct bt_fault f;
 	memset(b->gdt, 0, sizeof(b->gdt));
@@ -116,9 +133,12 @@ static void find_direct_gate(struct domain *d)
 	if (!b->patch)
 		return;                 /* see docs/bt.md: the virtual IF needs the iret trap */
 	uint32_t n = MIN(((uint32_t)b->v.idtr.limit + 1) / 8, 256u);
+	static uint64_t idt_copy[256];
+	if (n <= 32 || bt_read(d, b->v.idtr.base, idt_copy, n * 8, 0, false, &f))
+		return;
 	for (uint32_t v = 32; v < n; v++) {
-		uint64_t g;
-		if (vector_reserved(v) || bt_read(d, b->v.idtr.base + v * 8, &g, 8, 0, false, &f))
+		uint64_t g = idt_copy[v];
+		if (vector_reserved(v))
 			continue;
 		uint32_t lo = (uint32_t)g, hi = (uint32_t)(g >> 32);
 		unsigned type = (hi >> 8) & 0x1f, dpl = (hi >> 13) & 3;
@@ -138,6 +158,7 @@ static void find_direct_gate(struct domain *d)
 		if (sel & 4)
 			continue;       /* LDT code: not in our GDT */
 		b->direct_vec = (uint8_t)v;
+		b->direct_raw = g;
 		b->direct_sel = (uint16_t)(sel & ~3u);
 		b->direct_eip = (hi & 0xffff0000u) | (lo & 0xffff);
 		b->direct_dpl = 3;
@@ -148,29 +169,17 @@ static void find_direct_gate(struct domain *d)
 void bt_desc_resync(struct domain *d)
 {
 	struct bt_domain *b = d->bt;
-	uint64_t old[BT_TRACK_MAX];
+	struct bt_track old[BT_TRACK_MAX];
 	unsigned nold = b->ntrack;
-	struct bt_fault f;
 	memcpy(old, b->track, sizeof(old));
 
 	b->desc_dirty = false;
 	b->stats.desc_resyncs++;
 	b->ntrack = 0;
 	track_range(d, b->v.gdtr.base, (uint32_t)b->v.gdtr.limit + 1);
-	track_range(d, b->v.idtr.base, (uint32_t)b->v.idtr.limit + 1);
-	if (b->v.tr.attr & BT_ATTR_P)
-		track_range(d, b->v.tr.base, 104);
 	build_gdt(d);
 	find_direct_gate(d);
-	b->tss_esp0 = 0;
-	b->tss_ss0 = 0;
-	if (b->v.tr.attr & BT_ATTR_P) {
-		uint32_t ss[2];
-		if (!bt_read(d, b->v.tr.base + 4, ss, 8, 0, false, &f)) {
-			b->tss_esp0 = ss[0];
-			b->tss_ss0 = (uint16_t)ss[1];
-		}
-	}
+	bt_desc_read_tss(d);
 	/* A frame newly tracked may still be mapped writable in the shadow:
 	 * start it afresh. */
 	bool same = nold == b->ntrack && !memcmp(old, b->track, nold * sizeof(old[0]));
@@ -182,10 +191,62 @@ void bt_desc_resync(struct domain *d)
 		bt_desc_switch_in(d);
 }
 
+/*
+ * The ring-1 stack of the direct gate: the guest TSS's SS0:ESP0. Its TSS is
+ * not write-protected (a kernel rewrites ESP0 at every context switch): it
+ * is read whenever the guest is about to run its programs, which is the
+ * only time the CPU can use it without us (bt prepare_resume).
+ */
+void bt_desc_read_tss(struct domain *d)
+{
+	struct bt_domain *b = d->bt;
+	struct bt_fault f;
+	uint32_t ss[2];
+	uint32_t esp0 = 0;
+	uint16_t ss0 = 0;
+	if ((b->v.tr.attr & BT_ATTR_P) && !bt_read(d, b->v.tr.base + 4, ss, 8, 0, false, &f)) {
+		esp0 = ss[0];
+		ss0 = (uint16_t)ss[1];
+	}
+	if (esp0 == b->tss_esp0 && ss0 == b->tss_ss0)
+		return;
+	b->tss_esp0 = esp0;
+	b->tss_ss0 = ss0;
+	if (d == current)
+		tss_set_ring1_stack(ss0 ? (uint16_t)((ss0 & ~3u) | 1) : 0, esp0);
+}
+
+/*
+ * The guest's IDT is not write-protected (it shares its page with busy
+ * data in ringos): every delivery reads the gate afresh, and the one gate
+ * the CPU uses without us is checked before the guest's programs run.
+ */
+void bt_desc_check_gate(struct domain *d)
+{
+	struct bt_domain *b = d->bt;
+	struct bt_fault f;
+	uint64_t g;
+	if (!b->direct_vec)
+		return;
+	if (b->direct_vec * 8u + 7 <= b->v.idtr.limit &&
+	    !bt_read(d, b->v.idtr.base + b->direct_vec * 8u, &g, 8, 0, false, &f) &&
+	    g == b->direct_raw)
+		return;
+	find_direct_gate(d);
+	if (d == current)
+		bt_desc_switch_in(d);
+}
+
 void bt_desc_switch_in(struct domain *d)
 {
 	struct bt_domain *b = d->bt;
-	memcpy(bt_gdt, b->gdt, sizeof(b->gdt));
+	/* The slots this guest uses, and zeroes up to the most any guest
+	 * left in the page (the hypervisor's slots are never touched). */
+	unsigned n = MAX(b->gdt_count, 3u);
+	memcpy(bt_gdt, b->gdt, n * sizeof(b->gdt[0]));
+	if (bt_gdt_used > n)
+		memset(&bt_gdt[n], 0, (bt_gdt_used - n) * sizeof(b->gdt[0]));
+	bt_gdt_used = n;
 	gdt_use(true);
 	idt_restore_guest_gates();
 	/* int $0x82 is a pv guest's hypercall: from a bt guest it is its own

@@ -59,13 +59,13 @@ static int sh_read64(void *o, uint64_t gpa, uint64_t *val)
  * frame as the GDT, say): treat it as any write. */
 static int sh_write32(void *o, uint64_t gpa, uint32_t val)
 {
-	bt_frame_written(dom(o), gpa >> PAGE_SHIFT);
+	bt_bytes_written(dom(o), gpa, 4);
 	return ram_rw(dom(o), gpa, &val, 4, true);
 }
 
 static int sh_write64(void *o, uint64_t gpa, uint64_t val)
 {
-	bt_frame_written(dom(o), gpa >> PAGE_SHIFT);
+	bt_bytes_written(dom(o), gpa, 8);
 	return ram_rw(dom(o), gpa, &val, 8, true);
 }
 
@@ -97,20 +97,31 @@ static bool sh_write_protected(void *o, uint64_t gfn)
 bool bt_frame_tracked(const struct domain *d, uint64_t gfn)
 {
 	for (unsigned i = 0; i < d->bt->ntrack; i++)
-		if (d->bt->track[i] == gfn)
+		if (d->bt->track[i].gfn == gfn)
 			return true;
 	return false;
 }
 
-void bt_frame_written(struct domain *d, uint64_t gfn)
+void bt_bytes_written(struct domain *d, uint64_t gpa, unsigned n)
 {
 	struct bt_domain *b = d->bt;
+	uint64_t gfn = gpa >> PAGE_SHIFT;
+	unsigned lo = (unsigned)(gpa & (PAGE_SIZE - 1)), hi = lo + n;
 	if (b->patch && bt_patch_page_written(&b->pc, gfn) > 0)
 		b->stats.code_writes++;
-	if (bt_frame_tracked(d, gfn)) {
-		b->desc_dirty = true;
-		b->stats.desc_writes++;
+	for (unsigned i = 0; i < b->ntrack; i++) {
+		const struct bt_track *t = &b->track[i];
+		if (t->gfn == gfn && lo < t->hi && hi > t->lo) {
+			b->desc_dirty = true;
+			b->stats.desc_writes++;
+			return;
+		}
 	}
+}
+
+void bt_frame_written(struct domain *d, uint64_t gfn)
+{
+	bt_bytes_written(d, gfn << PAGE_SHIFT, PAGE_SIZE);
 }
 
 /* ---- the patch cache's view: guest-physical bytes */
@@ -153,6 +164,7 @@ static void mmio(struct domain *d, uint64_t gpa, uint8_t *buf, unsigned n, bool 
 			memset(buf, 0xff, n);
 		return;
 	}
+	d->bt->devices_due = true;
 	while (n) {
 		unsigned k = n >= 4 && !(gpa & 3) ? 4 : n >= 2 && !(gpa & 1) ? 2 : 1;
 		uint32_t val = 0;
@@ -200,7 +212,7 @@ static int access_page(struct domain *d, uint32_t linear, uint8_t *buf, unsigned
 		return 0;
 	}
 	if (write) {
-		bt_frame_written(d, gpa >> PAGE_SHIFT);
+		bt_bytes_written(d, gpa, n);
 		return ram_rw(d, gpa, buf, n, true) ? -1 : 0;
 	}
 	if (b->patch && bt_patch_is_code(&b->pc, gpa >> PAGE_SHIFT))
@@ -272,6 +284,7 @@ static int op_pio(void *o, uint16_t port, unsigned size, bool write, uint32_t *v
 {
 	struct domain *d = o;
 	struct vdev_range *r = vdev_find(d->vdevs, VDEV_PIO, port, size);
+	d->bt->devices_due = true;
 	exit_count(d, EXIT_IO, io_slot(d, r));
 	int rc = vdev_access(d->vdevs, VDEV_PIO, port, size, write, val);
 	if (rc && !r)

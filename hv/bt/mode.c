@@ -18,6 +18,7 @@
 #include "switch.h"
 #include "time.h"
 #include "bzimage.h"
+#include "x86.h"
 #include "../hw/hw.h"
 
 #define DESC_FLAT_CODE_DPL0     0x00cf9b000000ffffull
@@ -85,6 +86,14 @@ void bt_cpuid(struct domain *d, uint32_t leaf, uint32_t sub, uint32_t out[4])
 static void release(struct domain *d)
 {
 	if (d->bt) {
+		/* The switch region's table is every address space's: not the
+		 * shadow's to free. */
+		if (d->bt->sh.root.pdpt) {
+			pte_t *l3 = hv_pt_env.table(d->bt->sh.root.pdpt);
+			pte_t l3e = l3[L3_INDEX(RV_SWITCH_BASE)];
+			if (l3e & PTE_P)
+				hv_pt_env.table(l3e & PTE_ADDR_MASK)[L2_INDEX(RV_SWITCH_BASE)] = 0;
+		}
 		shadow_destroy(&d->bt->sh);
 		for (unsigned i = 0; i < BT_DOMAIN_FRAMES; i++)
 			free_frame(virt_to_phys(d->bt) + i * PAGE_SIZE);
@@ -124,6 +133,7 @@ static int bt_build(struct domain *d, const struct domain_config *cfg, const voi
 	}
 	d->space = b->sh.root;
 	bt_patch_init(&b->pc, &b->patch_ops);
+	b->pc.trust_ret = bt_trust_ret;
 
 	/* The CPU as the loader left it (hw/build.c wrote the entry
 	 * registers in the VMCB's save area): protected mode, paging off,
@@ -147,6 +157,7 @@ static int bt_build(struct domain *d, const struct domain_config *cfg, const voi
 	for (unsigned i = 0; i < BT_NSEG; i++)
 		if (i != BT_CS)
 			bt_seg_from_desc(&v->seg[i], 0x10, DESC_FLAT_DATA_DPL0);
+	b->boot_gdtr = v->gdtr;
 	memset(&d->vcpu.regs, 0, sizeof(d->vcpu.regs));
 	bt_store(d, &d->vcpu.regs);
 	bt_scan_here(d);
@@ -185,9 +196,20 @@ static void bt_deliver_events(struct domain *d, struct trap_frame *f)
 {
 	struct bt_domain *b = d->bt;
 	bt_load(d, f);
+	uint64_t t0 = rdtsc();
 	if (b->desc_dirty)
 		bt_desc_resync(d);
-	hw_devices_update(d, time_now_ns());
+	uint64_t t1 = rdtsc();
+	/* The device models move on at their deadlines (the vCPU timer), on
+	 * the guest's accesses to them, and at the host's own interrupts
+	 * (its tick, input): not at every trap. */
+	if (b->devices_due || (f->vector >= VEC_IRQ_BASE && f->vector < VEC_IRQ_BASE + NUM_IRQS) ||
+	    f->vector >= VEC_HV_FIRST) {
+		b->devices_due = false;
+		hw_devices_update(d, time_now_ns());
+	}
+	b->stats.prof[BT_PROF_RESYNC] += t1 - t0;
+	b->stats.prof[BT_PROF_DEVICES] += rdtsc() - t1;
 	if (d->hw->halted) {
 		if (!interrupt_ready(d))
 			return;         /* woken by input it cannot take yet: runs on */
@@ -215,8 +237,11 @@ static void bt_prepare_resume(struct domain *d, struct trap_frame *f)
 		bt_scan_here(d);
 	}
 	if (b->v.cpl == 3 && b->direct_vec) {
-		/* Its kernel's system-call handler is entered without us:
-		 * scanned before the program runs. */
+		/* Its kernel's system-call handler is entered without us, on
+		 * the stack its TSS names now: both ready before the program
+		 * runs. */
+		bt_desc_check_gate(d);
+		bt_desc_read_tss(d);
 		struct bt_vcpu save = b->v;
 		b->v.cpl = 0;
 		b->v.eip = b->direct_eip;
@@ -245,6 +270,7 @@ void bt_halt(struct domain *d)
 
 static void bt_timer_due(struct domain *d)
 {
+	d->bt->devices_due = true;
 	if (d->state == DOM_BLOCKED && d->hw->halted) {
 		hw_devices_update(d, time_now_ns());
 		if (interrupt_ready(d))
@@ -254,9 +280,23 @@ static void bt_timer_due(struct domain *d)
 
 static void bt_console_input(struct domain *d)
 {
+	d->bt->devices_due = true;
 	hw_devices_update(d, time_now_ns());
 	if (d->state == DOM_BLOCKED && d->hw->halted && interrupt_ready(d))
 		sched_wake(d);
+}
+
+static void dump_cycles(const struct bt_domain *b)
+{
+	static const char *const names[] = { "emulate", "flush", "scan", "deliver", "resync",
+					     "devices", "fill", "data" };
+	for (unsigned i = 0; i < 8; i++)
+		printk("    bt: %-8s %llu Mcycles\n", names[i],
+		       (unsigned long long)(b->stats.prof[i] / 1000000));
+	for (unsigned v = 0; v < 32; v++)
+		if (b->stats.cycles[v])
+			printk("    bt: vector %2u handled in %llu Mcycles\n", v,
+			       (unsigned long long)(b->stats.cycles[v] / 1000000));
 }
 
 static void bt_dump(const struct domain *d)
@@ -280,6 +320,7 @@ static void bt_dump(const struct domain *d)
 	       (unsigned long long)s->flushes, (unsigned long long)s->invlpgs,
 	       (unsigned long long)b->stats.mmio_emulated,
 	       (unsigned long long)b->stats.desc_writes);
+	dump_cycles(b);
 }
 
 static const char *bt_exit_kind_name(const struct domain *d, enum exit_kind kind, unsigned nr)

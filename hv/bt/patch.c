@@ -103,9 +103,34 @@ static int set_armed(struct bt_patch_ctx *ctx, struct bt_ppage *pg, struct bt_ps
 	return 0;
 }
 
-/* Bring every site's byte in line with wanted(): after a scan (ends that
- * waited for it go) and after a drop (ends that led into it come back). */
-static int refresh(struct bt_patch_ctx *ctx)
+/* Could the site's wanted() have changed when linear page lin was scanned
+ * or dropped? Its own page's sites, and ends that lead into lin. */
+static bool changed_lin(const struct bt_patch_ctx *ctx, uint32_t page, uint32_t lin)
+{
+	if (page == lin || ctx->refresh_all)
+		return true;
+	for (unsigned i = 0; i < ctx->ndropped; i++)
+		if (ctx->dropped[i] == page)
+			return true;
+	return false;
+}
+
+static bool touches(const struct bt_patch_ctx *ctx, const struct bt_ppage *pg,
+		    const struct bt_psite *s, uint32_t lin)
+{
+	if (changed_lin(ctx, pg->lin, lin))
+		return true;
+	for (unsigned i = 0; i < s->nsucc; i++)
+		if (changed_lin(ctx, s->succ[i] & ~BT_OFF_MASK, lin))
+			return true;
+	return false;
+}
+
+/* Bring the sites' bytes in line with wanted() after a scan on linear
+ * page lin (ends that waited for it go) or a drop of it (ends that led
+ * into it come back): only those sites can change, which keeps a scan's
+ * cost independent of how much code is cached. */
+static int refresh(struct bt_patch_ctx *ctx, uint32_t lin)
 {
 	int ret = 0;
 
@@ -115,12 +140,17 @@ static int refresh(struct bt_patch_ctx *ctx)
 		if (!pg->used)
 			continue;
 		for (unsigned j = 0; j < pg->nsite; j++) {
-			int rc = set_armed(ctx, pg, &pg->site[j], wanted(ctx, &pg->site[j]));
+			struct bt_psite *st = &pg->site[j];
+			if (!touches(ctx, pg, st, lin))
+				continue;
+			int rc = set_armed(ctx, pg, st, wanted(ctx, st));
 
 			if (rc < 0)
 				ret = rc;
 		}
 	}
+	ctx->ndropped = 0;
+	ctx->refresh_all = false;
 	return ret;
 }
 
@@ -140,6 +170,11 @@ static int drop_page(struct bt_patch_ctx *ctx, struct bt_ppage *pg)
 	pg->nblock = 0;
 	pg->nsite = 0;
 	ctx->stats.pages_dropped++;
+	/* Ends elsewhere that led into it: re-armed by the next refresh. */
+	if (ctx->ndropped < BT_PATCH_DROPPED)
+		ctx->dropped[ctx->ndropped++] = pg->lin;
+	else
+		ctx->refresh_all = true;
 	return ret;
 }
 
@@ -204,8 +239,9 @@ int bt_patch_page_written(struct bt_patch_ctx *ctx, uint64_t gfn)
 
 	if (!pg)
 		return 0;
+	uint32_t lin = pg->lin;
 	rc = drop_page(ctx, pg);
-	rc2 = refresh(ctx);
+	rc2 = refresh(ctx, lin);
 	return rc < 0 ? rc : rc2 < 0 ? rc2 : 1;
 }
 
@@ -302,8 +338,8 @@ static bool consistent(struct bt_patch_ctx *ctx, struct bt_ppage *pg, unsigned o
 }
 
 /* Where the block's end patch goes (-1: none) and why. */
-static int end_site(const struct bt_block *b, unsigned off, uint8_t *kind,
-		    uint32_t succ[BT_PATCH_SUCC], uint8_t *nsucc, bool *open_end)
+static int end_site(const struct bt_patch_ctx *ctx, const struct bt_block *b, unsigned off,
+		    uint8_t *kind, uint32_t succ[BT_PATCH_SUCC], uint8_t *nsucc, bool *open_end)
 {
 	unsigned last = b->ninsn - 1;
 
@@ -321,8 +357,20 @@ static int end_site(const struct bt_block *b, unsigned off, uint8_t *kind,
 		return off + b->len;
 	}
 	switch (b->xfer) {
+	case BT_XFER_RET:
+		if (ctx->trust_ret)
+			return -1;      /* it returns after a call: scanned (below) */
+		*kind = BT_END_INDIRECT;
+		break;
+	case BT_XFER_CALL:
+		/* The return comes back through a patched ret, or, trusting
+		 * returns, to the instruction after the call: scanned first. */
+		*kind = BT_END_XFER;
+		succ[(*nsucc)++] = b->target;
+		if (ctx->trust_ret && b->fall != b->target)
+			succ[(*nsucc)++] = b->fall;
+		break;
 	case BT_XFER_JMP:
-	case BT_XFER_CALL:      /* the return comes back through a (patched) ret */
 		*kind = BT_END_XFER;
 		succ[(*nsucc)++] = b->target;
 		break;
@@ -336,7 +384,6 @@ static int end_site(const struct bt_block *b, unsigned off, uint8_t *kind,
 	case BT_XFER_CALL_IND:
 	case BT_XFER_JMP_FAR:   /* the segment's base is the caller's to apply */
 	case BT_XFER_CALL_FAR:
-	case BT_XFER_RET:
 	case BT_XFER_RETF:
 	case BT_XFER_IRET:
 		*kind = BT_END_INDIRECT;
@@ -466,7 +513,7 @@ int bt_patch_scan(struct bt_patch_ctx *ctx, uint32_t eip, uint64_t gpa,
 	}
 
 	/* The records this block adds, to see if they fit. */
-	eoff = end_site(b, off, &kind, succ, &nsucc, &out->open_end);
+	eoff = end_site(ctx, b, off, &kind, succ, &nsucc, &out->open_end);
 	if (pg) {
 		for (unsigned i = 0; i < b->nsite; i++)
 			if (!find_site(pg, off + b->site[i].off))
@@ -534,11 +581,11 @@ int bt_patch_scan(struct bt_patch_ctx *ctx, uint32_t eip, uint64_t gpa,
 	out->stop = b->stop;
 	out->xfer = b->xfer;
 	out->ninsn = b->ninsn;
-	rc = refresh(ctx);
+	rc = refresh(ctx, lin);
 	fill_traps(pg, eip, out->end_eip, out);
 	return rc;
 
 out_refresh:
-	refresh(ctx);
+	refresh(ctx, lin);
 	return rc;
 }

@@ -104,9 +104,22 @@ struct bt_patch_stats {
 
 struct bt_patch_ctx {
 	const struct bt_patch_ops *ops;
+	/*
+	 * Trust returns: a ret is not armed, and every call's fall-through is
+	 * scanned before the call runs (the caller scans the one after an
+	 * emulated indirect call), so a return that goes back after its call
+	 * lands in scanned code. A ret to anywhere else (a pushed address)
+	 * runs unscanned code: docs/bt.md weighs this. Off by default.
+	 */
+	bool trust_ret;
 	uint64_t tick;                  /* when ops->now is NULL */
 	struct bt_ppage page[BT_PATCH_PAGES];
 	struct bt_patch_stats stats;
+	/* Pages dropped since the last refresh (their incoming ends re-arm). */
+#define BT_PATCH_DROPPED 8
+	uint32_t dropped[BT_PATCH_DROPPED];
+	unsigned ndropped;
+	bool refresh_all;
 	/* Scratch (not on the hypervisor's stack). */
 	struct bt_block blk;
 	struct bt_block tmp;

@@ -264,13 +264,25 @@ int shadow_init(struct shadow_ctx *ctx, const struct shadow_ops *ops, unsigned m
 	return pt_create(ops->env, &ctx->root);
 }
 
-/* Free every shadow page table below hv_base; the root stays. */
+/* Free every shadow page table below hv_base; the root stays. A scan of
+ * the four directories as arrays: this runs at every guest CR3 write. */
 static void drop_all(struct shadow_ctx *ctx)
 {
-	for (uint64_t va = 0; va < 0x100000000ull; va += LARGE_PAGE_SIZE) {
-		if (hv_owned(ctx, (uint32_t)va))
-			break;
-		drop_l1(ctx, (uint32_t)va);
+	const struct pt_env *env = ctx->ops->env;
+	pte_t *l3 = env->table(ctx->root.pdpt);
+	for (unsigned i = 0; i < 4; i++) {
+		if (!(l3[i] & PTE_P))
+			continue;
+		pte_t *l2 = env->table(l3[i] & PTE_ADDR_MASK);
+		for (unsigned j = 0; j < PT_ENTRIES; j++) {
+			uint64_t va = ((uint64_t)i << 30) | ((uint64_t)j << 21);
+			if (ctx->hv_base && va >= ctx->hv_base)
+				break;
+			if (!(l2[j] & PTE_P))
+				continue;
+			ctx->ops->free(ctx->ops->opaque, l2[j] & PTE_ADDR_MASK);
+			l2[j] = 0;
+		}
 	}
 }
 

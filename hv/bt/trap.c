@@ -37,6 +37,24 @@ static int set_trace(const char *v)
 CMDLINE_OPTION(bt_trace, "bt_trace", set_trace, "a count of traps to print",
 	       "print the first N traps of bt domains (debugging)");
 
+/* bt_ret=trap: arm every ret (each return traps; the measurement of what
+ * trusting returns saves, docs/bt.md). Default: trust. */
+bool bt_trust_ret = true;
+
+static int set_ret(const char *v)
+{
+	if (!strcmp(v, "trap"))
+		bt_trust_ret = false;
+	else if (!strcmp(v, "trust"))
+		bt_trust_ret = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+CMDLINE_OPTION(bt_ret, "bt_ret", set_ret, "trap or trust",
+	       "bt domains: whether every ret traps (trap) or returns after a scanned call run "
+	       "natively (trust, the default)");
+
 void bt_crash(struct domain *d, const char *fmt, ...)
 {
 	char why[160];
@@ -151,11 +169,18 @@ void bt_store(struct domain *d, struct trap_frame *f)
 
 void bt_scan_here(struct domain *d)
 {
+	struct bt_vcpu *v = &d->bt->v;
+	uint64_t t0 = rdtsc();
+	bt_scan_at(d, v->seg[BT_CS].base + v->eip, false);
+	d->bt->stats.prof[BT_PROF_SCAN] += rdtsc() - t0;
+}
+
+void bt_scan_at(struct domain *d, uint32_t lin, bool block_start)
+{
 	struct bt_domain *b = d->bt;
 	struct bt_vcpu *v = &b->v;
 	if (!b->patch || v->cpl == 3)
 		return;
-	uint32_t lin = v->seg[BT_CS].base + v->eip;
 	unsigned def = (v->seg[BT_CS].attr & BT_ATTR_DB) ? 32 : 16;
 	for (int round = 0; round < 4; round++) {
 		struct shadow_regs regs = bt_paging_regs(v);
@@ -163,8 +188,9 @@ void bt_scan_here(struct domain *d)
 		if (shadow_translate(&b->sh, lin, PFEC_I, &regs, v->cpl, &out) != SHADOW_TRANSLATED)
 			return;         /* the fetch will fault: scanned after the guest's fix */
 		uint64_t gfn = out.gpa >> PAGE_SHIFT;
-		if (bt_patch_covered(&b->pc, lin, gfn))
+		if (!block_start && bt_patch_covered(&b->pc, lin, gfn))
 			return;
+		block_start = false;
 		bool was_code = bt_patch_is_code(&b->pc, gfn);
 		struct bt_patch_result res;
 		int rc = bt_patch_scan(&b->pc, lin, out.gpa, def, &res);
@@ -190,7 +216,9 @@ static void after_events(struct domain *d, const struct bt_exit *x)
 	struct bt_domain *b = d->bt;
 	if (x->events & (BT_EV_CR3 | BT_EV_PAGING)) {
 		struct shadow_regs regs = bt_paging_regs(&b->v);
+		uint64_t t0 = rdtsc();
 		int rc = shadow_flush(&b->sh, &regs);
+		b->stats.prof[BT_PROF_FLUSH] += rdtsc() - t0;
 		if (rc)
 			bt_crash(d, "CR3 %#x: its PDPT cannot be loaded (%d)", b->v.cr3, rc);
 		/* Linear addresses of the tables may now be other frames. */
@@ -207,7 +235,9 @@ static bool emulate(struct domain *d)
 	struct bt_domain *b = d->bt;
 	struct bt_exit x;
 	memset(&x, 0, sizeof(x));
+	uint64_t t0 = rdtsc();
 	enum bt_emu r = bt_emulate_privileged(&b->v, &b->ops, &x);
+	b->stats.prof[BT_PROF_EMUL] += rdtsc() - t0;
 	if (!domain_alive(d))
 		return true;
 	switch (r) {
@@ -250,20 +280,21 @@ static bool our_site(struct domain *d, uint32_t lin)
 			b->stats.patched_traps++;
 		else
 			b->stats.end_traps++;
-		if (!emulate(d))
+		if (!emulate(d)) {
 			bt_crash(d, "patched %s at %#x: bt cannot emulate it",
 				 s.cls != BT_CLS_NONE ? bt_class_name(s.cls) : "block end", lin);
+			return true;
+		}
+		/* Trusting returns: where this call returns to is scanned now. */
+		if (b->pc.trust_ret && (s.xfer == BT_XFER_CALL_IND || s.xfer == BT_XFER_CALL_FAR))
+			bt_scan_at(d, lin + s.len, true);
 		return true;
 	}
 	/* A direct branch or a continuation: scan what it leads to; the
 	 * byte is then the guest's again and the instruction runs. */
 	b->stats.end_traps++;
-	for (unsigned i = 0; i < s.nsucc; i++) {
-		uint32_t save = b->v.eip;
-		b->v.eip = s.succ[i] - b->v.seg[BT_CS].base;
-		bt_scan_here(d);
-		b->v.eip = save;
-	}
+	for (unsigned i = 0; i < s.nsucc; i++)
+		bt_scan_at(d, s.succ[i], true);
 	if (!bt_patch_lookup(&b->pc, lin, &s) && !emulate(d)) {
 		/* Still armed: the code there cannot be scanned in its page (an
 		 * instruction across the page end), and it is not one the vCPU
@@ -290,7 +321,9 @@ static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
 	struct shadow_regs regs = bt_paging_regs(&b->v);
 	struct shadow_fault_out out;
 	struct bt_fault f;
+	uint64_t t0 = rdtsc();
 	int rc = shadow_fault(&b->sh, cr2, code & (PFEC_W | PFEC_I), &regs, b->v.cpl, &out);
+	b->stats.prof[BT_PROF_FILL] += rdtsc() - t0;
 	if (rc == -RV_ENOMEM) {
 		shadow_flush(&b->sh, &regs);
 		rc = shadow_fault(&b->sh, cr2, code & (PFEC_W | PFEC_I), &regs, b->v.cpl, &out);
@@ -310,8 +343,7 @@ static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
 			bt_frame_written(d, gfn);
 			return;
 		}
-		b->stats.desc_writes++;
-		/* emulate the write, then resync the shadows */
+		/* emulate the write (into the table: the copy is rebuilt) */
 	}
 	/* fall through */
 	case SHADOW_MMIO:
@@ -350,6 +382,7 @@ void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 {
 	struct bt_domain *b = d->bt;
 	unsigned vec = f->vector;
+	uint64_t t0 = rdtsc();
 	b->step_taken = false;
 	bt_load(d, f);
 	if (trace_left) {
@@ -399,6 +432,7 @@ void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 	}
 	if (domain_alive(d))
 		bt_store(d, f);
+	b->stats.cycles[vec & 31] += rdtsc() - t0;
 }
 
 void bt_software_interrupt(struct domain *d, struct trap_frame *f)
