@@ -46,7 +46,7 @@ struct bt_stats {
 	uint64_t scan_failures;         /* blocks the scanner could not decode */
 	uint64_t halts;
 	uint64_t cycles[32];            /* TSC cycles handling each vector (bt_exception) */
-	uint64_t prof[8];               /* TSC cycles by part (bt_prof_names) */
+	uint64_t prof[10];              /* TSC cycles by part (bt_prof_names) */
 };
 
 struct bt_domain {
@@ -56,6 +56,7 @@ struct bt_domain {
 	bool guest_tf;                  /* ... and the guest's own TF then */
 	bool step_taken;                /* this trap ended such a step */
 	bool native_step;               /* an unscannable instruction runs stepped */
+	bool step_pending;              /* ... and has not run yet */
 	bool rescan;                    /* ... done: scan where the guest is now */
 	uint64_t step_gpa;              /* its site's byte, to re-arm */
 	uint32_t step_lin;
@@ -144,10 +145,11 @@ void bt_deliver(struct domain *d, unsigned vector, enum bt_event_kind kind, bool
 void bt_deliver_fault(struct domain *d, const struct bt_fault *f);
 
 enum { BT_PROF_EMUL, BT_PROF_FLUSH, BT_PROF_SCAN, BT_PROF_DELIVER, BT_PROF_RESYNC,
-       BT_PROF_DEVICES, BT_PROF_FILL, BT_PROF_DATA };
+       BT_PROF_DEVICES, BT_PROF_FILL, BT_PROF_DATA, BT_PROF_SITE, BT_PROF_PRIV };
 
 /* trap.c */
-extern bool bt_trust_ret;               /* bt_ret= (docs/bt.md) */
+extern bool bt_trust_ret;
+uint32_t bt_trace_left(void);               /* bt_ret= (docs/bt.md) */
 void bt_load(struct domain *d, const struct trap_frame *f);
 void bt_store(struct domain *d, struct trap_frame *f);
 void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2);

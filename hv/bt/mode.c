@@ -255,6 +255,7 @@ static void bt_prepare_resume(struct domain *d, struct trap_frame *f)
 	 * CR4.TSD: then it traps and the vCPU adds the offset. */
 	cpu_trap_rdtsc(b->v.tsc_offset || (b->v.cr4 & BT_CR4_TSD));
 	bt_store(d, f);
+
 }
 
 /* A HLT: block until an interrupt it can take (a PC's HLT). */
@@ -289,8 +290,8 @@ static void bt_console_input(struct domain *d)
 static void dump_cycles(const struct bt_domain *b)
 {
 	static const char *const names[] = { "emulate", "flush", "scan", "deliver", "resync",
-					     "devices", "fill", "data" };
-	for (unsigned i = 0; i < 8; i++)
+					     "devices", "fill", "data", "site", "priv" };
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
 		printk("    bt: %-8s %llu Mcycles\n", names[i],
 		       (unsigned long long)(b->stats.prof[i] / 1000000));
 	for (unsigned v = 0; v < 32; v++)

@@ -28,10 +28,24 @@ static uint64_t page_gpa(const struct bt_ppage *pg)
 	return pg->gfn << 12;
 }
 
+/*
+ * The pages are found through a small index (ctx->idx), not by reading
+ * each page's record: the records are large, and every trap and every
+ * shadow fill asks, so touching one page of memory instead of one per
+ * record matters (each is a TLB miss after the world switch's flush).
+ */
+static void index_set(struct bt_patch_ctx *ctx, const struct bt_ppage *pg)
+{
+	unsigned i = (unsigned)(pg - ctx->page);
+	ctx->idx[i].used = pg->used;
+	ctx->idx[i].lin = pg->lin;
+	ctx->idx[i].gfn = pg->gfn;
+}
+
 static struct bt_ppage *find_gfn(struct bt_patch_ctx *ctx, uint64_t gfn)
 {
 	for (unsigned i = 0; i < BT_PATCH_PAGES; i++)
-		if (ctx->page[i].used && ctx->page[i].gfn == gfn)
+		if (ctx->idx[i].used && ctx->idx[i].gfn == gfn)
 			return &ctx->page[i];
 	return NULL;
 }
@@ -39,7 +53,7 @@ static struct bt_ppage *find_gfn(struct bt_patch_ctx *ctx, uint64_t gfn)
 static struct bt_ppage *find_lin(struct bt_patch_ctx *ctx, uint32_t lin)
 {
 	for (unsigned i = 0; i < BT_PATCH_PAGES; i++)
-		if (ctx->page[i].used && ctx->page[i].lin == lin)
+		if (ctx->idx[i].used && ctx->idx[i].lin == lin)
 			return &ctx->page[i];
 	return NULL;
 }
@@ -137,7 +151,7 @@ static int refresh(struct bt_patch_ctx *ctx, uint32_t lin)
 	for (unsigned i = 0; i < BT_PATCH_PAGES; i++) {
 		struct bt_ppage *pg = &ctx->page[i];
 
-		if (!pg->used)
+		if (!ctx->idx[i].used)
 			continue;
 		for (unsigned j = 0; j < pg->nsite; j++) {
 			struct bt_psite *st = &pg->site[j];
@@ -167,6 +181,7 @@ static int drop_page(struct bt_patch_ctx *ctx, struct bt_ppage *pg)
 			ret = rc;
 	}
 	pg->used = false;
+	index_set(ctx, pg);
 	pg->nblock = 0;
 	pg->nsite = 0;
 	ctx->stats.pages_dropped++;
@@ -538,6 +553,7 @@ int bt_patch_scan(struct bt_patch_ctx *ctx, uint32_t eip, uint64_t gpa,
 		pg->used = true;
 		pg->gfn = gfn;
 		pg->lin = lin;
+		index_set(ctx, pg);
 	}
 	pg->stamp = stamp(ctx);
 

@@ -115,6 +115,8 @@ struct bt_patch_ctx {
 	uint64_t tick;                  /* when ops->now is NULL */
 	struct bt_ppage page[BT_PATCH_PAGES];
 	struct bt_patch_stats stats;
+	/* Which frame and linear page each record holds (patch.c). */
+	struct { bool used; uint32_t lin; uint64_t gfn; } idx[BT_PATCH_PAGES];
 	/* Pages dropped since the last refresh (their incoming ends re-arm). */
 #define BT_PATCH_DROPPED 8
 	uint32_t dropped[BT_PATCH_DROPPED];

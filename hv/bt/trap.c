@@ -23,12 +23,18 @@
 #include "sched.h"
 #include "string.h"
 #include "x86.h"
+#include "mm.h"
 #include "../hw/hw.h"
 
 #define INT3_GP_CODE    ((3u << 3) | 2)         /* #GP(IDT vector 3) */
 
 /* bt_trace=N: print the first N traps of bt domains (a debugging aid). */
 static uint32_t trace_left;
+
+uint32_t bt_trace_left(void)
+{
+	return trace_left;
+}
 
 static int set_trace(const char *v)
 {
@@ -108,6 +114,12 @@ void bt_load(struct domain *d, const struct trap_frame *f)
 		if (!d->bt->guest_tf)
 			v->eflags &= ~BT_FL_TF;
 	}
+	/* The step ran, or something else came first (a page fault of the
+	 * instruction's own): only our int3 at the same place means it did
+	 * not run at all. */
+	if (d->bt->native_step && (v->eip + v->seg[BT_CS].base != d->bt->step_lin ||
+				   f->vector != VEC_GP || f->error_code != ((3u << 3) | 2)))
+		d->bt->step_pending = false;
 	if (d->bt->native_step) {
 		/* The instruction stepped natively is done: its site's int3
 		 * back if the site is still armed, then the code after it. */
@@ -295,23 +307,41 @@ static bool our_site(struct domain *d, uint32_t lin)
 	b->stats.end_traps++;
 	for (unsigned i = 0; i < s.nsucc; i++)
 		bt_scan_at(d, s.succ[i], true);
-	if (!bt_patch_lookup(&b->pc, lin, &s) && !emulate(d)) {
-		/* Still armed: the code there cannot be scanned in its page (an
-		 * instruction across the page end), and it is not one the vCPU
-		 * emulates (a branch or a sensitive one): an ordinary
-		 * instruction. Its first byte goes back for one single step;
-		 * the next trap puts the int3 back and scans on. */
-		uint8_t orig = s.orig[0];
-		if (bt_frame_write_raw(d, s.gpa, &orig, 1)) {
-			bt_crash(d, "code at %#x cannot be stepped", lin);
-		} else {
-			b->native_step = true;
-			b->step_gpa = s.gpa;
-			b->step_lin = lin;
-			b->shadow_step = true;
-			b->guest_tf = b->v.eflags & BT_FL_TF;
-		}
+	if (bt_patch_lookup(&b->pc, lin, &s))
+		return true;            /* disarmed: it runs as the guest's */
+	/* Still armed: the code there cannot be scanned in its page (an
+	 * instruction across the page end). It runs here: a branch or a
+	 * sensitive one in the vCPU, a data instruction in the emulator,
+	 * and anything else in one native single step with its first byte
+	 * given back; the next trap puts the int3 back and scans on. */
+	if (emulate(d))
+		return true;
+	struct bt_fault df;
+	int drc = bt_emulate_data(d, &df);
+	if (drc > 0) {
+		bt_deliver_fault(d, &df);
+		return true;
 	}
+	if (drc == 0) {
+		b->rescan = true;
+		return true;
+	}
+	uint8_t orig = s.orig[0];
+	if (b->step_pending && b->step_lin == lin) {
+		bt_crash(d, "the instruction at %#x across a page end does not run in a single "
+			 "step", lin);
+		return true;
+	}
+	if (bt_frame_write_raw(d, s.gpa, &orig, 1)) {
+		bt_crash(d, "code at %#x cannot be stepped", lin);
+		return true;
+	}
+	b->native_step = true;
+	b->step_pending = true;
+	b->step_gpa = s.gpa;
+	b->step_lin = lin;
+	b->shadow_step = true;
+	b->guest_tf = b->v.eflags & BT_FL_TF;
 	return true;
 }
 
@@ -403,12 +433,17 @@ void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 	case VEC_PF:
 		page_fault(d, cr2, f->error_code);
 		break;
-	case VEC_GP:
-		if (f->error_code == INT3_GP_CODE && our_site(d, b->v.seg[BT_CS].base + b->v.eip))
+	case VEC_GP: {
+		uint64_t t1 = rdtsc();
+		if (f->error_code == INT3_GP_CODE && our_site(d, b->v.seg[BT_CS].base + b->v.eip)) {
+			b->stats.prof[BT_PROF_SITE] += rdtsc() - t1;
 			break;
+		}
 		if (!emulate(d))
 			bt_deliver(d, VEC_GP, BT_EVENT_EXCEPTION, true, f->error_code);
+		b->stats.prof[BT_PROF_PRIV] += rdtsc() - t1;
 		break;
+	}
 	case VEC_BP:
 		if (our_site(d, b->v.seg[BT_CS].base + b->v.eip - 1))
 			break;
