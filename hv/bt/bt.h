@@ -49,6 +49,15 @@ struct bt_stats {
 	uint64_t prof[10];              /* TSC cycles by part (bt_prof_names) */
 };
 
+#define BT_TLB_SIZE     64
+#define BT_UNSCANNABLE  8
+struct bt_addr { uint32_t lin; uint64_t gfn; };
+struct bt_tlbe {
+	uint32_t tag;                   /* linear page | 1, 0 = empty */
+	bool user, write, nx;           /* what walks allowed through it */
+	uint64_t gpa;
+};
+
 struct bt_domain {
 	struct bt_vcpu v;
 	bool patch;                     /* cfg patch = on */
@@ -61,7 +70,8 @@ struct bt_domain {
 	uint64_t step_gpa;              /* its site's byte, to re-arm */
 	uint32_t step_lin;
 	struct trap_frame last_frame;   /* as bt_store left it (bt_load skips it) */
-	bool desc_dirty;                /* a tracked frame was written: resync */
+	bool desc_dirty;                /* GDTR/IDTR/TR/CR3 changed: resync all */
+	bool gdt_dirty;                 /* a write into the GDT: rebuild its copy */
 	bool devices_due;               /* bring the device models to now */
 	struct shadow_ctx sh;
 	struct shadow_ops sh_ops;
@@ -87,6 +97,9 @@ struct bt_domain {
 	struct bt_track { uint64_t gfn; uint16_t lo, hi; } track[BT_TRACK_MAX];
 	unsigned ntrack;
 	struct bt_stats stats;
+	struct bt_tlbe tlb[BT_TLB_SIZE];
+	struct bt_addr unscannable[BT_UNSCANNABLE];     /* scans that failed */
+	unsigned next_unscannable;
 	struct bt_patch_ctx pc;         /* large: last */
 };
 
@@ -102,6 +115,8 @@ int bt_read(struct domain *d, uint32_t linear, void *buf, unsigned n, unsigned c
 	    struct bt_fault *f);
 int bt_write(struct domain *d, uint32_t linear, const void *buf, unsigned n, unsigned cpl,
 	     struct bt_fault *f);
+/* Forget the hypervisor's cached translations: of linear, or all. */
+void bt_tlb_flush(struct domain *d, uint32_t linear, bool all);
 /* A guest-physical write made by anyone for the guest: scanned code on
  * that frame is dropped, a tracked frame marks the shadows dirty. */
 void bt_frame_written(struct domain *d, uint64_t gfn);
@@ -125,6 +140,8 @@ void bt_halt(struct domain *d);
 /* Rebuild the GDT copy, the direct gate and the ring-1 stack from the
  * guest's GDTR, IDTR and TR; re-track their frames. */
 void bt_desc_resync(struct domain *d);
+/* After a write into the guest's GDT: its copy rebuilt (and loaded). */
+void bt_gdt_resync(struct domain *d);
 /* The direct gate still the guest's? Else rebuilt. */
 void bt_desc_check_gate(struct domain *d);
 /* Read the guest TSS's SS0:ESP0 for the direct gate's ring-1 stack. */

@@ -174,6 +174,7 @@ void bt_desc_resync(struct domain *d)
 	memcpy(old, b->track, sizeof(old));
 
 	b->desc_dirty = false;
+	b->gdt_dirty = false;
 	b->stats.desc_resyncs++;
 	b->ntrack = 0;
 	track_range(d, b->v.gdtr.base, (uint32_t)b->v.gdtr.limit + 1);
@@ -214,6 +215,21 @@ void bt_desc_read_tss(struct domain *d)
 	b->tss_ss0 = ss0;
 	if (d == current)
 		tss_set_ring1_stack(ss0 ? (uint16_t)((ss0 & ~3u) | 1) : 0, esp0);
+}
+
+void bt_gdt_resync(struct domain *d)
+{
+	struct bt_domain *b = d->bt;
+	b->gdt_dirty = false;
+	b->stats.desc_resyncs++;
+	build_gdt(d);
+	if (d == current) {
+		unsigned n = MAX(b->gdt_count, 3u);
+		memcpy(bt_gdt, b->gdt, n * sizeof(b->gdt[0]));
+		if (bt_gdt_used > n)
+			memset(&bt_gdt[n], 0, (bt_gdt_used - n) * sizeof(b->gdt[0]));
+		bt_gdt_used = n;
+	}
 }
 
 /*

@@ -109,10 +109,13 @@ void bt_bytes_written(struct domain *d, uint64_t gpa, unsigned n)
 	unsigned lo = (unsigned)(gpa & (PAGE_SIZE - 1)), hi = lo + n;
 	if (b->patch && bt_patch_page_written(&b->pc, gfn) > 0)
 		b->stats.code_writes++;
+	for (unsigned i = 0; i < BT_UNSCANNABLE; i++)
+		if (b->unscannable[i].gfn == gfn || b->unscannable[i].gfn == gfn - 1)
+			b->unscannable[i] = (struct bt_addr){ 0, 0 };
 	for (unsigned i = 0; i < b->ntrack; i++) {
 		const struct bt_track *t = &b->track[i];
 		if (t->gfn == gfn && lo < t->hi && hi > t->lo) {
-			b->desc_dirty = true;
+			b->gdt_dirty = true;
 			b->stats.desc_writes++;
 			return;
 		}
@@ -180,11 +183,68 @@ static void mmio(struct domain *d, uint64_t gpa, uint8_t *buf, unsigned n, bool 
 	}
 }
 
+static int access_gpa(struct domain *d, uint32_t linear, uint64_t gpa, uint8_t *buf, unsigned n,
+		      bool write, bool fetch, struct bt_fault *f);
+
+/*
+ * A small TLB of the guest's translations for the hypervisor's own
+ * accesses (instruction fetch and operands of emulated instructions,
+ * exception frames, descriptor reads): like the CPU's, it holds a
+ * translation once the walk set its accessed bit (and dirty bit, for a
+ * write entry), and forgets them when the guest writes CR3, changes
+ * paging or runs INVLPG (bt_tlb_flush). A guest that changes an entry
+ * without flushing may see the old translation, as on the CPU.
+ */
+static unsigned tlb_slot(uint32_t linear)
+{
+	return (linear >> PAGE_SHIFT) % BT_TLB_SIZE;
+}
+
+void bt_tlb_flush(struct domain *d, uint32_t linear, bool all)
+{
+	struct bt_domain *b = d->bt;
+	if (all)
+		memset(b->tlb, 0, sizeof(b->tlb));
+	else
+		b->tlb[tlb_slot(linear)].tag = 0;
+}
+
+static bool tlb_lookup(struct bt_domain *b, uint32_t linear, unsigned cpl, bool write,
+		       bool fetch, uint64_t *gpa)
+{
+	const struct bt_tlbe *e = &b->tlb[tlb_slot(linear)];
+	if (e->tag != ((linear & PAGE_MASK) | 1))
+		return false;
+	if ((cpl == 3 && !e->user) || (write && !e->write) || (fetch && e->nx))
+		return false;
+	*gpa = e->gpa | (linear & (PAGE_SIZE - 1));
+	return true;
+}
+
+/* After a successful walk: what it allows, probed (the walk set A, and D
+ * when the probe is a write). */
+static void tlb_fill(struct domain *d, uint32_t linear, unsigned cpl, bool write, uint64_t gpa)
+{
+	struct bt_domain *b = d->bt;
+	struct bt_tlbe *e = &b->tlb[tlb_slot(linear)];
+	if (e->tag != ((linear & PAGE_MASK) | 1) || e->gpa != (gpa & ~(uint64_t)(PAGE_SIZE - 1)))
+		*e = (struct bt_tlbe){ .tag = (linear & PAGE_MASK) | 1,
+				       .gpa = gpa & ~(uint64_t)(PAGE_SIZE - 1), .nx = true };
+	if (cpl == 3)
+		e->user = true;
+	if (write)
+		e->write = true;
+	e->nx = false;                  /* (fetch rights are rechecked by the walk) */
+}
+
 /* One piece of an access within a page. */
 static int access_page(struct domain *d, uint32_t linear, uint8_t *buf, unsigned n, unsigned cpl,
 		       bool write, bool fetch, struct bt_fault *f)
 {
 	struct bt_domain *b = d->bt;
+	uint64_t tgpa;
+	if (!fetch && tlb_lookup(b, linear, cpl, write, fetch, &tgpa))
+		return access_gpa(d, linear, tgpa, buf, n, write, fetch, f);
 	struct shadow_regs regs = bt_paging_regs(&b->v);
 	struct shadow_fault_out out;
 	int rc = shadow_translate(&b->sh, linear, (write ? PFEC_W : 0) | (fetch ? PFEC_I : 0),
@@ -200,7 +260,15 @@ static int access_page(struct domain *d, uint32_t linear, uint8_t *buf, unsigned
 		*f = (struct bt_fault){ .vector = BT_VEC_GP, .has_code = true };
 		return -1;
 	}
-	uint64_t gpa = out.gpa;
+	if (!fetch)
+		tlb_fill(d, linear, cpl, write, out.gpa);
+	return access_gpa(d, linear, out.gpa, buf, n, write, fetch, f);
+}
+
+static int access_gpa(struct domain *d, uint32_t linear, uint64_t gpa, uint8_t *buf, unsigned n,
+		      bool write, bool fetch, struct bt_fault *f)
+{
+	struct bt_domain *b = d->bt;
 	if (!sh_translate(d, gpa >> PAGE_SHIFT)) {
 		if (fetch && !(gpa >= HW_ROM_START && gpa < HW_LOW_END)) {
 			bt_crash(d, "code at %#x is in device memory (guest-physical %#llx)", linear,
@@ -324,6 +392,7 @@ static void op_invlpg(void *o, uint32_t linear)
 {
 	struct domain *d = o;
 	shadow_invlpg(&d->bt->sh, linear);
+	bt_tlb_flush(d, linear, false);
 }
 
 void bt_guest_ops_init(struct domain *d)

@@ -199,6 +199,8 @@ static void bt_deliver_events(struct domain *d, struct trap_frame *f)
 	uint64_t t0 = rdtsc();
 	if (b->desc_dirty)
 		bt_desc_resync(d);
+	else if (b->gdt_dirty)
+		bt_gdt_resync(d);
 	uint64_t t1 = rdtsc();
 	/* The device models move on at their deadlines (the vCPU timer), on
 	 * the guest's accesses to them, and at the host's own interrupts
@@ -232,6 +234,8 @@ static void bt_prepare_resume(struct domain *d, struct trap_frame *f)
 	bt_load(d, f);
 	if (b->desc_dirty)
 		bt_desc_resync(d);
+	else if (b->gdt_dirty)
+		bt_gdt_resync(d);
 	if (b->rescan) {
 		b->rescan = false;
 		bt_scan_here(d);
@@ -311,10 +315,12 @@ static void bt_dump(const struct domain *d)
 	       "%llu block-end traps, %llu interrupts delivered\n", b->patch ? "on" : "off",
 	       (unsigned long long)b->stats.emulated, (unsigned long long)b->stats.patched_traps,
 	       (unsigned long long)b->stats.end_traps, (unsigned long long)b->stats.interrupts);
-	printk("    bt: %llu blocks scanned, %llu patches applied, %llu undone, %llu code pages "
-	       "dropped (%llu by guest writes)\n", (unsigned long long)p->blocks_scanned,
+	printk("    bt: %llu blocks scanned (%llu failed), %llu patches applied, %llu undone, %llu "
+	       "code pages dropped (%llu by guest writes, %llu evicted, %llu conflicts)\n",
+	       (unsigned long long)p->blocks_scanned, (unsigned long long)b->stats.scan_failures,
 	       (unsigned long long)p->patches_applied, (unsigned long long)p->patches_undone,
-	       (unsigned long long)p->pages_dropped, (unsigned long long)b->stats.code_writes);
+	       (unsigned long long)p->pages_dropped, (unsigned long long)b->stats.code_writes,
+	       (unsigned long long)p->evictions, (unsigned long long)p->conflicts);
 	printk("    bt: shadow faults %llu hidden, %llu reflected; %llu flushes, %llu invlpg; "
 	       "%llu device accesses emulated; %llu descriptor-table writes\n",
 	       (unsigned long long)s->hidden, (unsigned long long)s->guest_pf,

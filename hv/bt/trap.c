@@ -203,12 +203,21 @@ void bt_scan_at(struct domain *d, uint32_t lin, bool block_start)
 		if (!block_start && bt_patch_covered(&b->pc, lin, gfn))
 			return;
 		block_start = false;
+		for (unsigned i = 0; i < BT_UNSCANNABLE; i++)
+			if (b->unscannable[i].lin == lin && b->unscannable[i].gfn == gfn)
+				return;         /* known not to scan: not again */
 		bool was_code = bt_patch_is_code(&b->pc, gfn);
 		struct bt_patch_result res;
 		int rc = bt_patch_scan(&b->pc, lin, out.gpa, def, &res);
 		if (rc) {
+			/* Undecodable (it runs and faults as on the CPU), or an
+			 * instruction across the page end (run by our_site). Kept
+			 * so that the next visit does not try again; forgotten
+			 * when the frame is dropped (bt_frame_written). */
 			b->stats.scan_failures++;
-			return;         /* undecodable: it runs and faults as on the CPU */
+			b->unscannable[b->next_unscannable] = (struct bt_addr){ lin, gfn };
+			b->next_unscannable = (b->next_unscannable + 1) % BT_UNSCANNABLE;
+			return;
 		}
 		if (!was_code) {
 			/* The frame may be mapped writable somewhere: start over,
@@ -229,6 +238,7 @@ static void after_events(struct domain *d, const struct bt_exit *x)
 	if (x->events & (BT_EV_CR3 | BT_EV_PAGING)) {
 		struct shadow_regs regs = bt_paging_regs(&b->v);
 		uint64_t t0 = rdtsc();
+		bt_tlb_flush(d, 0, true);
 		int rc = shadow_flush(&b->sh, &regs);
 		b->stats.prof[BT_PROF_FLUSH] += rdtsc() - t0;
 		if (rc)
@@ -284,8 +294,10 @@ static bool our_site(struct domain *d, uint32_t lin)
 {
 	struct bt_domain *b = d->bt;
 	struct bt_patch_site s;
+	uint64_t tl = rdtsc();
 	if (!b->patch || b->v.cpl == 3 || bt_patch_lookup(&b->pc, lin, &s))
 		return false;
+	b->stats.prof[BT_PROF_DATA] += rdtsc() - tl;
 	b->v.eip = lin - b->v.seg[BT_CS].base;
 	if (s.cls != BT_CLS_NONE || (s.end & BT_END_INDIRECT)) {
 		if (s.cls != BT_CLS_NONE)
