@@ -92,8 +92,8 @@ static int find_disk(const struct boot_info *bi, struct domain_config *cfg, cons
 		return 0;
 	int m = find_module(bi, cfg->disk);
 	const char *why = NULL;
-	if (cfg->mode != DOM_MODE_HW)
-		why = ": only hw domains have an emulated disk";
+	if (cfg->mode == DOM_MODE_PV)
+		why = ": only hw and bt domains have an emulated disk";
 	else if (m < 0)
 		why = " is not among the modules";
 	else if (disk_taken[m])

@@ -124,6 +124,8 @@ void bt_frame_written(struct domain *d, uint64_t gfn);
  * bytes makes the shadows dirty. */
 void bt_bytes_written(struct domain *d, uint64_t gpa, unsigned n);
 bool bt_frame_tracked(const struct domain *d, uint64_t gfn);
+/* Is gpa one of the domain's devices (or the PC's hole below 1 MiB)? */
+bool bt_gpa_is_device(struct domain *d, uint64_t gpa);
 /* Write guest RAM by guest-physical address, nothing else done (the
  * patch cache's own bytes). 0 or -EFAULT. */
 int bt_frame_write_raw(struct domain *d, uint64_t gpa, const void *buf, unsigned n);

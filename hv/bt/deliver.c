@@ -18,6 +18,7 @@
 #include "printk.h"
 #include "string.h"
 #include "x86.h"
+#include "../hw/hw.h"
 
 #define GATE_TASK       0x05
 #define GATE_INT16      0x06
@@ -65,6 +66,17 @@ static int deliver_once(struct domain *d, unsigned vector, enum bt_event_kind ki
 	uint64_t gate;
 
 	if (vector * 8 + 7 > v->idtr.limit) {
+		*f = gp(idt_code);
+		return 1;
+	}
+	/* An IDT in device memory: what a CPU would read there is a device's
+	 * registers; as a hw domain's, the domain is stopped. */
+	struct shadow_regs regs = bt_paging_regs(v);
+	struct shadow_fault_out out;
+	if (shadow_translate(&d->bt->sh, v->idtr.base + vector * 8, 0, &regs, 0, &out) ==
+	    SHADOW_TRANSLATED && !hw_gpa_to_ma(d, out.gpa)) {
+		bt_crash(d, "delivering vector %#x: its IDT entry is in device memory at %#llx",
+			 vector, (unsigned long long)out.gpa);
 		*f = gp(idt_code);
 		return 1;
 	}

@@ -159,6 +159,13 @@ static unsigned mmio_slot(struct domain *d, const struct vdev_range *r)
 	return MIN(i, EXIT_NR_MMIO - 2);
 }
 
+bool bt_gpa_is_device(struct domain *d, uint64_t gpa)
+{
+	if (gpa >= HW_VGA_START && gpa < HW_LOW_END)
+		return true;            /* the PC's hole: video window and ROMs */
+	return vdev_find(d->vdevs, VDEV_MMIO, gpa, 1) != NULL;
+}
+
 static void mmio(struct domain *d, uint64_t gpa, uint8_t *buf, unsigned n, bool write)
 {
 	/* The ROM area: read the frames, drop writes. */
@@ -270,6 +277,12 @@ static int access_gpa(struct domain *d, uint32_t linear, uint64_t gpa, uint8_t *
 {
 	struct bt_domain *b = d->bt;
 	if (!sh_translate(d, gpa >> PAGE_SHIFT)) {
+		if (!bt_gpa_is_device(d, gpa)) {
+			bt_crash(d, "guest-physical %#llx is not this domain's",
+				 (unsigned long long)gpa);
+			*f = (struct bt_fault){ .vector = BT_VEC_GP, .has_code = true };
+			return -1;
+		}
 		if (fetch && !(gpa >= HW_ROM_START && gpa < HW_LOW_END)) {
 			bt_crash(d, "code at %#x is in device memory (guest-physical %#llx)", linear,
 				 (unsigned long long)gpa);

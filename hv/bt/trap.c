@@ -389,6 +389,13 @@ static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
 	}
 	/* fall through */
 	case SHADOW_MMIO:
+		if (rc == SHADOW_MMIO && !bt_gpa_is_device(d, out.gpa)) {
+			/* Neither its RAM nor one of its devices: as a hw domain's
+			 * nested fault, the domain is stopped (docs/bt.md). */
+			bt_crash(d, "guest-physical %#llx is not this domain's",
+				 (unsigned long long)out.gpa);
+			return;
+		}
 		if (rc == SHADOW_MMIO)
 			b->stats.mmio_emulated++;
 		rc = bt_emulate_data(d, &f);
