@@ -64,6 +64,7 @@ struct bt_domain {
 	bool shadow_step;               /* TF set by us to end an STI shadow */
 	bool guest_tf;                  /* ... and the guest's own TF then */
 	bool step_taken;                /* this trap ended such a step */
+	uint32_t insn_eip;              /* where the instruction being emulated starts */
 	bool native_step;               /* an unscannable instruction runs stepped */
 	bool step_pending;              /* ... and has not run yet */
 	bool rescan;                    /* ... done: scan where the guest is now */

@@ -224,6 +224,10 @@ void bt_deliver(struct domain *d, unsigned vector, enum bt_event_kind kind, bool
 		}
 		if (f.vector == BT_VEC_PF)
 			b->v.cr2 = f.cr2;
+		/* A software interrupt that could not be delivered is a fault
+		 * of the int instruction itself. */
+		if (kind == BT_EVENT_SOFT)
+			b->v.eip = b->insn_eip;
 		if (kind != BT_EVENT_EXTERNAL && makes_double(vector, f.vector)) {
 			vector = 8, has_code = true, code = 0;
 		} else {

@@ -31,6 +31,7 @@
 #include "string.h"
 #include "switch.h"
 #include "x86.h"
+#include "../hw/hw.h"
 
 #define DESC_S          (1ull << 44)
 #define DESC_DPL_SHIFT  45
@@ -97,6 +98,21 @@ static void track_range(struct domain *d, uint32_t linear, uint32_t len)
 	(void)end;
 }
 
+static bool gdt_in_ram(struct domain *d, uint32_t linear, uint32_t len)
+{
+	struct bt_domain *b = d->bt;
+	struct shadow_regs regs = bt_paging_regs(&b->v);
+	for (uint32_t p = linear & PAGE_MASK; len; p += PAGE_SIZE) {
+		struct shadow_fault_out out;
+		uint32_t chunk = MIN(len, PAGE_SIZE - (linear > p ? linear - p : 0));
+		if (shadow_translate(&b->sh, p, 0, &regs, 0, &out) != SHADOW_TRANSLATED ||
+		    !hw_gpa_to_ma(d, out.gpa))
+			return false;
+		len -= MIN(len, chunk);
+	}
+	return true;
+}
+
 static void build_gdt(struct domain *d)
 {
 	struct bt_domain *b = d->bt;
@@ -107,10 +123,16 @@ static void build_gdt(struct domain *d)
 		return;
 	b->own_gdt = true;
 	uint32_t n = MIN(((uint32_t)b->v.gdtr.limit + 1) / 8, (uint32_t)GDT_HV_FIRST);
-	struct bt_fault f;
+	static uint64_t old[GDT_HV_FIRST];
+	memcpy(old, b->gdt, sizeof(old));
 	memset(b->gdt, 0, sizeof(b->gdt));
-	if (bt_read(d, b->v.gdtr.base, b->gdt, n * 8, 0, false, &f))
-		n = 0;                  /* not mapped: no usable selector, as on the CPU */
+	/* Only what is in its RAM: a GDT in device memory (or unmapped) has
+	 * no descriptor a selector load could use. */
+	if (!gdt_in_ram(d, b->v.gdtr.base, n * 8) ||
+	    bt_read(d, b->v.gdtr.base, b->gdt, n * 8, 0, false, &(struct bt_fault){ 0 })) {
+		memset(b->gdt, 0, sizeof(b->gdt));
+		n = 0;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t e = b->gdt[i];
 		if (!(e & DESC_S)) {
@@ -123,6 +145,20 @@ static void build_gdt(struct domain *d)
 	}
 	b->gdt[0] = 0;
 	b->gdt_count = n;
+	/* A segment register keeps the descriptor it loaded however the table
+	 * changes (its hidden part), but the CPU reloads ours from the table
+	 * on every way back into the guest: a loaded selector whose new entry
+	 * is unusable keeps its old one until the guest loads it again. */
+	for (unsigned k = 0; k < BT_NSEG; k++) {
+		uint16_t sel = b->v.seg[k].sel;
+		unsigned i = sel >> 3;
+		if ((sel & 4) || !i || i >= GDT_HV_FIRST || !(old[i] & DESC_P))
+			continue;
+		if (!(b->gdt[i] & DESC_P) || !(b->gdt[i] & DESC_S)) {
+			b->gdt[i] = old[i];
+			b->gdt_count = MAX(b->gdt_count, i + 1);
+		}
+	}
 }
 
 static void find_direct_gate(struct domain *d)

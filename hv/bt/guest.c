@@ -107,8 +107,12 @@ void bt_bytes_written(struct domain *d, uint64_t gpa, unsigned n)
 	struct bt_domain *b = d->bt;
 	uint64_t gfn = gpa >> PAGE_SHIFT;
 	unsigned lo = (unsigned)(gpa & (PAGE_SIZE - 1)), hi = lo + n;
-	if (b->patch && bt_patch_page_written(&b->pc, gfn) > 0)
+	if (b->patch && bt_patch_page_written(&b->pc, gfn) > 0) {
+		/* Its code may be running: scanned afresh from where the guest
+		 * is before it goes on. */
 		b->stats.code_writes++;
+		b->rescan = true;
+	}
 	for (unsigned i = 0; i < BT_UNSCANNABLE; i++)
 		if (b->unscannable[i].gfn == gfn || b->unscannable[i].gfn == gfn - 1)
 			b->unscannable[i] = (struct bt_addr){ 0, 0 };

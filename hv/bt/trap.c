@@ -258,6 +258,7 @@ static bool emulate(struct domain *d)
 	struct bt_exit x;
 	memset(&x, 0, sizeof(x));
 	uint64_t t0 = rdtsc();
+	b->insn_eip = b->v.eip;
 	enum bt_emu r = bt_emulate_privileged(&b->v, &b->ops, &x);
 	b->stats.prof[BT_PROF_EMUL] += rdtsc() - t0;
 	if (!domain_alive(d))
@@ -447,6 +448,10 @@ void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 			 * guest's DR6 untouched. */
 			break;
 		}
+		/* The guest's own single step or breakpoint: what the CPU found
+		 * goes into its DR6 (B0-B3, BS), which it reads virtually. */
+		b->v.dr[6] |= read_dr(6) & 0x400f;
+		write_dr(6, 0xffff0ff0);
 		bt_deliver(d, vec, BT_EVENT_EXCEPTION, false, 0);
 		break;
 	case VEC_PF:
@@ -467,6 +472,7 @@ void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 		if (our_site(d, b->v.seg[BT_CS].base + b->v.eip - 1))
 			break;
 		b->stats.guest_int3++;
+		b->insn_eip = b->v.eip - 1;
 		bt_deliver(d, VEC_BP, BT_EVENT_SOFT, false, 0);
 		break;
 	case VEC_UD:
@@ -494,6 +500,7 @@ void bt_software_interrupt(struct domain *d, struct trap_frame *f)
 	/* Only a gate the guest may use reaches here (the direct gate goes
 	 * straight to its kernel; the others are DPL 0 and come as #GP). */
 	bt_load(d, f);
+	d->bt->insn_eip = d->bt->v.eip - 2;     /* int n */
 	bt_deliver(d, f->vector & 0xff, BT_EVENT_SOFT, false, 0);
 	if (domain_alive(d))
 		bt_store(d, f);
