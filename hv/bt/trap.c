@@ -450,7 +450,10 @@ void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 		}
 		/* The guest's own single step or breakpoint: what the CPU found
 		 * goes into its DR6 (B0-B3, BS), which it reads virtually. */
-		b->v.dr[6] |= read_dr(6) & 0x400f;
+		uint32_t dr6 = read_dr(6) & 0x400f;
+		if (f->eflags & BT_FL_TF)
+			dr6 |= 0x4000;          /* BS: TF was set (QEMU leaves DR6 0) */
+		b->v.dr[6] |= dr6;
 		write_dr(6, 0xffff0ff0);
 		bt_deliver(d, vec, BT_EVENT_EXCEPTION, false, 0);
 		break;
