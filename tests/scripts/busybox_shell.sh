@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # A user's session at busybox's shell on ringos's console, typed key by key
 # like a person at the terminal: natively on the bare PC, then logged into a
-# pv domain and into a hw domain (the same ringos-pc.elf as native) under
+# pv domain, a hw domain and a bt domain (the same ringos-pc.elf as native) under
 # ringvisor (the keyboard moved to it with Ctrl-], as the README says). The
 # session (below) uses files, pipes, redirection, job control (a background
 # job, Ctrl-Z, bg, kill, wait) and Ctrl-C. Each run's transcript must hold
-# the expected results, and the three transcripts must be identical
+# the expected results, and the four transcripts must be identical
 # (equivalence). Each ends with poweroff: the machine powers off natively,
 # the domain shuts down under the hypervisor.
 . tests/scripts/session.sh
@@ -138,7 +138,15 @@ if run hw -m 128 -kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
 else
 	fail=1
 fi
-for r in pv hw; do
+# The same again with no hardware help: trap-and-emulate, scan-and-patch,
+# shadow page tables (docs/bt.md).
+if run bt -m 128 -kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
+	-initrd "$BUILD/ringos-pc.elf name=box mode=bt memory=64M initrd=$BUILD/initramfs/busybox.cpio cmdline=\"hostname=box\",$BUILD/initramfs/busybox.cpio"; then
+	check_run bt 'domain 1 (box): shut down: poweroff'
+else
+	fail=1
+fi
+for r in pv hw bt; do
 	[ -s "$work/native.out" ] && [ -s "$work/$r.out" ] || continue
 	if diff -u "$work/native.out" "$work/$r.out" > "$work/diff"; then
 		echo "ok - the session's transcript is identical natively and in the $r domain ($(wc -l < "$work/native.out") lines)"
@@ -147,7 +155,7 @@ for r in pv hw; do
 	fi
 done
 if [ $fail != 0 ]; then
-	for r in native pv hw; do
+	for r in native pv hw bt; do
 		[ -f "$work/$r.log" ] && { echo "--- $r log (last 30 lines)"; tr -d '\r' < "$work/$r.log" | tail -30; }
 	done
 	echo "busybox_shell: FAILED"
