@@ -36,14 +36,15 @@ setup:
 	@bash tools/setup.sh
 
 # The default VMs, described by configs/*.cfg: ringos with a busybox shell
-# on its console twice, as a pv domain (vm1.cfg) and, the very ringos-pc.elf
-# a bare PC boots, as a hw domain (vm2.cfg). `make run-linux` boots Linux
+# on its console three times, as a pv domain (vm1.cfg) and, the very
+# ringos-pc.elf a bare PC boots, as a hw domain (vm2.cfg) and as a bt
+# domain (vm3.cfg). `make run-linux` boots Linux
 # as a hw domain beside vm1 (configs/linux.cfg). `make run-demo`
 # boots the two small demo domains and ringos running its test suite
 # instead; `make run-native` boots ringos alone on the bare (emulated) PC.
 # Each module is "path args".
 RUN_APPEND  ?= loglevel=info
-RUN_MODULES ?= $(BUILD)/ringos-pv.elf,$(BUILD)/ringos-pc.elf,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg,configs/vm2.cfg
+RUN_MODULES ?= $(BUILD)/ringos-pv.elf,$(BUILD)/ringos-pc.elf,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg,configs/vm2.cfg,configs/vm3.cfg
 LINUX_MODULES := $(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg,$(BUILD)/linux/vmlinuz,$(BUILD)/linux/initramfs.cpio,configs/linux.cfg
 DEMO_MODULES := $(BUILD)/guests/demo.elf,configs/alpha.cfg,configs/beta.cfg,$(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/suite.cpio,configs/ringos.cfg
 RUN_DEPS    := $(HV_ELF) $(BUILD)/guests/demo.elf ringos
@@ -76,7 +77,7 @@ print-run-modules:
 run-now: $(RUN_DEPS)
 	@echo "ringvisor: booting in QEMU (software CPU). Ctrl-a x quits QEMU, Ctrl-a c its monitor."
 	@echo "           The keyboard starts with the hypervisor; Ctrl-] moves it to the next domain"
-	@echo "           (vm1 -> vm2 -> hypervisor). Hypervisor keys: h help, e domains and their exits,"
+	@echo "           (vm1 -> vm2 -> vm3 -> hypervisor). Hypervisor keys: h help, e domains and their exits,"
 	@echo "           d counters, m memory, t time. In a shell, poweroff ends that domain."
 	$(QEMU) $(QEMU_MACHINE) -m $(RUN_MEM) -cpu $(QEMU_CPU) -serial mon:stdio -kernel $(HV_ELF) \
 	    -append "console_cols=$$(tput cols 2>/dev/null || echo 80) $(RUN_APPEND)" -initrd "$(RUN_MODULES)"

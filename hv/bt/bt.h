@@ -45,7 +45,6 @@ struct bt_stats {
 	uint64_t code_writes;           /* writes that dropped a scanned code page */
 	uint64_t scan_failures;         /* blocks the scanner could not decode */
 	uint64_t halts;
-	uint64_t cycles[32];            /* TSC cycles handling each vector (bt_exception) */
 	uint64_t prof[10];              /* TSC cycles by part (bt_prof_names) */
 };
 
@@ -165,7 +164,7 @@ void bt_deliver(struct domain *d, unsigned vector, enum bt_event_kind kind, bool
 void bt_deliver_fault(struct domain *d, const struct bt_fault *f);
 
 enum { BT_PROF_EMUL, BT_PROF_FLUSH, BT_PROF_SCAN, BT_PROF_DELIVER, BT_PROF_RESYNC,
-       BT_PROF_DEVICES, BT_PROF_FILL, BT_PROF_DATA, BT_PROF_SITE, BT_PROF_PRIV };
+       BT_PROF_DEVICES, BT_PROF_FILL, BT_PROF_LOOKUP, BT_PROF_SITE, BT_PROF_PRIV };
 
 /* trap.c */
 extern bool bt_trust_ret;

@@ -291,17 +291,18 @@ static void bt_console_input(struct domain *d)
 		sched_wake(d);
 }
 
+/* Where the hypervisor's time for it went, in millions of TSC cycles. */
 static void dump_cycles(const struct bt_domain *b)
 {
 	static const char *const names[] = { "emulate", "flush", "scan", "deliver", "resync",
-					     "devices", "fill", "data", "site", "priv" };
-	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
-		printk("    bt: %-8s %llu Mcycles\n", names[i],
-		       (unsigned long long)(b->stats.prof[i] / 1000000));
-	for (unsigned v = 0; v < 32; v++)
-		if (b->stats.cycles[v])
-			printk("    bt: vector %2u handled in %llu Mcycles\n", v,
-			       (unsigned long long)(b->stats.cycles[v] / 1000000));
+					     "devices", "fill", "lookup", "site", "priv" };
+	char line[160];
+	int n = snprintf(line, sizeof(line), "    bt: Mcycles:");
+	for (unsigned i = 0; i < ARRAY_SIZE(names) && n < (int)sizeof(line); i++)
+		if (b->stats.prof[i] >= 1000000)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s %llu", names[i],
+				      (unsigned long long)(b->stats.prof[i] / 1000000));
+	printk("%s\n", line);
 }
 
 static void bt_dump(const struct domain *d)

@@ -298,7 +298,7 @@ static bool our_site(struct domain *d, uint32_t lin)
 	uint64_t tl = rdtsc();
 	if (!b->patch || b->v.cpl == 3 || bt_patch_lookup(&b->pc, lin, &s))
 		return false;
-	b->stats.prof[BT_PROF_DATA] += rdtsc() - tl;
+	b->stats.prof[BT_PROF_LOOKUP] += rdtsc() - tl;
 	b->v.eip = lin - b->v.seg[BT_CS].base;
 	if (s.cls != BT_CLS_NONE || (s.end & BT_END_INDIRECT)) {
 		if (s.cls != BT_CLS_NONE)
@@ -432,7 +432,6 @@ void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 {
 	struct bt_domain *b = d->bt;
 	unsigned vec = f->vector;
-	uint64_t t0 = rdtsc();
 	b->step_taken = false;
 	bt_load(d, f);
 	if (trace_left) {
@@ -495,7 +494,6 @@ void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 	}
 	if (domain_alive(d))
 		bt_store(d, f);
-	b->stats.cycles[vec & 31] += rdtsc() - t0;
 }
 
 void bt_software_interrupt(struct domain *d, struct trap_frame *f)

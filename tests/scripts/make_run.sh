@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The default experience: what `make run` boots (the Makefile's RUN_MODULES:
-# ringos-pv.elf, busybox.cpio, configs/vm1.cfg, configs/vm2.cfg) must give
-# two busybox prompts, one per domain, each named by its config; the keyboard
+# ringos-pv.elf, ringos-pc.elf, busybox.cpio, configs/vm1.cfg, vm2.cfg,
+# vm3.cfg: ringos as pv, hw and bt domains) must give three busybox prompts,
+# one per domain, each named by its config; the keyboard
 # moves to each in turn (Ctrl-]) and `poweroff` shuts each down.
 # on_empty=exit makes the hypervisor leave once both are gone.
 set -u
@@ -29,14 +30,14 @@ wait_for() {            # pattern seconds
 }
 
 fail=0
-for vm in vm1 vm2; do
+for vm in vm1 vm2 vm3; do
 	if wait_for "\[$vm\] $vm:~# " 120; then
 		echo "ok - $vm is at its busybox prompt"
 	else
 		echo "FAILED - $vm: no prompt"; fail=1
 	fi
 done
-for n in 1 2; do
+for n in 1 2 3; do
 	printf '\035' >&$fd
 	if ! wait_for "console input now goes to domain $n \(vm$n\)" 10; then
 		echo "FAILED - the keyboard did not move to vm$n"; fail=1
@@ -51,7 +52,7 @@ done
 wait "$qpid"
 qpid=
 if [ $fail = 0 ] && seen 'all domains have stopped'; then
-	echo "make_run: two busybox VMs came up and powered off"
+	echo "make_run: three busybox VMs (pv, hw, bt) came up and powered off"
 	exit 0
 fi
 echo "--- log (last 30 lines)"; tr -d '\r' < "$log" | tail -30

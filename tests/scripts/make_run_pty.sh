@@ -4,7 +4,8 @@
 # does for a person) and this script presses exactly the keys the README
 # documents, reading the screen after each: Ctrl-] moves the keyboard to
 # vm1, a command runs there; Ctrl-] to vm2, a command runs there, vi opens,
-# takes text and quits; Ctrl-] back to the hypervisor, 'e' lists the
+# takes text and quits; Ctrl-] to vm3 (the bt domain), a command runs there;
+# Ctrl-] back to the hypervisor, 'e' lists the
 # domains; Ctrl-a x quits QEMU. No key may be answered with "none such"
 # (the terminal's own replies are never taken for hypervisor keys).
 set -u
@@ -50,6 +51,7 @@ step() {                # what, pattern, seconds, description
 
 step history '^\[vm1\] vm1:~# ' 150 "vm1 is at its busybox prompt"
 step history '^\[vm2\] vm2:~# ' 30 "vm2 is at its busybox prompt"
+step history '^\[vm3\] vm3:~# ' 60 "vm3 is at its busybox prompt"
 [ $fail = 0 ] || { echo "--- screen"; history | tail -30; exit 1; }
 
 keys C-]
@@ -78,9 +80,14 @@ keys 'cat /tmp/note' Enter
 step visible '^typed in vi$' 15 "what was typed in vi is in the file"
 
 keys C-]
+step visible 'console input now goes to domain 3 \(vm3\)' 10 "Ctrl-] again gives vm3 (bt) the keyboard"
+keys 'echo bt-$(hostname) $((6 * 7))' Enter
+step visible '^bt-vm3 42$' 20 "a command typed in vm3 runs there"
+
+keys C-]
 step visible "console input now goes to the hypervisor \('h' for help\)" 10 "Ctrl-] again gives the keyboard back to the hypervisor"
 keys e
-step visible 'domain 2 \(vm2\): (runnable|blocked), weight' 10 "'e' lists the domains"
+step visible 'domain 3 \(vm3\): (runnable|blocked), weight' 10 "'e' lists the domains"
 
 for bad in 'none such' 'no action for key' 'key 0x1b'; do
 	if history | grep -aq -- "$bad"; then
