@@ -3,11 +3,13 @@
 # of guest/bench/ three times, one run after the other: natively (ringos on
 # the bare PC, build/ringos-pc.elf), as a pv domain (build/hv/hv.elf with
 # on_empty=exit and build/ringos-pv.elf, as tools/runtests.sh's ringos-pv
-# environment boots it) and as a hw domain (the same ringos-pc.elf as the
-# native run, with AMD SVM and nested paging). Prints one table (time per
-# operation natively and under ringvisor, the ratios, hypervisor entries
-# and hypercalls per operation, #VMEXITs per operation), writes it as CSV
-# and draws it with gnuplot.
+# environment boots it), as a hw domain (the same ringos-pc.elf as the
+# native run, with AMD SVM and nested paging) and as a bt domain (the same
+# ringos-pc.elf again, in ring 1: trap-and-emulate, scan-and-patch, shadow
+# page tables). Prints one table (time per operation natively and under
+# ringvisor, the ratios, hypervisor entries and hypercalls per operation,
+# #VMEXITs and bt hypervisor entries per operation), writes it as CSV and
+# draws it with gnuplot.
 #
 #   tools/bench.sh [--short] [-o DIR]
 #     --short   build/initramfs/bench-short.cpio: short trials, for CI
@@ -42,7 +44,8 @@ for f in "$cpio" "$BUILD/ringos-pc.elf" "$BUILD/ringos-pv.elf" "$BUILD/hv/hv.elf
 done
 command -v "$QEMU" > /dev/null || { echo "bench: $QEMU not found (make setup)"; exit 2; }
 mkdir -p "$out"
-rm -f "$out/bench.csv" "$out/bench.png" "$out/native.log" "$out/pv.log" "$out/hw.log" "$out/bench.gp"
+rm -f "$out/bench.csv" "$out/bench.png" "$out/native.log" "$out/pv.log" "$out/hw.log" "$out/bt.log" \
+	"$out/bench.gp"
 
 # ------------------------------------------------------------------ the runs
 fail=0
@@ -72,13 +75,16 @@ run pv -kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
 	-initrd "$BUILD/ringos-pv.elf name=ringos memory=96M initrd=$cpio,$cpio"
 run hw -kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
 	-initrd "$BUILD/ringos-pc.elf name=ringos mode=hw memory=96M initrd=$cpio,$cpio"
+run bt -kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
+	-initrd "$BUILD/ringos-pc.elf name=ringos mode=bt memory=96M initrd=$cpio,$cpio"
 
 # The program's own lines: as they are natively, "[ringos] " taken off on pv
 # (and lines the console wrapped joined again).
 tr -d '\r' < "$out/native.log" > "$out/native.out"
 tools/domain-output.sh ringos "$out/pv.log" > "$out/pv.out"
 tools/domain-output.sh ringos "$out/hw.log" > "$out/hw.out"
-for r in native pv hw; do
+tools/domain-output.sh ringos "$out/bt.log" > "$out/bt.out"
+for r in native pv hw bt; do
 	if ! grep -q '^TEST RESULT: SUCCESS' "$out/$r.out"; then
 		echo "bench: FAILED: the $r run did not end with TEST RESULT: SUCCESS:"
 		grep -aE '^BENCH-FAIL|^TEST RESULT|PANIC|panic' "$out/$r.out" "$out/$r.log" | head -5 | sed 's/^/    /'
@@ -88,7 +94,7 @@ done
 
 # ------------------------------------------------------------------ the table
 # Every benchmark either run says it has (BENCH-LIST), in its order.
-names=$(cat "$out/native.out" "$out/pv.out" "$out/hw.out" | sed -n 's/^BENCH-LIST //p' | tr ' ' '\n' | awk 'NF && !seen[$0]++')
+names=$(cat "$out/native.out" "$out/pv.out" "$out/hw.out" "$out/bt.out" | sed -n 's/^BENCH-LIST //p' | tr ' ' '\n' | awk 'NF && !seen[$0]++')
 if [ -z "$names" ]; then
 	echo "bench: FAILED: neither run listed its benchmarks (logs: $out/native.log, $out/pv.log)"
 	exit 1
@@ -112,28 +118,30 @@ human() {
 }
 
 csv=$out/bench.csv
-echo "benchmark,native_ns_per_op,pv_ns_per_op,ratio_pv_native,hv_entries_per_op,hypercalls_per_op,native_iterations,pv_iterations,xen2003_ratio,hw_ns_per_op,ratio_hw_native,hw_exits_per_op,hw_iterations" > "$csv"
-printf '\n%-12s %10s %10s %9s %10s %9s %11s %11s %11s %10s\n' benchmark native pv pv/native hw hw/native \
-	"pv entr/op" "hcalls/op" "hw exits/op" "Xen (2003)"
+echo "benchmark,native_ns_per_op,pv_ns_per_op,ratio_pv_native,hv_entries_per_op,hypercalls_per_op,native_iterations,pv_iterations,xen2003_ratio,hw_ns_per_op,ratio_hw_native,hw_exits_per_op,hw_iterations,bt_ns_per_op,ratio_bt_native,bt_entries_per_op,bt_iterations" > "$csv"
+printf '\n%-12s %10s %10s %9s %10s %9s %10s %9s %10s %9s %10s %10s %10s\n' benchmark native pv pv/native \
+	hw hw/native bt bt/native "pv entr/op" "hcalls/op" "hw exit/op" "bt entr/op" "Xen (2003)"
 runname() { case $1 in nat) echo native ;; *) echo "$1" ;; esac; }
 ratio_of() { isnum "$1" && isnum "$2" && awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.2f", b / a }'; }
 for n in $names; do
 	nat=$(field "$n" "$out/native.out" 1) pv=$(field "$n" "$out/pv.out" 1) hw=$(field "$n" "$out/hw.out" 1)
+	bt=$(field "$n" "$out/bt.out" 1) btx=$(field "$n" "$out/bt.out" 2) bit=$(field "$n" "$out/bt.out" 4)
 	ent=$(field "$n" "$out/pv.out" 2) hc=$(field "$n" "$out/pv.out" 3) hwx=$(field "$n" "$out/hw.out" 2)
 	nit=$(field "$n" "$out/native.out" 4) pit=$(field "$n" "$out/pv.out" 4) hit=$(field "$n" "$out/hw.out" 4)
-	for v in nat pv hw; do
+	for v in nat pv hw bt; do
 		if ! isnum "${!v}"; then
 			echo "bench: FAILED: no number for $n in the $(runname $v) run"
 			grep -h "^BENCH-FAIL $n " "$out/$(runname $v).out" | sed 's/^/    /'
 			fail=1
 		fi
 	done
-	ratio=$(ratio_of "$nat" "$pv") hwratio=$(ratio_of "$nat" "$hw")
-	isnum "$ent" || ent= ; isnum "$hc" || hc= ; isnum "$hwx" || hwx=
+	ratio=$(ratio_of "$nat" "$pv") hwratio=$(ratio_of "$nat" "$hw") btratio=$(ratio_of "$nat" "$bt")
+	isnum "$ent" || ent= ; isnum "$hc" || hc= ; isnum "$hwx" || hwx= ; isnum "$btx" || btx=
 	xen=$(xen_ratio "$n")
-	printf '%-12s %10s %10s %9s %10s %9s %11s %11s %11s %10s\n' "$n" "$(human "$nat")" "$(human "$pv")" \
-		"${ratio:--}" "$(human "$hw")" "${hwratio:--}" "${ent:--}" "${hc:--}" "${hwx:--}" "${xen:--}"
-	echo "$n,$nat,$pv,$ratio,$ent,$hc,$nit,$pit,$xen,$hw,$hwratio,$hwx,$hit" >> "$csv"
+	printf '%-12s %10s %10s %9s %10s %9s %10s %9s %10s %9s %10s %10s %10s\n' "$n" "$(human "$nat")" \
+		"$(human "$pv")" "${ratio:--}" "$(human "$hw")" "${hwratio:--}" "$(human "$bt")" \
+		"${btratio:--}" "${ent:--}" "${hc:--}" "${hwx:--}" "${btx:--}" "${xen:--}"
+	echo "$n,$nat,$pv,$ratio,$ent,$hc,$nit,$pit,$xen,$hw,$hwratio,$hwx,$hit,$bt,$btratio,$btx,$bit" >> "$csv"
 done
 # What the hw exits of each benchmark are, by reason (per operation).
 if grep -q '^BENCH-HV ' "$out/hw.out"; then
@@ -141,11 +149,18 @@ if grep -q '^BENCH-HV ' "$out/hw.out"; then
 	echo "hw #VMEXITs per operation by reason:"
 	awk '$1 == "BENCH-HV" && $3 != "cpu_ns" && $4 + 0 >= 0.01 { printf "  %-12s %-8s %10s\n", $2, $3, $4 }' "$out/hw.out"
 fi
+# ... and bt's hypervisor entries by what they were (docs/bt.md).
+if grep -q '^BENCH-HV ' "$out/bt.out"; then
+	echo
+	echo "bt hypervisor work per operation by kind:"
+	awk '$1 == "BENCH-HV" && $3 != "cpu_ns" && $4 + 0 >= 0.01 { printf "  %-12s %-8s %10s\n", $2, $3, $4 }' "$out/bt.out"
+fi
 echo
 echo "bench: $csv"
 grep -h '^BENCH-CLOCK' "$out/native.out" | sed 's/^BENCH-CLOCK /bench: native clock step /'
 grep -h '^BENCH-CLOCK' "$out/pv.out" | sed 's/^BENCH-CLOCK /bench: pv clock step /'
 grep -h '^BENCH-CLOCK' "$out/hw.out" | sed 's/^BENCH-CLOCK /bench: hw clock step /'
+grep -h '^BENCH-CLOCK' "$out/bt.out" | sed 's/^BENCH-CLOCK /bench: bt clock step /'
 
 # ------------------------------------------------------------------ the chart
 if ! command -v gnuplot > /dev/null; then
@@ -164,13 +179,14 @@ set style fill solid 0.85 border -1
 set boxwidth 0.9
 set xtics rotate by -30 nomirror
 set grid ytics
-set multiplot layout 2,1 title "ringvisor: ringos natively, as a pv domain and as a hw domain ($mode run, QEMU TCG)"
+set multiplot layout 2,1 title "ringvisor: ringos natively and as pv, hw and bt domains ($mode run, QEMU TCG)"
 set title "time per operation (log scale)"
 set key top left
 set ylabel "microseconds"
 set logscale y
 plot '$csv' using (\$2/1000):xtic(1) title "native (pc port)", '' using (\$3/1000) title "pv under ringvisor", \
-     '' using (\$10/1000) title "hw (SVM + NPT) under ringvisor"
+     '' using (\$10/1000) title "hw (SVM + NPT) under ringvisor", \
+     '' using (\$14/1000) title "bt (ring 1, patched, shadow paging) under ringvisor"
 unset logscale y
 set title "slowdown against native (1 = no cost)"
 set key top right
@@ -178,6 +194,7 @@ set ylabel "ratio"
 set yrange [0:*]
 plot '$csv' using 4:xtic(1) title "ringvisor pv / native (this run)", \
      '' using 11 title "ringvisor hw / native (this run)", \
+     '' using 15 title "ringvisor bt / native (this run)", \
      '' using 9 title "Xen / Linux (SOSP 2003, lmbench)", \
      1 with lines lw 1 lc rgb "black" notitle
 unset multiplot
@@ -189,7 +206,7 @@ if ! gnuplot "$out/bench.gp" > "$out/gnuplot.log" 2>&1 || [ ! -s "$out/bench.png
 fi
 echo "bench: $out/bench.png"
 if [ $fail != 0 ]; then
-	echo "bench: FAILED (logs: $out/native.log, $out/pv.log, $out/hw.log)"
+	echo "bench: FAILED (logs: $out/native.log, $out/pv.log, $out/hw.log, $out/bt.log)"
 	exit 1
 fi
 echo "bench: done ($mode run)"

@@ -24,6 +24,7 @@
 #include "string.h"
 #include "x86.h"
 #include "emulate.h"
+#include "console.h"
 #include "../hw/hw.h"
 
 /* ---- the shadow's view of the guest */
@@ -368,6 +369,16 @@ static unsigned io_slot(struct domain *d, const struct vdev_range *r)
 static int op_pio(void *o, uint16_t port, unsigned size, bool write, uint32_t *val)
 {
 	struct domain *d = o;
+	/* Console output the line cannot take yet waits (as a hw domain's,
+	 * docs/hw.md): the out is not done, the domain blocks until the ring
+	 * drains, and runs it again. */
+	if (write && port == d->hw->dev.uart.base && !(d->hw->dev.uart.lcr & 0x80)) {
+		if (!console_domain_may_write(d)) {
+			console_domain_wait(d);
+			return BT_PIO_WAIT;
+		}
+		console_domain_unwait(d);
+	}
 	struct vdev_range *r = vdev_find(d->vdevs, VDEV_PIO, port, size);
 	d->bt->devices_due = true;
 	exit_count(d, EXIT_IO, io_slot(d, r));

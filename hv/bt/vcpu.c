@@ -186,7 +186,10 @@ static enum bt_emu do_inout(struct emu *e, bool out, bool imm)
 		return BT_EMU_UNHANDLED;
 	if (v->cpl > v->viopl)
 		return gp(e, 0);
-	if (e->ops->pio(e->ops->opaque, port, size, out, &val))
+	int rc = e->ops->pio(e->ops->opaque, port, size, out, &val);
+	if (rc == BT_PIO_WAIT)
+		return BT_EMU_CONTINUE;         /* not now: nothing done, run it again */
+	if (rc)
 		return gp(e, 0);
 	if (!out)
 		reg_set(v, BT_EAX, size, val);
@@ -229,7 +232,10 @@ static enum bt_emu do_string(struct emu *e, bool out)
 		if (out) {
 			if (mem_read(e, lin, &val, size))
 				return BT_EMU_FAULT;
-			if (e->ops->pio(e->ops->opaque, port, size, true, &val))
+			int rc = e->ops->pio(e->ops->opaque, port, size, true, &val);
+			if (rc == BT_PIO_WAIT)
+				return BT_EMU_CONTINUE; /* the ones done count; the rest later */
+			if (rc)
 				return gp(e, 0);
 		} else {
 			/* The port is read before the write can fault, as on

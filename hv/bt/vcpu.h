@@ -181,8 +181,10 @@ struct bt_ops {
 	void *opaque;
 	int  (*read)(void *opaque, uint32_t linear, void *buf, unsigned n, struct bt_fault *f);
 	int  (*write)(void *opaque, uint32_t linear, const void *buf, unsigned n, struct bt_fault *f);
-	/* IN (write false: fill *val) and OUT, size 1, 2 or 4. Nonzero: #GP(0).
-	 * NULL: in/out/ins/outs not emulated. */
+	/* IN (write false: fill *val) and OUT, size 1, 2 or 4. BT_PIO_WAIT:
+	 * not now (the device cannot take it yet): the instruction is not done
+	 * (a rep outs stops after the ones done) and BT_EMU_CONTINUE says run
+	 * it again. Other nonzero: #GP(0). NULL: in/out/ins/outs not emulated. */
 	int  (*pio)(void *opaque, uint16_t port, unsigned size, bool write, uint32_t *val);
 	/* MSRs the vCPU does not keep (and APIC base writes, which the
 	 * local APIC model may refuse). Nonzero or NULL: #GP(0). */
@@ -197,6 +199,8 @@ struct bt_ops {
 	void (*cr3_write)(void *opaque, uint32_t old_cr3, uint32_t new_cr3);
 	void (*paging_change)(void *opaque, uint32_t cr0, uint32_t cr4);
 };
+
+#define BT_PIO_WAIT     2
 
 enum bt_emu {
 	BT_EMU_DONE,            /* emulated; eip past the instruction */

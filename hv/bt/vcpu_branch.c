@@ -154,6 +154,54 @@ static int stack_write(struct emu *e, uint32_t esp, uint32_t val, unsigned size)
 	return mem_write(e, e->v->seg[BT_SS].base + sp_off(e->v, esp), &val, size);
 }
 
+static enum bt_emu far_transfer(struct emu *e, uint16_t sel, uint32_t off, bool call);
+
+/*
+ * Through a call gate (SDM CALL/JMP, "call gate"): the gate's DPL must
+ * allow the CPL and the selector's RPL (#GP(sel)), it must be present
+ * (#NP(sel)); its code segment must be code with DPL <= CPL (#GP), present
+ * (#NP). To the same privilege (a conforming segment, or DPL == CPL) the
+ * transfer is a far one to the gate's selector and offset, with the gate's
+ * operand size; a jmp to a more privileged non-conforming segment is
+ * #GP(sel). A call to an inner ring (a stack switch and parameter copy)
+ * is BT_EMU_UNHANDLED: the caller reflects #GP (docs/bt-vcpu.md).
+ */
+static enum bt_emu through_gate(struct emu *e, uint16_t sel, const uint8_t b[8], bool call)
+{
+	struct bt_vcpu *v = e->v;
+	unsigned gdpl = (b[5] >> 5) & 3;
+	bool big = (b[5] & 0xf) == 0xc;
+	uint16_t gsel = (uint16_t)(b[2] | b[3] << 8);
+	uint32_t off = (uint32_t)(b[0] | b[1] << 8) | (big ? (uint32_t)(b[6] | b[7] << 8) << 16 : 0);
+	struct bt_seg cs;
+	uint8_t cb[8];
+	uint32_t where;
+	enum bt_emu r;
+
+	if (gdpl < v->cpl || gdpl < (sel & 3u))
+		return gp(e, sel & ~3u);
+	if (!(b[5] & 0x80))
+		return raise(e, BT_VEC_NP, true, sel & ~3u);
+	if (!(gsel & ~3u))
+		return gp(e, 0);
+	r = btv_desc_read(e, gsel, cb, &where);
+	if (r != BT_EMU_DONE)
+		return r;
+	btv_desc_parse(cb, &cs, gsel);
+	unsigned type = cs.attr & BT_ATTR_TYPE, dpl = attr_dpl(cs.attr);
+	if (!(cs.attr & BT_ATTR_S) || !(type & 8) || dpl > v->cpl)
+		return gp(e, gsel & ~3u);
+	if (!(type & 4) && dpl < v->cpl)
+		return call ? BT_EMU_UNHANDLED : gp(e, gsel & ~3u);
+	/* The same privilege: a far transfer to the gate's target, with the
+	 * gate's size and the CPL as RPL. */
+	unsigned saved = e->d.opsize;
+	e->d.opsize = big ? 32 : 16;
+	r = far_transfer(e, (uint16_t)((gsel & ~3u) | v->cpl), off, call);
+	e->d.opsize = (uint8_t)saved;
+	return r;
+}
+
 /*
  * A far jmp or call to sel:off (SDM JMP, CALL: protected mode, far).
  * To a code segment: conforming with DPL <= CPL, or non-conforming with
@@ -184,8 +232,9 @@ static enum bt_emu far_transfer(struct emu *e, uint16_t sel, uint32_t off, bool 
 	dpl = attr_dpl(ncs.attr);
 	if (!(ncs.attr & BT_ATTR_S)) {
 		switch (type) {
-		case 0x1: case 0x9:                     /* available TSS */
 		case 0x4: case 0xc:                     /* call gate */
+			return through_gate(e, sel, b, call);
+		case 0x1: case 0x9:                     /* available TSS */
 		case 0x5:                               /* task gate */
 			return BT_EMU_UNHANDLED;
 		default:

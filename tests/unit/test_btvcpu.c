@@ -1264,6 +1264,51 @@ static void test_16bit_branches(void **state)
 	EXPECT_FAULT(BT_VEC_GP, 0, 0x66, 0xe9, 0x00, 0x23, 0x01, 0x00);
 }
 
+/* A call gate at sel to target:off (32-bit; access byte: P, DPL, type C). */
+static void gate_set(unsigned sel, uint16_t target, uint32_t off, uint8_t access)
+{
+	uint8_t *d = &mem[GDT + (sel & ~7u)];
+	d[0] = off, d[1] = off >> 8, d[2] = target, d[3] = target >> 8;
+	d[4] = 0, d[5] = access, d[6] = off >> 16, d[7] = off >> 24;
+}
+
+static void test_call_gate(void **state)
+{
+	(void)state;
+	more_gdt();
+	/* lcall through a DPL-0 gate to 0x40:0x300 at CPL 0: the gate's
+	 * target and offset (the pointer's offset ignored), CS:EIP pushed. */
+	gate_set(SEL_CALLGATE, SEL_CODE_SMALL, 0x300, 0x8c);
+	EXPECT_BRANCH(0x300, 0x9a, 0x78, 0x56, 0x34, 0x12, SEL_CALLGATE, 0x00);
+	assert_int_equal(v.seg[BT_CS].sel, SEL_CODE_SMALL);
+	assert_int_equal(v.gpr[BT_ESP], STACK - 8);
+	assert_int_equal(rd32(STACK - 4), 0x08);
+	assert_int_equal(rd32(STACK - 8), CODE + 7);
+	/* ljmp through it: nothing pushed. */
+	setup(NULL);
+	more_gdt();
+	gate_set(SEL_CALLGATE, SEL_CODE_SMALL, 0x300, 0x8c);
+	EXPECT_BRANCH(0x300, 0xea, 0, 0, 0, 0, SEL_CALLGATE, 0x00);
+	assert_int_equal(v.gpr[BT_ESP], STACK);
+	/* A null target: #GP(0); not present: #NP(gate); a DPL-0 gate at
+	 * CPL 3: #GP(gate); nothing changed each time. */
+	gate_set(SEL_CALLGATE, 0, 0x300, 0x8c);
+	EXPECT_FAULT(BT_VEC_GP, 0, 0x9a, 0, 0, 0, 0, SEL_CALLGATE, 0x00);
+	gate_set(SEL_CALLGATE, SEL_CODE_SMALL, 0x300, 0x0c);
+	EXPECT_FAULT(BT_VEC_NP, SEL_CALLGATE, 0x9a, 0, 0, 0, 0, SEL_CALLGATE, 0x00);
+	gate_set(SEL_CALLGATE, SEL_CODE_SMALL, 0x300, 0x8c);
+	v.cpl = 3;
+	EXPECT_FAULT(BT_VEC_GP, SEL_CALLGATE, 0x9a, 0, 0, 0, 0, SEL_CALLGATE, 0x00);
+	/* A DPL-3 gate from CPL 3 into DPL-0 code: an inner ring, left to the
+	 * caller; jmp that way is #GP(target). */
+	gate_set(SEL_CALLGATE, SEL_CODE_SMALL, 0x300, 0xec);
+	struct bt_vcpu before = v;
+	uint8_t code[7] = { 0x9a, 0, 0, 0, 0, SEL_CALLGATE, 0 };
+	assert_int_equal(run_n(code, 7), BT_EMU_UNHANDLED);
+	assert_memory_equal(&before, &v, sizeof(v));
+	EXPECT_FAULT(BT_VEC_GP, SEL_CODE_SMALL, 0xea, 0, 0, 0, 0, SEL_CALLGATE, 0x00);
+}
+
 static void test_far_jmp_call(void **state)
 {
 	more_gdt();
@@ -1312,8 +1357,8 @@ static void test_far_jmp_call(void **state)
 	EXPECT_FAULT(BT_VEC_GP, SEL_BUSYTSS, 0xea, 0, 0, 0, 0, SEL_BUSYTSS, 0x00);
 	EXPECT_FAULT(BT_VEC_GP, 0x30, 0xea, 0, 0, 0, 0, 0x30, 0x00);       /* an LDT */
 
-	/* Gates and an available TSS: left to the caller, nothing changed. */
-	static const uint8_t gates[] = { SEL_CALLGATE, SEL_TASKGATE, 0x28 };
+	/* Task gates and an available TSS: left to the caller, nothing changed. */
+	static const uint8_t gates[] = { SEL_TASKGATE, 0x28 };
 	for (unsigned i = 0; i < sizeof(gates); i++) {
 		struct bt_vcpu before = v;
 		uint8_t code[7] = { 0x9a, 0, 0, 0, 0, gates[i], 0 };
@@ -1720,6 +1765,7 @@ int main(void)
 		cmocka_unit_test_setup(test_jmp_call_indirect, setup),
 		cmocka_unit_test_setup(test_16bit_branches, setup),
 		cmocka_unit_test_setup(test_far_jmp_call, setup),
+		cmocka_unit_test_setup(test_call_gate, setup),
 		cmocka_unit_test_setup(test_far_16bit_and_memory, setup),
 		cmocka_unit_test_setup(test_retf, setup),
 		cmocka_unit_test_setup(test_retf_to_ring3, setup),

@@ -153,7 +153,7 @@ long arch_hypervisor_info(char *buf, size_t len)
 	cpuid(0x40000000, 0, &a, &b, &c, &d);
 	if (a < 0x40000001 || b != 0x676e6972 || c != 0x6f736976 || d != 0x72) /* "ringvisor" */
 		return -1;
-	int n = snprintf(buf, len, "hypervisor ringvisor (hw)\n");
+	int n = snprintf(buf, len, "hypervisor ringvisor\n");
 	for (uint32_t i = 0; i < 32 && (size_t)n < len; i++) {
 		char name[9] = { 0 };
 		cpuid(0x40000001, i, &a, &b, &c, &d);
