@@ -82,6 +82,9 @@ struct bt_domain {
 	uint64_t gdt[GDT_HV_FIRST];
 	uint32_t gdt_count;             /* entries within the guest's limit */
 	bool own_gdt;                   /* the guest has loaded a GDTR of its own */
+#define BT_LDT_MAX      512             /* LDT entries shadowed (one page) */
+	uint64_t ldt[BT_LDT_MAX];       /* its LDT as the CPU sees it, or empty */
+	uint32_t ldt_count;
 	struct bt_dtr boot_gdtr;        /* the one it starts with (not a table) */
 	/* The direct system-call gate: vector, target, or vector 0 = none. */
 	uint8_t  direct_vec;

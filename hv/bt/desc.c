@@ -98,6 +98,26 @@ static void track_range(struct domain *d, uint32_t linear, uint32_t len)
 	(void)end;
 }
 
+/* Guest descriptors as the CPU may load them in ring 1: code and data with
+ * DPL 0 made 1 and the accessed bit set (the copy is read-only); system
+ * descriptors left out (their instructions are emulated). */
+static void shadow_descs(uint64_t *t, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t e = t[i];
+		if (!(e & DESC_S)) {
+			t[i] = 0;
+			continue;
+		}
+		if (!(e & DESC_DPL))
+			e |= 1ull << DESC_DPL_SHIFT;
+		t[i] = e | DESC_ACCESSED;
+	}
+}
+
+static void build_ldt(struct domain *d);
+static void load_ldt(struct domain *d);
+
 static bool gdt_in_ram(struct domain *d, uint32_t linear, uint32_t len)
 {
 	struct bt_domain *b = d->bt;
@@ -122,7 +142,7 @@ static void build_gdt(struct domain *d)
 	    b->v.gdtr.limit == b->boot_gdtr.limit)
 		return;
 	b->own_gdt = true;
-	uint32_t n = MIN(((uint32_t)b->v.gdtr.limit + 1) / 8, (uint32_t)GDT_HV_FIRST);
+	uint32_t n = MIN(((uint32_t)b->v.gdtr.limit + 1) / 8, (uint32_t)GDT_BT_SLOTS);
 	static uint64_t old[GDT_HV_FIRST];
 	memcpy(old, b->gdt, sizeof(old));
 	memset(b->gdt, 0, sizeof(b->gdt));
@@ -133,16 +153,7 @@ static void build_gdt(struct domain *d)
 		memset(b->gdt, 0, sizeof(b->gdt));
 		n = 0;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t e = b->gdt[i];
-		if (!(e & DESC_S)) {
-			b->gdt[i] = 0;  /* system descriptors: emulated, never loaded */
-			continue;
-		}
-		if (!(e & DESC_DPL))
-			e |= 1ull << DESC_DPL_SHIFT;
-		b->gdt[i] = e | DESC_ACCESSED;
-	}
+	shadow_descs(b->gdt, n);
 	b->gdt[0] = 0;
 	b->gdt_count = n;
 	/* A segment register keeps the descriptor it loaded however the table
@@ -214,7 +225,10 @@ void bt_desc_resync(struct domain *d)
 	b->stats.desc_resyncs++;
 	b->ntrack = 0;
 	track_range(d, b->v.gdtr.base, (uint32_t)b->v.gdtr.limit + 1);
+	if (b->v.ldtr.attr & BT_ATTR_P)
+		track_range(d, b->v.ldtr.base, MIN(b->v.ldtr.limit + 1, BT_LDT_MAX * 8u));
 	build_gdt(d);
+	build_ldt(d);
 	find_direct_gate(d);
 	bt_desc_read_tss(d);
 	/* A frame newly tracked may still be mapped writable in the shadow:
@@ -253,12 +267,37 @@ void bt_desc_read_tss(struct domain *d)
 		tss_set_ring1_stack(ss0 ? (uint16_t)((ss0 & ~3u) | 1) : 0, esp0);
 }
 
+/* The guest's LDT (lldt), shadowed as its GDT is, into the bt LDT page. */
+static void build_ldt(struct domain *d)
+{
+	struct bt_domain *b = d->bt;
+	uint32_t n = 0;
+	if (b->v.ldtr.attr & BT_ATTR_P)
+		n = MIN((b->v.ldtr.limit + 1) / 8, (uint32_t)BT_LDT_MAX);
+	memset(b->ldt, 0, sizeof(b->ldt));
+	if (n && (!gdt_in_ram(d, b->v.ldtr.base, n * 8) ||
+		  bt_read(d, b->v.ldtr.base, b->ldt, n * 8, 0, false, &(struct bt_fault){ 0 })))
+		n = 0;
+	shadow_descs(b->ldt, n);
+	b->ldt_count = n;
+}
+
+static void load_ldt(struct domain *d)
+{
+	struct bt_domain *b = d->bt;
+	memcpy(bt_ldt, b->ldt, b->ldt_count * sizeof(b->ldt[0]));
+	ldt_use(b->ldt_count);
+}
+
 void bt_gdt_resync(struct domain *d)
 {
 	struct bt_domain *b = d->bt;
 	b->gdt_dirty = false;
 	b->stats.desc_resyncs++;
 	build_gdt(d);
+	build_ldt(d);
+	if (d == current)
+		load_ldt(d);
 	if (d == current) {
 		unsigned n = MAX(b->gdt_count, 3u);
 		memcpy(bt_gdt, b->gdt, n * sizeof(b->gdt[0]));
@@ -300,6 +339,7 @@ void bt_desc_switch_in(struct domain *d)
 		memset(&bt_gdt[n], 0, (bt_gdt_used - n) * sizeof(b->gdt[0]));
 	bt_gdt_used = n;
 	gdt_use(true);
+	load_ldt(d);
 	idt_restore_guest_gates();
 	/* int $0x82 is a pv guest's hypercall: from a bt guest it is its own
 	 * software interrupt, which must come to us as a #GP. */

@@ -219,6 +219,11 @@ static inline void sidt(struct desc_ptr *p)
 {
 	__asm__ volatile("sidt %0" : "=m"(*p));
 }
+static inline void lldt(uint16_t sel)
+{
+	__asm__ volatile("lldt %0" : : "r"(sel) : "memory");
+}
+
 static inline void ltr(uint16_t sel)
 {
 	__asm__ volatile("ltr %0" : : "r"(sel) : "memory");

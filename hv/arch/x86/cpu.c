@@ -83,15 +83,21 @@ void cpu_detect(void)
 	}
 }
 
-static void set_seg(unsigned slot, uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
+static void set_seg_in(struct seg_desc *table, unsigned slot, uint32_t base, uint32_t limit,
+		       uint8_t access, uint8_t flags)
 {
-	struct seg_desc *s = &gdt[slot];
+	struct seg_desc *s = &table[slot];
 	s->limit_lo = limit & 0xffff;
 	s->base_lo = base & 0xffff;
 	s->base_mid = (base >> 16) & 0xff;
 	s->access = access;
 	s->limit_hi_flags = (uint8_t)(flags | ((limit >> 16) & 0xf));
 	s->base_hi = (uint8_t)(base >> 24);
+}
+
+static void set_seg(unsigned slot, uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
+{
+	set_seg_in(gdt, slot, base, limit, access, flags);
 }
 
 #define GATE_INTERRUPT  0x8e    /* 32-bit interrupt gate: clears IF */
@@ -166,8 +172,28 @@ void cpu_trap_rdtsc(bool on)
 
 static bool gdt_is_bt;
 
+static unsigned ldt_entries;
+
+void ldt_use(unsigned n)
+{
+	if (n == ldt_entries)
+		return;
+	if (n) {
+		/* An LDT descriptor (type 2) in the bt page, read-only like the
+		 * rest: its accessed bit does not exist, so nothing is written. */
+		set_seg_in(bt_gdt, GDT_BT_LDT, SWITCH_BT_LDT, n * 8 - 1, 0x82, 0x00);
+		lldt(GDT_BT_LDT << 3);
+	} else {
+		lldt(0);
+		memset(&bt_gdt[GDT_BT_LDT], 0, sizeof(bt_gdt[0]));
+	}
+	ldt_entries = n;
+}
+
 void gdt_use(bool bt)
 {
+	if (!bt)
+		ldt_use(0);
 	if (bt == gdt_is_bt)
 		return;
 	struct desc_ptr gp = { GDT_ENTRIES * 8 - 1, bt ? SWITCH_BT_GDT : SWITCH_GDT };

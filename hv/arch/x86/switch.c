@@ -12,6 +12,7 @@
 paddr_t switch_l1;
 struct seg_desc *gdt;
 struct seg_desc *bt_gdt;
+struct seg_desc *bt_ldt;
 struct gate_desc *idt;
 struct tss32 *tss;
 uint32_t switch_guest_cr3;
@@ -61,6 +62,10 @@ void switch_region_init(const struct pt_env *env)
 	bt_gdt = phys_to_virt(bt_gdt_pa);
 	memset(bt_gdt, 0, PAGE_SIZE);
 	map(env, &tmp, SWITCH_BT_GDT, bt_gdt_pa, PTE_NX);
+	paddr_t bt_ldt_pa = must_alloc();
+	bt_ldt = phys_to_virt(bt_ldt_pa);
+	memset(bt_ldt, 0, PAGE_SIZE);
+	map(env, &tmp, SWITCH_BT_LDT, bt_ldt_pa, PTE_NX);
 
 	/* The TSS spans three pages: they must be physically contiguous only
 	 * in the hypervisor's 1:1 view, so take the first and check the rest. */

@@ -13,6 +13,8 @@
 #define GDT_HV_DS       509
 #define GDT_TSS         510
 #define GDT_HV_FIRST    508             /* slots a guest GDT may not use */
+#define GDT_BT_LDT      507             /* bt page: the running bt guest's LDT */
+#define GDT_BT_SLOTS    507             /* bt page: slots a bt guest's GDT fills */
 #define GDT_GUEST_KCS   3
 #define GDT_GUEST_KDS   4
 #define GDT_GUEST_UCS   5
@@ -130,6 +132,8 @@ void idt_restore_guest_gates(void);
  * the bt page (SWITCH_BT_GDT), whose slots below GDT_HV_FIRST the running
  * bt domain fills. Both hold the hypervisor's slots. */
 void gdt_use(bool bt);
+/* The bt page's LDT (n descriptors at SWITCH_BT_LDT), 0: none. */
+void ldt_use(unsigned n);
 /* CR4.TSD: RDTSC outside ring 0 raises #GP (a bt guest that moved its
  * TSC, or set its own TSD); off for every other guest. */
 void cpu_trap_rdtsc(bool on);

@@ -10,7 +10,8 @@
  *   0xFFC0B000  entry stack, CPU 0            1 page   read-write, NX
  *   0xFFC0C000  guard (unmapped)
  *   0xFFC0D000  the GDT of the running bt domain  1 page   read-only
- *   0xFFC0E000  ... up to 0xFFDFFFFF: room for more CPUs and per-domain
+ *   0xFFC0E000  the LDT of the running bt domain  1 page   read-only
+ *   0xFFC0F000  ... up to 0xFFDFFFFF: room for more CPUs and per-domain
  *               read-only pages
  *   0xFFE00000  second 2 MiB: unused for now
  *
@@ -35,6 +36,7 @@
 #define SWITCH_ENTRY_STACK      (SWITCH_BASE + 0xB000)
 #define SWITCH_ENTRY_STACK_TOP  (SWITCH_ENTRY_STACK + 0x1000)
 #define SWITCH_BT_GDT           (SWITCH_BASE + 0xD000)  /* the running bt domain's GDT */
+#define SWITCH_BT_LDT           (SWITCH_BASE + 0xE000)  /* ... and its LDT */
 
 #ifndef __ASSEMBLER__
 #include "types.h"
@@ -60,6 +62,7 @@ int switch_region_install(const struct pt_env *env, struct pae_space *space);
 /* Low (1:1) aliases through which the hypervisor writes the tables. */
 extern struct seg_desc *gdt;
 extern struct seg_desc *bt_gdt;         /* SWITCH_BT_GDT's low alias */
+extern struct seg_desc *bt_ldt;         /* SWITCH_BT_LDT's low alias */
 extern struct gate_desc *idt;
 extern struct tss32 *tss;
 
