@@ -231,12 +231,14 @@ void bt_desc_resync(struct domain *d)
 	build_ldt(d);
 	find_direct_gate(d);
 	bt_desc_read_tss(d);
-	/* A frame newly tracked may still be mapped writable in the shadow:
-	 * start it afresh. */
-	bool same = nold == b->ntrack && !memcmp(old, b->track, nold * sizeof(old[0]));
-	if (!same) {
-		struct shadow_regs regs = bt_paging_regs(&b->v);
-		shadow_flush(&b->sh, &regs);
+	/* A frame newly tracked may still be mapped writable in the shadow. */
+	for (unsigned i = 0; i < b->ntrack; i++) {
+		bool known = false;
+		for (unsigned j = 0; j < nold; j++)
+			known |= old[j].gfn == b->track[i].gfn;
+		paddr_t ma = known ? 0 : hw_gpa_to_ma(d, b->track[i].gfn << PAGE_SHIFT);
+		if (ma)
+			shadow_write_protect(&b->sh, ma >> PAGE_SHIFT);
 	}
 	if (d == current)
 		bt_desc_switch_in(d);

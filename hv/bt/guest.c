@@ -108,7 +108,11 @@ void bt_bytes_written(struct domain *d, uint64_t gpa, unsigned n)
 	struct bt_domain *b = d->bt;
 	uint64_t gfn = gpa >> PAGE_SHIFT;
 	unsigned lo = (unsigned)(gpa & (PAGE_SIZE - 1)), hi = lo + n;
-	if (b->patch && bt_patch_page_written(&b->pc, gfn) > 0) {
+	int dropped = 0;
+	if (b->patch)
+		dropped = n >= PAGE_SIZE ? bt_patch_page_written(&b->pc, gfn)
+					 : bt_patch_bytes_written(&b->pc, gpa, n);
+	if (dropped > 0) {
 		/* Its code may be running: scanned afresh from where the guest
 		 * is before it goes on. */
 		b->stats.code_writes++;

@@ -247,6 +247,86 @@ bool bt_patch_is_code(const struct bt_patch_ctx *ctx, uint64_t gfn)
 	return find_gfn((struct bt_patch_ctx *)ctx, gfn) != NULL;
 }
 
+/*
+ * A write of n bytes at offset off of a cached page: only the blocks whose
+ * bytes it touches go (and the sites no remaining block holds, their
+ * originals back); the rest of the page stays scanned. Code that writes
+ * next to itself (data beside code, a patched immediate elsewhere in the
+ * page) then does not lose the block it is running.
+ */
+static int drop_blocks(struct bt_patch_ctx *ctx, struct bt_ppage *pg, unsigned off, unsigned n)
+{
+	unsigned end = off + n, kept = 0;
+	bool any = false;
+	int ret = 0;
+
+	for (unsigned i = 0; i < pg->nblock; i++) {
+		struct bt_pblock *b = &pg->block[i];
+		if (b->start < end && off < b->end) {
+			any = true;
+			continue;
+		}
+		pg->block[kept++] = *b;
+	}
+	/* A site inside the written bytes goes even if no block ends there
+	 * (its instruction is being rewritten). */
+	for (unsigned i = 0; i < pg->nsite; i++) {
+		const struct bt_psite *st = &pg->site[i];
+		if (st->off < end && off < st->off + st->len)
+			any = true;
+	}
+	if (!any)
+		return 0;
+	pg->nblock = (uint16_t)kept;
+	unsigned nsite = 0;
+	for (unsigned i = 0; i < pg->nsite; i++) {
+		struct bt_psite *st = &pg->site[i];
+		bool held = !(st->off < end && off < st->off + st->len);
+		if (held) {
+			held = false;
+			for (unsigned j = 0; j < pg->nblock && !held; j++)
+				held = pg->block[j].start <= st->off && st->off <= pg->block[j].end;
+		}
+		if (!held) {
+			int rc = set_armed(ctx, pg, st, false);
+			if (rc < 0)
+				ret = rc;
+			continue;
+		}
+		pg->site[nsite++] = *st;
+	}
+	pg->nsite = (uint16_t)nsite;
+	if (!pg->nblock) {
+		pg->used = false;
+		index_set(ctx, pg);
+		pg->nsite = 0;
+		ctx->stats.pages_dropped++;
+	}
+	/* Ends elsewhere (and here) that led into the dropped blocks. */
+	if (ctx->ndropped < BT_PATCH_DROPPED)
+		ctx->dropped[ctx->ndropped++] = pg->lin;
+	else
+		ctx->refresh_all = true;
+	return ret < 0 ? ret : 1;
+}
+
+int bt_patch_bytes_written(struct bt_patch_ctx *ctx, uint64_t gpa, unsigned n)
+{
+	struct bt_ppage *pg = find_gfn(ctx, gpa >> 12);
+	unsigned off = (unsigned)(gpa & BT_OFF_MASK);
+
+	if (!pg || !n)
+		return 0;
+	if (off + n > BT_PAGE_SIZE)
+		n = BT_PAGE_SIZE - off;
+	uint32_t lin = pg->lin;
+	int rc = drop_blocks(ctx, pg, off, n);
+	if (rc == 0)
+		return 0;
+	int rc2 = refresh(ctx, lin);
+	return rc < 0 ? rc : rc2 < 0 ? rc2 : 1;
+}
+
 int bt_patch_page_written(struct bt_patch_ctx *ctx, uint64_t gfn)
 {
 	struct bt_ppage *pg = find_gfn(ctx, gfn);

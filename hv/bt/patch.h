@@ -191,6 +191,11 @@ int bt_patch_read(struct bt_patch_ctx *ctx, uint64_t gpa, void *buf, unsigned n)
 /* Whether gfn holds scanned code (the caller write-protects it). */
 bool bt_patch_is_code(const struct bt_patch_ctx *ctx, uint64_t gfn);
 
+/* A guest write of n bytes at gpa (within its page): the blocks (and
+ * sites) those bytes touch are dropped, their originals back, the rest of
+ * the page stays scanned; ends that led into a dropped block re-arm. Call
+ * before performing the write. 1 if something was dropped, 0 if not. */
+int bt_patch_bytes_written(struct bt_patch_ctx *ctx, uint64_t gpa, unsigned n);
 /*
  * The guest writes to gfn: restore its originals, drop its blocks, and
  * re-arm the ends elsewhere that jumped into it. Call before performing the

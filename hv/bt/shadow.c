@@ -330,6 +330,36 @@ int shadow_flush(struct shadow_ctx *ctx, const struct shadow_regs *regs)
 	return 0;
 }
 
+unsigned shadow_write_protect(struct shadow_ctx *ctx, uint64_t mfn)
+{
+	const struct pt_env *env = ctx->ops->env;
+	unsigned n = 0;
+	if (!ctx->root.pdpt)
+		return 0;
+	pte_t *l3 = env->table(ctx->root.pdpt);
+	for (unsigned i = 0; i < 4; i++) {
+		if (!(l3[i] & PTE_P))
+			continue;
+		pte_t *l2 = env->table(l3[i] & PTE_ADDR_MASK);
+		for (unsigned j = 0; j < PT_ENTRIES; j++) {
+			uint64_t va = ((uint64_t)i << 30) | ((uint64_t)j << 21);
+			if (ctx->hv_base && va >= ctx->hv_base)
+				break;
+			if (!(l2[j] & PTE_P))
+				continue;
+			pte_t *l1 = env->table(l2[j] & PTE_ADDR_MASK);
+			for (unsigned k = 0; k < PT_ENTRIES; k++) {
+				if ((l1[k] & (PTE_P | PTE_RW)) == (PTE_P | PTE_RW) &&
+				    ((l1[k] & PTE_ADDR_MASK) >> PAGE_SHIFT) == mfn) {
+					l1[k] &= ~(pte_t)PTE_RW;
+					n++;
+				}
+			}
+		}
+	}
+	return n;
+}
+
 void shadow_invlpg(struct shadow_ctx *ctx, uint32_t linear)
 {
 	if (hv_owned(ctx, linear))

@@ -158,6 +158,13 @@ int shadow_translate(struct shadow_ctx *ctx, uint32_t linear, uint32_t access,
  */
 int shadow_flush(struct shadow_ctx *ctx, const struct shadow_regs *regs);
 
+/* The caller now write-protects machine frame mfn: every shadow entry that
+ * maps it writable becomes read-only (the next guest write there faults
+ * with SHADOW_WRITE_PROTECTED). Returns how many entries changed. Cheaper
+ * than a flush: nothing else has to be refilled. The caller reloads CR3
+ * (or flushes the TLB) before the guest runs again. */
+unsigned shadow_write_protect(struct shadow_ctx *ctx, uint64_t mfn);
+
 /* The guest ran INVLPG linear: drop the shadow of the page holding it (all
  * of a guest large page). */
 void shadow_invlpg(struct shadow_ctx *ctx, uint32_t linear);

@@ -220,9 +220,11 @@ void bt_scan_at(struct domain *d, uint32_t lin, bool block_start)
 			return;
 		}
 		if (!was_code) {
-			/* The frame may be mapped writable somewhere: start over,
-			 * so that every mapping of it is read-only from now on. */
-			shadow_flush(&b->sh, &regs);
+			/* The frame may be mapped writable somewhere: every
+			 * mapping of it is read-only from now on. */
+			paddr_t ma = hw_gpa_to_ma(d, out.gpa);
+			if (ma)
+				shadow_write_protect(&b->sh, ma >> PAGE_SHIFT);
 		}
 		if (!res.open_end)
 			return;
@@ -381,9 +383,17 @@ static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
 	case SHADOW_WRITE_PROTECTED: {
 		uint64_t gfn = out.gpa >> PAGE_SHIFT;
 		if (!bt_frame_tracked(d, gfn)) {
-			/* Scanned code written: its originals back, its blocks
-			 * forgotten; the write then goes to a plain page. */
-			bt_frame_written(d, gfn);
+			/* Scanned code written: the write is emulated, which drops
+			 * the blocks its bytes touch (their originals back) and
+			 * keeps the rest of the page scanned. An instruction the
+			 * emulator does not know: the whole page goes and the
+			 * write runs again on a plain page. */
+			b->stats.code_writes++;
+			rc = bt_emulate_data(d, &f);
+			if (rc > 0)
+				bt_deliver_fault(d, &f);
+			else if (rc < 0)
+				bt_frame_written(d, gfn);
 			return;
 		}
 		/* emulate the write (into the table: the copy is rebuilt) */

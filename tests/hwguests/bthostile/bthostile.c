@@ -157,11 +157,26 @@ uint32_t sr_edx;
 static const uint8_t slot_a[4] = { 0x31, 0xd2, 0x90, 0x90 };     /* xor %edx,%edx; nop; nop */
 static const uint8_t slot_b[4] = { 0x9c, 0x5a, 0x9c, 0x9d };     /* pushf; pop %edx; pushf; popf */
 
+/* rounds=N on the command line: how many (default 100000). */
+static uint32_t rounds(void)
+{
+	const char *p = hwg_cmdline;
+	uint32_t n = 0;
+	for (; *p; p++)
+		if (!memcmp(p, "rounds=", 7) && (p == hwg_cmdline || p[-1] == ' ')) {
+			for (p += 7; *p >= '0' && *p <= '9'; p++)
+				n = n * 10 + (uint32_t)(*p - '0');
+			return n ? n : 1;
+		}
+	return 100000;
+}
+
 static void selfrewrite(void)
 {
 	irq_disable();
 	unsigned bad_eax = 0, bad_edx = 0;
-	for (uint32_t i = 0; i < 100000; i++) {
+	uint32_t n = rounds();
+	for (uint32_t i = 0; i < n; i++) {
 		volatile uint8_t *slot = sr_slot, *imm = sr_imm;
 		const uint8_t *src = (i & 1) ? slot_b : slot_a;
 		for (unsigned k = 0; k < 4; k++) {
@@ -175,11 +190,11 @@ static void selfrewrite(void)
 		if (!edx_ok)
 			bad_edx++;
 	}
-	test_check(bad_eax == 0, "100000 rewrites of a MOV immediate, each call ran the new one (%u stale)",
-		   bad_eax);
+	test_check(bad_eax == 0, "%u rewrites of a MOV immediate, each call ran the new one (%u stale)",
+		   n, bad_eax);
 	test_check(bad_edx == 0,
-		   "100000 rewrites of xor/nop <-> pushf/popf, each call ran the new bytes, PUSHF showing IF = 0 (%u wrong)",
-		   bad_edx);
+		   "%u rewrites of xor/nop <-> pushf/popf, each call ran the new bytes, PUSHF showing IF = 0 (%u wrong)",
+		   n, bad_edx);
 }
 
 /* ---- gdtabuse */
