@@ -60,13 +60,18 @@ static int fk_write(void *o, uint32_t lin, const void *buf, unsigned n, struct b
 	return 0;
 }
 
-/* Ports: 0x60 reads a counter, everything written is logged; 0x99 refuses. */
+/* Ports: 0x60 reads a counter, everything written is logged; 0x99 refuses.
+ * pio_wait_after k: the first k accesses go through, then every one
+ * answers BT_PIO_WAIT (the device is busy) and changes nothing, not even
+ * *val (~0u: never). npio counts the calls, the waiting ones too. */
 static struct { uint16_t port; unsigned size; uint32_t val; } outlog[64];
-static unsigned nout;
+static unsigned nout, npio, pio_wait_after = ~0u;
 static uint32_t in_next;
 
 static int fk_pio(void *o, uint16_t port, unsigned size, bool write, uint32_t *val)
 {
+	if (npio++ >= pio_wait_after)
+		return BT_PIO_WAIT;
 	if (port == 0x99)
 		return -1;
 	if (write) {
@@ -177,7 +182,8 @@ static int setup(void **state)
 	gdt_set(0x28, 0x5000, 0x67, 0x89, 0);   /* available 32-bit TSS */
 	gdt_set(0x30, 0x6000, 0xff, 0x82, 0);   /* LDT */
 	gdt_set(0x38, 0, 0xfffff, 0x92, 0xc);   /* a second data segment */
-	nout = 0;
+	nout = npio = 0;
+	pio_wait_after = ~0u;
 	in_next = 0x11223344;
 	ninvlpg = ncr3 = npaging = 0;
 	host_tsc = 1000000;
@@ -651,6 +657,130 @@ static void test_rep_outsb_df(void **state)
 	assert_int_equal(outlog[5].val, 0xbeef);
 	assert_int_equal(v.gpr[BT_ESI], 0xabcd0012);
 	assert_int_equal(v.gpr[BT_ECX], 7);
+}
+
+/* BT_PIO_WAIT: in and out are not done, EIP and registers as they were,
+ * and run again once the device takes it. */
+static void test_in_out_wait(void **state)
+{
+	v.gpr[BT_EAX] = 0xaabbccdd;
+	v.gpr[BT_EDX] = 0x3f8;
+	pio_wait_after = 0;
+
+	static const struct { unsigned len; uint8_t b[2]; } waits[] = {
+		{ 1, { 0xee } },                /* out dx, al */
+		{ 2, { 0x66, 0xef } },          /* out dx, ax */
+		{ 2, { 0xe6, 0xe9 } },          /* out 0xe9, al */
+		{ 1, { 0xec } },                /* in al, dx */
+		{ 2, { 0x66, 0xed } },          /* in ax, dx */
+		{ 2, { 0xe5, 0x60 } },          /* in eax, 0x60 */
+	};
+	for (unsigned i = 0; i < sizeof(waits) / sizeof(waits[0]); i++) {
+		struct bt_vcpu before = v;
+
+		npio = 0;
+		assert_int_equal(run_n(waits[i].b, waits[i].len), BT_EMU_CONTINUE);
+		assert_int_equal(npio, 1);              /* it was asked, and said wait */
+		assert_memory_equal(&before, &v, sizeof(v));
+		assert_int_equal(ex.events, 0);
+	}
+	assert_int_equal(nout, 0);
+	assert_int_equal(in_next, 0x11223344);
+
+	/* The device ready again: the same out and in complete. */
+	pio_wait_after = ~0u;
+	assert_int_equal(RUN(0xee), BT_EMU_DONE);
+	assert_int_equal(nout, 1);
+	assert_int_equal(outlog[0].val, 0xdd);
+	assert_int_equal(v.eip, CODE + 1);
+	assert_int_equal(RUN(0xec), BT_EMU_DONE);
+	assert_int_equal(v.gpr[BT_EAX], 0xaabbcc44);
+	assert_int_equal(v.eip, CODE + 2);
+
+	/* The privilege check comes first: CPL 3 above IOPL is #GP(0), the
+	 * device is not asked. */
+	pio_wait_after = 0;
+	npio = 0;
+	v.cpl = 3;
+	EXPECT_FAULT(BT_VEC_GP, 0, 0xee);
+	assert_int_equal(npio, 0);
+}
+
+/* A rep outsb the device stops after k bytes: BT_EMU_CONTINUE with ECX
+ * and ESI counting the k done only, EIP on the instruction; run again, it
+ * goes on from there. */
+static void test_rep_outsb_wait(void **state)
+{
+	for (unsigned i = 0; i < 8; i++)
+		mem[0x2000 + i] = 0x41 + i;
+	v.gpr[BT_ESI] = 0x2000;
+	v.gpr[BT_ECX] = 8;
+	v.gpr[BT_EDX] = 0x3f8;
+	v.gpr[BT_EAX] = 0x12345678;
+	v.gpr[BT_EDI] = 0x4444;
+
+	/* 3 go out, the 4th waits. */
+	pio_wait_after = 3;
+	struct bt_vcpu before = v;
+	assert_int_equal(RUN(0xf3, 0x6e), BT_EMU_CONTINUE);
+	assert_int_equal(nout, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(outlog[i].port, 0x3f8);
+		assert_int_equal(outlog[i].size, 1);
+		assert_int_equal(outlog[i].val, 0x41 + i);
+	}
+	assert_int_equal(v.gpr[BT_ESI], 0x2003);
+	assert_int_equal(v.gpr[BT_ECX], 5);
+	assert_int_equal(v.eip, CODE);
+	/* nothing else moved */
+	before.gpr[BT_ESI] = v.gpr[BT_ESI];
+	before.gpr[BT_ECX] = v.gpr[BT_ECX];
+	assert_memory_equal(&before, &v, sizeof(v));
+
+	/* Still busy: the very first iteration waits, nothing at all changes. */
+	npio = 0;
+	pio_wait_after = 0;
+	before = v;
+	assert_int_equal(RUN(0xf3, 0x6e), BT_EMU_CONTINUE);
+	assert_int_equal(nout, 3);
+	assert_memory_equal(&before, &v, sizeof(v));
+
+	/* Ready: the other 5 complete, in order, and EIP moves on. */
+	pio_wait_after = ~0u;
+	assert_int_equal(RUN(0xf3, 0x6e), BT_EMU_DONE);
+	assert_int_equal(nout, 8);
+	for (unsigned i = 0; i < 8; i++)
+		assert_int_equal(outlog[i].val, 0x41 + i);
+	assert_int_equal(v.gpr[BT_ESI], 0x2008);
+	assert_int_equal(v.gpr[BT_ECX], 0);
+	assert_int_equal(v.eip, CODE + 2);
+
+	/* With DF and a 16-bit address size (CX/SI): 2 of 4 go, the high
+	 * halves of ECX and ESI untouched. */
+	v.eip = CODE;
+	v.eflags |= BT_FL_DF;
+	v.gpr[BT_ESI] = 0xabcd2007;
+	v.gpr[BT_ECX] = 0x55550004;
+	npio = 0;
+	pio_wait_after = 2;
+	assert_int_equal(RUN(0x67, 0xf3, 0x6e), BT_EMU_CONTINUE);
+	assert_int_equal(nout, 10);
+	assert_int_equal(outlog[8].val, 0x48);
+	assert_int_equal(outlog[9].val, 0x47);
+	assert_int_equal(v.gpr[BT_ESI], 0xabcd2005);
+	assert_int_equal(v.gpr[BT_ECX], 0x55550002);
+	assert_int_equal(v.eip, CODE);
+
+	/* outsb without rep waiting: nothing done, ESI as it was. */
+	v.eflags &= ~BT_FL_DF;
+	v.gpr[BT_ESI] = 0x2000;
+	npio = 0;
+	pio_wait_after = 0;
+	before = v;
+	assert_int_equal(RUN(0x6e), BT_EMU_CONTINUE);
+	assert_int_equal(npio, 1);
+	assert_memory_equal(&before, &v, sizeof(v));
+	assert_int_equal(nout, 10);
 }
 
 static void test_rep_insd_fault(void **state)
@@ -1745,6 +1875,8 @@ int main(void)
 		cmocka_unit_test_setup(test_cpuid, setup),
 		cmocka_unit_test_setup(test_in_out, setup),
 		cmocka_unit_test_setup(test_rep_outsb_df, setup),
+		cmocka_unit_test_setup(test_in_out_wait, setup),
+		cmocka_unit_test_setup(test_rep_outsb_wait, setup),
 		cmocka_unit_test_setup(test_rep_insd_fault, setup),
 		cmocka_unit_test_setup(test_pushf_virtual_flags, setup),
 		cmocka_unit_test_setup(test_popf_cpl0, setup),
