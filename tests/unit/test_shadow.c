@@ -630,6 +630,120 @@ static void test_write_protect_hooks(void **state)
 	expect_pf(0x1008, W, 3, PFEC_P | PFEC_W | PFEC_U);
 }
 
+/*
+ * shadow_write_protect: the writable shadow leaves that map one machine
+ * frame become read-only, and nothing else changes: not the read-only
+ * ones, not other frames, not the hypervisor's range at hv_base (the
+ * caller's switch region, which may map the same frame writable).
+ */
+static void test_write_protect_frame(void **state)
+{
+	shadow_destroy(&ctx);
+	assert_int_equal(shadow_init(&ctx, &ops, 36, 0xffc00000u), 0);
+	paddr_t hv_l1 = sh_alloc();
+	assert_int_equal(pt_install_l1(&env, &ctx.root, 0xffe00000u, hv_l1, PTE_RW), 0);
+	uint64_t mfn = translate(NULL, 7);
+	/* the caller's own writable mappings of the frame, in its range */
+	sh_table(hv_l1)[0] = (mfn << PAGE_SHIFT) | PTE_P | PTE_RW;
+	sh_table(hv_l1)[5] = (mfn << PAGE_SHIFT) | PTE_P | PTE_RW;
+
+	mode_2level(false, true);
+	*e32(1, 0) = (2 << 12) | P | RW | US;
+	*e32(1, 1) = (4 << 12) | P | RW | US;           /* a second PT: another shadow L1 */
+	*e32(2, 0) = (7 << 12) | P | RW | US | D;       /* 0x0000: gfn 7, writable */
+	*e32(2, 1) = (7 << 12) | P | RW | D;            /* 0x1000: alias, supervisor */
+	*e32(2, 2) = (7 << 12) | P | US | D;            /* 0x2000: alias, read-only */
+	*e32(2, 3) = (7 << 12) | P | RW | US;           /* 0x3000: alias, not dirty yet */
+	*e32(2, 4) = (8 << 12) | P | RW | US | D;       /* 0x4000: another frame */
+	*e32(4, 3) = (7 << 12) | P | RW | US | D;       /* 0x403000: alias in the other L1 */
+	static const uint32_t lin[] = { 0x0000, 0x1000, 0x2000, 0x3000, 0x4000, 0x403000 };
+	static const bool writable[] = { true, true, false, false, true, true };
+	static const bool loses_rw[] = { true, true, false, false, false, true };
+	for (unsigned i = 0; i < ARRAY_SIZE(lin); i++) {
+		expect_filled(lin[i], R, 1);
+		assert_int_equal(sh_must(lin[i]).writable, writable[i]);
+	}
+	unsigned live = sh_live;
+
+	/* Every shadow frame before, to compare entry by entry. */
+	static uint8_t before[NSH][PAGE_SIZE];
+	memcpy(before, shmem, sizeof(before));
+	struct shadow_stats st = ctx.stats;
+
+	assert_int_equal(shadow_write_protect(&ctx, mfn), 3);
+
+	/* The three writable leaves of gfn 7 lost RW, and nothing else moved. */
+	unsigned changed = 0;
+	for (unsigned f = 0; f < NSH; f++) {
+		if (!sh_used[f])
+			continue;
+		const pte_t *a = (const pte_t *)before[f], *b = (const pte_t *)shmem[f];
+		for (unsigned k = 0; k < PAGE_SIZE / sizeof(pte_t); k++) {
+			if (a[k] == b[k])
+				continue;
+			assert_int_equal(a[k] & ~(pte_t)PTE_RW, b[k]);
+			assert_true(a[k] & PTE_RW);
+			assert_int_equal((a[k] & PTE_ADDR_MASK) >> PAGE_SHIFT, mfn);
+			changed++;
+		}
+	}
+	assert_int_equal(changed, 3);
+	for (unsigned i = 0; i < ARRAY_SIZE(lin); i++) {
+		struct pt_walk w = sh_must(lin[i]);
+		assert_int_equal(w.writable, writable[i] && !loses_rw[i]);
+		assert_int_equal(w.pa, mpa((i == 4 ? 8 : 7) << 12));
+	}
+	assert_int_equal(sh_table(hv_l1)[0], (mfn << PAGE_SHIFT) | PTE_P | PTE_RW);
+	assert_int_equal(sh_table(hv_l1)[5], (mfn << PAGE_SHIFT) | PTE_P | PTE_RW);
+	assert_int_equal(sh_live, live);
+	assert_memory_equal(&st, &ctx.stats, sizeof(st));
+	/* The guest's tables are not touched either (no A/D change). */
+	assert_int_equal(*e32(2, 0), (7 << 12) | P | RW | US | A | D);
+	assert_int_equal(*e32(2, 3), (7 << 12) | P | RW | US | A);
+
+	/* Again: nothing left to change; a frame not mapped: nothing. */
+	assert_int_equal(shadow_write_protect(&ctx, mfn), 0);
+	assert_int_equal(shadow_write_protect(&ctx, translate(NULL, 9)), 0);
+	assert_int_equal(shadow_write_protect(&ctx, 0), 0);
+
+	/* The caller now protects gfn 7: a guest write through any alias is
+	 * handed back to it, at the guest-physical address. */
+	ops.write_protected = write_protected;
+	wp_gfn = 7;
+	struct shadow_fault_out out;
+	assert_int_equal(fault(0x1008, W, 1, &out), SHADOW_WRITE_PROTECTED);
+	assert_int_equal(out.gpa, 0x7008);
+	assert_int_equal(fault(0x403ffc, W, 3, &out), SHADOW_WRITE_PROTECTED);
+	assert_int_equal(out.gpa, 0x7ffc);
+	/* not dirty yet, writable for the guest: still the caller's */
+	assert_int_equal(fault(0x3010, W, 3, &out), SHADOW_WRITE_PROTECTED);
+	assert_int_equal(out.gpa, 0x7010);
+	assert_int_equal(ctx.stats.wprot, 3);
+	assert_false(sh_must(0x1000).writable);
+	/* read-only for the guest: the guest's own #PF, as before */
+	expect_pf(0x2000, W, 3, PFEC_P | PFEC_W | PFEC_U);
+	/* the other frame was never protected and stays writable */
+	assert_true(sh_must(0x4000).writable);
+	assert_int_equal(sh_table(hv_l1)[0], (mfn << PAGE_SHIFT) | PTE_P | PTE_RW);
+
+	/* PAE: the same in the other directories (here the fourth, below
+	 * hv_base, beside the hypervisor's table). */
+	mode_pae(false, true);
+	*e64(PDPT_GPA + 3 * 8) = (5 << 12) | P;
+	assert_int_equal(shadow_flush(&ctx, &regs), 0);
+	*e64((5 << 12) + 0 * 8) = (6 << 12) | P | RW | US;
+	*e64((6 << 12) + 1 * 8) = (8 << 12) | P | RW | US | D;
+	*e64((6 << 12) + 2 * 8) = (8 << 12) | P | RW | US | D;
+	expect_filled(0xc0001000u, R, 1);
+	expect_filled(0xc0002000u, R, 1);
+	assert_true(sh_must(0xc0001000u).writable);
+	assert_int_equal(shadow_write_protect(&ctx, translate(NULL, 8)), 2);
+	assert_false(sh_must(0xc0001000u).writable);
+	assert_false(sh_must(0xc0002000u).writable);
+	assert_int_equal(sh_table(hv_l1)[0], (mfn << PAGE_SHIFT) | PTE_P | PTE_RW);
+	/* shadow_destroy frees hv_l1 with the rest (teardown checks). */
+}
+
 static pte_t *shadow_pde_of(uint32_t linear)
 {
 	pte_t pdpte = sh_table(ctx.root.pdpt)[L3_INDEX(linear)];
@@ -1019,6 +1133,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flush_and_hv_base, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enomem, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_protect_hooks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_protect_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_invariant, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
