@@ -262,7 +262,11 @@ static int drop_blocks(struct bt_patch_ctx *ctx, struct bt_ppage *pg, unsigned o
 
 	for (unsigned i = 0; i < pg->nblock; i++) {
 		struct bt_pblock *b = &pg->block[i];
-		if (b->start < end && off < b->end) {
+		/* A block that ends without a transfer traps on the byte after
+		 * it (its CONT end): a write there goes with the block too, or
+		 * the block would run into the new bytes unscanned. */
+		unsigned bend = b->end + (b->stop != BT_STOP_XFER && b->end < BT_PAGE_SIZE);
+		if (b->start < end && off < bend) {
 			any = true;
 			continue;
 		}
@@ -317,7 +321,7 @@ int bt_patch_bytes_written(struct bt_patch_ctx *ctx, uint64_t gpa, unsigned n)
 
 	if (!pg || !n)
 		return 0;
-	if (off + n > BT_PAGE_SIZE)
+	if (n > BT_PAGE_SIZE - off)
 		n = BT_PAGE_SIZE - off;
 	uint32_t lin = pg->lin;
 	int rc = drop_blocks(ctx, pg, off, n);

@@ -433,6 +433,218 @@ static void test_page_written(void **state)
 	assert_memory_equal(mem, guest, sizeof(mem));
 }
 
+/* Whether a scanned block of page holds off (seen at its usual eip). */
+static bool covered(unsigned page, unsigned off)
+{
+	return bt_patch_covered(&ctx, eip_of(page, off), gpa_of(page, 0) >> 12);
+}
+
+static bool armed(unsigned page, unsigned off)
+{
+	return bt_patch_lookup(&ctx, eip_of(page, off), NULL) == 0;
+}
+
+/* Two blocks on page 0, A jumping into B, and jumps from page 1 into
+ * each; scanned, so only the sensitive sites and the rets trap. */
+static void two_blocks(void)
+{
+	LOAD(0, 0x100,
+	     0x9c,                      /* 100 pushfd                 A */
+	     0x89, 0xc8,                /* 101 mov eax, ecx */
+	     0xeb, 0x4b);               /* 103 jmp 0x150 */
+	LOAD(0, 0x150,
+	     0x9d,                      /* 150 popfd                  B */
+	     0x0f, 0x01, 0x00,          /* 151 sgdt [eax] */
+	     0xc3);                     /* 154 ret */
+	LOAD(1, 0x300, 0xe9, 0x4b, 0xee, 0xff, 0xff);   /* 300 jmp page 0 0x150 */
+	LOAD(1, 0x400, 0xe9, 0xfb, 0xec, 0xff, 0xff);   /* 400 jmp page 0 0x100 */
+	assert_int_equal(scan(0, 0x100), 0);
+	assert_int_equal(scan(0, 0x150), 0);
+	assert_int_equal(scan(1, 0x300), 0);
+	assert_int_equal(scan(1, 0x400), 0);
+	static const unsigned t0[] = { 0x100, 0x150, 0x151, 0x154 };
+	expect_traps(0, t0, 4);
+	expect_traps(1, NULL, 0);
+}
+
+/* A write into the second block: it goes, its originals are back, the
+ * first stays scanned and armed, and every jmp into the second (on its
+ * page and from another) traps again. */
+static void test_bytes_written_block(void **state)
+{
+	struct bt_patch_site s;
+	(void)state;
+
+	two_blocks();
+	uint64_t applied = ctx.stats.patches_applied, undone = ctx.stats.patches_undone;
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0x152), 2), 1);
+	static const unsigned t0[] = { 0x100, 0x103 };
+	expect_traps(0, t0, 2);
+	static const unsigned t1[] = { 0x300 };
+	expect_traps(1, t1, 1);
+	assert_true(bt_patch_is_code(&ctx, gpa_of(0, 0) >> 12));
+	assert_true(covered(0, 0x100) && covered(0, 0x104));
+	assert_false(covered(0, 0x150) || covered(0, 0x154));
+	assert_true(covered(1, 0x300) && covered(1, 0x400));
+	assert_int_equal(bt_patch_lookup(&ctx, eip_of(0, 0x103), &s), 0);
+	assert_int_equal(s.end, BT_END_XFER);
+	assert_int_equal(s.succ[0], eip_of(0, 0x150));
+	assert_int_equal(bt_patch_lookup(&ctx, eip_of(1, 0x300), &s), 0);
+	assert_int_equal(s.succ[0], eip_of(0, 0x150));
+	assert_false(armed(0, 0x150) || armed(0, 0x151) || armed(0, 0x154));
+	assert_false(armed(1, 0x400));
+	/* 3 originals back, 2 jmps re-armed; no page was dropped */
+	assert_int_equal(ctx.stats.patches_undone, undone + 3);
+	assert_int_equal(ctx.stats.patches_applied, applied + 2);
+	assert_int_equal(ctx.stats.pages_dropped, 0);
+	expect_reads_original();
+
+	/* The guest's new bytes land; B scanned again, the jmps run free. */
+	LOAD(0, 0x151, 0x90, 0x9c, 0xc3);           /* nop; pushfd; ret */
+	assert_int_equal(scan(0, 0x150), 0);
+	assert_false(res.cached);
+	static const unsigned t2[] = { 0x100, 0x150, 0x152, 0x153 };
+	expect_traps(0, t2, 4);
+	expect_traps(1, NULL, 0);
+
+	/* A 1-byte write on the last byte of a site (the jmp's rel8) drops
+	 * the block that holds it, not the other one. */
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0x104), 1), 1);
+	assert_false(covered(0, 0x100));
+	assert_true(covered(0, 0x150));
+	static const unsigned t3[] = { 0x150, 0x152, 0x153 };
+	expect_traps(0, t3, 3);
+	static const unsigned t4[] = { 0x400 };             /* led into A */
+	expect_traps(1, t4, 1);
+	/* and on the last byte of a 3-byte sensitive instruction */
+	LOAD(0, 0x500, 0x40, 0x0f, 0x01, 0x08, 0xc3);     /* inc eax; sidt [eax]; ret */
+	assert_int_equal(scan(0, 0x500), 0);
+	assert_true(armed(0, 0x501));
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0x503), 1), 1);
+	assert_false(covered(0, 0x500));
+	assert_false(armed(0, 0x501) || armed(0, 0x504));
+	assert_true(covered(0, 0x150));
+	expect_traps(0, t3, 3);
+	expect_reads_original();
+}
+
+/* Writes that touch no block and no site: 0, nothing changes. */
+static void test_bytes_written_outside(void **state)
+{
+	static uint8_t before[sizeof(mem)];
+	(void)state;
+
+	two_blocks();
+	struct bt_patch_stats st = ctx.stats;
+	memcpy(before, mem, sizeof(mem));
+	/* between the blocks, right after A (its jmp needs no trap after it),
+	 * right before B, at the page's start and end */
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0x105), 16), 0);
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0x140), 16), 0);
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0x120), 1), 0);
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0x0f0), 16), 0);
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0), 0x100), 0);
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0x155), 0xeab), 0);
+	/* nothing at all, and a page that is not cached */
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0x100), 0), 0);
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(2, 0x100), 16), 0);
+	assert_memory_equal(mem, before, sizeof(mem));
+	assert_memory_equal(&st, &ctx.stats, sizeof(st));
+	assert_true(covered(0, 0x100) && covered(0, 0x150));
+	assert_true(covered(1, 0x300) && covered(1, 0x400));
+}
+
+/* A write over the whole page: as bt_patch_page_written. */
+static void test_bytes_written_whole_page(void **state)
+{
+	static uint8_t after[2][sizeof(mem)];
+	static struct bt_patch_stats st[2];
+	(void)state;
+
+	for (unsigned pass = 0; pass < 2; pass++) {
+		setup(NULL);
+		two_blocks();
+		if (pass == 0)
+			assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0), BT_PAGE_SIZE), 1);
+		else
+			assert_int_equal(bt_patch_page_written(&ctx, gpa_of(0, 0) >> 12), 1);
+		assert_false(bt_patch_is_code(&ctx, gpa_of(0, 0) >> 12));
+		assert_false(covered(0, 0x100) || covered(0, 0x150));
+		expect_traps(0, NULL, 0);
+		static const unsigned t1[] = { 0x300, 0x400 };
+		expect_traps(1, t1, 2);
+		assert_true(bt_patch_is_code(&ctx, gpa_of(1, 0) >> 12));
+		assert_int_equal(bt_patch_lookup(&ctx, eip_of(0, 0x100), NULL), -RV_ENOENT);
+		/* not cached any more */
+		assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0x100), 1), 0);
+		memcpy(after[pass], mem, sizeof(mem));
+		st[pass] = ctx.stats;
+	}
+	assert_memory_equal(after[0], after[1], sizeof(mem));
+	assert_memory_equal(&st[0], &st[1], sizeof(st[0]));
+	/* from offset 0x100 to the end, as a huge n: the same */
+	setup(NULL);
+	two_blocks();
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0x100), ~0u), 1);
+	assert_false(bt_patch_is_code(&ctx, gpa_of(0, 0) >> 12));
+	assert_memory_equal(mem, after[0], sizeof(mem));
+}
+
+/* A block that ends without a transfer traps on the byte after it: a
+ * write to that byte (only) must not leave the block running into the
+ * new, unscanned bytes. */
+static void test_bytes_written_cont_end(void **state)
+{
+	struct bt_patch_site s;
+	(void)state;
+
+	LOAD(0, 0x600, 0x90, 0x0f, 0xff, 0xc0);      /* nop; UD0: CONT at 0x601 */
+	LOAD(0, 0x700, 0x9c, 0xc3);
+	assert_int_equal(scan(0, 0x600), 0);
+	assert_int_equal(scan(0, 0x700), 0);
+	assert_int_equal(bt_patch_lookup(&ctx, eip_of(0, 0x601), &s), 0);
+	assert_int_equal(s.end, BT_END_CONT);
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(0, 0x601), 1), 1);
+	/* the block went with its end (or its end still traps) */
+	assert_true(!covered(0, 0x600) || armed(0, 0x601));
+	assert_false(covered(0, 0x600));
+	static const unsigned t[] = { 0x700, 0x701 };
+	expect_traps(0, t, 2);
+	expect_reads_original();
+}
+
+/* Writes that run past the page end are clipped to it: the next page's
+ * blocks stay. */
+static void test_bytes_written_clipped(void **state)
+{
+	(void)state;
+
+	LOAD(2, 0xf00, 0x9c, 0xc3);
+	LOAD(2, 0xff8, 0x9d, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90);    /* open end */
+	LOAD(3, 0, 0x9c, 0xc3);
+	assert_int_equal(scan(2, 0xf00), 0);
+	assert_int_equal(scan(2, 0xff8), 0);
+	assert_true(res.open_end);
+	assert_int_equal(scan(3, 0), 0);
+	/* 16 bytes from 0xffc: 4 on page 2, none on page 3 */
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(2, 0xffc), 16), 1);
+	assert_false(covered(2, 0xff8));
+	assert_true(covered(2, 0xf00));
+	static const unsigned t2[] = { 0xf00, 0xf01 };
+	expect_traps(2, t2, 2);
+	static const unsigned t3[] = { 0, 1 };
+	expect_traps(3, t3, 2);
+	assert_true(covered(3, 0));
+	/* from the last byte of page 2, none of it lands on page 3 */
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(2, 0xfff), 16), 0);
+	assert_int_equal(bt_patch_bytes_written(&ctx, gpa_of(2, 0xf01), 0x1000), 1);
+	assert_false(bt_patch_is_code(&ctx, gpa_of(2, 0) >> 12));
+	expect_traps(2, NULL, 0);
+	expect_traps(3, t3, 2);
+	assert_true(covered(3, 0));
+	expect_reads_original();
+}
+
 /* ---- overlapping blocks ---- */
 
 static void test_overlap(void **state)
@@ -682,12 +894,22 @@ static void check_ends(void)
 			static struct bt_block sb;
 			unsigned base = (pg->gfn << 12) - GPA_BASE;
 
-			assert_int_equal(bt_scan_block(guest + base + b->start, BT_PAGE_SIZE - b->start,
-						       pg->lin + b->start, b->def_size, &sb), b->ninsn);
+			int nsb = bt_scan_block(guest + base + b->start, BT_PAGE_SIZE - b->start,
+						pg->lin + b->start, b->def_size, &sb);
+			if (nsb != b->ninsn) {
+				/* A block that stopped at undecodable bytes, or
+				 * before a 17th site, read past its end: a partial
+				 * write there may have made them decodable. Its own
+				 * instructions are the same (a prefix), and its end
+				 * still traps (below). */
+				assert_true(b->stop == BT_STOP_INVALID || b->stop == BT_STOP_FULL);
+				assert_true(nsb > b->ninsn);
+				assert_int_equal(sb.insn[b->ninsn].off, b->end - b->start);
+			}
 			for (unsigned k = 0; k < pg->nsite; k++) {
 				unsigned so = pg->site[k].off;
 
-				for (unsigned n = 0; n < sb.ninsn; n++) {
+				for (unsigned n = 0; n < b->ninsn; n++) {
 					unsigned io = b->start + sb.insn[n].off;
 
 					if (so > io && so < io + sb.insn[n].len)
@@ -705,10 +927,40 @@ static void check_ends(void)
 	}
 }
 
+/* After bt_patch_bytes_written(page, off, n): no block holds those bytes
+ * (nor the byte after a block that ends without a transfer, where its end
+ * traps), no site's instruction touches them, so the guest's write can
+ * land without meeting a trap or changing scanned code. */
+static void check_written(unsigned page, unsigned off, unsigned n)
+{
+	for (unsigned i = 0; i < BT_PATCH_PAGES; i++) {
+		const struct bt_ppage *pg = &ctx.page[i];
+
+		if (!pg->used || pg->gfn != gpa_of(page, 0) >> 12)
+			continue;
+		for (unsigned j = 0; j < pg->nblock; j++) {
+			const struct bt_pblock *b = &pg->block[j];
+			unsigned end = b->end + (b->stop != BT_STOP_XFER && b->end < BT_PAGE_SIZE);
+
+			if (b->start < off + n && off < end)
+				fail_msg("block [0x%x,0x%x) kept under a write at 0x%x+%u",
+					 b->start, b->end, off, n);
+		}
+		for (unsigned j = 0; j < pg->nsite; j++) {
+			const struct bt_psite *st = &pg->site[j];
+
+			if (st->off < off + n && off < st->off + st->len)
+				fail_msg("site 0x%x+%u kept under a write at 0x%x+%u",
+					 st->off, st->len, off, n);
+		}
+	}
+}
+
 static void test_random(void **state)
 {
 	uint64_t rs = unit_seed("btpatch random");
 	unsigned nscan = 0, nerange = 0, nread = 0, nwrite = 0, traps_seen = 0, lookups = 0;
+	unsigned npartial = 0, nbytes_dropped = 0;
 	(void)state;
 
 	for (unsigned p = 0; p < NPAGES; p++)
@@ -762,16 +1014,53 @@ static void test_random(void **state)
 			assert_memory_equal(buf, guest + (gpa - GPA_BASE), n);
 			nread++;
 		} else {
-			/* a guest write: drop first, then the bytes land */
-			unsigned n = 1 + unit_below(&rs, 16);
+			/* a guest write: drop first, then the bytes land; half of
+			 * them drop only what the bytes touch */
+			unsigned n = 1 + unit_below(&rs, 16), asked = n;
+			bool partial = unit_below(&rs, 2);
 			uint8_t b[16];
 
+			if (partial && unit_below(&rs, 4)) {
+				/* mostly near scanned code: over a block's bytes,
+				 * its edges, the byte after it */
+				const struct bt_ppage *pg = &ctx.page[unit_below(&rs, BT_PATCH_PAGES)];
+
+				if (pg->used && pg->nblock) {
+					const struct bt_pblock *pb = &pg->block[unit_below(&rs, pg->nblock)];
+					unsigned lo = pb->start > 16 ? pb->start - 16 : 0;
+
+					page = ((pg->gfn << 12) - GPA_BASE) / BT_PAGE_SIZE;
+					off = lo + unit_below(&rs, pb->end + 2 - lo);
+					if (off >= BT_PAGE_SIZE)
+						off = BT_PAGE_SIZE - 1;
+				}
+			}
 			if (off + n > BT_PAGE_SIZE)
 				n = BT_PAGE_SIZE - off;
 			for (unsigned i = 0; i < n; i++)
 				b[i] = unit_below(&rs, 4) ? 0x9c + unit_below(&rs, 2) : unit_rand(&rs);
-			assert_true(bt_patch_page_written(&ctx, gpa_of(page, 0) >> 12) >= 0);
-			assert_false(bt_patch_is_code(&ctx, gpa_of(page, 0) >> 12));
+			if (partial) {
+				static uint8_t before[sizeof(mem)];
+				struct bt_patch_stats st = ctx.stats;
+
+				memcpy(before, mem, sizeof(mem));
+				/* the length as asked: past the page end it is clipped */
+				int rc = bt_patch_bytes_written(&ctx, gpa_of(page, off), asked);
+				assert_true(rc == 0 || rc == 1);
+				if (rc == 0) {
+					assert_memory_equal(mem, before, sizeof(mem));
+					assert_memory_equal(&st, &ctx.stats, sizeof(st));
+				}
+				nbytes_dropped += rc;
+				check_written(page, off, n);
+				for (unsigned p = 0; p < NPAGES; p++)
+					check_page_full(p);
+				check_ends();
+				npartial++;
+			} else {
+				assert_true(bt_patch_page_written(&ctx, gpa_of(page, 0) >> 12) >= 0);
+				assert_false(bt_patch_is_code(&ctx, gpa_of(page, 0) >> 12));
+			}
 			load(page, off, b, n);
 			nwrite++;
 		}
@@ -790,16 +1079,18 @@ static void test_random(void **state)
 	assert_memory_equal(mem, guest, sizeof(mem));
 	assert_int_equal(ctx.stats.patches_applied, ctx.stats.patches_undone);
 
-	print_message("# %u scans (%u with nothing to scan), %u reads, %u writes; "
+	print_message("# %u scans (%u with nothing to scan), %u reads, %u writes "
+		      "(%u partial, %u of them dropping blocks); "
 		      "%llu blocks, %llu patches, %llu pages dropped (%llu evictions, "
 		      "%llu conflicts); %u traps checked, %u looked up\n",
-		      nscan, nerange, nread, nwrite,
+		      nscan, nerange, nread, nwrite, npartial, nbytes_dropped,
 		      (unsigned long long)ctx.stats.blocks_scanned,
 		      (unsigned long long)ctx.stats.patches_applied,
 		      (unsigned long long)ctx.stats.pages_dropped,
 		      (unsigned long long)ctx.stats.evictions,
 		      (unsigned long long)ctx.stats.conflicts, traps_seen, lookups);
 	assert_true(nscan > 5000 && nwrite > 1000);
+	assert_true(npartial > 500 && nbytes_dropped > npartial / 4 && nbytes_dropped < npartial);
 	assert_true(ctx.stats.evictions > 10 && ctx.stats.conflicts > 10);
 }
 
@@ -811,6 +1102,11 @@ int main(void)
 		cmocka_unit_test_setup(test_direct_ends, setup),
 		cmocka_unit_test_setup(test_continuations, setup),
 		cmocka_unit_test_setup(test_page_written, setup),
+		cmocka_unit_test_setup(test_bytes_written_block, setup),
+		cmocka_unit_test_setup(test_bytes_written_outside, setup),
+		cmocka_unit_test_setup(test_bytes_written_whole_page, setup),
+		cmocka_unit_test_setup(test_bytes_written_cont_end, setup),
+		cmocka_unit_test_setup(test_bytes_written_clipped, setup),
 		cmocka_unit_test_setup(test_overlap, setup),
 		cmocka_unit_test_setup(test_limits, setup),
 		cmocka_unit_test_setup(test_alias_and_args, setup),
