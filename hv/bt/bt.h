@@ -45,6 +45,7 @@ struct bt_stats {
 	uint64_t code_writes;           /* writes that dropped a scanned code page */
 	uint64_t scan_failures;         /* blocks the scanner could not decode */
 	uint64_t halts;
+	uint64_t crossing;              /* instructions across a page end run by us */
 	uint64_t prof[10];              /* TSC cycles by part (bt_prof_names) */
 };
 
@@ -66,6 +67,7 @@ struct bt_domain {
 	uint32_t insn_eip;              /* where the instruction being emulated starts */
 	bool native_step;               /* an unscannable instruction runs stepped */
 	bool step_pending;              /* ... and has not run yet */
+	bool step_site;                 /* ... at one of our sites (its int3 goes back) */
 	bool rescan;                    /* ... done: scan where the guest is now */
 	uint64_t step_gpa;              /* its site's byte, to re-arm */
 	uint32_t step_lin;
@@ -176,6 +178,9 @@ void bt_load(struct domain *d, const struct trap_frame *f);
 void bt_store(struct domain *d, struct trap_frame *f);
 void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2);
 void bt_software_interrupt(struct domain *d, struct trap_frame *f);
+/* At an instruction across a page end (no block can hold it): run it
+ * here and scan after it, before the guest goes on. */
+void bt_run_crossing(struct domain *d);
 /* Make sure the code at the vCPU's CS:EIP is scanned before it runs. */
 void bt_scan_here(struct domain *d);
 /* The same at lin, and as a block start even inside a scanned block (the

@@ -240,6 +240,7 @@ static void bt_prepare_resume(struct domain *d, struct trap_frame *f)
 		b->rescan = false;
 		bt_scan_here(d);
 	}
+	bt_run_crossing(d);
 	if (b->v.cpl == 3 && b->direct_vec) {
 		/* Its kernel's system-call handler is entered without us, on
 		 * the stack its TSS names now: both ready before the program

@@ -23,6 +23,7 @@
 #include "sched.h"
 #include "string.h"
 #include "x86.h"
+#include "decode.h"
 #include "mm.h"
 #include "../hw/hw.h"
 
@@ -126,7 +127,8 @@ void bt_load(struct domain *d, const struct trap_frame *f)
 		struct bt_patch_site site;
 		uint8_t trap = BT_PATCH_TRAP;
 		d->bt->native_step = false;
-		if (!bt_patch_lookup(&d->bt->pc, d->bt->step_lin, &site) && site.gpa == d->bt->step_gpa)
+		if (d->bt->step_site && !bt_patch_lookup(&d->bt->pc, d->bt->step_lin, &site) &&
+		    site.gpa == d->bt->step_gpa)
 			bt_frame_write_raw(d, d->bt->step_gpa, &trap, 1);
 		d->bt->rescan = true;
 	}
@@ -209,6 +211,9 @@ void bt_scan_at(struct domain *d, uint32_t lin, bool block_start)
 		bool was_code = bt_patch_is_code(&b->pc, gfn);
 		struct bt_patch_result res;
 		int rc = bt_patch_scan(&b->pc, lin, out.gpa, def, &res);
+		if (trace_left)
+			printk("bt trace: scan %#x rc %d end %#x cached %u traps %u\n", lin, rc,
+			       res.end_eip, res.cached, res.ntrap);
 		if (rc) {
 			/* Undecodable (it runs and faults as on the CPU), or an
 			 * instruction across the page end (run by our_site). Kept
@@ -275,6 +280,7 @@ static bool emulate(struct domain *d)
 		return true;
 	case BT_EMU_HALT:
 		b->stats.halts++;
+		b->rescan = true;               /* a hlt ends its block */
 		bt_halt(d);
 		return true;
 	case BT_EMU_INT:
@@ -289,6 +295,86 @@ static bool emulate(struct domain *d)
 	case BT_EMU_UNHANDLED:
 	default:
 		return false;
+	}
+}
+
+/*
+ * The instruction at EIP runs across a page end, so no block can hold it
+ * and nothing after it is scanned. It runs here: a branch or a sensitive
+ * one in the vCPU, a data instruction in the emulator, and anything else
+ * in one native single step (with its first byte given back, if it is a
+ * site of ours); the code after it is scanned before the guest goes on
+ * (at the step's #DB for a native step).
+ */
+static void run_unscannable(struct domain *d, const struct bt_patch_site *site)
+{
+	struct bt_domain *b = d->bt;
+	uint32_t lin = b->v.seg[BT_CS].base + b->v.eip;
+	b->stats.crossing++;
+	if (emulate(d)) {
+		b->rescan = true;
+		return;
+	}
+	struct bt_fault df;
+	int drc = bt_emulate_data(d, &df);
+	if (drc > 0) {
+		bt_deliver_fault(d, &df);
+		return;
+	}
+	if (drc == 0) {
+		b->rescan = true;
+		return;
+	}
+	if (b->step_pending && b->step_lin == lin) {
+		bt_crash(d, "the instruction at %#x across a page end does not run in a single "
+			 "step", lin);
+		return;
+	}
+	if (site) {
+		uint8_t orig = site->orig[0];
+		if (bt_frame_write_raw(d, site->gpa, &orig, 1)) {
+			bt_crash(d, "code at %#x cannot be stepped", lin);
+			return;
+		}
+	}
+	b->native_step = true;
+	b->step_pending = true;
+	b->step_gpa = site ? site->gpa : 0;
+	b->step_site = site != NULL;
+	b->step_lin = lin;
+	b->shadow_step = true;
+	b->guest_tf = b->v.eflags & BT_FL_TF;
+}
+
+/* Is the vCPU at an instruction that runs across a page end (unscannable)? */
+static bool at_crossing(struct domain *d)
+{
+	struct bt_domain *b = d->bt;
+	uint32_t lin = b->v.seg[BT_CS].base + b->v.eip;
+	if ((lin & (PAGE_SIZE - 1)) < PAGE_SIZE - 15 + 1)
+		return false;
+	uint8_t code[15];
+	struct bt_fault f;
+	struct dec_insn di;
+	unsigned def = (b->v.seg[BT_CS].attr & BT_ATTR_DB) ? 32 : 16;
+	if (bt_read(d, lin, code, sizeof(code), b->v.cpl, true, &f))
+		return false;           /* the fetch faults: the CPU will say so */
+	int n = x86_decode(code, sizeof(code), def, &di);
+	return n > 0 && (lin & (PAGE_SIZE - 1)) + (unsigned)n > PAGE_SIZE;
+}
+
+void bt_run_crossing(struct domain *d)
+{
+	struct bt_domain *b = d->bt;
+	for (int i = 0; i < 8 && domain_alive(d) && b->patch && b->v.cpl != 3 && !b->native_step &&
+			d->state == DOM_RUNNABLE && at_crossing(d); i++) {
+		struct bt_patch_site s;
+		uint32_t lin = b->v.seg[BT_CS].base + b->v.eip;
+		run_unscannable(d, bt_patch_lookup(&b->pc, lin, &s) ? NULL : &s);
+		if (b->rescan) {
+			b->rescan = false;
+			bt_scan_here(d);
+		}
 	}
 }
 
@@ -325,38 +411,8 @@ static bool our_site(struct domain *d, uint32_t lin)
 	if (bt_patch_lookup(&b->pc, lin, &s))
 		return true;            /* disarmed: it runs as the guest's */
 	/* Still armed: the code there cannot be scanned in its page (an
-	 * instruction across the page end). It runs here: a branch or a
-	 * sensitive one in the vCPU, a data instruction in the emulator,
-	 * and anything else in one native single step with its first byte
-	 * given back; the next trap puts the int3 back and scans on. */
-	if (emulate(d))
-		return true;
-	struct bt_fault df;
-	int drc = bt_emulate_data(d, &df);
-	if (drc > 0) {
-		bt_deliver_fault(d, &df);
-		return true;
-	}
-	if (drc == 0) {
-		b->rescan = true;
-		return true;
-	}
-	uint8_t orig = s.orig[0];
-	if (b->step_pending && b->step_lin == lin) {
-		bt_crash(d, "the instruction at %#x across a page end does not run in a single "
-			 "step", lin);
-		return true;
-	}
-	if (bt_frame_write_raw(d, s.gpa, &orig, 1)) {
-		bt_crash(d, "code at %#x cannot be stepped", lin);
-		return true;
-	}
-	b->native_step = true;
-	b->step_pending = true;
-	b->step_gpa = s.gpa;
-	b->step_lin = lin;
-	b->shadow_step = true;
-	b->guest_tf = b->v.eflags & BT_FL_TF;
+	 * instruction across the page end): it runs here. */
+	run_unscannable(d, &s);
 	return true;
 }
 
@@ -444,6 +500,15 @@ void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 	unsigned vec = f->vector;
 	b->step_taken = false;
 	bt_load(d, f);
+	if (trace_left && b->patch && b->v.cpl == 0 && f->vector != VEC_PF) {
+		struct shadow_regs regs = bt_paging_regs(&b->v);
+		struct shadow_fault_out out;
+		uint32_t lin = b->v.seg[BT_CS].base + b->v.eip;
+		if (shadow_translate(&b->sh, lin, 0, &regs, 0, &out) == SHADOW_TRANSLATED &&
+		    !bt_patch_covered(&b->pc, lin, out.gpa >> PAGE_SHIFT) &&
+		    !bt_patch_covered(&b->pc, lin - 1, out.gpa >> PAGE_SHIFT))
+			printk("bt trace: UNSCANNED %#x vector %u\n", lin, f->vector);
+	}
 	if (trace_left) {
 		trace_left--;
 		printk("bt trace: %s: %s code %#x at %#x:%#x cpl %u cr2 %#x vif %u\n", d->name,
