@@ -75,6 +75,7 @@ struct bt_domain {
 	bool desc_dirty;                /* GDTR/IDTR/TR/CR3 changed: resync all */
 	bool gdt_dirty;                 /* a write into the GDT: rebuild its copy */
 	bool devices_due;               /* bring the device models to now */
+	bool timer_fired;               /* its vCPU timer fired (bt_halt looks again) */
 	struct shadow_ctx sh;
 	struct shadow_ops sh_ops;
 	struct bt_patch_ops patch_ops;
@@ -129,6 +130,8 @@ void bt_frame_written(struct domain *d, uint64_t gfn);
  * bytes makes the shadows dirty. */
 void bt_bytes_written(struct domain *d, uint64_t gpa, unsigned n);
 bool bt_frame_tracked(const struct domain *d, uint64_t gfn);
+/* Bring the device models to now (before an access to one). */
+void bt_devices_sync(struct domain *d);
 /* Is gpa one of the domain's devices (or the PC's hole below 1 MiB)? */
 bool bt_gpa_is_device(struct domain *d, uint64_t gpa);
 /* Write guest RAM by guest-physical address, nothing else done (the

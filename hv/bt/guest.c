@@ -25,6 +25,7 @@
 #include "x86.h"
 #include "emulate.h"
 #include "console.h"
+#include "time.h"
 #include "../hw/hw.h"
 
 /* ---- the shadow's view of the guest */
@@ -168,6 +169,15 @@ static unsigned mmio_slot(struct domain *d, const struct vdev_range *r)
 	return MIN(i, EXIT_NR_MMIO - 2);
 }
 
+/* The device models brought to now before the guest touches one (a
+ * counter it reads moves with time), and the vCPU timer re-armed; after
+ * the access, once more on the way out (devices_due). */
+void bt_devices_sync(struct domain *d)
+{
+	hw_devices_update(d, time_now_ns());
+	d->bt->devices_due = true;
+}
+
 bool bt_gpa_is_device(struct domain *d, uint64_t gpa)
 {
 	if (gpa >= HW_VGA_START && gpa < HW_LOW_END)
@@ -183,7 +193,7 @@ static void mmio(struct domain *d, uint64_t gpa, uint8_t *buf, unsigned n, bool 
 			memset(buf, 0xff, n);
 		return;
 	}
-	d->bt->devices_due = true;
+	bt_devices_sync(d);
 	while (n) {
 		unsigned k = n >= 4 && !(gpa & 3) ? 4 : n >= 2 && !(gpa & 1) ? 2 : 1;
 		uint32_t val = 0;

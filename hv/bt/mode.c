@@ -266,9 +266,22 @@ static void bt_prepare_resume(struct domain *d, struct trap_frame *f)
 /* A HLT: block until an interrupt it can take (a PC's HLT). */
 void bt_halt(struct domain *d)
 {
-	hw_devices_update(d, time_now_ns());
-	if (interrupt_ready(d))
-		return;
+	/* A device deadline that passes while the models are brought to now
+	 * fires at once (vtimer_set), with nobody asleep to wake: look again
+	 * rather than sleep through it (as the hw loop's timer_fired). */
+	struct bt_domain *b = d->bt;
+	for (int round = 0;; round++) {
+		b->timer_fired = false;
+		hw_devices_update(d, time_now_ns());
+		if (interrupt_ready(d))
+			return;
+		if (!b->timer_fired)
+			break;
+		if (round == 4) {
+			b->v.eip = b->insn_eip;         /* the HLT runs again */
+			return;
+		}
+	}
 	d->hw->halted = true;
 	hw_devices_flush_console(d);
 	sched_block(d);
@@ -277,6 +290,7 @@ void bt_halt(struct domain *d)
 static void bt_timer_due(struct domain *d)
 {
 	d->bt->devices_due = true;
+	d->bt->timer_fired = true;
 	if (d->state == DOM_BLOCKED && d->hw->halted) {
 		hw_devices_update(d, time_now_ns());
 		if (interrupt_ready(d))
