@@ -348,19 +348,7 @@ static void bt_dump(const struct domain *d)
 
 static const char *bt_exit_kind_name(const struct domain *d, enum exit_kind kind, unsigned nr)
 {
-	if (kind == EXIT_IO && d->vdevs) {
-		if (nr == EXIT_NR_IO - 1)
-			return "port nobody claims";
-		if (nr < d->vdevs->n[VDEV_PIO])
-			return d->vdevs->r[VDEV_PIO][nr].name;
-	}
-	if (kind == EXIT_MMIO && d->vdevs) {
-		if (nr == EXIT_NR_MMIO - 1)
-			return "address nobody claims";
-		if (nr < d->vdevs->n[VDEV_MMIO])
-			return d->vdevs->r[VDEV_MMIO][nr].name;
-	}
-	return NULL;
+	return hw_device_exit_name(d, kind, nr);
 }
 
 static const struct mode_ops bt_ops = {

@@ -168,6 +168,16 @@ static int refresh(struct bt_patch_ctx *ctx, uint32_t lin)
 	return ret;
 }
 
+/* Ends elsewhere (and on the page) that led into code of linear page lin
+ * dropped now: re-armed by the next refresh. */
+static void note_dropped(struct bt_patch_ctx *ctx, uint32_t lin)
+{
+	if (ctx->ndropped < BT_PATCH_DROPPED)
+		ctx->dropped[ctx->ndropped++] = lin;
+	else
+		ctx->refresh_all = true;
+}
+
 /* Restore a page's originals and forget it. Ends elsewhere that led into
  * it are re-armed by the next refresh(), which the callers run. */
 static int drop_page(struct bt_patch_ctx *ctx, struct bt_ppage *pg)
@@ -185,11 +195,7 @@ static int drop_page(struct bt_patch_ctx *ctx, struct bt_ppage *pg)
 	pg->nblock = 0;
 	pg->nsite = 0;
 	ctx->stats.pages_dropped++;
-	/* Ends elsewhere that led into it: re-armed by the next refresh. */
-	if (ctx->ndropped < BT_PATCH_DROPPED)
-		ctx->dropped[ctx->ndropped++] = pg->lin;
-	else
-		ctx->refresh_all = true;
+	note_dropped(ctx, pg->lin);
 	return ret;
 }
 
@@ -306,11 +312,7 @@ static int drop_blocks(struct bt_patch_ctx *ctx, struct bt_ppage *pg, unsigned o
 		pg->nsite = 0;
 		ctx->stats.pages_dropped++;
 	}
-	/* Ends elsewhere (and here) that led into the dropped blocks. */
-	if (ctx->ndropped < BT_PATCH_DROPPED)
-		ctx->dropped[ctx->ndropped++] = pg->lin;
-	else
-		ctx->refresh_all = true;
+	note_dropped(ctx, pg->lin);
 	return ret < 0 ? ret : 1;
 }
 

@@ -415,36 +415,51 @@ static pte_t shadow_flags(struct shadow_ctx *ctx, const struct gwalk *w, bool wr
 	return (rw ? PTE_RW : 0) | (us ? PTE_US : 0) | (w->nx ? PTE_NX : 0);
 }
 
-int shadow_translate(struct shadow_ctx *ctx, uint32_t linear, uint32_t access,
-		     const struct shadow_regs *regs, unsigned cpl, struct shadow_fault_out *out)
+/*
+ * The guest's translation of linear for an access, as the CPU's walk does
+ * it: the shadow reloaded first if the paging registers changed; then
+ * SHADOW_TRANSLATED (*w the walk, A and D set), SHADOW_GUEST_PF (error
+ * code and CR2 in *out), SHADOW_BAD_TABLE, or shadow_flush's error.
+ */
+static int walk_access(struct shadow_ctx *ctx, uint32_t linear, bool write, bool fetch,
+		       bool user, const struct shadow_regs *regs, struct shadow_fault_out *out,
+		       struct gwalk *w)
 {
-	bool write = access & PFEC_W, fetch = access & PFEC_I, user = cpl == 3;
-	struct gwalk w;
-
 	memset(out, 0, sizeof(*out));
 	if (!ctx->loaded || !same_mode(&ctx->regs, regs)) {
 		int rc = shadow_flush(ctx, regs);
 		if (rc)
 			return rc;
 	}
-	switch (guest_walk(ctx, linear, &w)) {
+	switch (guest_walk(ctx, linear, w)) {
 	case WALK_BAD:
-		out->gpa = w.bad_gpa;
+		out->gpa = w->bad_gpa;
 		return SHADOW_BAD_TABLE;
 	case WALK_OK:
-		if (allowed(ctx, &w, write, user, fetch))
+		if (allowed(ctx, w, write, user, fetch))
 			break;
-		w.pfec = PFEC_P;
+		w->pfec = PFEC_P;
 		/* fall through */
 	case WALK_FAULT:
-		out->error_code = w.pfec | (write ? PFEC_W : 0) | (user ? PFEC_U : 0) |
+		/* SDM 4.7: W and U describe the access; I only when
+		 * execute-disable exists (PAE with EFER.NXE). */
+		out->error_code = w->pfec | (write ? PFEC_W : 0) | (user ? PFEC_U : 0) |
 				  (fetch && nxe(&ctx->regs) ? PFEC_I : 0);
 		out->cr2 = linear;
 		return SHADOW_GUEST_PF;
 	}
-	set_accessed_dirty(ctx, &w, write);
-	out->gpa = w.gpa;
+	set_accessed_dirty(ctx, w, write);
 	return SHADOW_TRANSLATED;
+}
+
+int shadow_translate(struct shadow_ctx *ctx, uint32_t linear, uint32_t access,
+		     const struct shadow_regs *regs, unsigned cpl, struct shadow_fault_out *out)
+{
+	struct gwalk w;
+	int rc = walk_access(ctx, linear, access & PFEC_W, access & PFEC_I, cpl == 3, regs, out, &w);
+	if (rc == SHADOW_TRANSLATED)
+		out->gpa = w.gpa;
+	return rc;
 }
 
 int shadow_fault(struct shadow_ctx *ctx, uint32_t linear, uint32_t error_code,
@@ -458,32 +473,11 @@ int shadow_fault(struct shadow_ctx *ctx, uint32_t linear, uint32_t error_code,
 	memset(out, 0, sizeof(*out));
 	if (hv_owned(ctx, linear))
 		return -RV_EFAULT;
-	if (!ctx->loaded || !same_mode(&ctx->regs, regs)) {
-		rc = shadow_flush(ctx, regs);
-		if (rc)
-			return rc;
-	}
-
-	switch (guest_walk(ctx, linear, &w)) {
-	case WALK_BAD:
-		out->gpa = w.bad_gpa;
-		return SHADOW_BAD_TABLE;
-	case WALK_OK:
-		if (allowed(ctx, &w, write, user, fetch))
-			break;
-		w.pfec = PFEC_P;
-		/* fall through */
-	case WALK_FAULT:
-		/* SDM 4.7: W and U describe the access; I only when
-		 * execute-disable exists (PAE with EFER.NXE). */
-		out->error_code = w.pfec | (write ? PFEC_W : 0) | (user ? PFEC_U : 0) |
-				  (fetch && nxe(&ctx->regs) ? PFEC_I : 0);
-		out->cr2 = linear;
+	rc = walk_access(ctx, linear, write, fetch, user, regs, out, &w);
+	if (rc == SHADOW_GUEST_PF)
 		ctx->stats.guest_pf++;
-		return SHADOW_GUEST_PF;
-	}
-
-	set_accessed_dirty(ctx, &w, write);
+	if (rc != SHADOW_TRANSLATED)
+		return rc;
 
 	uint64_t gfn = w.gpa >> PAGE_SHIFT;
 	uint64_t mfn = ops->translate(ops->opaque, gfn);

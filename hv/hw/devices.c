@@ -290,3 +290,20 @@ void hw_devices_console_input(struct domain *d)
 	if (hw_pending_vector(d, false) >= 0 && d->state == DOM_BLOCKED && d->hw->halted)
 		sched_wake(d);
 }
+
+const char *hw_device_exit_name(const struct domain *d, enum exit_kind kind, unsigned nr)
+{
+	if (kind == EXIT_IO && d->vdevs) {
+		if (nr == EXIT_NR_IO - 1)
+			return "port nobody claims";
+		if (nr < d->vdevs->n[VDEV_PIO])
+			return d->vdevs->r[VDEV_PIO][nr].name;
+	}
+	if (kind == EXIT_MMIO && d->vdevs) {
+		if (nr == EXIT_NR_MMIO - 1)
+			return "address nobody claims";
+		if (nr < d->vdevs->n[VDEV_MMIO])
+			return d->vdevs->r[VDEV_MMIO][nr].name;
+	}
+	return NULL;
+}

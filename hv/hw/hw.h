@@ -23,6 +23,7 @@
 #include "../vdev/acpipm.h"
 #include "../vdev/ide.h"
 #include "emulate.h"
+#include "exit.h"
 
 struct domain;
 struct domain_config;
@@ -117,6 +118,9 @@ uint64_t hw_devices_update(struct domain *d, uint64_t now);
 void hw_devices_console_input(struct domain *d);
 /* Hand the console what the guest sent so far (it goes idle or stops). */
 void hw_devices_flush_console(struct domain *d);
+/* Names of the exit-table slots of port and MMIO accesses: the device's
+ * (the last slot: nobody claims it); NULL for other kinds. */
+const char *hw_device_exit_name(const struct domain *d, enum exit_kind kind, unsigned nr);
 /* The vector the vCPU should take next (local APIC first, then the 8259A
  * through LINT0), -1 if none; with ack, the controller's acknowledge. */
 int hw_pending_vector(struct domain *d, bool ack);

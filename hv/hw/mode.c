@@ -149,18 +149,9 @@ static const char *hw_exit_kind_name(const struct domain *d, enum exit_kind kind
 {
 	if (kind == EXIT_VMEXIT)
 		return hw_exit_name(nr);
-	if (kind == EXIT_IO && d->vdevs) {
-		if (nr == EXIT_NR_IO - 1)
-			return "port nobody claims";
-		if (nr < d->vdevs->n[VDEV_PIO])
-			return d->vdevs->r[VDEV_PIO][nr].name;
-	}
-	if (kind == EXIT_MMIO && d->vdevs) {
-		if (nr == EXIT_NR_MMIO - 1)
-			return "address nobody claims";
-		if (nr < d->vdevs->n[VDEV_MMIO])
-			return d->vdevs->r[VDEV_MMIO][nr].name;
-	}
+	const char *dev = hw_device_exit_name(d, kind, nr);
+	if (dev)
+		return dev;
 	if (kind == EXIT_INSN && nr < 2)
 		return nr ? "wrmsr refused (#GP)" : "rdmsr refused (#GP)";
 	return NULL;
