@@ -149,6 +149,31 @@ static void test_realmode(void **state)
 	}
 }
 
+/* patch = on | off (a bt domain's scan-and-patch): on by default. */
+static void test_patch(void **state)
+{
+	(void)state;
+	assert_int_equal(pfile("kernel = k\nmode = bt\n"), 0);
+	assert_true(cfg.patch);
+	reset(NULL);
+	assert_int_equal(pfile("kernel = k\nmode = bt\npatch = off\n"), 0);
+	assert_false(cfg.patch);
+	reset(NULL);
+	assert_int_equal(pwords("k.elf mode=bt patch=on"), 0);
+	assert_true(cfg.patch);
+	reset(NULL);
+	assert_int_equal(pwords("k.elf mode=bt patch=off"), 0);
+	assert_false(cfg.patch);
+	static const char *const bad[] = { "yes", "ON", "1", "" };
+	for (unsigned i = 0; i < 4; i++) {
+		char text[64];
+		reset(NULL);
+		snprintf(text, sizeof(text), "kernel = k\npatch = \"%s\"\n", bad[i]);
+		assert_int_not_equal(pfile(text), 0);
+		assert_non_null(strstr(err, "expected on or off"));
+	}
+}
+
 /* Comments, blanks, CRLF, a byte-order mark, bare and quoted values, no final newline. */
 static void test_file_syntax(void **state)
 {
@@ -194,8 +219,8 @@ static void expect_refusals(const struct bad *t, size_t n, int (*parse)(const ch
 static void test_file_refusals(void **state)
 {
 	static const struct bad t[] = {
-		{ "kernel = k\nfoo = 1\n", "line 2: unknown key 'foo' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode)" },
-		{ "kernel = k\nName = a\n", "line 2: unknown key 'Name' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode)" },
+		{ "kernel = k\nfoo = 1\n", "line 2: unknown key 'foo' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch)" },
+		{ "kernel = k\nName = a\n", "line 2: unknown key 'Name' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch)" },
 		{ "kernel = k\nmemory = 8\n\nmemory = 9\n", "line 4: duplicate key 'memory' (first given on line 2)" },
 		{ "kernel = k\nmemory 16\n", "line 2: missing '=' after 'memory' (expected key = value)" },
 		{ "kernel = k\nmemory\n", "line 2: missing '=' after 'memory' (expected key = value)" },
@@ -242,7 +267,7 @@ static void test_words_refusals(void **state)
 		{ "\"k.elf", "kernel path: unterminated quote" },
 		{ "\"\" name=a", "kernel path: empty path" },
 		{ "k.elf quiet", "option 'quiet': missing '=' (expected key=value; quote a value with blanks: cmdline=\"a b\")" },
-		{ "k.elf foo=1", "option 'foo': unknown (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode)" },
+		{ "k.elf foo=1", "option 'foo': unknown (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch)" },
 		{ "k.elf kernel=other.elf", "option 'kernel': the kernel is the first word, not an option" },
 		{ "k.elf weight=1 weight=2", "option 'weight': given twice" },
 		{ "k.elf cmdline=\"a b", "option 'cmdline': unterminated quote" },
@@ -470,6 +495,7 @@ int main(void)
 		cmocka_unit_test_setup(test_file_syntax, reset),
 		cmocka_unit_test_setup(test_ramdisk_alias, reset),
 		cmocka_unit_test_setup(test_realmode, reset),
+		cmocka_unit_test_setup(test_patch, reset),
 		cmocka_unit_test_setup(test_file_refusals, reset),
 		cmocka_unit_test_setup(test_words_refusals, reset),
 		cmocka_unit_test_setup(test_memory, reset),
