@@ -82,7 +82,6 @@ static void track_range(struct domain *d, uint32_t linear, uint32_t len)
 {
 	struct bt_domain *b = d->bt;
 	struct shadow_regs regs = bt_paging_regs(&b->v);
-	uint32_t end = linear + len;            /* may wrap: compared by length */
 	for (uint32_t p = linear; len; ) {
 		uint32_t chunk = MIN(len, PAGE_SIZE - (p & (PAGE_SIZE - 1)));
 		struct shadow_fault_out out;
@@ -95,7 +94,6 @@ static void track_range(struct domain *d, uint32_t linear, uint32_t len)
 		}
 		p += chunk, len -= chunk;
 	}
-	(void)end;
 }
 
 /* Guest descriptors as the CPU may load them in ring 1: code and data with

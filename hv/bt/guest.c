@@ -343,7 +343,6 @@ int bt_write(struct domain *d, uint32_t linear, const void *buf, unsigned n, uns
 {
 	/* Checked whole before any byte is written, so that a fault on the
 	 * second page leaves the first unchanged, as on the CPU. */
-	uint8_t probe;
 	struct bt_domain *b = d->bt;
 	struct shadow_regs regs = bt_paging_regs(&b->v);
 	struct shadow_fault_out out;
@@ -354,7 +353,6 @@ int bt_write(struct domain *d, uint32_t linear, const void *buf, unsigned n, uns
 					.code = out.error_code, .cr2 = out.cr2 };
 		return -1;
 	}
-	(void)probe;
 	return access(d, linear, (uint8_t *)(uintptr_t)buf, n, cpl, true, false, f);
 }
 
