@@ -106,6 +106,7 @@ struct bt_domain {
 	struct bt_tlbe tlb[BT_TLB_SIZE];
 	struct bt_addr unscannable[BT_UNSCANNABLE];     /* scans that failed */
 	unsigned next_unscannable;
+	struct shadow_cache shc;        /* the kept shadow roots (bt_shadow=cache) */
 	struct bt_patch_ctx pc;         /* large: last */
 };
 
@@ -176,6 +177,9 @@ enum { BT_PROF_EMUL, BT_PROF_FLUSH, BT_PROF_SCAN, BT_PROF_DELIVER, BT_PROF_RESYN
 
 /* trap.c */
 extern bool bt_trust_ret;
+/* bt_shadow=cache|flush: keep shadows across CR3 loads, the guest's page
+ * tables write-protected (default), or drop them at each load. */
+extern bool bt_shadow_cache;
 uint32_t bt_trace_left(void);               /* bt_ret= (docs/bt.md) */
 void bt_load(struct domain *d, const struct trap_frame *f);
 void bt_store(struct domain *d, struct trap_frame *f);

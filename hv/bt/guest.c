@@ -20,6 +20,7 @@
 #include "errno.h"
 #include "exit.h"
 #include "mm.h"
+#include "switch.h"
 #include "frame.h"
 #include "string.h"
 #include "x86.h"
@@ -57,17 +58,20 @@ static int sh_read64(void *o, uint64_t gpa, uint64_t *val)
 	return ram_rw(dom(o), gpa, val, 8, false);
 }
 
+static void bytes_written(struct domain *d, uint64_t gpa, unsigned n);
+
 /* A/D updates: the entry's frame may be tracked (a page table in the same
- * frame as the GDT, say): treat it as any write. */
+ * frame as the GDT, say): treat it as any write, but the shadow's own (it
+ * made them, nothing it holds depends on them). */
 static int sh_write32(void *o, uint64_t gpa, uint32_t val)
 {
-	bt_bytes_written(dom(o), gpa, 4);
+	bytes_written(dom(o), gpa, 4);
 	return ram_rw(dom(o), gpa, &val, 4, true);
 }
 
 static int sh_write64(void *o, uint64_t gpa, uint64_t val)
 {
-	bt_bytes_written(dom(o), gpa, 8);
+	bytes_written(dom(o), gpa, 8);
 	return ram_rw(dom(o), gpa, &val, 8, true);
 }
 
@@ -90,6 +94,23 @@ static void sh_free(void *o, paddr_t frame)
 	free_frame(frame);
 }
 
+/* Every shadow root holds the switch region (the hypervisor's way in and
+ * out) at RV_SWITCH_BASE: one table, every address space's, not a
+ * shadow's to free. */
+static int sh_root_init(void *o, struct pae_space *root)
+{
+	(void)o;
+	return switch_region_install(&hv_pt_env, root);
+}
+
+static void sh_root_fini(void *o, struct pae_space *root)
+{
+	(void)o;
+	pte_t l3e = hv_pt_env.table(root->pdpt)[L3_INDEX(RV_SWITCH_BASE)];
+	if (l3e & PTE_P)
+		hv_pt_env.table(l3e & PTE_ADDR_MASK)[L2_INDEX(RV_SWITCH_BASE)] = 0;
+}
+
 static bool sh_write_protected(void *o, uint64_t gfn)
 {
 	struct domain *d = dom(o);
@@ -104,7 +125,15 @@ bool bt_frame_tracked(const struct domain *d, uint64_t gfn)
 	return false;
 }
 
+/* The guest (or we for it) wrote n bytes at gpa: the shadows made from its
+ * page tables there, scanned code, descriptor-table copies all follow. */
 void bt_bytes_written(struct domain *d, uint64_t gpa, unsigned n)
+{
+	shadow_written(&d->bt->sh, gpa, n);
+	bytes_written(d, gpa, n);
+}
+
+static void bytes_written(struct domain *d, uint64_t gpa, unsigned n)
 {
 	struct bt_domain *b = d->bt;
 	uint64_t gfn = gpa >> PAGE_SHIFT;
@@ -441,7 +470,8 @@ void bt_guest_ops_init(struct domain *d)
 	b->sh_ops = (struct shadow_ops){
 		.opaque = d, .read32 = sh_read32, .read64 = sh_read64, .write32 = sh_write32,
 		.write64 = sh_write64, .translate = sh_translate, .free = sh_free,
-		.write_protected = sh_write_protected, .env = &hv_pt_env,
+		.write_protected = sh_write_protected, .root_init = sh_root_init,
+		.root_fini = sh_root_fini, .env = &hv_pt_env,
 	};
 	b->patch_ops = (struct bt_patch_ops){ .opaque = d, .read = pt_read, .write = pt_write };
 	b->ops = (struct bt_ops){

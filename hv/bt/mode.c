@@ -86,15 +86,7 @@ void bt_cpuid(struct domain *d, uint32_t leaf, uint32_t sub, uint32_t out[4])
 static void release(struct domain *d)
 {
 	if (d->bt) {
-		/* The switch region's table is every address space's: not the
-		 * shadow's to free. */
-		if (d->bt->sh.root.pdpt) {
-			pte_t *l3 = hv_pt_env.table(d->bt->sh.root.pdpt);
-			pte_t l3e = l3[L3_INDEX(RV_SWITCH_BASE)];
-			if (l3e & PTE_P)
-				hv_pt_env.table(l3e & PTE_ADDR_MASK)[L2_INDEX(RV_SWITCH_BASE)] = 0;
-		}
-		shadow_destroy(&d->bt->sh);
+		shadow_destroy(&d->bt->sh);     /* every kept root (sh_root_fini) */
 		for (unsigned i = 0; i < BT_DOMAIN_FRAMES; i++)
 			free_frame(virt_to_phys(d->bt) + i * PAGE_SIZE);
 		d->bt = NULL;
@@ -126,11 +118,12 @@ static int bt_build(struct domain *d, const struct domain_config *cfg, const voi
 		return rc;
 
 	bt_guest_ops_init(d);
-	if (shadow_init(&b->sh, &b->sh_ops, 32, RV_SWITCH_BASE) ||
-	    switch_region_install(&hv_pt_env, &b->sh.root)) {
+	if (shadow_init(&b->sh, &b->sh_ops, 32, RV_SWITCH_BASE)) {
 		snprintf(err, errlen, "out of memory for the shadow page tables");
 		return -ENOMEM;
 	}
+	if (bt_shadow_cache)
+		shadow_cache_enable(&b->sh, &b->shc);
 	d->space = b->sh.root;
 	bt_patch_init(&b->pc, &b->patch_ops);
 	b->pc.trust_ret = bt_trust_ret;
@@ -343,6 +336,14 @@ static void bt_dump(const struct domain *d)
 	       (unsigned long long)s->flushes, (unsigned long long)s->invlpgs,
 	       (unsigned long long)b->stats.mmio_emulated,
 	       (unsigned long long)b->stats.desc_writes);
+	if (b->sh.cache)
+		printk("    bt: shadow roots kept: %llu CR3 loads found theirs, %llu missed, %llu reset; "
+		       "%llu guest tables tracked, %llu writes to them synced, %llu let go, %llu "
+		       "evicted, %llu writable entries made read-only for room\n",
+		       (unsigned long long)s->root_hits, (unsigned long long)s->root_misses,
+		       (unsigned long long)s->root_resets, (unsigned long long)s->tables,
+		       (unsigned long long)s->table_writes, (unsigned long long)s->unsyncs,
+		       (unsigned long long)s->evictions, (unsigned long long)s->rmap_drops);
 	dump_cycles(b);
 }
 

@@ -8,7 +8,7 @@
  * 4.4 (PAE), 4.6 (access rights), 4.7 (page-fault error code), 4.8
  * (accessed and dirty flags), 4.10 (TLBs: the shadow is one).
  */
-#include "shadow.h"
+#include "shadow_internal.h"
 #include "errno.h"
 #include "string.h"
 
@@ -27,17 +27,8 @@ struct gwalk {
 
 enum walk_rc { WALK_OK, WALK_FAULT, WALK_BAD };
 
-static bool same_mode(const struct shadow_regs *a, const struct shadow_regs *b);
-
-static bool pae(const struct shadow_regs *r)
-{
-	return r->cr4 & SH_CR4_PAE;
-}
-
-static bool paging(const struct shadow_regs *r)
-{
-	return r->cr0 & SH_CR0_PG;
-}
+#define pae sh_pae
+#define paging sh_paging
 
 static bool nxe(const struct shadow_regs *r)
 {
@@ -230,26 +221,50 @@ static void set_accessed_dirty(struct shadow_ctx *ctx, struct gwalk *w, bool wri
 	}
 }
 
-static pte_t *shadow_pde(struct shadow_ctx *ctx, uint32_t linear)
+pte_t *sh_pde(const struct shadow_ctx *ctx, const struct pae_space *root, uint32_t linear)
 {
 	const struct pt_env *env = ctx->ops->env;
-	pte_t pdpte = env->table(ctx->root.pdpt)[L3_INDEX(linear)];
+	pte_t pdpte = env->table(root->pdpt)[L3_INDEX(linear)];
 	return &env->table(pdpte & PTE_ADDR_MASK)[L2_INDEX(linear)];
 }
 
-/* Drop the shadow page table of the 2 MiB region holding linear. */
-static void drop_l1(struct shadow_ctx *ctx, uint32_t linear)
+static pte_t *shadow_pde(struct shadow_ctx *ctx, uint32_t linear)
 {
-	pte_t *pde = shadow_pde(ctx, linear);
+	return sh_pde(ctx, &ctx->root, linear);
+}
+
+static bool hv_owned(const struct shadow_ctx *ctx, uint32_t linear)
+{
+	return ctx->hv_base && linear >= ctx->hv_base;
+}
+
+void sh_drop_l1(struct shadow_ctx *ctx, const struct pae_space *root, uint32_t linear)
+{
+	if (hv_owned(ctx, linear))
+		return;
+	pte_t *pde = sh_pde(ctx, root, linear);
 	if (!(*pde & PTE_P))
 		return;
 	ctx->ops->free(ctx->ops->opaque, *pde & PTE_ADDR_MASK);
 	*pde = 0;
 }
 
-static bool hv_owned(const struct shadow_ctx *ctx, uint32_t linear)
+/* Drop the shadow page table of the 2 MiB region holding linear. */
+static void drop_l1(struct shadow_ctx *ctx, uint32_t linear)
 {
-	return ctx->hv_base && linear >= ctx->hv_base;
+	sh_drop_l1(ctx, &ctx->root, linear);
+}
+
+int sh_root_make(struct shadow_ctx *ctx, struct pae_space *root)
+{
+	int rc = pt_create(ctx->ops->env, root);
+	if (rc)
+		return rc;
+	if (ctx->ops->root_init && ctx->ops->root_init(ctx->ops->opaque, root)) {
+		sh_root_free(ctx, root);
+		return -RV_ENOMEM;
+	}
+	return 0;
 }
 
 int shadow_init(struct shadow_ctx *ctx, const struct shadow_ops *ops, unsigned maxphyaddr,
@@ -261,15 +276,15 @@ int shadow_init(struct shadow_ctx *ctx, const struct shadow_ops *ops, unsigned m
 	ctx->ops = ops;
 	ctx->maxphyaddr = maxphyaddr;
 	ctx->hv_base = hv_base;
-	return pt_create(ops->env, &ctx->root);
+	return sh_root_make(ctx, &ctx->root);
 }
 
 /* Free every shadow page table below hv_base; the root stays. A scan of
  * the four directories as arrays: this runs at every guest CR3 write. */
-static void drop_all(struct shadow_ctx *ctx)
+void sh_drop_all(struct shadow_ctx *ctx, const struct pae_space *root)
 {
 	const struct pt_env *env = ctx->ops->env;
-	pte_t *l3 = env->table(ctx->root.pdpt);
+	pte_t *l3 = env->table(root->pdpt);
 	for (unsigned i = 0; i < 4; i++) {
 		if (!(l3[i] & PTE_P))
 			continue;
@@ -286,48 +301,78 @@ static void drop_all(struct shadow_ctx *ctx)
 	}
 }
 
-void shadow_destroy(struct shadow_ctx *ctx)
+static void drop_all(struct shadow_ctx *ctx)
+{
+	sh_drop_all(ctx, &ctx->root);
+}
+
+/* Everything goes: the caller's tables above hv_base are taken out first
+ * (root_fini), or freed with the rest when it has no such hook. */
+void sh_root_free(struct shadow_ctx *ctx, struct pae_space *root)
 {
 	const struct pt_env *env = ctx->ops->env;
+	uint32_t hv_base = ctx->hv_base;
 
-	if (!ctx->root.pdpt)
+	if (!root->pdpt)
 		return;
-	ctx->hv_base = 0;       /* everything goes, the caller's tables too */
-	drop_all(ctx);
+	if (ctx->ops->root_fini)
+		ctx->ops->root_fini(ctx->ops->opaque, root);
+	ctx->hv_base = 0;
+	sh_drop_all(ctx, root);
+	ctx->hv_base = hv_base;
 	for (int i = 0; i < 4; i++) {
-		pte_t pdpte = env->table(ctx->root.pdpt)[i];
+		pte_t pdpte = env->table(root->pdpt)[i];
 		if (pdpte & PTE_P)
 			ctx->ops->free(ctx->ops->opaque, pdpte & PTE_ADDR_MASK);
 	}
-	ctx->ops->free(ctx->ops->opaque, ctx->root.pdpt);
-	ctx->root.pdpt = 0;
+	ctx->ops->free(ctx->ops->opaque, root->pdpt);
+	root->pdpt = 0;
+}
+
+void shadow_destroy(struct shadow_ctx *ctx)
+{
+	if (!ctx->root.pdpt)
+		return;
+	if (ctx->cache)
+		sh_cache_drop_others(ctx);      /* every kept root but the current one */
+	sh_root_free(ctx, &ctx->root);
+	ctx->cache = NULL;
+}
+
+int sh_load_pdptes(struct shadow_ctx *ctx, const struct shadow_regs *regs, uint64_t pdpte[4])
+{
+	/* PAE CR3 is 32-byte aligned (bits 31:5); the PDPTEs are read now and
+	 * kept, as by the CPU (SDM 4.4.1). Reserved in a present PDPTE: bits
+	 * 2:1, 8:5 and 63:M -> #GP on the load. */
+	uint64_t base = regs->cr3 & 0xffffffe0u;
+	uint64_t rsvd = 0x1e6 | ~((1ull << ctx->maxphyaddr) - 1);
+	for (int i = 0; i < 4; i++) {
+		uint64_t e;
+		if (ctx->ops->read64(ctx->ops->opaque, base + i * 8, &e))
+			return -RV_EFAULT;
+		if ((e & PTE_P) && (e & rsvd))
+			return -RV_EINVAL;
+		pdpte[i] = e;
+	}
+	return 0;
 }
 
 int shadow_flush(struct shadow_ctx *ctx, const struct shadow_regs *regs)
 {
+	uint64_t pdpte[4] = { 0 };
+	int rc = 0;
+
+	if (paging(regs) && pae(regs))
+		rc = sh_load_pdptes(ctx, regs, pdpte);
+	if (!rc && ctx->cache)
+		return sh_cache_switch(ctx, regs, pdpte);
+
 	drop_all(ctx);
 	ctx->stats.flushes++;
 	ctx->regs = *regs;
-	ctx->loaded = false;
-	memset(ctx->pdpte, 0, sizeof(ctx->pdpte));
-
-	if (paging(regs) && pae(regs)) {
-		/* PAE CR3 is 32-byte aligned (bits 31:5); the PDPTEs are read
-		 * now and kept, as by the CPU (SDM 4.4.1). Reserved in a
-		 * present PDPTE: bits 2:1, 8:5 and 63:M -> #GP on the load. */
-		uint64_t base = regs->cr3 & 0xffffffe0u;
-		uint64_t rsvd = 0x1e6 | ~((1ull << ctx->maxphyaddr) - 1);
-		for (int i = 0; i < 4; i++) {
-			uint64_t e;
-			if (ctx->ops->read64(ctx->ops->opaque, base + i * 8, &e))
-				return -RV_EFAULT;
-			if ((e & PTE_P) && (e & rsvd))
-				return -RV_EINVAL;
-			ctx->pdpte[i] = e;
-		}
-	}
-	ctx->loaded = true;
-	return 0;
+	ctx->loaded = !rc;
+	memcpy(ctx->pdpte, pdpte, sizeof(ctx->pdpte));
+	return rc;
 }
 
 unsigned shadow_write_protect(struct shadow_ctx *ctx, uint64_t mfn)
@@ -336,6 +381,8 @@ unsigned shadow_write_protect(struct shadow_ctx *ctx, uint64_t mfn)
 	unsigned n = 0;
 	if (!ctx->root.pdpt)
 		return 0;
+	if (ctx->cache)
+		return sh_cache_write_protect(ctx, mfn);
 	pte_t *l3 = env->table(ctx->root.pdpt);
 	for (unsigned i = 0; i < 4; i++) {
 		if (!(l3[i] & PTE_P))
@@ -385,7 +432,7 @@ void shadow_invlpg(struct shadow_ctx *ctx, uint32_t linear)
 	}
 }
 
-static bool same_mode(const struct shadow_regs *a, const struct shadow_regs *b)
+bool sh_same_mode(const struct shadow_regs *a, const struct shadow_regs *b)
 {
 	return a->cr3 == b->cr3 &&
 	       !((a->cr0 ^ b->cr0) & (SH_CR0_PG | SH_CR0_WP)) &&
@@ -426,7 +473,7 @@ static int walk_access(struct shadow_ctx *ctx, uint32_t linear, bool write, bool
 		       struct gwalk *w)
 {
 	memset(out, 0, sizeof(*out));
-	if (!ctx->loaded || !same_mode(&ctx->regs, regs)) {
+	if (!ctx->loaded || !sh_same_mode(&ctx->regs, regs)) {
 		int rc = shadow_flush(ctx, regs);
 		if (rc)
 			return rc;
@@ -486,19 +533,33 @@ int shadow_fault(struct shadow_ctx *ctx, uint32_t linear, uint32_t error_code,
 		ctx->stats.mmio++;
 		return SHADOW_MMIO;
 	}
-	bool protect = ops->write_protected && ops->write_protected(ops->opaque, gfn);
+	bool protect = shadow_is_table(ctx, gfn) ||
+		       (ops->write_protected && ops->write_protected(ops->opaque, gfn));
 	if (protect && write) {
 		out->gpa = w.gpa;
 		ctx->stats.wprot++;
 		return SHADOW_WRITE_PROTECTED;
 	}
 
-	rc = pt_map_page(ops->env, &ctx->root, linear & PAGE_MASK, mfn << PAGE_SHIFT,
-			 shadow_flags(ctx, &w, write, user, protect));
+	pte_t flags = shadow_flags(ctx, &w, write, user, protect);
+	rc = pt_map_page(ops->env, &ctx->root, linear & PAGE_MASK, mfn << PAGE_SHIFT, flags);
+	if (rc == -RV_ENOMEM && ctx->cache) {
+		/* Room first from the other kept roots, then from this one. */
+		sh_cache_drop_others(ctx);
+		rc = pt_map_page(ops->env, &ctx->root, linear & PAGE_MASK, mfn << PAGE_SHIFT,
+				 flags);
+		if (rc == -RV_ENOMEM) {
+			drop_all(ctx);
+			rc = pt_map_page(ops->env, &ctx->root, linear & PAGE_MASK,
+					 mfn << PAGE_SHIFT, flags);
+		}
+	}
 	if (rc)
 		return rc;
 	if (w.large)
 		*shadow_pde(ctx, linear) |= SH_PDE_LARGE;
+	if (ctx->cache)
+		sh_cache_filled(ctx, linear, w.ent_gpa, w.n, mfn, flags & PTE_RW);
 	if (ops->table_used) {
 		/* Every entry used lies in a guest table: the directory,
 		 * and the page table unless the page is large. (The PAE
@@ -508,4 +569,45 @@ int shadow_fault(struct shadow_ctx *ctx, uint32_t linear, uint32_t error_code,
 	}
 	ctx->stats.hidden++;
 	return SHADOW_FILLED;
+}
+
+int shadow_audit(struct shadow_ctx *ctx, uint32_t *bad)
+{
+	const struct pt_env *env = ctx->ops->env;
+	pte_t *l3 = env->table(ctx->root.pdpt);
+	if (!ctx->loaded)
+		return 0;
+	for (uint32_t i = 0; i < 4; i++) {
+		if (!(l3[i] & PTE_P))
+			continue;
+		pte_t *l2 = env->table(l3[i] & PTE_ADDR_MASK);
+		for (uint32_t j = 0; j < PT_ENTRIES; j++) {
+			uint32_t va2 = i << 30 | j << 21;
+			if (hv_owned(ctx, va2))
+				break;
+			if (!(l2[j] & PTE_P))
+				continue;
+			pte_t *l1 = env->table(l2[j] & PTE_ADDR_MASK);
+			for (uint32_t k = 0; k < PT_ENTRIES; k++) {
+				pte_t e = l1[k];
+				uint32_t va = va2 | k << 12;
+				struct gwalk w;
+				if (!(e & PTE_P))
+					continue;
+				*bad = va;
+				if (guest_walk(ctx, va, &w) != WALK_OK)
+					return 1;
+				uint64_t mfn = ctx->ops->translate(ctx->ops->opaque, w.gpa >> PAGE_SHIFT);
+				if (((e & PTE_ADDR_MASK) >> PAGE_SHIFT) != mfn)
+					return 2;
+				if ((e & PTE_US) && !w.us)
+					return 3;
+				if ((e & PTE_RW) && (e & PTE_US) && !w.rw)
+					return 4;
+				if ((e & PTE_RW) && shadow_is_table(ctx, w.gpa >> PAGE_SHIFT))
+					return 5;
+			}
+		}
+	}
+	return 0;
 }

@@ -61,6 +61,12 @@ struct shadow_ops {
 	 * for a translation it put in the shadow: what the caller would
 	 * write-protect to keep shadows across CR3 switches. */
 	void (*table_used)(void *opaque, uint64_t gfn);
+	/* Optional: install the caller's own tables (at and above hv_base)
+	 * in a root the core just made (0, or negative: no root then), and
+	 * take them out before the core frees a root. NULL: the core frees
+	 * every table it finds in a root, above hv_base too. */
+	int (*root_init)(void *opaque, struct pae_space *root);
+	void (*root_fini)(void *opaque, struct pae_space *root);
 	/* The shadow tables (machine addresses). env->nx: the host runs with
 	 * EFER.NXE, so guest NX can be enforced. */
 	const struct pt_env *env;
@@ -81,11 +87,77 @@ struct shadow_stats {
 	uint64_t wprot;         /* writes to write-protected guest frames */
 	uint64_t flushes;       /* whole shadows dropped (CR3 / mode change) */
 	uint64_t invlpgs;
+	/* The cache of shadow roots (shadow_cache_enable). */
+	uint64_t root_hits;     /* CR3 loads that found their shadow kept */
+	uint64_t root_misses;   /* ... that had to start an empty one */
+	uint64_t root_resets;   /* kept roots dropped: their PAE PDPTEs changed */
+	uint64_t tables;        /* guest frames that became write-protected tables */
+	uint64_t table_writes;  /* guest writes into them, emulated and synced */
+	uint64_t unsyncs;       /* tables let go after a flood of writes */
+	uint64_t evictions;     /* tables or uses dropped to make room */
+	uint64_t rmap_drops;    /* writable entries made read-only for rmap room */
+};
+
+/*
+ * The cache of shadow roots and the guest page tables that are kept in sync
+ * by write protection (docs/shadow-paging.md, "Sync policies"). The caller
+ * owns the memory (about 40 KiB); see shadow_cache_enable.
+ */
+#ifndef SHADOW_LIMITS_SMALL
+#define SHADOW_ROOTS    8       /* address spaces whose shadows are kept */
+#define SHADOW_TABLES   256     /* guest page tables and directories tracked */
+#define SHADOW_USES     16      /* shadow places one guest table feeds */
+#define SHADOW_RMAP     2048    /* writable shadow entries remembered */
+#else                           /* a host unit test that wants every eviction */
+#define SHADOW_ROOTS    4
+#define SHADOW_TABLES   8
+#define SHADOW_USES     3
+#define SHADOW_RMAP     16
+#endif
+#define SHADOW_RMAP_WAYS 4
+#define SHADOW_FLOOD    8       /* writes in a row, no walk between: let go */
+
+struct shadow_root {
+	struct pae_space space; /* pdpt 0: a free slot */
+	struct shadow_regs regs;
+	uint64_t pdpte[4];
+	uint64_t stamp;         /* last CR3 load (LRU) */
+};
+
+/* A guest frame some shadow was filled from: each use names the root and
+ * the place there that depends on it (sh_use_* in shadow_sync.c). */
+struct shadow_table {
+	uint64_t gfn;
+	uint16_t next;          /* hash chain: index + 1, 0 = end */
+	uint8_t nuse;           /* 0: a free record */
+	uint8_t writes;         /* writes since a walk last used it */
+	uint32_t use[SHADOW_USES];
+};
+
+/* A shadow entry that maps a machine frame writable, for finding it again
+ * when the frame becomes a table (mfn 0 = empty). */
+struct shadow_rmap {
+	uint32_t mfn;
+	uint32_t where;         /* root << 20 | linear page number */
+};
+
+struct shadow_cache {
+	struct shadow_root roots[SHADOW_ROOTS];
+	unsigned cur;           /* the root in ctx->root */
+	uint64_t clock;
+	struct shadow_table tables[SHADOW_TABLES];
+	uint16_t hash[SHADOW_TABLES];   /* by gfn: index + 1 */
+	unsigned victim;        /* next table record to reuse when full */
+	struct shadow_rmap rmap[SHADOW_RMAP];
+	uint8_t rmap_next[SHADOW_RMAP / SHADOW_RMAP_WAYS];
 };
 
 struct shadow_ctx {
 	const struct shadow_ops *ops;
-	struct pae_space root;  /* the shadow PDPT (what the host CR3 holds) */
+	/* The shadow PDPT (what the host CR3 holds). With the cache on, CR3
+	 * loads switch it between kept roots: read it after every call. */
+	struct pae_space root;
+	struct shadow_cache *cache;     /* NULL: one root, dropped at each CR3 load */
 	/* Guest linear addresses at or above hv_base are the hypervisor's:
 	 * never filled, never dropped (0: no such range). 2 MiB aligned. */
 	uint32_t hv_base;
@@ -164,6 +236,36 @@ int shadow_flush(struct shadow_ctx *ctx, const struct shadow_regs *regs);
  * than a flush: nothing else has to be refilled. The caller reloads CR3
  * (or flushes the TLB) before the guest runs again. */
 unsigned shadow_write_protect(struct shadow_ctx *ctx, uint64_t mfn);
+
+/*
+ * Keep shadows across CR3 loads (the "cache" sync policy): up to
+ * SHADOW_ROOTS roots are kept, each guest frame a fill walks through as a
+ * page table or directory is write-protected in every root, and the caller
+ * reports each write into one (shadow_written) after emulating it. mem:
+ * sizeof(struct shadow_cache) bytes the caller keeps until
+ * shadow_destroy. Call once, right after shadow_init. 0 or -RV_EINVAL.
+ */
+int shadow_cache_enable(struct shadow_ctx *ctx, struct shadow_cache *mem);
+
+/* True when gfn is a guest page table the cache write-protects: a write
+ * there comes back as SHADOW_WRITE_PROTECTED; emulate it, then call
+ * shadow_written. */
+bool shadow_is_table(const struct shadow_ctx *ctx, uint64_t gfn);
+
+/* The guest (or the hypervisor for it) wrote n bytes at gpa: drop every
+ * shadow entry, in every kept root, made from the entries written. A table
+ * written SHADOW_FLOOD times with no walk between stops being tracked.
+ * Nothing when gpa is no tracked table. */
+void shadow_written(struct shadow_ctx *ctx, uint64_t gpa, unsigned n);
+
+/* Stop tracking gfn as a table (a write there the caller cannot emulate):
+ * the shadows made from it are dropped, and the frame is writable again. */
+void shadow_forget(struct shadow_ctx *ctx, uint64_t gfn);
+
+/* Check every entry of the current root against the guest's walk through
+ * its tables as they are now (a debugging aid: slow). 0, or the kind of
+ * the first entry found wrong with its linear address in *bad. */
+int shadow_audit(struct shadow_ctx *ctx, uint32_t *bad);
 
 /* The guest ran INVLPG linear: drop the shadow of the page holding it (all
  * of a guest large page). */

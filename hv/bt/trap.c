@@ -25,6 +25,7 @@
 #include "x86.h"
 #include "decode.h"
 #include "mm.h"
+#include "switch.h"
 #include "../hw/hw.h"
 
 #define INT3_GP_CODE    ((3u << 3) | 2)         /* #GP(IDT vector 3) */
@@ -43,6 +44,34 @@ static int set_trace(const char *v)
 }
 CMDLINE_OPTION(bt_trace, "bt_trace", set_trace, "a count of traps to print",
 	       "print the first N traps of bt domains (debugging)");
+
+/* bt_audit=1: check the shadow against the guest's tables at every way
+ * out (slow: a debugging aid). */
+static uint32_t bt_audit;
+
+static int set_audit(const char *v)
+{
+	return parse_uint(v, &bt_audit) ? -EINVAL : 0;
+}
+CMDLINE_OPTION(bt_audit, "bt_audit", set_audit, "0 or 1",
+	       "check bt shadow page tables against the guest's at every trap (debugging)");
+
+/* bt_shadow=flush: one shadow, dropped at every guest CR3 load (the
+ * measurement of what the cache of roots saves, docs/shadow-paging.md). */
+bool bt_shadow_cache = true;
+
+static int set_shadow(const char *v)
+{
+	if (!strcmp(v, "flush"))
+		bt_shadow_cache = false;
+	else if (!strcmp(v, "cache"))
+		bt_shadow_cache = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+CMDLINE_OPTION(bt_shadow, "bt_shadow", set_shadow, "cache|flush",
+	       "keep bt shadow page tables across CR3 loads (cache, default) or not");
 
 /* bt_ret=trap: arm every ret (each return traps; the measurement of what
  * trusting returns saves, docs/bt.md). Default: trust. */
@@ -177,6 +206,19 @@ void bt_store(struct domain *d, struct trap_frame *f)
 	f->fs = v->seg[BT_FS].sel;
 	f->gs = v->seg[BT_GS].sel;
 	d->bt->last_frame = *f;
+	static uint32_t audit_n;
+	if (bt_audit && (++audit_n % bt_audit == 0 || d->space.pdpt != d->bt->sh.root.pdpt)) {
+		uint32_t bad;
+		int k = shadow_audit(&d->bt->sh, &bad);
+		if (k)
+			printk("bt audit: kind %d at %#x (eip %#x cr3 %#x)\n", k, bad, v->eip, v->cr3);
+	}
+	/* A CR3 load may have switched to another kept shadow root. */
+	if (d->space.pdpt != d->bt->sh.root.pdpt) {
+		d->space = d->bt->sh.root;
+		if (d == current)
+			switch_guest_cr3 = (uint32_t)d->space.pdpt;
+	}
 }
 
 /* ---- scanning */
@@ -438,6 +480,26 @@ static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
 		return;
 	case SHADOW_WRITE_PROTECTED: {
 		uint64_t gfn = out.gpa >> PAGE_SHIFT;
+		bool code = b->patch && bt_patch_is_code(&b->pc, gfn);
+		if (!bt_frame_tracked(d, gfn) && !code) {
+			/* One of its page tables, kept in sync: the write is
+			 * emulated (bt_bytes_written drops the shadows made from
+			 * what it wrote). One the emulator does not know, or a
+			 * program's (a kernel does not let programs write its
+			 * page tables: the frame is some program's memory now,
+			 * as KVM concludes too): the table is let go and the
+			 * write runs again on a plain page. */
+			if (b->v.cpl == 3) {
+				shadow_forget(&b->sh, gfn);
+				return;
+			}
+			rc = bt_emulate_data(d, &f);
+			if (rc > 0)
+				bt_deliver_fault(d, &f);
+			else if (rc < 0)
+				shadow_forget(&b->sh, gfn);
+			return;
+		}
 		if (!bt_frame_tracked(d, gfn)) {
 			/* Scanned code written: the write is emulated, which drops
 			 * the blocks its bytes touch (their originals back) and
@@ -446,10 +508,12 @@ static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
 			 * write runs again on a plain page. */
 			b->stats.code_writes++;
 			rc = bt_emulate_data(d, &f);
-			if (rc > 0)
+			if (rc > 0) {
 				bt_deliver_fault(d, &f);
-			else if (rc < 0)
+			} else if (rc < 0) {
 				bt_frame_written(d, gfn);
+				shadow_forget(&b->sh, gfn);
+			}
 			return;
 		}
 		/* emulate the write (into the table: the copy is rebuilt) */

@@ -12,6 +12,7 @@
 #include "errno.h"
 #include "pagetable.h"
 #include "../../hv/bt/shadow.h"
+#include "../../hv/bt/shadow_internal.h"
 
 /* ---- the guest: 32 frames of RAM, two device frames, high RAM at 4 GiB ---- */
 
@@ -106,7 +107,7 @@ static uint64_t *e64(uint64_t gpa)
 /* ---- the machine: a pool of shadow frames ---- */
 
 #define SH_BASE         0x40000000ull   /* machine address of the pool */
-#define NSH             64
+#define NSH             256
 static uint8_t (*shmem)[PAGE_SIZE];
 static bool sh_used[NSH];
 static unsigned sh_live, sh_fail_after = ~0u;
@@ -841,12 +842,12 @@ static struct ref ref_walk(const struct shadow_regs *r, uint32_t va)
 	return f;
 }
 
-/* Every leaf of the shadow against the guest (the invariant). */
-static unsigned check_shadow(const struct shadow_regs *r)
+/* Every leaf of a shadow root against the guest (the invariant). */
+static unsigned check_root(const struct shadow_regs *r, paddr_t pdpt)
 {
 	unsigned leaves = 0;
 	bool wp = r->cr0 & CR0_WP;
-	pte_t *l3 = sh_table(ctx.root.pdpt);
+	pte_t *l3 = sh_table(pdpt);
 
 	for (unsigned i = 0; i < 4; i++) {
 		assert_int_equal(l3[i] & ~PTE_ADDR_MASK, PTE_P);
@@ -878,10 +879,18 @@ static unsigned check_shadow(const struct shadow_regs *r)
 				}
 				if (f.nx)
 					assert_true(e & PTE_NX);
+				/* A table the cache tracks is never writable. */
+				if (e & PTE_RW)
+					assert_false(shadow_is_table(&ctx, f.gpa >> 12));
 			}
 		}
 	}
 	return leaves;
+}
+
+static unsigned check_shadow(const struct shadow_regs *r)
+{
+	return check_root(r, ctx.root.pdpt);
 }
 
 /* Does any shadow leaf outside [lo, hi) translate through the guest word at gpa? */
@@ -1119,6 +1128,276 @@ static void test_random_invariant(void **state)
 	assert_true(mutations > 200);
 }
 
+/* ---- the cache of roots, kept in sync by write protection ---- */
+
+static struct shadow_cache cache_mem;
+
+static void cache_on(void)
+{
+	assert_int_equal(shadow_cache_enable(&ctx, &cache_mem), 0);
+}
+
+/* The guest writes a word of its RAM as the caller emulates it: into a
+ * tracked table, the shadow hears of it. */
+static void guest_write32(uint64_t gpa, uint32_t v)
+{
+	*(uint32_t *)gptr(gpa, 4) = v;
+	shadow_written(&ctx, gpa, 4);
+}
+
+static void load_cr3(uint32_t cr3)
+{
+	regs.cr3 = cr3;
+	assert_int_equal(shadow_flush(&ctx, &regs), 0);
+}
+
+/* Two address spaces (PDs at gfns 1 and 4) sharing a page table (gfn 2):
+ * a switch away and back finds the first shadow as it was. */
+static void test_cache_keeps_roots(void **state)
+{
+	cache_on();
+	mode_2level(false, true);
+	*e32(1, 1) = (2 << 12) | P | RW | US;
+	*e32(4, 1) = (2 << 12) | P | RW | US;
+	*e32(2, 5) = (7 << 12) | P | RW | US | A | D;
+	expect_filled(0x00405000, R, 3);
+	paddr_t root_a = ctx.root.pdpt;
+
+	load_cr3(4 << 12);
+	assert_int_not_equal(ctx.root.pdpt, root_a);    /* a root of its own */
+	struct pt_walk w;
+	assert_false(sh_walk(0x00405000, &w));
+	expect_filled(0x00405000, W, 3);
+
+	load_cr3(1 << 12);
+	assert_int_equal(ctx.root.pdpt, root_a);
+	w = sh_must(0x00405000);                        /* kept: no fault needed */
+	assert_int_equal(w.pa, mpa(0x7000));
+	assert_true(shadow_is_table(&ctx, 1) && shadow_is_table(&ctx, 2) &&
+		    shadow_is_table(&ctx, 4));
+	assert_false(shadow_is_table(&ctx, 7));
+	assert_int_equal(ctx.stats.root_hits, 1);
+	assert_int_equal(ctx.stats.hidden, 2);
+}
+
+/* A write to a table while another root is loaded reaches the kept root:
+ * the entry made from the word written goes, the others stay. */
+static void test_cache_write_reaches_kept_root(void **state)
+{
+	cache_on();
+	mode_2level(false, true);
+	*e32(1, 1) = (2 << 12) | P | RW | US;
+	*e32(2, 5) = (7 << 12) | P | RW | US | A | D;
+	*e32(2, 6) = (8 << 12) | P | RW | US | A | D;
+	expect_filled(0x00405000, R, 3);
+	expect_filled(0x00406000, R, 3);
+
+	load_cr3(4 << 12);                              /* an empty PD */
+	guest_write32((2 << 12) + 5 * 4, (9 << 12) | P | RW | US | A | D);
+	guest_write32((1 << 12) + 3 * 4, (2 << 12) | P | RW | US);   /* a new PDE */
+	assert_int_equal(ctx.stats.table_writes, 2);
+
+	load_cr3(1 << 12);
+	struct pt_walk w;
+	assert_false(sh_walk(0x00405000, &w));          /* its word was written */
+	assert_int_equal(sh_must(0x00406000).pa, mpa(0x8000));
+	expect_filled(0x00405000, R, 3);
+	assert_int_equal(sh_must(0x00405000).pa, mpa(0x9000));
+	assert_int_equal(check_shadow(&regs), 2);
+}
+
+/* A page mapped writable that becomes a page table is write-protected in
+ * every root at once, and a write to it then comes back to be emulated. */
+static void test_cache_new_table_protected(void **state)
+{
+	cache_on();
+	mode_2level(false, true);
+	*e32(1, 1) = (2 << 12) | P | RW | US;
+	*e32(2, 5) = (7 << 12) | P | RW | US | A | D;
+	expect_filled(0x00405000, W, 1);
+	assert_true(sh_must(0x00405000).writable);
+
+	load_cr3(4 << 12);
+	*e32(4, 2) = (7 << 12) | P | RW | US;           /* gfn 7 is a PT of this one */
+	*e32(7, 0) = (8 << 12) | P | RW | US | A | D;
+	expect_filled(0x00800000, R, 3);
+	assert_true(shadow_is_table(&ctx, 7));
+
+	load_cr3(1 << 12);
+	struct pt_walk w = sh_must(0x00405000);
+	assert_false(w.writable);
+	struct shadow_fault_out out;
+	assert_int_equal(fault(0x00405000, W, 1, &out), SHADOW_WRITE_PROTECTED);
+	assert_int_equal(out.gpa, 0x7000);
+}
+
+/* A table written SHADOW_FLOOD times with no walk between is let go: the
+ * shadows made from it go, and its frame is writable again. */
+static void test_cache_flood(void **state)
+{
+	cache_on();
+	mode_2level(false, true);
+	*e32(1, 1) = (2 << 12) | P | RW | US;
+	*e32(2, 5) = (7 << 12) | P | RW | US | A | D;
+	*e32(1, 2) = (3 << 12) | P | RW | US;
+	*e32(3, 0) = (2 << 12) | P | RW | US | A | D;  /* gfn 2 seen at 0x800000 */
+	expect_filled(0x00405000, R, 3);
+	expect_filled(0x00800000, R, 3);
+	assert_false(sh_must(0x00800000).writable);     /* a table: read-only */
+
+	for (unsigned i = 0; i < SHADOW_FLOOD; i++)
+		guest_write32((2 << 12) + 0x800 + i * 4, 0);
+	assert_false(shadow_is_table(&ctx, 2));
+	assert_int_equal(ctx.stats.unsyncs, 1);
+	struct pt_walk w;
+	assert_false(sh_walk(0x00405000, &w));
+	expect_filled(0x00800000, W, 3);
+	assert_true(sh_must(0x00800000).writable);
+	assert_int_equal(check_shadow(&regs), 1);
+}
+
+/* More address spaces than roots: the least recently loaded goes, every
+ * frame comes back at the end (teardown), and a PAE root whose PDPTEs
+ * changed between loads starts empty. */
+static void test_cache_eviction_and_pdptes(void **state)
+{
+	cache_on();
+	mode_2level(false, true);
+	*e32(2, 5) = (7 << 12) | P | RW | US | A | D;
+	uint64_t misses = ctx.stats.root_misses;
+	for (unsigned i = 0; i < SHADOW_ROOTS + 3; i++) {
+		unsigned pd = 10 + i;
+		*e32(pd, 1) = (2 << 12) | P | RW | US;
+		load_cr3(pd << 12);
+		expect_filled(0x00405000, R, 3);
+	}
+	assert_int_equal(ctx.stats.root_misses, misses + SHADOW_ROOTS + 3);
+	load_cr3(10 << 12);                             /* evicted long ago */
+	assert_int_equal(ctx.stats.root_misses, misses + SHADOW_ROOTS + 4);
+	load_cr3((10 + SHADOW_ROOTS + 2) << 12);        /* the last one: kept */
+	assert_int_equal(ctx.stats.root_hits, 1);
+
+	mode_pae(false, true);
+	*e64(PDPT_GPA) = (5 << 12) | P;
+	*e64(5 << 12) = (6 << 12) | P | RW | US;
+	*e64(6 << 12) = (7 << 12) | P | RW | US | A | D;
+	load_cr3(PDPT_GPA);
+	expect_filled(0x00000000, R, 3);
+	assert_true(sh_must(0x00000000).user);
+	load_cr3(1 << 12);
+	*e64(PDPT_GPA) = (9 << 12) | P;                 /* no table: not watched */
+	uint64_t resets = ctx.stats.root_resets;
+	load_cr3(PDPT_GPA);
+	assert_int_equal(ctx.stats.root_resets, resets + 1);
+	struct pt_walk w;
+	assert_false(sh_walk(0x00000000, &w));
+}
+
+/*
+ * The invariant under random guests: tables of random words (mostly
+ * plausible, aliasing a lot), a dozen address spaces switched between,
+ * guest writes anywhere in its RAM (to a tracked table as the caller's
+ * emulation, elsewhere natively), faults of every kind. After every step,
+ * every leaf of every kept root matches the guest's own walk through its
+ * memory as it is now, and no tracked table is writable anywhere.
+ */
+static void test_cache_random(void **state)
+{
+	uint64_t s = unit_seed("test_cache_random");
+	unsigned steps = 0, leaves = 0, writes = 0, switches = 0;
+	struct shadow_fault_out out;
+
+	cache_on();
+	for (unsigned round = 0; round < 40; round++) {
+		bool is_pae = round & 1;
+		struct shadow_regs base = {
+			.cr0 = 1 | CR0_PG | (unit_below(&s, 2) ? CR0_WP : 0),
+			.cr4 = (is_pae ? SH_CR4_PAE : 0) | (unit_below(&s, 2) ? SH_CR4_PSE : 0),
+			.efer = unit_below(&s, 2) ? SH_EFER_NXE : 0,
+		};
+		for (unsigned g = 0; g < NRAM; g++)
+			for (unsigned k = 0; k < PAGE_SIZE / 8; k++) {
+				if (is_pae)
+					((uint64_t *)gmem[g])[k] = rand_word64(&s) & ~(uint64_t)PS;
+				else
+					((uint32_t *)gmem[g])[2 * k] = rand_word32(&s),
+					((uint32_t *)gmem[g])[2 * k + 1] = rand_word32(&s);
+			}
+		/* Address spaces: CR3s in frames 0-11; PAE PDPTEs valid. */
+		uint32_t cr3s[12];
+		for (unsigned i = 0; i < 12; i++) {
+			cr3s[i] = i << 12 | (is_pae ? 0x20 * unit_below(&s, 128) : 0);
+			if (is_pae)
+				for (unsigned k = 0; k < 4; k++)
+					*e64((cr3s[i] & ~31u) + k * 8) =
+						(unit_below(&s, 20) << 12) | (unit_below(&s, 8) ? P : 0);
+		}
+		regs = base;
+		regs.cr3 = cr3s[0];
+		/* A mode change: every root of the old mode is useless now. */
+		assert_int_equal(shadow_flush(&ctx, &regs), 0);
+
+		for (unsigned n = 0; n < 300; n++, steps++) {
+			unsigned op = unit_below(&s, 10);
+			if (op == 0) {
+				/* Its PDPTEs may have been written over: then
+				 * the load fails (#GP) and nothing is kept. */
+				regs.cr3 = cr3s[unit_below(&s, 12)];
+				int rc = shadow_flush(&ctx, &regs);
+				assert_true(rc == 0 || (is_pae && rc == -RV_EINVAL));
+				switches++;
+			} else if (op <= 3) {
+				/* The guest writes a word of its RAM. */
+				uint64_t gfn = unit_below(&s, NRAM);
+				if (gfn == DEV_GFN || gfn == DEV_GFN + 1)
+					continue;
+				uint64_t gpa = gfn << 12 | unit_below(&s, PAGE_SIZE / 8) * 8;
+				uint64_t v = is_pae ? rand_word64(&s) & ~(uint64_t)PS
+						    : (uint64_t)rand_word32(&s) << 32 | rand_word32(&s);
+				memcpy(gptr(gpa, 8), &v, 8);
+				shadow_written(&ctx, gpa, 8);   /* nothing if not a table */
+				writes++;
+			} else {
+				uint32_t va = unit_below(&s, 4) ? (uint32_t)unit_below(&s, 16 * 1024) << 12
+								: (uint32_t)unit_rand(&s);
+				unsigned cpl = unit_below(&s, 2) ? 3 : 1;
+				uint32_t ec = unit_below(&s, 2) ? PFEC_W : 0;
+				int rc = shadow_fault(&ctx, va, ec, &regs, cpl, &out);
+				if (rc == SHADOW_WRITE_PROTECTED) {
+					/* Emulated: a new value where it wrote. */
+					uint64_t gpa = out.gpa & ~7ull;
+					uint64_t v = rand_word64(&s);
+					memcpy(gptr(gpa, 8), &v, 8);
+					shadow_written(&ctx, gpa, 8);
+					writes++;
+				}
+			}
+			/* Every kept root against the guest as it is now. */
+			for (unsigned i = 0; i < SHADOW_ROOTS; i++) {
+				const struct shadow_root *r = &cache_mem.roots[i];
+				if (!r->space.pdpt || !sh_same_mode(&r->regs, &r->regs))
+					continue;
+				if (((r->regs.cr4 ^ base.cr4) & (SH_CR4_PAE | SH_CR4_PSE)) ||
+				    ((r->regs.cr0 ^ base.cr0) & CR0_WP) ||
+				    ((r->regs.efer ^ base.efer) & SH_EFER_NXE)) {
+					/* A root of an earlier round: its mode's tables
+					 * are not watched for a mode it is not in. */
+					continue;
+				}
+				memcpy(ref_pdpte, r->pdpte, sizeof(ref_pdpte));
+				leaves += check_root(&r->regs, r->space.pdpt);
+			}
+		}
+	}
+	print_message("# %u steps, %u CR3 loads (%llu kept, %llu missed), %u guest writes "
+		      "(%llu synced, %llu let go), %u leaves checked\n", steps, switches,
+		      (unsigned long long)ctx.stats.root_hits,
+		      (unsigned long long)ctx.stats.root_misses, writes,
+		      (unsigned long long)ctx.stats.table_writes,
+		      (unsigned long long)ctx.stats.unsyncs, leaves);
+	assert_true(leaves > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1135,6 +1414,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_protect_hooks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_protect_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_invariant, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_keeps_roots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_write_reaches_kept_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_new_table_protected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_eviction_and_pdptes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_random, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
