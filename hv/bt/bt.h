@@ -46,6 +46,7 @@ struct bt_stats {
 	uint64_t scan_failures;         /* blocks the scanner could not decode */
 	uint64_t halts;
 	uint64_t crossing;              /* instructions across a page end run by us */
+	uint64_t direct_pushes;         /* direct-gate ints whose stack push faulted */
 	uint64_t prof[10];              /* TSC cycles by part (bt_prof_names) */
 };
 

@@ -331,11 +331,13 @@ static void bt_dump(const struct domain *d)
 	       (unsigned long long)p->pages_dropped, (unsigned long long)b->stats.code_writes,
 	       (unsigned long long)p->evictions, (unsigned long long)p->conflicts);
 	printk("    bt: shadow faults %llu hidden, %llu reflected; %llu flushes, %llu invlpg; "
-	       "%llu device accesses emulated; %llu descriptor-table writes\n",
+	       "%llu device accesses emulated; %llu descriptor-table writes; %llu direct-gate "
+	       "pushes delivered by us\n",
 	       (unsigned long long)s->hidden, (unsigned long long)s->guest_pf,
 	       (unsigned long long)s->flushes, (unsigned long long)s->invlpgs,
 	       (unsigned long long)b->stats.mmio_emulated,
-	       (unsigned long long)b->stats.desc_writes);
+	       (unsigned long long)b->stats.desc_writes,
+	       (unsigned long long)b->stats.direct_pushes);
 	if (b->sh.cache)
 		printk("    bt: shadow roots kept: %llu CR3 loads found theirs, %llu missed, %llu reset; "
 		       "%llu guest tables tracked, %llu writes to them synced, %llu let go, %llu "

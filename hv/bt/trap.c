@@ -458,12 +458,45 @@ static bool our_site(struct domain *d, uint32_t lin)
 	return true;
 }
 
+/*
+ * A program's `int n` through the direct system-call gate pushes its frame
+ * onto the guest kernel's stack without us: an implicit supervisor write,
+ * though the #PF comes with the program's CPL and its EIP at the int. When
+ * that stack page is not writable in the shadow (not filled since the last
+ * switch, its dirty bit still clear, or its frame still write-protected as a
+ * former page table), the interrupt is delivered in software instead, whose
+ * writes follow every rule of the shadow, as bt_software_interrupt does for
+ * the gates that are not direct. (A flat SS0, as every kernel has: with a
+ * based one this is not recognised and the fault goes to the guest.)
+ */
+static bool direct_gate_push(struct domain *d, uint32_t cr2)
+{
+	struct bt_domain *b = d->bt;
+	struct bt_vcpu *v = &b->v;
+	uint8_t insn[2];
+	struct bt_fault f;
+
+	if (v->cpl != 3 || !b->direct_vec || b->tss_esp0 < 20 || cr2 >= b->tss_esp0 ||
+	    cr2 < b->tss_esp0 - 20)
+		return false;
+	if (bt_read(d, v->seg[BT_CS].base + v->eip, insn, 2, 3, true, &f) || insn[0] != 0xcd ||
+	    insn[1] != b->direct_vec)
+		return false;
+	b->stats.direct_pushes++;
+	b->insn_eip = v->eip;
+	v->eip += 2;
+	bt_deliver(d, b->direct_vec, BT_EVENT_SOFT, false, 0);
+	return true;
+}
+
 static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
 {
 	struct bt_domain *b = d->bt;
 	struct shadow_regs regs = bt_paging_regs(&b->v);
 	struct shadow_fault_out out;
 	struct bt_fault f;
+	if (direct_gate_push(d, cr2))
+		return;
 	uint64_t t0 = rdtsc();
 	int rc = shadow_fault(&b->sh, cr2, code & (PFEC_W | PFEC_I), &regs, b->v.cpl, &out);
 	b->stats.prof[BT_PROF_FILL] += rdtsc() - t0;

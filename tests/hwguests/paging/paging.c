@@ -20,7 +20,9 @@
  *      QEMU's TCG does not, so P is not checked there)
  *   h  ring 3 (own GDT with DPL-3 segments, a TSS, IRET to ring 3, back by
  *      INT 0x80 through a DPL-3 gate): a user read of a supervisor page is
- *      #PF with error 5 and CR2; a user page reads fine
+ *      #PF with error 5 and CR2; a user page reads fine; INT 0x80 pushes
+ *      onto a supervisor ring-0 stack page no access has touched since the
+ *      CR3 load without a fault, and sets its D bit
  * Paging is turned off again after each part; the guest ends normally.
  */
 #include "hwg.h"
@@ -325,7 +327,7 @@ struct __packed tss32 {
 
 static uint64_t gdt[6] __aligned(8);
 static struct tss32 tss;
-static uint8_t kstack[4096] __aligned(16);
+static uint8_t kstack[4096] __aligned(PAGE);        /* a page of its own (part h) */
 static uint8_t ustack[4096] __aligned(PAGE);
 static uint8_t super_page[PAGE] __aligned(PAGE);
 static volatile uint32_t user_addr, user_value;
@@ -414,7 +416,7 @@ static void part_user(void)
 	lgdt(&p);
 	load_segments(0x08, 0x10);
 	ltr(SEL_TSS);
-	set_idt_gate(0x80, user_return, 0xee);          /* interrupt gate, DPL 3 */
+	set_idt_gate(0x80, user_return, 0xef);          /* trap gate, DPL 3: a system-call gate (bt makes it direct) */
 
 	build_identity(pd, PTE_U);                      /* everything user ... */
 	memset(pt_test, 0, PAGE);
@@ -441,6 +443,24 @@ static void part_user(void)
 		   "h: ring 3 reads a supervisor page: #PF error 5 (P|U), CR2 %#x (vector %d, error %#x, CR2 %#x)",
 		   TEST_VA, vec, hwg_fault_error, cr2);
 	test_check(rd(TEST_VA) == 0x5e7, "h: ring 0 reads the same page");
+
+	/* The ring-0 stack a supervisor page, as a kernel's is, and not
+	 * touched since the CR3 load: INT 0x80 from ring 3 pushes its frame
+	 * there with no fault the guest sees (the CPU's own supervisor write;
+	 * under bt the shadow has no entry for it yet). */
+	uint32_t top = PA(kstack + sizeof(kstack)) - 4;
+	pt_low[top >> 22][(top >> 12) & 1023] &= ~(PTE_U | PTE_A | PTE_D);
+	write_cr3(PA(pd));
+	user_addr = TEST_VA + PAGE;
+	user_value = 0;
+	hwg_catch_arm(2);
+	enter_user(PA(user_code), PA(ustack + sizeof(ustack)));
+	vec = hwg_catch_result();
+	test_check(vec == -1 && user_value == 0x05e7,
+		   "h: INT 0x80 from ring 3 onto a supervisor ring-0 stack (vector %d, error %#x)",
+		   vec, vec == -1 ? 0 : hwg_fault_error);
+	test_check(pt_low[top >> 22][(top >> 12) & 1023] & PTE_D,
+		   "h: and the push set D in the stack page's PTE");
 	paging_off();
 	lgdt(&old);
 	load_segments(0x08, 0x10);
