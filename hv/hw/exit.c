@@ -515,16 +515,38 @@ void hw_inject_events(struct domain *d)
 
 static void handle(struct domain *d, uint32_t code);
 
+/*
+ * An INT n (or INT3, INTO) whose delivery the exit interrupted is given
+ * again as a software interrupt, and the CPU pushes the VMCB's rip as the
+ * return address. Without NRIP save that rip is the INT instruction's own
+ * (QEMU's, and AMD's without the feature), so the handler's IRET would run
+ * the INT a second time: a system call twice. As KVM does without NRIP,
+ * rip is moved past the instruction before the injection. Only when the
+ * event is still the one to go in: a fault reflected instead (a #PF on the
+ * handler's stack under shadow paging) must point at the INT itself.
+ */
+static void soft_interrupt_rip(struct domain *d, uint64_t soft)
+{
+	struct vmcb *v = d->hw->vmcb;
+	if (!soft || v->eventinj != soft || !domain_alive(d))
+		return;
+	hw_skip_insn(d, "interrupted INT n");
+}
+
 void hw_handle_exit(struct domain *d)
 {
 	struct vmcb *v = d->hw->vmcb;
 	uint32_t code = (uint32_t)v->exitcode;
+	uint64_t soft = 0;
 
 	/* An event the exit interrupted (a fault while delivering it, an
 	 * NPF on the IDT or the stack) is delivered again first. */
 	v->eventinj = 0;
-	if (v->exitintinfo & EVT_VALID)
+	if (v->exitintinfo & EVT_VALID) {
 		v->eventinj = v->exitintinfo;
+		if ((v->exitintinfo & EVT_TYPE_MASK) == EVT_TYPE_SOFT)
+			soft = v->exitintinfo;
+	}
 
 	if (code >= VMEXIT_EXCP_BASE && code < VMEXIT_EXCP_BASE + 32) {
 		unsigned vec = code - VMEXIT_EXCP_BASE;
@@ -533,6 +555,7 @@ void hw_handle_exit(struct domain *d)
 			hw_shadow_page_fault(d);        /* shadow paging's #PF intercept */
 		else
 			hw_inject_exception(d, vec, vec == 17, (uint32_t)v->exitinfo1);
+		soft_interrupt_rip(d, soft);
 		return;
 	}
 	exit_count(d, EXIT_VMEXIT, hw_exit_slot(code));
@@ -544,6 +567,7 @@ void hw_handle_exit(struct domain *d)
 	 * wake-up interrupt could never be injected. */
 	if (v->rip != rip)
 		v->int_state &= ~INT_SHADOW;
+	soft_interrupt_rip(d, soft);
 }
 
 static void handle(struct domain *d, uint32_t code)
