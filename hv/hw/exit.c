@@ -523,14 +523,19 @@ static void handle(struct domain *d, uint32_t code);
  * the INT a second time: a system call twice. As KVM does without NRIP,
  * rip is moved past the instruction before the injection. Only when the
  * event is still the one to go in: a fault reflected instead (a #PF on the
- * handler's stack under shadow paging) must point at the INT itself.
+ * handler's stack under shadow paging) must point at the INT itself. And
+ * only once: if the delivery of that re-injected event is cut short again
+ * (the next page it needs, its IDT, TSS or stack, also missing from the
+ * shadow), rip is already past the INT (soft_injected).
  */
-static void soft_interrupt_rip(struct domain *d, uint64_t soft)
+static void soft_interrupt_rip(struct domain *d, uint64_t soft, bool already_past)
 {
 	struct vmcb *v = d->hw->vmcb;
+	d->hw->soft_injected = false;
 	if (!soft || v->eventinj != soft || !domain_alive(d))
 		return;
-	hw_skip_insn(d, "interrupted INT n");
+	if (already_past || hw_skip_insn(d, "interrupted INT n"))
+		d->hw->soft_injected = true;
 }
 
 void hw_handle_exit(struct domain *d)
@@ -538,6 +543,7 @@ void hw_handle_exit(struct domain *d)
 	struct vmcb *v = d->hw->vmcb;
 	uint32_t code = (uint32_t)v->exitcode;
 	uint64_t soft = 0;
+	bool already_past = d->hw->soft_injected;      /* the event we gave was one */
 
 	/* An event the exit interrupted (a fault while delivering it, an
 	 * NPF on the IDT or the stack) is delivered again first. */
@@ -555,7 +561,7 @@ void hw_handle_exit(struct domain *d)
 			hw_shadow_page_fault(d);        /* shadow paging's #PF intercept */
 		else
 			hw_inject_exception(d, vec, vec == 17, (uint32_t)v->exitinfo1);
-		soft_interrupt_rip(d, soft);
+		soft_interrupt_rip(d, soft, already_past);
 		return;
 	}
 	exit_count(d, EXIT_VMEXIT, hw_exit_slot(code));
@@ -567,7 +573,7 @@ void hw_handle_exit(struct domain *d)
 	 * wake-up interrupt could never be injected. */
 	if (v->rip != rip)
 		v->int_state &= ~INT_SHADOW;
-	soft_interrupt_rip(d, soft);
+	soft_interrupt_rip(d, soft, already_past);
 }
 
 static void handle(struct domain *d, uint32_t code)

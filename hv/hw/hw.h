@@ -91,6 +91,7 @@ struct hw_domain {
 	bool halted;                    /* in HLT until an interrupt */
 	bool timer_fired;               /* a device deadline passed since the loop looked */
 	bool need_flush;                /* TLB_CONTROL for the next VMRUN */
+	bool soft_injected;             /* EVENTINJ holds an INT n with rip already past it */
 	uint32_t pending_irq_exits;     /* VINTR windows asked for */
 	struct hw_devices dev;
 	uint64_t insn_fetch_fail;       /* exits whose instruction could not be read */
