@@ -285,6 +285,8 @@ static void do_cpuid(struct domain *d)
 		counter_leaf(d, d->hw->gprs.ecx, &a, &b, &c, &dx);
 	else
 		hw_cpuid((uint32_t)v->rax, d->hw->gprs.ecx, &a, &b, &c, &dx);
+	if (d->hw->shadow)
+		hw_cpuid_shadow((uint32_t)v->rax, d->hw->gprs.ecx, &b);
 	v->rax = a;
 	d->hw->gprs.ebx = b;
 	d->hw->gprs.ecx = c;
@@ -532,10 +534,25 @@ static void soft_interrupt_rip(struct domain *d, uint64_t soft, bool already_pas
 {
 	struct vmcb *v = d->hw->vmcb;
 	d->hw->soft_injected = false;
-	if (!soft || v->eventinj != soft || !domain_alive(d))
+	if (!soft || !domain_alive(d))
 		return;
-	if (already_past || hw_skip_insn(d, "interrupted INT n"))
+	if (v->eventinj != soft) {
+		/* A fault goes in instead (a #PF the guest's own tables give
+		 * while delivering): it must point at the INT, which its
+		 * handler's IRET runs again. */
+		if (already_past)
+			v->rip -= d->hw->soft_len;
+		return;
+	}
+	if (already_past) {
 		d->hw->soft_injected = true;
+		return;
+	}
+	uint64_t rip = v->rip;
+	if (hw_skip_insn(d, "interrupted INT n")) {
+		d->hw->soft_len = (uint8_t)(v->rip - rip);
+		d->hw->soft_injected = true;
+	}
 }
 
 void hw_handle_exit(struct domain *d)

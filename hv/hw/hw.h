@@ -92,6 +92,7 @@ struct hw_domain {
 	bool timer_fired;               /* a device deadline passed since the loop looked */
 	bool need_flush;                /* TLB_CONTROL for the next VMRUN */
 	bool soft_injected;             /* EVENTINJ holds an INT n with rip already past it */
+	uint8_t soft_len;               /* ... by this many bytes */
 	uint32_t pending_irq_exits;     /* VINTR windows asked for */
 	struct hw_devices dev;
 	uint64_t insn_fetch_fail;       /* exits whose instruction could not be read */
@@ -173,6 +174,8 @@ void hw_shadow_cr_access(struct domain *d, uint32_t code);
 void hw_shadow_invlpg(struct domain *d);
 void hw_shadow_efer_written(struct domain *d, uint64_t old);
 void hw_shadow_dump(const struct domain *d);
+/* What CPUID hides from a guest under shadow paging (leaf 7 EBX: SMEP, SMAP). */
+void hw_cpuid_shadow(uint32_t leaf, uint32_t sub, uint32_t *b);
 /* Counters for CPUID 0x40000001: hidden faults, reflected #PF, flushes. */
 uint64_t hw_shadow_stat(const struct domain *d, unsigned which);
 

@@ -38,13 +38,13 @@
 #define CR4_DE          (1u << 3)
 #define CR4_MCE         (1u << 6)
 #define CR4_PCE         (1u << 8)
-#define CR4_SMEP        (1u << 20)
-#define CR4_SMAP        (1u << 21)
 /* The guest's CR4 bits that go into the CPU's as they are (PSE means
  * nothing under PAE; PGE would make nothing global: the shadow has no
- * global entries). */
+ * global entries). SMEP and SMAP are not offered with shadow paging
+ * (hw_cpuid_shadow): the core's walk does not model them, so a fault they
+ * cause would look allowed, be "filled" and fault again for ever. */
 #define CR4_PASS        (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_MCE | CR4_PCE | \
-			 CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_SMEP | CR4_SMAP)
+			 CR4_OSFXSR | CR4_OSXMMEXCPT)
 
 #define VEC_GP          13
 #define VEC_PF          14
@@ -436,9 +436,6 @@ static bool set_cr(struct domain *d, unsigned cr, uint32_t val)
 	} else if (cr == 4) {
 		uint32_t ok = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE |
 			      CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-		uint32_t a, b, c, dx;
-		hw_cpuid(7, 0, &a, &b, &c, &dx);
-		ok |= (b & (1u << 7) ? CR4_SMEP : 0) | (b & (1u << 20) ? CR4_SMAP : 0);
 		if (val & ~ok) {
 			gp(d);                  /* a bit this CPU does not have */
 			return false;
@@ -488,7 +485,8 @@ void hw_shadow_cr_access(struct domain *d, uint32_t code)
 		/* MOV from / to CRn: always 32 bits, the register in r/m. */
 		unsigned cr = x.reg;
 		if (cr != 0 && cr != 3 && cr != 4) {
-			gp(d);                  /* CR2 does not exit; CR1, CR5-7 #UD on a CPU */
+			/* CR2 does not exit; CR1 and CR5-7 do not exist */
+			hw_inject_exception(d, 6, false, 0);
 			return;
 		}
 		if (x.opcode == 0x20)
@@ -550,6 +548,14 @@ void hw_shadow_invlpg(struct domain *d)
 	d->hw->need_flush = true;
 	load_cpu_regs(d);
 	v->rip += x.len;
+}
+
+/* ---- CPUID */
+
+void hw_cpuid_shadow(uint32_t leaf, uint32_t sub, uint32_t *b)
+{
+	if (leaf == 7 && sub == 0)
+		*b &= ~((1u << 7) | (1u << 20));        /* SMEP, SMAP: see CR4_PASS */
 }
 
 /* ---- what it did */
