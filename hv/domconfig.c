@@ -6,14 +6,14 @@
 #include "string.h"
 
 enum key { K_NAME, K_KERNEL, K_INITRD, K_CMDLINE, K_MEMORY, K_MODE, K_WEIGHT, K_DISK, K_REALMODE,
-	   K_PATCH, K_COUNT };
+	   K_PATCH, K_NPT, K_COUNT };
 
 static const char *const key_names[K_COUNT] = {
 	"name", "kernel", "initrd", "cmdline", "memory", "mode", "weight", "disk", "realmode",
-	"patch",
+	"patch", "npt",
 };
 #define KNOWN_KEYS      "name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, " \
-			"realmode, patch"
+			"realmode, patch, npt"
 
 /* How much of a user's value goes into a message: enough to recognise it. */
 #define ECHO            40
@@ -32,6 +32,7 @@ void domconfig_defaults(struct domain_config *cfg)
 	cfg->mode = DOM_MODE_PV;
 	cfg->weight = DOMCFG_WEIGHT_DEFAULT;
 	cfg->patch = true;
+	cfg->npt = true;
 }
 
 const char *dom_mode_name(enum dom_mode m)
@@ -172,16 +173,26 @@ static int set_realmode(struct domain_config *c, const char *v, size_t n, char *
 	return 0;
 }
 
-/* patch = on | off: a bt domain's scan-and-patch (off: pure trap-and-emulate). */
-static int set_patch(struct domain_config *c, const char *v, size_t n, char *msg, size_t msz)
+/* An on | off value into *flag. */
+static int set_onoff(bool *flag, const char *v, size_t n, char *msg, size_t msz)
 {
 	if (n == 2 && !memcmp(v, "on", 2))
-		c->patch = true;
+		*flag = true;
 	else if (n == 3 && !memcmp(v, "off", 3))
-		c->patch = false;
+		*flag = false;
 	else
 		return fail(msg, msz, "'%.*s': expected on or off", ECHO_LEN(n), v);
 	return 0;
+}
+
+/* npt is a hw domain's alone (nested paging, or shadow paging with off):
+ * checked once the whole config is read, since mode may come after it. */
+static int check_npt(const struct domain_config *c, char *msg, size_t msz)
+{
+	if (c->mode == DOM_MODE_HW)
+		return 0;
+	return fail(msg, msz, "only a hw domain has nested paging to turn on or off (this one is %s)",
+		    dom_mode_name(c->mode));
 }
 
 static int set_weight(struct domain_config *c, const char *v, size_t n, char *msg, size_t msz)
@@ -219,7 +230,9 @@ static int apply(struct domain_config *c, int key, const char *v, size_t n, char
 	case K_REALMODE:
 		return set_realmode(c, v, n, msg, msz);
 	case K_PATCH:
-		return set_patch(c, v, n, msg, msz);
+		return set_onoff(&c->patch, v, n, msg, msz);
+	case K_NPT:
+		return set_onoff(&c->npt, v, n, msg, msz);
 	case K_DISK:
 		if (n == 0)
 			return fail(msg, msz, "empty path");
@@ -319,6 +332,8 @@ int domconfig_parse_file(const char *text, size_t len, struct domain_config *cfg
 	}
 	if (!c.kernel[0])
 		return fail(err, errsize, "no kernel given: add kernel = \"<module path>\"");
+	if (seen[K_NPT] && check_npt(&c, msg, sizeof(msg)))
+		return fail(err, errsize, "line %u: npt: %s", seen[K_NPT], msg);
 	*cfg = c;
 	if (err && errsize)
 		err[0] = '\0';
@@ -373,6 +388,8 @@ int domconfig_parse_words(const char *words, struct domain_config *cfg, char *er
 		if (apply(&c, key, eq + 1, len - (size_t)(eq + 1 - word), why, sizeof(why)))
 			return fail(err, errsize, "option '%s': %s", key_names[key], why);
 	}
+	if (seen[K_NPT] && check_npt(&c, why, sizeof(why)))
+		return fail(err, errsize, "option 'npt': %s", why);
 	*cfg = c;
 	if (err && errsize)
 		err[0] = '\0';

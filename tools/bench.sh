@@ -4,12 +4,13 @@
 # the bare PC, build/ringos-pc.elf), as a pv domain (build/hv/hv.elf with
 # on_empty=exit and build/ringos-pv.elf, as tools/runtests.sh's ringos-pv
 # environment boots it), as a hw domain (the same ringos-pc.elf as the
-# native run, with AMD SVM and nested paging) and as a bt domain (the same
+# native run, with AMD SVM and nested paging), as a bt domain (the same
 # ringos-pc.elf again, in ring 1: trap-and-emulate, scan-and-patch, shadow
-# page tables). Prints one table (time per operation natively and under
-# ringvisor, the ratios, hypervisor entries and hypercalls per operation,
-# #VMEXITs and bt hypervisor entries per operation), writes it as CSV and
-# draws it with gnuplot.
+# page tables) and as a hw domain with npt = off (hws: SVM with shadow
+# paging instead of nested paging, hv/hw/shadow.c). Prints one table (time
+# per operation natively and under ringvisor, the ratios, hypervisor
+# entries and hypercalls per operation, #VMEXITs and bt hypervisor entries
+# per operation), writes it as CSV and draws it with gnuplot.
 #
 #   tools/bench.sh [--short] [-o DIR]
 #     --short   build/initramfs/bench-short.cpio: short trials, for CI
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--short) short=1 ;;
 	-o) out=${2:?-o needs a directory}; shift ;;
-	*) sed -n '10,13p' "$0"; exit 2 ;;
+	*) sed -n '15,18p' "$0"; exit 2 ;;
 	esac
 	shift
 done
@@ -45,6 +46,7 @@ done
 command -v "$QEMU" > /dev/null || { echo "bench: $QEMU not found (make setup)"; exit 2; }
 mkdir -p "$out"
 rm -f "$out/bench.csv" "$out/bench.png" "$out/native.log" "$out/pv.log" "$out/hw.log" "$out/bt.log" \
+	"$out/hws.log" \
 	"$out/bench.gp"
 
 # ------------------------------------------------------------------ the runs
@@ -77,6 +79,8 @@ run hw -kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
 	-initrd "$BUILD/ringos-pc.elf name=ringos mode=hw memory=96M initrd=$cpio,$cpio"
 run bt -kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
 	-initrd "$BUILD/ringos-pc.elf name=ringos mode=bt memory=96M initrd=$cpio,$cpio"
+run hws -kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
+	-initrd "$BUILD/ringos-pc.elf name=ringos mode=hw npt=off memory=96M initrd=$cpio,$cpio"
 
 # The program's own lines: as they are natively, "[ringos] " taken off on pv
 # (and lines the console wrapped joined again).
@@ -84,7 +88,8 @@ tr -d '\r' < "$out/native.log" > "$out/native.out"
 tools/domain-output.sh ringos "$out/pv.log" > "$out/pv.out"
 tools/domain-output.sh ringos "$out/hw.log" > "$out/hw.out"
 tools/domain-output.sh ringos "$out/bt.log" > "$out/bt.out"
-for r in native pv hw bt; do
+tools/domain-output.sh ringos "$out/hws.log" > "$out/hws.out"
+for r in native pv hw bt hws; do
 	if ! grep -q '^TEST RESULT: SUCCESS' "$out/$r.out"; then
 		echo "bench: FAILED: the $r run did not end with TEST RESULT: SUCCESS:"
 		grep -aE '^BENCH-FAIL|^TEST RESULT|PANIC|panic' "$out/$r.out" "$out/$r.log" | head -5 | sed 's/^/    /'
@@ -94,7 +99,7 @@ done
 
 # ------------------------------------------------------------------ the table
 # Every benchmark either run says it has (BENCH-LIST), in its order.
-names=$(cat "$out/native.out" "$out/pv.out" "$out/hw.out" "$out/bt.out" | sed -n 's/^BENCH-LIST //p' | tr ' ' '\n' | awk 'NF && !seen[$0]++')
+names=$(cat "$out/native.out" "$out/pv.out" "$out/hw.out" "$out/bt.out" "$out/hws.out" | sed -n 's/^BENCH-LIST //p' | tr ' ' '\n' | awk 'NF && !seen[$0]++')
 if [ -z "$names" ]; then
 	echo "bench: FAILED: neither run listed its benchmarks (logs: $out/native.log, $out/pv.log)"
 	exit 1
@@ -118,17 +123,19 @@ human() {
 }
 
 csv=$out/bench.csv
-echo "benchmark,native_ns_per_op,pv_ns_per_op,ratio_pv_native,hv_entries_per_op,hypercalls_per_op,native_iterations,pv_iterations,xen2003_ratio,hw_ns_per_op,ratio_hw_native,hw_exits_per_op,hw_iterations,bt_ns_per_op,ratio_bt_native,bt_entries_per_op,bt_iterations" > "$csv"
-printf '\n%-12s %10s %10s %9s %10s %9s %10s %9s %10s %9s %10s %10s %10s\n' benchmark native pv pv/native \
-	hw hw/native bt bt/native "pv entr/op" "hcalls/op" "hw exit/op" "bt entr/op" "Xen (2003)"
-runname() { case $1 in nat) echo native ;; *) echo "$1" ;; esac; }
+echo "benchmark,native_ns_per_op,pv_ns_per_op,ratio_pv_native,hv_entries_per_op,hypercalls_per_op,native_iterations,pv_iterations,xen2003_ratio,hw_ns_per_op,ratio_hw_native,hw_exits_per_op,hw_iterations,bt_ns_per_op,ratio_bt_native,bt_entries_per_op,bt_iterations,hws_ns_per_op,ratio_hws_native,hws_exits_per_op,hws_iterations" > "$csv"
+printf '\n%-12s %10s %10s %9s %10s %9s %10s %9s %10s %9s %10s %9s %10s %10s %11s %10s\n' benchmark native pv pv/native \
+	hw hw/native bt bt/native hws hws/native "pv entr/op" "hcalls/op" "hw exit/op" "bt entr/op" "hws exit/op" \
+	"Xen (2003)"
+runname() { case $1 in nat) echo native ;; hs) echo hws ;; *) echo "$1" ;; esac; }
 ratio_of() { isnum "$1" && isnum "$2" && awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.2f", b / a }'; }
 for n in $names; do
 	nat=$(field "$n" "$out/native.out" 1) pv=$(field "$n" "$out/pv.out" 1) hw=$(field "$n" "$out/hw.out" 1)
 	bt=$(field "$n" "$out/bt.out" 1) btx=$(field "$n" "$out/bt.out" 2) bit=$(field "$n" "$out/bt.out" 4)
 	ent=$(field "$n" "$out/pv.out" 2) hc=$(field "$n" "$out/pv.out" 3) hwx=$(field "$n" "$out/hw.out" 2)
 	nit=$(field "$n" "$out/native.out" 4) pit=$(field "$n" "$out/pv.out" 4) hit=$(field "$n" "$out/hw.out" 4)
-	for v in nat pv hw bt; do
+	hs=$(field "$n" "$out/hws.out" 1) hsx=$(field "$n" "$out/hws.out" 2) hsit=$(field "$n" "$out/hws.out" 4)
+	for v in nat pv hw bt hs; do
 		if ! isnum "${!v}"; then
 			echo "bench: FAILED: no number for $n in the $(runname $v) run"
 			grep -h "^BENCH-FAIL $n " "$out/$(runname $v).out" | sed 's/^/    /'
@@ -136,18 +143,27 @@ for n in $names; do
 		fi
 	done
 	ratio=$(ratio_of "$nat" "$pv") hwratio=$(ratio_of "$nat" "$hw") btratio=$(ratio_of "$nat" "$bt")
+	hsratio=$(ratio_of "$nat" "$hs")
 	isnum "$ent" || ent= ; isnum "$hc" || hc= ; isnum "$hwx" || hwx= ; isnum "$btx" || btx=
+	isnum "$hsx" || hsx=
 	xen=$(xen_ratio "$n")
-	printf '%-12s %10s %10s %9s %10s %9s %10s %9s %10s %9s %10s %10s %10s\n' "$n" "$(human "$nat")" \
-		"$(human "$pv")" "${ratio:--}" "$(human "$hw")" "${hwratio:--}" "$(human "$bt")" \
-		"${btratio:--}" "${ent:--}" "${hc:--}" "${hwx:--}" "${btx:--}" "${xen:--}"
-	echo "$n,$nat,$pv,$ratio,$ent,$hc,$nit,$pit,$xen,$hw,$hwratio,$hwx,$hit,$bt,$btratio,$btx,$bit" >> "$csv"
+	printf '%-12s %10s %10s %9s %10s %9s %10s %9s %10s %9s %10s %9s %10s %10s %11s %10s\n' "$n" \
+		"$(human "$nat")" "$(human "$pv")" "${ratio:--}" "$(human "$hw")" "${hwratio:--}" \
+		"$(human "$bt")" "${btratio:--}" "$(human "$hs")" "${hsratio:--}" "${ent:--}" "${hc:--}" \
+		"${hwx:--}" "${btx:--}" "${hsx:--}" "${xen:--}"
+	echo "$n,$nat,$pv,$ratio,$ent,$hc,$nit,$pit,$xen,$hw,$hwratio,$hwx,$hit,$bt,$btratio,$btx,$bit,$hs,$hsratio,$hsx,$hsit" >> "$csv"
 done
 # What the hw exits of each benchmark are, by reason (per operation).
 if grep -q '^BENCH-HV ' "$out/hw.out"; then
 	echo
 	echo "hw #VMEXITs per operation by reason:"
 	awk '$1 == "BENCH-HV" && $3 != "cpu_ns" && $4 + 0 >= 0.01 { printf "  %-12s %-8s %10s\n", $2, $3, $4 }' "$out/hw.out"
+fi
+# ... the same with npt = off (shadow paging: #PF, CR and INVLPG exits) ...
+if grep -q '^BENCH-HV ' "$out/hws.out"; then
+	echo
+	echo "hws (hw, npt = off) #VMEXITs per operation by reason:"
+	awk '$1 == "BENCH-HV" && $3 != "cpu_ns" && $4 + 0 >= 0.01 { printf "  %-12s %-8s %10s\n", $2, $3, $4 }' "$out/hws.out"
 fi
 # ... and bt's hypervisor entries by what they were (docs/bt.md).
 if grep -q '^BENCH-HV ' "$out/bt.out"; then
@@ -161,6 +177,7 @@ grep -h '^BENCH-CLOCK' "$out/native.out" | sed 's/^BENCH-CLOCK /bench: native cl
 grep -h '^BENCH-CLOCK' "$out/pv.out" | sed 's/^BENCH-CLOCK /bench: pv clock step /'
 grep -h '^BENCH-CLOCK' "$out/hw.out" | sed 's/^BENCH-CLOCK /bench: hw clock step /'
 grep -h '^BENCH-CLOCK' "$out/bt.out" | sed 's/^BENCH-CLOCK /bench: bt clock step /'
+grep -h '^BENCH-CLOCK' "$out/hws.out" | sed 's/^BENCH-CLOCK /bench: hws clock step /'
 
 # ------------------------------------------------------------------ the chart
 if ! command -v gnuplot > /dev/null; then
@@ -179,14 +196,15 @@ set style fill solid 0.85 border -1
 set boxwidth 0.9
 set xtics rotate by -30 nomirror
 set grid ytics
-set multiplot layout 2,1 title "ringvisor: ringos natively and as pv, hw and bt domains ($mode run, QEMU TCG)"
+set multiplot layout 2,1 title "ringvisor: ringos natively and as pv, hw (NPT and shadow) and bt domains ($mode run, QEMU TCG)"
 set title "time per operation (log scale)"
 set key top left
 set ylabel "microseconds"
 set logscale y
 plot '$csv' using (\$2/1000):xtic(1) title "native (pc port)", '' using (\$3/1000) title "pv under ringvisor", \
      '' using (\$10/1000) title "hw (SVM + NPT) under ringvisor", \
-     '' using (\$14/1000) title "bt (ring 1, patched, shadow paging) under ringvisor"
+     '' using (\$14/1000) title "bt (ring 1, patched, shadow paging) under ringvisor", \
+     '' using (\$18/1000) title "hws (SVM, npt = off: shadow paging) under ringvisor"
 unset logscale y
 set title "slowdown against native (1 = no cost)"
 set key top right
@@ -195,6 +213,7 @@ set yrange [0:*]
 plot '$csv' using 4:xtic(1) title "ringvisor pv / native (this run)", \
      '' using 11 title "ringvisor hw / native (this run)", \
      '' using 15 title "ringvisor bt / native (this run)", \
+     '' using 19 title "ringvisor hws / native (this run)", \
      '' using 9 title "Xen / Linux (SOSP 2003, lmbench)", \
      1 with lines lw 1 lc rgb "black" notitle
 unset multiplot
@@ -206,7 +225,7 @@ if ! gnuplot "$out/bench.gp" > "$out/gnuplot.log" 2>&1 || [ ! -s "$out/bench.png
 fi
 echo "bench: $out/bench.png"
 if [ $fail != 0 ]; then
-	echo "bench: FAILED (logs: $out/native.log, $out/pv.log, $out/hw.log, $out/bt.log)"
+	echo "bench: FAILED (logs: $out/native.log, $out/pv.log, $out/hw.log, $out/bt.log, $out/hws.log)"
 	exit 1
 fi
 echo "bench: done ($mode run)"

@@ -80,7 +80,7 @@ run_unit_tests() {
 # Where a test can run (docs/testing.md). The techniques still to come have
 # their names already, so tests can be written for them: a test that names
 # only those is skipped, not failed, until they are built.
-ENVS_BUILT="hv pv native ringos-pv hw bt hwguest btguest"
+ENVS_BUILT="hv pv native ringos-pv hw hwshadow bt hwguest hwsguest btguest"
 ENVS_PLANNED=""
 
 # The environment a kernel test runs in; or, when it names only planned
@@ -188,7 +188,7 @@ run_kernel_test() {     # index env
 		elf=$BUILD/ringos-pc.elf
 		modules="$prog${modules:+,$modules}"
 	fi
-	if [ "$env" = ringos-pv ] || [ "$env" = hw ] || [ "$env" = bt ]; then
+	if [ "$env" = ringos-pv ] || [ "$env" = hw ] || [ "$env" = hwshadow ] || [ "$env" = bt ]; then
 		# ringos as a domain of the stock hypervisor, with the same
 		# initramfs as the native run: its pv port as a pv domain, or the
 		# very ringos-pc.elf of the native run, unmodified, as a hw (SVM)
@@ -196,13 +196,14 @@ run_kernel_test() {     # index env
 		local cpio=$BUILD/initramfs/${T_KERNEL[i]}.cpio
 		local kernel="$BUILD/ringos-pv.elf name=ringos"
 		[ "$env" = hw ] && kernel="$BUILD/ringos-pc.elf name=ringos mode=hw"
+		[ "$env" = hwshadow ] && kernel="$BUILD/ringos-pc.elf name=ringos mode=hw npt=off"
 		[ "$env" = bt ] && kernel="$BUILD/ringos-pc.elf name=ringos mode=bt"
 		elf=$BUILD/hv/hv.elf
 		append="on_empty=exit $append"
 		modules="$kernel memory=96M initrd=$cpio,$cpio${modules:+,$modules}"
 	fi
 	local hwname=
-	if [ "$env" = hwguest ] || [ "$env" = btguest ]; then
+	if [ "$env" = hwguest ] || [ "$env" = hwsguest ] || [ "$env" = btguest ]; then
 		# A hw test guest (tests/hwguests/NAME/, docs/hw-tests.md): a
 		# multiboot kernel as a hw (SVM) domain of the stock hypervisor,
 		# 16 MiB unless domain says otherwise, the other modules (a
@@ -216,6 +217,7 @@ run_kernel_test() {     # index env
 		[[ " ${T_DOMAIN[i]}" =~ \ name=([^ ]+) ]] && hwname=${BASH_REMATCH[1]}
 		local gmode=hw
 		[ "$env" = btguest ] && gmode=bt
+		[ "$env" = hwsguest ] && gmode="hw npt=off"
 		local opts="name=$hwname mode=$gmode"
 		[[ " ${T_DOMAIN[i]}" == *" name="* ]] && opts="mode=$gmode"
 		[[ " ${T_DOMAIN[i]}" == *" memory="* ]] || opts+=" memory=16M"
@@ -281,10 +283,11 @@ run_kernel_test() {     # index env
 	# Whose result lines count: the test kernel's own "(rv) ..." lines in
 	# the hv environment, the guests' "[name] ..." lines in pv.
 	local tag='^\(rv\) TEST RESULT: '
-	[ "$env" = pv ] || [ "$env" = ringos-pv ] || [ "$env" = hw ] || [ "$env" = bt ] &&
+	[ "$env" = pv ] || [ "$env" = ringos-pv ] || [ "$env" = hw ] || [ "$env" = hwshadow ] ||
+		[ "$env" = bt ] &&
 		tag='^\[[^]]*\] TEST RESULT: '
 	[ "$env" = native ] && tag='^TEST RESULT: '
-	[ "$env" = hwguest ] || [ "$env" = btguest ] && tag="^\\[$hwname\\] TEST RESULT: "
+	[ "$env" = hwguest ] || [ "$env" = hwsguest ] || [ "$env" = btguest ] && tag="^\\[$hwname\\] TEST RESULT: "
 	results=$(tr -d '\r' < "$log" | grep -aE "$tag")
 	nres=$(printf '%s' "$results" | grep -c 'TEST RESULT: ')
 	word=$(printf '%s' "$results" | sed -n 's/.*TEST RESULT: \([A-Z]*\).*/\1/p' | head -1)

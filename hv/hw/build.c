@@ -317,6 +317,11 @@ int hw_build_pc(struct domain *d, const struct domain_config *cfg, const void *k
 		snprintf(err, errlen, "hardware virtualization is not available: %s", hw_svm_missing);
 		return -ENODEV;
 	}
+	if (svm && cfg->npt && !hw_npt_ready) {
+		snprintf(err, errlen, "nested paging is not available: %s (npt = off runs the domain "
+			 "with shadow paging)", hw_npt_missing);
+		return -ENODEV;
+	}
 	uint32_t ram = cfg->memory_kib * 1024u;
 	if (ram < (2u << 20) || ram > HW_RAM_MAX) {
 		snprintf(err, errlen, "memory of %u KiB: a hw domain needs 2 MiB to %u MiB",
@@ -335,9 +340,10 @@ int hw_build_pc(struct domain *d, const struct domain_config *cfg, const void *k
 	d->vdevs = phys_to_virt(vdev_pa);
 	d->hw->ram_bytes = ram;
 	d->hw->need_flush = true;
+	d->hw->shadow = svm && !cfg->npt;
 
 	int rc = alloc_memory(d, ram >> PAGE_SHIFT, err, errlen);
-	if (!rc && svm)
+	if (!rc && svm && !d->hw->shadow)
 		rc = hw_npt_build(d, err, errlen);
 	if (!rc && hw_vmcb_create(d)) {
 		snprintf(err, errlen, "out of memory for the VMCB");
@@ -351,5 +357,7 @@ int hw_build_pc(struct domain *d, const struct domain_config *cfg, const void *k
 		rc = load_linux(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);
 	else if (!rc)
 		rc = load_multiboot(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);
+	if (!rc && d->hw->shadow)
+		rc = hw_shadow_init(d, err, errlen);   /* from the entry registers just set */
 	return rc;
 }

@@ -43,8 +43,16 @@ static const char *const misc_names[] = {
 
 #define SLOT_NPF        (ARRAY_SIZE(misc_names))
 #define SLOT_INVALID    (SLOT_NPF + 1)
+/* CR0-CR4 reads, then writes (exit codes 0x00-0x04, 0x10-0x14): only
+ * shadow paging (npt = off) intercepts them. */
+#define SLOT_CR         (SLOT_INVALID + 1)
 #define SLOT_OTHER      (EXIT_NR_VMEXIT - 1)
-BUILD_ASSERT(SLOT_INVALID < SLOT_OTHER, "exit slots");
+BUILD_ASSERT(SLOT_CR + 10 <= SLOT_OTHER, "exit slots");
+
+static const char *const cr_names[10] = {
+	"CR0 read", "CR1 read", "CR2 read", "CR3 read", "CR4 read",
+	"CR0 write", "CR1 write", "CR2 write", "CR3 write", "CR4 write",
+};
 
 unsigned hw_exit_slot(uint32_t code)
 {
@@ -54,6 +62,8 @@ unsigned hw_exit_slot(uint32_t code)
 		return SLOT_NPF;
 	if (code == VMEXIT_INVALID)
 		return SLOT_INVALID;
+	if ((code & ~0x10u) <= 4)
+		return SLOT_CR + (code & 0xf) + (code & 0x10 ? 5 : 0);
 	return SLOT_OTHER;
 }
 
@@ -65,6 +75,8 @@ const char *hw_exit_name(uint32_t slot)
 		return "NPF (nested page fault)";
 	if (slot == SLOT_INVALID)
 		return "VMEXIT_INVALID (bad guest state)";
+	if (slot >= SLOT_CR && slot < SLOT_CR + 10)
+		return cr_names[slot - SLOT_CR];
 	return NULL;
 }
 
@@ -86,7 +98,7 @@ static unsigned code_size(const struct vmcb *v)
 
 /* Decode the guest's instruction at cs:rip. 0, or a negative errno (the
  * bytes could not be read, or are no instruction we know). */
-static int fetch_insn(struct domain *d, struct dec_insn *insn, uint8_t *bytes)
+int hw_fetch_insn(struct domain *d, struct dec_insn *insn, uint8_t *bytes)
 {
 	const struct vmcb *v = d->hw->vmcb;
 	uint32_t linear = (uint32_t)(v->cs.base + v->rip);
@@ -110,11 +122,11 @@ static int fetch_insn(struct domain *d, struct dec_insn *insn, uint8_t *bytes)
 }
 
 /* Complete the instruction at rip for the guest: rip moves past it. */
-static bool skip_insn(struct domain *d, const char *what)
+bool hw_skip_insn(struct domain *d, const char *what)
 {
 	struct dec_insn insn;
 	uint8_t bytes[DEC_MAX_LEN];
-	if (fetch_insn(d, &insn, bytes)) {
+	if (hw_fetch_insn(d, &insn, bytes)) {
 		domain_crash(d, NULL, "hw: cannot decode the %s instruction at %#x:%#llx", what,
 			     d->hw->vmcb->cs.sel, (unsigned long long)d->hw->vmcb->rip);
 		return false;
@@ -218,12 +230,17 @@ void hw_cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c
  * exits per operation. Counter 0 is every exit, 1 the CPU time in ns,
  * then each exit reason that has a short name.
  */
-static const struct { unsigned slot; char name[9]; } counters[] = {
-	{ 0, "entries" }, { 0, "cpu_ns" },
-	{ VMEXIT_INTR - 0x60, "intr" }, { VMEXIT_VINTR - 0x60, "vintr" },
-	{ VMEXIT_CPUID - 0x60, "cpuid" }, { VMEXIT_HLT - 0x60, "hlt" },
-	{ VMEXIT_IOIO - 0x60, "ioio" }, { VMEXIT_MSR - 0x60, "msr" },
-	{ SLOT_NPF, "npf" },
+enum { C_EXIT, C_SPECIAL, C_PF, C_CR, C_SHADOW };
+static const struct { uint8_t kind; unsigned slot; char name[9]; } counters[] = {
+	{ C_SPECIAL, 0, "entries" }, { C_SPECIAL, 1, "cpu_ns" },
+	{ C_EXIT, VMEXIT_INTR - 0x60, "intr" }, { C_EXIT, VMEXIT_VINTR - 0x60, "vintr" },
+	{ C_EXIT, VMEXIT_CPUID - 0x60, "cpuid" }, { C_EXIT, VMEXIT_HLT - 0x60, "hlt" },
+	{ C_EXIT, VMEXIT_IOIO - 0x60, "ioio" }, { C_EXIT, VMEXIT_MSR - 0x60, "msr" },
+	{ C_EXIT, SLOT_NPF, "npf" },
+	/* shadow paging (npt = off): #PF exits, CR accesses, INVLPG; of the
+	 * #PFs, those hidden (the shadow filled) and those the guest got */
+	{ C_PF, 14, "pf" }, { C_CR, 0, "cr" }, { C_EXIT, 0x79 - 0x60, "invlpg" },
+	{ C_SHADOW, 0, "pf_fill" }, { C_SHADOW, 1, "pf_guest" }, { C_SHADOW, 2, "sh_flush" },
 };
 
 static void counter_leaf(struct domain *d, uint32_t i, uint32_t *a, uint32_t *b, uint32_t *c,
@@ -233,12 +250,27 @@ static void counter_leaf(struct domain *d, uint32_t i, uint32_t *a, uint32_t *b,
 	*a = *b = *c = *dx = 0;
 	if (i >= ARRAY_SIZE(counters))
 		return;
-	if (i == 0)
-		val = exit_total(d, EXIT_VMEXIT) + exit_total(d, EXIT_EXCEPTION);
-	else if (i == 1)
-		val = d->runtime_ns + (time_now_ns() - d->slice_start_ns);
-	else
+	switch (counters[i].kind) {
+	case C_SPECIAL:
+		if (counters[i].slot == 0)
+			val = exit_total(d, EXIT_VMEXIT) + exit_total(d, EXIT_EXCEPTION);
+		else
+			val = d->runtime_ns + (time_now_ns() - d->slice_start_ns);
+		break;
+	case C_PF:
+		val = exit_get(d, EXIT_EXCEPTION, counters[i].slot);
+		break;
+	case C_CR:
+		val = 0;
+		for (unsigned k = 0; k < 10; k++)
+			val += exit_get(d, EXIT_VMEXIT, SLOT_CR + k);
+		break;
+	case C_SHADOW:
+		val = hw_shadow_stat(d, counters[i].slot);
+		break;
+	default:
 		val = exit_get(d, EXIT_VMEXIT, counters[i].slot);
+	}
 	*a = (uint32_t)val;
 	*b = (uint32_t)(val >> 32);
 	memcpy(c, counters[i].name, 4);
@@ -253,6 +285,8 @@ static void do_cpuid(struct domain *d)
 		counter_leaf(d, d->hw->gprs.ecx, &a, &b, &c, &dx);
 	else
 		hw_cpuid((uint32_t)v->rax, d->hw->gprs.ecx, &a, &b, &c, &dx);
+	if (d->hw->shadow)
+		hw_cpuid_shadow((uint32_t)v->rax, d->hw->gprs.ecx, &b);
 	v->rax = a;
 	d->hw->gprs.ebx = b;
 	d->hw->gprs.ecx = c;
@@ -295,13 +329,17 @@ static void do_msr(struct domain *d)
 		case MSR_TSC:
 			v->tsc_offset = val - rdtsc();
 			break;
-		case MSR_EFER:
+		case MSR_EFER: {
 			/* SCE and (when the host has it) NXE; no long mode here. */
+			uint64_t old = v->efer;
 			if (val & ~(uint64_t)((1u << 0) | (cpu_features.nx ? EFER_NXE : 0)))
 				ok = false;
 			else
 				v->efer = val | EFER_SVME;
+			if (ok && d->hw->shadow)
+				hw_shadow_efer_written(d, old);
 			break;
+		}
 		case MSR_PAT:
 			if (x86_pat_valid(val))
 				v->g_pat = val;
@@ -337,7 +375,7 @@ static void emulate_or_crash(struct domain *d, const char *why, unsigned max_rep
 	if (r == EMUL_UNHANDLED) {
 		uint8_t bytes[DEC_MAX_LEN];
 		struct dec_insn insn;
-		int got = fetch_insn(d, &insn, bytes);
+		int got = hw_fetch_insn(d, &insn, bytes);
 		hw_dump_guest(d);
 		domain_crash(d, NULL, "hw: %s: the instruction at %#llx (%02x %02x %02x %02x%s) "
 			     "is not one we emulate", why, (unsigned long long)d->hw->vmcb->rip,
@@ -401,12 +439,16 @@ static void do_ioio(struct domain *d)
 static void do_npf(struct domain *d)
 {
 	struct vmcb *v = d->hw->vmcb;
-	uint64_t gpa = v->exitinfo2;
-	uint32_t err = (uint32_t)v->exitinfo1;
+	hw_physical_fault(d, v->exitinfo2, (uint32_t)v->exitinfo1);
+}
+
+void hw_physical_fault(struct domain *d, uint64_t gpa, uint32_t err)
+{
+	struct vmcb *v = d->hw->vmcb;
 
 	/* A write to the ROM area: dropped, as a PC's ROM ignores it. */
 	if ((err & NPF_P) && (err & NPF_WRITE) && gpa >= HW_ROM_START && gpa < HW_LOW_END) {
-		skip_insn(d, "ROM write");
+		hw_skip_insn(d, "ROM write");
 		return;
 	}
 	bool device = (gpa >= HW_VGA_START && gpa < HW_VGA_TEXT) ||
@@ -475,21 +517,68 @@ void hw_inject_events(struct domain *d)
 
 static void handle(struct domain *d, uint32_t code);
 
+/*
+ * An INT n (or INT3, INTO) whose delivery the exit interrupted is given
+ * again as a software interrupt, and the CPU pushes the VMCB's rip as the
+ * return address. Without NRIP save that rip is the INT instruction's own
+ * (QEMU's, and AMD's without the feature), so the handler's IRET would run
+ * the INT a second time: a system call twice. As KVM does without NRIP,
+ * rip is moved past the instruction before the injection. Only when the
+ * event is still the one to go in: a fault reflected instead (a #PF on the
+ * handler's stack under shadow paging) must point at the INT itself. And
+ * only once: if the delivery of that re-injected event is cut short again
+ * (the next page it needs, its IDT, TSS or stack, also missing from the
+ * shadow), rip is already past the INT (soft_injected).
+ */
+static void soft_interrupt_rip(struct domain *d, uint64_t soft, bool already_past)
+{
+	struct vmcb *v = d->hw->vmcb;
+	d->hw->soft_injected = false;
+	if (!soft || !domain_alive(d))
+		return;
+	if (v->eventinj != soft) {
+		/* A fault goes in instead (a #PF the guest's own tables give
+		 * while delivering): it must point at the INT, which its
+		 * handler's IRET runs again. */
+		if (already_past)
+			v->rip -= d->hw->soft_len;
+		return;
+	}
+	if (already_past) {
+		d->hw->soft_injected = true;
+		return;
+	}
+	uint64_t rip = v->rip;
+	if (hw_skip_insn(d, "interrupted INT n")) {
+		d->hw->soft_len = (uint8_t)(v->rip - rip);
+		d->hw->soft_injected = true;
+	}
+}
+
 void hw_handle_exit(struct domain *d)
 {
 	struct vmcb *v = d->hw->vmcb;
 	uint32_t code = (uint32_t)v->exitcode;
+	uint64_t soft = 0;
+	bool already_past = d->hw->soft_injected;      /* the event we gave was one */
 
 	/* An event the exit interrupted (a fault while delivering it, an
 	 * NPF on the IDT or the stack) is delivered again first. */
 	v->eventinj = 0;
-	if (v->exitintinfo & EVT_VALID)
+	if (v->exitintinfo & EVT_VALID) {
 		v->eventinj = v->exitintinfo;
+		if ((v->exitintinfo & EVT_TYPE_MASK) == EVT_TYPE_SOFT)
+			soft = v->exitintinfo;
+	}
 
 	if (code >= VMEXIT_EXCP_BASE && code < VMEXIT_EXCP_BASE + 32) {
 		unsigned vec = code - VMEXIT_EXCP_BASE;
 		exit_count(d, EXIT_EXCEPTION, vec);
-		hw_inject_exception(d, vec, vec == 17, (uint32_t)v->exitinfo1);
+		if (vec == 14 && d->hw->shadow)
+			hw_shadow_page_fault(d);        /* shadow paging's #PF intercept */
+		else
+			hw_inject_exception(d, vec, vec == 17, (uint32_t)v->exitinfo1);
+		soft_interrupt_rip(d, soft, already_past);
 		return;
 	}
 	exit_count(d, EXIT_VMEXIT, hw_exit_slot(code));
@@ -501,6 +590,7 @@ void hw_handle_exit(struct domain *d)
 	 * wake-up interrupt could never be injected. */
 	if (v->rip != rip)
 		v->int_state &= ~INT_SHADOW;
+	soft_interrupt_rip(d, soft, already_past);
 }
 
 static void handle(struct domain *d, uint32_t code)
@@ -529,10 +619,20 @@ static void handle(struct domain *d, uint32_t code)
 		break;
 	case VMEXIT_INVD:
 	case VMEXIT_WBINVD:
-		skip_insn(d, "cache flush");    /* nothing to do: our caches are coherent */
+		hw_skip_insn(d, "cache flush");    /* nothing to do: our caches are coherent */
 		break;
 	case VMEXIT_NPF:
 		do_npf(d);
+		break;
+	case VMEXIT_CR0_READ ... VMEXIT_CR0_READ + 0x1f:
+		if (!d->hw->shadow)
+			goto unexpected;
+		hw_shadow_cr_access(d, code);
+		break;
+	case VMEXIT_INVLPG:
+		if (!d->hw->shadow)
+			goto unexpected;
+		hw_shadow_invlpg(d);
 		break;
 	case VMEXIT_SHUTDOWN:
 		hw_dump_guest(d);
@@ -555,6 +655,7 @@ static void handle(struct domain *d, uint32_t code)
 		hw_inject_exception(d, 6, false, 0);
 		break;
 	default:
+	unexpected:
 		hw_dump_guest(d);
 		domain_crash(d, NULL, "hw: unexpected #VMEXIT %#x", code);
 		break;
@@ -579,9 +680,13 @@ void hw_dump_guest(const struct domain *d)
 	       (unsigned long long)v->rax, g->ebx, g->ecx, g->edx);
 	printk("    esi %08x edi %08x ebp %08x esp %08llx\n", g->esi, g->edi, g->ebp,
 	       (unsigned long long)v->rsp);
-	printk("    cr0 %08llx cr2 %08llx cr3 %08llx cr4 %08llx efer %08llx\n",
-	       (unsigned long long)v->cr0, (unsigned long long)v->cr2, (unsigned long long)v->cr3,
-	       (unsigned long long)v->cr4, (unsigned long long)v->efer);
+	printk("    cr0 %08x cr2 %08llx cr3 %08x cr4 %08x efer %08llx\n", hw_guest_cr0(d),
+	       (unsigned long long)v->cr2, hw_guest_cr3(d), hw_guest_cr4(d),
+	       (unsigned long long)v->efer);
+	if (d->hw->shadow)
+		printk("    shadow paging: the CPU's cr0 %08llx cr3 %08llx cr4 %08llx\n",
+		       (unsigned long long)v->cr0, (unsigned long long)v->cr3,
+		       (unsigned long long)v->cr4);
 	dump_seg("cs", &v->cs);
 	dump_seg("ss", &v->ss);
 	dump_seg("ds", &v->ds);

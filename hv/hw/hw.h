@@ -24,6 +24,8 @@
 #include "../vdev/ide.h"
 #include "emulate.h"
 #include "exit.h"
+#include "decode.h"
+#include "../bt/shadow.h"
 
 struct domain;
 struct domain_config;
@@ -63,6 +65,20 @@ struct hw_devices {
 
 /* struct hw_domain is this many contiguous frames (the IDE model's
  * transfer buffer makes it bigger than one). */
+/* Shadow paging under SVM (npt = off, shadow.c, docs/hw.md): the guest's
+ * own paging registers, which it writes and reads back through intercepts,
+ * and the shadow the CPU really walks (hv/bt/shadow.c's core). */
+struct hw_shadow {
+	struct shadow_ctx ctx;
+	struct shadow_ops ops;
+	uint32_t cr0, cr3, cr4;         /* the guest's; its EFER is the VMCB's */
+	uint32_t frames;                /* shadow tables held (at most HW_SHADOW_MAX_FRAMES) */
+	uint64_t enomem;                /* times they ran out: flushed and retried */
+	uint64_t root_loads;            /* CR3 of the VMCB changed (the root moved) */
+};
+
+#define HW_SHADOW_MAX_FRAMES    1024u   /* 4 MiB of shadow tables per domain */
+
 #define HW_DOMAIN_FRAMES        ((sizeof(struct hw_domain) + PAGE_SIZE - 1) / PAGE_SIZE)
 
 struct hw_domain {
@@ -75,14 +91,20 @@ struct hw_domain {
 	bool halted;                    /* in HLT until an interrupt */
 	bool timer_fired;               /* a device deadline passed since the loop looked */
 	bool need_flush;                /* TLB_CONTROL for the next VMRUN */
+	bool soft_injected;             /* EVENTINJ holds an INT n with rip already past it */
+	uint8_t soft_len;               /* ... by this many bytes */
 	uint32_t pending_irq_exits;     /* VINTR windows asked for */
 	struct hw_devices dev;
 	uint64_t insn_fetch_fail;       /* exits whose instruction could not be read */
+	bool shadow;                    /* npt = off: shadow paging, no nested tables */
+	struct hw_shadow sh;
 };
 
 /* svm.c */
 extern bool hw_svm_ready;
 extern char hw_svm_missing[64];         /* why not, for the refusal */
+extern bool hw_npt_ready;               /* nested paging too (else only npt = off) */
+extern char hw_npt_missing[64];
 void hw_svm_init(void);
 int hw_vmcb_create(struct domain *d);
 void hw_vmcb_destroy(struct domain *d);
@@ -138,6 +160,25 @@ int hw_linear_to_gpa(const struct domain *d, uint32_t linear, bool write, bool u
 /* build.c */
 void hw_free_memory(struct domain *d);
 
+/* shadow.c: shadow paging under SVM (npt = off) */
+int hw_shadow_init(struct domain *d, char *err, size_t errlen);
+void hw_shadow_destroy(struct domain *d);
+/* The guest's own CR0, CR3, CR4 (the VMCB's under nested paging). */
+uint32_t hw_guest_cr0(const struct domain *d);
+uint32_t hw_guest_cr3(const struct domain *d);
+uint32_t hw_guest_cr4(const struct domain *d);
+/* The exits only shadow paging asks for: #PF, a CR read or write
+ * (exit code 0x00-0x1f), INVLPG; and an EFER write seen by exit.c. */
+void hw_shadow_page_fault(struct domain *d);
+void hw_shadow_cr_access(struct domain *d, uint32_t code);
+void hw_shadow_invlpg(struct domain *d);
+void hw_shadow_efer_written(struct domain *d, uint64_t old);
+void hw_shadow_dump(const struct domain *d);
+/* What CPUID hides from a guest under shadow paging (leaf 7 EBX: SMEP, SMAP). */
+void hw_cpuid_shadow(uint32_t leaf, uint32_t sub, uint32_t *b);
+/* Counters for CPUID 0x40000001: hidden faults, reflected #PF, flushes. */
+uint64_t hw_shadow_stat(const struct domain *d, unsigned which);
+
 /* exit.c */
 /* Deliver an exception to the guest at its next VMRUN (EVENTINJ). */
 void hw_inject_exception(struct domain *d, unsigned vector, bool has_code, uint32_t code);
@@ -149,6 +190,17 @@ void hw_handle_exit(struct domain *d);
 /* Before VMRUN: inject what is pending (re-injection first, then an
  * external interrupt if the guest can take one, else ask for the window). */
 void hw_inject_events(struct domain *d);
+/* Decode the guest's instruction at cs:rip: 0, or a negative errno. */
+int hw_fetch_insn(struct domain *d, struct dec_insn *insn, uint8_t *bytes);
+/* Complete the instruction at rip for the guest (rip moves past it);
+ * false, with the domain stopped, if it cannot be decoded. */
+bool hw_skip_insn(struct domain *d, const char *what);
+/* An access to guest-physical gpa that is not RAM the guest may use (a
+ * nested page fault, or a shadow fault on such a frame); err: the access
+ * as a page-fault error code (NPF_WRITE, NPF_FETCH, NPF_P for a page
+ * mapped read-only). A device is emulated, a ROM write dropped, anything
+ * else stops the domain. */
+void hw_physical_fault(struct domain *d, uint64_t gpa, uint32_t err);
 /* A one-line and a full register dump of the guest, from its VMCB. */
 void hw_dump_guest(const struct domain *d);
 const char *hw_exit_name(uint32_t code);

@@ -47,6 +47,7 @@ void hw_release(struct domain *d)
 {
 	if (!d->hw)
 		return;
+	hw_shadow_destroy(d);
 	hw_vmcb_destroy(d);
 	hw_npt_destroy(d);
 	hw_free_memory(d);
@@ -143,6 +144,7 @@ static void hw_dump(const struct domain *d)
 	printk("    hw: %u MiB guest RAM, %u frames of nested tables, %llu port accesses nobody "
 	       "claims, %u interrupt windows\n", d->hw->ram_bytes >> 20, d->hw->npt_frames,
 	       (unsigned long long)d->hw->dev.unclaimed_io, d->hw->pending_irq_exits);
+	hw_shadow_dump(d);
 }
 
 static const char *hw_exit_kind_name(const struct domain *d, enum exit_kind kind, unsigned nr)

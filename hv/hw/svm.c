@@ -5,9 +5,10 @@
  * Turning it on (AMD APM vol. 2, 15.4): CPUID 0x80000001 ECX.SVM, the
  * firmware's VM_CR.SVMDIS clear, then EFER.SVME and VM_HSAVE_PA, the page
  * where VMRUN keeps the host's state. Nested paging (CPUID 0x8000000A
- * EDX.NP) is required: this technique has no shadow paging (that is bt's),
- * and ../shared/probes/p7_svm.c showed that on a 32-bit host it works only
- * with PAE nested tables under a PAE host, which is what we run.
+ * EDX.NP) is what a hw domain uses by default; without it only npt = off
+ * domains run (shadow paging, shadow.c). ../shared/probes/p7_svm.c showed
+ * that on a 32-bit host nested paging works only with PAE nested tables
+ * under a PAE host, which is what we run; the shadow is PAE too.
  */
 #include "hw.h"
 #include "cpu.h"
@@ -26,6 +27,8 @@
 
 bool hw_svm_ready;
 char hw_svm_missing[64];
+bool hw_npt_ready;
+char hw_npt_missing[64];
 
 static paddr_t hsave_pa;        /* VMRUN's host save area */
 static paddr_t host_area_pa;    /* our FS, GS, TR, LDTR, SYSENTER (VMSAVE) */
@@ -68,10 +71,8 @@ void hw_svm_init(void)
 		snprintf(hw_svm_missing, sizeof(hw_svm_missing), "the CPU has no SVM");
 	else if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
 		snprintf(hw_svm_missing, sizeof(hw_svm_missing), "SVM is disabled by the firmware");
-	else if (!f->svm_npt)
-		snprintf(hw_svm_missing, sizeof(hw_svm_missing), "the CPU has SVM but no nested paging");
 	else if (!f->pae)
-		snprintf(hw_svm_missing, sizeof(hw_svm_missing), "nested paging needs PAE");
+		snprintf(hw_svm_missing, sizeof(hw_svm_missing), "nested and shadow paging need PAE");
 	if (hw_svm_missing[0]) {
 		pr_info("hw: not available: %s\n", hw_svm_missing);
 		return;
@@ -93,9 +94,15 @@ void hw_svm_init(void)
 	wrmsr(MSR_VM_HSAVE_PA, hsave_pa);
 	vmsave(host_area_pa);
 	hw_svm_ready = true;
-	pr_info("hw: SVM on, nested paging, %u ASIDs; exits: every port, every MSR but 7, CPUID, "
+	hw_npt_ready = f->svm_npt;
+	if (!hw_npt_ready) {
+		snprintf(hw_npt_missing, sizeof(hw_npt_missing), "the CPU has SVM but no nested paging");
+		pr_info("hw: nested paging not available: %s; hw domains run with npt = off "
+			"(shadow paging)\n", hw_npt_missing);
+	}
+	pr_info("hw: SVM on, %s, %u ASIDs; exits: every port, every MSR but 7, CPUID, "
 		"HLT, INTR, NMI, SHUTDOWN, SVM instructions, INVD/WBINVD, task switches\n",
-		f->svm_asids);
+		hw_npt_ready ? "nested paging" : "shadow paging only", f->svm_asids);
 }
 
 /* Flat 32-bit segment attributes (access byte | G, D/B << 8). */
@@ -121,7 +128,7 @@ int hw_vmcb_create(struct domain *d)
 	/* Exceptions: only #AC, which a guest could otherwise turn into an
 	 * endless delivery loop that never exits (CVE-2015-5307); it is
 	 * handed straight back to the guest. */
-	v->exceptions = 1u << 17;
+	v->exceptions = EXCP_AC;
 	v->icpt3 = ICPT_INTR | ICPT_NMI | ICPT_SMI | ICPT_INIT | ICPT_CPUID | ICPT_INVD |
 		   ICPT_HLT | ICPT_INVLPGA | ICPT_IOIO | ICPT_MSR | ICPT_TASK_SWITCH |
 		   ICPT_SHUTDOWN;
@@ -134,8 +141,17 @@ int hw_vmcb_create(struct domain *d)
 	v->tlb_control = 1;
 	/* The guest's IF masks only its virtual interrupts; ours exit. */
 	v->vintr = VINTR_MASKING;
-	v->np_enable = 1;
-	v->ncr3 = d->hw->npt.pdpt;
+	if (!d->hw->shadow) {
+		v->np_enable = 1;
+		v->ncr3 = d->hw->npt.pdpt;
+	} else {
+		/* Shadow paging (shadow.c): the CPU walks our tables, so the
+		 * guest's paging registers and TLB flushes and its page
+		 * faults come to us. */
+		v->cr_read = v->cr_write = (1u << 0) | (1u << 3) | (1u << 4);
+		v->exceptions |= EXCP_PF;
+		v->icpt3 |= ICPT_INVLPG;
+	}
 
 	/* A PC after its firmware handed over to a 32-bit loader: flat
 	 * protected mode, paging off, interrupts off (hw/build.c then sets

@@ -22,6 +22,7 @@
 #define ICPT_CPUID              (1u << 18)
 #define ICPT_INVD               (1u << 22)
 #define ICPT_HLT                (1u << 24)
+#define ICPT_INVLPG             (1u << 25)
 #define ICPT_INVLPGA            (1u << 26)
 #define ICPT_IOIO               (1u << 27)
 #define ICPT_MSR                (1u << 28)
@@ -73,6 +74,10 @@
 #define IOIO_A32                (1u << 8)
 #define IOIO_PORT_SHIFT         16
 
+/* Intercepted exceptions (control area 0x008). */
+#define EXCP_PF                 (1u << 14)
+#define EXCP_AC                 (1u << 17)
+
 /* The nested page fault's exitinfo1 (a page-fault error code). */
 #define NPF_P                   (1u << 0)
 #define NPF_WRITE               (1u << 1)
@@ -81,7 +86,8 @@
 #define NPF_FETCH               (1u << 4)
 
 /* Exit codes. */
-#define VMEXIT_CR0_READ         0x000
+#define VMEXIT_CR0_READ         0x000   /* + n: CRn read */
+#define VMEXIT_CR0_WRITE        0x010   /* + n: CRn write */
 #define VMEXIT_EXCP_BASE        0x040   /* + vector */
 #define VMEXIT_INTR             0x060
 #define VMEXIT_NMI              0x061
@@ -92,6 +98,7 @@
 #define VMEXIT_INVD             0x076
 #define VMEXIT_PAUSE            0x077
 #define VMEXIT_HLT              0x078
+#define VMEXIT_INVLPG           0x079
 #define VMEXIT_INVLPGA          0x07a
 #define VMEXIT_IOIO             0x07b
 #define VMEXIT_MSR              0x07c

@@ -28,19 +28,19 @@ static int fault(uint32_t *pfec, uint32_t code)
 int hw_linear_to_gpa(const struct domain *d, uint32_t linear, bool write, bool user,
 		     uint64_t *gpa, uint32_t *pfec)
 {
-	const struct vmcb *v = d->hw->vmcb;
+	uint32_t cr0 = hw_guest_cr0(d), cr3 = hw_guest_cr3(d), cr4 = hw_guest_cr4(d);
 	uint32_t acc = (write ? PF_W : 0) | (user ? PF_U : 0);
-	bool wp = v->cr0 & CR0_WP;
+	bool wp = cr0 & CR0_WP;
 
-	if (!(v->cr0 & CR0_PG)) {
+	if (!(cr0 & CR0_PG)) {
 		*gpa = linear;
 		return 0;
 	}
 	bool rw = true, us = true;
 	uint64_t base;
-	if (v->cr4 & CR4_PAE) {
+	if (cr4 & CR4_PAE) {
 		uint64_t e;
-		if (hw_copy_from_gpa(d, (v->cr3 & 0xffffffe0u) + ((linear >> 30) & 3) * 8, &e, 8))
+		if (hw_copy_from_gpa(d, (cr3 & 0xffffffe0u) + ((linear >> 30) & 3) * 8, &e, 8))
 			return -EIO;
 		if (!(e & PTE_P))
 			return fault(pfec, acc);
@@ -61,12 +61,12 @@ int hw_linear_to_gpa(const struct domain *d, uint32_t linear, bool write, bool u
 		}
 	} else {
 		uint32_t e;
-		if (hw_copy_from_gpa(d, (v->cr3 & 0xfffff000u) + (linear >> 22) * 4, &e, 4))
+		if (hw_copy_from_gpa(d, (cr3 & 0xfffff000u) + (linear >> 22) * 4, &e, 4))
 			return -EIO;
 		if (!(e & PTE_P))
 			return fault(pfec, acc);
 		rw = e & PTE_RW, us = e & PTE_US;
-		if ((e & PTE_PS) && (v->cr4 & CR4_PSE)) {
+		if ((e & PTE_PS) && (cr4 & CR4_PSE)) {
 			/* PSE-36: bits 13-20 of a 4 MiB entry are address bits 32-39 */
 			base = (e & 0xffc00000u) | ((uint64_t)((e >> 13) & 0xff) << 32) |
 			       (linear & 0x3fffff);

@@ -37,6 +37,7 @@ struct domain_config {
 	char disk[DOMCFG_PATH_MAX];      /* optional: the module holding its IDE disk image (hw) */
 	uint32_t realmode;               /* hw: 0, or the kernel is a raw image started here in real mode */
 	bool patch;                      /* bt: scan-and-patch (default on); off: trap-and-emulate only */
+	bool npt;                        /* hw: nested paging (default on); off: shadow paging */
 	/* Not parsed: the disk image itself, found among the boot modules by
 	 * the caller (domain_boot.c) before the domain is built. */
 	void *disk_data;
@@ -50,8 +51,9 @@ void domconfig_defaults(struct domain_config *cfg);
  * "key = value"; a value is "quoted" (no escapes: it cannot hold '"') or bare
  * (up to a blank or '#'); '#' starts a comment outside quotes; blank lines,
  * CRLF and a UTF-8 byte-order mark are fine; other control characters are
- * not. Keys: name kernel initrd cmdline memory mode weight, each at most
- * once. memory is in MiB, or takes a K, M or G suffix. kernel is required.
+ * not. Keys: name kernel initrd cmdline memory mode weight disk realmode
+ * patch npt, each at most once (npt only with mode hw). memory is in MiB,
+ * or takes a K, M or G suffix. kernel is required.
  * Returns 0 with *cfg = defaults + the file, or -EINVAL with "line N: ..."
  * in err and *cfg untouched.
  */

@@ -6,6 +6,7 @@
 # `poweroff -f` powers the domain off the ACPI way. The bystander must
 # finish its checksum meanwhile, and the Linux domain must report the CPU
 # as ringvisor offers it (a hypervisor flag, no svm, no lm).
+# LINUX_HW_NPT=off runs the same with shadow paging (tests/scripts/linux_hws.sh).
 . tests/scripts/session.sh
 log=$work/linux.log fifo=$work/in
 PROMPT='linux:[^ ]*# '
@@ -19,7 +20,7 @@ mkfifo "$fifo"
 # shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
 timeout 150 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 320 -serial stdio \
 	-kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
-	-initrd "$BUILD/linux/vmlinuz name=linux mode=hw memory=160M initrd=$BUILD/linux/initramfs.cpio cmdline=\"$cmdline\",$BUILD/linux/initramfs.cpio,$BUILD/guests/bystander.elf name=bystander memory=8M" \
+	-initrd "$BUILD/linux/vmlinuz name=linux mode=hw npt=${LINUX_HW_NPT:-on} memory=160M initrd=$BUILD/linux/initramfs.cpio cmdline=\"$cmdline\",$BUILD/linux/initramfs.cpio,$BUILD/guests/bystander.elf name=bystander memory=8M" \
 	< "$fifo" > "$log" 2>&1 &
 qpid=$!
 exec {fd}> "$fifo"

@@ -58,6 +58,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.memory_kib, 16 * 1024);
 	assert_int_equal(cfg.mode, DOM_MODE_PV);
 	assert_int_equal(cfg.weight, 256);
+	assert_true(cfg.npt);
 	assert_string_equal(dom_mode_name(DOM_MODE_PV), "pv");
 	assert_string_equal(dom_mode_name(DOM_MODE_BT), "bt");
 	assert_string_equal(dom_mode_name(DOM_MODE_HW), "hw");
@@ -70,6 +71,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.name, "");
 	assert_int_equal(cfg.memory_kib, 16 * 1024);
 	assert_int_equal(cfg.weight, 256);
+	assert_true(cfg.npt);
 	assert_string_equal(err, "");
 	reset(NULL);
 	assert_int_equal(pwords("k.elf"), 0);
@@ -174,6 +176,49 @@ static void test_patch(void **state)
 	}
 }
 
+/* npt = on | off (a hw domain's nested paging; off: shadow paging): on by
+ * default, refused for the other modes wherever mode is given. */
+static void test_npt(void **state)
+{
+	(void)state;
+	assert_int_equal(pfile("kernel = k\nmode = hw\n"), 0);
+	assert_true(cfg.npt);
+	reset(NULL);
+	assert_int_equal(pfile("kernel = k\nnpt = off\nmode = hw\n"), 0);
+	assert_false(cfg.npt);
+	reset(NULL);
+	assert_int_equal(pwords("k.elf mode=hw npt=on"), 0);
+	assert_true(cfg.npt);
+	reset(NULL);
+	assert_int_equal(pwords("k.elf npt=off mode=hw"), 0);
+	assert_false(cfg.npt);
+	reset(NULL);
+	assert_int_not_equal(pfile("kernel = k\nnpt = yes\nmode = hw\n"), 0);
+	assert_string_equal(err, "line 2: npt: 'yes': expected on or off");
+	assert_true(untouched());
+	reset(NULL);
+	assert_int_not_equal(pfile("kernel = k\nnpt = off\nmode = bt\n"), 0);
+	assert_string_equal(err, "line 2: npt: only a hw domain has nested paging to turn on or off "
+			    "(this one is bt)");
+	assert_true(untouched());
+	reset(NULL);
+	assert_int_not_equal(pfile("kernel = k\nnpt = on\n"), 0);
+	assert_string_equal(err, "line 2: npt: only a hw domain has nested paging to turn on or off "
+			    "(this one is pv)");
+	reset(NULL);
+	assert_int_not_equal(pwords("k.elf npt=off"), 0);
+	assert_string_equal(err, "option 'npt': only a hw domain has nested paging to turn on or off "
+			    "(this one is pv)");
+	assert_true(untouched());
+	reset(NULL);
+	assert_int_not_equal(pwords("k.elf mode=bt npt=off"), 0);
+	assert_string_equal(err, "option 'npt': only a hw domain has nested paging to turn on or off "
+			    "(this one is bt)");
+	reset(NULL);
+	assert_int_not_equal(pwords("k.elf mode=hw npt=off npt=on"), 0);
+	assert_string_equal(err, "option 'npt': given twice");
+}
+
 /* Comments, blanks, CRLF, a byte-order mark, bare and quoted values, no final newline. */
 static void test_file_syntax(void **state)
 {
@@ -219,8 +264,8 @@ static void expect_refusals(const struct bad *t, size_t n, int (*parse)(const ch
 static void test_file_refusals(void **state)
 {
 	static const struct bad t[] = {
-		{ "kernel = k\nfoo = 1\n", "line 2: unknown key 'foo' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch)" },
-		{ "kernel = k\nName = a\n", "line 2: unknown key 'Name' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch)" },
+		{ "kernel = k\nfoo = 1\n", "line 2: unknown key 'foo' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt)" },
+		{ "kernel = k\nName = a\n", "line 2: unknown key 'Name' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt)" },
 		{ "kernel = k\nmemory = 8\n\nmemory = 9\n", "line 4: duplicate key 'memory' (first given on line 2)" },
 		{ "kernel = k\nmemory 16\n", "line 2: missing '=' after 'memory' (expected key = value)" },
 		{ "kernel = k\nmemory\n", "line 2: missing '=' after 'memory' (expected key = value)" },
@@ -267,7 +312,7 @@ static void test_words_refusals(void **state)
 		{ "\"k.elf", "kernel path: unterminated quote" },
 		{ "\"\" name=a", "kernel path: empty path" },
 		{ "k.elf quiet", "option 'quiet': missing '=' (expected key=value; quote a value with blanks: cmdline=\"a b\")" },
-		{ "k.elf foo=1", "option 'foo': unknown (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch)" },
+		{ "k.elf foo=1", "option 'foo': unknown (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt)" },
 		{ "k.elf kernel=other.elf", "option 'kernel': the kernel is the first word, not an option" },
 		{ "k.elf weight=1 weight=2", "option 'weight': given twice" },
 		{ "k.elf cmdline=\"a b", "option 'cmdline': unterminated quote" },
@@ -496,6 +541,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ramdisk_alias, reset),
 		cmocka_unit_test_setup(test_realmode, reset),
 		cmocka_unit_test_setup(test_patch, reset),
+		cmocka_unit_test_setup(test_npt, reset),
 		cmocka_unit_test_setup(test_file_refusals, reset),
 		cmocka_unit_test_setup(test_words_refusals, reset),
 		cmocka_unit_test_setup(test_memory, reset),
