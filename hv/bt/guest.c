@@ -36,26 +36,15 @@ static struct domain *dom(void *opaque)
 	return opaque;
 }
 
-static int ram_rw(struct domain *d, uint64_t gpa, void *buf, unsigned n, bool write)
-{
-	paddr_t ma = hw_gpa_to_ma(d, gpa);
-	if (!ma || ((gpa + n - 1) >> PAGE_SHIFT) != (gpa >> PAGE_SHIFT))
-		return -EFAULT;
-	if (write)
-		memcpy(phys_to_virt(ma), buf, n);
-	else
-		memcpy(buf, phys_to_virt(ma), n);
-	return 0;
-}
 
 static int sh_read32(void *o, uint64_t gpa, uint32_t *val)
 {
-	return ram_rw(dom(o), gpa, val, 4, false);
+	return hw_ram_rw(dom(o), gpa, val, 4, false);
 }
 
 static int sh_read64(void *o, uint64_t gpa, uint64_t *val)
 {
-	return ram_rw(dom(o), gpa, val, 8, false);
+	return hw_ram_rw(dom(o), gpa, val, 8, false);
 }
 
 static void bytes_written(struct domain *d, uint64_t gpa, unsigned n);
@@ -66,13 +55,13 @@ static void bytes_written(struct domain *d, uint64_t gpa, unsigned n);
 static int sh_write32(void *o, uint64_t gpa, uint32_t val)
 {
 	bytes_written(dom(o), gpa, 4);
-	return ram_rw(dom(o), gpa, &val, 4, true);
+	return hw_ram_rw(dom(o), gpa, &val, 4, true);
 }
 
 static int sh_write64(void *o, uint64_t gpa, uint64_t val)
 {
 	bytes_written(dom(o), gpa, 8);
-	return ram_rw(dom(o), gpa, &val, 8, true);
+	return hw_ram_rw(dom(o), gpa, &val, 8, true);
 }
 
 static uint64_t sh_translate(void *o, uint64_t gfn)
@@ -170,17 +159,17 @@ void bt_frame_written(struct domain *d, uint64_t gfn)
 
 static int pt_read(void *o, uint64_t gpa, void *buf, unsigned n)
 {
-	return ram_rw(dom(o), gpa, buf, n, false);
+	return hw_ram_rw(dom(o), gpa, buf, n, false);
 }
 
 static int pt_write(void *o, uint64_t gpa, const void *buf, unsigned n)
 {
-	return ram_rw(dom(o), gpa, (void *)(uintptr_t)buf, n, true);
+	return hw_ram_rw(dom(o), gpa, (void *)(uintptr_t)buf, n, true);
 }
 
 int bt_frame_write_raw(struct domain *d, uint64_t gpa, const void *buf, unsigned n)
 {
-	return ram_rw(d, gpa, (void *)(uintptr_t)buf, n, true);
+	return hw_ram_rw(d, gpa, (void *)(uintptr_t)buf, n, true);
 }
 
 /* ---- linear accesses */
@@ -218,7 +207,7 @@ static void mmio(struct domain *d, uint64_t gpa, uint8_t *buf, unsigned n, bool 
 {
 	/* The ROM area: read the frames, drop writes. */
 	if (gpa >= HW_ROM_START && gpa < HW_LOW_END) {
-		if (!write && ram_rw(d, gpa, buf, n, false))
+		if (!write && hw_ram_rw(d, gpa, buf, n, false))
 			memset(buf, 0xff, n);
 		return;
 	}
@@ -342,11 +331,11 @@ static int access_gpa(struct domain *d, uint32_t linear, uint64_t gpa, uint8_t *
 	}
 	if (write) {
 		bt_bytes_written(d, gpa, n);
-		return ram_rw(d, gpa, buf, n, true) ? -1 : 0;
+		return hw_ram_rw(d, gpa, buf, n, true) ? -1 : 0;
 	}
 	if (b->patch && bt_patch_is_code(&b->pc, gpa >> PAGE_SHIFT))
 		return bt_patch_read(&b->pc, gpa, buf, n) ? -1 : 0;
-	return ram_rw(d, gpa, buf, n, false) ? -1 : 0;
+	return hw_ram_rw(d, gpa, buf, n, false) ? -1 : 0;
 }
 
 static int access(struct domain *d, uint32_t linear, uint8_t *buf, unsigned n, unsigned cpl,

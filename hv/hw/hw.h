@@ -116,6 +116,9 @@ void hw_npt_destroy(struct domain *d);
 /* The machine address of guest-physical gpa if it is RAM the guest may
  * use, else 0. */
 paddr_t hw_gpa_to_ma(const struct domain *d, uint64_t gpa);
+/* n bytes between buf and guest RAM at gpa, within one page: 0, or
+ * -EFAULT when gpa is not RAM or the bytes cross a page end. */
+int hw_ram_rw(const struct domain *d, uint64_t gpa, void *buf, unsigned n, bool write);
 /* Copy to/from guest-physical memory (RAM only): 0 or -EFAULT. */
 int hw_copy_to_gpa(struct domain *d, uint64_t gpa, const void *src, size_t n);
 int hw_copy_from_gpa(const struct domain *d, uint64_t gpa, void *dst, size_t n);

@@ -102,6 +102,18 @@ paddr_t hw_gpa_to_ma(const struct domain *d, uint64_t gpa)
 	return ((paddr_t)d->p2m[gfn] << PAGE_SHIFT) | (gpa & (PAGE_SIZE - 1));
 }
 
+int hw_ram_rw(const struct domain *d, uint64_t gpa, void *buf, unsigned n, bool write)
+{
+	paddr_t ma = hw_gpa_to_ma(d, gpa);
+	if (!ma || ((gpa + n - 1) >> PAGE_SHIFT) != (gpa >> PAGE_SHIFT))
+		return -EFAULT;
+	if (write)
+		memcpy(phys_to_virt(ma), buf, n);
+	else
+		memcpy(buf, phys_to_virt(ma), n);
+	return 0;
+}
+
 /* n bytes between buf and guest-physical gpa, page by page (RAM only). */
 static int copy_gpa(const struct domain *d, uint64_t gpa, uint8_t *buf, size_t n, bool to_guest)
 {

@@ -87,16 +87,9 @@ static bool rom(uint64_t gpa)
 
 static int ram_rw(struct domain *d, uint64_t gpa, void *buf, unsigned n, bool write)
 {
-	paddr_t ma = hw_gpa_to_ma(d, gpa);
-	if (!ma || ((gpa + n - 1) >> PAGE_SHIFT) != (gpa >> PAGE_SHIFT))
-		return -EFAULT;
-	if (write && rom(gpa))
-		return 0;                       /* an A/D bit in ROM: dropped, as ROM does */
-	if (write)
-		memcpy(phys_to_virt(ma), buf, n);
-	else
-		memcpy(buf, phys_to_virt(ma), n);
-	return 0;
+	if (write && rom(gpa))          /* an A/D bit in ROM: dropped, as ROM does */
+		return hw_gpa_to_ma(d, gpa) ? 0 : -EFAULT;
+	return hw_ram_rw(d, gpa, buf, n, write);
 }
 
 static int sh_read32(void *o, uint64_t gpa, uint32_t *val)
