@@ -79,7 +79,6 @@ static void put_tag(struct con_term *t, struct con_line *l)
 	clean(t);
 	put(t, l->tag, l->tag_len - 1u);
 	put(t, l->cont ? "+" : " ", 1);
-	l->cont = false;
 }
 
 /* Show what of l's current line is not on the terminal yet; with the line's
@@ -101,6 +100,7 @@ static void show(struct con_term *t, struct con_line *l, bool done)
 		t->open = NULL;
 		l->len = l->shown = l->col = 0;
 		l->sgr = false;
+		l->cont = false;        /* (wrap sets it again for the row that follows) */
 	} else {
 		t->open = l;
 		l->shown = l->len;

@@ -38,7 +38,8 @@ struct con_line {
 	bool raw_lost;                  /* raw: the current line outgrew line[] */
 	bool cr_pending;                /* a carriage return, unless a newline follows */
 	bool sgr;                       /* the line set attributes (colours) */
-	bool cont;                      /* the next line goes on from a wrapped one: "[name]+" */
+	bool cont;                      /* this row goes on from a wrapped one: "[name]+", also
+					 * when it is drawn again after another domain's output */
 };
 
 /* The terminal every line shares: where bytes go, whose line is open (a
