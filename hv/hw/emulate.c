@@ -80,6 +80,13 @@ static int access_page(struct emul_ctx *c, uint32_t linear, uint8_t *buf, unsign
 	paddr_t ma = hw_gpa_to_ma(d, gpa);
 	if (ma) {
 		bool rom = gpa >= HW_ROM_START && gpa < HW_LOW_END;
+		if (write && !rom && d->hw->shadow && shadow_is_table(&d->hw->sh.ctx, gpa >> PAGE_SHIFT)) {
+			/* One of its page tables (npt = off, the cache keeps them
+			 * write-protected): the shadows made from these bytes go,
+			 * and the guest's TLB with them. */
+			shadow_written(&d->hw->sh.ctx, gpa, n);
+			d->hw->need_flush = true;
+		}
 		if (write && !rom)
 			memcpy(phys_to_virt(ma), buf, n);
 		else if (!write)

@@ -75,6 +75,10 @@ struct hw_shadow {
 	uint32_t frames;                /* shadow tables held (at most HW_SHADOW_MAX_FRAMES) */
 	uint64_t enomem;                /* times they ran out: flushed and retried */
 	uint64_t root_loads;            /* CR3 of the VMCB changed (the root moved) */
+	/* The cache of shadow roots (hw_shadow=cache): its memory, and the
+	 * guest table writes it could not emulate (the table let go). */
+	struct shadow_cache *cache;
+	uint64_t table_forgets;
 };
 
 #define HW_SHADOW_MAX_FRAMES    1024u   /* 4 MiB of shadow tables per domain */

@@ -17,6 +17,7 @@
  * nothing about the instruction: it is decoded at the guest's rip.
  */
 #include "hw.h"
+#include "cmdline.h"
 #include "cpu.h"
 #include "domain.h"
 #include "errno.h"
@@ -48,6 +49,26 @@
 
 #define VEC_GP          13
 #define VEC_PF          14
+
+/* hw_shadow=flush: one shadow, dropped at every guest CR3 load, as bt's
+ * bt_shadow=flush (the measurement of what the cache of roots saves,
+ * docs/hw.md). Default: cache. */
+static bool shadow_cache = true;
+
+static int set_shadow(const char *v)
+{
+	if (!strcmp(v, "flush"))
+		shadow_cache = false;
+	else if (!strcmp(v, "cache"))
+		shadow_cache = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+CMDLINE_OPTION(hw_shadow, "hw_shadow", set_shadow, "cache|flush",
+	       "keep npt = off shadow page tables across CR3 loads (cache, default) or not");
+
+#define CACHE_FRAMES    ((sizeof(struct shadow_cache) + PAGE_SIZE - 1) / PAGE_SIZE)
 
 /* ---- the core's view of the guest: its RAM through the domain's frames */
 
@@ -204,6 +225,16 @@ int hw_shadow_init(struct domain *d, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory for the shadow page tables");
 		return -ENOMEM;
 	}
+	paddr_t pa;
+	if (shadow_cache) {
+		if (alloc_frames_contig(CACHE_FRAMES, &pa)) {
+			snprintf(err, errlen, "out of memory for the cache of shadow roots (%u frames)",
+				 (unsigned)CACHE_FRAMES);
+			return -ENOMEM;
+		}
+		sh->cache = phys_to_virt(pa);
+		shadow_cache_enable(&sh->ctx, sh->cache);
+	}
 	if (flush(d)) {
 		snprintf(err, errlen, "shadow paging: the entry state's page tables are not usable");
 		return -EINVAL;
@@ -217,6 +248,32 @@ void hw_shadow_destroy(struct domain *d)
 		return;
 	alloc_owner = d;
 	shadow_destroy(&d->hw->sh.ctx);
+	if (d->hw->sh.cache) {
+		for (unsigned i = 0; i < CACHE_FRAMES; i++)
+			free_frame(virt_to_phys(d->hw->sh.cache) + i * PAGE_SIZE);
+		d->hw->sh.cache = NULL;
+	}
+}
+
+/*
+ * A write into one of the guest's page tables, which the cache keeps
+ * write-protected: the instruction is emulated, and emulate.c reports the
+ * bytes it wrote (shadow_written drops the shadow entries made from them).
+ * A write from ring 3 (a kernel's tables are not its programs' to write:
+ * the frame is program memory now), one made by the CPU while it delivered
+ * an event (its own pushes: there is no instruction to emulate), or one the
+ * emulator does not know lets the table go instead, and the access runs
+ * again natively.
+ */
+static void table_write(struct domain *d, uint64_t gpa, uint32_t err)
+{
+	struct hw_shadow *sh = &d->hw->sh;
+	if ((err & PFEC_U) || (d->hw->vmcb->eventinj & EVT_VALID) ||
+	    hw_emulate(d, 0) == EMUL_UNHANDLED) {
+		shadow_forget(&sh->ctx, gpa >> PAGE_SHIFT);
+		sh->table_forgets++;
+	}
+	d->hw->need_flush = true;
 }
 
 /* ---- #PF */
@@ -262,7 +319,14 @@ void hw_shadow_page_fault(struct domain *d)
 	uint64_t rip = v->rip;
 
 	alloc_owner = d;
+	const struct shadow_stats *st = &sh->ctx.stats;
+	uint64_t changes = st->tables + st->evictions + st->rmap_drops;
 	int rc = shadow_fault(&sh->ctx, linear, err & (PFEC_W | PFEC_I), &regs, cpl, &out);
+	/* With the cache, a fill may make another page read-only (a frame
+	 * that became a table) or drop shadows to make room: the guest's TLB
+	 * may hold them still. */
+	if (st->tables + st->evictions + st->rmap_drops != changes)
+		d->hw->need_flush = true;
 	if (rc == -RV_ENOMEM) {
 		/* Out of shadow tables: start again from an empty shadow. */
 		sh->enomem++;
@@ -280,7 +344,10 @@ void hw_shadow_page_fault(struct domain *d)
 		hw_physical_fault(d, out.gpa, err & (NPF_WRITE | NPF_FETCH));
 		break;
 	case SHADOW_WRITE_PROTECTED:
-		hw_physical_fault(d, out.gpa, NPF_P | NPF_WRITE);       /* the ROM: dropped */
+		if (shadow_is_table(&sh->ctx, out.gpa >> PAGE_SHIFT))
+			table_write(d, out.gpa, err);
+		else
+			hw_physical_fault(d, out.gpa, NPF_P | NPF_WRITE);       /* the ROM: dropped */
 		break;
 	case SHADOW_BAD_TABLE:
 		hw_dump_guest(d);
@@ -573,4 +640,13 @@ void hw_shadow_dump(const struct domain *d)
 	       (unsigned long long)s->mmio, (unsigned long long)s->flushes,
 	       (unsigned long long)s->invlpgs, sh->frames, (unsigned long long)sh->enomem,
 	       (unsigned long long)sh->root_loads);
+	if (sh->cache)
+		printk("    hw shadow roots kept: %llu CR3 loads found theirs, %llu missed, %llu reset; "
+		       "%llu guest tables tracked, %llu writes to them synced, %llu let go (%llu "
+		       "not emulated), %llu evicted, %llu writable entries made read-only for room\n",
+		       (unsigned long long)s->root_hits, (unsigned long long)s->root_misses,
+		       (unsigned long long)s->root_resets, (unsigned long long)s->tables,
+		       (unsigned long long)s->table_writes, (unsigned long long)s->unsyncs,
+		       (unsigned long long)sh->table_forgets, (unsigned long long)s->evictions,
+		       (unsigned long long)s->rmap_drops);
 }
