@@ -457,6 +457,10 @@ static int mem16(struct domain *d, const struct dec_insn *x, uint16_t *val, bool
 			reflect_pf(d, pfec, linear + i);
 			return -1;
 		}
+		if (!rc && write && shadow_is_table(&d->hw->sh.ctx, gpa >> PAGE_SHIFT)) {
+			shadow_written(&d->hw->sh.ctx, gpa, 1);        /* SMSW into a page table */
+			d->hw->need_flush = true;
+		}
 		if (rc || (write ? hw_copy_to_gpa(d, gpa, b, 1) : hw_copy_from_gpa(d, gpa, b, 1))) {
 			hw_dump_guest(d);
 			domain_crash(d, NULL, "hw: the memory operand of a CR0 access at %#x is not "
