@@ -108,13 +108,17 @@ struct bt_domain {
 	struct bt_addr unscannable[BT_UNSCANNABLE];     /* scans that failed */
 	unsigned next_unscannable;
 	struct shadow_cache shc;        /* the kept shadow roots (bt_shadow=cache) */
+	uint32_t sh_frames;             /* shadow tables held (at most BT_SHADOW_MAX_FRAMES) */
 	struct bt_patch_ctx pc;         /* large: last */
 };
 
 #define BT_DOMAIN_FRAMES ((sizeof(struct bt_domain) + PAGE_SIZE - 1) / PAGE_SIZE)
+#define BT_SHADOW_MAX_FRAMES    1024u   /* 4 MiB of shadow tables per domain */
 
 /* guest.c: the guest's memory, as its own paging shows it */
 void bt_guest_ops_init(struct domain *d);
+/* The domain the shadow's frame allocator counts against from now on. */
+void bt_shadow_owner(struct domain *d);
 struct shadow_regs bt_paging_regs(const struct bt_vcpu *v);
 /* Copy n bytes at a guest linear address as an access at cpl would (fetch:
  * an instruction fetch; reads of scanned code see the original bytes).

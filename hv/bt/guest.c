@@ -77,10 +77,37 @@ static uint64_t sh_translate(void *o, uint64_t gfn)
 	return ma >> PAGE_SHIFT;
 }
 
+/*
+ * Shadow tables are counted per domain and capped (as hw's are), so that
+ * one guest's address spaces cannot take the machine's memory: at the cap
+ * the core frees kept shadows (its other roots first) and fills again.
+ * The allocator has no argument, so the domain whose shadow is being
+ * worked on is named first (bt_shadow_owner, at every way into bt).
+ */
+static struct domain *sh_owner;
+
+void bt_shadow_owner(struct domain *d)
+{
+	sh_owner = d;
+}
+
+static paddr_t sh_alloc(void)
+{
+	struct domain *d = sh_owner;
+	if (!d || !d->bt || d->bt->sh_frames >= BT_SHADOW_MAX_FRAMES)
+		return 0;
+	paddr_t pa = alloc_frame();
+	if (pa)
+		d->bt->sh_frames++;
+	return pa;
+}
+
+static struct pt_env sh_env = { .alloc = sh_alloc };
+
 static void sh_free(void *o, paddr_t frame)
 {
-	(void)o;
 	free_frame(frame);
+	dom(o)->bt->sh_frames--;
 }
 
 /* Every shadow root holds the switch region (the hypervisor's way in and
@@ -162,14 +189,17 @@ static int pt_read(void *o, uint64_t gpa, void *buf, unsigned n)
 	return hw_ram_rw(dom(o), gpa, buf, n, false);
 }
 
-static int pt_write(void *o, uint64_t gpa, const void *buf, unsigned n)
-{
-	return hw_ram_rw(dom(o), gpa, (void *)(uintptr_t)buf, n, true);
-}
-
+/* Our own writes into its code (int3 armed, originals back): a frame that
+ * is scanned code and one of its page tables too sees them as a write. */
 int bt_frame_write_raw(struct domain *d, uint64_t gpa, const void *buf, unsigned n)
 {
+	shadow_written(&d->bt->sh, gpa, n);
 	return hw_ram_rw(d, gpa, (void *)(uintptr_t)buf, n, true);
+}
+
+static int pt_write(void *o, uint64_t gpa, const void *buf, unsigned n)
+{
+	return bt_frame_write_raw(dom(o), gpa, buf, n);
 }
 
 /* ---- linear accesses */
@@ -456,11 +486,14 @@ static void op_invlpg(void *o, uint32_t linear)
 void bt_guest_ops_init(struct domain *d)
 {
 	struct bt_domain *b = d->bt;
+	sh_env.table = hv_pt_env.table;
+	sh_env.nx = hv_pt_env.nx;
+	bt_shadow_owner(d);
 	b->sh_ops = (struct shadow_ops){
 		.opaque = d, .read32 = sh_read32, .read64 = sh_read64, .write32 = sh_write32,
 		.write64 = sh_write64, .translate = sh_translate, .free = sh_free,
 		.write_protected = sh_write_protected, .root_init = sh_root_init,
-		.root_fini = sh_root_fini, .env = &hv_pt_env,
+		.root_fini = sh_root_fini, .env = &sh_env,
 	};
 	b->patch_ops = (struct bt_patch_ops){ .opaque = d, .read = pt_read, .write = pt_write };
 	b->ops = (struct bt_ops){

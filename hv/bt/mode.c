@@ -175,6 +175,7 @@ static void bt_stopped(struct domain *d)
 
 static void bt_switch_in(struct domain *d)
 {
+	bt_shadow_owner(d);
 	bt_desc_switch_in(d);
 	fpu_take(d);
 }
@@ -332,12 +333,13 @@ static void bt_dump(const struct domain *d)
 	       (unsigned long long)p->evictions, (unsigned long long)p->conflicts);
 	printk("    bt: shadow faults %llu hidden, %llu reflected; %llu flushes, %llu invlpg; "
 	       "%llu device accesses emulated; %llu descriptor-table writes; %llu direct-gate "
-	       "pushes delivered by us\n",
+	       "pushes delivered by us; %u frames of shadow tables, %llu times at the cap\n",
 	       (unsigned long long)s->hidden, (unsigned long long)s->guest_pf,
 	       (unsigned long long)s->flushes, (unsigned long long)s->invlpgs,
 	       (unsigned long long)b->stats.mmio_emulated,
 	       (unsigned long long)b->stats.desc_writes,
-	       (unsigned long long)b->stats.direct_pushes);
+	       (unsigned long long)b->stats.direct_pushes, b->sh_frames,
+	       (unsigned long long)s->reclaims);
 	if (b->sh.cache)
 		printk("    bt: shadow roots kept: %llu CR3 loads found theirs, %llu missed, %llu reset; "
 		       "%llu guest tables tracked, %llu writes to them synced, %llu let go, %llu "

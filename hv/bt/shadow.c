@@ -255,11 +255,27 @@ static void drop_l1(struct shadow_ctx *ctx, uint32_t linear)
 	sh_drop_l1(ctx, &ctx->root, linear);
 }
 
+/* A PDPT and its four directories (pt_create's root, but given back when
+ * a frame runs out half-way: a guest can make that happen at will). */
 int sh_root_make(struct shadow_ctx *ctx, struct pae_space *root)
 {
-	int rc = pt_create(ctx->ops->env, root);
-	if (rc)
-		return rc;
+	const struct pt_env *env = ctx->ops->env;
+	paddr_t pdpt = env->alloc();
+	if (!pdpt)
+		return -RV_ENOMEM;
+	pte_t *l3 = env->table(pdpt);
+	for (int i = 0; i < 4; i++) {
+		paddr_t l2 = env->alloc();
+		if (!l2) {
+			while (i--)
+				ctx->ops->free(ctx->ops->opaque, l3[i] & PTE_ADDR_MASK);
+			ctx->ops->free(ctx->ops->opaque, pdpt);
+			return -RV_ENOMEM;
+		}
+		/* PDPTEs take only P, PWT and PCD in PAE mode. */
+		l3[i] = (l2 & PTE_ADDR_MASK) | PTE_P;
+	}
+	root->pdpt = pdpt;
 	if (ctx->ops->root_init && ctx->ops->root_init(ctx->ops->opaque, root)) {
 		sh_root_free(ctx, root);
 		return -RV_ENOMEM;
@@ -544,7 +560,10 @@ int shadow_fault(struct shadow_ctx *ctx, uint32_t linear, uint32_t error_code,
 	pte_t flags = shadow_flags(ctx, &w, write, user, protect);
 	rc = pt_map_page(ops->env, &ctx->root, linear & PAGE_MASK, mfn << PAGE_SHIFT, flags);
 	if (rc == -RV_ENOMEM && ctx->cache) {
-		/* Room first from the other kept roots, then from this one. */
+		/* Room first from the other kept roots, then from this one.
+		 * Entries of the loaded root may go: counted, so that a caller
+		 * with a tagged TLB (SVM's ASIDs) flushes it. */
+		ctx->stats.reclaims++;
 		sh_cache_drop_others(ctx);
 		rc = pt_map_page(ops->env, &ctx->root, linear & PAGE_MASK, mfn << PAGE_SHIFT,
 				 flags);
@@ -559,7 +578,7 @@ int shadow_fault(struct shadow_ctx *ctx, uint32_t linear, uint32_t error_code,
 	if (w.large)
 		*shadow_pde(ctx, linear) |= SH_PDE_LARGE;
 	if (ctx->cache)
-		sh_cache_filled(ctx, linear, w.ent_gpa, w.n, mfn, flags & PTE_RW);
+		sh_cache_filled(ctx, linear, w.ent_gpa, w.n, gfn, mfn, flags & PTE_RW);
 	if (ops->table_used) {
 		/* Every entry used lies in a guest table: the directory,
 		 * and the page table unless the page is large. (The PAE

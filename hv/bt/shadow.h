@@ -96,6 +96,9 @@ struct shadow_stats {
 	uint64_t unsyncs;       /* tables let go after a flood of writes */
 	uint64_t evictions;     /* tables or uses dropped to make room */
 	uint64_t rmap_drops;    /* writable entries made read-only for rmap room */
+	uint64_t reclaims;      /* fills that had to free kept shadows for frames */
+	uint64_t self_maps;     /* tables let go that a fill through themselves
+				 * mapped writable: their root resyncs at its next load */
 };
 
 /*
@@ -122,6 +125,8 @@ struct shadow_root {
 	struct shadow_regs regs;
 	uint64_t pdpte[4];
 	uint64_t stamp;         /* last CR3 load (LRU) */
+	bool unsynced;          /* holds entries made from an untracked table:
+				 * emptied at its next CR3 load (flush policy) */
 };
 
 /* A guest frame some shadow was filled from: each use names the root and
@@ -150,6 +155,7 @@ struct shadow_cache {
 	unsigned victim;        /* next table record to reuse when full */
 	struct shadow_rmap rmap[SHADOW_RMAP];
 	uint8_t rmap_next[SHADOW_RMAP / SHADOW_RMAP_WAYS];
+	uint64_t forgotten;     /* the frame shadow_forget let go last, + 1 (0: none) */
 };
 
 struct shadow_ctx {

@@ -39,7 +39,7 @@ void sh_root_free(struct shadow_ctx *ctx, struct pae_space *root);
 int sh_cache_switch(struct shadow_ctx *ctx, const struct shadow_regs *regs,
 		    const uint64_t pdpte[4]);
 void sh_cache_filled(struct shadow_ctx *ctx, uint32_t linear, const uint64_t *ent_gpa,
-		     unsigned n, uint64_t mfn, bool writable);
+		     unsigned n, uint64_t gfn, uint64_t mfn, bool writable);
 unsigned sh_cache_write_protect(struct shadow_ctx *ctx, uint64_t mfn);
 /* Free every kept root but the current one. */
 void sh_cache_drop_others(struct shadow_ctx *ctx);

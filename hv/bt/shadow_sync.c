@@ -247,19 +247,35 @@ static void forget_root(struct shadow_ctx *ctx, unsigned r)
 }
 
 void sh_cache_filled(struct shadow_ctx *ctx, uint32_t linear, const uint64_t *ent_gpa,
-		     unsigned n, uint64_t mfn, bool writable)
+		     unsigned n, uint64_t gfn, uint64_t mfn, bool writable)
 {
 	struct shadow_cache *c = ctx->cache;
 	bool pae = sh_pae(&ctx->regs);
+	uint64_t forgotten = c->forgotten;
 
+	c->forgotten = 0;
 	/* First in the reverse map: if the page just mapped is one of the
 	 * tables below, making it a table finds it there. */
 	if (writable)
 		rmap_add(ctx, mfn, c->cur, linear);
 	for (unsigned i = 0; i < n; i++) {
+		uint64_t tg = ent_gpa[i] >> PAGE_SHIFT;
+		/*
+		 * The caller just let this table go for a write it could not
+		 * emulate, and the write's own walk goes through it (a table
+		 * that maps itself): tracked again, it would be read-only again
+		 * and the write would fault for ever. It stays untracked, and
+		 * this root falls back to the flush policy until its next CR3
+		 * load empties it (what the guest's TLB rules allow).
+		 */
+		if (writable && tg == gfn && forgotten == gfn + 1) {
+			c->roots[c->cur].unsynced = true;
+			ctx->stats.self_maps++;
+			continue;
+		}
 		uint32_t u = i == 0 ? use_make(true, c->cur, pae ? linear >> 30 : 0)
 				    : use_make(false, c->cur, pae ? linear >> 21 : (linear >> 22) << 1);
-		add_use(ctx, table_get(ctx, ent_gpa[i] >> PAGE_SHIFT), u);
+		add_use(ctx, table_get(ctx, tg), u);
 	}
 }
 
@@ -307,6 +323,7 @@ void shadow_forget(struct shadow_ctx *ctx, uint64_t gfn)
 	if (!ctx->cache || !(t = table_find(ctx->cache, gfn)))
 		return;
 	zap_table(ctx, t);
+	ctx->cache->forgotten = gfn + 1;
 	ctx->stats.unsyncs++;
 }
 
@@ -317,6 +334,7 @@ static void root_reset(struct shadow_ctx *ctx, unsigned r)
 {
 	forget_root(ctx, r);
 	sh_drop_all(ctx, space_of(ctx, r));
+	ctx->cache->roots[r].unsynced = false;
 }
 
 int sh_cache_switch(struct shadow_ctx *ctx, const struct shadow_regs *regs,
@@ -341,7 +359,8 @@ int sh_cache_switch(struct shadow_ctx *ctx, const struct shadow_regs *regs,
 			lru = i;
 	}
 	if (pick < SHADOW_ROOTS) {
-		if (memcmp(c->roots[pick].pdpte, pdpte, sizeof(c->roots[pick].pdpte))) {
+		if (c->roots[pick].unsynced ||
+		    memcmp(c->roots[pick].pdpte, pdpte, sizeof(c->roots[pick].pdpte))) {
 			/* The same PDPT with other PDPTEs: they are what the
 			 * CPU loads now, and nothing watched them change. */
 			root_reset(ctx, pick);

@@ -123,6 +123,7 @@ static void load_seg(struct domain *d, unsigned i, uint16_t sel)
 void bt_load(struct domain *d, const struct trap_frame *f)
 {
 	struct bt_vcpu *v = &d->bt->v;
+	bt_shadow_owner(d);
 	unsigned ring = f->cs & 3;
 	/* The frame we made ourselves (the exception handler stored it and
 	 * the way out looks again): the vCPU is already what it says, and the

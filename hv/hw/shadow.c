@@ -320,12 +320,12 @@ void hw_shadow_page_fault(struct domain *d)
 
 	alloc_owner = d;
 	const struct shadow_stats *st = &sh->ctx.stats;
-	uint64_t changes = st->tables + st->evictions + st->rmap_drops;
+	uint64_t changes = st->tables + st->evictions + st->rmap_drops + st->reclaims;
 	int rc = shadow_fault(&sh->ctx, linear, err & (PFEC_W | PFEC_I), &regs, cpl, &out);
 	/* With the cache, a fill may make another page read-only (a frame
 	 * that became a table) or drop shadows to make room: the guest's TLB
 	 * may hold them still. */
-	if (st->tables + st->evictions + st->rmap_drops != changes)
+	if (st->tables + st->evictions + st->rmap_drops + st->reclaims != changes)
 		d->hw->need_flush = true;
 	if (rc == -RV_ENOMEM) {
 		/* Out of shadow tables: start again from an empty shadow. */

@@ -110,7 +110,7 @@ static uint64_t *e64(uint64_t gpa)
 #define NSH             256
 static uint8_t (*shmem)[PAGE_SIZE];
 static bool sh_used[NSH];
-static unsigned sh_live, sh_fail_after = ~0u;
+static unsigned sh_live, sh_fail_after = ~0u, sh_cap = ~0u;
 
 static pte_t *sh_table(paddr_t pa)
 {
@@ -122,7 +122,7 @@ static pte_t *sh_table(paddr_t pa)
 
 static paddr_t sh_alloc(void)
 {
-	if (sh_fail_after == 0)
+	if (sh_fail_after == 0 || sh_live >= sh_cap)
 		return 0;
 	sh_fail_after--;
 	for (unsigned i = 0; i < NSH; i++) {
@@ -163,6 +163,7 @@ static int setup(void **state)
 	memset(sh_used, 0, sizeof(sh_used));
 	sh_live = 0;
 	sh_fail_after = ~0u;
+	sh_cap = ~0u;
 	memset(gmem, 0, sizeof(gmem));
 	wp_gfn = ~0ull;
 	nused = 0;
@@ -1411,6 +1412,75 @@ static void test_cache_random(void **state)
 	assert_true(leaves > 1000);
 }
 
+/* A root that cannot be made whole (frames ran out after the PDPT and a
+ * directory) gives back what it had: the load takes an old root instead. */
+static void test_cache_root_make_fails(void **state)
+{
+	cache_on();
+	mode_2level(false, true);
+	unsigned live = sh_live;
+	sh_fail_after = 2;
+	load_cr3(9 << 12);                      /* a miss with spare slots */
+	sh_fail_after = ~0u;
+	assert_int_equal(sh_live, live);        /* nothing kept, nothing lost */
+	assert_int_equal(ctx.regs.cr3, 9 << 12);
+	/* (teardown: every frame comes back) */
+}
+
+/* At the cap the core frees kept shadows, the loaded root's too, and
+ * says so (reclaims): a caller with a tagged TLB must flush then. */
+static void test_cache_reclaim_counted(void **state)
+{
+	cache_on();
+	mode_2level(false, true);
+	*e32(1, 0) = (2 << 12) | P | RW | US;
+	*e32(1, 1) = (2 << 12) | P | RW | US;
+	*e32(1, 2) = (2 << 12) | P | RW | US;
+	*e32(1, 3) = (2 << 12) | P | RW | US;
+	*e32(2, 0) = (7 << 12) | P | RW | US | A | D;
+	expect_filled(0x00000000, R, 1);
+	expect_filled(0x00400000, R, 1);
+	sh_cap = sh_live;                       /* no frame for the next region */
+	expect_filled(0x00800000, R, 1);
+	assert_int_equal(ctx.stats.reclaims, 1);       /* the other root gave its frames */
+	assert_int_equal(sh_must(0x00800000).pa, mpa(0x7000));
+	/* Now only the loaded root is left: its own shadows go for the next. */
+	sh_cap = sh_live;
+	expect_filled(0x00c00000, R, 1);
+	assert_int_equal(ctx.stats.reclaims, 2);
+	struct pt_walk w;
+	assert_false(sh_walk(0x00000000, &w));
+	assert_int_equal(sh_must(0x00c00000).pa, mpa(0x7000));
+	sh_cap = ~0u;
+}
+
+/* A table that maps itself, let go for a write the caller could not
+ * emulate: the fill that follows maps it writable (the write goes on)
+ * instead of tracking it again, and the root resyncs at its next load. */
+static void test_cache_self_map_forgotten(void **state)
+{
+	cache_on();
+	mode_2level(false, true);
+	*e32(1, 1) = (2 << 12) | P | RW | US;
+	*e32(2, 5) = (2 << 12) | P | RW | US | A | D;  /* PT gfn 2 maps itself at 0x405000 */
+	struct shadow_fault_out out;
+	assert_int_equal(fault(0x00405000, W, 3, &out), SHADOW_FILLED);   /* first: untracked */
+	assert_false(sh_must(0x00405000).writable);     /* ... and protected by its own walk */
+	assert_int_equal(fault(0x00405000, W, 3, &out), SHADOW_WRITE_PROTECTED);
+	shadow_forget(&ctx, out.gpa >> PAGE_SHIFT);     /* a ring-3 write: let go */
+	assert_int_equal(fault(0x00405000, W, 3, &out), SHADOW_FILLED);
+	assert_true(sh_must(0x00405000).writable);      /* the write can run */
+	assert_false(shadow_is_table(&ctx, 2));
+	assert_int_equal(ctx.stats.self_maps, 1);
+	uint64_t resets = ctx.stats.root_resets;
+	load_cr3(1 << 12);                              /* the same CR3 again: resynced */
+	assert_int_equal(ctx.stats.root_resets, resets + 1);
+	struct pt_walk w;
+	assert_false(sh_walk(0x00405000, &w));
+	expect_filled(0x00405000, R, 3);
+	assert_true(shadow_is_table(&ctx, 2));          /* tracked again */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1433,6 +1503,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_eviction_and_pdptes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_random, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_root_make_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_reclaim_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_self_map_forgotten, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
