@@ -137,8 +137,14 @@ void bt_load(struct domain *d, const struct trap_frame *f)
 	v->eflags = (f->eflags & ~(BT_FL_IF | BT_FL_IOPL | BT_FL_VM)) | BT_FL_FIXED1;
 	/* Back from running: the instruction after an STI has run (or is
 	 * trapping now), so its interrupt shadow is over; a single step we
-	 * set to end it is taken out of the guest's flags. */
-	v->sti_shadow = false;
+	 * set to end it is taken out of the guest's flags. Unless a host
+	 * interrupt came before that instruction ran (at the EIP we left it
+	 * at, and not the step we set): the shadow stands, and the guest's
+	 * pending interrupt waits for it as on the CPU. */
+	bool before_it = f->vector >= 32 && f->eip == d->bt->last_frame.eip &&
+			 f->cs == d->bt->last_frame.cs && !d->bt->shadow_step;
+	if (!before_it)
+		v->sti_shadow = false;
 	if (d->bt->shadow_step) {
 		d->bt->shadow_step = false;
 		d->bt->step_taken = true;
