@@ -62,13 +62,7 @@ bool bt_shadow_cache = true;
 
 static int set_shadow(const char *v)
 {
-	if (!strcmp(v, "flush"))
-		bt_shadow_cache = false;
-	else if (!strcmp(v, "cache"))
-		bt_shadow_cache = true;
-	else
-		return -EINVAL;
-	return 0;
+	return shadow_parse_policy(v, &bt_shadow_cache) ? -EINVAL : 0;
 }
 CMDLINE_OPTION(bt_shadow, "bt_shadow", set_shadow, "cache|flush",
 	       "keep bt shadow page tables across CR3 loads (cache, default) or not");
@@ -520,38 +514,27 @@ static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
 		return;
 	case SHADOW_WRITE_PROTECTED: {
 		uint64_t gfn = out.gpa >> PAGE_SHIFT;
-		bool code = b->patch && bt_patch_is_code(&b->pc, gfn);
-		if (!bt_frame_tracked(d, gfn) && !code) {
-			/* One of its page tables, kept in sync: the write is
-			 * emulated (bt_bytes_written drops the shadows made from
-			 * what it wrote). One the emulator does not know, or a
-			 * program's (a kernel does not let programs write its
-			 * page tables: the frame is some program's memory now,
-			 * as KVM concludes too): the table is let go and the
-			 * write runs again on a plain page. */
-			if (b->v.cpl == 3) {
-				shadow_forget(&b->sh, gfn);
-				return;
-			}
-			rc = bt_emulate_data(d, &f);
-			if (rc > 0)
-				bt_deliver_fault(d, &f);
-			else if (rc < 0)
-				shadow_forget(&b->sh, gfn);
-			return;
-		}
 		if (!bt_frame_tracked(d, gfn)) {
-			/* Scanned code written: the write is emulated, which drops
-			 * the blocks its bytes touch (their originals back) and
-			 * keeps the rest of the page scanned. An instruction the
-			 * emulator does not know: the whole page goes and the
-			 * write runs again on a plain page. */
-			b->stats.code_writes++;
-			rc = bt_emulate_data(d, &f);
+			/*
+			 * Scanned code, or one of its page tables the cache keeps
+			 * in sync. The write is emulated: bt_bytes_written drops
+			 * the code blocks its bytes touch (their originals back)
+			 * and the shadows made from the table words it wrote. One
+			 * the emulator does not know, or a program's write to a
+			 * table (a kernel does not let programs write its page
+			 * tables: the frame is some program's memory now, as KVM
+			 * concludes too), lets the page go, and the write runs
+			 * again on a plain page.
+			 */
+			bool code = b->patch && bt_patch_is_code(&b->pc, gfn);
+			if (code)
+				b->stats.code_writes++;
+			rc = !code && b->v.cpl == 3 ? -1 : bt_emulate_data(d, &f);
 			if (rc > 0) {
 				bt_deliver_fault(d, &f);
 			} else if (rc < 0) {
-				bt_frame_written(d, gfn);
+				if (code)
+					bt_frame_written(d, gfn);
 				shadow_forget(&b->sh, gfn);
 			}
 			return;
