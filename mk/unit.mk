@@ -53,9 +53,9 @@ unit_libs_decode   := -lcapstone   # the oracle (libcapstone-dev)
 unit_src_emulate   := hv/emul/emulate.c hv/emul/strings.c hv/emul/alu.c lib/decode.c
 unit_src_btscan    := hv/bt/scan.c lib/decode.c
 unit_libs_btscan   := -lcapstone   # the oracle for the random blocks
-unit_src_shadow    := hv/bt/shadow.c hv/bt/shadow_sync.c lib/pagetable.c
+unit_src_shadow    := hv/bt/shadow.c hv/bt/shadow_sync.c lib/pagetable.c lib/format.c
 # ... and again with the cache's limits tiny, so that every eviction runs.
-unit_src_shadow_small := tests/unit/shadow_small.c tests/unit/shadow_sync_small.c lib/pagetable.c
+unit_src_shadow_small := tests/unit/shadow_small.c tests/unit/shadow_sync_small.c lib/pagetable.c lib/format.c
 unit_src_btpatch   := hv/bt/patch.c hv/bt/scan.c lib/decode.c
 # The patch cache's tests exercise its limits: built with small ones.
 BTPATCH_LIMITS     := -DBT_PATCH_PAGES=16 -DBT_PATCH_BLOCKS=32 -DBT_PATCH_SITES=64

@@ -340,14 +340,11 @@ static void bt_dump(const struct domain *d)
 	       (unsigned long long)b->stats.desc_writes,
 	       (unsigned long long)b->stats.direct_pushes, b->sh_frames,
 	       (unsigned long long)s->reclaims);
-	if (b->sh.cache)
-		printk("    bt: shadow roots kept: %llu CR3 loads found theirs, %llu missed, %llu reset; "
-		       "%llu guest tables tracked, %llu writes to them synced, %llu let go, %llu "
-		       "evicted, %llu writable entries made read-only for room\n",
-		       (unsigned long long)s->root_hits, (unsigned long long)s->root_misses,
-		       (unsigned long long)s->root_resets, (unsigned long long)s->tables,
-		       (unsigned long long)s->table_writes, (unsigned long long)s->unsyncs,
-		       (unsigned long long)s->evictions, (unsigned long long)s->rmap_drops);
+	if (b->sh.cache) {
+		char line[256];
+		shadow_cache_describe(s, line, sizeof(line));
+		printk("    bt: shadow roots kept: %s\n", line);
+	}
 	dump_cycles(b);
 }
 

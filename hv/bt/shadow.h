@@ -253,6 +253,14 @@ unsigned shadow_write_protect(struct shadow_ctx *ctx, uint64_t mfn);
  */
 int shadow_cache_enable(struct shadow_ctx *ctx, struct shadow_cache *mem);
 
+/* "cache" -> true, "flush" -> false (a command-line option's value): 0, or
+ * -RV_EINVAL for anything else. */
+int shadow_parse_policy(const char *v, bool *cache);
+
+/* One line of the cache's counters for a domain's dump ("N CR3 loads found
+ * theirs, ..."), into buf. */
+void shadow_cache_describe(const struct shadow_stats *s, char *buf, size_t n);
+
 /* True when gfn is a guest page table the cache write-protects: a write
  * there comes back as SHADOW_WRITE_PROTECTED; emulate it, then call
  * shadow_written. */

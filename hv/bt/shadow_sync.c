@@ -35,6 +35,7 @@
  */
 #include "shadow_internal.h"
 #include "errno.h"
+#include "format.h"
 #include "string.h"
 
 /* A use of a table, in 32 bits: bit 31 set for a directory; bits 30:28
@@ -414,4 +415,27 @@ int shadow_cache_enable(struct shadow_ctx *ctx, struct shadow_cache *mem)
 	mem->cur = 0;
 	ctx->cache = mem;
 	return 0;
+}
+
+int shadow_parse_policy(const char *v, bool *cache)
+{
+	if (!strcmp(v, "cache"))
+		*cache = true;
+	else if (!strcmp(v, "flush"))
+		*cache = false;
+	else
+		return -RV_EINVAL;
+	return 0;
+}
+
+void shadow_cache_describe(const struct shadow_stats *s, char *buf, size_t n)
+{
+	snprintf(buf, n, "%llu CR3 loads found theirs, %llu missed, %llu reset; %llu guest tables "
+		 "tracked, %llu writes to them synced, %llu let go (%llu self-mapping), %llu "
+		 "evicted, %llu writable entries made read-only for room",
+		 (unsigned long long)s->root_hits, (unsigned long long)s->root_misses,
+		 (unsigned long long)s->root_resets, (unsigned long long)s->tables,
+		 (unsigned long long)s->table_writes, (unsigned long long)s->unsyncs,
+		 (unsigned long long)s->self_maps, (unsigned long long)s->evictions,
+		 (unsigned long long)s->rmap_drops);
 }

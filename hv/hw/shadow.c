@@ -57,13 +57,7 @@ static bool shadow_cache = true;
 
 static int set_shadow(const char *v)
 {
-	if (!strcmp(v, "flush"))
-		shadow_cache = false;
-	else if (!strcmp(v, "cache"))
-		shadow_cache = true;
-	else
-		return -EINVAL;
-	return 0;
+	return shadow_parse_policy(v, &shadow_cache) ? -EINVAL : 0;
 }
 CMDLINE_OPTION(hw_shadow, "hw_shadow", set_shadow, "cache|flush",
 	       "keep npt = off shadow page tables across CR3 loads (cache, default) or not");
@@ -644,13 +638,10 @@ void hw_shadow_dump(const struct domain *d)
 	       (unsigned long long)s->mmio, (unsigned long long)s->flushes,
 	       (unsigned long long)s->invlpgs, sh->frames, (unsigned long long)sh->enomem,
 	       (unsigned long long)sh->root_loads);
-	if (sh->cache)
-		printk("    hw shadow roots kept: %llu CR3 loads found theirs, %llu missed, %llu reset; "
-		       "%llu guest tables tracked, %llu writes to them synced, %llu let go (%llu "
-		       "not emulated), %llu evicted, %llu writable entries made read-only for room\n",
-		       (unsigned long long)s->root_hits, (unsigned long long)s->root_misses,
-		       (unsigned long long)s->root_resets, (unsigned long long)s->tables,
-		       (unsigned long long)s->table_writes, (unsigned long long)s->unsyncs,
-		       (unsigned long long)sh->table_forgets, (unsigned long long)s->evictions,
-		       (unsigned long long)s->rmap_drops);
+	if (sh->cache) {
+		char line[256];
+		shadow_cache_describe(s, line, sizeof(line));
+		printk("    hw shadow roots kept: %s; %llu table writes not emulated\n", line,
+		       (unsigned long long)sh->table_forgets);
+	}
 }

@@ -1179,6 +1179,17 @@ static void test_cache_keeps_roots(void **state)
 	assert_false(shadow_is_table(&ctx, 7));
 	assert_int_equal(ctx.stats.root_hits, 1);
 	assert_int_equal(ctx.stats.hidden, 2);
+	char line[256];
+	shadow_cache_describe(&ctx.stats, line, sizeof(line));
+	assert_non_null(strstr(line, "1 CR3 loads found theirs"));
+	assert_non_null(strstr(line, "3 guest tables tracked"));
+	bool on = false;
+	assert_int_equal(shadow_parse_policy("cache", &on), 0);
+	assert_true(on);
+	assert_int_equal(shadow_parse_policy("flush", &on), 0);
+	assert_false(on);
+	assert_int_equal(shadow_parse_policy("Flush", &on), -RV_EINVAL);
+	assert_false(on);
 }
 
 /* A write to a table while another root is loaded reaches the kept root:
