@@ -145,9 +145,44 @@ static struct con_line *line_of(struct domain *d)
 	return &d->con;
 }
 
+static void domain_input(struct domain *d, char c);
+
+/* Domain 0 reads a domain's output from here (domctl console_read). */
+static void remember(struct domain *d, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		d->con_hist[(d->con_hist_pos + i) % RV_CONSOLE_HISTORY] = (uint8_t)buf[i];
+	d->con_hist_pos += n;
+}
+
+size_t console_domain_history(const struct domain *d, uint64_t pos, char *buf, size_t n,
+			      uint64_t *lost)
+{
+	uint64_t oldest = d->con_hist_pos > RV_CONSOLE_HISTORY ?
+			  d->con_hist_pos - RV_CONSOLE_HISTORY : 0;
+	*lost = pos < oldest ? oldest - pos : 0;
+	if (pos < oldest)
+		pos = oldest;
+	size_t got = 0;
+	while (got < n && pos + got < d->con_hist_pos) {
+		buf[got] = (char)d->con_hist[(pos + got) % RV_CONSOLE_HISTORY];
+		got++;
+	}
+	return got;
+}
+
+bool console_domain_type(struct domain *d, char c)
+{
+	if (d->in_head - d->in_tail >= sizeof(d->in_ring))
+		return false;
+	domain_input(d, c);
+	return true;
+}
+
 static void domain_write(struct domain *d, const char *buf, size_t n)
 {
 	struct con_line *l = line_of(d);
+	remember(d, buf, n);
 	if (focus && focus == d->id) {
 		term.put = console_put;
 		con_line_write_raw(&term, l, buf, n);

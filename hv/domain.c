@@ -64,6 +64,7 @@ static const char *reason_name(uint32_t r)
 	case RV_SHUTDOWN_poweroff: return "poweroff";
 	case RV_SHUTDOWN_reboot: return "reboot";
 	case RV_SHUTDOWN_crash: return "crash";
+	case SHUTDOWN_DESTROYED: return "destroyed by Domain 0";
 	default: return "unknown";
 	}
 }
@@ -122,6 +123,40 @@ void domain_crash(struct domain *d, const struct trap_frame *f, const char *fmt,
 	stop(d);
 }
 
+void domain_pause(struct domain *d)
+{
+	sched_pause(d);
+}
+
+int domain_unpause(struct domain *d)
+{
+	if (!d->pause_count)
+		return -EALREADY;
+	sched_unpause(d);
+	return 0;
+}
+
+void domain_kill(struct domain *d)
+{
+	domain_shutdown(d, SHUTDOWN_DESTROYED, 0);
+}
+
+struct domain *domain_privileged(void)
+{
+	for (uint32_t id = 1; id < MAX_DOMAINS; id++)
+		if (domains[id] && domains[id]->privileged && domain_alive(domains[id]))
+			return domains[id];
+	return NULL;
+}
+
+struct domain *domain_by_name(const char *name)
+{
+	for (uint32_t id = 1; id < MAX_DOMAINS; id++)
+		if (domains[id] && !strcmp(domains[id]->name, name))
+			return domains[id];
+	return NULL;
+}
+
 /* How bad an exit status is: success < skip < failure < error < crash. */
 static unsigned severity(uint32_t status)
 {
@@ -137,7 +172,9 @@ static unsigned severity(uint32_t status)
 void domain_destroy(struct domain *d)
 {
 	/* A test guest powers off with its result as exit code (docs/testing.md). */
+	/* One Domain 0 destroyed ended as it was meant to. */
 	uint32_t status = d->state == DOM_CRASHED ? HV_EXIT_DOMAIN_CRASH :
+			  d->shutdown_reason == SHUTDOWN_DESTROYED ? HV_EXIT_SUCCESS :
 			  d->shutdown_reason != RV_SHUTDOWN_poweroff ? HV_EXIT_ERROR :
 			  d->exit_code <= HV_EXIT_SKIP ? d->exit_code : HV_EXIT_FAILURE;
 	if (severity(status) > severity(domains_worst_exit))
@@ -162,6 +199,7 @@ int domain_build(struct domain *d, const struct domain_config *cfg, const void *
 		return -ENOSYS;
 	}
 	d->mode = cfg->mode;
+	d->privileged = cfg->privileged;
 	return d->ops->build(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);
 }
 
@@ -174,12 +212,12 @@ void domain_dump_stats(const struct domain *d)
 {
 	const struct domain_stats *s = &d->stats;
 
-	printk("domain %u (%s): %s, weight %u, %u pages, cpu %llu.%03llu ms, scheduled %llu times, "
+	printk("domain %u (%s): %s%s%s, weight %u, %u pages, cpu %llu.%03llu ms, scheduled %llu times, "
 	       "longest run %llu.%03llu ms\n",
 	       d->id, d->name,
 	       d->state == DOM_RUNNABLE ? "runnable" : d->state == DOM_BLOCKED ? "blocked" :
 	       d->state == DOM_SHUTDOWN ? "shut down" : "crashed",
-	       d->weight, d->nr_pages, (unsigned long long)(d->runtime_ns / 1000000),
+	       d->pause_count ? ", paused" : "", d->privileged ? ", Domain 0" : "", d->weight, d->nr_pages, (unsigned long long)(d->runtime_ns / 1000000),
 	       (unsigned long long)(d->runtime_ns / 1000 % 1000),
 	       (unsigned long long)s->switches_in, (unsigned long long)(s->longest_run_ns / 1000000),
 	       (unsigned long long)(s->longest_run_ns / 1000 % 1000));
@@ -189,6 +227,9 @@ void domain_dump_stats(const struct domain *d)
 	if (s->console_bytes)
 		printk("  console: %llu bytes emitted, %llu writes waited for the line\n",
 		       (unsigned long long)s->console_bytes, (unsigned long long)s->console_waits);
+	if (s->domctl_refused)
+		printk("    %-40s %12llu\n", "(domctl refused: not Domain 0)",
+		       (unsigned long long)s->domctl_refused);
 	if (d->ops && d->ops->dump)
 		d->ops->dump(d);
 }

@@ -84,6 +84,9 @@ static int find_module(const struct boot_info *bi, const char *name)
 
 /* A disk image is one domain's: the guest writes it. */
 static bool disk_taken[BOOT_MAX_MODULES];
+/* A module some domain took as its initrd is data, even an ELF file (Domain
+ * 0 may hold kernels to create domains from): not a domain of its own. */
+static bool initrd_taken[BOOT_MAX_MODULES];
 
 /* The disk module cfg names, into cfg: 0, or nonzero with the reason told. */
 static int find_disk(const struct boot_info *bi, struct domain_config *cfg, const char *source)
@@ -130,6 +133,7 @@ static void build_one(const struct boot_info *bi, struct domain_config *cfg, int
 			return;
 		}
 		initrd = module_data(&bi->modules[im]);
+		initrd_taken[im] = true;
 		initrd_size = module_size(&bi->modules[im]);
 	}
 	if (find_disk(bi, cfg, source))
@@ -137,6 +141,11 @@ static void build_one(const struct boot_info *bi, struct domain_config *cfg, int
 	if (cfg->realmode && cfg->mode != DOM_MODE_HW) {
 		pr_err("domain '%s' (%s): realmode: only a hw domain starts in real mode: refused\n",
 		       cfg->name, source);
+		return;
+	}
+	if (cfg->privileged && domain_privileged()) {
+		pr_err("domain '%s' (%s): privileged: Domain 0 is '%s' already: refused\n", cfg->name,
+		       source, domain_privileged()->name);
 		return;
 	}
 	struct domain *d = domain_alloc(cfg->name);
@@ -154,48 +163,62 @@ static void build_one(const struct boot_info *bi, struct domain_config *cfg, int
 	sched_start(d);
 }
 
+/* Domain 0 (privileged = 1) is built first, whichever module describes it;
+ * each module is parsed in both passes and built in its own. A parse error
+ * is told once, in the second pass. */
 unsigned domains_boot(const struct boot_info *bi)
 {
 	bool used_as_kernel[BOOT_MAX_MODULES] = { false };
 	struct domain_config cfg;
 	char err[160], source[48];
 
-	/* Config files first: they claim their kernel modules. */
-	for (size_t i = 0; i < bi->nmodules; i++) {
-		const struct boot_module *m = &bi->modules[i];
-		char path[DOMCFG_PATH_MAX];
-		module_path(m, path, sizeof(path));
-		size_t len = strlen(path);
-		if (len < 4 || strcmp(path + len - 4, ".cfg"))
-			continue;       /* data for some domain (an initrd), or a kernel */
-		snprintf(source, sizeof(source), "config %s", basename_of(path));
-		domconfig_defaults(&cfg);
-		if (domconfig_parse_file(module_data(m), module_size(m), &cfg, err, sizeof(err))) {
-			pr_err("domain (%s): %s: refused\n", source, err);
-			continue;
+	for (int pass = 0; pass < 2; pass++) {
+		bool want_privileged = pass == 0;
+		/* Config files first: they claim their kernel modules. */
+		for (size_t i = 0; i < bi->nmodules; i++) {
+			const struct boot_module *m = &bi->modules[i];
+			char path[DOMCFG_PATH_MAX];
+			module_path(m, path, sizeof(path));
+			size_t len = strlen(path);
+			if (len < 4 || strcmp(path + len - 4, ".cfg"))
+				continue;       /* data for some domain (an initrd), or a kernel */
+			snprintf(source, sizeof(source), "config %s", basename_of(path));
+			domconfig_defaults(&cfg);
+			if (domconfig_parse_file(module_data(m), module_size(m), &cfg, err, sizeof(err))) {
+				if (pass)
+					pr_err("domain (%s): %s: refused\n", source, err);
+				continue;
+			}
+			int k = find_module(bi, cfg.kernel);
+			if (k >= 0 && cfg.privileged != want_privileged) {
+				used_as_kernel[k] = true;       /* its pass builds it */
+				continue;
+			}
+			/* realmode = : the kernel is a raw image (a boot sector). */
+			if (k < 0 || (!cfg.realmode && !is_kernel(&bi->modules[k]))) {
+				if (cfg.privileged == want_privileged)
+					pr_err("domain '%s' (%s): kernel '%s' is %s: refused\n", cfg.name,
+					       source, cfg.kernel, k < 0 ? "not among the modules" :
+					       "neither an ELF file nor a Linux bzImage");
+				continue;
+			}
+			used_as_kernel[k] = true;
+			build_one(bi, &cfg, k, source);
 		}
-		int k = find_module(bi, cfg.kernel);
-		/* realmode = : the kernel is a raw image (a boot sector). */
-		if (k < 0 || (!cfg.realmode && !is_kernel(&bi->modules[k]))) {
-			pr_err("domain '%s' (%s): kernel '%s' is %s: refused\n", cfg.name, source,
-			       cfg.kernel, k < 0 ? "not among the modules" :
-			       "neither an ELF file nor a Linux bzImage");
-			continue;
+		for (size_t i = 0; i < bi->nmodules; i++) {
+			const struct boot_module *m = &bi->modules[i];
+			if (!is_kernel(m) || used_as_kernel[i] || initrd_taken[i])
+				continue;
+			snprintf(source, sizeof(source), "module %zu", i);
+			domconfig_defaults(&cfg);
+			if (domconfig_parse_words(m->cmdline, &cfg, err, sizeof(err))) {
+				if (pass)
+					pr_err("domain (%s): %s: refused\n", source, err);
+				continue;
+			}
+			if (cfg.privileged == want_privileged)
+				build_one(bi, &cfg, (int)i, source);
 		}
-		used_as_kernel[k] = true;
-		build_one(bi, &cfg, k, source);
-	}
-	for (size_t i = 0; i < bi->nmodules; i++) {
-		const struct boot_module *m = &bi->modules[i];
-		if (!is_kernel(m) || used_as_kernel[i])
-			continue;
-		snprintf(source, sizeof(source), "module %zu", i);
-		domconfig_defaults(&cfg);
-		if (domconfig_parse_words(m->cmdline, &cfg, err, sizeof(err))) {
-			pr_err("domain (%s): %s: refused\n", source, err);
-			continue;
-		}
-		build_one(bi, &cfg, (int)i, source);
 	}
 	unsigned n = domain_count_alive();
 	pr_info("%u domain%s ready\n", n, n == 1 ? "" : "s");

@@ -6,14 +6,14 @@
 #include "string.h"
 
 enum key { K_NAME, K_KERNEL, K_INITRD, K_CMDLINE, K_MEMORY, K_MODE, K_WEIGHT, K_DISK, K_REALMODE,
-	   K_PATCH, K_NPT, K_COUNT };
+	   K_PATCH, K_NPT, K_PRIVILEGED, K_COUNT };
 
 static const char *const key_names[K_COUNT] = {
 	"name", "kernel", "initrd", "cmdline", "memory", "mode", "weight", "disk", "realmode",
-	"patch", "npt",
+	"patch", "npt", "privileged",
 };
 #define KNOWN_KEYS      "name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, " \
-			"realmode, patch, npt"
+			"realmode, patch, npt, privileged"
 
 /* How much of a user's value goes into a message: enough to recognise it. */
 #define ECHO            40
@@ -195,6 +195,27 @@ static int check_npt(const struct domain_config *c, char *msg, size_t msz)
 		    dom_mode_name(c->mode));
 }
 
+/* privileged = 1 makes Domain 0: a pv domain (its control hypercalls are
+ * pv's), checked once the whole config is read. 1/0 or on/off. */
+static int set_privileged(struct domain_config *c, const char *v, size_t n, char *msg, size_t msz)
+{
+	if (n == 1 && (v[0] == '0' || v[0] == '1')) {
+		c->privileged = v[0] == '1';
+		return 0;
+	}
+	if (set_onoff(&c->privileged, v, n, msg, msz))
+		return fail(msg, msz, "'%.*s': expected 1 or 0", ECHO_LEN(n), v);
+	return 0;
+}
+
+static int check_privileged(const struct domain_config *c, char *msg, size_t msz)
+{
+	if (!c->privileged || c->mode == DOM_MODE_PV)
+		return 0;
+	return fail(msg, msz, "only a pv domain can be Domain 0 (this one is %s)",
+		    dom_mode_name(c->mode));
+}
+
 static int set_weight(struct domain_config *c, const char *v, size_t n, char *msg, size_t msz)
 {
 	uint32_t w = 0;
@@ -233,6 +254,8 @@ static int apply(struct domain_config *c, int key, const char *v, size_t n, char
 		return set_onoff(&c->patch, v, n, msg, msz);
 	case K_NPT:
 		return set_onoff(&c->npt, v, n, msg, msz);
+	case K_PRIVILEGED:
+		return set_privileged(c, v, n, msg, msz);
 	case K_DISK:
 		if (n == 0)
 			return fail(msg, msz, "empty path");
@@ -334,6 +357,8 @@ int domconfig_parse_file(const char *text, size_t len, struct domain_config *cfg
 		return fail(err, errsize, "no kernel given: add kernel = \"<module path>\"");
 	if (seen[K_NPT] && check_npt(&c, msg, sizeof(msg)))
 		return fail(err, errsize, "line %u: npt: %s", seen[K_NPT], msg);
+	if (seen[K_PRIVILEGED] && check_privileged(&c, msg, sizeof(msg)))
+		return fail(err, errsize, "line %u: privileged: %s", seen[K_PRIVILEGED], msg);
 	*cfg = c;
 	if (err && errsize)
 		err[0] = '\0';
@@ -390,6 +415,8 @@ int domconfig_parse_words(const char *words, struct domain_config *cfg, char *er
 	}
 	if (seen[K_NPT] && check_npt(&c, why, sizeof(why)))
 		return fail(err, errsize, "option 'npt': %s", why);
+	if (seen[K_PRIVILEGED] && check_privileged(&c, why, sizeof(why)))
+		return fail(err, errsize, "option 'privileged': %s", why);
 	*cfg = c;
 	if (err && errsize)
 		err[0] = '\0';

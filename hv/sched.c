@@ -103,7 +103,7 @@ static struct domain *yielded;
 static struct domain *pick(struct domain *prev)
 {
 	struct domain *top = rq_top();
-	bool prev_ok = prev && prev->state == DOM_RUNNABLE;
+	bool prev_ok = prev && prev->state == DOM_RUNNABLE && !prev->pause_count;
 
 	if (prev_ok && prev == yielded && top)
 		return top;
@@ -138,20 +138,24 @@ void sched_stopped(struct domain *d)
 	alive--;
 }
 
+/* No credit for sleeping (blocked or paused): a domain that was away for
+ * long must not then monopolise the CPU. At most one slice of advantage. */
+static void no_credit(struct domain *d)
+{
+	uint64_t floor = min_vruntime();
+	floor = floor > sched_slice_ns ? floor - sched_slice_ns : 0;
+	if (d->vruntime < floor)
+		d->vruntime = floor;
+}
+
 void sched_wake(struct domain *d)
 {
 	if (d->state != DOM_BLOCKED && d->state != DOM_RUNNABLE)
 		return;
-	if (d->state == DOM_BLOCKED) {
-		/* No credit for sleeping: a domain that blocked for long must not
-		 * then monopolise the CPU. At most one slice of advantage. */
-		uint64_t floor = min_vruntime();
-		floor = floor > sched_slice_ns ? floor - sched_slice_ns : 0;
-		if (d->vruntime < floor)
-			d->vruntime = floor;
-	}
+	if (d->state == DOM_BLOCKED)
+		no_credit(d);
 	d->state = DOM_RUNNABLE;
-	if (d != current)
+	if (d != current && !d->pause_count)
 		enqueue(d);
 	domains_ever_ran = true;
 	need_resched = true;
@@ -162,10 +166,30 @@ void sched_start(struct domain *d)
 	d->vruntime = min_vruntime();   /* join level with the others */
 	d->state = DOM_RUNNABLE;
 	runq_node_init(&d->rq_node);
-	enqueue(d);
+	if (!d->pause_count)
+		enqueue(d);
 	alive++;
 	domains_ever_ran = true;
 	need_resched = true;
+}
+
+void sched_pause(struct domain *d)
+{
+	d->pause_count++;
+	dequeue(d);
+	if (d == current)
+		need_resched = true;
+}
+
+void sched_unpause(struct domain *d)
+{
+	if (!d->pause_count || --d->pause_count)
+		return;
+	if (d->state == DOM_RUNNABLE && d != current) {
+		no_credit(d);
+		enqueue(d);
+		need_resched = true;
+	}
 }
 
 void sched_block(struct domain *d)
@@ -214,7 +238,7 @@ static struct domain *decide(struct domain **prevp, uint64_t now)
 	if (next != prev) {
 		if (next)
 			dequeue(next);
-		if (prev && prev->state == DOM_RUNNABLE)
+		if (prev && prev->state == DOM_RUNNABLE && !prev->pause_count)
 			enqueue(prev);  /* back in line */
 	}
 	if (prev && prev->state != DOM_RUNNABLE && prev->state != DOM_BLOCKED) {
@@ -299,7 +323,7 @@ void sched_loop_exit(void)
 {
 	struct domain *prev = current, *next;
 
-	if (!need_resched && domain_alive(prev) && prev->state == DOM_RUNNABLE)
+	if (!need_resched && domain_alive(prev) && prev->state == DOM_RUNNABLE && !prev->pause_count)
 		return;
 	uint64_t now = time_now_ns();
 	next = decide(&prev, now);

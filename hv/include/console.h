@@ -59,6 +59,14 @@ void console_domain_wait(struct domain *d);
 void console_domain_unwait(struct domain *d);
 void console_domain_flush(struct domain *d);
 int console_domain_read(struct domain *d, char *buf, size_t n);
+/* Domain 0's view (domctl): up to n of the bytes d wrote from position pos
+ * (bytes since d was created) into buf; *lost = bytes older than the
+ * history kept (RV_CONSOLE_HISTORY), skipped. Returns the bytes copied. */
+size_t console_domain_history(const struct domain *d, uint64_t pos, char *buf, size_t n,
+			      uint64_t *lost);
+/* A byte typed into d's console by Domain 0, as from the keyboard; false
+ * when its input ring is full. */
+bool console_domain_type(struct domain *d, char c);
 void console_domain_unread(struct domain *d, const char *buf, size_t n);
 
 /* Hypervisor console keys (keyhandler.c). */

@@ -14,12 +14,16 @@
 #include "domconfig.h"
 #include "pagetable.h"
 #include "runq.h"
+#include <public/domctl.h>
 #include <public/hypercall.h>
 #include <public/shared_info.h>
 #include <public/start_info.h>
 
 #define MAX_DOMAINS     16384           /* ids fit page_info.owner (16 bits) */
 #define DOMID_INVALID   0xffffffffu
+
+/* A shutdown reason of the hypervisor's own, next to the guest's RV_SHUTDOWN_*. */
+#define SHUTDOWN_DESTROYED      0x100   /* Domain 0 destroyed it (domctl) */
 
 enum domain_state {
 	DOM_RUNNABLE,           /* wants the CPU */
@@ -53,6 +57,7 @@ struct domain_stats {
 	uint64_t longest_run_ns;        /* longest time it held the CPU between two scheduling points */
 	uint64_t console_bytes;         /* emitted on the console for it (tags included) */
 	uint64_t console_waits;         /* console writes that found the output ring full */
+	uint64_t domctl_refused;        /* control hypercalls refused: it is not Domain 0 */
 };
 
 struct domain {
@@ -66,6 +71,8 @@ struct domain {
 	struct bt_domain *bt;           /* bt's own state (hv/bt/bt.h); NULL in other modes */
 	struct vdev_table *vdevs;       /* its emulated devices (vdev.h): one frame, or NULL */
 	uint32_t weight;
+	bool privileged;                /* Domain 0: may use domctl (public/domctl.h) */
+	uint32_t pause_count;           /* Domain 0's pauses not yet undone: not scheduled while > 0 */
 
 	/* memory */
 	uint32_t nr_pages;              /* frames it has now */
@@ -94,6 +101,9 @@ struct domain {
 	struct domain *con_wait_next;   /* the next domain that waits */
 	uint8_t in_ring[256];
 	uint32_t in_head, in_tail;
+	/* The last bytes it wrote, for Domain 0's `vm console` (domctl). */
+	uint8_t con_hist[RV_CONSOLE_HISTORY];
+	uint64_t con_hist_pos;          /* bytes written since it was created */
 
 	/* end of life */
 	uint32_t shutdown_reason;       /* RV_SHUTDOWN_* */
@@ -117,6 +127,15 @@ void domain_shutdown(struct domain *d, uint32_t reason, uint32_t code);
  * log why and the registers, then stop it. Other domains keep running. */
 void domain_crash(struct domain *d, const struct trap_frame *f, const char *fmt, ...)
 	__printf(3, 4);
+/* Domain 0's controls (domctl): pause nests; unpause undoes one pause
+ * (-EALREADY if none); kill stops the domain at once, reason "destroyed". */
+void domain_pause(struct domain *d);
+int domain_unpause(struct domain *d);
+void domain_kill(struct domain *d);
+/* Domain 0 if it is alive, or NULL. */
+struct domain *domain_privileged(void);
+/* The domain named name, alive or stopped, or NULL. */
+struct domain *domain_by_name(const char *name);
 /* Free what a stopped domain still holds, and its id. */
 void domain_destroy(struct domain *d);
 unsigned domain_count_alive(void);

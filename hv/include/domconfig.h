@@ -38,6 +38,7 @@ struct domain_config {
 	uint32_t realmode;               /* hw: 0, or the kernel is a raw image started here in real mode */
 	bool patch;                      /* bt: scan-and-patch (default on); off: trap-and-emulate only */
 	bool npt;                        /* hw: nested paging (default on); off: shadow paging */
+	bool privileged;                 /* pv: Domain 0, may use domctl (default off) */
 	/* Not parsed: the disk image itself, found among the boot modules by
 	 * the caller (domain_boot.c) before the domain is built. */
 	void *disk_data;
@@ -52,7 +53,8 @@ void domconfig_defaults(struct domain_config *cfg);
  * (up to a blank or '#'); '#' starts a comment outside quotes; blank lines,
  * CRLF and a UTF-8 byte-order mark are fine; other control characters are
  * not. Keys: name kernel initrd cmdline memory mode weight disk realmode
- * patch npt, each at most once (npt only with mode hw). memory is in MiB,
+ * patch npt privileged, each at most once (npt only with mode hw,
+ * privileged only with mode pv). memory is in MiB,
  * or takes a K, M or G suffix. kernel is required.
  * Returns 0 with *cfg = defaults + the file, or -EINVAL with "line N: ..."
  * in err and *cfg untouched.

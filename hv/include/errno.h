@@ -10,6 +10,7 @@
 
 #define EPERM           RV_EPERM
 #define ENOENT          RV_ENOENT
+#define ESRCH           RV_ESRCH
 #define EIO             RV_EIO
 #define E2BIG           RV_E2BIG
 #define ENOEXEC         RV_ENOEXEC
@@ -25,6 +26,7 @@
 #define ENOSPC          RV_ENOSPC
 #define ERANGE          RV_ERANGE
 #define ENOSYS          RV_ENOSYS
+#define EOPNOTSUPP      RV_EOPNOTSUPP
 #define EALREADY        RV_EALREADY
 
 /* Internal only, never returned to a guest: a page-table operation was

@@ -27,6 +27,10 @@ void sched_wake(struct domain *d);
 void sched_stopped(struct domain *d);
 /* The running domain gives the CPU to another runnable domain, if any. */
 void sched_yield(struct domain *d);
+/* Domain 0 pauses d (nested: d is not scheduled until as many unpauses),
+ * or undoes one pause. d keeps its state (runnable, blocked) meanwhile. */
+void sched_pause(struct domain *d);
+void sched_unpause(struct domain *d);
 /* The running domain blocks until an event arrives. */
 void sched_block(struct domain *d);
 /* Timer tick: account time, end slices, fire vCPU timers. */

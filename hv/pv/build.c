@@ -240,6 +240,7 @@ static struct rv_start_info *write_start_info(struct domain *d, const struct dom
 	si->magic = RV_START_INFO_MAGIC;
 	si->revision = (RV_ABI_MAJOR << 16) | RV_ABI_MINOR;
 	si->domid = d->id;
+	si->flags = d->privileged ? RV_SIF_PRIVILEGED : 0;
 	si->nr_pages = d->nr_pages;
 	si->virt_base = d->pv->virt_base;
 	si->shared_info = shared_info_va(d);
@@ -298,6 +299,7 @@ int pv_build(struct domain *d, const struct domain_config *cfg, const void *kern
 	}
 	d->nr_pages = cfg->memory_kib / 4;
 	d->max_pages = d->nr_pages;
+	d->pv->built_pages = d->nr_pages;
 	d->pv->virt_base = img.virt_base;
 	d->weight = cfg->weight;
 	d->mode = cfg->mode;

@@ -220,6 +220,12 @@ static int32_t hc_domain_stats(struct domain *d, uint32_t buf, uint32_t size, ui
 	return copy_to_guest(d, buf, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+static int32_t hc_domctl(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2, uint32_t a3,
+			 uint32_t a5)
+{
+	return pv_domctl(d, cmd, a1, a2, a3);
+}
+
 /* The names the exit tables print (mode.h hypercall_name). */
 static const char *const names[RV_HC_count] = RV_HC_NAMES;
 
@@ -245,6 +251,7 @@ static const hypercall_fn table[RV_HC_count] = {
 	[RV_HC_update_va_mapping] = hc_update_va_mapping,
 	[RV_HC_memory_op] = hc_memory_op,
 	[RV_HC_domain_stats] = hc_domain_stats,
+	[RV_HC_domctl] = hc_domctl,
 };
 
 /* ---- continuations (pv.h) ---- */

@@ -59,6 +59,19 @@ void pv_mm_round_begin(struct domain *d)
 	round.stop = false;
 }
 
+bool pv_mm_round_suspend(void)
+{
+	bool was = round.active;
+	round.active = false;
+	return was;
+}
+
+void pv_mm_round_resume(bool was)
+{
+	round.active = was;
+	pv_mm.quiet = 0;
+}
+
 void pv_mm_round_end(void)
 {
 	pv_mm.defer = NULL;

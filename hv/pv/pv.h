@@ -45,6 +45,7 @@ struct pv_vcpu {
 struct pv_domain {
 	struct pv_vcpu vcpu;
 	uint32_t virt_base;             /* guest virtual address of pfn 0 */
+	uint32_t built_pages;           /* pages it was built with: Domain 0 may not raise its quota past */
 	/* Page-table releases interrupted by preemption (pagetype.h): finished
 	 * before its hypercall goes on, and before it runs again. */
 	struct mm_deferred mm_defer;
@@ -64,6 +65,9 @@ void pv_teardown(struct domain *d);
  * exception frame on its kernel stack. 0, or -EFAULT if that stack is bad. */
 int pv_bounce(struct domain *d, struct trap_frame *f, uint32_t handler, bool has_error,
 	      uint32_t error_code, bool mask_events);
+
+/* The control hypercall (public/domctl.h): Domain 0's alone. */
+int32_t pv_domctl(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2, uint32_t a3);
 
 /* Install the hypercall gate. */
 void pv_init(void);
@@ -132,6 +136,11 @@ int pv_mm_activate(struct domain *d, uint32_t l3_mfn);
  * only there), interrupted releases are recorded in d->mm_defer. */
 void pv_mm_round_begin(struct domain *d);
 void pv_mm_round_end(void);
+/* Domain 0 builds a domain inside its hypercall (domctl create): the
+ * builder's validation runs in one go, as at boot, not preempted as the
+ * caller's own page-table work would be. Returns what resume puts back. */
+bool pv_mm_round_suspend(void);
+void pv_mm_round_resume(bool was);
 /* Finish d's interrupted releases: true when none is left. */
 bool pv_mm_settle(struct domain *d);
 bool pv_mm_unsettled(const struct domain *d);

@@ -7,6 +7,7 @@
 
 #define RV_EPERM        1       /* not allowed for this domain */
 #define RV_ENOENT       2       /* no such object */
+#define RV_ESRCH        3       /* no such domain */
 #define RV_EIO          5       /* I/O error */
 #define RV_E2BIG        7       /* argument too large */
 #define RV_ENOEXEC      8       /* bad executable format */
@@ -22,6 +23,7 @@
 #define RV_ENOSPC       28      /* no space left */
 #define RV_ERANGE       34      /* value out of range */
 #define RV_ENOSYS       38      /* no such hypercall or sub-command */
+#define RV_EOPNOTSUPP   95      /* not for this kind of domain */
 #define RV_EALREADY     114     /* already done */
 
 #endif

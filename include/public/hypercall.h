@@ -33,7 +33,8 @@
 #define RV_HC_update_va_mapping 13      /* (va, pte low, pte high, flags) */
 #define RV_HC_memory_op         14      /* (cmd, struct rv_memory_reservation *) */
 #define RV_HC_domain_stats      15      /* (struct rv_domain_stats *, size) */
-#define RV_HC_count             16
+#define RV_HC_domctl            16      /* (cmd, arg1, arg2, arg3): Domain 0 only (domctl.h) */
+#define RV_HC_count             17
 
 /* The calls' names, indexed by number: an initializer for a
  * `const char *const names[RV_HC_count]` (exit tables, /proc/hypervisor). */
@@ -46,7 +47,7 @@
 	[RV_HC_multicall] = "multicall", [RV_HC_event_channel_op] = "event_channel_op", \
 	[RV_HC_mmu_update] = "mmu_update", [RV_HC_mmuext_op] = "mmuext_op",     \
 	[RV_HC_update_va_mapping] = "update_va_mapping", [RV_HC_memory_op] = "memory_op", \
-	[RV_HC_domain_stats] = "domain_stats",                                  \
+	[RV_HC_domain_stats] = "domain_stats", [RV_HC_domctl] = "domctl",       \
 }
 
 /* ---- console_io ---- */

@@ -17,11 +17,14 @@
 #define RV_START_INFO_MAGIC     0x49535652u     /* "RVSI" */
 #define RV_CMDLINE_MAX          1024
 
+/* start_info.flags */
+#define RV_SIF_PRIVILEGED       (1u << 0)       /* Domain 0: may use domctl (domctl.h) */
+
 struct rv_start_info {
 	uint32_t magic;                 /* RV_START_INFO_MAGIC */
 	uint32_t revision;              /* (RV_ABI_MAJOR << 16) | RV_ABI_MINOR */
 	uint32_t domid;                 /* this domain's id */
-	uint32_t flags;                 /* none defined yet */
+	uint32_t flags;                 /* RV_SIF_* */
 	uint32_t nr_pages;              /* guest memory, in 4 KiB pages */
 	uint32_t virt_base;             /* virtual address of pfn 0 */
 	uint32_t shared_info;           /* virtual address of the shared-info page */

@@ -219,6 +219,33 @@ static void test_npt(void **state)
 	assert_string_equal(err, "option 'npt': given twice");
 }
 
+/* privileged = 1 | 0 (or on/off): Domain 0, a pv domain only; off by default. */
+static void test_privileged(void **state)
+{
+	(void)state;
+	reset(NULL);
+	assert_int_equal(pfile("kernel = k\n"), 0);
+	assert_false(cfg.privileged);
+	assert_int_equal(pfile("kernel = k\nprivileged = 1\n"), 0);
+	assert_true(cfg.privileged);
+	assert_int_equal(pfile("kernel = k\nprivileged = off\n"), 0);
+	assert_false(cfg.privileged);
+	assert_int_equal(pwords("k.elf privileged=1 memory=32M"), 0);
+	assert_true(cfg.privileged);
+	reset(NULL);
+	assert_int_not_equal(pfile("kernel = k\nprivileged = 2\n"), 0);
+	assert_string_equal(err, "line 2: privileged: '2': expected 1 or 0");
+	reset(NULL);
+	assert_int_not_equal(pfile("privileged = 1\nkernel = k\nmode = hw\n"), 0);
+	assert_string_equal(err, "line 1: privileged: only a pv domain can be Domain 0 (this one is hw)");
+	reset(NULL);
+	assert_int_not_equal(pwords("k.elf mode=bt privileged=1"), 0);
+	assert_string_equal(err, "option 'privileged': only a pv domain can be Domain 0 (this one is bt)");
+	reset(NULL);
+	assert_int_equal(pwords("k.elf mode=bt privileged=0"), 0);
+	assert_false(cfg.privileged);
+}
+
 /* Comments, blanks, CRLF, a byte-order mark, bare and quoted values, no final newline. */
 static void test_file_syntax(void **state)
 {
@@ -264,8 +291,8 @@ static void expect_refusals(const struct bad *t, size_t n, int (*parse)(const ch
 static void test_file_refusals(void **state)
 {
 	static const struct bad t[] = {
-		{ "kernel = k\nfoo = 1\n", "line 2: unknown key 'foo' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt)" },
-		{ "kernel = k\nName = a\n", "line 2: unknown key 'Name' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt)" },
+		{ "kernel = k\nfoo = 1\n", "line 2: unknown key 'foo' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt, privileged)" },
+		{ "kernel = k\nName = a\n", "line 2: unknown key 'Name' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt, privileged)" },
 		{ "kernel = k\nmemory = 8\n\nmemory = 9\n", "line 4: duplicate key 'memory' (first given on line 2)" },
 		{ "kernel = k\nmemory 16\n", "line 2: missing '=' after 'memory' (expected key = value)" },
 		{ "kernel = k\nmemory\n", "line 2: missing '=' after 'memory' (expected key = value)" },
@@ -312,7 +339,7 @@ static void test_words_refusals(void **state)
 		{ "\"k.elf", "kernel path: unterminated quote" },
 		{ "\"\" name=a", "kernel path: empty path" },
 		{ "k.elf quiet", "option 'quiet': missing '=' (expected key=value; quote a value with blanks: cmdline=\"a b\")" },
-		{ "k.elf foo=1", "option 'foo': unknown (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt)" },
+		{ "k.elf foo=1", "option 'foo': unknown (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt, privileged)" },
 		{ "k.elf kernel=other.elf", "option 'kernel': the kernel is the first word, not an option" },
 		{ "k.elf weight=1 weight=2", "option 'weight': given twice" },
 		{ "k.elf cmdline=\"a b", "option 'cmdline': unterminated quote" },
@@ -542,6 +569,7 @@ int main(void)
 		cmocka_unit_test_setup(test_realmode, reset),
 		cmocka_unit_test_setup(test_patch, reset),
 		cmocka_unit_test_setup(test_npt, reset),
+		cmocka_unit_test_setup(test_privileged, reset),
 		cmocka_unit_test_setup(test_file_refusals, reset),
 		cmocka_unit_test_setup(test_words_refusals, reset),
 		cmocka_unit_test_setup(test_memory, reset),

@@ -9,6 +9,7 @@
 #include "pv_guest.h"
 #include <public/hypercall.h>
 #include <public/errno.h>
+#include <public/domctl.h>
 
 static inline int32_t hv_console_write(const void *buf, uint32_t n)
 {
@@ -91,6 +92,11 @@ static inline int32_t hv_update_va_mapping(uint32_t va, uint64_t pte, uint32_t f
 static inline int32_t hv_memory_op(uint32_t cmd, struct rv_memory_reservation *r)
 {
 	return hypercall(RV_HC_memory_op, cmd, (uint32_t)r, 0, 0, 0);
+}
+
+static inline int32_t hv_domctl(uint32_t cmd, uint32_t a1, uint32_t a2, uint32_t a3)
+{
+	return hypercall(RV_HC_domctl, cmd, a1, a2, a3, 0);
 }
 
 #endif

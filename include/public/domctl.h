@@ -1,0 +1,154 @@
+/*
+ * domctl: what Domain 0 may do to the other domains (docs/control.md).
+ *
+ * Domain 0 is the one pv domain built with `privileged = 1` in its config
+ * (start_info.flags has RV_SIF_PRIVILEGED). It is the policy: it creates,
+ * pauses and destroys domains, reads and types into their consoles and
+ * watches their exits; the hypervisor keeps the mechanism and checks every
+ * argument. Any other domain gets -RV_EPERM for every command, and each
+ * refusal is counted in its exit table ("domctl refused").
+ *
+ *     int $0x82 with eax = RV_HC_domctl, ebx = cmd, ecx, edx, esi = args
+ *
+ * Domains are named by id. Domain 0 may not pause or destroy
+ * itself (-RV_EINVAL): nobody would be left to undo it.
+ */
+#ifndef RINGVISOR_PUBLIC_DOMCTL_H
+#define RINGVISOR_PUBLIC_DOMCTL_H
+
+#include "ringvisor.h"
+
+#define RV_DOMCTL_getinfo       0       /* (domid, struct rv_domctl_info *, size) */
+#define RV_DOMCTL_pause         1       /* (domid) */
+#define RV_DOMCTL_unpause       2       /* (domid) */
+#define RV_DOMCTL_destroy       3       /* (domid) */
+#define RV_DOMCTL_set_weight    4       /* (domid, weight) */
+#define RV_DOMCTL_set_memory    5       /* (domid, KiB) */
+#define RV_DOMCTL_create        6       /* (struct rv_domctl_create *, size) */
+#define RV_DOMCTL_console_read  7       /* (domid, struct rv_domctl_console *, size) */
+#define RV_DOMCTL_console_write 8       /* (domid, const char *buf, count) */
+#define RV_DOMCTL_exits         9       /* (domid, struct rv_domctl_exits *, size) */
+#define RV_DOMCTL_count         10
+
+/*
+ * getinfo: the first domain whose id is domid or more, into the buffer
+ * (size must be sizeof(struct rv_domctl_info)); returns its id, so
+ * "getinfo(0), getinfo(id + 1), ..." lists every domain; -RV_ESRCH when
+ * there is none.
+ */
+#define RV_DOMSTATE_running     0       /* runnable or running */
+#define RV_DOMSTATE_blocked     1       /* waits for an event */
+#define RV_DOMSTATE_paused      2       /* paused by Domain 0 */
+#define RV_DOMSTATE_shutdown    3       /* stopped, not yet gone */
+#define RV_DOMSTATE_crashed     4
+
+#define RV_DOMMODE_pv           0
+#define RV_DOMMODE_bt           1
+#define RV_DOMMODE_hw           2
+
+#define RV_DOMINFO_PRIVILEGED   (1u << 0)
+
+#define RV_DOMNAME_MAX          32
+
+struct rv_domctl_info {
+	uint32_t domid;
+	uint32_t state;                 /* RV_DOMSTATE_* */
+	uint32_t mode;                  /* RV_DOMMODE_* */
+	uint32_t flags;                 /* RV_DOMINFO_* */
+	uint32_t weight;                /* scheduler weight, 1..65535 */
+	uint32_t memory_kib;            /* memory it has now */
+	uint32_t max_memory_kib;        /* the most it may have (pv: balloon up to) */
+	uint32_t pause_count;           /* pauses not yet undone */
+	uint64_t cpu_ns;                /* CPU time used */
+	uint64_t entries;               /* entries into the hypervisor, every cause */
+	char name[RV_DOMNAME_MAX];      /* NUL-terminated */
+};
+RV_BUILD_ASSERT(sizeof(struct rv_domctl_info) == 48 + RV_DOMNAME_MAX, "domctl info layout");
+
+/*
+ * pause / unpause: a paused domain keeps everything but is never
+ * scheduled; pauses nest (unpause undoes one; -RV_EALREADY when none is
+ * left). destroy: the domain stops at once (state shutdown, reason
+ * "destroyed") and its memory goes back to the hypervisor.
+ *
+ * set_weight: 1..65535 (-RV_ERANGE otherwise). set_memory: a pv domain's
+ * quota in KiB (whole pages): not below what it holds now (-RV_EBUSY: it
+ * must balloon down first) nor above the size it was built with
+ * (-RV_ERANGE); -RV_EOPNOTSUPP for hw and bt domains, whose memory is
+ * their machine's and fixed.
+ */
+
+/*
+ * create: a new domain from images held in Domain 0's memory. config is
+ * the xl.cfg-style text (the keys of docs/ARCHITECTURE.md; its kernel and
+ * initrd lines name the files Domain 0 read them from, and are not looked
+ * up again); kernel and initrd are the images themselves. The domain starts
+ * paused (unpause it when its console is attached), or running with
+ * RV_CREATE_START. Returns the new id; -RV_EINVAL for a config that does not
+ * parse or a kernel that is not one, -RV_EEXIST for a name in use,
+ * -RV_ENOMEM when the memory is not there, -RV_E2BIG for an image over
+ * RV_CREATE_IMAGE_MAX; the reason, in words, is written to err.
+ */
+#define RV_CREATE_START         (1u << 0)
+#define RV_CREATE_IMAGE_MAX     (64u << 20)     /* kernel or initrd */
+#define RV_CREATE_CONFIG_MAX    4096
+
+struct rv_domctl_create {
+	uint32_t flags;                 /* RV_CREATE_* */
+	uint32_t config;                /* address of the config text */
+	uint32_t config_len;
+	uint32_t kernel;                /* address of the kernel image */
+	uint32_t kernel_len;
+	uint32_t initrd;                /* address of the initrd, 0 if none */
+	uint32_t initrd_len;
+	uint32_t err;                   /* address of a buffer for the reason, 0 if none */
+	uint32_t err_len;
+	uint32_t pad;
+};
+RV_BUILD_ASSERT(sizeof(struct rv_domctl_create) == 40, "domctl create layout");
+
+/*
+ * console_read: what the domain wrote to its console, from a position in
+ * its output stream. Each domain keeps the last RV_CONSOLE_HISTORY bytes;
+ * pos counts bytes since it was created. In: pos, buf, len. Out: got
+ * (bytes copied), next (the position after them: pass it next time), lost
+ * (bytes between pos and the oldest kept, gone already). Returns got.
+ *
+ * console_write: bytes typed into the domain's console, as if at the
+ * keyboard; returns how many it took (its input ring holds 256).
+ */
+#define RV_CONSOLE_HISTORY      8192
+
+struct rv_domctl_console {
+	uint64_t pos;                   /* in: where to read from */
+	uint32_t buf;                   /* in: buffer address */
+	uint32_t len;                   /* in: its size */
+	uint64_t next;                  /* out: the position after what was read */
+	uint64_t lost;                  /* out: bytes older than the history */
+	uint32_t got;                   /* out: bytes read */
+	uint32_t pad;
+};
+RV_BUILD_ASSERT(sizeof(struct rv_domctl_console) == 40, "domctl console layout");
+
+/*
+ * exits: a domain's exit table, the causes that happened (as the
+ * hypervisor's `e` key prints them), for `vm top`. Up to RV_EXITS_MAX of
+ * them; count says how many are filled.
+ */
+#define RV_EXITS_MAX            48
+#define RV_EXIT_NAME_MAX        40
+
+struct rv_domctl_exit {
+	uint64_t count;
+	char name[RV_EXIT_NAME_MAX];    /* "exception #PF Page Fault", "hypercall console_io" */
+};
+
+struct rv_domctl_exits {
+	uint32_t count;
+	uint32_t pad;
+	uint64_t total;                 /* every entry, those not listed too */
+	struct rv_domctl_exit e[RV_EXITS_MAX];
+};
+RV_BUILD_ASSERT(sizeof(struct rv_domctl_exits) == 16 + RV_EXITS_MAX * 48, "domctl exits layout");
+
+#endif
