@@ -88,3 +88,27 @@ $(BUSYBOX_CPIO): $(BUSYBOX) $(BUILD)/busybox/applets $(ROOTFS_FILES) $(MKCPIO)
 	    -d root -d tmp -d proc -d dev
 
 ringos: $(BUSYBOX_CPIO)
+
+# Domain 0's toolstack (guest/toolstack/vm.c; docs/control.md): an ordinary
+# static i386 program that also sees the public ABI and ringos's uapi.
+TOOLSTACK := $(BUILD)/toolstack/vm
+$(TOOLSTACK): guest/toolstack/vm.c include/public/domctl.h guest/include/uapi/rvctl.h | check-toolchain
+	@mkdir -p $(@D)
+	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) -Iinclude -iquote guest/include $< -o $@
+
+# Domain 0's initramfs: the busybox system, the toolstack as /bin/vm, the
+# images it creates domains from in /boot, and their configs in /etc/vm.
+DOM0_FILES := $(shell find guest/dom0 -type f 2>/dev/null | sort)
+DOM0_CPIO  := $(BUILD)/initramfs/dom0.cpio
+$(DOM0_CPIO): $(BUSYBOX) $(BUILD)/busybox/applets $(ROOTFS_FILES) $(DOM0_FILES) $(TOOLSTACK) \
+	      $(RINGOS_PV_ELF) $(RINGOS_PC_ELF) $(BUSYBOX_CPIO) $(MKCPIO)
+	@mkdir -p $(@D)
+	$(call say,CPIO,$@)$(MKCPIO) $@ $(BUSYBOX):bin/busybox -l init:/bin/busybox \
+	    $(foreach f,$(ROOTFS_FILES),$(f):$(patsubst guest/rootfs/%,%,$(f))) \
+	    $(foreach f,$(DOM0_FILES),$(f):$(patsubst guest/dom0/%,%,$(f))) \
+	    $$(sed 's|^|-l |; s|$$|:/bin/busybox|' $(BUILD)/busybox/applets) \
+	    $(TOOLSTACK):bin/vm $(RINGOS_PV_ELF):boot/ringos-pv.elf \
+	    $(RINGOS_PC_ELF):boot/ringos-pc.elf $(BUSYBOX_CPIO):boot/busybox.cpio \
+	    -d root -d tmp -d proc -d dev
+
+ringos: $(DOM0_CPIO)

@@ -119,6 +119,12 @@ void arch_enter_user(const struct trap_frame *f) __noreturn;
  * value" lines into buf: the length, or -1 when there is no hypervisor
  * (pc). */
 long arch_hypervisor_info(char *buf, size_t len);
+/* Domain 0 (pv, privileged = 1): whether this kernel may control other
+ * domains, and the control hypercall itself (public/domctl.h; pc: never,
+ * -ENODEV). The arguments are the hypercall's: pointers must already be
+ * checked and reachable (kernel/rvctl.c). */
+bool arch_privileged(void);
+long arch_domctl(uint32_t cmd, uint32_t a1, uint32_t a2, uint32_t a3);
 /* The wall clock at boot (arch_time_ns() == 0): seconds since 1970, or 0
  * when unknown. */
 uint64_t arch_boot_wallclock(void);

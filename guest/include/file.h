@@ -65,6 +65,7 @@ void file_get(struct file *f);
 void file_put(struct file *f);
 long file_read(struct file *f, void *buf, size_t len);
 bool file_is_console(const struct file *f);
+bool file_is_rvctl(const struct file *f);         /* Domain 0's /dev/rvctl */
 long file_write(struct file *f, const void *buf, size_t len);
 long file_open_path(struct proc *p, const char *path, int flags, uint32_t mode);
 long file_open_at(struct proc *p, struct ramfs_node *base, const char *path, int flags,

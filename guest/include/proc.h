@@ -113,6 +113,10 @@ void wake_up(const void *chan);
 
 /* User memory, checked against the current page tables: 0 or -EFAULT. */
 int copy_from_user(void *dst, uint32_t src, uint32_t len);
+/* The range is the current program's and mapped (faulted in: demand pages,
+ * copy-on-write for a write): 0 or -EFAULT. For a buffer the hypervisor
+ * will reach through the current address space (rvctl.c). */
+int user_range_ready(uint32_t va, uint32_t len, bool write);
 int copy_to_user(uint32_t dst, const void *src, uint32_t len);
 /* A user string into dst (size bytes at most, NUL included): its length,
  * -EFAULT, or -ENAMETOOLONG when it does not fit. */

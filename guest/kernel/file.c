@@ -11,6 +11,7 @@
 #include "proc.h"
 #include "poll.h"
 #include "procfs.h"
+#include "arch.h"
 
 struct ramfs rootfs;
 
@@ -26,6 +27,7 @@ static const struct ramfs_ops heap_ops = { heap_alloc, kfree, procfs_link_target
 #define DEV_CONSOLE RDEV(5, 1)
 #define DEV_NULL RDEV(1, 3)
 #define DEV_ZERO RDEV(1, 5)
+#define DEV_RVCTL RDEV(10, 240)         /* a misc device, as Linux's would be */
 
 static void add_dev(struct ramfs_node *dev, const char *name, uint32_t rdev)
 {
@@ -49,6 +51,12 @@ int fs_init(const void *cpio, size_t size)
 	add_dev(dev, "console", DEV_CONSOLE);
 	add_dev(dev, "null", DEV_NULL);
 	add_dev(dev, "zero", DEV_ZERO);
+	if (arch_privileged()) {
+		struct ramfs_node *n;
+		add_dev(dev, "rvctl", DEV_RVCTL);
+		if (!ramfs_lookup(dev, "rvctl", &n))
+			n->mode = 0600;         /* root's: it controls the machine */
+	}
 	return procfs_init(rootfs.root);
 }
 
@@ -140,6 +148,8 @@ long file_read(struct file *f, void *buf, size_t len)
 	case DEV_ZERO:
 		memset(buf, 0, len);
 		return (long)len;
+	case DEV_RVCTL:
+		return -EINVAL;         /* its ioctl is all it does */
 	}
 	if (f->node->type == RAMFS_DIR)
 		return -EISDIR;
@@ -169,6 +179,8 @@ long file_write(struct file *f, const void *buf, size_t len)
 	case DEV_NULL:
 	case DEV_ZERO:
 		return (long)len;
+	case DEV_RVCTL:
+		return -EINVAL;
 	}
 	if (f->flags & O_APPEND)
 		f->offset = f->node->size;
@@ -190,6 +202,11 @@ unsigned file_poll(struct file *f)
 bool file_is_console(const struct file *f)
 {
 	return rdev_of(f) == DEV_CONSOLE;
+}
+
+bool file_is_rvctl(const struct file *f)
+{
+	return rdev_of(f) == DEV_RVCTL;
 }
 
 /* ---- descriptors ---- */

@@ -13,6 +13,7 @@
 #include "syscalls.h"
 #include "poll.h"
 #include "tty.h"
+#include "rvctl.h"
 
 
 typedef long (*syscall_fn)(struct trap_frame *f);
@@ -266,6 +267,8 @@ static long sys_ioctl(struct trap_frame *f)
 		curproc->fd_cloexec[fd] = req == 0x5451;
 		return 0;
 	}
+	if (file_is_rvctl(file))
+		return rvctl_ioctl(req, f->edx);
 	if (!file_is_console(file))
 		return -ENOTTY;
 	return tty_ioctl(req, f->edx);

@@ -28,6 +28,11 @@ static int check(uint32_t va, uint32_t len, bool write)
 	return 0;
 }
 
+int user_range_ready(uint32_t va, uint32_t len, bool write)
+{
+	return check(va, len, write);
+}
+
 /* The current address space maps the process, so after the check the copy
  * goes straight through its virtual addresses. */
 int copy_from_user(void *dst, uint32_t src, uint32_t len)

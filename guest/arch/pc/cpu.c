@@ -10,6 +10,7 @@
 static struct clock_scale tsc_scale;
 static uint64_t tsc_at_boot;
 #include "kernel.h"
+#include "uapi/errno.h"
 #include "tty.h"
 #include "trap.h"
 #include "x86.h"
@@ -144,6 +145,17 @@ void arch_poweroff(uint32_t code)
  * through leaf 0x40000001 (docs/hw.md): as "name value" lines, as the pv
  * port shows its hypercall's. On the bare machine there is none.
  */
+bool arch_privileged(void)
+{
+	return false;           /* a bare PC has no other domain to control */
+}
+
+long arch_domctl(uint32_t cmd, uint32_t a1, uint32_t a2, uint32_t a3)
+{
+	(void)cmd, (void)a1, (void)a2, (void)a3;
+	return -ENODEV;
+}
+
 long arch_hypervisor_info(char *buf, size_t len)
 {
 	uint32_t a, b, c, d;

@@ -539,6 +539,16 @@ void arch_init(uint32_t magic, uint32_t info, struct arch_boot_info *bi)
 	(void)magic;
 }
 
+bool arch_privileged(void)
+{
+	return si->flags & RV_SIF_PRIVILEGED;
+}
+
+long arch_domctl(uint32_t cmd, uint32_t a1, uint32_t a2, uint32_t a3)
+{
+	return hypercall(RV_HC_domctl, cmd, a1, a2, a3, 0);
+}
+
 long arch_hypervisor_info(char *buf, size_t len)
 {
 	static const char *const names[RV_HC_count] = RV_HC_NAMES;

@@ -1,0 +1,509 @@
+/*
+ * vm: the toolstack of Domain 0 (docs/control.md), with xl-like verbs over
+ * the control hypercall (include/public/domctl.h) through /dev/rvctl
+ * (guest/include/uapi/rvctl.h). An ordinary static i386 program: it runs
+ * in Domain 0's ringos, reads configs and images from its filesystem, and
+ * hands them to the hypervisor, which checks everything again.
+ *
+ *     vm list | create [-p] [-c] CONFIG | destroy D | pause D | unpause D
+ *        weight D N | memory D MiB | console D | top [-n N] | help
+ *
+ * D is a domain's name or id. Every error names the domain or file and the
+ * reason, and the exit status is 1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <public/domctl.h>
+#include <public/errno.h>
+#include "uapi/rvctl.h"
+
+#define DETACH_KEY      0x1c            /* Ctrl-\ (Ctrl-] is the hypervisor console's) */
+
+static int ctl = -1;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("vm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* The control hypercall: its result, or -errno. */
+static long domctl(uint32_t cmd, uint32_t a1, uint32_t a2, uint32_t a3)
+{
+	struct rvctl_domctl d = { cmd, { a1, a2, a3 } };
+	if (ctl < 0) {
+		ctl = open("/dev/rvctl", O_RDWR);
+		if (ctl < 0)
+			die("/dev/rvctl: %s (vm runs in Domain 0 only)", strerror(errno));
+	}
+	long r = ioctl(ctl, RVCTL_DOMCTL, &d);
+	return r < 0 ? -errno : r;
+}
+
+static int getinfo(uint32_t from, struct rv_domctl_info *info)
+{
+	return (int)domctl(RV_DOMCTL_getinfo, from, (uint32_t)info, sizeof(*info));
+}
+
+/* A domain by name or id: its id (info filled), or it dies saying so. */
+static uint32_t lookup(const char *what, struct rv_domctl_info *info)
+{
+	char *end;
+	unsigned long id = strtoul(what, &end, 10);
+	if (*what && !*end) {
+		if (getinfo((uint32_t)id, info) == (int)id)
+			return (uint32_t)id;
+		die("domain %s: no such domain", what);
+	}
+	for (int i = getinfo(0, info); i > 0; i = getinfo((uint32_t)i + 1, info))
+		if (!strcmp(info->name, what))
+			return (uint32_t)i;
+	die("domain '%s': no such domain (vm list shows them)", what);
+	return 0;
+}
+
+static const char *state_name(uint32_t s)
+{
+	static const char *const n[] = { "running", "blocked", "paused", "shutdown", "crashed" };
+	return s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
+
+static const char *mode_name(uint32_t m)
+{
+	return m == RV_DOMMODE_pv ? "pv" : m == RV_DOMMODE_bt ? "bt" : m == RV_DOMMODE_hw ? "hw" : "?";
+}
+
+static int cmd_list(void)
+{
+	struct rv_domctl_info i;
+	printf("%-16s %4s %-4s %8s %6s %-8s %10s %12s\n", "Name", "ID", "Mode", "Mem(MiB)",
+	       "Weight", "State", "Time(s)", "Entries");
+	for (int id = getinfo(0, &i); id > 0; id = getinfo((uint32_t)id + 1, &i))
+		printf("%-16s %4u %-4s %8u %6u %-8s %10.1f %12llu%s\n", i.name, i.domid,
+		       mode_name(i.mode), i.memory_kib / 1024, i.weight, state_name(i.state),
+		       (double)i.cpu_ns / 1e9, (unsigned long long)i.entries,
+		       i.flags & RV_DOMINFO_PRIVILEGED ? "  (Domain 0)" : "");
+	return 0;
+}
+
+/* ---- create ---- */
+
+/* The whole file into memory: its size, or it dies naming the file. */
+static size_t slurp(const char *path, const char *what, char **out)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	if (fd < 0)
+		die("%s '%s': %s", what, path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		die("%s '%s': not a regular file", what, path);
+	char *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf)
+		die("%s '%s': no memory for %lld bytes", what, path, (long long)st.st_size);
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n <= 0)
+			die("%s '%s': %s", what, path, n ? strerror(errno) : "shorter than it said");
+		got += (size_t)n;
+	}
+	close(fd);
+	*out = buf;
+	return got;
+}
+
+/* The value of key in xl.cfg-style text ("key = value" or "key = \"value\""),
+ * into val; 0 if the key is not there. The hypervisor parses the whole
+ * file again: this only finds the files to read. */
+static int config_value(const char *text, size_t len, const char *key, char *val, size_t size)
+{
+	size_t klen = strlen(key), pos = 0;
+	while (pos < len) {
+		size_t end = pos;
+		while (end < len && text[end] != '\n')
+			end++;
+		const char *p = text + pos, *e = text + end;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		if ((size_t)(e - p) > klen && !memcmp(p, key, klen) &&
+		    (p[klen] == ' ' || p[klen] == '\t' || p[klen] == '=')) {
+			p += klen;
+			while (p < e && (*p == ' ' || *p == '\t'))
+				p++;
+			if (p < e && *p == '=') {
+				p++;
+				while (p < e && (*p == ' ' || *p == '\t'))
+					p++;
+				const char *v = p, *ve;
+				if (p < e && *p == '"') {
+					v = ++p;
+					ve = memchr(v, '"', (size_t)(e - v));
+					if (!ve)
+						ve = e;
+				} else {
+					ve = v;
+					while (ve < e && *ve != ' ' && *ve != '\t' && *ve != '#' &&
+					       *ve != '\r')
+						ve++;
+				}
+				size_t n = (size_t)(ve - v);
+				if (n >= size)
+					n = size - 1;
+				memcpy(val, v, n);
+				val[n] = '\0';
+				return 1;
+			}
+		}
+		pos = end + 1;
+	}
+	return 0;
+}
+
+/* A path a config names: absolute as it is; relative to the config's own
+ * directory, else to /boot. */
+static void resolve(const char *cfg_path, const char *name, char *out, size_t size)
+{
+	struct stat st;
+	if (name[0] == '/') {
+		snprintf(out, size, "%s", name);
+		return;
+	}
+	const char *slash = strrchr(cfg_path, '/');
+	int dir = slash ? (int)(slash - cfg_path) : 1;
+	snprintf(out, size, "%.*s/%s", dir, slash ? cfg_path : ".", name);
+	if (stat(out, &st) == 0)
+		return;
+	snprintf(out, size, "/boot/%s", name);
+}
+
+static int console_attach_opt(uint32_t id, const char *name, int unpause_after);
+
+static int cmd_create(int argc, char **argv)
+{
+	int paused = 0, attach = 0, a = 0;
+	for (; a < argc && argv[a][0] == '-'; a++) {
+		if (!strcmp(argv[a], "-p"))
+			paused = 1;
+		else if (!strcmp(argv[a], "-c"))
+			attach = 1;
+		else
+			die("create: unknown option '%s' (-p: leave it paused, -c: attach its console)",
+			    argv[a]);
+	}
+	if (a + 1 != argc)
+		die("create: usage: vm create [-p] [-c] CONFIG");
+	const char *cfg_path = argv[a];
+	char *cfg, *kernel, *initrd = NULL;
+	char name[256], kpath[512], ipath[512];
+	size_t cfg_len = slurp(cfg_path, "config", &cfg);
+
+	if (!config_value(cfg, cfg_len, "kernel", name, sizeof(name)))
+		die("create %s: the config names no kernel (kernel = \"...\")", cfg_path);
+	resolve(cfg_path, name, kpath, sizeof(kpath));
+	size_t klen = slurp(kpath, "kernel", &kernel), ilen = 0;
+	if (config_value(cfg, cfg_len, "initrd", name, sizeof(name)) ||
+	    config_value(cfg, cfg_len, "ramdisk", name, sizeof(name))) {
+		resolve(cfg_path, name, ipath, sizeof(ipath));
+		ilen = slurp(ipath, "initrd", &initrd);
+	}
+	char err[160] = "";
+	struct rv_domctl_create c = {
+		0, (uint32_t)cfg, (uint32_t)cfg_len, (uint32_t)kernel, (uint32_t)klen,
+		(uint32_t)initrd, (uint32_t)ilen, (uint32_t)err, sizeof(err), 0,
+	};
+	long id = domctl(RV_DOMCTL_create, (uint32_t)&c, sizeof(c), 0);
+	if (id < 0)
+		die("create %s: %s%s%s", cfg_path, err[0] ? err : "", err[0] ? ": " : "",
+		    strerror((int)-id));
+	struct rv_domctl_info info;
+	getinfo((uint32_t)id, &info);
+	printf("domain %ld (%s) created from %s: %s, %u MiB%s\n", id, info.name, cfg_path,
+	       mode_name(info.mode), info.memory_kib / 1024, paused ? ", paused" : "");
+	if (attach)
+		return console_attach_opt((uint32_t)id, info.name, !paused);
+	if (!paused && domctl(RV_DOMCTL_unpause, (uint32_t)id, 0, 0) < 0)
+		die("create: domain %ld: could not start it", id);
+	return 0;
+}
+
+/* ---- console ---- */
+
+static struct termios saved_tty;
+
+static void tty_restore(void)
+{
+	tcsetattr(0, TCSANOW, &saved_tty);
+}
+
+/* Show what the domain writes, type what the user types; Ctrl-\ detaches.
+ * A domain created paused is let go once attached (unpause_after). */
+static int console_attach_opt(uint32_t id, const char *name, int unpause_after)
+{
+	static char buf[4096];
+	struct rv_domctl_console c = { 0, (uint32_t)buf, sizeof(buf), 0, 0, 0, 0 };
+	struct termios raw;
+	int have_tty = tcgetattr(0, &saved_tty) == 0;
+
+	if (have_tty) {
+		raw = saved_tty;
+		raw.c_lflag &= ~(ICANON | ECHO | ISIG);
+		raw.c_iflag &= ~(ICRNL | IXON);
+		raw.c_cc[VMIN] = 1;
+		raw.c_cc[VTIME] = 0;
+		tcsetattr(0, TCSANOW, &raw);
+		atexit(tty_restore);
+	}
+	fprintf(stderr, "[vm: attached to %s (domain %u); Ctrl-\\ detaches]\r\n", name, id);
+	if (unpause_after)
+		domctl(RV_DOMCTL_unpause, id, 0, 0);
+	for (;;) {
+		long got = domctl(RV_DOMCTL_console_read, id, (uint32_t)&c, sizeof(c));
+		if (got < 0) {
+			fprintf(stderr, "\r\n[vm: domain %u (%s) is gone]\r\n", id, name);
+			break;
+		}
+		if (c.lost)
+			fprintf(stderr, "[vm: %llu bytes of its output were lost]\r\n",
+				(unsigned long long)c.lost);
+		if (got)
+			fwrite(buf, 1, (size_t)got, stdout), fflush(stdout);
+		c.pos = c.next;
+		struct pollfd p = { 0, POLLIN, 0 };
+		if (got == (long)sizeof(buf))
+			continue;               /* more is waiting */
+		if (poll(&p, 1, 50) > 0 && (p.revents & POLLIN)) {
+			char in[64];
+			ssize_t n = read(0, in, sizeof(in));
+			if (n <= 0)
+				break;
+			char *k = memchr(in, DETACH_KEY, (size_t)n);
+			size_t send = k ? (size_t)(k - in) : (size_t)n, done = 0;
+			while (done < send) {
+				long t = domctl(RV_DOMCTL_console_write, id, (uint32_t)(in + done),
+						(uint32_t)(send - done));
+				if (t < 0)
+					break;
+				if (t == 0)
+					usleep(20000);  /* its input ring is full: it reads slowly */
+				done += (size_t)t;
+			}
+			if (k)
+				break;
+		}
+	}
+	if (have_tty)
+		tty_restore();
+	fprintf(stderr, "\n[vm: detached from %s]\n", name);
+	return 0;
+}
+
+static int console_attach(uint32_t id, const char *name)
+{
+	return console_attach_opt(id, name, 0);
+}
+
+/* ---- top ---- */
+
+#define TOP_MAX 64
+
+struct sample {
+	uint32_t id;
+	uint64_t cpu_ns, entries;
+	struct rv_domctl_exits x;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t exit_count_of(const struct rv_domctl_exits *x, const char *name)
+{
+	for (uint32_t i = 0; i < x->count; i++)
+		if (!strcmp(x->e[i].name, name))
+			return x->e[i].count;
+	return 0;
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	static struct sample prev[TOP_MAX], cur[TOP_MAX];
+	int rounds = -1, nprev = 0;
+	if (argc == 2 && !strcmp(argv[0], "-n"))
+		rounds = atoi(argv[1]);
+	else if (argc)
+		die("top: usage: vm top [-n ROUNDS]  (q quits)");
+	int interactive = isatty(0) && rounds < 0;
+	uint64_t t0 = now_ns();
+	for (int round = 0; rounds < 0 || round <= rounds; round++) {
+		struct rv_domctl_info info[TOP_MAX];
+		int n = 0;
+		for (int id = getinfo(0, &info[0]); id > 0 && n < TOP_MAX;
+		     id = getinfo((uint32_t)id + 1, &info[n])) {
+			cur[n].id = info[n].domid;
+			cur[n].cpu_ns = info[n].cpu_ns;
+			cur[n].entries = info[n].entries;
+			domctl(RV_DOMCTL_exits, info[n].domid, (uint32_t)&cur[n].x, sizeof(cur[n].x));
+			n++;
+		}
+		uint64_t t1 = now_ns(), dt = t1 - t0 ? t1 - t0 : 1;
+		if (round > 0) {
+			if (interactive)
+				printf("\033[H\033[2J");
+			printf("vm top: %d domains, every %.1f s (q quits)\n", n, (double)dt / 1e9);
+			printf("%-12s %4s %-4s %6s %10s  %s\n", "Name", "ID", "Mode", "CPU%",
+			       "Entries/s", "Most frequent exits per second");
+			for (int i = 0; i < n; i++) {
+				const struct sample *p = NULL;
+				for (int j = 0; j < nprev; j++)
+					if (prev[j].id == cur[i].id)
+						p = &prev[j];
+				double cpu = p ? (double)(cur[i].cpu_ns - p->cpu_ns) * 100.0 / (double)dt : 0;
+				double eps = p ? (double)(cur[i].entries - p->entries) * 1e9 / (double)dt : 0;
+				printf("%-12s %4u %-4s %6.1f %10.0f ", info[i].name, info[i].domid,
+				       mode_name(info[i].mode), cpu, eps);
+				/* The three causes that grew most since the last round. */
+				int shown = 0;
+				uint64_t last_best = UINT64_MAX;
+				for (int k = 0; k < 3 && p; k++) {
+					uint64_t best = 0;
+					int at = -1;
+					for (uint32_t e = 0; e < cur[i].x.count; e++) {
+						uint64_t d = cur[i].x.e[e].count -
+							     exit_count_of(&p->x, cur[i].x.e[e].name);
+						if (d > best && d < last_best) {
+							best = d;
+							at = (int)e;
+						}
+					}
+					if (at < 0)
+						break;
+					last_best = best;
+					printf("%s %s %.0f", shown ? "," : "", cur[i].x.e[at].name,
+					       (double)best * 1e9 / (double)dt);
+					shown++;
+				}
+				printf("%s\n", shown ? "" : " -");
+			}
+			fflush(stdout);
+		}
+		memcpy(prev, cur, sizeof(cur));
+		nprev = n;
+		t0 = t1;
+		if (rounds >= 0 && round == rounds)
+			break;
+		struct pollfd pf = { 0, POLLIN, 0 };
+		if (poll(&pf, 1, 1000) > 0) {
+			char ch;
+			if (read(0, &ch, 1) == 1 && (ch == 'q' || ch == 'Q'))
+				break;
+		}
+	}
+	return 0;
+}
+
+/* ---- the rest ---- */
+
+static void usage(FILE *f)
+{
+	fputs("usage: vm COMMAND [ARGS]   (D: a domain's name or id)\n"
+	      "  list                  every domain: mode, memory, weight, state, CPU time, entries\n"
+	      "  create [-p] [-c] CFG  a domain from an xl-style config (its kernel and initrd are\n"
+	      "                        read from the paths it names); -p leaves it paused, -c attaches\n"
+	      "  destroy D             stop it now and free its memory\n"
+	      "  pause D, unpause D    stop scheduling it, and let it go again\n"
+	      "  weight D N            its scheduler weight (1-65535; default 256)\n"
+	      "  memory D MiB          the most memory a pv domain may balloon up to\n"
+	      "  console D             attach to its console; Ctrl-\\ detaches\n"
+	      "  top [-n N]            CPU share and exits per second, every second (q quits)\n"
+	      "  help                  this text\n", f);
+}
+
+static int simple(const char *verb, uint32_t cmd, const char *who, uint32_t arg)
+{
+	struct rv_domctl_info info;
+	uint32_t id = lookup(who, &info);
+	long r = domctl(cmd, id, arg, 0);
+	if (r < 0) {
+		const char *why = strerror((int)-r);
+		if (r == -RV_EALREADY)
+			why = "it is not paused";
+		else if (r == -RV_EINVAL && (cmd == RV_DOMCTL_pause || cmd == RV_DOMCTL_destroy))
+			why = "Domain 0 cannot do that to itself";
+		else if (r == -RV_EBUSY)
+			why = "it holds more than that now";
+		else if (r == -RV_ERANGE)
+			why = "out of range";
+		else if (r == -RV_EOPNOTSUPP)
+			why = "only a pv domain's memory can change";
+		die("%s %s (domain %u): %s", verb, info.name, id, why);
+	}
+	return 0;
+}
+
+static uint32_t number(const char *verb, const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || v > 0xffffffffu)
+		die("%s: '%s' is not a number", verb, s);
+	return (uint32_t)v;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2;
+	}
+	const char *v = argv[1];
+	int n = argc - 2;
+	char **a = argv + 2;
+	if (!strcmp(v, "list") && n == 0)
+		return cmd_list();
+	if (!strcmp(v, "create"))
+		return cmd_create(n, a);
+	if (!strcmp(v, "destroy") && n == 1)
+		return simple(v, RV_DOMCTL_destroy, a[0], 0);
+	if (!strcmp(v, "pause") && n == 1)
+		return simple(v, RV_DOMCTL_pause, a[0], 0);
+	if (!strcmp(v, "unpause") && n == 1)
+		return simple(v, RV_DOMCTL_unpause, a[0], 0);
+	if (!strcmp(v, "weight") && n == 2)
+		return simple(v, RV_DOMCTL_set_weight, a[0], number(v, a[1]));
+	if (!strcmp(v, "memory") && n == 2) {
+		uint32_t mib = number(v, a[1]);
+		if (mib == 0 || mib > 1024)
+			die("memory: %u MiB: give 1 to 1024", mib);
+		return simple(v, RV_DOMCTL_set_memory, a[0], mib * 1024);
+	}
+	if (!strcmp(v, "console") && n == 1) {
+		struct rv_domctl_info info;
+		uint32_t id = lookup(a[0], &info);
+		return console_attach(id, info.name);
+	}
+	if (!strcmp(v, "top"))
+		return cmd_top(n, a);
+	fprintf(stderr, "vm: '%s' with %d argument%s: unknown command\n", v, n, n == 1 ? "" : "s");
+	usage(stderr);
+	return 1;
+}
