@@ -26,7 +26,7 @@ include mk/bench.mk
 include mk/hwguests.mk
 include mk/linux.mk
 
-.PHONY: all setup run run-demo run-linux run-native debug test density clean help
+.PHONY: all setup run run-demo run-linux run-dom0 run-native debug test density clean help
 
 all: $(HV_ELF)
 
@@ -46,6 +46,7 @@ setup:
 RUN_APPEND  ?= loglevel=info
 RUN_MODULES ?= $(BUILD)/ringos-pv.elf,$(BUILD)/ringos-pc.elf,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg,configs/vm2.cfg,configs/vm3.cfg
 LINUX_MODULES := $(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg,$(BUILD)/linux/vmlinuz,$(BUILD)/linux/initramfs.cpio,configs/linux.cfg
+DOM0_MODULES := $(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/dom0.cpio,configs/dom0.cfg,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg
 DEMO_MODULES := $(BUILD)/guests/demo.elf,configs/alpha.cfg,configs/beta.cfg,$(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/suite.cpio,configs/ringos.cfg
 RUN_DEPS    := $(HV_ELF) $(BUILD)/guests/demo.elf ringos
 RUN_MEM     ?= 256
@@ -57,6 +58,8 @@ run: setup
 	@$(MAKE) --no-print-directory run-now
 run-demo: setup
 	@$(MAKE) --no-print-directory run-now RUN_MODULES="$(DEMO_MODULES)"
+run-dom0: setup
+	@$(MAKE) --no-print-directory run-now RUN_MODULES="$(DOM0_MODULES)"
 run-linux: setup
 	@$(MAKE) --no-print-directory linux
 	@$(MAKE) --no-print-directory run-now RUN_MODULES="$(LINUX_MODULES)" RUN_MEM=320
