@@ -150,6 +150,8 @@ static void domain_input(struct domain *d, char c);
 /* Domain 0 reads a domain's output from here (domctl console_read). */
 static void remember(struct domain *d, const char *buf, size_t n)
 {
+	if (!d->con_hist)
+		return;
 	for (size_t i = 0; i < n; i++)
 		d->con_hist[(d->con_hist_pos + i) % RV_CONSOLE_HISTORY] = (uint8_t)buf[i];
 	d->con_hist_pos += n;
@@ -163,6 +165,8 @@ size_t console_domain_history(const struct domain *d, uint64_t pos, char *buf, s
 	*lost = pos < oldest ? oldest - pos : 0;
 	if (pos < oldest)
 		pos = oldest;
+	if (!d->con_hist)
+		return 0;
 	size_t got = 0;
 	while (got < n && pos + got < d->con_hist_pos) {
 		buf[got] = (char)d->con_hist[(pos + got) % RV_CONSOLE_HISTORY];

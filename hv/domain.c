@@ -47,6 +47,10 @@ struct domain *domain_alloc(const char *name)
 		d->weight = 256;
 		runq_node_init(&d->rq_node);
 		d->state = DOM_SHUTDOWN;        /* not runnable until built */
+		/* Its console history, for Domain 0's `vm console`: only when
+		 * there is a Domain 0 to read it (RV_CONSOLE_HISTORY bytes). */
+		if (domain_privileged() && !alloc_frames_contig(CON_HIST_FRAMES, &pa))
+			d->con_hist = phys_to_virt(pa);
 		if (name && name[0])
 			snprintf(d->name, sizeof(d->name), "%s", name);
 		else
@@ -78,6 +82,17 @@ static const char *reason_name(uint32_t r)
 static void stop(struct domain *d)
 {
 	sched_stopped(d);
+	if (d->privileged) {
+		/* Nobody is left to unpause what Domain 0 paused: let it go. */
+		for (uint32_t id = 1; id < MAX_DOMAINS; id++) {
+			struct domain *o = domains[id];
+			if (!o || o == d || !o->pause_count)
+				continue;
+			printk(LOG_NOTICE "domain %u (%s): unpaused: Domain 0 stopped\n", o->id, o->name);
+			o->pause_count = 1;
+			sched_unpause(o);
+		}
+	}
 	if (d->ops->stopped)
 		d->ops->stopped(d);
 	console_domain_flush(d);
@@ -141,12 +156,12 @@ void domain_kill(struct domain *d)
 	domain_shutdown(d, SHUTDOWN_DESTROYED, 0);
 }
 
+/* Domain 0, from its build to its destruction. */
+static struct domain *dom0;
+
 struct domain *domain_privileged(void)
 {
-	for (uint32_t id = 1; id < MAX_DOMAINS; id++)
-		if (domains[id] && domains[id]->privileged && domain_alive(domains[id]))
-			return domains[id];
-	return NULL;
+	return dom0 && domain_alive(dom0) ? dom0 : NULL;
 }
 
 struct domain *domain_by_name(const char *name)
@@ -180,12 +195,16 @@ void domain_destroy(struct domain *d)
 	if (severity(status) > severity(domains_worst_exit))
 		domains_worst_exit = status;
 	domains[d->id] = NULL;
+	if (d == dom0)
+		dom0 = NULL;
 	if (d->ops)
 		d->ops->teardown(d);
 	if (d->vdevs) {
 		vdev_clear(d->vdevs);
 		free_frame(virt_to_phys(d->vdevs));
 	}
+	for (unsigned i = 0; d->con_hist && i < CON_HIST_FRAMES; i++)
+		free_frame(virt_to_phys(d->con_hist) + i * PAGE_SIZE);
 	for (unsigned i = 0; i < DOMAIN_FRAMES; i++)
 		free_frame((paddr_t)(uintptr_t)d + i * PAGE_SIZE);
 }
@@ -200,6 +219,8 @@ int domain_build(struct domain *d, const struct domain_config *cfg, const void *
 	}
 	d->mode = cfg->mode;
 	d->privileged = cfg->privileged;
+	if (d->privileged)
+		dom0 = d;
 	return d->ops->build(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);
 }
 

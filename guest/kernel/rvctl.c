@@ -31,9 +31,14 @@ static long create(uint32_t ureq, uint32_t size)
 		return -EINVAL;
 	if (copy_from_user(&c, ureq, sizeof(c)))
 		return -EFAULT;
+	/* The hypervisor's limits first: nothing is faulted in for a request
+	 * it would refuse anyway. */
+	if (c.config_len > RV_CREATE_CONFIG_MAX || c.kernel_len > RV_CREATE_IMAGE_MAX ||
+	    c.initrd_len > RV_CREATE_IMAGE_MAX)
+		return -E2BIG;
 	if (user_range_ready(c.config, c.config_len, false) ||
 	    user_range_ready(c.kernel, c.kernel_len, false) ||
-	    (c.initrd && user_range_ready(c.initrd, c.initrd_len, false)) ||
+	    user_range_ready(c.initrd, c.initrd_len, false) ||
 	    (c.err && user_range_ready(c.err, c.err_len, true)))
 		return -EFAULT;
 	return arch_domctl(RV_DOMCTL_create, (uint32_t)(uintptr_t)&c, sizeof(c), 0);

@@ -287,22 +287,32 @@ static int console_attach_opt(uint32_t id, const char *name, int unpause_after)
 		struct pollfd p = { 0, POLLIN, 0 };
 		if (got == (long)sizeof(buf))
 			continue;               /* more is waiting */
-		if (poll(&p, 1, 50) > 0 && (p.revents & POLLIN)) {
+		int ready = poll(&p, 1, 50);
+		if (ready > 0 && !(p.revents & POLLIN)) {
+			fprintf(stderr, "\r\n[vm: the terminal went away]\r\n");
+			break;          /* hung up, or not a descriptor: nothing to wait for */
+		}
+		if (ready > 0) {
 			char in[64];
 			ssize_t n = read(0, in, sizeof(in));
 			if (n <= 0)
 				break;
 			char *k = memchr(in, DETACH_KEY, (size_t)n);
 			size_t send = k ? (size_t)(k - in) : (size_t)n, done = 0;
-			while (done < send) {
+			/* Its input ring is 256 bytes: a domain that does not read
+			 * (paused, or busy) gets half a second, then what is left of
+			 * this read is dropped, so that Ctrl-\ is always seen. */
+			for (int tries = 0; done < send && tries < 25; tries++) {
 				long t = domctl(RV_DOMCTL_console_write, id, (uint32_t)(in + done),
 						(uint32_t)(send - done));
 				if (t < 0)
 					break;
 				if (t == 0)
-					usleep(20000);  /* its input ring is full: it reads slowly */
+					usleep(20000);
 				done += (size_t)t;
 			}
+			if (done < send)
+				fprintf(stderr, "\a");         /* dropped: tell the user */
 			if (k)
 				break;
 		}
@@ -351,24 +361,30 @@ static int cmd_top(int argc, char **argv)
 		rounds = atoi(argv[1]);
 	else if (argc)
 		die("top: usage: vm top [-n ROUNDS]  (q quits)");
-	int interactive = isatty(0) && rounds < 0;
+	int interactive = isatty(0) && rounds < 0, stdin_done = 0;
 	uint64_t t0 = now_ns();
 	for (int round = 0; rounds < 0 || round <= rounds; round++) {
-		struct rv_domctl_info info[TOP_MAX];
-		int n = 0;
-		for (int id = getinfo(0, &info[0]); id > 0 && n < TOP_MAX;
-		     id = getinfo((uint32_t)id + 1, &info[n])) {
-			cur[n].id = info[n].domid;
-			cur[n].cpu_ns = info[n].cpu_ns;
-			cur[n].entries = info[n].entries;
-			domctl(RV_DOMCTL_exits, info[n].domid, (uint32_t)&cur[n].x, sizeof(cur[n].x));
+		struct rv_domctl_info info[TOP_MAX], one;
+		int n = 0, more = 0;
+		for (int id = getinfo(0, &one); id > 0; id = getinfo((uint32_t)id + 1, &one)) {
+			if (n == TOP_MAX) {
+				more++;
+				continue;
+			}
+			info[n] = one;
+			cur[n].id = one.domid;
+			cur[n].cpu_ns = one.cpu_ns;
+			cur[n].entries = one.entries;
+			if (domctl(RV_DOMCTL_exits, one.domid, (uint32_t)&cur[n].x, sizeof(cur[n].x)) < 0)
+				continue;       /* it went away meanwhile */
 			n++;
 		}
 		uint64_t t1 = now_ns(), dt = t1 - t0 ? t1 - t0 : 1;
 		if (round > 0) {
 			if (interactive)
 				printf("\033[H\033[2J");
-			printf("vm top: %d domains, every %.1f s (q quits)\n", n, (double)dt / 1e9);
+			printf("vm top: %d domains, every %.1f s (q quits)", n, (double)dt / 1e9);
+			printf(more ? " (%d more not shown)\n" : "\n", more);
 			printf("%-12s %4s %-4s %6s %10s  %s\n", "Name", "ID", "Mode", "CPU%",
 			       "Entries/s", "Most frequent exits per second");
 			for (int i = 0; i < n; i++) {
@@ -410,11 +426,22 @@ static int cmd_top(int argc, char **argv)
 		t0 = t1;
 		if (rounds >= 0 && round == rounds)
 			break;
-		struct pollfd pf = { 0, POLLIN, 0 };
-		if (poll(&pf, 1, 1000) > 0) {
+		/* A second between rounds, by the clock (stdin may be at its end). */
+		uint64_t until = now_ns() + 1000000000ull;
+		while (now_ns() < until) {
+			struct pollfd pf = { 0, POLLIN, 0 };
+			int wait_ms = (int)((until - now_ns()) / 1000000) + 1;
 			char ch;
-			if (read(0, &ch, 1) == 1 && (ch == 'q' || ch == 'Q'))
-				break;
+			if (!stdin_done && poll(&pf, 1, wait_ms) > 0) {
+				if (pf.revents & POLLIN && read(0, &ch, 1) == 1) {
+					if (ch == 'q' || ch == 'Q')
+						return 0;
+					continue;
+				}
+				stdin_done = 1;         /* hung up or closed */
+			} else if (stdin_done) {
+				usleep((useconds_t)wait_ms * 1000);
+			}
 		}
 	}
 	return 0;

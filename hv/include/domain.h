@@ -22,6 +22,8 @@
 #define MAX_DOMAINS     16384           /* ids fit page_info.owner (16 bits) */
 #define DOMID_INVALID   0xffffffffu
 
+#define CON_HIST_FRAMES (RV_CONSOLE_HISTORY / PAGE_SIZE)
+
 /* A shutdown reason of the hypervisor's own, next to the guest's RV_SHUTDOWN_*. */
 #define SHUTDOWN_DESTROYED      0x100   /* Domain 0 destroyed it (domctl) */
 
@@ -101,8 +103,9 @@ struct domain {
 	struct domain *con_wait_next;   /* the next domain that waits */
 	uint8_t in_ring[256];
 	uint32_t in_head, in_tail;
-	/* The last bytes it wrote, for Domain 0's `vm console` (domctl). */
-	uint8_t con_hist[RV_CONSOLE_HISTORY];
+	/* The last bytes it wrote, for Domain 0's `vm console` (domctl):
+	 * RV_CONSOLE_HISTORY bytes, allocated only when a Domain 0 exists. */
+	uint8_t *con_hist;
 	uint64_t con_hist_pos;          /* bytes written since it was created */
 
 	/* end of life */

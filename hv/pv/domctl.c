@@ -267,6 +267,8 @@ static int32_t console_read(struct domain *d, struct domain *t, uint32_t buf, ui
 	if (copy_from_guest(d, &c, buf, sizeof(c)))
 		return -EFAULT;
 	uint32_t want = MIN(c.len, (uint32_t)sizeof(console_buf));
+	if (c.pos > t->con_hist_pos)
+		c.pos = t->con_hist_pos;        /* past the end: from the end */
 	size_t got = console_domain_history(t, c.pos, console_buf, want, &c.lost);
 	if (got && copy_to_guest(d, c.buf, console_buf, (uint32_t)got))
 		return -EFAULT;

@@ -112,7 +112,9 @@ RV_BUILD_ASSERT(sizeof(struct rv_domctl_create) == 40, "domctl create layout");
  * its output stream. Each domain keeps the last RV_CONSOLE_HISTORY bytes;
  * pos counts bytes since it was created. In: pos, buf, len. Out: got
  * (bytes copied), next (the position after them: pass it next time), lost
- * (bytes between pos and the oldest kept, gone already). Returns got.
+ * (bytes between pos and the oldest kept, gone already); a pos past the
+ * end reads from the end (next tells where it is). Returns got. Domains
+ * made while there was no Domain 0 keep no history (got 0).
  *
  * console_write: bytes typed into the domain's console, as if at the
  * keyboard; returns how many it took (its input ring holds 256).
