@@ -44,12 +44,12 @@ setup:
 # instead; `make run-native` boots ringos alone on the bare (emulated) PC.
 # Each module is "path args".
 RUN_APPEND  ?= loglevel=info
-RUN_MODULES ?= $(BUILD)/ringos-pv.elf,$(BUILD)/ringos-pc.elf,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg,configs/vm2.cfg,configs/vm3.cfg
+RUN_MODULES ?= $(BUILD)/ringos-pv.elf,$(BUILD)/ringos-pc.elf,$(BUILD)/initramfs/busybox.cpio,$(BUILD)/initramfs/dom0.cpio,configs/dom0.cfg,configs/vm1.cfg,configs/vm2.cfg,configs/vm3.cfg
 LINUX_MODULES := $(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg,$(BUILD)/linux/vmlinuz,$(BUILD)/linux/initramfs.cpio,configs/linux.cfg
 DOM0_MODULES := $(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/dom0.cpio,configs/dom0.cfg,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg
 DEMO_MODULES := $(BUILD)/guests/demo.elf,configs/alpha.cfg,configs/beta.cfg,$(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/suite.cpio,configs/ringos.cfg
 RUN_DEPS    := $(HV_ELF) $(BUILD)/guests/demo.elf ringos
-RUN_MEM     ?= 256
+RUN_MEM     ?= 384
 NATIVE_APPEND ?= hostname=native
 
 # run, debug and test install first, then build in a fresh make: what the
@@ -80,7 +80,7 @@ print-run-modules:
 run-now: $(RUN_DEPS)
 	@echo "ringvisor: booting in QEMU (software CPU). Ctrl-a x quits QEMU, Ctrl-a c its monitor."
 	@echo "           The keyboard starts with the hypervisor; Ctrl-] moves it to the next domain"
-	@echo "           (vm1 -> vm2 -> vm3 -> hypervisor). Hypervisor keys: h help, e domains and their exits,"
+	@echo "           (dom0 -> vm1 -> vm2 -> vm3 -> hypervisor). Hypervisor keys: h help, e domains and their exits,"
 	@echo "           d counters, m memory, t time. In a shell, poweroff ends that domain."
 	$(QEMU) $(QEMU_MACHINE) -m $(RUN_MEM) -cpu $(QEMU_CPU) -serial mon:stdio -kernel $(HV_ELF) \
 	    -append "console_cols=$$(tput cols 2>/dev/null || echo 80) $(RUN_APPEND)" -initrd "$(RUN_MODULES)"

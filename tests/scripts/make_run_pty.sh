@@ -3,7 +3,8 @@
 # pseudo-terminal (so QEMU's mon:stdio takes Ctrl-a as its escape, as it
 # does for a person) and this script presses exactly the keys the README
 # documents, reading the screen after each: Ctrl-] moves the keyboard to
-# vm1, a command runs there; Ctrl-] to vm2, a command runs there, vi opens,
+# Domain 0, `vm list` there shows the four domains; Ctrl-] to vm1, a
+# command runs there; Ctrl-] to vm2, a command runs there, vi opens,
 # takes text and quits; Ctrl-] to vm3 (the bt domain), a command runs there;
 # Ctrl-] back to the hypervisor, 'e' lists the
 # domains; Ctrl-a x quits QEMU. No key may be answered with "none such"
@@ -49,19 +50,25 @@ step() {                # what, pattern, seconds, description
 	fi
 }
 
-step history '^\[vm1\] vm1:~# ' 150 "vm1 is at its busybox prompt"
+step history '^\[dom0\] dom0:~# ' 150 "Domain 0 is at its busybox prompt"
+step history '^\[vm1\] vm1:~# ' 60 "vm1 is at its busybox prompt"
 step history '^\[vm2\] vm2:~# ' 30 "vm2 is at its busybox prompt"
 step history '^\[vm3\] vm3:~# ' 60 "vm3 is at its busybox prompt"
 [ $fail = 0 ] || { echo "--- screen"; history | tail -30; exit 1; }
 
 keys C-]
-step visible 'console input now goes to domain 1 \(vm1\); Ctrl-\] moves it on' 10 "Ctrl-] gives vm1 the keyboard"
+step visible 'console input now goes to domain 1 \(dom0\); Ctrl-\] moves it on' 10 "Ctrl-] gives Domain 0 the keyboard"
+keys 'vm list' Enter
+step visible '^vm3 +4 bt +64 ' 15 "vm list in Domain 0 shows the bt domain vm3"
+
+keys C-]
+step visible 'console input now goes to domain 2 \(vm1\); Ctrl-\] moves it on' 10 "Ctrl-] gives vm1 the keyboard"
 step visible '^vm1:~# ?$' 5 "vm1's prompt is drawn again under the message"
 keys 'echo hello-$(hostname)' Enter
 step visible '^hello-vm1$' 15 "a command typed in vm1 runs there"
 
 keys C-]
-step visible 'console input now goes to domain 2 \(vm2\)' 10 "Ctrl-] again gives vm2 the keyboard"
+step visible 'console input now goes to domain 3 \(vm2\)' 10 "Ctrl-] again gives vm2 the keyboard"
 keys 'echo hi-$(hostname)' Enter
 step visible '^hi-vm2$' 15 "a command typed in vm2 runs there"
 
@@ -80,14 +87,14 @@ keys 'cat /tmp/note' Enter
 step visible '^typed in vi$' 15 "what was typed in vi is in the file"
 
 keys C-]
-step visible 'console input now goes to domain 3 \(vm3\)' 10 "Ctrl-] again gives vm3 (bt) the keyboard"
+step visible 'console input now goes to domain 4 \(vm3\)' 10 "Ctrl-] again gives vm3 (bt) the keyboard"
 keys 'echo bt-$(hostname) $((6 * 7))' Enter
 step visible '^bt-vm3 42$' 20 "a command typed in vm3 runs there"
 
 keys C-]
 step visible "console input now goes to the hypervisor \('h' for help\)" 10 "Ctrl-] again gives the keyboard back to the hypervisor"
 keys e
-step visible 'domain 3 \(vm3\): (runnable|blocked), weight' 10 "'e' lists the domains"
+step visible 'domain 4 \(vm3\): (runnable|blocked), weight' 10 "'e' lists the domains"
 
 for bad in 'none such' 'no action for key' 'key 0x1b'; do
 	if history | grep -aq -- "$bad"; then
