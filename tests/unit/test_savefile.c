@@ -1,0 +1,153 @@
+/* lib/savefile.c: the save file's layout, its checksum and every class of
+ * bad header (not a save file, another version, truncated, corrupt). */
+#include "unit.h"
+
+#include <string.h>
+
+#include "savefile.h"
+
+static struct rv_save_header good(void)
+{
+	struct rv_save_header h;
+	memset(&h, 0, sizeof(h));
+	rv_save_layout(&h, 8192, 200);          /* 32 MiB, a 200-byte config */
+	h.built_pages = 8192;
+	h.weight = 256;
+	h.virt_base = 0xC0000000u;
+	h.si_pfn = 300;
+	h.p2m_pfn = 301;
+	h.p2m_pages = 8;
+	h.base_pfn = 400;
+	strcpy(h.name, "web");
+	return h;
+}
+
+static enum rv_save_fault check(const struct rv_save_header *h, uint64_t len)
+{
+	const char *why = "unset";
+	enum rv_save_fault f = rv_save_check_header(h, len, &why);
+	assert_true(f == RV_SAVE_OK ? why == NULL : why != NULL && why[0]);
+	return f;
+}
+
+static void test_layout(void **state)
+{
+	(void)state;
+	struct rv_save_header h = good();
+	assert_int_equal(h.config_off, RV_SAVE_HEADER_SIZE);
+	assert_int_equal(h.vcpu_off % 4096, 0);
+	assert_int_equal(h.pages_off % 4096, 0);
+	assert_true(h.types_off >= h.vcpu_off + sizeof(struct rv_save_vcpu));
+	assert_true(h.pages_off >= h.types_off + h.nr_pages);
+	assert_true(h.total_len == (uint64_t)h.pages_off + 8192ull * 4096);
+	assert_int_equal(check(&h, h.total_len), RV_SAVE_OK);
+	assert_int_equal(check(&h, UINT64_MAX), RV_SAVE_OK);
+}
+
+static void test_fnv(void **state)
+{
+	(void)state;
+	/* The published FNV-1a 64 test vectors. */
+	assert_true(rv_fnv1a(RV_FNV_INIT, "", 0) == 0xcbf29ce484222325ull);
+	assert_true(rv_fnv1a(RV_FNV_INIT, "a", 1) == 0xaf63dc4c8601ec8cull);
+	assert_true(rv_fnv1a(RV_FNV_INIT, "foobar", 6) == 0x85944171f73967e8ull);
+	/* In pieces: the same. */
+	assert_true(rv_fnv1a(rv_fnv1a(RV_FNV_INIT, "foo", 3), "bar", 3) == 0x85944171f73967e8ull);
+}
+
+static void test_not_a_save(void **state)
+{
+	(void)state;
+	struct rv_save_header h = good();
+	h.magic ^= 1;
+	assert_int_equal(check(&h, h.total_len), RV_SAVE_NOT_A_SAVE);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(check(&h, 0), RV_SAVE_NOT_A_SAVE);
+}
+
+static void test_other_version(void **state)
+{
+	(void)state;
+	struct rv_save_header h = good();
+	h.version = RV_SAVE_VERSION + 1;
+	assert_int_equal(check(&h, h.total_len), RV_SAVE_OTHER_VERSION);
+	h.version = 0;
+	assert_int_equal(check(&h, h.total_len), RV_SAVE_OTHER_VERSION);
+}
+
+static void test_truncated(void **state)
+{
+	(void)state;
+	struct rv_save_header h = good();
+	assert_int_equal(check(&h, h.total_len - 1), RV_SAVE_TRUNCATED);
+	assert_int_equal(check(&h, h.pages_off), RV_SAVE_TRUNCATED);
+	assert_int_equal(check(&h, 4096), RV_SAVE_TRUNCATED);
+	assert_int_equal(check(&h, h.total_len + 1), RV_SAVE_CORRUPT);
+}
+
+/* One field broken at a time: each is refused as corrupt. */
+static void test_corrupt(void **state)
+{
+	(void)state;
+	struct rv_save_header h;
+#define BROKEN(stmt) do { h = good(); stmt; \
+	assert_int_equal(check(&h, UINT64_MAX), RV_SAVE_CORRUPT); } while (0)
+	BROKEN(h.header_size = 512);
+	BROKEN(h.mode = 2);
+	BROKEN(h.nr_pages = 8; rv_save_layout(&h, 8, 200));
+	BROKEN(h.nr_pages = 0x7fffffff);
+	BROKEN(h.built_pages = 100);
+	BROKEN(h.weight = 0);
+	BROKEN(h.config_len = 0);
+	BROKEN(h.config_len = 5000);
+	BROKEN(h.vcpu_off += 4096);
+	BROKEN(h.vcpu_len = 12);
+	BROKEN(h.types_off -= 4096);
+	BROKEN(h.pages_off += 4096);
+	BROKEN(h.total_len += 4096);
+	BROKEN(h.nr_pages += 1);                /* the offsets no longer match */
+	BROKEN(h.virt_base = 0xC0000800u);
+	BROKEN(h.virt_base = 0xFFB00000u);
+	BROKEN(h.si_pfn = 8192);
+	BROKEN(h.base_pfn = 0xffffffffu);
+	BROKEN(h.p2m_pages = 7);
+	BROKEN(h.p2m_pfn = 8190);
+	BROKEN(h.si_pfn = 303);
+	BROKEN(h.name[0] = 0);
+	BROKEN(memset(h.name, 'x', sizeof(h.name)));
+#undef BROKEN
+}
+
+/* Random bytes are never taken for a header (and never crash the check). */
+static void test_random(void **state)
+{
+	(void)state;
+	uint64_t x = 88172645463325252ull;
+	for (int i = 0; i < 20000; i++) {
+		struct rv_save_header h = good();
+		uint8_t *b = (uint8_t *)&h;
+		int flips = 1 + i % 4;
+		for (int k = 0; k < flips; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			b[x % sizeof(h)] ^= (uint8_t)(1 + (x >> 32) % 255);
+		}
+		const char *why;
+		enum rv_save_fault f = rv_save_check_header(&h, UINT64_MAX, &why);
+		if (f == RV_SAVE_OK) {
+			/* Only flips that leave every checked field valid pass. */
+			assert_true(h.magic == RV_SAVE_MAGIC && h.version == RV_SAVE_VERSION);
+			assert_true(h.si_pfn < h.nr_pages && h.base_pfn < h.nr_pages);
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout), cmocka_unit_test(test_fnv),
+		cmocka_unit_test(test_not_a_save), cmocka_unit_test(test_other_version),
+		cmocka_unit_test(test_truncated), cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_random),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
