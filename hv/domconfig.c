@@ -422,3 +422,25 @@ int domconfig_parse_words(const char *words, struct domain_config *cfg, char *er
 		err[0] = '\0';
 	return 0;
 }
+
+int domconfig_format(const struct domain_config *cfg, char *buf, size_t size)
+{
+	/* Quoted values cannot hold '"', and the parser took none in. */
+	int n = snprintf(buf, size,
+			 "%s%s%skernel = \"%s\"\n%s%s%s%s%s%smemory = %uK\nmode = \"%s\"\n"
+			 "weight = %u\n",
+			 cfg->name[0] ? "name = \"" : "", cfg->name, cfg->name[0] ? "\"\n" : "",
+			 cfg->kernel, cfg->initrd[0] ? "initrd = \"" : "", cfg->initrd,
+			 cfg->initrd[0] ? "\"\n" : "", cfg->cmdline[0] ? "cmdline = \"" : "",
+			 cfg->cmdline, cfg->cmdline[0] ? "\"\n" : "", cfg->memory_kib,
+			 dom_mode_name(cfg->mode), cfg->weight);
+	if (n < 0 || (size_t)n >= size)
+		return -ENOSPC;
+	if (cfg->mode == DOM_MODE_BT && !cfg->patch)
+		n += snprintf(buf + n, size - (size_t)n, "patch = off\n");
+	if (cfg->mode == DOM_MODE_HW && !cfg->npt)
+		n += snprintf(buf + n, size - (size_t)n, "npt = off\n");
+	if (cfg->privileged)
+		n += snprintf(buf + n, size - (size_t)n, "privileged = 1\n");
+	return (size_t)n < size ? n : -ENOSPC;
+}

@@ -92,9 +92,11 @@ ringos: $(BUSYBOX_CPIO)
 # Domain 0's toolstack (guest/toolstack/vm.c; docs/control.md): an ordinary
 # static i386 program that also sees the public ABI and ringos's uapi.
 TOOLSTACK := $(BUILD)/toolstack/vm
-$(TOOLSTACK): guest/toolstack/vm.c include/public/domctl.h guest/include/uapi/rvctl.h | check-toolchain
+$(TOOLSTACK): guest/toolstack/vm.c lib/savefile.c lib/include/savefile.h include/public/domctl.h \
+	      include/public/save.h guest/include/uapi/rvctl.h | check-toolchain
 	@mkdir -p $(@D)
-	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) -Iinclude -iquote guest/include $< -o $@
+	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) -Iinclude -iquote guest/include -iquote lib/include \
+	    $< lib/savefile.c -o $@
 
 # Domain 0's initramfs: the busybox system, the toolstack as /bin/vm, the
 # images it creates domains from in /boot, and their configs in /etc/vm.

@@ -119,6 +119,9 @@ void arch_enter_user(const struct trap_frame *f) __noreturn;
  * value" lines into buf: the length, or -1 when there is no hypervisor
  * (pc). */
 long arch_hypervisor_info(char *buf, size_t len);
+/* A point where the kernel holds nothing half done (idle, an interrupt
+ * from user mode): pv suspends here when Domain 0 asked (to save it). */
+void arch_safe_point(void);
 /* Domain 0 (pv, privileged = 1): whether this kernel may control other
  * domains, and the control hypercall itself (public/domctl.h; pc: never,
  * -ENODEV). The arguments are the hypercall's: pointers must already be

@@ -58,6 +58,44 @@ static long console_read(uint32_t domid, uint32_t ureq, uint32_t size)
 	return r;
 }
 
+/* (domid, struct rv_domctl_xfer *, size): the hypervisor writes (save) or
+ * reads (restore_data) len bytes at buf. */
+static long xfer(uint32_t cmd, uint32_t domid, uint32_t ureq, uint32_t size)
+{
+	struct rv_domctl_xfer x;
+
+	if (size != sizeof(x))
+		return -EINVAL;
+	if (copy_from_user(&x, ureq, sizeof(x)))
+		return -EFAULT;
+	if (x.len > RV_XFER_MAX)
+		return -EINVAL;
+	if (user_range_ready(x.buf, x.len, cmd == RV_DOMCTL_save))
+		return -EFAULT;
+	return arch_domctl(cmd, domid, (uint32_t)(uintptr_t)&x, sizeof(x));
+}
+
+static long restore_begin(uint32_t ureq, uint32_t size)
+{
+	struct rv_domctl_restore r;
+	char name[RV_DOMNAME_MAX];
+
+	if (size != sizeof(r))
+		return -EINVAL;
+	if (copy_from_user(&r, ureq, sizeof(r)))
+		return -EFAULT;
+	if (user_range_ready(r.meta, r.meta_len, false) ||
+	    (r.err && user_range_ready(r.err, r.err_len, true)))
+		return -EFAULT;
+	if (r.name) {
+		long n = strncpy_from_user(name, r.name, sizeof(name));
+		if (n < 0)
+			return n == -ENAMETOOLONG ? -EINVAL : n;
+		r.name = (uint32_t)(uintptr_t)name;
+	}
+	return arch_domctl(RV_DOMCTL_restore_begin, (uint32_t)(uintptr_t)&r, sizeof(r), 0);
+}
+
 long rvctl_ioctl(uint32_t req, uint32_t uarg)
 {
 	struct rvctl_domctl d;
@@ -67,6 +105,7 @@ long rvctl_ioctl(uint32_t req, uint32_t uarg)
 	if (copy_from_user(&d, uarg, sizeof(d)))
 		return -EFAULT;
 	switch (d.cmd) {
+	case RV_DOMCTL_suspend:
 	case RV_DOMCTL_pause:
 	case RV_DOMCTL_unpause:
 	case RV_DOMCTL_destroy:
@@ -87,6 +126,19 @@ long rvctl_ioctl(uint32_t req, uint32_t uarg)
 		return create(d.arg[0], d.arg[1]);
 	case RV_DOMCTL_console_read:
 		return console_read(d.arg[0], d.arg[1], d.arg[2]);
+	case RV_DOMCTL_save:
+	case RV_DOMCTL_restore_data:
+		return xfer(d.cmd, d.arg[0], d.arg[1], d.arg[2]);
+	case RV_DOMCTL_memsum:
+		if (user_range_ready(d.arg[1], 8, true))
+			return -EFAULT;
+		return arch_domctl(d.cmd, d.arg[0], d.arg[1], 0);
+	case RV_DOMCTL_restore_begin:
+		return restore_begin(d.arg[0], d.arg[1]);
+	case RV_DOMCTL_restore_finish:
+		if (d.arg[1] && user_range_ready(d.arg[1], d.arg[2], true))
+			return -EFAULT;
+		return arch_domctl(d.cmd, d.arg[0], d.arg[1], d.arg[2]);
 	default:
 		return -EINVAL;
 	}

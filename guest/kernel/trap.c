@@ -44,8 +44,10 @@ void trap_dispatch(struct trap_frame *f, uint32_t fault_addr)
 	if (f->vector >= 0x20 && f->vector < 0x30) {
 		if (arch_irq(f->vector))
 			proc_tick(f);
-		if (user)
+		if (user) {
+			arch_safe_point();      /* from user mode: nothing half done */
 			signal_return_to_user(f, false, 0, 0);
+		}
 		return;
 	}
 	const char *what = f->vector < 32 && names[f->vector] ? names[f->vector] : "interrupt";

@@ -26,6 +26,7 @@
 
 #include <public/domctl.h>
 #include <public/errno.h>
+#include "savefile.h"
 #include "uapi/rvctl.h"
 
 #define DETACH_KEY      0x1c            /* Ctrl-\ (Ctrl-] is the hypervisor console's) */
@@ -328,6 +329,323 @@ static int console_attach(uint32_t id, const char *name)
 	return console_attach_opt(id, name, 0);
 }
 
+/* ---- save, restore, snapshot, rollback, clone ---- */
+
+#define CHUNK   RV_XFER_MAX
+static uint8_t chunk[CHUNK];
+
+static uint64_t memsum_of(uint32_t id)
+{
+	uint64_t h = 0;
+	long r = domctl(RV_DOMCTL_memsum, id, (uint32_t)&h, 0);
+	return r < 0 ? 0 : h;
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Ask a pv domain to suspend itself and wait for it (10 s). */
+static void suspend(uint32_t id, const char *name)
+{
+	struct rv_domctl_info info;
+	long r = domctl(RV_DOMCTL_suspend, id, 0, 0);
+	if (r == -RV_EOPNOTSUPP)
+		die("%s (domain %u): only pv domains can be saved yet", name, id);
+	if (r < 0 && r != -RV_EALREADY)
+		die("%s (domain %u): suspend: %s", name, id, strerror((int)-r));
+	for (int i = 0; i < 500; i++) {
+		if (getinfo(id, &info) == (int)id && (info.flags & RV_DOMINFO_SUSPENDED))
+			return;
+		usleep(20000);
+	}
+	die("%s (domain %u) did not suspend within 10 s (its kernel must answer Domain 0's "
+	    "control requests, as ringos does)", name, id);
+}
+
+/* The suspended domain id into path (written to path.tmp, then renamed):
+ * 0, or -1 with the reason told (nothing left behind). */
+static int save_to(uint32_t id, const char *name, const char *path)
+{
+	char tmp[512];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "vm: save %s: '%s': %s\n", name, tmp, strerror(errno));
+		return -1;
+	}
+	struct rv_domctl_xfer x = { 0, (uint32_t)chunk, CHUNK };
+	uint64_t total = UINT64_MAX, sum = RV_FNV_INIT;
+	while (x.pos < total) {
+		long got = domctl(RV_DOMCTL_save, id, (uint32_t)&x, sizeof(x));
+		if (got <= 0) {
+			fprintf(stderr, "vm: save %s (domain %u): %s\n", name, id,
+				got ? strerror((int)-got) : "the stream ended early");
+			goto fail;
+		}
+		if (x.pos == 0) {
+			total = ((const struct rv_save_header *)chunk)->total_len;
+			/* Its whole size at once: a file that grows by doubling
+			 * would need twice its size in memory on a ramfs. */
+			if (ftruncate(fd, (off_t)(total + sizeof(struct rv_save_trailer)))) {
+				fprintf(stderr, "vm: save %s: '%s': %s\n", name, tmp, strerror(errno));
+				goto fail;
+			}
+		}
+		sum = rv_fnv1a(sum, chunk, (size_t)got);
+		if (write_all(fd, chunk, (size_t)got)) {
+			fprintf(stderr, "vm: save %s: '%s': %s\n", name, tmp, strerror(errno));
+			goto fail;
+		}
+		x.pos += (uint64_t)got;
+	}
+	struct rv_save_trailer t = { RV_SAVE_TRAILER_MAGIC, sum };
+	if (write_all(fd, &t, sizeof(t)) || fsync(fd) || close(fd)) {
+		fprintf(stderr, "vm: save %s: '%s': %s\n", name, tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path)) {
+		fprintf(stderr, "vm: save %s: '%s': %s\n", name, path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+fail:
+	close(fd);
+	unlink(tmp);
+	return -1;
+}
+
+/* Checks a save file whole before anything changes: its header (lib/savefile.c)
+ * and its checksum. Fills *h; 0, or -1 with the reason told. */
+static int check_file(const char *path, struct rv_save_header *h)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st)) {
+		fprintf(stderr, "vm: '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	uint64_t size = (uint64_t)st.st_size;
+	memset(h, 0, sizeof(*h));
+	ssize_t n = read(fd, h, sizeof(*h));
+	const char *why = "shorter than a header";
+	enum rv_save_fault f = n == (ssize_t)sizeof(*h) ?
+		rv_save_check_header(h, size >= sizeof(struct rv_save_trailer) ?
+				     size - sizeof(struct rv_save_trailer) : 0, &why) :
+		(n >= 8 && h->magic == RV_SAVE_MAGIC ? RV_SAVE_TRUNCATED : RV_SAVE_NOT_A_SAVE);
+	if (f != RV_SAVE_OK) {
+		if (f == RV_SAVE_OTHER_VERSION)
+			fprintf(stderr, "vm: '%s': save format version %u; this ringvisor reads "
+				"version %u\n", path, h->version, RV_SAVE_VERSION);
+		else if (f == RV_SAVE_TRUNCATED)
+			fprintf(stderr, "vm: '%s': truncated: %llu bytes, its header says %llu\n",
+				path, (unsigned long long)size, (unsigned long long)
+				(h->total_len + sizeof(struct rv_save_trailer)));
+		else if (f == RV_SAVE_NOT_A_SAVE)
+			fprintf(stderr, "vm: '%s': not a ringvisor save file\n", path);
+		else
+			fprintf(stderr, "vm: '%s': corrupt: %s\n", path, why);
+		close(fd);
+		return -1;
+	}
+	uint64_t sum = rv_fnv1a(RV_FNV_INIT, h, sizeof(*h)), pos = sizeof(*h);
+	while (pos < h->total_len) {
+		size_t want = (size_t)(h->total_len - pos < CHUNK ? h->total_len - pos : CHUNK);
+		ssize_t got = read(fd, chunk, want);
+		if (got <= 0) {
+			fprintf(stderr, "vm: '%s': truncated at byte %llu\n", path,
+				(unsigned long long)pos);
+			close(fd);
+			return -1;
+		}
+		sum = rv_fnv1a(sum, chunk, (size_t)got);
+		pos += (uint64_t)got;
+	}
+	struct rv_save_trailer t;
+	if (read(fd, &t, sizeof(t)) != (ssize_t)sizeof(t) || t.magic != RV_SAVE_TRAILER_MAGIC ||
+	    t.checksum != sum) {
+		fprintf(stderr, "vm: '%s': corrupt: its checksum does not match its contents\n", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* A checked save file into a new domain (named name, or as saved), left
+ * paused: its id, or -1 with the reason told (no domain left behind). */
+static long restore_from(const char *path, const struct rv_save_header *h, const char *name)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		fprintf(stderr, "vm: '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	uint8_t *meta = malloc(h->pages_off);
+	char err[160] = "";
+	if (!meta || read(fd, meta, h->pages_off) != (ssize_t)h->pages_off) {
+		fprintf(stderr, "vm: '%s': cannot read its header\n", path);
+		close(fd);
+		free(meta);
+		return -1;
+	}
+	struct rv_domctl_restore r = { (uint32_t)meta, h->pages_off, (uint32_t)name, (uint32_t)err,
+				       sizeof(err), 0 };
+	long id = domctl(RV_DOMCTL_restore_begin, (uint32_t)&r, sizeof(r), 0);
+	free(meta);
+	if (id < 0) {
+		fprintf(stderr, "vm: restore '%s': %s%s%s\n", path, err, err[0] ? ": " : "",
+			strerror((int)-id));
+		close(fd);
+		return -1;
+	}
+	struct rv_domctl_xfer x = { 0, (uint32_t)chunk, 0 };
+	uint64_t pages = (uint64_t)h->nr_pages * 4096;
+	while (x.pos < pages) {
+		ssize_t got = read(fd, chunk, pages - x.pos < CHUNK ? (size_t)(pages - x.pos) : CHUNK);
+		x.len = got > 0 ? (uint32_t)got : 0;
+		long r2 = got > 0 ? domctl(RV_DOMCTL_restore_data, (uint32_t)id, (uint32_t)&x,
+					   sizeof(x)) : -RV_EIO;
+		if (r2 < 0) {
+			fprintf(stderr, "vm: restore '%s': its pages: %s\n", path, strerror((int)-r2));
+			domctl(RV_DOMCTL_destroy, (uint32_t)id, 0, 0);
+			close(fd);
+			return -1;
+		}
+		x.pos += (uint64_t)got;
+	}
+	close(fd);
+	long r3 = domctl(RV_DOMCTL_restore_finish, (uint32_t)id, (uint32_t)err, sizeof(err));
+	if (r3 < 0) {
+		fprintf(stderr, "vm: restore '%s': %s%s%s\n", path, err, err[0] ? ": " : "",
+			strerror((int)-r3));
+		return -1;
+	}
+	return id;
+}
+
+static int valid_tag(const char *t)
+{
+	if (!*t || strlen(t) > 64)
+		return 0;
+	for (; *t; t++)
+		if (!(*t >= 'a' && *t <= 'z') && !(*t >= 'A' && *t <= 'Z') &&
+		    !(*t >= '0' && *t <= '9') && *t != '_' && *t != '-' && *t != '.')
+			return 0;
+	return 1;
+}
+
+static void snapshot_path(const char *name, const char *tag, char *out, size_t n)
+{
+	if (!valid_tag(tag))
+		die("snapshot tag '%s': use letters, digits, '_', '-' and '.'", tag);
+	mkdir("/var", 0755);
+	mkdir("/var/lib", 0755);
+	mkdir("/var/lib/vm", 0755);
+	snprintf(out, n, "/var/lib/vm/%s", name);
+	mkdir(out, 0755);
+	snprintf(out, n, "/var/lib/vm/%s/%s.save", name, tag);
+}
+
+/* save (stop: the domain is gone afterwards) or snapshot (it goes on). */
+static int cmd_save(const char *who, const char *path, int keep_running)
+{
+	struct rv_domctl_info info;
+	uint32_t id = lookup(who, &info);
+	char name[RV_DOMNAME_MAX];
+	snprintf(name, sizeof(name), "%s", info.name);
+	suspend(id, name);
+	uint64_t sum = memsum_of(id);
+	if (save_to(id, name, path)) {
+		domctl(RV_DOMCTL_unpause, id, 0, 0);    /* it goes on as if nothing happened */
+		return 1;
+	}
+	if (keep_running)
+		domctl(RV_DOMCTL_unpause, id, 0, 0);
+	else
+		domctl(RV_DOMCTL_destroy, id, 0, 0);
+	printf("%s (domain %u) %s to %s: %u MiB, memory checksum %016llx\n", name, id,
+	       keep_running ? "snapshotted" : "saved", path, info.memory_kib / 1024,
+	       (unsigned long long)sum);
+	return 0;
+}
+
+static int cmd_restore(const char *path, const char *newname, int paused)
+{
+	struct rv_save_header h;
+	if (check_file(path, &h))
+		return 1;
+	long id = restore_from(path, &h, newname);
+	if (id < 0)
+		return 1;
+	uint64_t sum = memsum_of((uint32_t)id);
+	struct rv_domctl_info info;
+	getinfo((uint32_t)id, &info);
+	if (!paused)
+		domctl(RV_DOMCTL_unpause, (uint32_t)id, 0, 0);
+	printf("domain %ld (%s) restored from %s: %u MiB, memory checksum %016llx%s\n", id,
+	       info.name, path, h.nr_pages / 256, (unsigned long long)sum, paused ? ", paused" : "");
+	return 0;
+}
+
+static int cmd_rollback(const char *who, const char *tag)
+{
+	struct rv_domctl_info info;
+	struct rv_save_header h;
+	char path[512];
+	uint32_t id = lookup(who, &info);
+	snapshot_path(info.name, tag, path, sizeof(path));
+	/* The snapshot is checked whole before the domain is touched. */
+	if (check_file(path, &h))
+		return 1;
+	domctl(RV_DOMCTL_destroy, id, 0, 0);
+	for (int i = 0; i < 100 && getinfo(id, &info) == (int)id; i++)
+		usleep(10000);
+	long nid = restore_from(path, &h, NULL);
+	if (nid < 0)
+		return 1;
+	domctl(RV_DOMCTL_unpause, (uint32_t)nid, 0, 0);
+	printf("%s rolled back to snapshot '%s': now domain %ld\n", h.name, tag, nid);
+	return 0;
+}
+
+static int cmd_clone(const char *who, const char *newname)
+{
+	struct rv_domctl_info info;
+	struct rv_save_header h;
+	char path[512];
+	uint32_t id = lookup(who, &info);
+	if (getinfo(0, &info) >= 0) {
+		struct rv_domctl_info o;
+		for (int i = getinfo(0, &o); i > 0; i = getinfo((uint32_t)i + 1, &o))
+			if (!strcmp(o.name, newname))
+				die("clone: name '%s' is taken by domain %d", newname, i);
+	}
+	getinfo(id, &info);
+	snprintf(path, sizeof(path), "/tmp/.vm-clone-%s.save", info.name);
+	if (cmd_save(who, path, 1))
+		return 1;
+	int rc = check_file(path, &h);
+	long nid = rc ? -1 : restore_from(path, &h, newname);
+	unlink(path);
+	if (nid < 0)
+		return 1;
+	domctl(RV_DOMCTL_unpause, (uint32_t)nid, 0, 0);
+	printf("%s cloned as %s (domain %ld)\n", info.name, newname, nid);
+	return 0;
+}
+
 /* ---- top ---- */
 
 #define TOP_MAX 64
@@ -460,6 +778,10 @@ static void usage(FILE *f)
 	      "  weight D N            its scheduler weight (1-65535; default 256)\n"
 	      "  memory D MiB          the most memory a pv domain may balloon up to\n"
 	      "  console D             attach to its console; Ctrl-\\ detaches\n"
+	      "  save D FILE           stop D and keep it in FILE (pv domains)\n"
+	      "  restore [-p] FILE [NAME]  a domain from FILE, going on where it stopped\n"
+	      "  snapshot D TAG        keep D's state now (it goes on); rollback D TAG returns to it\n"
+	      "  clone D NAME          a second domain from D's state now, named NAME\n"
 	      "  top [-n N]            CPU share and exits per second, every second (q quits)\n"
 	      "  help                  this text\n", f);
 }
@@ -530,6 +852,24 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(v, "top"))
 		return cmd_top(n, a);
+	if (!strcmp(v, "save") && n == 2)
+		return cmd_save(a[0], a[1], 0);
+	if (!strcmp(v, "restore") && n >= 1 && n <= 3) {
+		int paused = !strcmp(a[0], "-p");
+		if (n - paused >= 1 && n - paused <= 2)
+			return cmd_restore(a[paused], n - paused == 2 ? a[paused + 1] : NULL, paused);
+	}
+	if (!strcmp(v, "snapshot") && n == 2) {
+		struct rv_domctl_info info;
+		char path[512];
+		lookup(a[0], &info);
+		snapshot_path(info.name, a[1], path, sizeof(path));
+		return cmd_save(a[0], path, 1);
+	}
+	if (!strcmp(v, "rollback") && n == 2)
+		return cmd_rollback(a[0], a[1]);
+	if (!strcmp(v, "clone") && n == 2)
+		return cmd_clone(a[0], a[1]);
 	fprintf(stderr, "vm: '%s' with %d argument%s: unknown command\n", v, n, n == 1 ? "" : "s");
 	usage(stderr);
 	return 1;

@@ -71,6 +71,14 @@ int domconfig_parse_file(const char *text, size_t len, struct domain_config *cfg
 int domconfig_parse_words(const char *words, struct domain_config *cfg, char *err,
 			  size_t errsize);
 
+/*
+ * cfg as config-file text that domconfig_parse_file reads back into the
+ * same cfg (disk and realmode aside): what a save file keeps. The length,
+ * or -ENOSPC when size is too small.
+ */
+#define DOMCFG_TEXT_MAX         1024
+int domconfig_format(const struct domain_config *cfg, char *buf, size_t size);
+
 /* "pv", "bt", "hw" ("?" for anything else). */
 const char *dom_mode_name(enum dom_mode m);
 

@@ -74,6 +74,7 @@ void pv_teardown(struct domain *d)
 	}
 	d->space.pdpt = 0;
 	if (d->pv) {
+		pv_save_release(d);
 		for (uint32_t i = 0; i < PV_DOMAIN_FRAMES; i++)
 			free_frame(virt_to_phys(d->pv) + i * PAGE_SIZE);
 		d->pv = NULL;
@@ -253,6 +254,8 @@ static struct rv_start_info *write_start_info(struct domain *d, const struct dom
 	si->initrd_len = (uint32_t)initrd_size;
 	si->console_port = PV_PORT_CONSOLE;
 	si->timer_port = PV_PORT_TIMER;
+	si->control_port = PV_PORT_CONTROL;
+	si->max_mfn = pv_mm.nframes;
 	snprintf(si->name, sizeof(si->name), "%s", d->name);
 	snprintf(si->cmdline, sizeof(si->cmdline), "%s", cfg->cmdline);
 	return si;
@@ -274,6 +277,42 @@ static void set_first_registers(struct domain *d, uint32_t entry, const struct b
 	r->eflags = EFLAGS_FIXED | EFLAGS_IF;
 	d->pv->vcpu.kernel_ss = RV_GUEST_KERNEL_DS;
 	d->pv->vcpu.kernel_esp = si->stack_top;
+}
+
+void *pv_guest_page(struct domain *d, uint32_t pfn)
+{
+	return guest_page(pfn, d);
+}
+
+int pv_build_empty(struct domain *d, const struct domain_config *cfg, uint32_t virt_base,
+		   uint32_t built_pages, char *err, size_t errsize)
+{
+	struct boot_layout l = { 0 };
+
+	if (!d->pv) {
+		paddr_t pa;
+		if (alloc_frames_contig(PV_DOMAIN_FRAMES, &pa)) {
+			snprintf(err, errsize, "no memory for its pv state");
+			return -ENOMEM;
+		}
+		d->pv = phys_to_virt(pa);
+	}
+	d->nr_pages = cfg->memory_kib / 4;
+	d->max_pages = d->nr_pages;
+	d->pv->built_pages = built_pages;
+	d->pv->virt_base = virt_base;
+	d->weight = cfg->weight;
+	d->mode = cfg->mode;
+	l.p2m_pages = (d->nr_pages * 4 + PAGE_SIZE - 1) / PAGE_SIZE;
+	int rc = check_fits(d, cfg, &l, err, errsize);
+	if (!rc)
+		rc = alloc_memory(d, &l, err, errsize);
+	if (rc)
+		return rc;
+	init_shared_info(d);
+	rc = domconfig_format(cfg, d->pv->config, sizeof(d->pv->config));
+	d->pv->config_len = rc > 0 ? (uint32_t)rc : 0;
+	return 0;
 }
 
 int pv_build(struct domain *d, const struct domain_config *cfg, const void *kernel,
@@ -319,6 +358,11 @@ int pv_build(struct domain *d, const struct domain_config *cfg, const void *kern
 		goto out_teardown;
 	}
 	init_shared_info(d);
+	d->pv->si_pfn = l.si_pfn;
+	d->pv->p2m_pfn = l.p2m_pfn;
+	d->pv->p2m_pages = l.p2m_pages;
+	rc = domconfig_format(cfg, d->pv->config, sizeof(d->pv->config));
+	d->pv->config_len = rc > 0 ? (uint32_t)rc : 0;  /* (too long: it cannot be saved) */
 	struct rv_start_info *si = write_start_info(d, cfg, &l, initrd_size);
 	set_first_registers(d, img.entry, &l, si);
 

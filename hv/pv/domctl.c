@@ -66,6 +66,10 @@ static int32_t getinfo(struct domain *d, uint32_t from, uint32_t buf, uint32_t s
 		info.mode = t->mode == DOM_MODE_PV ? RV_DOMMODE_pv :
 			    t->mode == DOM_MODE_BT ? RV_DOMMODE_bt : RV_DOMMODE_hw;
 		info.flags = t->privileged ? RV_DOMINFO_PRIVILEGED : 0;
+		if (t->mode == DOM_MODE_PV && t->pv->suspended)
+			info.flags |= RV_DOMINFO_SUSPENDED;
+		if (t->mode == DOM_MODE_PV && t->pv->restoring)
+			info.flags |= RV_DOMINFO_RESTORING;
 		info.weight = t->weight;
 		info.memory_kib = t->nr_pages * 4;
 		info.max_memory_kib = t->max_pages * 4;
@@ -340,6 +344,8 @@ int32_t pv_domctl(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2, uint
 		return getinfo(d, a1, a2, a3);
 	if (cmd == RV_DOMCTL_create)
 		return create(d, a1, a2);
+	if (cmd >= RV_DOMCTL_suspend && cmd < RV_DOMCTL_count)
+		return pv_domctl_save(d, cmd, a1, a2, a3);
 	if (cmd >= RV_DOMCTL_count)
 		return -ENOSYS;
 	struct domain *t = target(a1);
@@ -352,6 +358,12 @@ int32_t pv_domctl(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2, uint
 		domain_pause(t);
 		return 0;
 	case RV_DOMCTL_unpause:
+		if (t->mode == DOM_MODE_PV && t->pv->restoring)
+			return -EBUSY;          /* restore_finish first */
+		if (t->mode == DOM_MODE_PV && t->pv->suspended && t->pause_count == 1) {
+			t->pv->suspended = false;       /* its suspend call returns */
+			pv_save_release(t);
+		}
 		return domain_unpause(t);
 	case RV_DOMCTL_destroy:
 		if (t == d)

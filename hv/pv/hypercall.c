@@ -125,6 +125,8 @@ static int32_t hc_sched_op(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t
 			sched_block(d);
 		return 0;
 	case RV_SCHEDOP_shutdown:
+		if (a1 == RV_SHUTDOWN_suspend)
+			return pv_suspend_self(d);
 		if (a1 > RV_SHUTDOWN_crash)
 			return -EINVAL;
 		domain_shutdown(d, a1, a2);

@@ -46,6 +46,21 @@ struct pv_domain {
 	struct pv_vcpu vcpu;
 	uint32_t virt_base;             /* guest virtual address of pfn 0 */
 	uint32_t built_pages;           /* pages it was built with: Domain 0 may not raise its quota past */
+	/* Where the builder put the start info and the guest's p2m copy (a
+	 * save rewrites the p2m, a restore the start info). */
+	uint32_t si_pfn, p2m_pfn, p2m_pages;
+	/* Its config as text (domconfig_format), for a save file. */
+	char config[DOMCFG_TEXT_MAX];
+	uint32_t config_len;
+	/* Save and restore (save.c). */
+	bool suspended;                 /* stopped itself at Domain 0's request: paused, state kept */
+	bool restoring;                 /* made by restore_begin, not finished: never runs */
+	uint32_t *save_rmap;            /* mfn -> pfn + 1, while its save is read */
+	uint32_t save_rmap_frames;
+	struct rv_save_vcpu *restore_vcpu;      /* one frame, while restoring */
+	uint8_t *restore_types;                 /* nr_pages bytes, while restoring */
+	uint32_t restore_types_frames;
+	uint32_t restore_base_pfn;
 	/* Page-table releases interrupted by preemption (pagetype.h): finished
 	 * before its hypercall goes on, and before it runs again. */
 	struct mm_deferred mm_defer;
@@ -65,6 +80,17 @@ void pv_teardown(struct domain *d);
  * exception frame on its kernel stack. 0, or -EFAULT if that stack is bad. */
 int pv_bounce(struct domain *d, struct trap_frame *f, uint32_t handler, bool has_error,
 	      uint32_t error_code, bool mask_events);
+
+/* Save and restore (save.c; public/save.h, docs/control.md). */
+struct rv_save_vcpu;
+int32_t pv_suspend_self(struct domain *d);
+int32_t pv_domctl_save(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2, uint32_t a3);
+/* What save.c holds for a domain, given back (teardown, unpause). */
+void pv_save_release(struct domain *d);
+/* An empty pv domain for a restore: pv state, memory, shared info (build.c). */
+int pv_build_empty(struct domain *d, const struct domain_config *cfg, uint32_t virt_base,
+		   uint32_t built_pages, char *err, size_t errsize);
+void *pv_guest_page(struct domain *d, uint32_t pfn);
 
 /* The control hypercall (public/domctl.h): Domain 0's alone. */
 int32_t pv_domctl(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2, uint32_t a3);
@@ -161,5 +187,6 @@ int copy_to_guest(struct domain *d, uint32_t dst_va, const void *src, uint32_t l
 /* Fixed event ports (start_info.console_port / timer_port). */
 #define PV_PORT_TIMER   EVTCHN_PORT_TIMER
 #define PV_PORT_CONSOLE EVTCHN_PORT_CONSOLE
+#define PV_PORT_CONTROL EVTCHN_PORT_CONTROL
 
 #endif

@@ -28,7 +28,13 @@
 #define RV_DOMCTL_console_read  7       /* (domid, struct rv_domctl_console *, size) */
 #define RV_DOMCTL_console_write 8       /* (domid, const char *buf, count) */
 #define RV_DOMCTL_exits         9       /* (domid, struct rv_domctl_exits *, size) */
-#define RV_DOMCTL_count         10
+#define RV_DOMCTL_suspend       10      /* (domid): ask a pv guest to suspend itself */
+#define RV_DOMCTL_save          11      /* (domid, struct rv_domctl_xfer *, size) */
+#define RV_DOMCTL_memsum        12      /* (domid, uint64_t *) */
+#define RV_DOMCTL_restore_begin 13      /* (struct rv_domctl_restore *, size) */
+#define RV_DOMCTL_restore_data  14      /* (domid, struct rv_domctl_xfer *, size) */
+#define RV_DOMCTL_restore_finish 15     /* (domid, char *err, err_len) */
+#define RV_DOMCTL_count         16
 
 /*
  * getinfo: the first domain whose id is domid or more, into the buffer
@@ -47,6 +53,8 @@
 #define RV_DOMMODE_hw           2
 
 #define RV_DOMINFO_PRIVILEGED   (1u << 0)
+#define RV_DOMINFO_SUSPENDED    (1u << 1)       /* stopped itself for a save (pv) */
+#define RV_DOMINFO_RESTORING    (1u << 2)       /* being restored: not finished */
 
 #define RV_DOMNAME_MAX          32
 
@@ -152,5 +160,49 @@ struct rv_domctl_exits {
 	struct rv_domctl_exit e[RV_EXITS_MAX];
 };
 RV_BUILD_ASSERT(sizeof(struct rv_domctl_exits) == 16 + RV_EXITS_MAX * 48, "domctl exits layout");
+
+/*
+ * Save and restore of pv domains (public/save.h for the stream, docs/control.md).
+ *
+ * suspend: sets start_info.control_request and raises the control port; the
+ * guest suspends itself at a safe point (sched_op shutdown suspend) and is
+ * then paused with RV_DOMINFO_SUSPENDED. -EALREADY if it is already.
+ *
+ * save: bytes [pos, pos + len) of the stream (len up to RV_XFER_MAX) of a
+ * suspended domain into buf; returns how many (0 at the end). -EBUSY if it
+ * is not suspended, -EOPNOTSUPP for what cannot be saved yet (hw, bt, a
+ * ballooned domain), -EINVAL if a page table maps what is not its own.
+ * Unpausing it goes on where it was (the guest's suspend returns 0);
+ * destroying it completes a save-and-stop.
+ *
+ * memsum: FNV-1a 64 of its pages in pfn order as the stream holds them (the
+ * start-info page left out: a restore writes there), for round-trip checks.
+ *
+ * restore_begin: meta = the stream's bytes before the pages (header, config,
+ * vCPU, types: header.pages_off bytes); name, if not 0, a new name (clone).
+ * Returns the new domain's id: listed, paused, RV_DOMINFO_RESTORING.
+ * restore_data: its pages, pos counted from the first page's first byte.
+ * restore_finish: checks and installs everything; on a refusal the domain
+ * is destroyed and the reason written to err. Then unpause it: its suspend
+ * call returns 1.
+ */
+#define RV_XFER_MAX             65536
+
+struct rv_domctl_xfer {
+	uint64_t pos;
+	uint32_t buf;
+	uint32_t len;
+};
+RV_BUILD_ASSERT(sizeof(struct rv_domctl_xfer) == 16, "domctl xfer layout");
+
+struct rv_domctl_restore {
+	uint32_t meta;                  /* address of header.pages_off bytes */
+	uint32_t meta_len;
+	uint32_t name;                  /* a new name (NUL-terminated), or 0 */
+	uint32_t err;                   /* where the reason goes, or 0 */
+	uint32_t err_len;
+	uint32_t pad;
+};
+RV_BUILD_ASSERT(sizeof(struct rv_domctl_restore) == 24, "domctl restore layout");
 
 #endif

@@ -81,6 +81,13 @@ struct rv_trap_info {
 #define RV_SHUTDOWN_poweroff    0
 #define RV_SHUTDOWN_reboot      1
 #define RV_SHUTDOWN_crash       2
+/* suspend (Domain 0 asked, start_info.control_request): the domain stops
+ * here, paused, its state kept for a save. The call returns 0 when the
+ * domain goes on where it was (the save was a snapshot, or cancelled), 1
+ * when it was restored from a save file: a new domain, with new machine
+ * frames (reread the p2m, rebuild anything made of machine frame numbers),
+ * perhaps on another machine. -ENODEV when there is no Domain 0. */
+#define RV_SHUTDOWN_suspend     3
 
 /* ---- version ---- */
 #define RV_VERSION_version      0       /* returns (RV_ABI_MAJOR << 16) | RV_ABI_MINOR */

@@ -32,6 +32,7 @@
 #define RV_SAVE_PT_L1           1
 #define RV_SAVE_PT_L2           2
 #define RV_SAVE_PT_L3           3
+#define RV_SAVE_PT_L2_HIGH      4               /* the directory under PDPT slot 3 */
 #define RV_SAVE_PINNED          0x80
 
 struct rv_save_header {

@@ -39,9 +39,18 @@ struct rv_start_info {
 	uint32_t timer_port;            /* event port raised when set_timer expires */
 	char name[32];                  /* domain name, NUL-terminated */
 	char cmdline[RV_CMDLINE_MAX];   /* kernel command line, NUL-terminated */
+	/* Since ABI 0.3: */
+	uint32_t control_port;          /* event port raised when Domain 0 asks something */
+	uint32_t control_request;       /* what: RV_CONTROL_* (the guest clears it) */
+	uint32_t max_mfn;               /* machine frames below this: size a reverse map by it */
 };
 
-RV_BUILD_ASSERT(sizeof(struct rv_start_info) == 64 + 32 + RV_CMDLINE_MAX, "start info layout");
+/* start_info.control_request. suspend: stop at a safe point with sched_op
+ * shutdown RV_SHUTDOWN_suspend, so that Domain 0 can save this domain. */
+#define RV_CONTROL_none         0
+#define RV_CONTROL_suspend      1
+
+RV_BUILD_ASSERT(sizeof(struct rv_start_info) == 64 + 32 + RV_CMDLINE_MAX + 12, "start info layout");
 RV_BUILD_ASSERT(sizeof(struct rv_start_info) <= 4096, "start info fits a page");
 
 #endif

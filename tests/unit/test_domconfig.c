@@ -246,6 +246,41 @@ static void test_privileged(void **state)
 	assert_false(cfg.privileged);
 }
 
+/* domconfig_format writes what parse_file reads back unchanged. */
+static void test_format_round_trip(void **state)
+{
+	static const char *const cases[] = {
+		"kernel = k\n",
+		"name = web\nkernel = \"/boot/ringos-pv.elf\"\ninitrd = b.cpio\nmemory = 32\n"
+		"cmdline = \"hostname=web quiet\"\nweight = 1024\nprivileged = 1\n",
+		"kernel = k\nmode = bt\npatch = off\nmemory = 4096K\n",
+		"kernel = k\nmode = hw\nnpt = off\nmemory = 1G\n",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct domain_config a, b;
+		char text[DOMCFG_TEXT_MAX];
+		reset(NULL);
+		assert_int_equal(pfile(cases[i]), 0);
+		a = cfg;
+		int n = domconfig_format(&a, text, sizeof(text));
+		assert_true(n > 0 && (size_t)n < sizeof(text));
+		assert_int_equal(pfile(text), 0);
+		b = cfg;
+		assert_string_equal(a.name, b.name);
+		assert_string_equal(a.kernel, b.kernel);
+		assert_string_equal(a.initrd, b.initrd);
+		assert_string_equal(a.cmdline, b.cmdline);
+		assert_int_equal(a.memory_kib, b.memory_kib);
+		assert_int_equal(a.mode, b.mode);
+		assert_int_equal(a.weight, b.weight);
+		assert_int_equal(a.patch, b.patch);
+		assert_int_equal(a.npt, b.npt);
+		assert_int_equal(a.privileged, b.privileged);
+		assert_int_equal(domconfig_format(&a, text, 20), -ENOSPC);
+	}
+}
+
 /* Comments, blanks, CRLF, a byte-order mark, bare and quoted values, no final newline. */
 static void test_file_syntax(void **state)
 {
@@ -570,6 +605,7 @@ int main(void)
 		cmocka_unit_test_setup(test_patch, reset),
 		cmocka_unit_test_setup(test_npt, reset),
 		cmocka_unit_test_setup(test_privileged, reset),
+		cmocka_unit_test_setup(test_format_round_trip, reset),
 		cmocka_unit_test_setup(test_file_refusals, reset),
 		cmocka_unit_test_setup(test_words_refusals, reset),
 		cmocka_unit_test_setup(test_memory, reset),

@@ -145,6 +145,11 @@ void arch_poweroff(uint32_t code)
  * through leaf 0x40000001 (docs/hw.md): as "name value" lines, as the pv
  * port shows its hypercall's. On the bare machine there is none.
  */
+void arch_safe_point(void)
+{
+	/* a bare PC is never saved */
+}
+
 bool arch_privileged(void)
 {
 	return false;           /* a bare PC has no other domain to control */

@@ -27,6 +27,8 @@ static struct rv_shared_info *shared;
 static uint32_t *p2m;                   /* pfn -> mfn (start info) */
 static uint32_t *m2p;                   /* mfn -> pfn, built at boot */
 static uint32_t max_mfn;
+static uint32_t m2p_capacity;           /* entries the reverse map's frames hold */
+static volatile bool suspend_wanted;    /* Domain 0 asked (start_info.control_request) */
 static uint32_t kernel_l3_mfn;          /* the builder's PDPT: the kernel-only space */
 static uint64_t kernel_l2_entry;        /* PDPT slot 3: the kernel's (L2 high) directory */
 static volatile uint64_t ticks;
@@ -435,13 +437,79 @@ bool arch_irq(unsigned vector)
 		if (w * 32 <= si->console_port && si->console_port < w * 32 + 32 &&
 		    (bits & (1u << (si->console_port % 32))))
 			console_input();
+		if (si->control_port && w * 32 <= si->control_port &&
+		    si->control_port < w * 32 + 32 && (bits & (1u << (si->control_port % 32))) &&
+		    si->control_request == RV_CONTROL_suspend) {
+			si->control_request = RV_CONTROL_none;
+			suspend_wanted = true;  /* at the next safe point */
+		}
 	}
 	shared->vcpu.evtchn_upcall_mask = 0;
 	return tick;
 }
 
+/* The reverse map from the p2m as it is now (at boot, and after a
+ * restore gave us new frames). */
+static void build_m2p(void)
+{
+	max_mfn = 0;
+	for (uint32_t i = 0; i < si->nr_pages; i++)
+		if (p2m[i] + 1 > max_mfn)
+			max_mfn = p2m[i] + 1;
+	if (max_mfn > m2p_capacity)
+		panic("machine frame %#x is past the reverse map's %#x entries", max_mfn - 1,
+		      m2p_capacity);
+	for (uint32_t i = 0; i < max_mfn; i++)
+		m2p[i] = 0xffffffffu;
+	for (uint32_t i = 0; i < si->nr_pages; i++)
+		m2p[p2m[i]] = i;
+}
+
+/* The kernel's own address space as the builder made it, in machine terms. */
+static void find_kernel_space(void)
+{
+	const pte_t *l3 = (const pte_t *)(uintptr_t)si->pt_base;
+	kernel_l3_mfn = p2m[(si->pt_base - si->virt_base) >> PAGE_SHIFT];
+	/* Address and P only: QEMU sets the accessed bit in PDPTEs it walks,
+	 * a bit real hardware reserves (and ringvisor refuses). */
+	kernel_l2_entry = (l3[3] & PTE_ADDR_MASK) | PTE_P;
+}
+
+/*
+ * Domain 0 asked us to suspend (to save us): stop here, at a point where
+ * the kernel is in the middle of nothing (idle, or an interrupt that came
+ * in user mode). The call returns 0 if we go on where we were, 1 if we
+ * were restored from a save: new machine frames (the hypervisor rewrote
+ * our page tables and our p2m), so what we made of machine frame numbers
+ * is made again.
+ */
+void arch_safe_point(void)
+{
+	if (!suspend_wanted)
+		return;
+	suspend_wanted = false;
+	flush_queue();
+	uint32_t flags = arch_irq_save();
+	int32_t r = hypercall(RV_HC_sched_op, RV_SCHEDOP_shutdown, RV_SHUTDOWN_suspend, 0, 0, 0);
+	if (r == 1) {
+		build_m2p();
+		find_kernel_space();
+		next_tick = arch_time_ns();
+		arm_tick();
+	}
+	arch_irq_restore(flags);
+	if (r == 1)
+		kprintf("ringos: restored from a save as domain %u (%s)\n", si->domid, si->name);
+	else if (r < 0)
+		kprintf("ringos: suspend refused (%d)\n", r);
+}
+
 void arch_idle(void)
 {
+	if (suspend_wanted) {
+		arch_safe_point();
+		return;
+	}
 	/* Sleep until an event; it is delivered (the upcall runs) before this
 	 * returns. */
 	hypercall(RV_HC_sched_op, RV_SCHEDOP_block, 0, 0, 0, 0);
@@ -506,22 +574,19 @@ void arch_init(uint32_t magic, uint32_t info, struct arch_boot_info *bi)
 	if (si->magic != RV_START_INFO_MAGIC)
 		arch_poweroff(2);
 
-	/* The reverse map, in frames taken from the top of our memory. */
+	/* The reverse map, in frames taken from the top of our memory: room
+	 * for every machine frame (max_mfn, since ABI 0.3), so that frames
+	 * given to us by a restore fit too; else for our own. */
 	for (uint32_t i = 0; i < si->nr_pages; i++)
-		if (p2m[i] + 1 > max_mfn)
-			max_mfn = p2m[i] + 1;
-	uint32_t m2p_pages = (max_mfn * 4 + PAGE_SIZE - 1) / PAGE_SIZE;
+		if (p2m[i] + 1 > m2p_capacity)
+			m2p_capacity = p2m[i] + 1;
+	if (si->revision >= ((0u << 16) | 3) && si->max_mfn > m2p_capacity &&
+	    si->max_mfn <= si->nr_pages * 64)
+		m2p_capacity = si->max_mfn;     /* at most 1/16 of our memory */
+	uint32_t m2p_pages = (m2p_capacity * 4 + PAGE_SIZE - 1) / PAGE_SIZE;
 	m2p = phys_to_virt((paddr_t)(si->nr_pages - m2p_pages) << PAGE_SHIFT);
-	for (uint32_t i = 0; i < max_mfn; i++)
-		m2p[i] = 0xffffffffu;
-	for (uint32_t i = 0; i < si->nr_pages; i++)
-		m2p[p2m[i]] = i;
-
-	const pte_t *l3 = (const pte_t *)(uintptr_t)si->pt_base;
-	kernel_l3_mfn = p2m[(si->pt_base - si->virt_base) >> PAGE_SHIFT];
-	/* Address and P only: QEMU sets the accessed bit in PDPTEs it walks,
-	 * a bit real hardware reserves (and ringvisor refuses). */
-	kernel_l2_entry = (l3[3] & PTE_ADDR_MASK) | PTE_P;
+	build_m2p();
+	find_kernel_space();
 	protect_kernel_map();
 	traps_init();
 

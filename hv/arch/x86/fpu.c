@@ -103,3 +103,14 @@ void fpu_release(struct domain *d)
 	if (fpu_owner == d)
 		fpu_owner = NULL;
 }
+
+void fpu_put(struct domain *d)
+{
+	if (fpu_owner != d)
+		return;
+	uint32_t cr0 = read_cr0();
+	clts();
+	fxsave(d->fpu_area);
+	fpu_owner = NULL;
+	write_cr0(cr0 | CR0_TS);        /* whoever runs next takes it again (#NM) */
+}

@@ -9,6 +9,9 @@ extern struct domain *fpu_owner;
 /* Clear CR0.TS and make d the owner: the old owner's state saved, d's
  * loaded (a clean image the first time). */
 void fpu_take(struct domain *d);
+/* d's registers into its domain structure, and nobody the owner: for a
+ * save, which reads d->fpu_area. */
+void fpu_put(struct domain *d);
 /* d is going away: the registers are nobody's (never saved again). */
 void fpu_release(struct domain *d);
 
