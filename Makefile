@@ -49,7 +49,7 @@ LINUX_MODULES := $(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/busybox.cpio,configs/
 DOM0_MODULES := $(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/dom0.cpio,configs/dom0.cfg,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg
 DEMO_MODULES := $(BUILD)/guests/demo.elf,configs/alpha.cfg,configs/beta.cfg,$(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/suite.cpio,configs/ringos.cfg
 RUN_DEPS    := $(HV_ELF) $(BUILD)/guests/demo.elf ringos
-RUN_MEM     ?= 384
+RUN_MEM     ?= 512
 NATIVE_APPEND ?= hostname=native
 
 # run, debug and test install first, then build in a fresh make: what the
