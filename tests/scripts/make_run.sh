@@ -15,7 +15,7 @@ log=$work/run.log
 modules=$(make -s --no-print-directory print-run-modules)
 mkfifo "$work/in"
 # shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
-timeout 180 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 384 -serial stdio -kernel "$BUILD/hv/hv.elf" \
+timeout 180 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 512 -serial stdio -kernel "$BUILD/hv/hv.elf" \
 	-append "loglevel=info on_empty=exit" -initrd "$modules" < "$work/in" > "$log" 2>&1 &
 qpid=$!
 exec {fd}> "$work/in"
