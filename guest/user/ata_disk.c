@@ -37,6 +37,7 @@
 #define SECTOR          512
 #define PATTERNED       2048            /* sectors of pattern at each end */
 #define LBA28_LIMIT     (1ull << 28)
+#define MIN(a, b)       ((a) < (b) ? (a) : (b))
 
 /* Linux's block ioctls (<linux/fs.h>), i386. */
 #define BLKGETSIZE      0x1260
@@ -76,6 +77,18 @@ static void expected(const struct disk *d, uint64_t off, char *out, size_t len)
 		memcpy(out + done, sec + in, k);
 		done += k;
 	}
+}
+
+/* Where a long transfer goes: 64 KiB at sector 256, or the second
+ * quarter of a small disk. */
+static uint64_t middle(const struct disk *d)
+{
+	return d->sectors >= 512 ? 256 : d->sectors / 4;
+}
+
+static size_t middle_len(const struct disk *d)
+{
+	return d->sectors >= 512 ? 65536 : (size_t)(d->sectors / 4) * SECTOR;
 }
 
 /* pread of len bytes at off equals the pattern. */
@@ -118,9 +131,10 @@ static void check_reads(const struct disk *d)
 	uint64_t end = d->sectors * SECTOR;
 
 	snprintf(what, sizeof(what), "%s: whole sectors at both ends read the pattern", d->name);
-	check(reads_pattern(d, 0, 2 * SECTOR) && reads_pattern(d, (PATTERNED - 1) * SECTOR, SECTOR) &&
-	      reads_pattern(d, end - 3 * SECTOR, 3 * SECTOR) && reads_pattern(d, 256 * SECTOR, 65536),
-	      what);
+	check(reads_pattern(d, 0, 2 * SECTOR) &&
+	      reads_pattern(d, (MIN(d->sectors, PATTERNED) - 1) * SECTOR, SECTOR) &&
+	      reads_pattern(d, end - 3 * SECTOR, 3 * SECTOR) &&
+	      reads_pattern(d, middle(d) * SECTOR, middle_len(d)), what);
 	if (d->sectors > LBA28_LIMIT + 2) {
 		snprintf(what, sizeof(what), "%s: sectors 2^28-2 .. 2^28+1 (LBA28, LBA48) read zeros",
 			 d->name);
@@ -164,18 +178,18 @@ static void check_writes(const struct disk *d)
 	check(pwrite(d->fd, want, 2 * SECTOR, 7 * SECTOR) == 2 * SECTOR &&
 	      reads_pattern(d, 6 * SECTOR, 3 * SECTOR), what);
 
-	/* 64 KiB, aligned: written through write(), read back, restored. */
-	for (size_t i = 0; i < sizeof(big); i++)
+	/* Up to 64 KiB, aligned: written through write(), read back, restored. */
+	off_t at = (off_t)(middle(d) * SECTOR);
+	size_t len = middle_len(d);
+	for (size_t i = 0; i < len; i++)
 		big[i] = (char)(i * 7 + i / 512);
-	snprintf(what, sizeof(what), "%s: 64 KiB written at sector 256 read back", d->name);
-	check(lseek(d->fd, 256 * SECTOR, SEEK_SET) == 256 * SECTOR &&
-	      write(d->fd, big, sizeof(big)) == (ssize_t)sizeof(big) &&
-	      pread(d->fd, back, sizeof(back), 256 * SECTOR) == (ssize_t)sizeof(back) &&
-	      !memcmp(big, back, sizeof(big)), what);
-	expected(d, 256 * SECTOR, big, sizeof(big));
+	snprintf(what, sizeof(what), "%s: %zu KiB written at sector %llu read back", d->name, len / 1024,
+		 (unsigned long long)middle(d));
+	check(lseek(d->fd, at, SEEK_SET) == at && write(d->fd, big, len) == (ssize_t)len &&
+	      pread(d->fd, back, len, at) == (ssize_t)len && !memcmp(big, back, len), what);
+	expected(d, (uint64_t)at, big, len);
 	snprintf(what, sizeof(what), "%s: and the pattern written back", d->name);
-	check(pwrite(d->fd, big, sizeof(big), 256 * SECTOR) == (ssize_t)sizeof(big) &&
-	      reads_pattern(d, 256 * SECTOR, sizeof(big)), what);
+	check(pwrite(d->fd, big, len, at) == (ssize_t)len && reads_pattern(d, (uint64_t)at, len), what);
 
 	/* The end of the disk. */
 	memset(data, 'Z', sizeof(data));
