@@ -28,7 +28,7 @@ static bool fail_reads;
 static unsigned disk_flushes;
 
 /* What the hooks do to the bus. */
-static bool no_ports, stuck, packet, spoil_identify, irq_refused, booting;
+static bool no_ports, stuck, packet, spoil_identify, irq_refused, booting, device_fault;
 static unsigned slow;                   /* status reads that show BSY after each command or block */
 static unsigned busy_left;
 static uint8_t last_cmd;
@@ -79,7 +79,7 @@ static void machine(bool with_disk)
 	for (uint32_t s = 0; s < SECTORS; s++)
 		for (unsigned i = 0; i < 512; i++)
 			image[s * 512 + i] = pattern(s, i);
-	no_ports = stuck = packet = spoil_identify = irq_refused = booting = false;
+	no_ports = stuck = packet = spoil_identify = irq_refused = booting = device_fault = false;
 	fail_reads = false;
 	slow = busy_left = 0;
 	disk_flushes = port_accesses = irqs_taken = sleeps = slices = wakeups = nregistered = 0;
@@ -131,6 +131,8 @@ uint8_t arch_inb(uint16_t port)
 		busy_left--;
 		return ATA_ST_BSY;
 	}
+	if (status && device_fault)
+		return (uint8_t)(pio(port, 1, false, 0) | ATA_ST_DF);
 	if (packet && port == BASE + 4)
 		return 0x14;
 	if (packet && port == BASE + 5)
@@ -331,6 +333,23 @@ static void media_error(void **state)
 	assert_memory_equal(buf, image + 77 * 512, 512);
 }
 
+/* DF without ERR: -EIO too, said as a device fault; the data the drive
+ * offered is left, so the channel is reset; then it works again. */
+static void device_fault_is_eio(void **state)
+{
+	uint8_t buf[512];
+	machine(true);
+	assert_int_equal(ata_init(), 1);
+	device_fault = true;
+	assert_int_equal(ata_read(0, 12, 1, buf), -EIO);
+	assert_true(ata_drive(0)->last_status & ATA_ST_DF);
+	assert_int_equal(ata_drive(0)->last_error, 0);
+	assert_non_null(strstr(log_text, "ata: hda: read at sector 12: status 0x78 (device fault), error 0 (none)\n"));
+	device_fault = false;
+	assert_int_equal(ata_read(0, 12, 1, buf), 0);
+	assert_memory_equal(buf, image + 12 * 512, 512);
+}
+
 static void read_only_write_aborted(void **state)
 {
 	uint8_t buf[512] = { 1 };
@@ -515,6 +534,7 @@ int main(void)
 		cmocka_unit_test(reads_and_writes),
 		cmocka_unit_test(out_of_range),
 		cmocka_unit_test(media_error),
+		cmocka_unit_test(device_fault_is_eio),
 		cmocka_unit_test(read_only_write_aborted),
 		cmocka_unit_test(busy_forever_times_out),
 		cmocka_unit_test(slow_drive_sleeps_until_irq14),
