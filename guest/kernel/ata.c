@@ -32,10 +32,8 @@
 struct ata_channel {
 	uint16_t base, ctl;             /* command block, control block */
 	bool irq;                       /* IRQ 14 routed to ata_irq: commands may sleep */
-	uint8_t devctl;                 /* the device control register, as last written */
 	int selected;                   /* the drive the DEV bit names, -1 unknown */
 	bool busy;                      /* a process is in a command; others sleep on it */
-	uint32_t irqs;                  /* interrupts taken */
 	struct ata_drive drive[ATA_DRIVES];
 	struct blkdev disk[ATA_DRIVES]; /* the block devices of the drives found */
 	uint16_t id[256];               /* IDENTIFY's data, at the probe */
@@ -58,9 +56,9 @@ static uint8_t alt_status(void)
 	return arch_inb(chan.ctl);
 }
 
+/* The device control register (nIEN, SRST), both drives'. */
 static void set_devctl(uint8_t v)
 {
-	chan.devctl = v;
 	arch_outb(chan.ctl, v);
 }
 
@@ -94,7 +92,6 @@ static int wait_not_busy(uint64_t deadline)
 
 void ata_irq(void)
 {
-	chan.irqs++;
 	(void)reg_in(ATA_REG_STATUS);   /* read: the drive takes INTRQ down */
 	wake_up(&chan);
 }
