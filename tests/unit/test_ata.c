@@ -317,37 +317,37 @@ static void out_of_range(void **state)
 	assert_int_equal(ata_read(0, SECTORS - 2, 2, buf), 0);
 }
 
-/* ERR: -EIO, the error register kept and reported, and the drive usable. */
-static void media_error(void **state)
+/* A read the drive fails while *fault is set: -EIO, the status bit and
+ * error register kept and the line logged; then, *fault cleared, the
+ * drive reads again (after a reset where it had data left). */
+static void fails_then_recovers(bool *fault, uint64_t lba, uint8_t st_bit, uint8_t error,
+				const char *line)
 {
 	uint8_t buf[512];
 	machine(true);
 	assert_int_equal(ata_init(), 1);
-	fail_reads = true;
-	assert_int_equal(ata_read(0, 77, 1, buf), -EIO);
-	assert_true(ata_drive(0)->last_status & ATA_ST_ERR);
-	assert_int_equal(ata_drive(0)->last_error, ATA_ER_UNC);
-	assert_non_null(strstr(log_text, "ata: hda: read at sector 77: status 0x51, error 0x40 (UNC)\n"));
-	fail_reads = false;
-	assert_int_equal(ata_read(0, 77, 1, buf), 0);
-	assert_memory_equal(buf, image + 77 * 512, 512);
+	*fault = true;
+	assert_int_equal(ata_read(0, lba, 1, buf), -EIO);
+	assert_true(ata_drive(0)->last_status & st_bit);
+	assert_int_equal(ata_drive(0)->last_error, error);
+	assert_non_null(strstr(log_text, line));
+	*fault = false;
+	assert_int_equal(ata_read(0, lba, 1, buf), 0);
+	assert_memory_equal(buf, image + lba * 512, 512);
 }
 
-/* DF without ERR: -EIO too, said as a device fault; the data the drive
- * offered is left, so the channel is reset; then it works again. */
+/* ERR with the error register's UNC (the disk's read failed). */
+static void media_error(void **state)
+{
+	fails_then_recovers(&fail_reads, 77, ATA_ST_ERR, ATA_ER_UNC,
+			    "ata: hda: read at sector 77: status 0x51, error 0x40 (UNC)\n");
+}
+
+/* DF without ERR: a device fault, no error register to read. */
 static void device_fault_is_eio(void **state)
 {
-	uint8_t buf[512];
-	machine(true);
-	assert_int_equal(ata_init(), 1);
-	device_fault = true;
-	assert_int_equal(ata_read(0, 12, 1, buf), -EIO);
-	assert_true(ata_drive(0)->last_status & ATA_ST_DF);
-	assert_int_equal(ata_drive(0)->last_error, 0);
-	assert_non_null(strstr(log_text, "ata: hda: read at sector 12: status 0x78 (device fault), error 0 (none)\n"));
-	device_fault = false;
-	assert_int_equal(ata_read(0, 12, 1, buf), 0);
-	assert_memory_equal(buf, image + 12 * 512, 512);
+	fails_then_recovers(&device_fault, 12, ATA_ST_DF, 0,
+			    "ata: hda: read at sector 12: status 0x78 (device fault), error 0 (none)\n");
 }
 
 static void read_only_write_aborted(void **state)
