@@ -1,7 +1,7 @@
 # The disks of ringos's ATA driver tests (ata_native.sh, ata_domains.sh),
 # made on the host at test time, and what the guest does with them. Source
 # it; it sets BUILD, QEMU's settings, a scratch directory $work (removed on
-# exit) and:
+# exit unless ATA_KEEP is set, to look at the images afterwards) and:
 #   ata_image FILE NAME SECTORS   a raw disk of SECTORS sectors (sparse): sector
 #                                 n of its first and last 2048 reads "NAME sector
 #                                 n" blank-padded to 511 bytes and a newline
