@@ -15,7 +15,7 @@ ifndef UNIT_OBJ
 $(error mk/ringos-host.mk must be included after mk/unit.mk)
 endif
 
-RINGOS_UNIT_NAMES := cpio mkcpio ramfs_lookup ramfs_tree ramfs_cpio
+RINGOS_UNIT_NAMES := cpio mkcpio ramfs_lookup ramfs_tree ramfs_cpio ata blkdev
 RINGOS_UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(RINGOS_UNIT_NAMES))
 
 # The cpio tests share the archive checks (tests/unit/cpio_check.c), the
@@ -27,6 +27,11 @@ unit_src_ramfs := guest/kernel/ramfs.c guest/kernel/ramfs_lookup.c guest/kernel/
 unit_src_ramfs_lookup := $(unit_src_ramfs)
 unit_src_ramfs_tree   := $(unit_src_ramfs)
 unit_src_ramfs_cpio   := $(unit_src_ramfs) tests/unit/cpio_check.c
+# The ATA driver against the hypervisor's emulated IDE channel (its test
+# sees both sides' headers, ringos's first); the block devices over a
+# memory disk, their nodes in a ramfs of the shared fixture.
+unit_src_ata    := guest/kernel/ata.c guest/kernel/ata_identify.c hv/vdev/ide.c hv/vdev.c
+unit_src_blkdev := guest/kernel/blkdev.c $(unit_src_ramfs)
 
 UNIT_NAMES += $(RINGOS_UNIT_NAMES)
 UNIT_TESTS += $(RINGOS_UNIT_TESTS)
@@ -36,6 +41,7 @@ UNIT_TESTS += $(RINGOS_UNIT_TESTS)
 RINGOS_UNIT_INC := -iquote guest/include -iquote lib/include -Iinclude -iquote tests/unit
 $(foreach t,$(RINGOS_UNIT_NAMES),$(UNIT_OBJ)/tests/unit/test_$(t).o) \
     $(UNIT_OBJ)/tests/unit/ramfs_fixture.o $(UNIT_OBJ)/tests/unit/cpio_check.o: UNIT_INC := $(RINGOS_UNIT_INC)
+$(UNIT_OBJ)/tests/unit/test_ata.o: UNIT_INC := $(RINGOS_UNIT_INC) -iquote hv/include
 
 $(UNIT_OBJ)/guest/%.o: guest/%.c
 	@mkdir -p $(@D)

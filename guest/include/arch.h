@@ -44,6 +44,21 @@ void arch_irq_restore(uint32_t flags);
 /* Power. */
 void arch_poweroff(uint32_t code) __noreturn;
 
+/* Device registers and interrupt lines, for drivers (kernel/ata.c). A
+ * driver asks for its I/O ports before it touches them: 0, or -ENODEV
+ * when the port has none to give (pv: until the hypervisor grants a
+ * privileged domain a real controller's ports, docs/ata.md). */
+int arch_io_request(uint16_t base, unsigned count);
+uint8_t arch_inb(uint16_t port);
+void arch_outb(uint16_t port, uint8_t v);
+/* count 16-bit words from a port into buf, or from buf to the port. */
+void arch_insw(uint16_t port, void *buf, unsigned count);
+void arch_outsw(uint16_t port, const void *buf, unsigned count);
+/* Call fn on each interrupt of ISA line irq (0-15), interrupts off and
+ * the interrupt controller already acknowledged: 0, -EBUSY (a line the
+ * port keeps for itself, or taken), -ENODEV (the port cannot route it). */
+int arch_irq_attach(unsigned irq, void (*fn)(void));
+
 /* Page tables: the environment for the shared PAE helpers (pagetable.h),
  * and the kernel's half that every address space shares. */
 extern struct pt_env arch_pt_env;

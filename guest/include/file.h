@@ -59,6 +59,13 @@ struct kstat {
 
 extern struct ramfs rootfs;
 
+/* Files with an offset that reads and writes go on from, and seeks set:
+ * regular files and disks. */
+static inline bool file_node_seekable(const struct ramfs_node *n)
+{
+	return n && (n->type == RAMFS_FILE || n->type == RAMFS_BLK);
+}
+
 int fs_init(const void *cpio, size_t size);
 struct file *file_open_node(struct ramfs_node *node, int flags);
 void file_get(struct file *f);

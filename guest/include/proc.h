@@ -105,6 +105,12 @@ int sleep_on(const void *chan);
 int sleep_until(uint64_t deadline);
 /* Sleep on chan, but no later than deadline: 0 or -ERESTARTSYS. */
 int sleep_on_timeout(const void *chan, uint64_t deadline);
+/* Sleep on chan until woken or deadline (0: none), signals or not: for a
+ * wait that must not be cut short (a disk command under way). A signal's
+ * arrival may still end it early, so the caller tests its condition
+ * again. 0, or -EAGAIN before the first process runs (nobody to put to
+ * sleep: the caller polls). */
+int sleep_on_uninterruptible(const void *chan, uint64_t deadline);
 /* The process table, for kill: slot i (0..NPROC-1). */
 struct proc *proc_slot(int i);
 /* Make a sleeping p runnable (a signal arrived). */

@@ -1,10 +1,11 @@
 /*
  * ramfs: the in-memory filesystem under ringos's VFS. A tree of nodes
- * (directories, regular files, character devices, symbolic links) whose
- * memory comes from the allocator given to ramfs_init(), filled at boot from
- * the newc cpio initramfs (ramfs_load_cpio). Pure and freestanding: no
- * locking (the caller serializes), no permission checks, no time stamps;
- * those belong to the VFS. The host unit tests run it over malloc.
+ * (directories, regular files, character and block devices, symbolic
+ * links) whose memory comes from the allocator given to ramfs_init(),
+ * filled at boot from the newc cpio initramfs (ramfs_load_cpio). Pure and
+ * freestanding: no locking (the caller serializes), no permission checks,
+ * no time stamps; those belong to the VFS. The host unit tests run it over
+ * malloc.
  *
  * Every function returns 0 (or a count) or a negative RAMFS_E* value, which
  * are Linux's errno values, so the VFS hands them to programs unchanged.
@@ -47,6 +48,7 @@ enum ramfs_type {
 	RAMFS_FILE,
 	RAMFS_CHR,
 	RAMFS_SYMLINK,
+	RAMFS_BLK,                      /* a block device */
 };
 
 #define RAMFS_LINK_COMPUTED_MAX 32 /* bytes of a computed link target */
@@ -81,7 +83,7 @@ struct ramfs_node {
 	uint32_t ino;
 	enum ramfs_type type;
 	uint32_t mode;                  /* permission bits (07777); the VFS may change them */
-	uint32_t rdev;                  /* RAMFS_CHR: Linux's encoding (major << 8 | minor when small) */
+	uint32_t rdev;                  /* RAMFS_CHR, RAMFS_BLK: Linux's encoding (major << 8 | minor when small) */
 	unsigned refs;                  /* ramfs_get()s not yet put */
 	uint8_t *data;                  /* RAMFS_FILE: the bytes; RAMFS_SYMLINK: the target */
 	size_t size;                    /* bytes of data in use */
@@ -142,7 +144,7 @@ int ramfs_lookup_parent(struct ramfs_node *cwd, const char *path, struct ramfs_n
  * They never follow a symbolic link named by name.
  *
  * New node name in dir: RAMFS_DIR (mode 0755), RAMFS_FILE (0644, empty) or
- * RAMFS_CHR (0644, rdev 0). *out (if not NULL) gets it, unreferenced.
+ * RAMFS_CHR or RAMFS_BLK (0644, rdev 0). *out (if not NULL) gets it, unreferenced.
  * -RAMFS_EEXIST (name taken, or "." / ".."), -RAMFS_ENOENT (empty name, or
  * dir was removed), -RAMFS_ENOTDIR, -RAMFS_ENAMETOOLONG, -RAMFS_EINVAL (a '/'
  * in name, or another type), -RAMFS_ENOMEM.

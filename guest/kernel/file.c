@@ -1,7 +1,8 @@
 /*
  * ringos: files. The root filesystem is a ramfs unpacked from the initramfs
  * (newc cpio); character devices (/dev/console, /dev/null, /dev/zero) are
- * ramfs nodes whose rdev picks a driver. A process holds up to NFD open
+ * ramfs nodes whose rdev picks a driver, and so are block devices (/dev/hda,
+ * ..., blkdev.c). A process holds up to NFD open
  * files; an open file is shared by dup and fork (one offset).
  */
 #include "file.h"
@@ -12,6 +13,7 @@
 #include "poll.h"
 #include "procfs.h"
 #include "arch.h"
+#include "blkdev.h"
 
 struct ramfs rootfs;
 
@@ -57,6 +59,7 @@ int fs_init(const void *cpio, size_t size)
 		if (!ramfs_lookup(dev, "rvctl", &n))
 			n->mode = 0600;         /* root's: it controls the machine */
 	}
+	blkdev_make_nodes(dev);
 	return procfs_init(rootfs.root);
 }
 
@@ -161,7 +164,8 @@ long file_read(struct file *f, void *buf, size_t len)
 		f->offset += n;
 		return (long)n;
 	}
-	long n = ramfs_read(f->node, f->offset, buf, len);
+	struct blkdev *bd = blkdev_of(f->node);
+	long n = bd ? blkdev_read(bd, f->offset, buf, len) : ramfs_read(f->node, f->offset, buf, len);
 	if (n > 0)
 		f->offset += (uint64_t)n;
 	return n;
@@ -182,9 +186,10 @@ long file_write(struct file *f, const void *buf, size_t len)
 	case DEV_RVCTL:
 		return -EINVAL;
 	}
-	if (f->flags & O_APPEND)
+	struct blkdev *bd = blkdev_of(f->node);
+	if (!bd && (f->flags & O_APPEND))
 		f->offset = f->node->size;
-	long n = ramfs_write(f->node, f->offset, buf, len);
+	long n = bd ? blkdev_write(bd, f->offset, buf, len) : ramfs_write(f->node, f->offset, buf, len);
 	if (n > 0)
 		f->offset += (uint64_t)n;
 	return n;
@@ -319,13 +324,15 @@ void file_stat_file(const struct file *f, struct kstat *st)
 
 void file_stat(const struct ramfs_node *n, struct kstat *st)
 {
-	static const uint32_t fmt[] = { 0, 0040000, 0100000, 0020000, 0120000 };
+	static const uint32_t fmt[] = { 0, 0040000, 0100000, 0020000, 0120000, 0060000 };
+	bool dev = n->type == RAMFS_CHR || n->type == RAMFS_BLK;
 	st->dev = procfs_node(n) ? DEV_PROCFS : DEV_ROOTFS;
 	st->ino = n->ino;
 	st->mode = fmt[n->type] | (n->mode & 07777);
 	st->nlink = n->type == RAMFS_DIR ? 2 : 1;
-	st->size = n->type == RAMFS_CHR ? 0 : n->size;
-	st->rdev = n->type == RAMFS_CHR ? n->rdev : 0;
+	/* A disk's size, unlike Linux's 0, so that stat tells it too. */
+	st->size = blkdev_of(n) ? blkdev_size(blkdev_of(n)) : dev ? 0 : n->size;
+	st->rdev = dev ? n->rdev : 0;
 	st->blksize = 4096;
-	st->blocks = (st->size + 511) / 512;
+	st->blocks = dev ? 0 : (st->size + 511) / 512;
 }

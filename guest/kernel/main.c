@@ -8,6 +8,7 @@
 #include "kernel.h"
 #include "file.h"
 #include "procfs.h"
+#include "ata.h"
 #include "uapi/errno.h"
 #include <public/errno.h>
 
@@ -89,6 +90,7 @@ void kmain(uint32_t magic, uint32_t info)
 	const void *image = phys_to_virt(bi.modules[0].start);
 	size_t size = (size_t)(bi.modules[0].end - bi.modules[0].start);
 	bool cpio = size >= 6 && !memcmp(image, "070701", 6);
+	ata_init();                     /* the disks first: /dev lists them */
 	int rc = fs_init(cpio ? image : NULL, cpio ? size : 0);
 	if (rc)
 		panic("cannot build the root filesystem from the initramfs (%d)", rc);

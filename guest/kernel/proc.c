@@ -234,6 +234,23 @@ int sleep_until(uint64_t deadline)
 	return sleep_on_timeout(&curproc->wake_at, deadline);
 }
 
+static bool sched_running;              /* the first process has started */
+
+int sleep_on_uninterruptible(const void *chan, uint64_t deadline)
+{
+	if (!sched_running)
+		return -EAGAIN;
+	curproc->wake_at = deadline;
+	timed_sleepers += deadline != 0;
+	curproc->wait_on = chan;
+	curproc->state = P_SLEEPING;
+	schedule();
+	curproc->wait_on = NULL;
+	timed_sleepers -= deadline != 0;
+	curproc->wake_at = 0;
+	return 0;
+}
+
 void proc_tick(struct trap_frame *f)
 {
 	if (curproc && curproc->state == P_RUNNABLE) {
@@ -278,6 +295,7 @@ void proc_start_first(struct proc *p, const struct trap_frame *f)
 	fpu_restore(p->fpu);
 	for (unsigned i = 0; i < ARCH_TLS_SLOTS; i++)
 		arch_set_tls(i, p->tls[i]);
+	sched_running = true;
 	swtch(&boot_esp, p->ctx_esp);   /* the boot stack is left for good */
 	panic("back on the boot stack");
 }

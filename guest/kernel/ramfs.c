@@ -188,7 +188,7 @@ int ramfs_create(struct ramfs_node *dir, const char *name, enum ramfs_type type,
 	size_t len;
 	int rc;
 
-	if (type != RAMFS_DIR && type != RAMFS_FILE && type != RAMFS_CHR)
+	if (type != RAMFS_DIR && type != RAMFS_FILE && type != RAMFS_CHR && type != RAMFS_BLK)
 		return -RAMFS_EINVAL;
 	rc = can_add(dir, name, &len);
 	if (rc)

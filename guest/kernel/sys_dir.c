@@ -32,7 +32,7 @@ long sys_getdents64(struct trap_frame *f)
 		uint32_t reclen = ALIGN_UP(19 + (uint32_t)de.name_len + 1, 8u);
 		if (used + reclen > size)
 			return used ? (long)used : -EINVAL;
-		static const uint8_t dtype[] = { 0, 4, 8, 2, 10 };     /* DT_DIR, DT_REG, DT_CHR, DT_LNK */
+		static const uint8_t dtype[] = { 0, 4, 8, 2, 10, 6 };  /* DT_DIR, DT_REG, DT_CHR, DT_LNK, DT_BLK */
 		uint64_t ino = de.ino;
 		int64_t off = (int64_t)cookie;
 		uint16_t rl = (uint16_t)reclen;

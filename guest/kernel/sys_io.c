@@ -32,7 +32,7 @@ static long do_read(uint32_t fd, uint32_t ubuf, uint32_t len)
 		done += (uint32_t)r;
 		/* A pipe or the console gives what it has: asking again
 		 * would wait for more than the caller needs. */
-		if ((uint32_t)r < n || !file->node || file->node->type != RAMFS_FILE)
+		if ((uint32_t)r < n || !file_node_seekable(file->node))
 			break;
 	}
 	return (long)done;
@@ -65,7 +65,7 @@ long sys_pread_pwrite(struct trap_frame *f)
 	uint64_t off = f->esi | (uint64_t)f->edi << 32, saved;
 	if (!file)
 		return -EBADF;
-	if (!file->node || file->node->type != RAMFS_FILE)
+	if (!file_node_seekable(file->node))
 		return file->node && file->node->type == RAMFS_DIR ? -EISDIR : -ESPIPE;
 	if ((int64_t)off < 0)
 		return -EINVAL;
@@ -90,7 +90,7 @@ long sys_sendfile(struct trap_frame *f)
 	if (!out || !in)
 		return -EBADF;
 	if (f->edx) {
-		if (!in->node || in->node->type != RAMFS_FILE)
+		if (!file_node_seekable(in->node))
 			return -ESPIPE;
 		uint32_t o[2] = { 0, 0 };
 		if (copy_from_user(o, f->edx, f->eax == 239 ? 8 : 4))
@@ -112,7 +112,7 @@ long sys_sendfile(struct trap_frame *f)
 			break;
 		}
 		done += (uint32_t)w;
-		if (w < r || !in->node || in->node->type != RAMFS_FILE)
+		if (w < r || !file_node_seekable(in->node))
 			break;          /* a pipe or the console: what it had */
 	}
 	if (f->edx) {
@@ -204,12 +204,13 @@ long sys_close(struct trap_frame *f)
 static long do_seek(struct file *file, int64_t off, uint32_t whence, uint64_t *out)
 {
 	int64_t base;
+	struct kstat st;
 	if (file->pipe || file->node->type == RAMFS_CHR)
 		return -ESPIPE;
 	switch (whence) {
 	case 0: base = 0; break;
 	case 1: base = (int64_t)file->offset; break;
-	case 2: base = (int64_t)file->node->size; break;
+	case 2: file_stat(file->node, &st); base = (int64_t)st.size; break;   /* a disk's too */
 	default: return -EINVAL;
 	}
 	if (base + off < 0)

@@ -14,6 +14,7 @@
 #include "poll.h"
 #include "tty.h"
 #include "rvctl.h"
+#include "blkdev.h"
 
 
 typedef long (*syscall_fn)(struct trap_frame *f);
@@ -55,10 +56,20 @@ static long sys_wait4(struct trap_frame *f)
 	return proc_wait((int)f->ebx, f->ecx, (int)f->edx, f->eax == 114 ? f->esi : 0);
 }
 
-/* fsync, fdatasync: memory is the storage; the descriptor must exist. */
+/* fsync, fdatasync: memory is the storage, but a disk's cache is written
+ * out; the descriptor must exist. sync: every disk's. */
 static long sys_fsync(struct trap_frame *f)
 {
-	return fd_get(curproc, f->ebx) ? 0 : -EBADF;
+	struct file *file = fd_get(curproc, f->ebx);
+	if (!file)
+		return -EBADF;
+	return blkdev_of(file->node) ? blkdev_flush(blkdev_of(file->node)) : 0;
+}
+
+static long sys_sync(struct trap_frame *f)
+{
+	blkdev_flush_all();             /* sync(2) reports nothing */
+	return 0;
 }
 
 static long sys_getppid(struct trap_frame *f)
@@ -269,6 +280,8 @@ static long sys_ioctl(struct trap_frame *f)
 	}
 	if (file_is_rvctl(file))
 		return rvctl_ioctl(req, f->edx);
+	if (blkdev_of(file->node))
+		return blkdev_ioctl_user(blkdev_of(file->node), req, f->edx);
 	if (!file_is_console(file))
 		return -ENOTTY;
 	return tty_ioctl(req, f->edx);
@@ -315,7 +328,7 @@ static const struct { uint16_t nr; syscall_fn fn; } table[] = {
 	{ 92, sys_truncate }, { 93, sys_truncate }, { 193, sys_truncate }, { 194, sys_truncate },
 	{ 268, sys_statfs64 }, { 269, sys_statfs64 },
 	{ 180, sys_pread_pwrite }, { 181, sys_pread_pwrite }, { 187, sys_sendfile }, { 239, sys_sendfile },
-	{ 36, sys_zero }, { 118, sys_fsync }, { 148, sys_fsync },
+	{ 36, sys_sync }, { 118, sys_fsync }, { 148, sys_fsync },
 };
 
 long syscall_dispatch(struct trap_frame *f)

@@ -65,6 +65,15 @@ static inline uint8_t inb(uint16_t port)
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
+/* n 16-bit words between a port and memory (a disk's data register). */
+static inline void insw(uint16_t port, void *buf, uint32_t n)
+{
+	__asm__ volatile("cld; rep insw" : "+D"(buf), "+c"(n) : "d"(port) : "memory");
+}
+static inline void outsw(uint16_t port, const void *buf, uint32_t n)
+{
+	__asm__ volatile("cld; rep outsw" : "+S"(buf), "+c"(n) : "d"(port) : "memory");
+}
 
 static inline uint32_t read_cr0(void)
 {

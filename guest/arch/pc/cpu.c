@@ -347,6 +347,8 @@ bool arch_irq(unsigned vector)
 	if (irq == 4 || irq == 0)
 		while (inb(COM1 + 5) & 1)
 			tty_input((char)inb(COM1));
+	void pc_irq_dispatch(unsigned irq);
+	pc_irq_dispatch(irq);           /* a driver's line (io.c) */
 	return irq == 0;
 }
 

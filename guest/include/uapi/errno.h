@@ -15,6 +15,7 @@
 #define ESRCH            3
 #define EINTR            4
 #define EIO              5
+#define ENXIO            6
 #define E2BIG            7
 #define ENOEXEC          8
 #define EBADF            9
@@ -40,6 +41,7 @@
 #define ENOSYS          38
 #define ENOTEMPTY       39
 #define ELOOP           40
+#define ETIMEDOUT      110
 #define EALREADY        114
 
 /* Kernel-internal, never seen by a program (Linux's values, like Linux's
