@@ -1,5 +1,5 @@
 # ringos's host side: the initramfs builder (tools/mkcpio) and the unit tests
-# of the guest kernel's pure files (cpio parsing, ramfs).
+# of the guest kernel's pure files (cpio parsing, ramfs, ext2).
 #
 # Include it right AFTER mk/unit.mk: unit.mk sets UNIT_NAMES and UNIT_INC
 # with ":=", which would wipe anything added before it, so this file extends
@@ -15,7 +15,7 @@ ifndef UNIT_OBJ
 $(error mk/ringos-host.mk must be included after mk/unit.mk)
 endif
 
-RINGOS_UNIT_NAMES := cpio mkcpio ramfs_lookup ramfs_tree ramfs_cpio
+RINGOS_UNIT_NAMES := cpio mkcpio ramfs_lookup ramfs_tree ramfs_cpio ext2
 RINGOS_UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(RINGOS_UNIT_NAMES))
 
 # The cpio tests share the archive checks (tests/unit/cpio_check.c), the
@@ -27,6 +27,12 @@ unit_src_ramfs := guest/kernel/ramfs.c guest/kernel/ramfs_lookup.c guest/kernel/
 unit_src_ramfs_lookup := $(unit_src_ramfs)
 unit_src_ramfs_tree   := $(unit_src_ramfs)
 unit_src_ramfs_cpio   := $(unit_src_ramfs) tests/unit/cpio_check.c
+# The ext2 tests share tests/unit/ext2_fixture.c (images by mkfs.ext2, e2fsck).
+unit_src_ext2 := guest/kernel/ext2_super.c guest/kernel/ext2_alloc.c guest/kernel/ext2_inode.c \
+		 guest/kernel/ext2_file.c guest/kernel/ext2_dir.c guest/kernel/ext2_namei.c \
+		 tests/unit/ext2_fixture.c
+unit_src_ext2_random  := $(unit_src_ext2)
+unit_src_ext2_corrupt := $(unit_src_ext2)
 
 UNIT_NAMES += $(RINGOS_UNIT_NAMES)
 UNIT_TESTS += $(RINGOS_UNIT_TESTS)
@@ -35,7 +41,8 @@ UNIT_TESTS += $(RINGOS_UNIT_TESTS)
 # (guest/include, its Linux numbers in guest/include/uapi) and lib's, never the hypervisor's.
 RINGOS_UNIT_INC := -iquote guest/include -iquote lib/include -Iinclude -iquote tests/unit
 $(foreach t,$(RINGOS_UNIT_NAMES),$(UNIT_OBJ)/tests/unit/test_$(t).o) \
-    $(UNIT_OBJ)/tests/unit/ramfs_fixture.o $(UNIT_OBJ)/tests/unit/cpio_check.o: UNIT_INC := $(RINGOS_UNIT_INC)
+    $(UNIT_OBJ)/tests/unit/ramfs_fixture.o $(UNIT_OBJ)/tests/unit/cpio_check.o \
+    $(UNIT_OBJ)/tests/unit/ext2_fixture.o: UNIT_INC := $(RINGOS_UNIT_INC)
 
 $(UNIT_OBJ)/guest/%.o: guest/%.c
 	@mkdir -p $(@D)

@@ -90,7 +90,10 @@ struct ext2_dev {
 
 /* What the library needs from its host. */
 struct ext2_host {
-	void *(*alloc)(size_t size);    /* NULL when out of memory; at most 4 KiB + a little */
+	/* NULL when out of memory. Used at mount (the filesystem, a few block
+	 * buffers, 32 bytes of group descriptor per group) and by ext2_iget;
+	 * no other call allocates. */
+	void *(*alloc)(size_t size);
 	void (*free)(void *p);          /* never called with NULL */
 	/* Optional: the time in seconds since 1970, for the inodes' and the
 	 * superblock's time stamps. Without it the superblock's last write time

@@ -193,7 +193,7 @@ _Static_assert(sizeof(struct ext2_dirent_head) == 8, "dirent head");
 /* An extended attribute block's header: only its reference count is used (freeing). */
 #define EXT2_XATTR_MAGIC        0xEA020000u
 
-#define EXT2_SPARE_BUFS         8       /* block buffers kept for reuse */
+#define EXT2_SPARE_BUFS         6       /* block buffers made at mount (ext2_buf_get) */
 
 /* An inode held by the VFS (ext2_iget). */
 struct ext2_held {

@@ -19,6 +19,14 @@ int ext2_corrupt(struct ext2_fs *fs, const char *what)
 	return -EXT2_EUCLEAN;
 }
 
+/*
+ * The buffers are made at mount, as many as the deepest call holds at once
+ * (a write that fills a hole under a new indirect block: its partial-block
+ * buffer, the map's two, the bitmap's; truncate's three levels and the
+ * bitmap), so that no call runs out of memory half-way through a change.
+ * Asking for more than that is a bug, caught by the unit tests; it still
+ * works while the host has memory.
+ */
 uint8_t *ext2_buf_get(struct ext2_fs *fs)
 {
 	if (fs->nspare)
@@ -373,6 +381,15 @@ int ext2_mount(const struct ext2_dev *dev, const struct ext2_host *host, unsigne
 		goto fail;
 	}
 	rc = check_super(fs, why);
+	while (!rc && fs->nspare < EXT2_SPARE_BUFS) {
+		uint8_t *buf = host->alloc(fs->block_size);
+		if (!buf) {
+			rc = -EXT2_ENOMEM;
+			*why = "out of memory";
+		} else {
+			fs->spare[fs->nspare++] = buf;
+		}
+	}
 	if (!rc)
 		rc = read_groups(fs, why);
 	if (!rc) {
