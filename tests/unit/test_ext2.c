@@ -855,6 +855,50 @@ static void test_attributes(void **state)
 	unmount_fsck(fs, img);
 }
 
+/* A directory with a hashed index (made by e2fsck -D) reads as a plain one;
+ * changed, it loses the index flag and e2fsck finds it sound. */
+static void test_htree(void **state)
+{
+	const char *img = tpath("img"), *src = tpath("src");
+	struct ext2_fs *fs;
+	struct ext2_stat st;
+	struct ext2_dirent de;
+	uint64_t pos = 0;
+	uint32_t crowd, x;
+	int n = 0, rc;
+
+	assert_int_equal(sh("mkdir -p '%s/crowd' && cd '%s/crowd' && for i in $(seq 1 400); do echo $i > "
+			    "entry-number-$i; done", src, src), 0);
+	char o[600];
+	snprintf(o, sizeof(o), "-b 1024 -d '%s'", src);
+	mkfs(img, o, 4096);
+	assert_int_equal(sh("e2fsck -fyD '%s' >/dev/null 2>&1; true", img), 0);
+	assert_fsck_clean(img);
+	fs = mount_img(img, 0);
+	crowd = ino_of(fs, "/crowd");
+	assert_int_equal(ext2_stat(fs, crowd, &st), 0);
+	assert_true(st.flags & 0x1000);
+	while ((rc = ext2_readdir(fs, crowd, &pos, &de)) == 1)
+		n++;
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 402);
+	for (int i = 1; i <= 400; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "entry-number-%d", i);
+		assert_int_equal(ext2_lookup(fs, crowd, name, &x), 0);
+	}
+	assert_int_equal(ext2_unlink(fs, crowd, "entry-number-7"), 0);
+	assert_int_equal(ext2_create(fs, crowd, "a-new-one", 0644, 0, 0, NULL), 0);
+	assert_int_equal(ext2_stat(fs, crowd, &st), 0);
+	assert_false(st.flags & 0x1000);
+	fs = remount(fs, img);
+	crowd = ino_of(fs, "/crowd");
+	assert_int_equal(ext2_lookup(fs, crowd, "a-new-one", &x), 0);
+	assert_int_equal(ext2_lookup(fs, crowd, "entry-number-7", &x), ENOENT_);
+	assert_int_equal(ext2_lookup(fs, crowd, "entry-number-400", &x), 0);
+	unmount_fsck(fs, img);
+}
+
 /* ---------------------------------------------------------------- space */
 
 /* A full disk: ENOSPC, then a consistent filesystem; freeing gives everything back. */
@@ -1223,6 +1267,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_emlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attributes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_htree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enospc_1k, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enospc_4k, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
