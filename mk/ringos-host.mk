@@ -15,7 +15,7 @@ ifndef UNIT_OBJ
 $(error mk/ringos-host.mk must be included after mk/unit.mk)
 endif
 
-RINGOS_UNIT_NAMES := cpio mkcpio ramfs_lookup ramfs_tree ramfs_cpio ext2 ext2_random
+RINGOS_UNIT_NAMES := cpio mkcpio ramfs_lookup ramfs_tree ramfs_cpio ext2 ext2_random ext2_corrupt
 RINGOS_UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(RINGOS_UNIT_NAMES))
 
 # The cpio tests share the archive checks (tests/unit/cpio_check.c), the

@@ -158,11 +158,12 @@ long ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t offset, const void *b
 	}
 	if (tmp)
 		ext2_buf_put(fs, tmp);
-	/* The map may have changed even when nothing was written. */
-	if (offset + done > size)
-		ext2_set_isize(fs, &in, offset + done);
-	if (done)
+	/* The inode is written even when nothing was: the map may have changed. */
+	if (done) {
+		if (offset + done > size)
+			ext2_set_isize(fs, &in, offset + done);
 		in.i_mtime = in.i_ctime = ext2_now(fs);
+	}
 	wrc = ext2_iwrite(fs, ino, &in);
 	if (done && !wrc)
 		return (long)done;

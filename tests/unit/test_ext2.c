@@ -924,7 +924,11 @@ static void check_enospc(const char *opts, unsigned blocks)
 	assert_true(n >= 0);
 	off += (uint64_t)n;
 	assert_int_equal(ext2_write(fs, ino, off, buf, sizeof(buf)), ENOSPC_);
+	assert_int_equal(ext2_write(fs, ino, off + 100000, buf, sizeof(buf)), ENOSPC_);
 	assert_int_equal(blocks_free(fs), 0);
+	struct ext2_stat st;
+	assert_int_equal(ext2_stat(fs, ino, &st), 0);
+	assert_int_equal(st.size, off);         /* the failed writes did not grow it */
 	fs = remount(fs, img);
 	ino = ino_of(fs, "/big");
 	/* Every byte that was acknowledged is there. */
