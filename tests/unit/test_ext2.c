@@ -899,6 +899,47 @@ static void test_htree(void **state)
 	unmount_fsck(fs, img);
 }
 
+/* An extended attribute block (debugfs ea_set; 128-byte inodes have no room
+ * inside) goes with its last user; a shared one loses a reference. */
+static void test_xattr_block(void **state)
+{
+	const char *img = tpath("img"), *src = tpath("src");
+	struct ext2_fs *fs;
+	uint32_t free0, eablk;
+	char cmd[200];
+	int fd;
+
+	assert_int_equal(sh("mkdir '%s' && echo a > '%s/f' && echo b > '%s/g'", src, src, src), 0);
+	snprintf(cmd, sizeof(cmd), "-b 1024 -I 128 -d '%s'", src);
+	mkfs(img, cmd, 1024);
+	assert_int_equal(sh("debugfs -w -R 'ea_set /f user.test a-value' '%s' >/dev/null 2>&1", img), 0);
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'stat /f' '%s' 2>/dev/null | awk '/^File ACL:/ { print $3 }' > '%s'",
+		 img, tpath("acl"));
+	assert_int_equal(sh("%s", cmd), 0);
+	FILE *a = fopen(tpath("acl"), "r");
+	assert_non_null(a);
+	assert_int_equal(fscanf(a, "%u", &eablk), 1);
+	fclose(a);
+	assert_true(eablk > 0);
+	/* g shares it: its pointer, its count, the block's reference count. */
+	assert_int_equal(sh("debugfs -w -R 'sif /g file_acl %u' '%s' >/dev/null 2>&1", eablk, img), 0);
+	assert_int_equal(sh("debugfs -w -R 'sif /g blocks 4' '%s' >/dev/null 2>&1", img), 0);
+	uint32_t refs = 2;
+	fd = open(img, O_WRONLY);
+	assert_int_equal(pwrite(fd, &refs, 4, (off_t)eablk * 1024 + 4), 4);
+	close(fd);
+	assert_fsck_clean(img);
+
+	fs = mount_img(img, 0);
+	free0 = blocks_free(fs);
+	assert_int_equal(ext2_unlink(fs, EXT2_ROOT_INO, "f"), 0);
+	assert_int_equal(blocks_free(fs), free0 + 1);          /* its data block only */
+	fs = remount(fs, img);
+	assert_int_equal(ext2_unlink(fs, EXT2_ROOT_INO, "g"), 0);
+	assert_int_equal(blocks_free(fs), free0 + 3);          /* g's data, then the xattr block */
+	unmount_fsck(fs, img);
+}
+
 /* ---------------------------------------------------------------- space */
 
 /* A full disk: ENOSPC, then a consistent filesystem; freeing gives everything back. */
@@ -1272,6 +1313,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attributes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_htree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xattr_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enospc_1k, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enospc_4k, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
