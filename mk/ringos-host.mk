@@ -15,7 +15,7 @@ ifndef UNIT_OBJ
 $(error mk/ringos-host.mk must be included after mk/unit.mk)
 endif
 
-RINGOS_UNIT_NAMES := cpio mkcpio ramfs_lookup ramfs_tree ramfs_cpio ext2 ext2_random ext2_corrupt
+RINGOS_UNIT_NAMES := cpio mkcpio ramfs_lookup ramfs_tree ramfs_cpio ext2 ext2_names ext2_mount ext2_random ext2_corrupt
 RINGOS_UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(RINGOS_UNIT_NAMES))
 
 # The cpio tests share the archive checks (tests/unit/cpio_check.c), the
@@ -31,6 +31,8 @@ unit_src_ramfs_cpio   := $(unit_src_ramfs) tests/unit/cpio_check.c
 unit_src_ext2 := guest/kernel/ext2_super.c guest/kernel/ext2_alloc.c guest/kernel/ext2_inode.c \
 		 guest/kernel/ext2_file.c guest/kernel/ext2_dir.c guest/kernel/ext2_namei.c \
 		 tests/unit/ext2_fixture.c
+unit_src_ext2_names   := $(unit_src_ext2)
+unit_src_ext2_mount   := $(unit_src_ext2)
 unit_src_ext2_random  := $(unit_src_ext2)
 unit_src_ext2_corrupt := $(unit_src_ext2)
 

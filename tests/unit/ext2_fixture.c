@@ -348,6 +348,30 @@ uint32_t put_file(struct ext2_fs *fs, const char *path, const void *data, size_t
 	return ino;
 }
 
+uint32_t blocks_free(struct ext2_fs *fs)
+{
+	struct ext2_statfs s;
+
+	ext2_statfs(fs, &s);
+	return s.free_blocks;
+}
+
+uint32_t inodes_free(struct ext2_fs *fs)
+{
+	struct ext2_statfs s;
+
+	ext2_statfs(fs, &s);
+	return s.free_inodes;
+}
+
+uint16_t links_of(struct ext2_fs *fs, uint32_t ino)
+{
+	struct ext2_stat st;
+
+	assert_int_equal(ext2_stat(fs, ino, &st), 0);
+	return st.links;
+}
+
 void fill(uint8_t *buf, size_t len, uint64_t off, uint32_t seed)
 {
 	for (size_t i = 0; i < len; i++) {

@@ -86,6 +86,10 @@ uint8_t *read_all(struct ext2_fs *fs, uint32_t ino, size_t *len);
 uint8_t *debugfs_cat(const char *img, const char *path, size_t *len);
 /* A file at path with data (created, or truncated and rewritten). */
 uint32_t put_file(struct ext2_fs *fs, const char *path, const void *data, size_t len);
+/* Free blocks and inodes (ext2_statfs); an inode's link count (ext2_stat, asserted). */
+uint32_t blocks_free(struct ext2_fs *fs);
+uint32_t inodes_free(struct ext2_fs *fs);
+uint16_t links_of(struct ext2_fs *fs, uint32_t ino);
 /* Deterministic bytes for offset off of a file seeded seed. */
 void fill(uint8_t *buf, size_t len, uint64_t off, uint32_t seed);
 
