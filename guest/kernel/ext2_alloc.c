@@ -18,7 +18,7 @@ static bool is_power_of(uint32_t n, uint32_t base)
 
 bool ext2_group_has_super(const struct ext2_fs *fs, uint32_t group)
 {
-	if (!(fs->sb.s_feature_ro_compat & EXT2_RO_COMPAT_SPARSE_SUPER) || group <= 1)
+	if (!(fs->ro_compat & EXT2_RO_COMPAT_SPARSE_SUPER) || group <= 1)
 		return true;
 	return is_power_of(group, 3) || is_power_of(group, 5) || is_power_of(group, 7);
 }
@@ -44,7 +44,7 @@ bool ext2_blk_ok(const struct ext2_fs *fs, uint32_t blk)
 	const struct ext2_gd *gd = &fs->gd[g];
 
 	if (ext2_group_has_super(fs, g) &&
-	    blk - group_start(fs, g) < 1 + fs->gdt_blocks + fs->sb.s_reserved_gdt_blocks)
+	    blk - group_start(fs, g) < fs->super_blocks)
 		return false;
 	if (blk == gd->bg_block_bitmap || blk == gd->bg_inode_bitmap)
 		return false;

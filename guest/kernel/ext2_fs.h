@@ -31,9 +31,10 @@ extern int memcmp(const void *a, const void *b, size_t n);
 
 /* Features. Compatible ones may be ignored; read-only compatible ones
  * allow reading only if unknown; incompatible ones forbid mounting. */
-#define EXT2_COMPAT_EXT_ATTR            0x0008
+#define EXT2_COMPAT_RESIZE_INODE        0x0010
 #define EXT2_RO_COMPAT_SPARSE_SUPER     0x0001
 #define EXT2_RO_COMPAT_LARGE_FILE       0x0002
+#define EXT2_RO_COMPAT_HUGE_FILE        0x0008
 #define EXT2_INCOMPAT_FILETYPE          0x0002
 #define EXT2_RO_COMPAT_KNOWN    (EXT2_RO_COMPAT_SPARSE_SUPER | EXT2_RO_COMPAT_LARGE_FILE)
 #define EXT2_INCOMPAT_KNOWN     EXT2_INCOMPAT_FILETYPE
@@ -215,6 +216,8 @@ struct ext2_fs {
 	uint32_t inodes_per_group, blocks_per_group;
 	uint32_t itable_blocks;         /* inode table blocks per group */
 	uint32_t gdt_blocks;            /* blocks of group descriptors */
+	uint32_t super_blocks;          /* a superblock copy, the descriptors, their reserve */
+	uint32_t compat, incompat, ro_compat; /* the features (none in revision 0) */
 	uint32_t first_ino;
 	uint64_t max_size;              /* largest file size */
 	bool filetype;                  /* entries carry the file type */

@@ -151,7 +151,8 @@ void ext2_set_isize(struct ext2_fs *fs, struct ext2_inode *in, uint64_t size)
 		return;
 	in->i_size_high = (uint32_t)(size >> 32);
 	/* A file of 2 GiB or more needs the feature that says such files exist. */
-	if (size > 0x7fffffff && !(fs->sb.s_feature_ro_compat & EXT2_RO_COMPAT_LARGE_FILE)) {
+	if (size > 0x7fffffff && !(fs->ro_compat & EXT2_RO_COMPAT_LARGE_FILE)) {
+		fs->ro_compat |= EXT2_RO_COMPAT_LARGE_FILE;
 		fs->sb.s_feature_ro_compat |= EXT2_RO_COMPAT_LARGE_FILE;
 		fs->dirty = true;
 	}
@@ -547,7 +548,7 @@ int ext2_stat(struct ext2_fs *fs, uint32_t ino, struct ext2_stat *st)
 	st->gid = in.i_gid | (uint32_t)in.i_gid_high << 16;
 	st->size = ext2_isize(fs, &in);
 	st->blocks = in.i_blocks;
-	if (fs->sb.s_feature_ro_compat & 0x0008 /* huge_file */) {
+	if (fs->ro_compat & EXT2_RO_COMPAT_HUGE_FILE) {
 		st->blocks |= (uint64_t)in.i_blocks_hi << 32;
 		if (in.i_flags & EXT2_HUGE_FILE_FL)
 			st->blocks <<= fs->block_shift - 9;

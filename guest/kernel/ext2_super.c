@@ -20,12 +20,13 @@ int ext2_corrupt(struct ext2_fs *fs, const char *what)
 }
 
 /*
- * The buffers are made at mount, as many as the deepest call holds at once
- * (a write that fills a hole under a new indirect block: its partial-block
- * buffer, the map's two, the bitmap's; truncate's three levels and the
- * bitmap), so that no call runs out of memory half-way through a change.
- * Asking for more than that is a bug, caught by the unit tests; it still
- * works while the host has memory.
+ * The buffers are made at mount, more than the deepest call holds at once
+ * (four: a write that fills a hole under a new indirect block holds its
+ * partial-block buffer, the map's two and the bitmap's; truncate its three
+ * levels and the bitmap), so that no call runs out of memory half-way
+ * through a change. The unit tests make every allocation fail after the
+ * mount to hold this; were the pool ever short, the host's allocator would
+ * still be asked.
  */
 uint8_t *ext2_buf_get(struct ext2_fs *fs)
 {
@@ -134,27 +135,29 @@ static int check_super(struct ext2_fs *fs, const char **why)
 	if (sb->s_rev_level > 1)
 		REFUSE(-EXT2_EOPNOTSUPP, "superblock revision above 1");
 	if (sb->s_rev_level == 0) {
-		/* Revision 0 has none of the later fields: use their fixed values. */
-		sb->s_feature_compat = sb->s_feature_incompat = sb->s_feature_ro_compat = 0;
+		/* Revision 0 has none of the later fields: their fixed values. */
 		fs->inode_size = EXT2_GOOD_OLD_INODE;
 		fs->first_ino = EXT2_GOOD_OLD_FIRST_INO;
 	} else {
 		fs->inode_size = sb->s_inode_size;
 		fs->first_ino = sb->s_first_ino;
+		fs->compat = sb->s_feature_compat;
+		fs->incompat = sb->s_feature_incompat;
+		fs->ro_compat = sb->s_feature_ro_compat;
 	}
 	if (sb->s_log_block_size > 6)
 		REFUSE(-EXT2_EUCLEAN, "block size field out of range");
 	if (sb->s_log_block_size > 2)
 		REFUSE(-EXT2_EOPNOTSUPP, "blocks larger than 4 KiB are not supported");
-	if (sb->s_feature_incompat & ~EXT2_INCOMPAT_KNOWN)
-		REFUSE(-EXT2_EOPNOTSUPP, incompat_why(sb->s_feature_incompat & ~EXT2_INCOMPAT_KNOWN));
+	if (fs->incompat & ~EXT2_INCOMPAT_KNOWN)
+		REFUSE(-EXT2_EOPNOTSUPP, incompat_why(fs->incompat & ~EXT2_INCOMPAT_KNOWN));
 
 	fs->block_shift = 10 + sb->s_log_block_size;
 	fs->block_size = 1u << fs->block_shift;
 	fs->addr_shift = fs->block_shift - 2;
 	fs->blocks_per_group = sb->s_blocks_per_group;
 	fs->inodes_per_group = sb->s_inodes_per_group;
-	fs->filetype = sb->s_feature_incompat & EXT2_INCOMPAT_FILETYPE;
+	fs->filetype = fs->incompat & EXT2_INCOMPAT_FILETYPE;
 
 	if (!is_pow2(fs->inode_size) || fs->inode_size < EXT2_GOOD_OLD_INODE ||
 	    fs->inode_size > fs->block_size)
@@ -180,9 +183,10 @@ static int check_super(struct ext2_fs *fs, const char **why)
 					fs->block_size - 1) >> fs->block_shift);
 	fs->gdt_blocks = (uint32_t)(((uint64_t)fs->groups * sizeof(struct ext2_gd) +
 				     fs->block_size - 1) >> fs->block_shift);
-	if (sb->s_rev_level == 0 || !(sb->s_feature_compat & 0x10 /* resize_inode */))
-		sb->s_reserved_gdt_blocks = 0;
-	if (1 + fs->gdt_blocks + sb->s_reserved_gdt_blocks > fs->blocks_per_group ||
+	/* The reserve for growing the descriptors exists only with resize_inode. */
+	fs->super_blocks = 1 + fs->gdt_blocks +
+			   (fs->compat & EXT2_COMPAT_RESIZE_INODE ? sb->s_reserved_gdt_blocks : 0);
+	if (fs->super_blocks > fs->blocks_per_group ||
 	    sb->s_first_data_block + 1 + fs->gdt_blocks > sb->s_blocks_count)
 		REFUSE(-EXT2_EUCLEAN, "group descriptors past the end of the first group");
 
@@ -207,7 +211,7 @@ static const char *check_group(const struct ext2_fs *fs, uint32_t g)
 	uint32_t meta = start;
 
 	if (ext2_group_has_super(fs, g))
-		meta += 1 + fs->gdt_blocks + fs->sb.s_reserved_gdt_blocks;
+		meta += fs->super_blocks;
 	if (gd->bg_block_bitmap < meta || gd->bg_block_bitmap >= end ||
 	    gd->bg_inode_bitmap < meta || gd->bg_inode_bitmap >= end ||
 	    gd->bg_block_bitmap == gd->bg_inode_bitmap)
@@ -407,7 +411,7 @@ int ext2_mount(const struct ext2_dev *dev, const struct ext2_host *host, unsigne
 	fs->error = NULL;
 	fs->mount_state = fs->sb.s_state;
 	fs->rdonly = flags & EXT2_MOUNT_RDONLY;
-	if (fs->sb.s_feature_ro_compat & ~EXT2_RO_COMPAT_KNOWN) {
+	if (fs->ro_compat & ~EXT2_RO_COMPAT_KNOWN) {
 		fs->rdonly = true;
 		*why = "read-only: a read-only compatible feature is not supported";
 	}

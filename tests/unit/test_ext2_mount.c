@@ -230,7 +230,8 @@ static void test_state(void **state)
 	close(fd);
 }
 
-/* No call but mount and iget allocates memory; a failed allocation at mount leaks nothing. */
+/* No call but mount and iget allocates memory (every allocation fails after the
+ * mount); a failed allocation at mount leaks nothing. */
 static void test_memory(void **state)
 {
 	const char *img = tpath("img");
@@ -251,6 +252,7 @@ static void test_memory(void **state)
 		assert_int_equal(live, 0);
 	}
 	after_mount = live;
+	fail_alloc_in = 0;              /* from here on every allocation fails */
 	fill(data, 300000, 0, 8);
 	uint32_t d, f;
 	assert_int_equal(ext2_mkdir(fs, EXT2_ROOT_INO, "d", 0755, 0, 0, &d), 0);
@@ -263,6 +265,9 @@ static void test_memory(void **state)
 	assert_int_equal(ext2_unlink(fs, EXT2_ROOT_INO, "f"), 0);
 	assert_int_equal(ext2_sync(fs), 0);
 	assert_int_equal(live, after_mount);
+	fail_alloc_in = -1;
+	assert_int_equal(ext2_iget(fs, EXT2_ROOT_INO), 0);      /* its record is the exception */
+	assert_int_equal(ext2_iput(fs, EXT2_ROOT_INO), 0);
 	assert_int_equal(ext2_unmount(fs), 0);
 	assert_int_equal(live, 0);
 	disk_close();

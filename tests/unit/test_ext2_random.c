@@ -478,15 +478,20 @@ static void run(const char *opts, unsigned blocks, bool filetype, int calls)
 	nodes[root].parent = root;
 	nodes[root].links = 3;                  /* ., .. and lost+found's .. */
 	nodes[root].mode = 0755;
+	/* The calls allocate nothing (ext2_buf_get's pool suffices): any allocation fails. */
+	fail_alloc_in = 0;
 	for (int k = 1; k <= calls; k++) {
 		one_call();
 		if (k % 250 == 0)
 			check_node(root, EXT2_ROOT_INO);
 		if (k % 1000 == 0) {
+			fail_alloc_in = -1;
 			fs = remount(fs, img);
+			fail_alloc_in = 0;
 			check_node(root, EXT2_ROOT_INO);
 		}
 	}
+	fail_alloc_in = -1;
 	int files = 0, dirs = 0;
 	for (int i = 0; i < MAX_NODES; i++) {
 		files += nodes[i].type == M_REG;
