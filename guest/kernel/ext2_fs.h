@@ -32,6 +32,8 @@ extern int memcmp(const void *a, const void *b, size_t n);
 /* Features. Compatible ones may be ignored; read-only compatible ones
  * allow reading only if unknown; incompatible ones forbid mounting. */
 #define EXT2_COMPAT_RESIZE_INODE        0x0010
+#define EXT2_COMPAT_LAZY_BG             0x0040  /* groups whose bitmaps were never written */
+#define EXT2_COMPAT_SPARSE_SUPER2       0x0200  /* superblock copies in two chosen groups only */
 #define EXT2_RO_COMPAT_SPARSE_SUPER     0x0001
 #define EXT2_RO_COMPAT_LARGE_FILE       0x0002
 #define EXT2_RO_COMPAT_HUGE_FILE        0x0008

@@ -151,6 +151,13 @@ static int check_super(struct ext2_fs *fs, const char **why)
 		REFUSE(-EXT2_EOPNOTSUPP, "blocks larger than 4 KiB are not supported");
 	if (fs->incompat & ~EXT2_INCOMPAT_KNOWN)
 		REFUSE(-EXT2_EOPNOTSUPP, incompat_why(fs->incompat & ~EXT2_INCOMPAT_KNOWN));
+	/* Two "compatible" features change what the checks below and the
+	 * allocator take for granted: where the superblock copies are, and that
+	 * every bitmap was written. */
+	if (fs->compat & EXT2_COMPAT_SPARSE_SUPER2)
+		REFUSE(-EXT2_EOPNOTSUPP, "feature sparse_super2 (superblock copies elsewhere) is not supported");
+	if (fs->compat & EXT2_COMPAT_LAZY_BG)
+		REFUSE(-EXT2_EOPNOTSUPP, "feature lazy_bg (uninitialized groups) is not supported");
 
 	fs->block_shift = 10 + sb->s_log_block_size;
 	fs->block_size = 1u << fs->block_shift;

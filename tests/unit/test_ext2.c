@@ -282,7 +282,7 @@ static void check_write_truncate(unsigned bs)
 	size_t size = 0;
 	char opts[32];
 
-	snprintf(opts, sizeof(opts), "-b %u", bs);
+	snprintf(opts, sizeof(opts), "-b %u -g %u", bs, bs == 1024 ? 2048 : 1024);
 	mkfs(img, opts, bs == 1024 ? 8192 : 4096);
 	fs = mount_img(img, 0);
 	free0 = blocks_free(fs);
@@ -362,7 +362,7 @@ static void test_iblocks(void **state)
 	struct ext2_stat st;
 	uint32_t ino;
 
-	mkfs(img, "-b 1024", 4096);
+	mkfs(img, "-b 1024 -g 1024", 4096);
 	fs = mount_img(img, 0);
 	fill(data, len, 0, 5);
 	ino = put_file(fs, "/f", data, len);
@@ -389,7 +389,7 @@ static void test_sparse_writes(void **state)
 	struct ext2_stat st;
 	uint32_t ino, free0;
 
-	mkfs(img, "-b 1024", 4096);
+	mkfs(img, "-b 1024 -g 1024", 4096);
 	fs = mount_img(img, 0);
 	free0 = blocks_free(fs);
 	assert_int_equal(ext2_create(fs, EXT2_ROOT_INO, "s", 0644, 0, 0, &ino), 0);

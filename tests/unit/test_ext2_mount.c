@@ -86,8 +86,8 @@ static void check_enospc(const char *opts, unsigned blocks)
 	unmount_fsck(fs, img);
 }
 
-static void test_enospc_1k(void **state) { check_enospc("-b 1024 -N 64", 1024); }
-static void test_enospc_4k(void **state) { check_enospc("-b 4096 -N 128", 256); }
+static void test_enospc_1k(void **state) { check_enospc("-b 1024 -N 64 -g 256", 1024); }
+static void test_enospc_4k(void **state) { check_enospc("-b 4096 -N 128 -g 256", 512); }
 
 /* ---------------------------------------------------------------- mounting */
 
@@ -123,6 +123,9 @@ static void test_features(void **state)
 	mkfs(img, "-b 1024 -O meta_bg,^resize_inode", 4096);
 	assert_int_equal(try_mount(img, 0, &why), EOPNOTSUPP_);
 	assert_non_null(strstr(why, "meta_bg"));
+	mkfs(img, "-b 1024 -O sparse_super2", 32768);
+	assert_int_equal(try_mount(img, 0, &why), EOPNOTSUPP_);
+	assert_non_null(strstr(why, "sparse_super2"));
 
 	/* ext3: the journal is a compatible feature, so it mounts and writes; ... */
 	mkfs(img, "-t ext3 -b 1024", 8192);

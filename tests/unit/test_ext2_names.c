@@ -39,7 +39,7 @@ static void test_names(void **state)
 	char target[200];
 	uint64_t pos;
 
-	mkfs(img, "-b 1024", 4096);
+	mkfs(img, "-b 1024 -g 1024", 4096);
 	fs = mount_img(img, 0);
 	ifree0 = inodes_free(fs);
 	bfree0 = blocks_free(fs);
@@ -148,7 +148,7 @@ static void test_name_errors(void **state)
 	char longname[EXT2_NAME_MAX + 2];
 	char *longtarget = malloc(1025);
 
-	mkfs(img, "-b 1024", 4096);
+	mkfs(img, "-b 1024 -g 1024", 4096);
 	fs = mount_img(img, 0);
 	assert_int_equal(ext2_mkdir(fs, EXT2_ROOT_INO, "a", 0755, 0, 0, &a), 0);
 	assert_int_equal(ext2_create(fs, a, "f", 0644, 0, 0, &f), 0);
@@ -219,7 +219,7 @@ static void test_emlink(void **state)
 	struct ext2_fs *fs;
 	uint32_t f, d;
 
-	mkfs(img, "-b 1024", 4096);
+	mkfs(img, "-b 1024 -g 1024", 4096);
 	fs = mount_img(img, 0);
 	assert_int_equal(ext2_create(fs, EXT2_ROOT_INO, "f", 0644, 0, 0, &f), 0);
 	assert_int_equal(ext2_mkdir(fs, EXT2_ROOT_INO, "d", 0755, 0, 0, &d), 0);
@@ -243,7 +243,7 @@ static void test_rename(void **state)
 	struct ext2_fs *fs;
 	uint32_t a, b, c, f, g, x;
 
-	mkfs(img, "-b 1024", 4096);
+	mkfs(img, "-b 1024 -g 1024", 4096);
 	fs = mount_img(img, 0);
 	assert_int_equal(ext2_mkdir(fs, EXT2_ROOT_INO, "a", 0755, 0, 0, &a), 0);
 	assert_int_equal(ext2_mkdir(fs, EXT2_ROOT_INO, "b", 0755, 0, 0, &b), 0);
@@ -348,7 +348,7 @@ static void test_attributes(void **state)
 	struct ext2_stat st;
 	uint32_t f;
 
-	mkfs(img, "-b 1024", 4096);
+	mkfs(img, "-b 1024 -g 1024", 4096);
 	fs = mount_img(img, 0);
 	f = put_file(fs, "/f", "abc", 3);
 	assert_int_equal(ext2_chmod(fs, f, 04755 | EXT2_S_IFDIR), 0);   /* the type stays */
@@ -378,7 +378,7 @@ static void test_held(void **state)
 	uint32_t f, g, d, free0;
 	uint8_t buf[16];
 
-	mkfs(img, "-b 1024", 4096);
+	mkfs(img, "-b 1024 -g 1024", 4096);
 	fs = mount_img(img, 0);
 	free0 = blocks_free(fs);
 	f = put_file(fs, "/f", "still here", 10);

@@ -3,8 +3,9 @@
  * read, mkdir, rmdir, unlink, link, symlink, rename, chmod) on a mkfs.ext2
  * image, each one's result checked against an in-memory model of the tree;
  * the whole tree compared with the model now and then, and the image
- * unmounted, judged by e2fsck -fn and mounted again. Three geometries:
- * 1 KiB blocks, 4 KiB blocks with 128-byte inodes, revision 0 with 2 KiB.
+ * unmounted, judged by e2fsck -fn and mounted again. Three geometries, each
+ * with several block groups: 1 KiB blocks, 4 KiB blocks with 128-byte
+ * inodes, revision 0 with 2 KiB.
  */
 #include "ext2_fixture.h"
 
@@ -505,9 +506,10 @@ static void run(const char *opts, unsigned blocks, bool filetype, int calls)
 			node_free(i);
 }
 
-static void test_random_1k(void **state) { run("-b 1024", 8192, true, 4000); }
-static void test_random_4k(void **state) { run("-b 4096 -I 128", 2048, true, 4000); }
-static void test_random_rev0(void **state) { run("-b 2048 -r 0", 4096, false, 4000); }
+/* Small groups: many of them, superblock copies in 1, 3, 5, 7, allocations across. */
+static void test_random_1k(void **state) { run("-b 1024 -g 1024", 8192, true, 4000); }
+static void test_random_4k(void **state) { run("-b 4096 -I 128 -g 512", 2048, true, 4000); }
+static void test_random_rev0(void **state) { run("-b 2048 -r 0 -g 1024", 4096, false, 4000); }
 
 int main(void)
 {
