@@ -341,8 +341,11 @@ static int is_ancestor(struct ext2_fs *fs, uint32_t ino, uint32_t dir)
 		if (dir == EXT2_ROOT_INO)
 			return 0;
 		rc = ext2_lookup(fs, dir, "..", &up);
+		/* Every directory up to the root has a "..", naming a live directory. */
+		if (rc == -EXT2_ENOENT || rc == -EXT2_ENOTDIR || rc == -EXT2_EINVAL)
+			return ext2_corrupt(fs, "a broken \"..\" chain");
 		if (rc)
-			return rc == -EXT2_ENOENT ? ext2_corrupt(fs, "a directory without \"..\"") : rc;
+			return rc;
 		dir = up;
 	}
 	return ext2_corrupt(fs, "a loop in the directory tree");

@@ -434,6 +434,16 @@ static void test_dir_loop(void **state)
 	fs = mount_img(img, 0);
 	assert_int_equal(ext2_rename(fs, ino_of(fs, "/d"), "z", b, "z"), EUCLEAN_);
 	expect_marked(fs, img);
+	/* ".." naming a file. */
+	fs = mount_img(img, 0);
+	uint32_t f = ino_of(fs, "/f");
+	assert_int_equal(ext2_unmount(fs), 0);
+	disk_close();
+	poke32(img, (uint64_t)ablk * 1024 + 12, f);
+	fs = mount_img(img, 0);
+	assert_int_equal(ext2_rename(fs, ino_of(fs, "/d"), "z", b, "z"), EUCLEAN_);
+	assert_non_null(strstr(ext2_error(fs), "chain"));
+	expect_marked(fs, img);
 }
 
 /* ---------------------------------------------------------------- random damage */
