@@ -513,16 +513,17 @@ static void test_random_damage(void **state)
 	uint64_t rng = unit_seed("random damage");
 	int mounted = 0, refused = 0;
 
-	assert_int_equal(sh("mkdir -p '%s/a/b/c' '%s/d' && cd '%s' && head -c 300000 /dev/zero > big && "
+	assert_int_equal(sh("mkdir -p '%s/a/b/c' '%s/d' && cd '%s' && yes abcdefgh | head -c 300000 > big && "
 			    "for i in $(seq 1 60); do echo $i > d/file$i; done && ln -s big short && "
 			    "ln -s '%0150d' long && echo hi > a/b/c/deep",
 			    src, src, src, 1), 0);
 	char o[600];
 	snprintf(o, sizeof(o), "-b 1024 -N 128 -d '%s'", src);
 	mkfs(img, o, 1024);
-	/* The metadata, the directories and the indirect blocks: the first 40 blocks. */
-	uint32_t span = 40 * 1024;
-	for (int iter = 0; iter < 300; iter++) {
+	/* Every block in use: the metadata (to block 40), directories, links,
+	 * the big file's indirect blocks and its data (to about block 420). */
+	uint32_t span = 420 * 1024;
+	for (int iter = 0; iter < 400; iter++) {
 		struct ext2_fs *fs = NULL;
 		int changes = 1 + (int)unit_below(&rng, 12);
 
@@ -533,6 +534,8 @@ static void test_random_damage(void **state)
 			uint64_t at = 1024 + unit_below(&rng, span);
 			if (unit_below(&rng, 3) == 0)
 				at = 1024 + unit_below(&rng, 100);      /* the superblock's counts */
+			else if (unit_below(&rng, 2) == 0)
+				at = 1024 + unit_below(&rng, 60 * 1024);    /* descriptors, bitmaps, inodes, directories */
 			assert_int_equal(pwrite(fd, &v, 1, (off_t)at), 1);
 		}
 		close(fd);

@@ -5,7 +5,8 @@
  * the whole tree compared with the model now and then, and the image
  * unmounted, judged by e2fsck -fn and mounted again. Three geometries, each
  * with several block groups: 1 KiB blocks, 4 KiB blocks with 128-byte
- * inodes, revision 0 with 2 KiB.
+ * inodes, revision 0 with 2 KiB; and a small disk kept full, where the
+ * calls that allocate meet ENOSPC and must leave everything consistent.
  */
 #include "ext2_fixture.h"
 
@@ -38,6 +39,8 @@ static uint64_t rng;
 static struct ext2_fs *fs;
 static const char *img;
 static bool types;                      /* the filetype feature */
+static size_t budget;                   /* bytes of files before writes stop growing them; 0: none */
+static int enospc;                      /* calls that found the disk full */
 
 static int node_new(int type, uint32_t ino)
 {
@@ -246,7 +249,9 @@ static void one_call(void)
 		rc = ext2_create(fs, nodes[dir].ino, name, mode, 0, 0, &ino);
 		if (ent_find(dir, name) >= 0) {
 			assert_int_equal(rc, EEXIST_);
-		} else if (rc != ENOSPC_) {
+		} else if (rc == ENOSPC_) {
+			enospc++;
+		} else {
 			assert_int_equal(rc, 0);
 			int n = node_new(M_REG, ino);
 			nodes[n].mode = mode;
@@ -265,16 +270,16 @@ static void one_call(void)
 			off = MAX_SIZE - 1;
 		if (len > MAX_SIZE - off)
 			len = MAX_SIZE - off;
-		if (total_bytes() > (3u << 20) && off + len > m->size)
+		if (budget && total_bytes() > budget && off + len > m->size)
 			break;          /* keep the disk from filling up */
 		uint8_t *buf = malloc(len);
 		fill(buf, len, off, (uint32_t)unit_rand(&rng));
 		long n = ext2_write(fs, m->ino, off, buf, len);
+		if (n == ENOSPC_ || (n >= 0 && (size_t)n < len))
+			enospc++;
 		if (n == ENOSPC_)
 			n = 0;
 		assert_true(n >= 0 && (size_t)n <= len);
-		if ((size_t)n < len)
-			print_message("# short write: %ld of %zu\n", n, len);
 		reserve(m, off + (size_t)n);
 		memcpy(m->data + off, buf, (size_t)n);
 		if (n && off + (size_t)n > m->size)
@@ -316,7 +321,9 @@ static void one_call(void)
 		rc = ext2_mkdir(fs, nodes[dir].ino, name, 0750, 0, 0, &ino);
 		if (ent_find(dir, name) >= 0) {
 			assert_int_equal(rc, EEXIST_);
-		} else if (rc != ENOSPC_) {
+		} else if (rc == ENOSPC_) {
+			enospc++;
+		} else {
 			assert_int_equal(rc, 0);
 			int n = node_new(M_DIR, ino);
 			nodes[n].links = 2;
@@ -371,7 +378,9 @@ static void one_call(void)
 			assert_int_equal(rc, EPERM_);
 		} else if (ent_find(to, name) >= 0) {
 			assert_int_equal(rc, EEXIST_);
-		} else if (rc != ENOSPC_) {
+		} else if (rc == ENOSPC_) {
+			enospc++;
+		} else {
 			assert_int_equal(rc, 0);
 			ent_add(to, name, c);
 			nodes[c].links++;
@@ -389,7 +398,9 @@ static void one_call(void)
 		rc = ext2_symlink(fs, nodes[dir].ino, name, target, 0, 0, &ino);
 		if (ent_find(dir, name) >= 0) {
 			assert_int_equal(rc, EEXIST_);
-		} else if (rc != ENOSPC_) {
+		} else if (rc == ENOSPC_) {
+			enospc++;
+		} else {
 			assert_int_equal(rc, 0);
 			int n = node_new(M_LNK, ino);
 			nodes[n].mode = 0777;
@@ -422,8 +433,10 @@ static void one_call(void)
 			want = EISDIR_;
 		else if (nodes[s].type == M_DIR && to != dir && inside(to, s))
 			want = EINVAL_;
-		if (rc == ENOSPC_ && t < 0)
+		if (rc == ENOSPC_ && t < 0) {
+			enospc++;
 			break;
+		}
 		assert_int_equal(rc, want);
 		if (rc || t == s)
 			break;
@@ -465,10 +478,12 @@ static void one_call(void)
 	}
 }
 
-static void run(const char *opts, unsigned blocks, bool filetype, int calls)
+static void run(const char *opts, unsigned blocks, bool filetype, int calls, size_t limit)
 {
 	int root;
 
+	budget = limit;
+	enospc = 0;
 	img = tpath("img");
 	types = filetype;
 	rng = unit_seed(opts) ^ (uint64_t)blocks << 32;   /* each geometry its own sequence */
@@ -498,8 +513,8 @@ static void run(const char *opts, unsigned blocks, bool filetype, int calls)
 		files += nodes[i].type == M_REG;
 		dirs += nodes[i].type == M_DIR;
 	}
-	print_message("# %s: %d calls, %d files and %d directories at the end, %zu bytes\n", opts,
-		      calls, files, dirs, total_bytes());
+	print_message("# %s: %d calls (%d found the disk full), %d files and %d directories at "
+		      "the end, %zu bytes\n", opts, calls, enospc, files, dirs, total_bytes());
 	unmount_fsck(fs, img);
 	for (int i = 0; i < MAX_NODES; i++)
 		if (nodes[i].type != M_FREE)
@@ -507,9 +522,15 @@ static void run(const char *opts, unsigned blocks, bool filetype, int calls)
 }
 
 /* Small groups: many of them, superblock copies in 1, 3, 5, 7, allocations across. */
-static void test_random_1k(void **state) { run("-b 1024 -g 1024", 8192, true, 4000); }
-static void test_random_4k(void **state) { run("-b 4096 -I 128 -g 512", 2048, true, 4000); }
-static void test_random_rev0(void **state) { run("-b 2048 -r 0 -g 1024", 4096, false, 4000); }
+static void test_random_1k(void **state) { run("-b 1024 -g 1024", 8192, true, 4000, 3 << 20); }
+static void test_random_4k(void **state) { run("-b 4096 -I 128 -g 512", 2048, true, 4000, 3 << 20); }
+static void test_random_rev0(void **state) { run("-b 2048 -r 0 -g 1024", 4096, false, 4000, 3 << 20); }
+/* A small disk filled again and again: every call that allocates meets ENOSPC. */
+static void test_random_full(void **state)
+{
+	run("-b 1024 -N 96 -g 256", 1024, true, 4000, 0);
+	assert_true(enospc > 100);
+}
 
 int main(void)
 {
@@ -517,6 +538,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_random_1k, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_4k, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_rev0, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_full, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("ext2_random", tests, NULL, NULL);
 }
