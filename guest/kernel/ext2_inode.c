@@ -94,10 +94,12 @@ static int inode_write(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode
 	/* The times are ext2's 32-bit seconds: no nanoseconds or epoch bits
 	 * left from before say otherwise. */
 	if (extra >= 2) {
+		static const unsigned xtime[] = { EXT2_I_CTIME_EXTRA, EXT2_I_MTIME_EXTRA, EXT2_I_ATIME_EXTRA };
 		uint32_t used = get16(rec + EXT2_I_EXTRA_ISIZE);
-		for (unsigned off = EXT2_I_CTIME_EXTRA; off <= EXT2_I_ATIME_EXTRA; off += 4)
-			if (used <= extra && off + 4 <= EXT2_GOOD_OLD_INODE + used)
-				memset(rec + off, 0, 4);
+
+		for (unsigned i = 0; i < 3; i++)
+			if (used <= extra && xtime[i] + 4 <= EXT2_GOOD_OLD_INODE + used)
+				memset(rec + xtime[i], 0, 4);
 	}
 	rc = ext2_sect_write(fs, p.sector, p.count, buf);
 out:
