@@ -119,43 +119,76 @@ static int dir_touch(struct ext2_fs *fs, uint32_t dirino, struct ext2_inode *dir
 	return ext2_iwrite(fs, dirino, dir);
 }
 
-/* ---------------------------------------------------------------- finding and listing */
+/* ---------------------------------------------------------------- walking the entries */
 
-int ext2_dir_find(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name,
-		  size_t len, struct ext2_dloc *loc)
-{
-	uint32_t n = 0, pblk;
+/* Where a walk is: the block in buf, the entry at off (its head in h). */
+struct dir_cursor {
 	uint8_t *buf;
+	uint32_t lblk, pblk;
+	uint32_t off, prev;             /* prev == off for the first entry of a block */
+	struct ext2_dirent_head h;
+};
+
+/* Called for each entry; non-zero stops the walk (an error, or 1: done). */
+typedef int (*dir_visit)(struct ext2_fs *fs, struct dir_cursor *c, void *ctx);
+
+/* Visit every entry of dir from block first on, in order; visit's non-zero
+ * result, or 0 after the last entry. visit may change the block (and write
+ * it) if it then stops. */
+static int dir_walk(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t first,
+		    dir_visit visit, void *ctx)
+{
+	struct dir_cursor c;
+	uint32_t n = 0;
 	int rc = dir_nblocks(fs, dir, &n);
 
 	if (rc)
 		return rc;
-	buf = ext2_buf_get(fs);
-	if (!buf)
+	c.buf = ext2_buf_get(fs);
+	if (!c.buf)
 		return -EXT2_ENOMEM;
-	rc = -EXT2_ENOENT;
-	for (uint32_t lblk = 0; lblk < n && rc == -EXT2_ENOENT; lblk++) {
-		uint32_t off = 0, prev = 0;
-		int r = dir_block(fs, dir, lblk, &pblk, buf);
-
-		if (r) {
-			rc = r;
-			break;
-		}
-		while (off < fs->block_size) {
-			struct ext2_dirent_head h = head_at(buf, off);
-
-			if (h.inode && h.name_len == len && !memcmp(buf + off + sizeof(h), name, len)) {
-				*loc = (struct ext2_dloc){ lblk, pblk, off, prev, h.inode, h.file_type };
-				rc = 0;
-				break;
-			}
-			prev = off;
-			off += h.rec_len;
+	for (c.lblk = first < n ? (uint32_t)first : n; c.lblk < n && !rc; c.lblk++) {
+		rc = dir_block(fs, dir, c.lblk, &c.pblk, c.buf);
+		for (c.off = c.prev = 0; !rc && c.off < fs->block_size; c.off += c.h.rec_len) {
+			c.h = head_at(c.buf, c.off);
+			rc = visit(fs, &c, ctx);
+			c.prev = c.off;
 		}
 	}
-	ext2_buf_put(fs, buf);
+	ext2_buf_put(fs, c.buf);
 	return rc;
+}
+
+static const char *name_at(const struct dir_cursor *c)
+{
+	return (const char *)c->buf + c->off + sizeof(c->h);
+}
+
+/* ---------------------------------------------------------------- finding and listing */
+
+struct find_ctx {
+	const char *name;
+	size_t len;
+	struct ext2_dloc *loc;
+};
+
+static int find_visit(struct ext2_fs *fs, struct dir_cursor *c, void *ctx)
+{
+	struct find_ctx *f = ctx;
+
+	if (!c->h.inode || c->h.name_len != f->len || memcmp(name_at(c), f->name, f->len))
+		return 0;
+	*f->loc = (struct ext2_dloc){ c->lblk, c->pblk, c->off, c->prev, c->h.inode, c->h.file_type };
+	return 1;
+}
+
+int ext2_dir_find(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name,
+		  size_t len, struct ext2_dloc *loc)
+{
+	struct find_ctx f = { name, len, loc };
+	int rc = dir_walk(fs, dir, 0, find_visit, &f);
+
+	return rc == 1 ? 0 : rc ? rc : -EXT2_ENOENT;
 }
 
 int ext2_lookup(struct ext2_fs *fs, uint32_t dirino, const char *name, uint32_t *ino)
@@ -186,84 +219,53 @@ static uint8_t dt_of(const struct ext2_fs *fs, uint8_t ftype)
 	return fs->filetype && ftype <= EXT2_FT_SYMLINK ? dt[ftype] : EXT2_DT_UNKNOWN;
 }
 
+struct readdir_ctx {
+	uint64_t *pos;
+	struct ext2_dirent *de;
+};
+
+/* The first entry in use at or after *pos. */
+static int readdir_visit(struct ext2_fs *fs, struct dir_cursor *c, void *ctx)
+{
+	struct readdir_ctx *r = ctx;
+	uint64_t at = ((uint64_t)c->lblk << fs->block_shift) + c->off;
+
+	if (!c->h.inode || at < *r->pos)
+		return 0;
+	r->de->ino = c->h.inode;
+	r->de->type = dt_of(fs, c->h.file_type);
+	r->de->name_len = c->h.name_len;
+	memcpy(r->de->name, name_at(c), c->h.name_len);
+	r->de->name[c->h.name_len] = '\0';
+	*r->pos = at + c->h.rec_len;
+	return 1;
+}
+
 int ext2_readdir(struct ext2_fs *fs, uint32_t dirino, uint64_t *pos, struct ext2_dirent *de)
 {
+	struct readdir_ctx r = { pos, de };
 	struct ext2_inode dir;
-	uint32_t n = 0, pblk;
-	uint8_t *buf;
 	int rc = dir_get(fs, dirino, &dir);
 
-	if (!rc)
-		rc = dir_nblocks(fs, &dir, &n);
 	if (rc)
 		return rc;
-	buf = ext2_buf_get(fs);
-	if (!buf)
-		return -EXT2_ENOMEM;
 	/* From the start of *pos's block: entries may have moved since *pos was given. */
-	for (uint64_t lblk = *pos >> fs->block_shift; lblk < n; lblk++) {
-		uint64_t base = lblk << fs->block_shift;
-		uint32_t off = 0;
-
-		rc = dir_block(fs, &dir, (uint32_t)lblk, &pblk, buf);
-		if (rc)
-			goto out;
-		while (off < fs->block_size) {
-			struct ext2_dirent_head h = head_at(buf, off);
-
-			if (h.inode && base + off >= *pos) {
-				de->ino = h.inode;
-				de->type = dt_of(fs, h.file_type);
-				de->name_len = h.name_len;
-				memcpy(de->name, buf + off + sizeof(h), h.name_len);
-				de->name[h.name_len] = '\0';
-				*pos = base + off + h.rec_len;
-				rc = 1;
-				goto out;
-			}
-			off += h.rec_len;
-		}
-	}
-	if (*pos < dir.i_size)
+	rc = dir_walk(fs, &dir, *pos >> fs->block_shift, readdir_visit, &r);
+	if (rc == 0 && *pos < dir.i_size)
 		*pos = dir.i_size;
-	rc = 0;
-out:
-	ext2_buf_put(fs, buf);
 	return rc;
+}
+
+static int empty_visit(struct ext2_fs *fs, struct dir_cursor *c, void *ctx)
+{
+	return c->h.inode && !ext2_is_dot(name_at(c), c->h.name_len);
 }
 
 int ext2_dir_empty(struct ext2_fs *fs, const struct ext2_inode *dir)
 {
-	uint32_t n = 0, pblk;
-	uint8_t *buf;
-	int rc = dir_nblocks(fs, dir, &n);
+	int rc = dir_walk(fs, dir, 0, empty_visit, NULL);
 
-	if (rc)
-		return rc;
-	buf = ext2_buf_get(fs);
-	if (!buf)
-		return -EXT2_ENOMEM;
-	rc = 1;
-	for (uint32_t lblk = 0; lblk < n && rc == 1; lblk++) {
-		uint32_t off = 0;
-		int r = dir_block(fs, dir, lblk, &pblk, buf);
-
-		if (r) {
-			rc = r;
-			break;
-		}
-		while (off < fs->block_size) {
-			struct ext2_dirent_head h = head_at(buf, off);
-
-			if (h.inode && !ext2_is_dot((const char *)buf + off + sizeof(h), h.name_len)) {
-				rc = 0;
-				break;
-			}
-			off += h.rec_len;
-		}
-	}
-	ext2_buf_put(fs, buf);
-	return rc;
+	return rc == 1 ? 0 : rc ? rc : 1;
 }
 
 /* ---------------------------------------------------------------- changing entries */
@@ -282,50 +284,59 @@ static void entry_put(struct ext2_fs *fs, uint8_t *buf, uint32_t off, uint16_t r
 	memset(buf + off + sizeof(h) + len, 0, EXT2_DIRENT_LEN(len) - sizeof(h) - len);
 }
 
+struct add_ctx {
+	const char *name;
+	size_t len;
+	uint32_t ino;
+	uint16_t mode;
+};
+
+/* An unused entry, or the slack after a used one, big enough: the new entry goes there. */
+static int add_visit(struct ext2_fs *fs, struct dir_cursor *c, void *ctx)
+{
+	struct add_ctx *a = ctx;
+	struct ext2_dirent_head h = c->h;
+	uint32_t used = h.inode ? EXT2_DIRENT_LEN(h.name_len) : 0;
+	int rc;
+
+	if (h.rec_len - used < EXT2_DIRENT_LEN(a->len))
+		return 0;
+	if (used) {
+		uint16_t rest = (uint16_t)(h.rec_len - used);
+		h.rec_len = (uint16_t)used;
+		head_put(c->buf, c->off, &h);
+		entry_put(fs, c->buf, c->off + used, rest, a->name, a->len, a->ino, a->mode);
+	} else {
+		entry_put(fs, c->buf, c->off, h.rec_len, a->name, a->len, a->ino, a->mode);
+	}
+	rc = ext2_blk_write(fs, c->pblk, c->buf);
+	return rc ? rc : 1;
+}
+
 int ext2_dir_add(struct ext2_fs *fs, uint32_t dirino, const char *name, size_t len,
 		 uint32_t ino, uint16_t mode)
 {
+	struct add_ctx a = { name, len, ino, mode };
 	struct ext2_inode dir;
-	uint32_t n = 0, pblk, need = EXT2_DIRENT_LEN(len);
+	uint32_t pblk;
 	uint8_t *buf;
 	bool fresh;
 	int rc = ext2_iread(fs, dirino, &dir), wrc;
 
 	if (!rc)
-		rc = dir_nblocks(fs, &dir, &n);
+		rc = dir_walk(fs, &dir, 0, add_visit, &a);
+	if (rc == 1) {
+		rc = 0;
+		goto touch;
+	}
 	if (rc)
 		return rc;
+	/* No room: a new block at the end, the entry covering all of it. */
 	buf = ext2_buf_get(fs);
 	if (!buf)
 		return -EXT2_ENOMEM;
-	/* An unused entry or the slack after a used one, big enough. */
-	for (uint32_t lblk = 0; lblk < n; lblk++) {
-		uint32_t off = 0;
-
-		rc = dir_block(fs, &dir, lblk, &pblk, buf);
-		if (rc)
-			goto out;
-		while (off < fs->block_size) {
-			struct ext2_dirent_head h = head_at(buf, off);
-			uint32_t used = h.inode ? EXT2_DIRENT_LEN(h.name_len) : 0;
-
-			if (h.rec_len - used >= need) {
-				if (used) {
-					uint16_t rest = (uint16_t)(h.rec_len - used);
-					h.rec_len = (uint16_t)used;
-					head_put(buf, off, &h);
-					entry_put(fs, buf, off + used, rest, name, len, ino, mode);
-				} else {
-					entry_put(fs, buf, off, h.rec_len, name, len, ino, mode);
-				}
-				rc = ext2_blk_write(fs, pblk, buf);
-				goto touch;
-			}
-			off += h.rec_len;
-		}
-	}
-	/* No room: a new block at the end, the entry covering all of it. */
-	rc = ext2_bmap(fs, &dir, n, true, ext2_ino_goal(fs, dirino), &pblk, &fresh);
+	rc = ext2_bmap(fs, &dir, dir.i_size >> fs->block_shift, true, ext2_ino_goal(fs, dirino),
+		       &pblk, &fresh);
 	if (!rc && !fresh)
 		rc = ext2_corrupt(fs, "a directory maps a block past its size");
 	if (!rc) {
@@ -335,12 +346,10 @@ int ext2_dir_add(struct ext2_fs *fs, uint32_t dirino, const char *name, size_t l
 		if (!rc)
 			dir.i_size += fs->block_size;
 	}
+	ext2_buf_put(fs, buf);
 touch:
 	wrc = dir_touch(fs, dirino, &dir);
-	rc = rc ? rc : wrc;
-out:
-	ext2_buf_put(fs, buf);
-	return rc;
+	return rc ? rc : wrc;
 }
 
 /* Re-read the block of an entry found before, and check it is still there. */
@@ -355,7 +364,9 @@ static int entry_block(struct ext2_fs *fs, const struct ext2_dloc *loc, uint8_t 
 	return rc;
 }
 
-int ext2_dir_remove(struct ext2_fs *fs, uint32_t dirino, const struct ext2_dloc *loc)
+/* Remove the entry at loc, or (remove false) point it at ino of type mode. */
+static int change_entry(struct ext2_fs *fs, uint32_t dirino, const struct ext2_dloc *loc,
+			bool remove, uint32_t ino, uint16_t mode)
 {
 	struct ext2_inode dir;
 	uint8_t *buf = ext2_buf_get(fs);
@@ -369,7 +380,11 @@ int ext2_dir_remove(struct ext2_fs *fs, uint32_t dirino, const struct ext2_dloc 
 	if (!rc) {
 		struct ext2_dirent_head h = head_at(buf, loc->off);
 
-		if (loc->prev != loc->off) {
+		if (!remove) {
+			h.inode = ino;
+			h.file_type = fs->filetype ? ext2_mode_ftype(mode) : 0;
+			head_put(buf, loc->off, &h);
+		} else if (loc->prev != loc->off) {
 			/* The entry before takes its space. */
 			struct ext2_dirent_head p = head_at(buf, loc->prev);
 			p.rec_len = (uint16_t)(p.rec_len + h.rec_len);
@@ -386,43 +401,21 @@ int ext2_dir_remove(struct ext2_fs *fs, uint32_t dirino, const struct ext2_dloc 
 	return rc;
 }
 
+int ext2_dir_remove(struct ext2_fs *fs, uint32_t dirino, const struct ext2_dloc *loc)
+{
+	return change_entry(fs, dirino, loc, true, 0, 0);
+}
+
 int ext2_dir_retarget(struct ext2_fs *fs, uint32_t dirino, const struct ext2_dloc *loc,
 		      uint32_t ino, uint16_t mode)
 {
-	struct ext2_inode dir;
-	uint8_t *buf = ext2_buf_get(fs);
-	int rc;
-
-	if (!buf)
-		return -EXT2_ENOMEM;
-	rc = ext2_iread(fs, dirino, &dir);
-	if (!rc)
-		rc = entry_block(fs, loc, buf);
-	if (!rc) {
-		struct ext2_dirent_head h = head_at(buf, loc->off);
-		h.inode = ino;
-		h.file_type = fs->filetype ? ext2_mode_ftype(mode) : 0;
-		head_put(buf, loc->off, &h);
-		rc = ext2_blk_write(fs, loc->pblk, buf);
-	}
-	if (!rc)
-		rc = dir_touch(fs, dirino, &dir);
-	ext2_buf_put(fs, buf);
-	return rc;
+	return change_entry(fs, dirino, loc, false, ino, mode);
 }
 
-int ext2_dir_init_block(struct ext2_fs *fs, uint32_t blk, uint32_t ino, uint32_t parent)
+void ext2_dir_init(struct ext2_fs *fs, uint8_t *buf, uint32_t ino, uint32_t parent)
 {
-	uint8_t *buf = ext2_buf_get(fs);
-	int rc;
-
-	if (!buf)
-		return -EXT2_ENOMEM;
 	memset(buf, 0, fs->block_size);
 	entry_put(fs, buf, 0, EXT2_DIRENT_LEN(1), ".", 1, ino, EXT2_S_IFDIR);
 	entry_put(fs, buf, EXT2_DIRENT_LEN(1), (uint16_t)(fs->block_size - EXT2_DIRENT_LEN(1)),
 		  "..", 2, parent, EXT2_S_IFDIR);
-	rc = ext2_blk_write(fs, blk, buf);
-	ext2_buf_put(fs, buf);
-	return rc;
 }

@@ -9,11 +9,15 @@
 
 #define EXT2_IO_MAX     (1u << 30)      /* bytes per read or write call */
 
-/* A regular file to read or change: EISDIR for a directory, EINVAL for anything else. */
-static int file_get(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
+/* A regular file to read or (change) to change: EROFS first, then EISDIR
+ * for a directory, EINVAL for anything else. */
+static int file_get(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, bool change)
 {
-	int rc = ext2_iget_live(fs, ino, in);
+	int rc;
 
+	if (change && fs->rdonly)
+		return -EXT2_EROFS;
+	rc = ext2_iget_live(fs, ino, in);
 	if (rc)
 		return rc;
 	if (EXT2_ISDIR(in->i_mode))
@@ -32,7 +36,7 @@ long ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t offset, void *buf, siz
 	uint32_t mask = fs->block_size - 1;
 	uint64_t size;
 	size_t done = 0;
-	int rc = file_get(fs, ino, &in);
+	int rc = file_get(fs, ino, &in, false);
 
 	if (rc)
 		return rc;
@@ -108,9 +112,7 @@ long ext2_write(struct ext2_fs *fs, uint32_t ino, uint64_t offset, const void *b
 	size_t done = 0;
 	int rc, wrc;
 
-	if (fs->rdonly)
-		return -EXT2_EROFS;
-	rc = file_get(fs, ino, &in);
+	rc = file_get(fs, ino, &in, true);
 	if (rc)
 		return rc;
 	if (len == 0)
@@ -176,9 +178,7 @@ int ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
 	uint64_t old;
 	int rc, wrc;
 
-	if (fs->rdonly)
-		return -EXT2_EROFS;
-	rc = file_get(fs, ino, &in);
+	rc = file_get(fs, ino, &in, true);
 	if (rc)
 		return rc;
 	if (size > fs->max_size)

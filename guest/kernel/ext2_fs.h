@@ -330,7 +330,7 @@ int ext2_dir_retarget(struct ext2_fs *fs, uint32_t dirino, const struct ext2_dlo
 		      uint32_t ino, uint16_t mode);
 /* 1 when the directory holds nothing but "." and "..", 0 when it does, or an error. */
 int ext2_dir_empty(struct ext2_fs *fs, const struct ext2_inode *dir);
-/* The first block of a new directory ino in parent, written to blk. */
-int ext2_dir_init_block(struct ext2_fs *fs, uint32_t blk, uint32_t ino, uint32_t parent);
+/* The first block of a new directory ino in parent: "." and "..", in buf. */
+void ext2_dir_init(struct ext2_fs *fs, uint8_t *buf, uint32_t ino, uint32_t parent);
 
 #endif

@@ -80,10 +80,52 @@ static int publish(struct ext2_fs *fs, uint32_t dirino, const char *name, size_t
 	return 0;
 }
 
+/* The start of every new inode: dir writable and live, name free in it (and
+ * room for one more link to dir if the inode is a directory), an inode
+ * allocated and its record filled in. */
+static int new_inode(struct ext2_fs *fs, uint32_t dirino, const char *name, size_t *len,
+		     uint16_t mode, uint32_t uid, uint32_t gid, uint32_t *ino, struct ext2_inode *in)
+{
+	struct ext2_inode dir;
+	int rc = parent_get(fs, dirino, &dir, name, len);
+
+	if (!rc)
+		rc = name_free(fs, &dir, name, *len);
+	if (!rc && EXT2_ISDIR(mode) && dir.i_links_count >= EXT2_LINK_MAX)
+		rc = -EXT2_EMLINK;      /* the new ".." would be one too many */
+	if (!rc)
+		rc = ext2_ialloc(fs, dirino, EXT2_ISDIR(mode), ino);
+	if (!rc)
+		init_inode(fs, in, mode, uid, gid);
+	return rc;
+}
+
+/* A new inode's only block, with buf's contents (NULL: out of memory):
+ * allocated near the inode and written. On failure the block and the inode
+ * are given back. */
+static int first_block(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, const uint8_t *buf)
+{
+	uint32_t blk;
+	int rc = buf ? ext2_balloc(fs, ext2_ino_goal(fs, ino), &blk) : -EXT2_ENOMEM;
+
+	if (!rc) {
+		rc = ext2_blk_write(fs, blk, buf);
+		if (rc)
+			ext2_bfree(fs, blk);
+	}
+	if (rc) {
+		ext2_ifree(fs, ino, EXT2_ISDIR(in->i_mode));
+		return rc;
+	}
+	in->i_block[0] = blk;
+	in->i_blocks = fs->block_size >> 9;
+	return 0;
+}
+
 int ext2_mknod(struct ext2_fs *fs, uint32_t dirino, const char *name, uint16_t mode,
 	       uint32_t rdev_major, uint32_t rdev_minor, uint32_t uid, uint32_t gid, uint32_t *out)
 {
-	struct ext2_inode dir, in;
+	struct ext2_inode in;
 	uint16_t type = mode & EXT2_S_IFMT;
 	uint32_t ino;
 	size_t len;
@@ -94,14 +136,9 @@ int ext2_mknod(struct ext2_fs *fs, uint32_t dirino, const char *name, uint16_t m
 	if (type != EXT2_S_IFREG && type != EXT2_S_IFCHR && type != EXT2_S_IFBLK &&
 	    type != EXT2_S_IFIFO && type != EXT2_S_IFSOCK)
 		return -EXT2_EINVAL;
-	rc = parent_get(fs, dirino, &dir, name, &len);
-	if (!rc)
-		rc = name_free(fs, &dir, name, len);
-	if (!rc)
-		rc = ext2_ialloc(fs, dirino, false, &ino);
+	rc = new_inode(fs, dirino, name, &len, type | (mode & 07777), uid, gid, &ino, &in);
 	if (rc)
 		return rc;
-	init_inode(fs, &in, type | (mode & 07777), uid, gid);
 	if (type == EXT2_S_IFCHR || type == EXT2_S_IFBLK) {
 		/* Linux's two encodings: 8-bit numbers in i_block[0], else 12:20 in i_block[1]. */
 		if (rdev_major < 256 && rdev_minor < 256)
@@ -122,34 +159,24 @@ int ext2_create(struct ext2_fs *fs, uint32_t dirino, const char *name, uint16_t 
 int ext2_mkdir(struct ext2_fs *fs, uint32_t dirino, const char *name, uint16_t mode,
 	       uint32_t uid, uint32_t gid, uint32_t *out)
 {
-	struct ext2_inode dir, in;
-	uint32_t ino, blk;
+	struct ext2_inode in;
+	uint32_t ino;
+	uint8_t *buf;
 	size_t len;
-	int rc = parent_get(fs, dirino, &dir, name, &len);
+	int rc = new_inode(fs, dirino, name, &len, EXT2_S_IFDIR | (mode & 07777), uid, gid, &ino, &in);
 
-	if (!rc)
-		rc = name_free(fs, &dir, name, len);
-	if (!rc && dir.i_links_count >= EXT2_LINK_MAX)
-		rc = -EXT2_EMLINK;
-	if (!rc)
-		rc = ext2_ialloc(fs, dirino, true, &ino);
 	if (rc)
 		return rc;
-	rc = ext2_balloc(fs, ext2_ino_goal(fs, ino), &blk);
-	if (!rc) {
-		rc = ext2_dir_init_block(fs, blk, ino, dirino);
-		if (rc)
-			ext2_bfree(fs, blk);
-	}
-	if (rc) {
-		ext2_ifree(fs, ino, true);
+	buf = ext2_buf_get(fs);
+	if (buf)
+		ext2_dir_init(fs, buf, ino, dirino);
+	rc = first_block(fs, ino, &in, buf);
+	if (buf)
+		ext2_buf_put(fs, buf);
+	if (rc)
 		return rc;
-	}
-	init_inode(fs, &in, EXT2_S_IFDIR | (mode & 07777), uid, gid);
 	in.i_links_count = 2;           /* its name and its "." */
 	in.i_size = fs->block_size;
-	in.i_blocks = fs->block_size >> 9;
-	in.i_block[0] = blk;
 	rc = publish(fs, dirino, name, len, ino, &in, out);
 	if (!rc)
 		rc = ext2_add_links(fs, dirino, 1);     /* its ".." */
@@ -159,48 +186,35 @@ int ext2_mkdir(struct ext2_fs *fs, uint32_t dirino, const char *name, uint16_t m
 int ext2_symlink(struct ext2_fs *fs, uint32_t dirino, const char *name, const char *target,
 		 uint32_t uid, uint32_t gid, uint32_t *out)
 {
-	struct ext2_inode dir, in;
-	uint32_t ino, blk;
+	struct ext2_inode in;
+	uint32_t ino;
+	uint8_t *buf;
 	size_t len, tlen = 0;
 	int rc;
 
 	while (tlen < fs->block_size && target[tlen])
 		tlen++;
-	rc = parent_get(fs, dirino, &dir, name, &len);
-	if (!rc && tlen == 0)
-		rc = -EXT2_ENOENT;
-	if (!rc && tlen >= fs->block_size)
-		rc = -EXT2_ENAMETOOLONG;
-	if (!rc)
-		rc = name_free(fs, &dir, name, len);
-	if (!rc)
-		rc = ext2_ialloc(fs, dirino, false, &ino);
+	if (tlen == 0)
+		return -EXT2_ENOENT;
+	if (tlen >= fs->block_size)
+		return -EXT2_ENAMETOOLONG;
+	rc = new_inode(fs, dirino, name, &len, EXT2_S_IFLNK | 0777, uid, gid, &ino, &in);
 	if (rc)
 		return rc;
-	init_inode(fs, &in, EXT2_S_IFLNK | 0777, uid, gid);
 	in.i_size = (uint32_t)tlen;
 	if (tlen <= EXT2_FAST_LINK_MAX) {
 		memcpy(in.i_block, target, tlen);       /* a fast link: no block */
 		return publish(fs, dirino, name, len, ino, &in, out);
 	}
-	uint8_t *buf = ext2_buf_get(fs);
-	rc = buf ? ext2_balloc(fs, ext2_ino_goal(fs, ino), &blk) : -EXT2_ENOMEM;
-	if (!rc) {
+	buf = ext2_buf_get(fs);
+	if (buf) {
 		memset(buf, 0, fs->block_size);
 		memcpy(buf, target, tlen);
-		rc = ext2_blk_write(fs, blk, buf);
-		if (rc)
-			ext2_bfree(fs, blk);
 	}
+	rc = first_block(fs, ino, &in, buf);
 	if (buf)
 		ext2_buf_put(fs, buf);
-	if (rc) {
-		ext2_ifree(fs, ino, false);
-		return rc;
-	}
-	in.i_block[0] = blk;
-	in.i_blocks = fs->block_size >> 9;
-	return publish(fs, dirino, name, len, ino, &in, out);
+	return rc ? rc : publish(fs, dirino, name, len, ino, &in, out);
 }
 
 long ext2_readlink(struct ext2_fs *fs, uint32_t ino, char *buf, size_t len)
@@ -262,20 +276,39 @@ int ext2_link(struct ext2_fs *fs, uint32_t ino, uint32_t dirino, const char *nam
 	return rc;
 }
 
-int ext2_unlink(struct ext2_fs *fs, uint32_t dirino, const char *name)
+/* The entry name in dir and the inode it names. */
+static int child_get(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name,
+		     size_t len, struct ext2_dloc *loc, struct ext2_inode *in)
 {
-	struct ext2_inode dir, in;
-	struct ext2_dloc loc;
+	int rc = ext2_dir_find(fs, dir, name, len, loc);
+
+	return rc ? rc : ext2_iread(fs, loc->ino, in);
+}
+
+/* For removal: the entry name in the writable directory dirino and the
+ * inode it names; "." and ".." are refused with dot_rc and dotdot_rc. */
+static int child_to_remove(struct ext2_fs *fs, uint32_t dirino, const char *name, int dot_rc,
+			   int dotdot_rc, struct ext2_dloc *loc, struct ext2_inode *in)
+{
+	struct ext2_inode dir;
 	size_t len;
 	int rc = parent_get(fs, dirino, &dir, name, &len);
 
 	if (rc)
 		return rc;
+	if (len == 1 && name[0] == '.')
+		return dot_rc;
 	if (ext2_is_dot(name, len))
-		return -EXT2_EISDIR;
-	rc = ext2_dir_find(fs, &dir, name, len, &loc);
-	if (!rc)
-		rc = ext2_iread(fs, loc.ino, &in);
+		return dotdot_rc;
+	return child_get(fs, &dir, name, len, loc, in);
+}
+
+int ext2_unlink(struct ext2_fs *fs, uint32_t dirino, const char *name)
+{
+	struct ext2_inode in;
+	struct ext2_dloc loc;
+	int rc = child_to_remove(fs, dirino, name, -EXT2_EISDIR, -EXT2_EISDIR, &loc, &in);
+
 	if (rc)
 		return rc;
 	if (EXT2_ISDIR(in.i_mode))
@@ -299,20 +332,10 @@ static int removable_dir(struct ext2_fs *fs, uint32_t ino, const struct ext2_ino
 
 int ext2_rmdir(struct ext2_fs *fs, uint32_t dirino, const char *name)
 {
-	struct ext2_inode dir, in;
+	struct ext2_inode in;
 	struct ext2_dloc loc;
-	size_t len;
-	int rc = parent_get(fs, dirino, &dir, name, &len);
+	int rc = child_to_remove(fs, dirino, name, -EXT2_EINVAL, -EXT2_ENOTEMPTY, &loc, &in);
 
-	if (rc)
-		return rc;
-	if (len == 1 && name[0] == '.')
-		return -EXT2_EINVAL;
-	if (ext2_is_dot(name, len))
-		return -EXT2_ENOTEMPTY;
-	rc = ext2_dir_find(fs, &dir, name, len, &loc);
-	if (!rc)
-		rc = ext2_iread(fs, loc.ino, &in);
 	if (!rc)
 		rc = removable_dir(fs, loc.ino, &in);
 	if (!rc)
@@ -368,9 +391,7 @@ int ext2_rename(struct ext2_fs *fs, uint32_t olddir, const char *oldname, uint32
 		return rc;
 	if (ext2_is_dot(oldname, olen) || ext2_is_dot(newname, nlen))
 		return -EXT2_EBUSY;
-	rc = ext2_dir_find(fs, &odir, oldname, olen, &sloc);
-	if (!rc)
-		rc = ext2_iread(fs, sloc.ino, &src);
+	rc = child_get(fs, &odir, oldname, olen, &sloc, &src);
 	if (rc)
 		return rc;
 	src_ino = sloc.ino;

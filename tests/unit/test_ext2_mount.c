@@ -111,21 +111,23 @@ static void test_features(void **state)
 	const char *img = tpath("img"), *why;
 	struct ext2_fs *fs;
 
-	mkfs(img, "-t ext4", 4096);
-	assert_int_equal(try_mount(img, 0, &why), EOPNOTSUPP_);
-	print_message("# ext4: %s\n", why);
-	mkfs(img, "-b 1024 -O flex_bg", 4096);
-	assert_int_equal(try_mount(img, 0, &why), EOPNOTSUPP_);
-	assert_non_null(strstr(why, "flex_bg"));
-	mkfs(img, "-b 1024 -O extent", 4096);
-	assert_int_equal(try_mount(img, 0, &why), EOPNOTSUPP_);
-	assert_non_null(strstr(why, "extents"));
-	mkfs(img, "-b 1024 -O meta_bg,^resize_inode", 4096);
-	assert_int_equal(try_mount(img, 0, &why), EOPNOTSUPP_);
-	assert_non_null(strstr(why, "meta_bg"));
-	mkfs(img, "-b 1024 -O sparse_super2", 32768);
-	assert_int_equal(try_mount(img, 0, &why), EOPNOTSUPP_);
-	assert_non_null(strstr(why, "sparse_super2"));
+	static const struct {
+		const char *opts;
+		unsigned blocks;
+		const char *named;              /* in the refusal's message */
+	} refused[] = {
+		{ "-t ext4", 4096, "extents" },
+		{ "-b 1024 -O flex_bg", 4096, "flex_bg" },
+		{ "-b 1024 -O extent", 4096, "extents" },
+		{ "-b 1024 -O meta_bg,^resize_inode", 4096, "meta_bg" },
+		{ "-b 1024 -O sparse_super2", 32768, "sparse_super2" },
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		mkfs(img, refused[i].opts, refused[i].blocks);
+		assert_int_equal(try_mount(img, 0, &why), EOPNOTSUPP_);
+		if (!strstr(why, refused[i].named))
+			fail_msg("%s: \"%s\" does not name %s", refused[i].opts, why, refused[i].named);
+	}
 
 	/* ext3: the journal is a compatible feature, so it mounts and writes; ... */
 	mkfs(img, "-t ext3 -b 1024", 8192);

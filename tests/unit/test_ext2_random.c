@@ -235,6 +235,22 @@ static void check_node(int n, uint32_t parent_ino)
 
 /* ---------------------------------------------------------------- one random call */
 
+/* What a call that makes name in dir returned: EEXIST if the model has the
+ * name, else 0 or ENOSPC. Whether the name was made. */
+static bool made(int rc, int dir, const char *name)
+{
+	if (ent_find(dir, name) >= 0) {
+		assert_int_equal(rc, EEXIST_);
+		return false;
+	}
+	if (rc == ENOSPC_) {
+		enospc++;
+		return false;
+	}
+	assert_int_equal(rc, 0);
+	return true;
+}
+
 static void one_call(void)
 {
 	uint32_t ino;
@@ -247,12 +263,7 @@ static void one_call(void)
 		name = rand_name();
 		uint16_t mode = (uint16_t)unit_below(&rng, 01000);
 		rc = ext2_create(fs, nodes[dir].ino, name, mode, 0, 0, &ino);
-		if (ent_find(dir, name) >= 0) {
-			assert_int_equal(rc, EEXIST_);
-		} else if (rc == ENOSPC_) {
-			enospc++;
-		} else {
-			assert_int_equal(rc, 0);
+		if (made(rc, dir, name)) {
 			int n = node_new(M_REG, ino);
 			nodes[n].mode = mode;
 			ent_add(dir, name, n);
@@ -319,12 +330,7 @@ static void one_call(void)
 		dir = pick(M_DIR);
 		name = rand_name();
 		rc = ext2_mkdir(fs, nodes[dir].ino, name, 0750, 0, 0, &ino);
-		if (ent_find(dir, name) >= 0) {
-			assert_int_equal(rc, EEXIST_);
-		} else if (rc == ENOSPC_) {
-			enospc++;
-		} else {
-			assert_int_equal(rc, 0);
+		if (made(rc, dir, name)) {
 			int n = node_new(M_DIR, ino);
 			nodes[n].links = 2;
 			nodes[n].mode = 0750;
@@ -376,12 +382,7 @@ static void one_call(void)
 		rc = ext2_link(fs, nodes[c].ino, nodes[to].ino, name);
 		if (nodes[c].type == M_DIR) {
 			assert_int_equal(rc, EPERM_);
-		} else if (ent_find(to, name) >= 0) {
-			assert_int_equal(rc, EEXIST_);
-		} else if (rc == ENOSPC_) {
-			enospc++;
-		} else {
-			assert_int_equal(rc, 0);
+		} else if (made(rc, to, name)) {
 			ent_add(to, name, c);
 			nodes[c].links++;
 		}
@@ -396,12 +397,7 @@ static void one_call(void)
 		dir = pick(M_DIR);
 		name = rand_name();
 		rc = ext2_symlink(fs, nodes[dir].ino, name, target, 0, 0, &ino);
-		if (ent_find(dir, name) >= 0) {
-			assert_int_equal(rc, EEXIST_);
-		} else if (rc == ENOSPC_) {
-			enospc++;
-		} else {
-			assert_int_equal(rc, 0);
+		if (made(rc, dir, name)) {
 			int n = node_new(M_LNK, ino);
 			nodes[n].mode = 0777;
 			nodes[n].target = strdup(target);
