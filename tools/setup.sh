@@ -70,11 +70,14 @@ links_capstone() {
 	EOF
 	gcc -o "$TMP/cs" "$TMP/cs.c" -lcapstone && "$TMP/cs"
 }
-# The hw tests' disk image is an ext2 filesystem (mk/hwguests.mk): made,
-# then read back clean.
+# The hw tests' disk image is an ext2 filesystem (mk/hwguests.mk), and the
+# ext2 unit tests (tests/unit/test_ext2*.c) make images with mkfs.ext2 and
+# judge them with e2fsck and debugfs: an image made, checked clean and
+# listed. e2fsprogs lives in sbin, which a user's PATH may lack.
 makes_ext2() {
+	local PATH=$PATH:/usr/sbin:/sbin
 	rm -f "$TMP/e2.img" && mkfs.ext2 -q -F -b 1024 "$TMP/e2.img" 256 &&
-	    e2fsck -fn "$TMP/e2.img"
+	    e2fsck -fn "$TMP/e2.img" && debugfs -R 'ls -l /' "$TMP/e2.img"
 }
 # qemu-i386 (user mode) runs a guest program on the host where the build
 # needs what only the program knows (busybox's applet list): the host

@@ -35,14 +35,18 @@
 #define EFBIG           27
 #define ENOSPC          28
 #define ESPIPE          29
+#define EROFS           30
+#define EMLINK          31
 #define EPIPE           32
 #define ERANGE          34
 #define ENAMETOOLONG    36
 #define ENOSYS          38
 #define ENOTEMPTY       39
 #define ELOOP           40
+#define EOPNOTSUPP      95
 #define ETIMEDOUT      110
 #define EALREADY        114
+#define EUCLEAN         117     /* "structure needs cleaning": corrupt filesystem metadata */
 
 /* Kernel-internal, never seen by a program (Linux's values, like Linux's
  * include/linux/errno.h): a system call interrupted by a signal. */
