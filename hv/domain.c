@@ -15,6 +15,7 @@
 #include "printk.h"
 #include "mode.h"
 #include "sched.h"
+#include "ioports.h"
 #include "string.h"
 #include "x86.h"
 
@@ -195,6 +196,7 @@ void domain_destroy(struct domain *d)
 	if (severity(status) > severity(domains_worst_exit))
 		domains_worst_exit = status;
 	domains[d->id] = NULL;
+	ioports_forget(d);
 	if (d == dom0)
 		dom0 = NULL;
 	if (d->ops)
@@ -221,7 +223,10 @@ int domain_build(struct domain *d, const struct domain_config *cfg, const void *
 	d->privileged = cfg->privileged;
 	if (d->privileged)
 		dom0 = d;
-	return d->ops->build(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);
+	int rc = d->ops->build(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);
+	if (!rc && d->privileged)
+		ioports_give_ide(d);
+	return rc;
 }
 
 uint32_t domains_exit_status(void)

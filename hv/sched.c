@@ -10,6 +10,7 @@
  * longjmp when its deadline passes.
  */
 #include "sched.h"
+#include "ioports.h"
 #include "cmdline.h"
 #include "console.h"
 #include "domain.h"
@@ -213,6 +214,7 @@ void sched_tick(void)
 /* Leave the trap into next: prepare the CPU for it. */
 static void switch_in(struct domain *next, uint64_t now)
 {
+	ioports_switch(next);
 	current = next;
 	next->slice_start_ns = now;
 	next->stats.switches_in++;

@@ -74,6 +74,10 @@ struct domain {
 	struct vdev_table *vdevs;       /* its emulated devices (vdev.h): one frame, or NULL */
 	uint32_t weight;
 	bool privileged;                /* Domain 0: may use domctl (public/domctl.h) */
+	/* Real I/O ports it may use from its kernel (Domain 0: the IDE
+	 * channel), opened in the TSS's bitmap while it runs (ioports.c). */
+	struct { uint16_t first, count; } io[2];
+	unsigned nr_io;
 	uint32_t pause_count;           /* Domain 0's pauses not yet undone: not scheduled while > 0 */
 
 	/* memory */

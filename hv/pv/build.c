@@ -25,6 +25,7 @@
 #include "switch.h"
 #include "time.h"
 #include "x86.h"
+#include "ioports.h"
 
 #define BOOT_STACK_PAGES 4
 
@@ -256,6 +257,7 @@ static struct rv_start_info *write_start_info(struct domain *d, const struct dom
 	si->timer_port = PV_PORT_TIMER;
 	si->control_port = PV_PORT_CONTROL;
 	si->max_mfn = pv_mm.nframes;
+	si->ide_irq_port = d->privileged && ioports_ide_enabled() ? EVTCHN_PORT_IDE : 0;
 	snprintf(si->name, sizeof(si->name), "%s", d->name);
 	snprintf(si->cmdline, sizeof(si->cmdline), "%s", cfg->cmdline);
 	return si;

@@ -592,6 +592,7 @@ static int32_t restore_finish(struct domain *d, struct domain *t, uint32_t err, 
 	si->control_port = PV_PORT_CONTROL;
 	si->control_request = RV_CONTROL_none;
 	si->max_mfn = pv_mm.nframes;
+	si->ide_irq_port = 0;
 	pv_save_release(t);
 	p->restoring = false;
 	p->suspended = true;    /* it goes on from its suspend call when unpaused */

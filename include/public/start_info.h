@@ -43,6 +43,10 @@ struct rv_start_info {
 	uint32_t control_port;          /* event port raised when Domain 0 asks something */
 	uint32_t control_request;       /* what: RV_CONTROL_* (the guest clears it) */
 	uint32_t max_mfn;               /* machine frames below this: size a reverse map by it */
+	/* Domain 0 with the machine's IDE channel: ports 0x1f0-0x1f7 and
+	 * 0x3f6 are its own (in/out from its kernel), and IRQ 14 raises this
+	 * event port; 0 when it has no IDE channel. */
+	uint32_t ide_irq_port;
 };
 
 /* start_info.control_request. suspend: stop at a safe point with sched_op
@@ -50,7 +54,7 @@ struct rv_start_info {
 #define RV_CONTROL_none         0
 #define RV_CONTROL_suspend      1
 
-RV_BUILD_ASSERT(sizeof(struct rv_start_info) == 64 + 32 + RV_CMDLINE_MAX + 12, "start info layout");
+RV_BUILD_ASSERT(sizeof(struct rv_start_info) == 64 + 32 + RV_CMDLINE_MAX + 16, "start info layout");
 RV_BUILD_ASSERT(sizeof(struct rv_start_info) <= 4096, "start info fits a page");
 
 #endif

@@ -18,6 +18,7 @@
 #include "tty.h"
 #include "trap.h"
 #include "pv_guest.h"
+#include "pv_io.h"
 #include <public/hypercall.h>
 #include <public/shared_info.h>
 #include <public/start_info.h>
@@ -437,6 +438,9 @@ bool arch_irq(unsigned vector)
 		if (w * 32 <= si->console_port && si->console_port < w * 32 + 32 &&
 		    (bits & (1u << (si->console_port % 32))))
 			console_input();
+		if (si->ide_irq_port && w * 32 <= si->ide_irq_port &&
+		    si->ide_irq_port < w * 32 + 32 && (bits & (1u << (si->ide_irq_port % 32))))
+			pv_ide_interrupt();
 		if (si->control_port && w * 32 <= si->control_port &&
 		    si->control_port < w * 32 + 32 && (bits & (1u << (si->control_port % 32))) &&
 		    si->control_request == RV_CONTROL_suspend) {
@@ -602,6 +606,11 @@ void arch_init(uint32_t magic, uint32_t info, struct arch_boot_info *bi)
 	arm_tick();
 	shared->vcpu.evtchn_upcall_mask = 0;    /* events on */
 	(void)magic;
+}
+
+bool pv_has_ide(void)
+{
+	return si->revision >= 3 && si->ide_irq_port != 0;
 }
 
 bool arch_privileged(void)

@@ -1,52 +1,74 @@
 /*
  * ringos pv port: device registers and interrupt lines (arch.h). A pv
- * domain runs in ring 1 with no I/O privilege, and ringvisor grants no
- * domain a real controller's ports or interrupt lines yet: a privileged
- * Domain 0 will get the IDE channel's ports and IRQ 14 (docs/ata.md), and
- * these hooks will then do the port I/O and bind the line to an event
- * channel. Until then no port is given: a driver's request is refused, so
- * it never probes, and a port read anyway is what an ISA bus with nobody
- * answering reads, all ones.
+ * domain runs in ring 1 with no I/O privilege. Domain 0 is the exception
+ * the hypervisor makes for the machine's disk: with start_info.ide_irq_port
+ * set, the primary IDE channel's ports (0x1f0-0x1f7, 0x3f6) are open to
+ * this kernel in the TSS's I/O bitmap, so the ATA driver does real in/out
+ * as on a bare PC, and IRQ 14 arrives as that event port (docs/control.md).
+ * Anything else is refused: a driver's request for it fails, so it never
+ * probes, and a port read anyway is what an ISA bus with nobody answering
+ * reads, all ones.
  */
 #include "arch.h"
 #include "string.h"
+#include "x86.h"
 #include "uapi/errno.h"
+#include "pv_io.h"
+
+static bool granted(uint16_t port)
+{
+	return pv_has_ide() && ((port >= 0x1f0 && port <= 0x1f7) || port == 0x3f6);
+}
 
 int arch_io_request(uint16_t base, unsigned count)
 {
-	(void)base;
-	(void)count;
-	return -ENODEV;
+	if (!count)
+		return -ENODEV;
+	for (unsigned i = 0; i < count; i++)
+		if (!granted((uint16_t)(base + i)))
+			return -ENODEV;
+	return 0;
 }
 
 uint8_t arch_inb(uint16_t port)
 {
-	(void)port;
-	return 0xff;
+	return granted(port) ? inb(port) : 0xff;
 }
 
 void arch_outb(uint16_t port, uint8_t v)
 {
-	(void)port;
-	(void)v;
+	if (granted(port))
+		outb(port, v);
 }
 
 void arch_insw(uint16_t port, void *buf, unsigned count)
 {
-	(void)port;
-	memset(buf, 0xff, (size_t)count * 2);
+	if (granted(port))
+		insw(port, buf, count);
+	else
+		memset(buf, 0xff, (size_t)count * 2);
 }
 
 void arch_outsw(uint16_t port, const void *buf, unsigned count)
 {
-	(void)port;
-	(void)buf;
-	(void)count;
+	if (granted(port))
+		outsw(port, buf, count);
+}
+
+static void (*ide_handler)(void);
+
+void pv_ide_interrupt(void)
+{
+	if (ide_handler)
+		ide_handler();
 }
 
 int arch_irq_attach(unsigned irq, void (*fn)(void))
 {
-	(void)irq;
-	(void)fn;
-	return -ENODEV;
+	if (irq != 14 || !pv_has_ide())
+		return -ENODEV;
+	if (ide_handler)
+		return -EBUSY;
+	ide_handler = fn;
+	return 0;
 }

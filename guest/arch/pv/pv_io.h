@@ -1,0 +1,12 @@
+/* ringos pv port: what arch.c and io.c tell each other about Domain 0's IDE channel. */
+#ifndef RINGOS_PV_IO_H
+#define RINGOS_PV_IO_H
+
+#include "types.h"
+
+/* The hypervisor gave us the IDE channel (start_info.ide_irq_port). */
+bool pv_has_ide(void);
+/* Its event port fired: the driver's interrupt handler, if attached. */
+void pv_ide_interrupt(void);
+
+#endif
