@@ -48,7 +48,9 @@ RUN_MODULES ?= $(BUILD)/ringos-pv.elf,$(BUILD)/ringos-pc.elf,$(BUILD)/initramfs/
 LINUX_MODULES := $(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg,$(BUILD)/linux/vmlinuz,$(BUILD)/linux/initramfs.cpio,configs/linux.cfg
 DOM0_MODULES := $(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/dom0.cpio,configs/dom0.cfg,$(BUILD)/initramfs/busybox.cpio,configs/vm1.cfg
 DEMO_MODULES := $(BUILD)/guests/demo.elf,configs/alpha.cfg,configs/beta.cfg,$(BUILD)/ringos-pv.elf,$(BUILD)/initramfs/suite.cpio,configs/ringos.cfg
-RUN_DEPS    := $(HV_ELF) $(BUILD)/guests/demo.elf ringos
+RUN_DEPS    := $(HV_ELF) $(BUILD)/guests/demo.elf ringos $(BUILD)/dom0-disk.img
+# The machine's IDE disk: Domain 0's (mk/ringos.mk, DOM0_DISK).
+RUN_DRIVE   ?= -drive file=$(BUILD)/dom0-disk.img,format=raw,if=ide,index=0
 RUN_MEM     ?= 512
 NATIVE_APPEND ?= hostname=native
 
@@ -82,7 +84,7 @@ run-now: $(RUN_DEPS)
 	@echo "           The keyboard starts with the hypervisor; Ctrl-] moves it to the next domain"
 	@echo "           (dom0 -> vm1 -> vm2 -> vm3 -> hypervisor). Hypervisor keys: h help, e domains and their exits,"
 	@echo "           d counters, m memory, t time. In a shell, poweroff ends that domain."
-	$(QEMU) $(QEMU_MACHINE) -m $(RUN_MEM) -cpu $(QEMU_CPU) -serial mon:stdio -kernel $(HV_ELF) \
+	$(QEMU) $(QEMU_MACHINE) -m $(RUN_MEM) -cpu $(QEMU_CPU) -serial mon:stdio $(RUN_DRIVE) -kernel $(HV_ELF) \
 	    -append "console_cols=$$(tput cols 2>/dev/null || echo 80) $(RUN_APPEND)" -initrd "$(RUN_MODULES)"
 
 run-native-now: ringos

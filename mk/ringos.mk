@@ -114,3 +114,24 @@ $(DOM0_CPIO): $(BUSYBOX) $(BUILD)/busybox/applets $(ROOTFS_FILES) $(DOM0_FILES) 
 	    -d root -d tmp -d proc -d dev
 
 ringos: $(DOM0_CPIO)
+
+# Domain 0's disk: an ext2 image (made by mkfs.ext2 from e2fsprogs, which
+# tools/setup.sh checks) holding the images the toolstack creates domains
+# from (/boot) and their configs (/vm), given to QEMU as the machine's IDE
+# disk by `make run`. Made once and then kept: what Domain 0 writes there
+# survives a restart of the machine (`make disk-reset` makes it afresh).
+DOM0_DISK      := $(BUILD)/dom0-disk.img
+DOM0_DISK_SIZE := 256M
+DOM0_DISK_TREE := $(BUILD)/dom0-disk.tree
+$(DOM0_DISK): | $(RINGOS_PV_ELF) $(RINGOS_PC_ELF) $(BUSYBOX_CPIO)
+	@rm -rf $(DOM0_DISK_TREE) && mkdir -p $(DOM0_DISK_TREE)/boot $(DOM0_DISK_TREE)/vm $(DOM0_DISK_TREE)/save
+	@cp $(RINGOS_PV_ELF) $(RINGOS_PC_ELF) $(BUSYBOX_CPIO) $(DOM0_DISK_TREE)/boot/
+	@cp guest/dom0/etc/vm/*.cfg $(DOM0_DISK_TREE)/vm/
+	$(call say,MKFS,$@)PATH=$$PATH:/usr/sbin:/sbin mkfs.ext2 -q -F -L ringvisor -b 4096 \
+	    -d $(DOM0_DISK_TREE) $@.tmp $(DOM0_DISK_SIZE) >/dev/null && mv $@.tmp $@
+	@rm -rf $(DOM0_DISK_TREE)
+
+.PHONY: disk-reset
+disk-reset:
+	rm -f $(DOM0_DISK)
+	@$(MAKE) --no-print-directory $(DOM0_DISK)
