@@ -329,6 +329,8 @@ static int console_attach(uint32_t id, const char *name)
 	return console_attach_opt(id, name, 0);
 }
 
+static uint64_t now_ns(void);
+
 /* ---- save, restore, snapshot, rollback, clone ---- */
 
 #define CHUNK   RV_XFER_MAX
@@ -565,7 +567,9 @@ static int cmd_save(const char *who, const char *path, int keep_running)
 	uint32_t id = lookup(who, &info);
 	char name[RV_DOMNAME_MAX];
 	snprintf(name, sizeof(name), "%s", info.name);
+	uint64_t t0 = now_ns();
 	suspend(id, name);
+	uint64_t t1 = now_ns();
 	uint64_t sum = memsum_of(id);
 	if (save_to(id, name, path)) {
 		domctl(RV_DOMCTL_unpause, id, 0, 0);    /* it goes on as if nothing happened */
@@ -575,20 +579,27 @@ static int cmd_save(const char *who, const char *path, int keep_running)
 		domctl(RV_DOMCTL_unpause, id, 0, 0);
 	else
 		domctl(RV_DOMCTL_destroy, id, 0, 0);
+	uint64_t t2 = now_ns();
 	printf("%s (domain %u) %s to %s: %u MiB, memory checksum %016llx\n", name, id,
 	       keep_running ? "snapshotted" : "saved", path, info.memory_kib / 1024,
 	       (unsigned long long)sum);
+	printf("  %.2f s: %.2f s to suspend, %.2f s to write%s\n", (double)(t2 - t0) / 1e9,
+	       (double)(t1 - t0) / 1e9, (double)(t2 - t1) / 1e9,
+	       keep_running ? " (stopped for all of it)" : "");
 	return 0;
 }
 
 static int cmd_restore(const char *path, const char *newname, int paused)
 {
 	struct rv_save_header h;
+	uint64_t t0 = now_ns();
 	if (check_file(path, &h))
 		return 1;
+	uint64_t t1 = now_ns();
 	long id = restore_from(path, &h, newname);
 	if (id < 0)
 		return 1;
+	uint64_t t2 = now_ns();
 	uint64_t sum = memsum_of((uint32_t)id);
 	struct rv_domctl_info info;
 	getinfo((uint32_t)id, &info);
@@ -596,6 +607,8 @@ static int cmd_restore(const char *path, const char *newname, int paused)
 		domctl(RV_DOMCTL_unpause, (uint32_t)id, 0, 0);
 	printf("domain %ld (%s) restored from %s: %u MiB, memory checksum %016llx%s\n", id,
 	       info.name, path, h.nr_pages / 256, (unsigned long long)sum, paused ? ", paused" : "");
+	printf("  %.2f s: %.2f s to check the file, %.2f s to restore\n", (double)(t2 - t0) / 1e9,
+	       (double)(t1 - t0) / 1e9, (double)(t2 - t1) / 1e9);
 	return 0;
 }
 
