@@ -335,3 +335,8 @@ void console_enable_input(void)
 	serial_enable_irqs(&port);
 	tx_async = true;
 }
+
+uint16_t console_uart_base(void)
+{
+	return (uint16_t)port.base;
+}

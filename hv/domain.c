@@ -225,7 +225,7 @@ int domain_build(struct domain *d, const struct domain_config *cfg, const void *
 		dom0 = d;
 	int rc = d->ops->build(d, cfg, kernel, kernel_size, initrd, initrd_size, err, errlen);
 	if (!rc && d->privileged)
-		ioports_give_ide(d);
+		ioports_give_devices(d);
 	return rc;
 }
 

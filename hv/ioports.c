@@ -16,32 +16,61 @@
 #include "printk.h"
 #include "string.h"
 #include "switch.h"
+#include "console_uart.h"
 
-#define IDE_BASE        0x1f0
-#define IDE_CTL         0x3f6
-#define IDE_IRQ         14
+/* The machine's devices Domain 0 gets: each its ports, its ISA line and
+ * the event port that line raises (start_info says which). */
+struct passthrough {
+	const char *name, *option;
+	uint16_t base, count, base2, count2;
+	unsigned irq, evtchn;
+	bool enabled;
+	struct domain *owner;
+	uint64_t irqs, lost;
+};
+static struct passthrough devs[] = {
+	{ "IDE channel", "dom0_ide", 0x1f0, 8, 0x3f6, 1, 14, EVTCHN_PORT_IDE, true, NULL, 0, 0 },
+	{ "COM2", "dom0_com2", 0x2f8, 8, 0, 0, 3, EVTCHN_PORT_SERIAL, true, NULL, 0, 0 },
+};
 
 static struct domain *opened;           /* whose ranges the bitmap lets through */
-static struct domain *ide_owner;
-static bool ide_enabled = true;
-static uint64_t ide_irqs, ide_irqs_lost;
 
-static int set_dom0_ide(const char *v)
+static int set_onoff(bool *b, const char *v)
 {
 	if (!strcmp(v, "on"))
-		ide_enabled = true;
+		*b = true;
 	else if (!strcmp(v, "off"))
-		ide_enabled = false;
+		*b = false;
 	else
 		return -EINVAL;
 	return 0;
 }
+static int set_dom0_ide(const char *v)
+{
+	return set_onoff(&devs[0].enabled, v);
+}
+static int set_dom0_com2(const char *v)
+{
+	return set_onoff(&devs[1].enabled, v);
+}
 CMDLINE_OPTION(dom0_ide, "dom0_ide", set_dom0_ide, "on or off",
 	       "give Domain 0 the machine's primary IDE channel (default on)");
+CMDLINE_OPTION(dom0_com2, "dom0_com2", set_dom0_com2, "on or off",
+	       "give Domain 0 the second serial port, its link to another machine (default on)");
+
+static bool usable(const struct passthrough *p)
+{
+	return p->enabled && console_uart_base() != p->base;
+}
 
 bool ioports_ide_enabled(void)
 {
-	return ide_enabled;
+	return usable(&devs[0]);
+}
+
+bool ioports_com2_enabled(void)
+{
+	return usable(&devs[1]);
 }
 
 static void set_range(const struct domain *d, bool allow)
@@ -86,35 +115,45 @@ void ioports_forget(struct domain *d)
 		set_range(d, false);
 		opened = NULL;
 	}
-	if (ide_owner == d)
-		ide_owner = NULL;
+	for (unsigned i = 0; i < ARRAY_SIZE(devs); i++)
+		if (devs[i].owner == d)
+			devs[i].owner = NULL;
 	d->nr_io = 0;
 }
 
-static void ide_interrupt(unsigned irq)
+static void device_interrupt(unsigned irq)
 {
-	(void)irq;
-	ide_irqs++;
-	if (ide_owner && domain_alive(ide_owner))
-		evtchn_raise(ide_owner, EVTCHN_PORT_IDE);
-	else
-		ide_irqs_lost++;
+	for (unsigned i = 0; i < ARRAY_SIZE(devs); i++) {
+		struct passthrough *p = &devs[i];
+		if (p->irq != irq)
+			continue;
+		p->irqs++;
+		if (p->owner && domain_alive(p->owner))
+			evtchn_raise(p->owner, p->evtchn);
+		else
+			p->lost++;
+	}
 }
 
-void ioports_give_ide(struct domain *d)
+void ioports_give_devices(struct domain *d)
 {
-	static bool registered;
-	if (!ide_enabled || ide_owner)
-		return;
-	if (ioports_grant(d, IDE_BASE, 8) || ioports_grant(d, IDE_CTL, 1)) {
-		d->nr_io = 0;
-		return;
+	static bool registered[ARRAY_SIZE(devs)];
+	for (unsigned i = 0; i < ARRAY_SIZE(devs); i++) {
+		struct passthrough *p = &devs[i];
+		if (!usable(p) || p->owner)
+			continue;
+		unsigned had = d->nr_io;
+		if (ioports_grant(d, p->base, p->count) ||
+		    (p->count2 && ioports_grant(d, p->base2, p->count2))) {
+			d->nr_io = had;
+			continue;
+		}
+		p->owner = d;
+		if (!registered[i]) {
+			irq_register(p->irq, device_interrupt, p->name);
+			registered[i] = true;
+		}
+		pr_info("domain %u (%s): the %s (ports %#x-%#x%s, IRQ %u) is its own\n", d->id, d->name,
+			p->name, p->base, p->base + p->count - 1, p->count2 ? ", 0x3f6" : "", p->irq);
 	}
-	ide_owner = d;
-	if (!registered) {
-		irq_register(IDE_IRQ, ide_interrupt, "IDE (Domain 0's)");
-		registered = true;
-	}
-	pr_info("domain %u (%s): the IDE channel's ports 0x1f0-0x1f7, 0x3f6 and IRQ 14 are its own\n",
-		d->id, d->name);
 }

@@ -14,6 +14,7 @@
 #include "procfs.h"
 #include "arch.h"
 #include "blkdev.h"
+#include "serial.h"
 
 struct ramfs rootfs;
 
@@ -60,6 +61,7 @@ int fs_init(const void *cpio, size_t size)
 			n->mode = 0600;         /* root's: it controls the machine */
 	}
 	blkdev_make_nodes(dev);
+	serial_init(dev);
 	return procfs_init(rootfs.root);
 }
 
@@ -143,6 +145,8 @@ long file_read(struct file *f, void *buf, size_t len)
 	bool nonblock = f->flags & O_NONBLOCK;
 	if (f->pipe)
 		return pipe_read(f->pipe, buf, len, nonblock);
+	if (serial_is_node(f->node))
+		return serial_read(buf, len, nonblock);
 	switch (rdev_of(f)) {
 	case DEV_CONSOLE:
 		return tty_read(buf, len, nonblock);
@@ -177,6 +181,8 @@ long file_write(struct file *f, const void *buf, size_t len)
 		return -EBADF;
 	if (f->pipe)
 		return pipe_write(f->pipe, buf, len, f->flags & O_NONBLOCK);
+	if (serial_is_node(f->node))
+		return serial_write(buf, len);
 	switch (rdev_of(f)) {
 	case DEV_CONSOLE:
 		return tty_write(buf, len);
@@ -201,6 +207,8 @@ unsigned file_poll(struct file *f)
 		return pipe_poll(f->pipe, (f->flags & O_ACCMODE) == O_WRONLY);
 	if (rdev_of(f) == DEV_CONSOLE)
 		return tty_poll();
+	if (serial_is_node(f->node))
+		return serial_poll();
 	return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;     /* memory never waits */
 }
 

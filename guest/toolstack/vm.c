@@ -659,6 +659,225 @@ static int cmd_clone(const char *who, const char *newname)
 	return 0;
 }
 
+/* ---- migration ---- */
+
+/*
+ * Over a byte pipe to the other machine's Domain 0 (a serial line: HOST
+ * names it, e.g. ttyS1 for /dev/ttyS1). The sender suspends the domain and
+ * sends its save stream in frames of up to 16 KiB, each with its position
+ * and checksum, and waits for each to be acknowledged; the receiver writes
+ * them to a file, checks it whole, restores it, lets it run and answers
+ * "OK id" (or "ER reason"). Only then does the sender destroy its copy;
+ * any failure, a refusal or 20 s of silence let the domain go on here.
+ */
+#define MIG_MAGIC       0x31545247494d5652ull   /* "RVMIGRT1" */
+#define MIG_FRAME       16384
+#define MIG_WAIT_MS     20000
+
+struct mig_frame {
+	uint32_t magic;                 /* 'FRAM' or 'DONE' */
+	uint32_t len;
+	uint64_t pos;
+	uint64_t sum;                   /* FNV-1a 64 of the data */
+};
+#define FRAME_DATA      0x4d415246u
+#define FRAME_DONE      0x454e4f44u
+
+/* n bytes from fd within ms milliseconds: 0, or -1 (timeout or error). */
+static int read_full(int fd, void *buf, size_t n, int ms)
+{
+	uint8_t *p = buf;
+	uint64_t until = now_ns() + (uint64_t)ms * 1000000;
+	while (n) {
+		struct pollfd pf = { fd, POLLIN, 0 };
+		int left = (int)((until > now_ns() ? until - now_ns() : 0) / 1000000);
+		if (left <= 0 || poll(&pf, 1, left) <= 0)
+			return -1;
+		ssize_t r = read(fd, p, n);
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int open_link(const char *host)
+{
+	char dev[64];
+	snprintf(dev, sizeof(dev), "%s%s", host[0] == '/' ? "" : "/dev/", host);
+	int fd = open(dev, O_RDWR);
+	if (fd < 0)
+		die("link '%s': %s (HOST names the serial line to the other machine, e.g. ttyS1)",
+		    dev, strerror(errno));
+	char junk[256];
+	while (read_full(fd, junk, 1, 50) == 0)
+		;                       /* what an earlier, broken transfer left */
+	return fd;
+}
+
+static int cmd_migrate(const char *who, const char *host)
+{
+	struct rv_domctl_info info;
+	uint32_t id = lookup(who, &info);
+	char name[RV_DOMNAME_MAX], reply[96];
+	snprintf(name, sizeof(name), "%s", info.name);
+	int fd = open_link(host);
+	uint64_t t0 = now_ns();
+	suspend(id, name);
+	uint64_t t1 = now_ns();
+	struct rv_domctl_xfer x = { 0, (uint32_t)chunk, MIG_FRAME };
+	uint64_t total = UINT64_MAX, sum = RV_FNV_INIT, magic = MIG_MAGIC;
+	const char *why = NULL;
+	if (write_all(fd, &magic, sizeof(magic)))
+		why = "cannot write to the link";
+	while (!why && x.pos < total) {
+		long got = domctl(RV_DOMCTL_save, id, (uint32_t)&x, sizeof(x));
+		if (got <= 0) {
+			why = got ? strerror((int)-got) : "the stream ended early";
+			break;
+		}
+		if (x.pos == 0)
+			total = ((const struct rv_save_header *)chunk)->total_len;
+		sum = rv_fnv1a(sum, chunk, (size_t)got);
+		struct mig_frame f = { FRAME_DATA, (uint32_t)got, x.pos,
+				       rv_fnv1a(RV_FNV_INIT, chunk, (size_t)got) };
+		char ack = 0;
+		if (write_all(fd, &f, sizeof(f)) || write_all(fd, chunk, (size_t)got) ||
+		    read_full(fd, &ack, 1, MIG_WAIT_MS) || ack != 'A') {
+			why = ack == 'N' ? "the other side refused a frame" :
+			      "the other side stopped answering";
+			break;
+		}
+		x.pos += (uint64_t)got;
+	}
+	if (!why) {
+		struct mig_frame f = { FRAME_DONE, sizeof(struct rv_save_trailer), x.pos, 0 };
+		struct rv_save_trailer t = { RV_SAVE_TRAILER_MAGIC, sum };
+		memset(reply, 0, sizeof(reply));
+		if (write_all(fd, &f, sizeof(f)) || write_all(fd, &t, sizeof(t)) ||
+		    read_full(fd, reply, 3, 120000))
+			why = "the other side did not say whether it restored the domain";
+		else if (memcmp(reply, "OK ", 3)) {
+			read_full(fd, reply + 3, sizeof(reply) - 4, 200);
+			reply[strcspn(reply, "\n")] = '\0';
+			why = reply;
+		} else {
+			read_full(fd, reply + 3, 8, 500);
+		}
+	}
+	close(fd);
+	if (why) {
+		domctl(RV_DOMCTL_unpause, id, 0, 0);    /* it goes on here */
+		die("migrate %s to %s: %s; %s goes on here", name, host, why, name);
+	}
+	uint64_t t2 = now_ns();
+	domctl(RV_DOMCTL_destroy, id, 0, 0);
+	printf("%s migrated to %s: %u MiB in %.2f s, stopped for %.2f s (%.2f s to suspend)\n",
+	       name, host, info.memory_kib / 1024, (double)(t2 - t0) / 1e9,
+	       (double)(t2 - t0) / 1e9, (double)(t1 - t0) / 1e9);
+	return 0;
+}
+
+static void answer(int fd, const char *fmt, ...)
+{
+	char msg[128];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof(msg) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= (int)sizeof(msg) - 1)
+		n = (int)sizeof(msg) - 2;
+	msg[n++] = '\n';
+	write_all(fd, msg, (size_t)n);
+}
+
+/* One migration in: 0 when a domain was received and runs. */
+static int receive_one(int fd)
+{
+	uint64_t magic = 0;
+	if (read_full(fd, &magic, sizeof(magic), 1000 * 3600) || magic != MIG_MAGIC) {
+		fprintf(stderr, "vm: receive: %s\n", magic ? "not a migration on the link" :
+			"nothing came on the link");
+		return -1;
+	}
+	const char *path = "/tmp/.vm-incoming.save";
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (out < 0)
+		die("receive: '%s': %s", path, strerror(errno));
+	uint64_t t0 = now_ns(), pos = 0;
+	for (;;) {
+		struct mig_frame f;
+		if (read_full(fd, &f, sizeof(f), MIG_WAIT_MS) ||
+		    (f.magic != FRAME_DATA && f.magic != FRAME_DONE) || f.len > MIG_FRAME ||
+		    f.pos != pos || read_full(fd, chunk, f.len, MIG_WAIT_MS)) {
+			fprintf(stderr, "vm: receive: the link broke at byte %llu\n",
+				(unsigned long long)pos);
+			close(out);
+			unlink(path);
+			return -1;
+		}
+		if (f.magic == FRAME_DATA && rv_fnv1a(RV_FNV_INIT, chunk, f.len) != f.sum) {
+			write_all(fd, "N", 1);
+			fprintf(stderr, "vm: receive: a frame at byte %llu was damaged\n",
+				(unsigned long long)pos);
+			close(out);
+			unlink(path);
+			return -1;
+		}
+		if (pos == 0 && f.len >= sizeof(struct rv_save_header))
+			ftruncate(out, (off_t)(((const struct rv_save_header *)chunk)->total_len +
+					       sizeof(struct rv_save_trailer)));
+		if (write_all(out, chunk, f.len)) {
+			answer(fd, "ER cannot write the incoming file: %s", strerror(errno));
+			close(out);
+			unlink(path);
+			return -1;
+		}
+		pos += f.len;
+		if (f.magic == FRAME_DONE)
+			break;
+		write_all(fd, "A", 1);
+	}
+	close(out);
+	struct rv_save_header h;
+	long id;
+	char why[160] = "";
+	if (check_file(path, &h)) {
+		snprintf(why, sizeof(why), "the stream arrived damaged");
+		id = -1;
+	} else {
+		id = restore_from(path, &h, NULL);
+		if (id < 0)
+			snprintf(why, sizeof(why), "restore refused it (see its console)");
+	}
+	unlink(path);
+	if (id < 0) {
+		answer(fd, "ER %s", why);
+		return -1;
+	}
+	domctl(RV_DOMCTL_unpause, (uint32_t)id, 0, 0);
+	answer(fd, "OK %ld", id);
+	printf("domain %ld (%s) received: %u MiB in %.2f s\n", id, h.name, h.nr_pages / 256,
+	       (double)(now_ns() - t0) / 1e9);
+	fflush(stdout);
+	return 0;
+}
+
+static int cmd_receive(int argc, char **argv)
+{
+	const char *host = argc >= 1 ? argv[0] : "ttyS1";
+	int once = argc >= 2 && !strcmp(argv[1], "-1");
+	int fd = open_link(host);
+	printf("vm: waiting for domains on %s\n", host);
+	fflush(stdout);
+	do {
+		receive_one(fd);
+	} while (!once);
+	close(fd);
+	return 0;
+}
+
 /* ---- top ---- */
 
 #define TOP_MAX 64
@@ -795,6 +1014,9 @@ static void usage(FILE *f)
 	      "  restore [-p] FILE [NAME]  a domain from FILE, going on where it stopped\n"
 	      "  snapshot D TAG        keep D's state now (it goes on); rollback D TAG returns to it\n"
 	      "  clone D NAME          a second domain from D's state now, named NAME\n"
+	      "  migrate D HOST        move D to the machine at the end of the serial line HOST\n"
+	      "                        (e.g. ttyS1), whose Domain 0 runs vm receive\n"
+	      "  receive [HOST] [-1]   take in the domains migrated over HOST (-1: one, then stop)\n"
 	      "  top [-n N]            CPU share and exits per second, every second (q quits)\n"
 	      "  help                  this text\n", f);
 }
@@ -883,6 +1105,10 @@ int main(int argc, char **argv)
 		return cmd_rollback(a[0], a[1]);
 	if (!strcmp(v, "clone") && n == 2)
 		return cmd_clone(a[0], a[1]);
+	if (!strcmp(v, "migrate") && n == 2)
+		return cmd_migrate(a[0], a[1]);
+	if (!strcmp(v, "receive") && n <= 2)
+		return cmd_receive(n, a);
 	fprintf(stderr, "vm: '%s' with %d argument%s: unknown command\n", v, n, n == 1 ? "" : "s");
 	usage(stderr);
 	return 1;

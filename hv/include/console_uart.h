@@ -14,6 +14,8 @@ void console_kick(void);
 void console_count_emitted(uint32_t n);
 /* A panic: from now on every write is sent at once, by polling. */
 void console_go_sync(void);
+/* The UART the console is on (its I/O base), not to be lent to anyone. */
+uint16_t console_uart_base(void);
 /* A byte typed on the line (console.c). */
 void console_input(char c);
 

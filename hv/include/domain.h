@@ -76,7 +76,7 @@ struct domain {
 	bool privileged;                /* Domain 0: may use domctl (public/domctl.h) */
 	/* Real I/O ports it may use from its kernel (Domain 0: the IDE
 	 * channel), opened in the TSS's bitmap while it runs (ioports.c). */
-	struct { uint16_t first, count; } io[2];
+	struct { uint16_t first, count; } io[4];
 	unsigned nr_io;
 	uint32_t pause_count;           /* Domain 0's pauses not yet undone: not scheduled while > 0 */
 

@@ -12,6 +12,7 @@ struct domain;
 #define EVTCHN_PORT_CONSOLE             2
 #define EVTCHN_PORT_CONTROL             3       /* Domain 0 asks (start_info.control_request) */
 #define EVTCHN_PORT_IDE                 4       /* Domain 0: the machine's IDE interrupt */
+#define EVTCHN_PORT_SERIAL              5       /* Domain 0: the second serial port's interrupt */
 #define EVTCHN_PORT_FIRST_DYNAMIC       8
 
 /* Raise port on d: pending, and (unmasked) the upcall flag; wakes d if it

@@ -11,15 +11,17 @@
 
 struct domain;
 
-/* d may use ports [first, first + count): 0, or -ENOSPC (two ranges at most). */
+/* d may use ports [first, first + count): 0, or -ENOSPC (four ranges at most). */
 int ioports_grant(struct domain *d, uint16_t first, uint16_t count);
 /* next is about to run (NULL: the hypervisor itself): the bitmap becomes its. */
 void ioports_switch(struct domain *next);
 /* d is going away: its ports are closed if they are open. */
 void ioports_forget(struct domain *d);
-/* Domain 0 gets the primary IDE channel (option dom0_ide, on by default):
- * the ports, and IRQ 14 as its event port EVTCHN_PORT_IDE. */
-void ioports_give_ide(struct domain *d);
+/* Domain 0 gets the machine's primary IDE channel (option dom0_ide) and
+ * its second serial port (dom0_com2, unless the console is there): their
+ * ports, and their lines as its event ports EVTCHN_PORT_IDE and _SERIAL. */
+void ioports_give_devices(struct domain *d);
 bool ioports_ide_enabled(void);
+bool ioports_com2_enabled(void);
 
 #endif

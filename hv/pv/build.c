@@ -258,6 +258,7 @@ static struct rv_start_info *write_start_info(struct domain *d, const struct dom
 	si->control_port = PV_PORT_CONTROL;
 	si->max_mfn = pv_mm.nframes;
 	si->ide_irq_port = d->privileged && ioports_ide_enabled() ? EVTCHN_PORT_IDE : 0;
+	si->serial_irq_port = d->privileged && ioports_com2_enabled() ? EVTCHN_PORT_SERIAL : 0;
 	snprintf(si->name, sizeof(si->name), "%s", d->name);
 	snprintf(si->cmdline, sizeof(si->cmdline), "%s", cfg->cmdline);
 	return si;

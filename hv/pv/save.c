@@ -593,6 +593,7 @@ static int32_t restore_finish(struct domain *d, struct domain *t, uint32_t err, 
 	si->control_request = RV_CONTROL_none;
 	si->max_mfn = pv_mm.nframes;
 	si->ide_irq_port = 0;
+	si->serial_irq_port = 0;
 	pv_save_release(t);
 	p->restoring = false;
 	p->suspended = true;    /* it goes on from its suspend call when unpaused */

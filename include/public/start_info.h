@@ -47,6 +47,9 @@ struct rv_start_info {
 	 * 0x3f6 are its own (in/out from its kernel), and IRQ 14 raises this
 	 * event port; 0 when it has no IDE channel. */
 	uint32_t ide_irq_port;
+	/* The same for the second serial port (COM2: 0x2f8-0x2ff, IRQ 3),
+	 * Domain 0's link to another machine's (migration). */
+	uint32_t serial_irq_port;
 };
 
 /* start_info.control_request. suspend: stop at a safe point with sched_op
@@ -54,7 +57,7 @@ struct rv_start_info {
 #define RV_CONTROL_none         0
 #define RV_CONTROL_suspend      1
 
-RV_BUILD_ASSERT(sizeof(struct rv_start_info) == 64 + 32 + RV_CMDLINE_MAX + 16, "start info layout");
+RV_BUILD_ASSERT(sizeof(struct rv_start_info) == 64 + 32 + RV_CMDLINE_MAX + 20, "start info layout");
 RV_BUILD_ASSERT(sizeof(struct rv_start_info) <= 4096, "start info fits a page");
 
 #endif

@@ -46,7 +46,7 @@ check() {
 	if wait_for "$1" "$2"; then echo "ok - $3"; else echo "FAILED - $3 (no /$1/)"; fail=1; fi
 }
 
-check 'domain 1 \(dom0\): the IDE channel.s ports 0x1f0-0x1f7, 0x3f6 and IRQ 14 are its own' 60 \
+check 'domain 1 \(dom0\): the IDE channel \(ports 0x1f0-0x1f7, 0x3f6, IRQ 14\) is its own' 60 \
 	"the hypervisor gives Domain 0 the IDE channel"
 check '\[dom0\] ata: hda: QEMU HARDDISK, 16384 sectors \(8 MiB\).*IRQ 14' 60 "Domain 0's ATA driver finds the real disk"
 check '\[dom0\] dom0:~# ' 60 "Domain 0 is at its prompt"

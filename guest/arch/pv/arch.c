@@ -438,6 +438,10 @@ bool arch_irq(unsigned vector)
 		if (w * 32 <= si->console_port && si->console_port < w * 32 + 32 &&
 		    (bits & (1u << (si->console_port % 32))))
 			console_input();
+		if (si->serial_irq_port && w * 32 <= si->serial_irq_port &&
+		    si->serial_irq_port < w * 32 + 32 &&
+		    (bits & (1u << (si->serial_irq_port % 32))))
+			pv_serial_interrupt();
 		if (si->ide_irq_port && w * 32 <= si->ide_irq_port &&
 		    si->ide_irq_port < w * 32 + 32 && (bits & (1u << (si->ide_irq_port % 32))))
 			pv_ide_interrupt();
@@ -606,6 +610,11 @@ void arch_init(uint32_t magic, uint32_t info, struct arch_boot_info *bi)
 	arm_tick();
 	shared->vcpu.evtchn_upcall_mask = 0;    /* events on */
 	(void)magic;
+}
+
+bool pv_has_serial(void)
+{
+	return si->revision >= 3 && si->serial_irq_port != 0;
 }
 
 bool pv_has_ide(void)

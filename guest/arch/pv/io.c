@@ -17,7 +17,8 @@
 
 static bool granted(uint16_t port)
 {
-	return pv_has_ide() && ((port >= 0x1f0 && port <= 0x1f7) || port == 0x3f6);
+	return (pv_has_ide() && ((port >= 0x1f0 && port <= 0x1f7) || port == 0x3f6)) ||
+	       (pv_has_serial() && port >= 0x2f8 && port <= 0x2ff);
 }
 
 int arch_io_request(uint16_t base, unsigned count)
@@ -55,7 +56,7 @@ void arch_outsw(uint16_t port, const void *buf, unsigned count)
 		outsw(port, buf, count);
 }
 
-static void (*ide_handler)(void);
+static void (*ide_handler)(void), (*serial_handler)(void);
 
 void pv_ide_interrupt(void)
 {
@@ -63,12 +64,20 @@ void pv_ide_interrupt(void)
 		ide_handler();
 }
 
+void pv_serial_interrupt(void)
+{
+	if (serial_handler)
+		serial_handler();
+}
+
 int arch_irq_attach(unsigned irq, void (*fn)(void))
 {
-	if (irq != 14 || !pv_has_ide())
+	void (**h)(void) = irq == 14 && pv_has_ide() ? &ide_handler :
+			   irq == 3 && pv_has_serial() ? &serial_handler : NULL;
+	if (!h)
 		return -ENODEV;
-	if (ide_handler)
+	if (*h)
 		return -EBUSY;
-	ide_handler = fn;
+	*h = fn;
 	return 0;
 }

@@ -8,5 +8,8 @@
 bool pv_has_ide(void);
 /* Its event port fired: the driver's interrupt handler, if attached. */
 void pv_ide_interrupt(void);
+/* The same for the second serial port (start_info.serial_irq_port). */
+bool pv_has_serial(void);
+void pv_serial_interrupt(void);
 
 #endif
