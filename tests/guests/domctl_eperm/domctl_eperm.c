@@ -17,6 +17,7 @@ void guest_main(void)
 	struct rv_domctl_console con = { 0, (uint32_t)cfg, sizeof(cfg), 0, 0, 0, 0 };
 	struct rv_domctl_xfer x = { 0, (uint32_t)cfg, sizeof(cfg) };
 	struct rv_domctl_restore rb = { (uint32_t)cfg, sizeof(cfg), 0, 0, 0, 0 };
+	struct rv_domctl_physinfo pi;
 	uint64_t sum = 0;
 	uint32_t me = start_info->domid, calls = 0;
 
@@ -48,6 +49,7 @@ void guest_main(void)
 						      sizeof(x));
 		r[RV_DOMCTL_restore_finish] = hv_domctl(RV_DOMCTL_restore_finish, id, (uint32_t)cfg,
 							sizeof(cfg));
+		r[RV_DOMCTL_physinfo] = hv_domctl(RV_DOMCTL_physinfo, (uint32_t)&pi, sizeof(pi), 0);
 		r[RV_DOMCTL_count] = hv_domctl(RV_DOMCTL_count + 7, id, 0, 0);   /* unknown: still EPERM */
 		calls += RV_DOMCTL_count + 1;
 		for (unsigned cmd = 0; cmd <= RV_DOMCTL_count; cmd++)
