@@ -70,6 +70,20 @@ static inline void events_disable(void)
 	__asm__ volatile("" : : : "memory");
 }
 
+/* ---- save and restore (docs/control.md) ---- */
+/* Has Domain 0 asked this domain to suspend? True once per request: the
+ * control port fired (seen pending, or taken by the event callback) with
+ * start_info->control_request RV_CONTROL_suspend, which is then cleared. */
+bool guest_suspend_asked(void);
+/* Suspend now (sched_op shutdown suspend): 0 when it goes on where it was
+ * (Domain 0 let it go), 1 when restored into a new domain (new machine
+ * frames: the library's own frame numbers are refreshed from the new p2m),
+ * or the hypervisor's error. Call it at a safe point. */
+int guest_suspend(void);
+/* At a safe point: suspend if asked. -1 when nothing was asked, else what
+ * guest_suspend() returned. */
+int guest_poll_suspend(void);
+
 /* ---- time ---- */
 uint64_t guest_time_ns(void);
 
