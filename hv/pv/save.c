@@ -54,11 +54,33 @@ int32_t pv_suspend_self(struct domain *d)
 	return 0;
 }
 
+/*
+ * The start-info page, for the hypervisor to write into (a restore's new
+ * id, a suspend request), or NULL. The guest may have given the page back
+ * (its pfn has no frame: the write would land in machine frame 0) or made
+ * it a page table (the words written would become entries nobody
+ * validated): then there is nowhere to write.
+ */
+static struct rv_start_info *start_info_page(struct domain *t)
+{
+	uint32_t mfn = t->p2m[t->pv->si_pfn];
+	if (!mfn)
+		return NULL;
+	switch (pv_mm.frames[mfn].type) {
+	case PGT_L1: case PGT_L2: case PGT_L2_HIGH: case PGT_L3:
+		return NULL;
+	default:
+		return pv_guest_page(t, t->pv->si_pfn);
+	}
+}
+
 static int32_t request_suspend(struct domain *t)
 {
-	struct rv_start_info *si = pv_guest_page(t, t->pv->si_pfn);
 	if (t->pv->suspended)
 		return -EALREADY;
+	struct rv_start_info *si = start_info_page(t);
+	if (!si)
+		return -EOPNOTSUPP;     /* its start-info page is gone or a page table */
 	si->control_request = RV_CONTROL_suspend;
 	evtchn_raise(t, PV_PORT_CONTROL);
 	return 0;
@@ -579,13 +601,18 @@ static int32_t restore_finish(struct domain *d, struct domain *t, uint32_t err, 
 	pv_mm_round_resume(round);
 	if (!rc)
 		rc = set_vcpu(t);
+	struct rv_start_info *si = rc ? NULL : start_info_page(t);
+	if (!rc && !si) {
+		snprintf(why_buf, sizeof(why_buf), "pfn %#x: its start-info page is a page table",
+			 p->si_pfn);
+		rc = -EINVAL;
+	}
 	if (rc) {
 		printk(LOG_NOTICE "domain %u (%s): restore refused: %s\n", t->id, t->name, why_buf);
 		tell(d, err, err_len);
 		domain_kill(t);
 		return rc < 0 ? rc : -EINVAL;
 	}
-	struct rv_start_info *si = pv_guest_page(t, p->si_pfn);
 	si->domid = t->id;
 	si->flags = 0;
 	snprintf(si->name, sizeof(si->name), "%s", t->name);
