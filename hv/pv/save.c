@@ -100,6 +100,23 @@ void pv_save_release(struct domain *d)
 	p->restore_types = NULL;
 }
 
+bool pv_dom0_stopped(struct domain *d)
+{
+	struct pv_domain *p = d->pv;
+	if (p->restoring) {
+		/* Never built: its registers are zero, its base table none. */
+		printk(LOG_NOTICE "domain %u (%s): its restore cannot be finished: Domain 0 stopped\n",
+		       d->id, d->name);
+		domain_kill(d);
+		return true;
+	}
+	if (p->suspended) {
+		p->suspended = false;   /* unpaused next: its suspend call returns 0 */
+		pv_save_release(d);
+	}
+	return false;
+}
+
 /* ---- the stream ---- */
 
 static uint8_t page_buf[PAGE_SIZE] __aligned(8);
