@@ -92,7 +92,7 @@ void pv_save_release(struct domain *d);
 bool pv_dom0_stopped(struct domain *d);
 /* An empty pv domain for a restore: pv state, memory, shared info (build.c). */
 int pv_build_empty(struct domain *d, const struct domain_config *cfg, uint32_t virt_base,
-		   uint32_t built_pages, char *err, size_t errsize);
+		   char *err, size_t errsize);
 void *pv_guest_page(struct domain *d, uint32_t pfn);
 
 /* The control hypercall (public/domctl.h): Domain 0's alone. */

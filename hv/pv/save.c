@@ -278,8 +278,9 @@ static int saveable(struct domain *t)
 		return -EOPNOTSUPP;
 	if (!t->pv->suspended || t->pv->restoring)
 		return -EBUSY;
-	if (t->nr_pages != t->max_pages || !t->pv->config_len)
-		return -EOPNOTSUPP;     /* ballooned out, or a config too long to keep */
+	if (t->nr_pages != t->max_pages || t->nr_pages != t->pv->built_pages ||
+	    !t->pv->config_len)
+		return -EOPNOTSUPP;     /* ballooned, or a config too long to keep */
 	for (uint32_t pfn = 0; pfn < t->nr_pages; pfn++)
 		if (!t->p2m[pfn])
 			return -EOPNOTSUPP;
@@ -403,7 +404,7 @@ static int32_t restore_begin(struct domain *d, uint32_t req, uint32_t size)
 		FAIL(-ENOMEM, "no free domain slot");
 	n->ops = mode_find(DOM_MODE_PV);
 	n->mode = DOM_MODE_PV;
-	rc = pv_build_empty(n, &cfg, h.virt_base, h.built_pages, msg, sizeof(msg));
+	rc = pv_build_empty(n, &cfg, h.virt_base, msg, sizeof(msg));
 	paddr_t pa;
 	uint32_t tframes = (h.nr_pages + PAGE_SIZE - 1) / PAGE_SIZE;
 	if (!rc && (!(n->pv->restore_vcpu = (void *)(uintptr_t)alloc_frame()) ||
