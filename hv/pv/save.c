@@ -76,6 +76,8 @@ static struct rv_start_info *start_info_page(struct domain *t)
 
 static int32_t request_suspend(struct domain *t)
 {
+	if (t->pv->restoring)
+		return -EBUSY;          /* not made yet: nothing to ask */
 	if (t->pv->suspended)
 		return -EALREADY;
 	struct rv_start_info *si = start_info_page(t);
@@ -365,7 +367,10 @@ static int32_t restore_begin(struct domain *d, uint32_t req, uint32_t size)
 	int32_t rc = -EINVAL;
 #define FAIL(code, ...) do { snprintf(why_buf, sizeof(why_buf), __VA_ARGS__); rc = code; \
 	goto out; } while (0)
-	if (r.meta_len < RV_SAVE_HEADER_SIZE || copy_from_guest(d, &h, r.meta, sizeof(h)))
+	if (r.meta_len < RV_SAVE_HEADER_SIZE)
+		FAIL(-EINVAL, "meta_len %u: less than a header (%u bytes)", r.meta_len,
+		     RV_SAVE_HEADER_SIZE);
+	if (copy_from_guest(d, &h, r.meta, sizeof(h)))
 		FAIL(-EFAULT, "the header is not readable");
 	if (rv_save_check_header(&h, UINT64_MAX, &why) != RV_SAVE_OK)
 		FAIL(-EINVAL, "%s", why);
@@ -377,23 +382,32 @@ static int32_t restore_begin(struct domain *d, uint32_t req, uint32_t size)
 	if (domconfig_parse_file(text, h.config_len, &cfg, msg, sizeof(msg)))
 		FAIL(-EINVAL, "its config: %s", msg);
 	if (r.name) {
-		if (copy_from_guest(d, name, r.name, sizeof(name) - 1))
-			FAIL(-EFAULT, "the new name is not readable");
-		name[sizeof(name) - 1] = '\0';
-		/* The config's own rules for a name. */
-		char probe[64];
-		int n = snprintf(probe, sizeof(probe), "name = \"%s\"\nkernel = k\n", name);
-		struct domain_config c2;
-		domconfig_defaults(&c2);
-		if (n <= 0 || (size_t)n >= sizeof(probe) ||
-		    domconfig_parse_file(probe, (size_t)n, &c2, msg, sizeof(msg)))
-			FAIL(-EINVAL, "new name '%s': not a valid name", name);
-		memcpy(cfg.name, c2.name, sizeof(cfg.name));
+		/* Up to its NUL, a byte at a time (it may end just before an
+		 * unmapped page), then the config's own rules for a name. */
+		size_t n = 0;
+		for (;; n++) {
+			if (n == sizeof(name))
+				FAIL(-EINVAL, "new name: longer than %u characters",
+				     (unsigned)sizeof(name) - 1);
+			if (copy_from_guest(d, &name[n], r.name + (uint32_t)n, 1))
+				FAIL(-EFAULT, "the new name is not readable");
+			if (!name[n])
+				break;
+		}
+		if (domconfig_check_name(name, n, msg, sizeof(msg)))
+			FAIL(-EINVAL, "new name: %s", msg);
+		memcpy(cfg.name, name, n + 1);
 	}
-	if (cfg.mode != DOM_MODE_PV || cfg.privileged || cfg.memory_kib != h.nr_pages * 4 ||
-	    cfg.disk[0] || cfg.realmode)
-		FAIL(-EINVAL, "its config does not match the saved memory (%u pages) or mode",
-		     h.nr_pages);
+	if (cfg.mode != DOM_MODE_PV)
+		FAIL(-EINVAL, "its config says mode %s: only pv domains are saved",
+		     dom_mode_name(cfg.mode));
+	if (cfg.privileged)
+		FAIL(-EINVAL, "its config asks for Domain 0's rights (privileged = 1)");
+	if (cfg.disk[0] || cfg.realmode)
+		FAIL(-EINVAL, "its config has a disk or realmode, which a pv domain does not");
+	if (cfg.memory_kib != h.nr_pages * 4)
+		FAIL(-EINVAL, "its config says memory %u KiB, the stream holds %u KiB",
+		     cfg.memory_kib, h.nr_pages * 4);
 	if (!cfg.name[0])
 		FAIL(-EINVAL, "its config has no name");
 	if (domain_by_name(cfg.name))
@@ -401,7 +415,7 @@ static int32_t restore_begin(struct domain *d, uint32_t req, uint32_t size)
 		     domain_by_name(cfg.name)->id);
 	struct domain *n = domain_alloc(cfg.name);
 	if (!n)
-		FAIL(-ENOMEM, "no free domain slot");
+		FAIL(-ENOMEM, "no free domain slot or memory");
 	n->ops = mode_find(DOM_MODE_PV);
 	n->mode = DOM_MODE_PV;
 	rc = pv_build_empty(n, &cfg, h.virt_base, msg, sizeof(msg));
@@ -544,8 +558,9 @@ static int set_vcpu(struct domain *t)
 	/* It suspended itself with a hypercall from its kernel: resume there. */
 	if (v->cs != RV_GUEST_KERNEL_CS || v->ss != RV_GUEST_KERNEL_DS ||
 	    v->kernel_ss != RV_GUEST_KERNEL_DS) {
-		snprintf(why_buf, sizeof(why_buf), "its vCPU was not stopped in its kernel (cs %#x)",
-			 v->cs);
+		snprintf(why_buf, sizeof(why_buf),
+			 "its vCPU was not stopped in its kernel (cs %#x, ss %#x, kernel ss %#x)",
+			 v->cs, v->ss, v->kernel_ss);
 		return -EINVAL;
 	}
 	memset(r, 0, sizeof(*r));
@@ -617,14 +632,14 @@ static int32_t restore_finish(struct domain *d, struct domain *t, uint32_t err, 
 	if (!rc)
 		rc = pin_tables(t);
 	pv_mm_round_resume(round);
-	if (!rc)
-		rc = set_vcpu(t);
 	struct rv_start_info *si = rc ? NULL : start_info_page(t);
 	if (!rc && !si) {
 		snprintf(why_buf, sizeof(why_buf), "pfn %#x: its start-info page is a page table",
 			 p->si_pfn);
 		rc = -EINVAL;
 	}
+	if (!rc)
+		rc = set_vcpu(t);
 	if (rc) {
 		printk(LOG_NOTICE "domain %u (%s): restore refused: %s\n", t->id, t->name, why_buf);
 		tell(d, err, err_len);

@@ -182,7 +182,8 @@ RV_BUILD_ASSERT(sizeof(struct rv_domctl_exits) == 16 + RV_EXITS_MAX * 48, "domct
  *
  * suspend: sets start_info.control_request and raises the control port; the
  * guest suspends itself at a safe point (sched_op shutdown suspend) and is
- * then paused with RV_DOMINFO_SUSPENDED. -EALREADY if it is already;
+ * then paused with RV_DOMINFO_SUSPENDED. -EALREADY if it is already,
+ * -EBUSY while it is being restored;
  * -EOPNOTSUPP if its start-info page is not there to be written (given
  * back, or made a page table: the guest cannot be asked).
  *
