@@ -549,6 +549,35 @@ static int pin_tables(struct domain *t)
 	return 0;
 }
 
+/*
+ * After the pins, every page must be what its type byte says: the table of
+ * that level (an unpinned one validated through its parent), pinned if the
+ * byte says so, and no other page a table. A byte that lies made restore
+ * translate a page that is no table (the guest's data, changed) or leave
+ * one untranslated (refused by validation already): the stream is refused.
+ */
+static int check_types(struct domain *t)
+{
+	static const uint8_t level[] = { [RV_SAVE_PT_NONE] = PGT_NONE, [RV_SAVE_PT_L1] = PGT_L1,
+					 [RV_SAVE_PT_L2] = PGT_L2, [RV_SAVE_PT_L3] = PGT_L3,
+					 [RV_SAVE_PT_L2_HIGH] = PGT_L2_HIGH };
+	const uint8_t *types = t->pv->restore_types;
+	for (uint32_t pfn = 0; pfn < t->nr_pages; pfn++) {
+		const struct page_info *pi = &pv_mm.frames[t->p2m[pfn]];
+		uint8_t now = pi->type >= PGT_L1 && pi->type <= PGT_L3 ? pi->type : PGT_NONE;
+		uint8_t saved = level[types[pfn] & ~RV_SAVE_PINNED];   /* known: translate_tables */
+		bool pinned = pi->flags & PGF_PINNED;
+		if (now != saved || pinned != !!(types[pfn] & RV_SAVE_PINNED)) {
+			snprintf(why_buf, sizeof(why_buf),
+				 "pfn %#x: saved as %s%s, but its tables make it %s%s", pfn,
+				 page_type_name(saved), types[pfn] & RV_SAVE_PINNED ? " (pinned)" : "",
+				 page_type_name(now), pinned ? " (pinned)" : "");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int set_vcpu(struct domain *t)
 {
 	const struct rv_save_vcpu *v = t->pv->restore_vcpu;
@@ -638,6 +667,8 @@ static int32_t restore_finish(struct domain *d, struct domain *t, uint32_t err, 
 			 p->si_pfn);
 		rc = -EINVAL;
 	}
+	if (!rc)
+		rc = check_types(t);
 	if (!rc)
 		rc = set_vcpu(t);
 	if (rc) {
