@@ -184,7 +184,9 @@ static int canonical_page(struct domain *t, uint32_t pfn)
 			e[i] = 0;       /* the switch region's slots, or past a PDPT's four */
 			continue;
 		}
-		if (!(e[i] & PTE_P))
+		/* A not-present entry may name a frame too (its own: the L1TF
+		 * rule of validation); it is turned into a pfn all the same. */
+		if (!(e[i] & (PTE_P | PTE_ADDR_MASK)))
 			continue;
 		uint32_t mfn = (uint32_t)((e[i] & PTE_ADDR_MASK) >> PAGE_SHIFT), to;
 		if (mfn == shared_mfn)
@@ -500,8 +502,8 @@ static int translate_tables(struct domain *t)
 		}
 		uint64_t *e = pv_guest_page(t, pfn);
 		for (unsigned i = 0; i < entries_of(type); i++) {
-			if (!(e[i] & PTE_P))
-				continue;
+			if (!(e[i] & (PTE_P | PTE_ADDR_MASK)))
+				continue;       /* names nothing (a not-present pfn 0 stays 0) */
 			uint64_t to = (e[i] & PTE_ADDR_MASK) >> PAGE_SHIFT;
 			if (to == RV_SAVE_PFN_SHARED)
 				to = shared_mfn;

@@ -4,7 +4,8 @@
  * and suspends itself when Domain 0 asks (guest_poll_suspend). Let go in
  * place (its suspend returns 0), it counts on. Restored (1), it checks that
  * its count went on from where it stopped, that the pattern is intact, that
- * its page tables and its p2m name the same new frames, that it came back
+ * its page tables and its p2m name the same new frames (a PTE not present
+ * but naming one of its frames too), that it came back
  * with IOPL 0 (an in instruction still faults, into the #GP handler its
  * restored trap table names) and that the one-shot timer it set before
  * suspending fires; then it prints "restored: checks done" and waits for
@@ -81,6 +82,22 @@ static bool port_pending(uint32_t port)
 	return shared_info->evtchn_pending[port / 32] & (1u << (port % 32));
 }
 
+/*
+ * A PTE that is not present but names a frame of its own (the rule for
+ * such entries: their address is its own or zero), above the shared-info
+ * page: a save must turn it into a pfn like any other, a restore back into
+ * the new frame.
+ */
+static uint32_t absent_va(void)
+{
+	return start_info->virt_base + (start_info->nr_pages + 1) * PAGE_SIZE;
+}
+
+static uint64_t absent_pte(void)
+{
+	return pte_make(virt_to_mfn(&pattern[5 * 1024]), PG_RW | PG_US);
+}
+
 static void check_restored(uint64_t at, uint32_t old_id, uint64_t timer_at)
 {
 	test_check(count == at, "restored: the count goes on from %llu (%llu)",
@@ -89,6 +106,9 @@ static void check_restored(uint64_t at, uint32_t old_id, uint64_t timer_at)
 		   "restored: a new domain (%u, was %u), no request pending", start_info->domid, old_id);
 	test_check(pattern_intact(), "restored: the %u-page pattern is intact", PATTERN_PAGES);
 	test_check(tables_agree(), "restored: page tables and p2m name the same new frames");
+	test_check(l1e_of(absent_va()) == absent_pte(),
+		   "restored: the absent PTE names the new frame (%#llx, want %#llx)",
+		   (unsigned long long)l1e_of(absent_va()), (unsigned long long)absent_pte());
 	test_check(iopl() == 0, "restored: IOPL %u", iopl());
 	gp_seen = 0;
 	__asm__ volatile("inb $0x80, %%al" : : : "eax");
@@ -115,6 +135,8 @@ static void counter(void)
 		pattern[i] = word(i);
 	if (guest_set_trap(13, on_gp, 1, false))
 		test_error("cannot install a #GP handler");
+	if (mm_map(absent_va(), absent_pte()))
+		test_error("cannot write an absent PTE at %#x", absent_va());
 	gprintf("counting (domain %u)\n", start_id);
 	for (;;) {
 		count++;

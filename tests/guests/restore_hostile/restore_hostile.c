@@ -634,11 +634,12 @@ static void bad_tables(void)
 	refused("an L1 as the base table", AT_FINISH, -RV_EBUSY, "base table");
 	s = fresh(); H(s)->base_pfn = last_pfn;
 	refused("a writable page as the base table", AT_FINISH, -RV_EBUSY, "base table");
-	/* Type bytes that lie: pages typed as tables that are none (restore
-	 * would have changed their words as entries), an L1 said to be none
-	 * (its pfns kept, which validation takes for machine frames). */
+	/* Type bytes that lie: pages typed as tables that are none (the
+	 * pattern's words as entries name frames far outside; an empty page
+	 * would be taken, unreached), an L1 said to be none (its pfns kept,
+	 * which validation takes for machine frames). */
 	s = fresh(); TYPES(s)[pattern_pfn] = RV_SAVE_PT_L1;
-	refused("a page of the pattern typed L1", AT_FINISH, -RV_EINVAL, "saved as");
+	refused("a page of the pattern typed L1", AT_FINISH, -RV_EINVAL, "outside");
 	s = fresh(); TYPES(s)[l1_pfn] = RV_SAVE_PT_NONE;
 	refused("its L1 typed none", AT_FINISH, -RV_EPERM, "refused");
 	s = fresh(); TYPES(s)[last_pfn] = RV_SAVE_PT_L2;
