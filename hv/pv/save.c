@@ -611,10 +611,11 @@ static int set_vcpu(struct domain *t)
 	pv->event_eip = v->event_eip;
 	pv->failsafe_eip = v->failsafe_eip;
 	pv->fpu_ts = v->fpu_ts != 0;
-	/* MXCSR's reserved bits would make fxrstor fault in the hypervisor. */
+	/* MXCSR bits this CPU reserves (the upper half, and DAZ on the oldest
+	 * SSE CPUs) would make fxrstor fault in the hypervisor. */
 	uint32_t mxcsr;
 	memcpy(&mxcsr, v->fpu_area + 24, 4);
-	if (mxcsr & 0xffff0000u) {
+	if (mxcsr & ~fpu_mxcsr_mask()) {
 		snprintf(why_buf, sizeof(why_buf), "its FPU image has reserved MXCSR bits (%#x)", mxcsr);
 		return -EINVAL;
 	}
