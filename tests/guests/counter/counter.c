@@ -57,6 +57,20 @@ static bool tables_agree(void)
 	return true;
 }
 
+/* Every page mapped from virt_base up to the end of its tables' reach is
+ * one of its own (in its p2m) or its shared-info page. */
+static bool maps_only_its_own(void)
+{
+	uint32_t shared_mfn = pte_mfn(l1e_of((uint32_t)shared_info));
+	uint32_t end = start_info->virt_base + (start_info->nr_pages + 2) * PAGE_SIZE;
+	for (uint32_t va = start_info->virt_base; va < end; va += PAGE_SIZE) {
+		uint64_t e = l1e_of(va);
+		if ((e & PG_P) && pte_mfn(e) != shared_mfn && pfn_of_mfn(pte_mfn(e)) == MM_NONE)
+			return false;
+	}
+	return true;
+}
+
 static unsigned iopl(void)
 {
 	uint32_t fl;
@@ -106,6 +120,7 @@ static void check_restored(uint64_t at, uint32_t old_id, uint64_t timer_at)
 		   "restored: a new domain (%u, was %u), no request pending", start_info->domid, old_id);
 	test_check(pattern_intact(), "restored: the %u-page pattern is intact", PATTERN_PAGES);
 	test_check(tables_agree(), "restored: page tables and p2m name the same new frames");
+	test_check(maps_only_its_own(), "restored: every page it maps is its own or shared info");
 	test_check(l1e_of(absent_va()) == absent_pte(),
 		   "restored: the absent PTE names the new frame (%#llx, want %#llx)",
 		   (unsigned long long)l1e_of(absent_va()), (unsigned long long)absent_pte());
