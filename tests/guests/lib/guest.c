@@ -150,3 +150,19 @@ uint64_t guest_time_ns(void)
 {
 	return pv_time_ns(&shared_info->vcpu.time);
 }
+
+void guest_let_run(uint64_t ms)
+{
+	uint64_t until = guest_time_ns() + ms * 1000000;
+	while (guest_time_ns() < until)
+		hv_yield();
+}
+
+bool guest_contains(const char *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n && hay[i]; i++)
+		if (!memcmp(hay + i, needle, k))
+			return true;
+	return false;
+}

@@ -86,6 +86,8 @@ int guest_poll_suspend(void);
 
 /* ---- time ---- */
 uint64_t guest_time_ns(void);
+/* Yield to the others for ms milliseconds. */
+void guest_let_run(uint64_t ms);
 
 /* ---- running code in ring 3 ---- */
 /* Run fn(arg) at ring 3 on its own stack; it ends with exit_user(). Returns
@@ -100,6 +102,8 @@ void *memcpy(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
+/* Does needle stand in the first n bytes of hay (before its NUL, if sooner)? */
+bool guest_contains(const char *hay, size_t n, const char *needle);
 
 /* ---- page tables (mm.c) ---- */
 /* Helpers for guests that manage their own PAE page tables through the

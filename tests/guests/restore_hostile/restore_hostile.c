@@ -69,22 +69,6 @@ static struct rv_domctl_physinfo physinfo(void)
 	return pi;
 }
 
-static bool contains(const char *hay, size_t n, const char *needle)
-{
-	size_t k = strlen(needle);
-	for (size_t i = 0; i + k <= n && hay[i]; i++)
-		if (!memcmp(hay + i, needle, k))
-			return true;
-	return false;
-}
-
-static void let_run(uint64_t ms)
-{
-	uint64_t until = guest_time_ns() + ms * 1000000;
-	while (guest_time_ns() < until)
-		hv_yield();
-}
-
 /* Wait (at most ms) until getinfo(id) has flag. */
 static bool wait_flag(uint32_t id, uint32_t flag, uint64_t ms)
 {
@@ -119,9 +103,9 @@ static bool wait_output(uint32_t id, const char *line, uint64_t ms)
 {
 	uint64_t until = guest_time_ns() + ms * 1000000;
 	do {
-		if (console_of(id) > 0 && contains(con, sizeof(con), line))
+		if (console_of(id) > 0 && guest_contains(con, sizeof(con), line))
 			return true;
-		let_run(20);
+		guest_let_run(20);
 	} while (guest_time_ns() < until);
 	return false;
 }
@@ -224,7 +208,7 @@ static void refused(const char *what, int at, int32_t want, const char *because)
 	int32_t rc = restore(work, NULL);
 	if (rc > 0)
 		hv_domctl(RV_DOMCTL_destroy, (uint32_t)rc, 0, 0);     /* accepted: take it away */
-	test_check(rc == want && stage == at && contains(err, sizeof(err), because),
+	test_check(rc == want && stage == at && guest_contains(err, sizeof(err), because),
 		   "%s: refused by restore_%s with %d ('%s')", what, stage_names[stage], rc, err);
 	nothing_left(what);
 }
@@ -260,7 +244,7 @@ static void run_restored(uint32_t id, const char *what)
 {
 	test_check(hv_domctl(RV_DOMCTL_unpause, id, 0, 0) == 0, "%s: unpaused", what);
 	bool done = wait_output(id, "restored: checks done", 20000);
-	bool failed = contains(con, sizeof(con), "FAILED");
+	bool failed = guest_contains(con, sizeof(con), "FAILED");
 	test_check(done && !failed, "%s: the restored guest's own checks hold%s", what,
 		   done ? "" : " (it never said so)");
 	test_check(hv_domctl(RV_DOMCTL_console_write, id, (uint32_t)"q", 1) == 1 &&
@@ -295,7 +279,7 @@ static void make_stream(void)
 	/* Let go in place: its suspend returns 0 and it counts on. */
 	test_check(hv_domctl(RV_DOMCTL_unpause, (uint32_t)id, 0, 0) == 0 &&
 		   wait_output((uint32_t)id, "let go in place", 5000) &&
-		   !contains(con, sizeof(con), "FAILED"), "unpaused: it goes on where it was");
+		   !guest_contains(con, sizeof(con), "FAILED"), "unpaused: it goes on where it was");
 	s = save_range((uint32_t)id, 0, work, 4096);
 	test_check(s == -RV_EBUSY && !(getinfo((uint32_t)id) == id && (info.flags & RV_DOMINFO_SUSPENDED)),
 		   "let go: not suspended, save -EBUSY (%d)", s);
@@ -464,10 +448,10 @@ static void bad_calls(void)
 
 	stage = AT_BEGIN;
 	rc = restore_begin(pristine, p->pages_off - 1, NULL);
-	test_check(rc == -RV_EINVAL && contains(err, sizeof(err), "bytes"),
+	test_check(rc == -RV_EINVAL && guest_contains(err, sizeof(err), "bytes"),
 		   "meta_len one byte short: %d ('%s')", rc, err);
 	rc = restore_begin(pristine, 100, NULL);
-	test_check(rc == -RV_EINVAL && contains(err, sizeof(err), "header"),
+	test_check(rc == -RV_EINVAL && guest_contains(err, sizeof(err), "header"),
 		   "meta_len shorter than a header: %d ('%s')", rc, err);
 	rc = restore_begin((const uint8_t *)0x1000, p->pages_off, NULL);
 	test_check(rc == -RV_EFAULT, "meta at an unmapped address: %d ('%s')", rc, err);
@@ -526,7 +510,7 @@ static void bad_calls(void)
 	fin = id > 0 ? restore_finish((uint32_t)id) : id;
 	memcpy(why, err, sizeof(why));
 	int32_t twice = id > 0 ? restore_finish((uint32_t)id) : id;
-	test_check(id > 0 && fin == -RV_EPERM && contains(why, sizeof(why), "refused") &&
+	test_check(id > 0 && fin == -RV_EPERM && guest_contains(why, sizeof(why), "refused") &&
 		   twice == -RV_ESRCH, "restore_finish with no pages: %d ('%s'), then again %d", fin,
 		   why, twice);
 	nothing_left("finish with no pages");
@@ -566,7 +550,7 @@ static void bad_names(void)
 		int32_t rc = restore(pristine, bad[i].name);
 		if (rc > 0)
 			hv_domctl(RV_DOMCTL_destroy, (uint32_t)rc, 0, 0);
-		test_check(rc == -RV_EINVAL && stage == AT_BEGIN && contains(err, sizeof(err), "name"),
+		test_check(rc == -RV_EINVAL && stage == AT_BEGIN && guest_contains(err, sizeof(err), "name"),
 			   "%s: %d ('%s')", bad[i].what, rc, err);
 		nothing_left(bad[i].what);
 	}
@@ -574,7 +558,7 @@ static void bad_names(void)
 	test_check(rc == -RV_EFAULT && stage == AT_BEGIN, "a new name at an unmapped address: %d ('%s')",
 		   rc, err);
 	rc = restore(pristine, "restore_hostile");
-	test_check(rc == -RV_EEXIST && contains(err, sizeof(err), "taken"),
+	test_check(rc == -RV_EEXIST && guest_contains(err, sizeof(err), "taken"),
 		   "Domain 0's name as the new name: %d ('%s')", rc, err);
 	nothing_left("names");
 
@@ -585,7 +569,7 @@ static void bad_names(void)
 	int32_t clone = restore(pristine, "counter-2");
 	uint64_t sum = 0;
 	int32_t m = clone > 0 ? memsum((uint32_t)clone, &sum) : clone;
-	test_check(id > 0 && taken == -RV_EEXIST && contains(why, sizeof(why), "taken"),
+	test_check(id > 0 && taken == -RV_EEXIST && guest_contains(why, sizeof(why), "taken"),
 		   "restored twice under one name: the second %d ('%s')", taken, why);
 	test_check(clone > 0 && getinfo((uint32_t)clone) == clone && !strcmp(info.name, "counter-2") &&
 		   m == 0 && sum == pristine_sum, "a clone as 'counter-2': domain %d, memsum as saved",
@@ -765,7 +749,7 @@ static void exhaust(void)
 	test_check(rv_save_check_header(h, UINT64_MAX, &why) == RV_SAVE_OK && h->pages_off < STREAM_MAX,
 		   "a header for %u KiB passes the file's checks", pages * 4);
 	rc = restore_begin(s, h->pages_off, NULL);
-	test_check(rc == -RV_ENOMEM && contains(err, sizeof(err), "not enough free memory"),
+	test_check(rc == -RV_ENOMEM && guest_contains(err, sizeof(err), "not enough free memory"),
 		   "%u KiB, more than is free: %d ('%s')", pages * 4, rc, err);
 	nothing_left("more memory than there is");
 }
@@ -782,13 +766,13 @@ static void hostile_child(const char *mode, const char *ready)
 				      start_info->initrd_len, 0, 0, (uint32_t)err, sizeof(err), 0 };
 	int32_t id = hv_domctl(RV_DOMCTL_create, (uint32_t)&c, sizeof(c), 0);
 	bool up = id > 0 && wait_output((uint32_t)id, ready, 5000) &&
-		  !contains(con, sizeof(con), "FAILED");
+		  !guest_contains(con, sizeof(con), "FAILED");
 	test_check(up, "%s: domain %d says '%s' ('%s')", mode, id, ready, err);
 	if (id <= 0)
 		return;
 	int32_t rc = hv_domctl(RV_DOMCTL_suspend, (uint32_t)id, 0, 0);
 	test_check(rc == -RV_EOPNOTSUPP, "%s: suspend refused: %d", mode, rc);
-	let_run(50);
+	guest_let_run(50);
 	test_check(alive((uint32_t)id) && !(info.flags & RV_DOMINFO_SUSPENDED),
 		   "%s: still running, not suspended", mode);
 	test_check(hv_domctl(RV_DOMCTL_console_write, (uint32_t)id, (uint32_t)"q", 1) == 1 &&
