@@ -84,10 +84,15 @@ static void stop(struct domain *d)
 {
 	sched_stopped(d);
 	if (d->privileged) {
-		/* Nobody is left to unpause what Domain 0 paused: let it go. */
+		/* Nobody is left to unpause what Domain 0 paused: let it go, unless
+		 * what Domain 0 was doing to it cannot be left half done. */
 		for (uint32_t id = 1; id < MAX_DOMAINS; id++) {
 			struct domain *o = domains[id];
-			if (!o || o == d || !o->pause_count)
+			if (!o || o == d || !domain_alive(o))
+				continue;
+			if (o->ops && o->ops->dom0_stopped && o->ops->dom0_stopped(o))
+				continue;
+			if (!o->pause_count)
 				continue;
 			printk(LOG_NOTICE "domain %u (%s): unpaused: Domain 0 stopped\n", o->id, o->name);
 			o->pause_count = 1;

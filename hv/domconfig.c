@@ -97,7 +97,7 @@ static int set_string(char *dst, size_t size, const char *v, size_t n, char *msg
 	return 0;
 }
 
-static int set_name(struct domain_config *c, const char *v, size_t n, char *msg, size_t msz)
+int domconfig_check_name(const char *v, size_t n, char *msg, size_t msz)
 {
 	if (n == 0 || n >= DOMCFG_NAME_MAX)
 		return fail(msg, msz, "a name has 1 to %u characters, not %zu", DOMCFG_NAME_MAX - 1, n);
@@ -112,7 +112,13 @@ static int set_name(struct domain_config *c, const char *v, size_t n, char *msg,
 		return fail(msg, msz, "'%.*s' has byte 0x%02x: use only letters, digits, '_', '.' and '-'",
 			    ECHO_LEN(n), v, ch);
 	}
-	return set_string(c->name, sizeof(c->name), v, n, msg, msz);
+	return 0;
+}
+
+static int set_name(struct domain_config *c, const char *v, size_t n, char *msg, size_t msz)
+{
+	int rc = domconfig_check_name(v, n, msg, msz);
+	return rc ? rc : set_string(c->name, sizeof(c->name), v, n, msg, msz);
 }
 
 /* MiB, or a number with K, M or G; whole pages between the limits. */

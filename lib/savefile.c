@@ -51,8 +51,10 @@ enum rv_save_fault rv_save_check_header(const struct rv_save_header *h, uint64_t
 		BAD(RV_SAVE_CORRUPT, "mode: only pv domains are saved");
 	if (h->nr_pages < 32 || h->nr_pages > MAX_PAGES)
 		BAD(RV_SAVE_CORRUPT, "nr_pages out of range (128 KiB to 1 GiB)");
-	if (h->built_pages < h->nr_pages || h->built_pages > MAX_PAGES)
-		BAD(RV_SAVE_CORRUPT, "built_pages below nr_pages or over 1 GiB");
+	/* A domain is saved whole, never ballooned: a quota above its memory
+	 * would let the restored domain grow past what it is given. */
+	if (h->built_pages != h->nr_pages)
+		BAD(RV_SAVE_CORRUPT, "built_pages is not nr_pages");
 	if (h->weight < 1 || h->weight > 65535)
 		BAD(RV_SAVE_CORRUPT, "weight out of range");
 	if (h->config_len < 1 || h->config_len > CONFIG_MAX)

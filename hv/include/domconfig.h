@@ -79,6 +79,10 @@ int domconfig_parse_words(const char *words, struct domain_config *cfg, char *er
 #define DOMCFG_TEXT_MAX         1024
 int domconfig_format(const struct domain_config *cfg, char *buf, size_t size);
 
+/* Is v (n bytes) a domain name as a config's name key takes it (1 to 31 of
+ * letters, digits, '_', '.', '-')? 0, or -EINVAL with the reason in msg. */
+int domconfig_check_name(const char *v, size_t n, char *msg, size_t msz);
+
 /* "pv", "bt", "hw" ("?" for anything else). */
 const char *dom_mode_name(enum dom_mode m);
 

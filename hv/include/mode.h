@@ -32,6 +32,10 @@ struct mode_ops {
 		     size_t errlen);
 	void (*stopped)(struct domain *d);
 	void (*teardown)(struct domain *d);
+	/* Domain 0 stopped (may be NULL): whatever it began on d is left
+	 * undone. True if d was taken down for it (pv: a restore never
+	 * finished has no state to run from); false and d is unpaused. */
+	bool (*dom0_stopped)(struct domain *d);
 
 	/* Scheduling: make d's context the CPU's; just before resuming d with
 	 * f, deliver what is pending and check that f can be resumed. */

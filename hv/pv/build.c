@@ -288,7 +288,7 @@ void *pv_guest_page(struct domain *d, uint32_t pfn)
 }
 
 int pv_build_empty(struct domain *d, const struct domain_config *cfg, uint32_t virt_base,
-		   uint32_t built_pages, char *err, size_t errsize)
+		   char *err, size_t errsize)
 {
 	struct boot_layout l = { 0 };
 
@@ -302,7 +302,7 @@ int pv_build_empty(struct domain *d, const struct domain_config *cfg, uint32_t v
 	}
 	d->nr_pages = cfg->memory_kib / 4;
 	d->max_pages = d->nr_pages;
-	d->pv->built_pages = built_pages;
+	d->pv->built_pages = d->nr_pages;       /* what its p2m has room for */
 	d->pv->virt_base = virt_base;
 	d->weight = cfg->weight;
 	d->mode = cfg->mode;

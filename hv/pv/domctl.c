@@ -84,6 +84,19 @@ static int32_t getinfo(struct domain *d, uint32_t from, uint32_t buf, uint32_t s
 	return -ESRCH;
 }
 
+static int32_t physinfo(struct domain *d, uint32_t buf, uint32_t size)
+{
+	struct rv_domctl_physinfo pi;
+
+	if (size != sizeof(pi))
+		return -EINVAL;
+	memset(&pi, 0, sizeof(pi));
+	pi.total_kib = (hv_frames.nfree + hv_frames.nused) * 4;
+	pi.free_kib = hv_frames.nfree * 4;
+	pi.bad_frees = hv_frames.double_frees + hv_frames.reserved_frees;
+	return copy_to_guest(d, buf, &pi, sizeof(pi)) ? -EFAULT : 0;
+}
+
 static int32_t set_memory(struct domain *t, uint32_t kib)
 {
 	if (t->mode != DOM_MODE_PV)
@@ -344,7 +357,9 @@ int32_t pv_domctl(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2, uint
 		return getinfo(d, a1, a2, a3);
 	if (cmd == RV_DOMCTL_create)
 		return create(d, a1, a2);
-	if (cmd >= RV_DOMCTL_suspend && cmd < RV_DOMCTL_count)
+	if (cmd == RV_DOMCTL_physinfo)
+		return physinfo(d, a1, a2);
+	if (cmd >= RV_DOMCTL_suspend && cmd <= RV_DOMCTL_restore_finish)
 		return pv_domctl_save(d, cmd, a1, a2, a3);
 	if (cmd >= RV_DOMCTL_count)
 		return -ENOSYS;

@@ -48,6 +48,7 @@ static const struct mode_ops pv_ops = {
 	.init = pv_mode_init,
 	.build = pv_build,
 	.teardown = pv_destroy,
+	.dom0_stopped = pv_dom0_stopped,
 	.switch_in = pv_switch_in,
 	.deliver_events = pv_deliver_events,
 	.prepare_resume = pv_prepare_resume,

@@ -87,9 +87,12 @@ int32_t pv_suspend_self(struct domain *d);
 int32_t pv_domctl_save(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2, uint32_t a3);
 /* What save.c holds for a domain, given back (teardown, unpause). */
 void pv_save_release(struct domain *d);
+/* Domain 0 stopped: a restore it began can never be finished (d is
+ * destroyed: true); a suspended d will go on where it was (false). */
+bool pv_dom0_stopped(struct domain *d);
 /* An empty pv domain for a restore: pv state, memory, shared info (build.c). */
 int pv_build_empty(struct domain *d, const struct domain_config *cfg, uint32_t virt_base,
-		   uint32_t built_pages, char *err, size_t errsize);
+		   char *err, size_t errsize);
 void *pv_guest_page(struct domain *d, uint32_t pfn);
 
 /* The control hypercall (public/domctl.h): Domain 0's alone. */

@@ -54,11 +54,35 @@ int32_t pv_suspend_self(struct domain *d)
 	return 0;
 }
 
+/*
+ * The start-info page, for the hypervisor to write into (a restore's new
+ * id, a suspend request), or NULL. The guest may have given the page back
+ * (its pfn has no frame: the write would land in machine frame 0) or made
+ * it a page table (the words written would become entries nobody
+ * validated): then there is nowhere to write.
+ */
+static struct rv_start_info *start_info_page(struct domain *t)
+{
+	uint32_t mfn = t->p2m[t->pv->si_pfn];
+	if (!mfn)
+		return NULL;
+	switch (pv_mm.frames[mfn].type) {
+	case PGT_L1: case PGT_L2: case PGT_L2_HIGH: case PGT_L3:
+		return NULL;
+	default:
+		return pv_guest_page(t, t->pv->si_pfn);
+	}
+}
+
 static int32_t request_suspend(struct domain *t)
 {
-	struct rv_start_info *si = pv_guest_page(t, t->pv->si_pfn);
+	if (t->pv->restoring)
+		return -EBUSY;          /* not made yet: nothing to ask */
 	if (t->pv->suspended)
 		return -EALREADY;
+	struct rv_start_info *si = start_info_page(t);
+	if (!si)
+		return -EOPNOTSUPP;     /* its start-info page is gone or a page table */
 	si->control_request = RV_CONTROL_suspend;
 	evtchn_raise(t, PV_PORT_CONTROL);
 	return 0;
@@ -76,6 +100,23 @@ void pv_save_release(struct domain *d)
 	for (uint32_t i = 0; p->restore_types && i < p->restore_types_frames; i++)
 		free_frame(virt_to_phys(p->restore_types) + i * PAGE_SIZE);
 	p->restore_types = NULL;
+}
+
+bool pv_dom0_stopped(struct domain *d)
+{
+	struct pv_domain *p = d->pv;
+	if (p->restoring) {
+		/* Never built: its registers are zero, its base table none. */
+		printk(LOG_NOTICE "domain %u (%s): its restore cannot be finished: Domain 0 stopped\n",
+		       d->id, d->name);
+		domain_kill(d);
+		return true;
+	}
+	if (p->suspended) {
+		p->suspended = false;   /* unpaused next: its suspend call returns 0 */
+		pv_save_release(d);
+	}
+	return false;
 }
 
 /* ---- the stream ---- */
@@ -143,7 +184,9 @@ static int canonical_page(struct domain *t, uint32_t pfn)
 			e[i] = 0;       /* the switch region's slots, or past a PDPT's four */
 			continue;
 		}
-		if (!(e[i] & PTE_P))
+		/* A not-present entry may name a frame too (its own: the L1TF
+		 * rule of validation); it is turned into a pfn all the same. */
+		if (!(e[i] & (PTE_P | PTE_ADDR_MASK)))
 			continue;
 		uint32_t mfn = (uint32_t)((e[i] & PTE_ADDR_MASK) >> PAGE_SHIFT), to;
 		if (mfn == shared_mfn)
@@ -239,8 +282,9 @@ static int saveable(struct domain *t)
 		return -EOPNOTSUPP;
 	if (!t->pv->suspended || t->pv->restoring)
 		return -EBUSY;
-	if (t->nr_pages != t->max_pages || !t->pv->config_len)
-		return -EOPNOTSUPP;     /* ballooned out, or a config too long to keep */
+	if (t->nr_pages != t->max_pages || t->nr_pages != t->pv->built_pages ||
+	    !t->pv->config_len)
+		return -EOPNOTSUPP;     /* ballooned, or a config too long to keep */
 	for (uint32_t pfn = 0; pfn < t->nr_pages; pfn++)
 		if (!t->p2m[pfn])
 			return -EOPNOTSUPP;
@@ -325,7 +369,10 @@ static int32_t restore_begin(struct domain *d, uint32_t req, uint32_t size)
 	int32_t rc = -EINVAL;
 #define FAIL(code, ...) do { snprintf(why_buf, sizeof(why_buf), __VA_ARGS__); rc = code; \
 	goto out; } while (0)
-	if (r.meta_len < RV_SAVE_HEADER_SIZE || copy_from_guest(d, &h, r.meta, sizeof(h)))
+	if (r.meta_len < RV_SAVE_HEADER_SIZE)
+		FAIL(-EINVAL, "meta_len %u: less than a header (%u bytes)", r.meta_len,
+		     RV_SAVE_HEADER_SIZE);
+	if (copy_from_guest(d, &h, r.meta, sizeof(h)))
 		FAIL(-EFAULT, "the header is not readable");
 	if (rv_save_check_header(&h, UINT64_MAX, &why) != RV_SAVE_OK)
 		FAIL(-EINVAL, "%s", why);
@@ -337,23 +384,32 @@ static int32_t restore_begin(struct domain *d, uint32_t req, uint32_t size)
 	if (domconfig_parse_file(text, h.config_len, &cfg, msg, sizeof(msg)))
 		FAIL(-EINVAL, "its config: %s", msg);
 	if (r.name) {
-		if (copy_from_guest(d, name, r.name, sizeof(name) - 1))
-			FAIL(-EFAULT, "the new name is not readable");
-		name[sizeof(name) - 1] = '\0';
-		/* The config's own rules for a name. */
-		char probe[64];
-		int n = snprintf(probe, sizeof(probe), "name = \"%s\"\nkernel = k\n", name);
-		struct domain_config c2;
-		domconfig_defaults(&c2);
-		if (n <= 0 || (size_t)n >= sizeof(probe) ||
-		    domconfig_parse_file(probe, (size_t)n, &c2, msg, sizeof(msg)))
-			FAIL(-EINVAL, "new name '%s': not a valid name", name);
-		memcpy(cfg.name, c2.name, sizeof(cfg.name));
+		/* Up to its NUL, a byte at a time (it may end just before an
+		 * unmapped page), then the config's own rules for a name. */
+		size_t n = 0;
+		for (;; n++) {
+			if (n == sizeof(name))
+				FAIL(-EINVAL, "new name: longer than %u characters",
+				     (unsigned)sizeof(name) - 1);
+			if (copy_from_guest(d, &name[n], r.name + (uint32_t)n, 1))
+				FAIL(-EFAULT, "the new name is not readable");
+			if (!name[n])
+				break;
+		}
+		if (domconfig_check_name(name, n, msg, sizeof(msg)))
+			FAIL(-EINVAL, "new name: %s", msg);
+		memcpy(cfg.name, name, n + 1);
 	}
-	if (cfg.mode != DOM_MODE_PV || cfg.privileged || cfg.memory_kib != h.nr_pages * 4 ||
-	    cfg.disk[0] || cfg.realmode)
-		FAIL(-EINVAL, "its config does not match the saved memory (%u pages) or mode",
-		     h.nr_pages);
+	if (cfg.mode != DOM_MODE_PV)
+		FAIL(-EINVAL, "its config says mode %s: only pv domains are saved",
+		     dom_mode_name(cfg.mode));
+	if (cfg.privileged)
+		FAIL(-EINVAL, "its config asks for Domain 0's rights (privileged = 1)");
+	if (cfg.disk[0] || cfg.realmode)
+		FAIL(-EINVAL, "its config has a disk or realmode, which a pv domain does not");
+	if (cfg.memory_kib != h.nr_pages * 4)
+		FAIL(-EINVAL, "its config says memory %u KiB, the stream holds %u KiB",
+		     cfg.memory_kib, h.nr_pages * 4);
 	if (!cfg.name[0])
 		FAIL(-EINVAL, "its config has no name");
 	if (domain_by_name(cfg.name))
@@ -361,10 +417,10 @@ static int32_t restore_begin(struct domain *d, uint32_t req, uint32_t size)
 		     domain_by_name(cfg.name)->id);
 	struct domain *n = domain_alloc(cfg.name);
 	if (!n)
-		FAIL(-ENOMEM, "no free domain slot");
+		FAIL(-ENOMEM, "no free domain slot or memory");
 	n->ops = mode_find(DOM_MODE_PV);
 	n->mode = DOM_MODE_PV;
-	rc = pv_build_empty(n, &cfg, h.virt_base, h.built_pages, msg, sizeof(msg));
+	rc = pv_build_empty(n, &cfg, h.virt_base, msg, sizeof(msg));
 	paddr_t pa;
 	uint32_t tframes = (h.nr_pages + PAGE_SIZE - 1) / PAGE_SIZE;
 	if (!rc && (!(n->pv->restore_vcpu = (void *)(uintptr_t)alloc_frame()) ||
@@ -446,8 +502,8 @@ static int translate_tables(struct domain *t)
 		}
 		uint64_t *e = pv_guest_page(t, pfn);
 		for (unsigned i = 0; i < entries_of(type); i++) {
-			if (!(e[i] & PTE_P))
-				continue;
+			if (!(e[i] & (PTE_P | PTE_ADDR_MASK)))
+				continue;       /* names nothing (a not-present pfn 0 stays 0) */
 			uint64_t to = (e[i] & PTE_ADDR_MASK) >> PAGE_SHIFT;
 			if (to == RV_SAVE_PFN_SHARED)
 				to = shared_mfn;
@@ -495,6 +551,35 @@ static int pin_tables(struct domain *t)
 	return 0;
 }
 
+/*
+ * After the pins, every page must be what its type byte says: the table of
+ * that level (an unpinned one validated through its parent), pinned if the
+ * byte says so, and no other page a table. A byte that lies made restore
+ * translate a page that is no table (the guest's data, changed) or leave
+ * one untranslated (refused by validation already): the stream is refused.
+ */
+static int check_types(struct domain *t)
+{
+	static const uint8_t level[] = { [RV_SAVE_PT_NONE] = PGT_NONE, [RV_SAVE_PT_L1] = PGT_L1,
+					 [RV_SAVE_PT_L2] = PGT_L2, [RV_SAVE_PT_L3] = PGT_L3,
+					 [RV_SAVE_PT_L2_HIGH] = PGT_L2_HIGH };
+	const uint8_t *types = t->pv->restore_types;
+	for (uint32_t pfn = 0; pfn < t->nr_pages; pfn++) {
+		const struct page_info *pi = &pv_mm.frames[t->p2m[pfn]];
+		uint8_t now = pi->type >= PGT_L1 && pi->type <= PGT_L3 ? pi->type : PGT_NONE;
+		uint8_t saved = level[types[pfn] & ~RV_SAVE_PINNED];   /* known: translate_tables */
+		bool pinned = pi->flags & PGF_PINNED;
+		if (now != saved || pinned != !!(types[pfn] & RV_SAVE_PINNED)) {
+			snprintf(why_buf, sizeof(why_buf),
+				 "pfn %#x: saved as %s%s, but its tables make it %s%s", pfn,
+				 page_type_name(saved), types[pfn] & RV_SAVE_PINNED ? " (pinned)" : "",
+				 page_type_name(now), pinned ? " (pinned)" : "");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int set_vcpu(struct domain *t)
 {
 	const struct rv_save_vcpu *v = t->pv->restore_vcpu;
@@ -504,8 +589,9 @@ static int set_vcpu(struct domain *t)
 	/* It suspended itself with a hypercall from its kernel: resume there. */
 	if (v->cs != RV_GUEST_KERNEL_CS || v->ss != RV_GUEST_KERNEL_DS ||
 	    v->kernel_ss != RV_GUEST_KERNEL_DS) {
-		snprintf(why_buf, sizeof(why_buf), "its vCPU was not stopped in its kernel (cs %#x)",
-			 v->cs);
+		snprintf(why_buf, sizeof(why_buf),
+			 "its vCPU was not stopped in its kernel (cs %#x, ss %#x, kernel ss %#x)",
+			 v->cs, v->ss, v->kernel_ss);
 		return -EINVAL;
 	}
 	memset(r, 0, sizeof(*r));
@@ -525,10 +611,11 @@ static int set_vcpu(struct domain *t)
 	pv->event_eip = v->event_eip;
 	pv->failsafe_eip = v->failsafe_eip;
 	pv->fpu_ts = v->fpu_ts != 0;
-	/* MXCSR's reserved bits would make fxrstor fault in the hypervisor. */
+	/* MXCSR bits this CPU reserves (the upper half, and DAZ on the oldest
+	 * SSE CPUs) would make fxrstor fault in the hypervisor. */
 	uint32_t mxcsr;
 	memcpy(&mxcsr, v->fpu_area + 24, 4);
-	if (mxcsr & 0xffff0000u) {
+	if (mxcsr & ~fpu_mxcsr_mask()) {
 		snprintf(why_buf, sizeof(why_buf), "its FPU image has reserved MXCSR bits (%#x)", mxcsr);
 		return -EINVAL;
 	}
@@ -577,6 +664,14 @@ static int32_t restore_finish(struct domain *d, struct domain *t, uint32_t err, 
 	if (!rc)
 		rc = pin_tables(t);
 	pv_mm_round_resume(round);
+	struct rv_start_info *si = rc ? NULL : start_info_page(t);
+	if (!rc && !si) {
+		snprintf(why_buf, sizeof(why_buf), "pfn %#x: its start-info page is a page table",
+			 p->si_pfn);
+		rc = -EINVAL;
+	}
+	if (!rc)
+		rc = check_types(t);
 	if (!rc)
 		rc = set_vcpu(t);
 	if (rc) {
@@ -585,7 +680,6 @@ static int32_t restore_finish(struct domain *d, struct domain *t, uint32_t err, 
 		domain_kill(t);
 		return rc < 0 ? rc : -EINVAL;
 	}
-	struct rv_start_info *si = pv_guest_page(t, p->si_pfn);
 	si->domid = t->id;
 	si->flags = 0;
 	snprintf(si->name, sizeof(si->name), "%s", t->name);

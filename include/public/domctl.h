@@ -34,7 +34,8 @@
 #define RV_DOMCTL_restore_begin 13      /* (struct rv_domctl_restore *, size) */
 #define RV_DOMCTL_restore_data  14      /* (domid, struct rv_domctl_xfer *, size) */
 #define RV_DOMCTL_restore_finish 15     /* (domid, char *err, err_len) */
-#define RV_DOMCTL_count         16
+#define RV_DOMCTL_physinfo      16      /* (struct rv_domctl_physinfo *, size) */
+#define RV_DOMCTL_count         17
 
 /*
  * getinfo: the first domain whose id is domid or more, into the buffer
@@ -72,6 +73,21 @@ struct rv_domctl_info {
 	char name[RV_DOMNAME_MAX];      /* NUL-terminated */
 };
 RV_BUILD_ASSERT(sizeof(struct rv_domctl_info) == 48 + RV_DOMNAME_MAX, "domctl info layout");
+
+/*
+ * physinfo: the machine's memory as the hypervisor's frame pool counts it
+ * (as xl info does): free_kib is what creates and restores may still take;
+ * bad_frees counts frees the pool refused (a frame freed twice, or one that
+ * was never handed out), 0 unless the hypervisor's own bookkeeping is
+ * wrong. For a toolstack's "is there room", and a test's "nothing leaked".
+ */
+struct rv_domctl_physinfo {
+	uint32_t total_kib;             /* RAM in the pool, used or free */
+	uint32_t free_kib;
+	uint32_t bad_frees;
+	uint32_t pad;
+};
+RV_BUILD_ASSERT(sizeof(struct rv_domctl_physinfo) == 16, "domctl physinfo layout");
 
 /*
  * pause / unpause: a paused domain keeps everything but is never
@@ -166,7 +182,10 @@ RV_BUILD_ASSERT(sizeof(struct rv_domctl_exits) == 16 + RV_EXITS_MAX * 48, "domct
  *
  * suspend: sets start_info.control_request and raises the control port; the
  * guest suspends itself at a safe point (sched_op shutdown suspend) and is
- * then paused with RV_DOMINFO_SUSPENDED. -EALREADY if it is already.
+ * then paused with RV_DOMINFO_SUSPENDED. -EALREADY if it is already,
+ * -EBUSY while it is being restored;
+ * -EOPNOTSUPP if its start-info page is not there to be written (given
+ * back, or made a page table: the guest cannot be asked).
  *
  * save: bytes [pos, pos + len) of the stream (len up to RV_XFER_MAX) of a
  * suspended domain into buf; returns how many (0 at the end). -EBUSY if it

@@ -41,7 +41,7 @@ struct rv_save_header {
 	uint32_t header_size;           /* RV_SAVE_HEADER_SIZE */
 	uint32_t mode;                  /* RV_DOMMODE_pv (the only one saved yet) */
 	uint32_t nr_pages;              /* guest memory, pages (pfns 0..nr_pages-1) */
-	uint32_t built_pages;           /* what it was built with (its quota's ceiling) */
+	uint32_t built_pages;           /* what it was built with: nr_pages (never ballooned) */
 	uint32_t weight;
 	uint32_t config_off, config_len;
 	uint32_t vcpu_off, vcpu_len;    /* sizeof(struct rv_save_vcpu) */

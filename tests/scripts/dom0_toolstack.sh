@@ -45,7 +45,7 @@ check 'domain 1 \(dom0\): pv, ' 1 "Domain 0 is built first (domain 1)"
 printf '\035' >&$fd
 check 'console input now goes to domain 1 \(dom0\)' 10 "Ctrl-] gives Domain 0 the keyboard"
 type 'vm list'
-check '^dom0 +1 pv +64 +512 .*\(Domain 0\)' 1 "vm list: Domain 0"
+check '^dom0 +1 pv +128 +512 .*\(Domain 0\)' 1 "vm list: Domain 0"
 check '^vm1 +2 pv +64 +256 ' 1 "vm list: vm1"
 type 'vm create /etc/vm/web.cfg'
 check '^domain 3 \(web\) created from /etc/vm/web.cfg: pv, 32 MiB' 5 "vm create: web from /etc/vm/web.cfg"

@@ -246,6 +246,22 @@ static void test_privileged(void **state)
 	assert_false(cfg.privileged);
 }
 
+/* A name alone (restore's new name): the config's rules, nothing else. */
+static void test_check_name(void **state)
+{
+	(void)state;
+	assert_int_equal(domconfig_check_name("web-2.a_b", 9, err, sizeof(err)), 0);
+	assert_int_equal(domconfig_check_name("abcdefghijklmnopqrstuvwxyz01234", 31, err, sizeof(err)), 0);
+	assert_int_equal(domconfig_check_name("abcdefghijklmnopqrstuvwxyz012345", 32, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "a name has 1 to 31 characters, not 32");
+	assert_int_equal(domconfig_check_name("", 0, err, sizeof(err)), -EINVAL);
+	assert_int_equal(domconfig_check_name("a\" #", 4, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "'a\" #' has '\"': use only letters, digits, '_', '.' and '-'");
+	assert_int_equal(domconfig_check_name("a\nb", 3, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "'a\nb' has byte 0x0a: use only letters, digits, '_', '.' and '-'");
+}
+
 /* domconfig_format writes what parse_file reads back unchanged. */
 static void test_format_round_trip(void **state)
 {
@@ -605,6 +621,7 @@ int main(void)
 		cmocka_unit_test_setup(test_patch, reset),
 		cmocka_unit_test_setup(test_npt, reset),
 		cmocka_unit_test_setup(test_privileged, reset),
+		cmocka_unit_test_setup(test_check_name, reset),
 		cmocka_unit_test_setup(test_format_round_trip, reset),
 		cmocka_unit_test_setup(test_file_refusals, reset),
 		cmocka_unit_test_setup(test_words_refusals, reset),

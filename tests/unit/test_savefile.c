@@ -97,6 +97,7 @@ static void test_corrupt(void **state)
 	BROKEN(h.nr_pages = 8; rv_save_layout(&h, 8, 200));
 	BROKEN(h.nr_pages = 0x7fffffff);
 	BROKEN(h.built_pages = 100);
+	BROKEN(h.built_pages = 8193);           /* a quota above its memory */
 	BROKEN(h.weight = 0);
 	BROKEN(h.config_len = 0);
 	BROKEN(h.config_len = 5000);

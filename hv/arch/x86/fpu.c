@@ -104,6 +104,25 @@ void fpu_release(struct domain *d)
 		fpu_owner = NULL;
 }
 
+uint32_t fpu_mxcsr_mask(void)
+{
+	static uint32_t mask;
+	static uint8_t area[512] __aligned(16);
+
+	if (!mask) {
+		/* FXSAVE stores the mask at byte 28 whoever's state it saves. */
+		uint32_t cr0 = read_cr0();
+		clts();
+		fxsave(area);
+		write_cr0(cr0);
+		mask = (uint32_t)area[28] | (uint32_t)area[29] << 8 | (uint32_t)area[30] << 16 |
+		       (uint32_t)area[31] << 24;
+		if (!mask)
+			mask = 0xffbf;  /* a CPU that leaves it 0: all but DAZ */
+	}
+	return mask;
+}
+
 void fpu_put(struct domain *d)
 {
 	if (fpu_owner != d)

@@ -26,23 +26,6 @@ static uint32_t find(const char *name)
 	return 0;
 }
 
-static bool contains(const char *hay, size_t n, const char *needle)
-{
-	size_t k = strlen(needle);
-	for (size_t i = 0; i + k <= n; i++)
-		if (!memcmp(hay + i, needle, k))
-			return true;
-	return false;
-}
-
-/* Let the others run for ms milliseconds. */
-static void let_run(uint64_t ms)
-{
-	uint64_t until = guest_time_ns() + ms * 1000000;
-	while (guest_time_ns() < until)
-		hv_yield();
-}
-
 static uint64_t cpu_of(uint32_t id)
 {
 	return getinfo(id) == (int32_t)id ? info.cpu_ns : 0;
@@ -86,16 +69,16 @@ static void test_pause(uint32_t me, uint32_t spinner)
 	test_check(hv_domctl(RV_DOMCTL_pause, spinner, 0, 0) == 0, "pause the spinner");
 	uint64_t before = cpu_of(spinner);
 	test_check(info.state == RV_DOMSTATE_paused && info.pause_count == 1, "its state: paused");
-	let_run(60);
+	guest_let_run(60);
 	uint64_t after = cpu_of(spinner);
 	test_check(after == before, "paused: its CPU time stands still (%llu ns, then %llu ns)",
 		   (unsigned long long)before, (unsigned long long)after);
 	test_check(hv_domctl(RV_DOMCTL_pause, spinner, 0, 0) == 0 &&
 		   hv_domctl(RV_DOMCTL_unpause, spinner, 0, 0) == 0, "pauses nest");
-	let_run(30);
+	guest_let_run(30);
 	test_check(cpu_of(spinner) == before, "one unpause of two: still paused");
 	test_check(hv_domctl(RV_DOMCTL_unpause, spinner, 0, 0) == 0, "unpause");
-	let_run(60);
+	guest_let_run(60);
 	test_check(cpu_of(spinner) > before && info.state == RV_DOMSTATE_running,
 		   "unpaused: it runs again (%llu ns)", (unsigned long long)info.cpu_ns);
 	test_check(hv_domctl(RV_DOMCTL_unpause, spinner, 0, 0) == -RV_EALREADY,
@@ -131,7 +114,7 @@ static void test_console(uint32_t spinner)
 	struct rv_domctl_console c = { 0, (uint32_t)text, sizeof(text), 0, 0, 0, 0 };
 	int32_t got = hv_domctl(RV_DOMCTL_console_read, spinner, (uint32_t)&c, sizeof(c));
 	test_check(got > 0 && (uint32_t)got == c.got && c.next == (uint64_t)got && !c.lost &&
-		   contains(text, (size_t)got, "spinning with events masked"),
+		   guest_contains(text, (size_t)got, "spinning with events masked"),
 		   "console_read: the spinner's output (%d bytes)", got);
 	c.pos = c.next;
 	test_check(hv_domctl(RV_DOMCTL_console_read, spinner, (uint32_t)&c, sizeof(c)) == 0 &&
@@ -180,10 +163,10 @@ static void test_create(void)
 	test_check(id > 0 && getinfo((uint32_t)id) == id && !strcmp(info.name, "child") &&
 		   info.state == RV_DOMSTATE_paused && info.memory_kib == 4096,
 		   "create: domain %d 'child', paused, %u KiB ('%s')", id, info.memory_kib, err);
-	let_run(30);
+	guest_let_run(30);
 	test_check(getinfo((uint32_t)id) == id && info.cpu_ns == 0, "a created domain waits paused");
 	test_check(hv_domctl(RV_DOMCTL_unpause, (uint32_t)id, 0, 0) == 0, "unpause it");
-	let_run(200);
+	guest_let_run(200);
 	test_check(getinfo((uint32_t)id) != id, "it ran and powered off (gone from the list)");
 
 	id = create("name = \"child2\"\nkernel = \"tiny.elf\"\nmemory = 4M\n", k, klen,
@@ -194,10 +177,10 @@ static void test_create(void)
 		   getinfo((uint32_t)id) != id, "destroy it: gone");
 
 	id = create("name = \"spinner\"\nkernel = \"tiny.elf\"\n", k, klen, 0);
-	test_check(id == -RV_EEXIST && contains(err, sizeof(err), "taken"),
+	test_check(id == -RV_EEXIST && guest_contains(err, sizeof(err), "taken"),
 		   "a name in use: -EEXIST ('%s')", err);
 	id = create("name = \"c3\"\nkernel = \"tiny.elf\"\nmemory = lots\n", k, klen, 0);
-	test_check(id == -RV_EINVAL && contains(err, sizeof(err), "line 3"),
+	test_check(id == -RV_EINVAL && guest_contains(err, sizeof(err), "line 3"),
 		   "a config that does not parse: -EINVAL ('%s')", err);
 	id = create("name = \"c3\"\nkernel = \"tiny.elf\"\nprivileged = 1\n", k, klen, 0);
 	test_check(id == -RV_EPERM, "a second Domain 0: -EPERM ('%s')", err);
@@ -225,8 +208,10 @@ static void test_create(void)
 void guest_main(void)
 {
 	uint32_t me = start_info->domid;
-	let_run(50);            /* the others have run a little */
+	/* Found before they run: the bystander's whole checksum takes about
+	 * 35 ms of CPU, and may be over by the time the spinner has some. */
 	uint32_t spinner = find("spinner"), bystander = find("bystander");
+	guest_let_run(50);            /* the others have run a little */
 
 	test_list(me, spinner, bystander);
 	test_pause(me, spinner);

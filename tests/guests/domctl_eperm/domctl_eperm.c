@@ -15,6 +15,10 @@ void guest_main(void)
 	struct rv_domctl_create c = { 0, (uint32_t)cfg, sizeof(cfg) - 1, (uint32_t)cfg, 16, 0, 0,
 				      0, 0, 0 };
 	struct rv_domctl_console con = { 0, (uint32_t)cfg, sizeof(cfg), 0, 0, 0, 0 };
+	struct rv_domctl_xfer x = { 0, (uint32_t)cfg, sizeof(cfg) };
+	struct rv_domctl_restore rb = { (uint32_t)cfg, sizeof(cfg), 0, 0, 0, 0 };
+	struct rv_domctl_physinfo pi;
+	uint64_t sum = 0;
 	uint32_t me = start_info->domid, calls = 0;
 
 	test_check(!(start_info->flags & RV_SIF_PRIVILEGED), "not Domain 0 (start info flags %#x)",
@@ -36,6 +40,16 @@ void guest_main(void)
 						      sizeof(con));
 		r[RV_DOMCTL_console_write] = hv_domctl(RV_DOMCTL_console_write, id, (uint32_t)cfg, 4);
 		r[RV_DOMCTL_exits] = hv_domctl(RV_DOMCTL_exits, id, 0, 0);
+		r[RV_DOMCTL_suspend] = hv_domctl(RV_DOMCTL_suspend, id, 0, 0);
+		r[RV_DOMCTL_save] = hv_domctl(RV_DOMCTL_save, id, (uint32_t)&x, sizeof(x));
+		r[RV_DOMCTL_memsum] = hv_domctl(RV_DOMCTL_memsum, id, (uint32_t)&sum, 0);
+		r[RV_DOMCTL_restore_begin] = hv_domctl(RV_DOMCTL_restore_begin, (uint32_t)&rb,
+						       sizeof(rb), 0);
+		r[RV_DOMCTL_restore_data] = hv_domctl(RV_DOMCTL_restore_data, id, (uint32_t)&x,
+						      sizeof(x));
+		r[RV_DOMCTL_restore_finish] = hv_domctl(RV_DOMCTL_restore_finish, id, (uint32_t)cfg,
+							sizeof(cfg));
+		r[RV_DOMCTL_physinfo] = hv_domctl(RV_DOMCTL_physinfo, (uint32_t)&pi, sizeof(pi), 0);
 		r[RV_DOMCTL_count] = hv_domctl(RV_DOMCTL_count + 7, id, 0, 0);   /* unknown: still EPERM */
 		calls += RV_DOMCTL_count + 1;
 		for (unsigned cmd = 0; cmd <= RV_DOMCTL_count; cmd++)

@@ -11,6 +11,7 @@ static uint8_t trap_stack[8192] __attribute__((aligned(16)));
 
 static guest_trap_fn trap_fns[256];
 static guest_event_fn event_fn;
+static volatile bool control_fired;     /* the control port, taken by the callback */
 
 void guest_event_entry(void);
 void user_exit_entry(void);
@@ -107,6 +108,8 @@ void guest_event_dispatch(void)
 			while (bits) {
 				unsigned b = (unsigned)__builtin_ctz(bits);
 				bits &= bits - 1;
+				if (w * 32 + b == start_info->control_port)
+					control_fired = true;
 				if (event_fn)
 					event_fn(w * 32 + b);
 			}
@@ -120,7 +123,46 @@ void guest_event_dispatch(void)
 	} while (1);
 }
 
+bool guest_suspend_asked(void)
+{
+	uint32_t port = start_info->control_port, bit = 1u << (port % 32);
+
+	if (!port || port >= RV_NR_EVENT_PORTS)
+		return false;           /* a hypervisor without the control port */
+	/* Events masked, the port stays pending: take it here. */
+	if (__atomic_fetch_and(&shared_info->evtchn_pending[port / 32], ~bit, __ATOMIC_SEQ_CST) & bit)
+		control_fired = true;
+	if (!control_fired)
+		return false;
+	control_fired = false;
+	if (start_info->control_request != RV_CONTROL_suspend)
+		return false;
+	start_info->control_request = RV_CONTROL_none;
+	return true;
+}
+
+int guest_poll_suspend(void)
+{
+	return guest_suspend_asked() ? guest_suspend() : -1;
+}
+
 uint64_t guest_time_ns(void)
 {
 	return pv_time_ns(&shared_info->vcpu.time);
+}
+
+void guest_let_run(uint64_t ms)
+{
+	uint64_t until = guest_time_ns() + ms * 1000000;
+	while (guest_time_ns() < until)
+		hv_yield();
+}
+
+bool guest_contains(const char *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n && hay[i]; i++)
+		if (!memcmp(hay + i, needle, k))
+			return true;
+	return false;
 }

@@ -70,8 +70,24 @@ static inline void events_disable(void)
 	__asm__ volatile("" : : : "memory");
 }
 
+/* ---- save and restore (docs/control.md) ---- */
+/* Has Domain 0 asked this domain to suspend? True once per request: the
+ * control port fired (seen pending, or taken by the event callback) with
+ * start_info->control_request RV_CONTROL_suspend, which is then cleared. */
+bool guest_suspend_asked(void);
+/* Suspend now (sched_op shutdown suspend): 0 when it goes on where it was
+ * (Domain 0 let it go), 1 when restored into a new domain (new machine
+ * frames: the library's own frame numbers are refreshed from the new p2m),
+ * or the hypervisor's error. Call it at a safe point. */
+int guest_suspend(void);
+/* At a safe point: suspend if asked. -1 when nothing was asked, else what
+ * guest_suspend() returned. */
+int guest_poll_suspend(void);
+
 /* ---- time ---- */
 uint64_t guest_time_ns(void);
+/* Yield to the others for ms milliseconds. */
+void guest_let_run(uint64_t ms);
 
 /* ---- running code in ring 3 ---- */
 /* Run fn(arg) at ring 3 on its own stack; it ends with exit_user(). Returns
@@ -86,6 +102,8 @@ void *memcpy(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
+/* Does needle stand in the first n bytes of hay (before its NUL, if sooner)? */
+bool guest_contains(const char *hay, size_t n, const char *needle);
 
 /* ---- page tables (mm.c) ---- */
 /* Helpers for guests that manage their own PAE page tables through the

@@ -59,6 +59,16 @@ int mm_set_base(uint32_t l3_mfn)
 	return rc;
 }
 
+int guest_suspend(void)
+{
+	/* base_mfn is a machine frame: remember its pfn across a restore. */
+	uint32_t base_pfn = base_mfn ? pfn_of_mfn(base_mfn) : MM_NONE;
+	int rc = hv_sched_op(RV_SCHEDOP_shutdown, RV_SHUTDOWN_suspend, 0);
+	if (rc == 1)
+		base_mfn = base_pfn == MM_NONE ? 0 : pfn_to_mfn(base_pfn);
+	return rc;
+}
+
 bool pt_locate(uint32_t va, unsigned level, struct pt_loc *loc)
 {
 	const unsigned idx[4] = { 0, (va >> 12) & 511, (va >> 21) & 511, va >> 30 };

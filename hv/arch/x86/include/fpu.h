@@ -2,6 +2,8 @@
 #ifndef HV_FPU_H
 #define HV_FPU_H
 
+#include "types.h"
+
 struct domain;
 
 /* The domain whose state the FPU holds, NULL if nobody's. */
@@ -12,6 +14,9 @@ void fpu_take(struct domain *d);
 /* d's registers into its domain structure, and nobody the owner: for a
  * save, which reads d->fpu_area. */
 void fpu_put(struct domain *d);
+/* The MXCSR bits this CPU takes (FXSAVE's MXCSR_MASK): an image with any
+ * other makes FXRSTOR fault, so a restored one is checked against it. */
+uint32_t fpu_mxcsr_mask(void);
 /* d is going away: the registers are nobody's (never saved again). */
 void fpu_release(struct domain *d);
 
