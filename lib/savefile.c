@@ -87,3 +87,57 @@ enum rv_save_fault rv_save_check_header(const struct rv_save_header *h, uint64_t
 	*why = NULL;
 	return RV_SAVE_OK;
 }
+
+#define E_P             1ull
+#define E_PWT           (1ull << 3)
+#define E_PCD           (1ull << 4)
+#define E_ADDR          0x000ffffffffff000ull
+
+int rv_save_canon_entries(uint64_t *e, unsigned n, bool pdpt, uint32_t shared_mfn,
+			  const uint32_t *rmap, uint32_t nframes, unsigned *bad)
+{
+	for (unsigned i = 0; i < n; i++) {
+		/* A not-present entry may name a frame too (validation's L1TF
+		 * rule keeps it the domain's own): translated all the same. */
+		if (!(e[i] & (E_P | E_ADDR)))
+			continue;
+		uint64_t mfn = (e[i] & E_ADDR) >> 12, to;
+		if (mfn == shared_mfn)
+			to = RV_SAVE_PFN_SHARED;
+		else if (mfn < nframes && rmap[mfn])
+			to = rmap[mfn] - 1;
+		else {
+			*bad = i;
+			return -1;
+		}
+		e[i] = (e[i] & ~E_ADDR) | (to << 12);
+		/* QEMU sets the accessed bit in the PDPTEs it walks, which the
+		 * architecture reserves: a PDPT entry keeps what it may have. */
+		if (pdpt)
+			e[i] &= E_ADDR | E_P | E_PWT | E_PCD;
+	}
+	return 0;
+}
+
+int rv_save_restore_entries(uint64_t *e, unsigned n, uint32_t shared_mfn, const uint32_t *p2m,
+			    uint32_t nr_pages, unsigned *bad)
+{
+	for (unsigned i = 0; i < n; i++) {
+		/* A not-present entry may name a frame too (validation's L1TF
+		 * rule keeps it the domain's own): translated all the same. */
+		if (!(e[i] & (E_P | E_ADDR)))
+			continue;
+		uint64_t to = (e[i] & E_ADDR) >> 12;
+		if (to == RV_SAVE_PFN_SHARED)
+			to = shared_mfn;
+		else if (to < nr_pages)
+			to = p2m[to];
+		else {
+			*bad = i;
+			return -1;
+		}
+		e[i] = (e[i] & ~E_ADDR) | (to << 12);
+	}
+	return 0;
+}
+

@@ -178,30 +178,11 @@ static int canonical_page(struct domain *t, uint32_t pfn)
 	if (type == RV_SAVE_PT_NONE)
 		return 0;
 	uint64_t *e = (uint64_t *)page_buf;
-	uint32_t shared_mfn = (uint32_t)(t->shared_pa >> PAGE_SHIFT);
-	for (unsigned i = 0; i < 512; i++) {
-		if (i >= entries_of(type)) {
-			e[i] = 0;       /* the switch region's slots, or past a PDPT's four */
-			continue;
-		}
-		/* A not-present entry may name a frame too (its own: the L1TF
-		 * rule of validation); it is turned into a pfn all the same. */
-		if (!(e[i] & (PTE_P | PTE_ADDR_MASK)))
-			continue;
-		uint32_t mfn = (uint32_t)((e[i] & PTE_ADDR_MASK) >> PAGE_SHIFT), to;
-		if (mfn == shared_mfn)
-			to = RV_SAVE_PFN_SHARED;
-		else if (mfn < pv_mm.nframes && p->save_rmap[mfn])
-			to = p->save_rmap[mfn] - 1;
-		else
-			return -EINVAL;
-		e[i] = (e[i] & ~PTE_ADDR_MASK) | ((uint64_t)to << PAGE_SHIFT);
-		/* A PDPT entry keeps P, PWT and PCD: QEMU sets the accessed bit
-		 * in those it walks, which the architecture reserves. */
-		if (type == RV_SAVE_PT_L3)
-			e[i] &= PTE_ADDR_MASK | PTE_P | PTE_PWT | PTE_PCD;
-	}
-	return 0;
+	unsigned n = entries_of(type), bad;
+	memset(e + n, 0, (512 - n) * sizeof(*e));       /* the switch slots, past a PDPT's four */
+	return rv_save_canon_entries(e, n, type == RV_SAVE_PT_L3,
+				     (uint32_t)(t->shared_pa >> PAGE_SHIFT), p->save_rmap,
+				     pv_mm.nframes, &bad) ? -EINVAL : 0;
 }
 
 static void make_header(struct domain *t, struct rv_save_header *h)
@@ -501,21 +482,12 @@ static int translate_tables(struct domain *t)
 			return -EINVAL;
 		}
 		uint64_t *e = pv_guest_page(t, pfn);
-		for (unsigned i = 0; i < entries_of(type); i++) {
-			if (!(e[i] & (PTE_P | PTE_ADDR_MASK)))
-				continue;       /* names nothing (a not-present pfn 0 stays 0) */
-			uint64_t to = (e[i] & PTE_ADDR_MASK) >> PAGE_SHIFT;
-			if (to == RV_SAVE_PFN_SHARED)
-				to = shared_mfn;
-			else if (to < t->nr_pages)
-				to = t->p2m[to];
-			else {
-				snprintf(why_buf, sizeof(why_buf),
-					 "pfn %#x entry %u: frame %#llx outside its %u pages", pfn, i,
-					 (unsigned long long)to, t->nr_pages);
-				return -EINVAL;
-			}
-			e[i] = (e[i] & ~PTE_ADDR_MASK) | (to << PAGE_SHIFT);
+		unsigned bad;
+		if (rv_save_restore_entries(e, entries_of(type), shared_mfn, t->p2m, t->nr_pages, &bad)) {
+			snprintf(why_buf, sizeof(why_buf), "pfn %#x entry %u: frame %#llx outside its %u pages",
+				 pfn, bad, (unsigned long long)((e[bad] & PTE_ADDR_MASK) >> PAGE_SHIFT),
+				 t->nr_pages);
+			return -EINVAL;
 		}
 	}
 	return 0;

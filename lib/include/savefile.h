@@ -7,6 +7,7 @@
 #define LIB_SAVEFILE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <public/save.h>
 
@@ -30,6 +31,21 @@ uint64_t rv_fnv1a(uint64_t h, const void *p, size_t n);
  */
 enum rv_save_fault rv_save_check_header(const struct rv_save_header *h, uint64_t len,
 					const char **why);
+
+/*
+ * Page-table entries between machine and file (pure, so the host tests
+ * check both ways). rv_save_canon_entries: each present entry's frame
+ * becomes the domain's pfn (rmap[mfn] = pfn + 1, 0: not the domain's) or
+ * RV_SAVE_PFN_SHARED for shared_mfn; a PDPT's (pdpt) keeps only P, PWT,
+ * PCD and the address. 0, or -1 with *bad = the index of an entry that maps
+ * what is not the domain's. rv_save_restore_entries: the way back through
+ * p2m (nr_pages of them); -1 with *bad for a pfn outside the domain.
+ * An entry with neither P nor an address (naming nothing) is left as it is.
+ */
+int rv_save_canon_entries(uint64_t *e, unsigned n, bool pdpt, uint32_t shared_mfn,
+			  const uint32_t *rmap, uint32_t nframes, unsigned *bad);
+int rv_save_restore_entries(uint64_t *e, unsigned n, uint32_t shared_mfn, const uint32_t *p2m,
+			    uint32_t nr_pages, unsigned *bad);
 
 /* The sizes a header for nr_pages pages and config_len bytes of config has:
  * fills every offset and length (and magic, version, header_size). */

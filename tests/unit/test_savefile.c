@@ -142,13 +142,81 @@ static void test_random(void **state)
 	}
 }
 
+/* Page-table entries to the file and back: the same entries on new frames. */
+static void test_entries_round_trip(void **state)
+{
+	(void)state;
+	enum { NR = 64, NFRAMES = 4096, SHARED = 4000 };
+	uint32_t old_p2m[NR], new_p2m[NR], rmap[NFRAMES] = { 0 };
+	for (uint32_t i = 0; i < NR; i++) {
+		old_p2m[i] = 100 + i * 7;               /* scattered, as the frame pool hands them */
+		new_p2m[i] = 3000 - i * 3;
+		rmap[old_p2m[i]] = i + 1;
+	}
+	uint64_t e[512], orig[512];
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t flags = (i % 5 == 0) ? 0 : 0x67 | (i % 7 == 0 ? 1ull << 63 : 0);
+		uint32_t pfn = (i * 13) % NR;
+		e[i] = ((uint64_t)old_p2m[pfn] << 12) | flags;
+		if (i == 17)
+			e[i] = ((uint64_t)SHARED << 12) | 0x63;
+		if (i % 5 == 0)
+			e[i] = i % 10 ? 0x600 : 0;          /* names nothing: left as it is */
+		if (i == 33)
+			e[i] = (uint64_t)old_p2m[5] << 12;  /* not present, but naming a frame */
+	}
+	memcpy(orig, e, sizeof(e));
+	unsigned bad = 999;
+	assert_int_equal(rv_save_canon_entries(e, 512, false, SHARED, rmap, NFRAMES, &bad), 0);
+	for (unsigned i = 0; i < 512; i++) {
+		if (i % 5 == 0) {
+			assert_true(e[i] == orig[i]);
+			continue;
+		}
+		uint64_t pfn = (e[i] & 0x000ffffffffff000ull) >> 12;
+		assert_true(i == 17 ? pfn == RV_SAVE_PFN_SHARED : i == 33 ? pfn == 5 :
+			    pfn == (i * 13) % NR);
+		assert_true((e[i] & ~0x000ffffffffff000ull) == (orig[i] & ~0x000ffffffffff000ull));
+	}
+	assert_int_equal(rv_save_restore_entries(e, 512, SHARED + 1, new_p2m, NR, &bad), 0);
+	for (unsigned i = 0; i < 512; i++) {
+		if (i % 5 == 0 || i == 17)
+			continue;
+		uint32_t pfn = i == 33 ? 5 : (i * 13) % NR;
+		assert_true(e[i] >> 12 == ((uint64_t)new_p2m[pfn] | (orig[i] >> 63 << 51)));
+	}
+	assert_true((e[17] & 0x000ffffffffff000ull) >> 12 == SHARED + 1);
+}
+
+static void test_entries_refused(void **state)
+{
+	(void)state;
+	uint32_t p2m[4] = { 10, 11, 12, 13 }, rmap[64] = { 0 };
+	rmap[10] = 1;
+	uint64_t e[4] = { 10ull << 12 | 1, 11ull << 12 | 1, 0, 0 };     /* 11 is not the domain's */
+	unsigned bad = 99;
+	assert_int_equal(rv_save_canon_entries(e, 4, false, 0, rmap, 64, &bad), -1);
+	assert_int_equal(bad, 1);
+	uint64_t far[2] = { 1ull << 12 | 1, 99999ull << 12 | 1 };       /* past the frame table */
+	assert_int_equal(rv_save_canon_entries(far, 2, false, 0, rmap, 64, &bad), -1);
+	assert_int_equal(bad, 0);
+	uint64_t r[3] = { 3ull << 12 | 1, 4ull << 12 | 1, 0 };          /* pfn 4 of 4 */
+	assert_int_equal(rv_save_restore_entries(r, 3, 0, p2m, 4, &bad), -1);
+	assert_int_equal(bad, 1);
+	/* A PDPT entry keeps P, PWT, PCD: the accessed bit QEMU left goes. */
+	uint64_t l3[1] = { 10ull << 12 | 0x39 };
+	assert_int_equal(rv_save_canon_entries(l3, 1, true, 0, rmap, 64, &bad), 0);
+	assert_true(l3[0] == (0ull << 12 | 0x19));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layout), cmocka_unit_test(test_fnv),
 		cmocka_unit_test(test_not_a_save), cmocka_unit_test(test_other_version),
 		cmocka_unit_test(test_truncated), cmocka_unit_test(test_corrupt),
-		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_random), cmocka_unit_test(test_entries_round_trip),
+		cmocka_unit_test(test_entries_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
