@@ -11,6 +11,8 @@
  * suspending fires; then it prints "restored: checks done" and waits for
  * Domain 0's 'q' on its console before it reports.
  *
+ * With cmdline "patient" it waits 400 s instead of 60 for Domain 0 to ask
+ * (the migrate test boots two machines first).
  * With cmdline "si-table" or "si-gone" it is a hostile domain instead: it
  * makes its start-info page a pinned page table, or gives it back to the
  * hypervisor, and waits while Domain 0 asks it to suspend (which writes
@@ -144,7 +146,9 @@ static void check_restored(uint64_t at, uint32_t old_id, uint64_t timer_at)
 static void counter(void)
 {
 	uint32_t start_id = start_info->domid;
-	uint64_t give_up = guest_time_ns() + 60000000000ull;
+	/* "patient": a migration test's, which waits for two machines to boot. */
+	uint64_t give_up = guest_time_ns() +
+			   (strcmp(start_info->cmdline, "patient") ? 60 : 400) * 1000000000ull;
 
 	for (uint32_t i = 0; i < PATTERN_PAGES * 1024; i++)
 		pattern[i] = word(i);
