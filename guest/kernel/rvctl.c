@@ -135,6 +135,11 @@ long rvctl_ioctl(uint32_t req, uint32_t uarg)
 		return arch_domctl(d.cmd, d.arg[0], d.arg[1], 0);
 	case RV_DOMCTL_restore_begin:
 		return restore_begin(d.arg[0], d.arg[1]);
+	case RV_DOMCTL_physinfo:
+		/* (buffer, size): the hypervisor writes size bytes. */
+		if (user_range_ready(d.arg[0], d.arg[1], true))
+			return -EFAULT;
+		return arch_domctl(d.cmd, d.arg[0], d.arg[1], 0);
 	case RV_DOMCTL_restore_finish:
 		if (d.arg[1] && user_range_ready(d.arg[1], d.arg[2], true))
 			return -EFAULT;

@@ -93,6 +93,9 @@ static const char *mode_name(uint32_t m)
 static int cmd_list(void)
 {
 	struct rv_domctl_info i;
+	struct rv_domctl_physinfo m;
+	if (domctl(RV_DOMCTL_physinfo, (uint32_t)&m, sizeof(m), 0) == 0)
+		printf("memory: %u MiB in all, %u MiB free\n", m.total_kib / 1024, m.free_kib / 1024);
 	printf("%-16s %4s %-4s %8s %6s %-8s %10s %12s\n", "Name", "ID", "Mode", "Mem(MiB)",
 	       "Weight", "State", "Time(s)", "Entries");
 	for (int id = getinfo(0, &i); id > 0; id = getinfo((uint32_t)id + 1, &i))
