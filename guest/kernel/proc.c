@@ -363,6 +363,7 @@ void proc_exit(struct proc *p, int status)
 		uint32_t code = (status & 0x7f) ? 128u + (uint32_t)(status & 0x7f) :
 			       ((uint32_t)status >> 8) & 0xff;
 		kprintf("ringos: %s exited with status %u\n", p->exe, code);
+		fs_shutdown();
 		arch_poweroff(code);
 	}
 	if (to_free && to_free != p) {

@@ -1,0 +1,243 @@
+/*
+ * The VFS's calls on files and names (vfs.h): each under the lock, after
+ * the checks that belong to the VFS rather than to one filesystem (which
+ * mount may change, mount points, nothing linked or moved between two
+ * mounts), then handed to the file's filesystem. Pure.
+ */
+#include "vfs.h"
+
+static bool is_dot(const char *name)
+{
+	return name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]));
+}
+
+/* May the names and contents in v's mount change? */
+static int may_change(const struct vnode *v)
+{
+	if (v->mnt->flags & VFS_MNT_KERNEL)
+		return -EACCES;
+	return v->mnt->flags & VFS_MNT_RDONLY ? -EROFS : 0;
+}
+
+/* Attributes: the kernel's files say EPERM, as chmod(2) does. */
+static int may_set(const struct vnode *v)
+{
+	int rc = may_change(v);
+
+	return rc == -EACCES ? -EPERM : rc;
+}
+
+/* -EBUSY when name in dir is a mount point (it cannot go or move). */
+static int busy(const struct vnode *dir, const char *name)
+{
+	struct vnode v;
+
+	if (is_dot(name) || dir->mnt->ops->lookup(dir, name, &v))
+		return 0;               /* the filesystem gives the error */
+	return vfs_mounted_on(&v) ? -EBUSY : 0;
+}
+
+int vfs_stat(const struct vnode *v, struct kstat *st)
+{
+	vfs_lock();
+	int rc = v->mnt->ops->stat(v, st);
+	st->dev = v->mnt->dev;
+	vfs_unlock();
+	return rc;
+}
+
+long vfs_read(const struct vnode *v, uint64_t off, void *buf, size_t len)
+{
+	vfs_lock();
+	long rc = v->mnt->ops->read(v, off, buf, len);
+	vfs_unlock();
+	return rc;
+}
+
+long vfs_write(const struct vnode *v, uint64_t off, const void *buf, size_t len)
+{
+	long rc;
+
+	vfs_lock();
+	if (!(rc = may_change(v)))
+		rc = v->mnt->ops->write(v, off, buf, len);
+	vfs_unlock();
+	return rc;
+}
+
+int vfs_truncate(const struct vnode *v, uint64_t size)
+{
+	int rc;
+
+	if (v->type == VDIR)
+		return -EISDIR;
+	vfs_lock();
+	if (!(rc = may_change(v)))
+		rc = v->type == VREG ? v->mnt->ops->truncate(v, size) : -EINVAL;
+	vfs_unlock();
+	return rc;
+}
+
+int vfs_readdir(const struct vnode *dir, uint64_t *cookie, struct vfs_dirent *de)
+{
+	if (dir->type != VDIR)
+		return -ENOTDIR;
+	vfs_lock();
+	int rc = dir->mnt->ops->readdir(dir, cookie, de);
+	vfs_unlock();
+	return rc;
+}
+
+long vfs_readlink(const struct vnode *v, char *buf, size_t len)
+{
+	if (v->type != VLNK)
+		return -EINVAL;
+	vfs_lock();
+	long rc = v->mnt->ops->readlink(v, buf, len);
+	vfs_unlock();
+	return rc;
+}
+
+const void *vfs_contents(const struct vnode *v, size_t *size)
+{
+	return v->mnt->ops->contents ? v->mnt->ops->contents(v, size) : NULL;
+}
+
+int vfs_statfs(const struct vnode *v, struct kstatfs *st)
+{
+	vfs_lock();
+	v->mnt->ops->statfs(v->mnt, st);
+	vfs_unlock();
+	return 0;
+}
+
+int vfs_fsync(const struct vnode *v)
+{
+	vfs_lock();
+	int rc = v->mnt->ops->sync ? v->mnt->ops->sync(v->mnt) : 0;
+	vfs_unlock();
+	return rc;
+}
+
+/* ---------------------------------------------------------------- names */
+
+int vfs_create(const struct vnode *dir, const char *name, uint32_t mode, struct vnode *out)
+{
+	int rc;
+
+	vfs_lock();
+	if (!(rc = may_change(dir)) && !(rc = dir->mnt->ops->create(dir, name, mode & 07777, out)))
+		rc = vfs_hold(out);
+	vfs_unlock();
+	return rc;
+}
+
+int vfs_mkdir(const struct vnode *dir, const char *name, uint32_t mode)
+{
+	int rc;
+
+	vfs_lock();
+	if (!(rc = may_change(dir)))
+		rc = dir->mnt->ops->mkdir(dir, name, mode & 07777);
+	vfs_unlock();
+	return rc;
+}
+
+int vfs_symlink(const struct vnode *dir, const char *name, const char *target)
+{
+	int rc;
+
+	vfs_lock();
+	if (!(rc = may_change(dir)))
+		rc = dir->mnt->ops->symlink(dir, name, target);
+	vfs_unlock();
+	return rc;
+}
+
+int vfs_link(const struct vnode *v, const struct vnode *dir, const char *name)
+{
+	int rc;
+
+	if (v->mnt != dir->mnt)
+		return -EXDEV;
+	vfs_lock();
+	if (!(rc = may_change(dir)))
+		rc = dir->mnt->ops->link(v, dir, name);
+	vfs_unlock();
+	return rc;
+}
+
+int vfs_unlink(const struct vnode *dir, const char *name)
+{
+	int rc;
+
+	vfs_lock();
+	if (!(rc = may_change(dir)) && !(rc = busy(dir, name)))
+		rc = dir->mnt->ops->unlink(dir, name);
+	vfs_unlock();
+	return rc;
+}
+
+int vfs_rmdir(const struct vnode *dir, const char *name)
+{
+	int rc;
+
+	vfs_lock();
+	if (!(rc = may_change(dir)) && !(rc = busy(dir, name)))
+		rc = dir->mnt->ops->rmdir(dir, name);
+	vfs_unlock();
+	return rc;
+}
+
+int vfs_rename(const struct vnode *odir, const char *oname, const struct vnode *ndir,
+	       const char *nname)
+{
+	int rc;
+
+	if (odir->mnt != ndir->mnt)
+		return -EXDEV;
+	vfs_lock();
+	if (!(rc = may_change(odir)) && !(rc = busy(odir, oname)) && !(rc = busy(ndir, nname)))
+		rc = odir->mnt->ops->rename(odir, oname, ndir, nname);
+	vfs_unlock();
+	return rc;
+}
+
+/* ---------------------------------------------------------------- attributes */
+
+int vfs_chmod(const struct vnode *v, uint32_t mode)
+{
+	int rc;
+
+	vfs_lock();
+	if (!(rc = may_set(v)))
+		rc = v->mnt->ops->chmod(v, mode & 07777);
+	vfs_unlock();
+	return rc;
+}
+
+int vfs_chown(const struct vnode *v, uint32_t uid, uint32_t gid)
+{
+	struct kstat st;
+	int rc;
+
+	vfs_lock();
+	if (!(rc = may_set(v)) && !(rc = v->mnt->ops->stat(v, &st)))
+		rc = v->mnt->ops->chown(v, uid == 0xffffffffu ? st.uid : uid,
+					gid == 0xffffffffu ? st.gid : gid);
+	vfs_unlock();
+	return rc;
+}
+
+int vfs_utimes(const struct vnode *v, uint32_t atime, uint32_t mtime)
+{
+	struct kstat st;
+	int rc;
+
+	vfs_lock();
+	if (!(rc = may_set(v)) && !(rc = v->mnt->ops->stat(v, &st)))
+		rc = v->mnt->ops->utimes(v, atime == VFS_TIME_KEEP ? st.atime : atime,
+					 mtime == VFS_TIME_KEEP ? st.mtime : mtime);
+	vfs_unlock();
+	return rc;
+}
