@@ -370,9 +370,11 @@ void proc_exit(struct proc *p, int status)
 		reap(to_free);
 		to_free = NULL;
 	}
+	/* Files first: closing one on a disk may sleep (the VFS lock, the
+	 * disk), and a process that sleeps must still have its tables. */
+	fd_close_all(p);
 	arch_kernel_address_space();    /* not on the tables we free */
 	proc_free_memory(p);
-	fd_close_all(p);
 	/* Orphans go to the nearest living ancestor that asked for them
 	 * (prctl PR_SET_CHILD_SUBREAPER), else to init. */
 	struct proc *reaper = by_pid(1);

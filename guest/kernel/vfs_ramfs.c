@@ -73,7 +73,7 @@ static int r_stat(const struct vnode *v, struct kstat *st)
 	*st = (struct kstat){ 0 };
 	st->ino = n->ino;
 	st->mode = fmt[n->type] | (n->mode & 07777);
-	st->nlink = n->type == RAMFS_DIR ? 2 : 1;
+	st->nlink = !n->parent ? 0 : n->type == RAMFS_DIR ? 2 : 1;      /* unlinked: none */
 	st->size = dev ? 0 : n->size;
 	st->rdev = dev ? n->rdev : 0;
 	st->blksize = PAGE_BYTES;
