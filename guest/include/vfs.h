@@ -224,7 +224,7 @@ int vfs_unlink(const struct vnode *dir, const char *name);
 int vfs_rmdir(const struct vnode *dir, const char *name);
 int vfs_rename(const struct vnode *odir, const char *oname, const struct vnode *ndir,
 	       const char *nname);
-/* Attributes: -EPERM in the kernel's mounts, -EROFS in a read-only one.
+/* Attributes: -EROFS in a read-only mount; chmod -EPERM in the kernel's.
  * chown: (uint32_t)-1 keeps that id. utimes: VFS_TIME_KEEP keeps that time. */
 #define VFS_TIME_KEEP   0xffffffffu
 int vfs_chmod(const struct vnode *v, uint32_t mode);

@@ -181,7 +181,7 @@ long sys_umount2(struct trap_frame *f)
 	uint32_t flags = f->eax == 22 ? 0 : f->ecx;
 	struct vnode v;
 	struct mount *m;
-	if (flags & ~(MNT_FORCE | UMOUNT_NOFOLLOW) || (flags & UMOUNT_NOFOLLOW && flags & MNT_FORCE))
+	if (flags & ~(MNT_FORCE | UMOUNT_NOFOLLOW))
 		return -EINVAL;
 	vfs_lock();
 	int rc = path_lookup_at(AT_FDCWD, f->ebx, !(flags & UMOUNT_NOFOLLOW), &v);

@@ -19,12 +19,14 @@ static int may_change(const struct vnode *v)
 	return v->mnt->flags & VFS_MNT_RDONLY ? -EROFS : 0;
 }
 
-/* Attributes: the kernel's files say EPERM, as chmod(2) does. */
-static int may_set(const struct vnode *v)
+/* Attributes: EROFS in a read-only mount. The kernel's files keep their
+ * modes (chmod: EPERM); owners and times they keep none (ramfs), so
+ * chown and utimes there succeed and change nothing, as they always did. */
+static int may_set(const struct vnode *v, bool mode)
 {
-	int rc = may_change(v);
-
-	return rc == -EACCES ? -EPERM : rc;
+	if (mode && (v->mnt->flags & VFS_MNT_KERNEL))
+		return -EPERM;
+	return v->mnt->flags & VFS_MNT_RDONLY ? -EROFS : 0;
 }
 
 /* -EBUSY when name in dir is a mount point (it cannot go or move). */
@@ -210,7 +212,7 @@ int vfs_chmod(const struct vnode *v, uint32_t mode)
 	int rc;
 
 	vfs_lock();
-	if (!(rc = may_set(v)))
+	if (!(rc = may_set(v, true)))
 		rc = v->mnt->ops->chmod(v, mode & 07777);
 	vfs_unlock();
 	return rc;
@@ -222,7 +224,7 @@ int vfs_chown(const struct vnode *v, uint32_t uid, uint32_t gid)
 	int rc;
 
 	vfs_lock();
-	if (!(rc = may_set(v)) && !(rc = v->mnt->ops->stat(v, &st)))
+	if (!(rc = may_set(v, false)) && !(rc = v->mnt->ops->stat(v, &st)))
 		rc = v->mnt->ops->chown(v, uid == 0xffffffffu ? st.uid : uid,
 					gid == 0xffffffffu ? st.gid : gid);
 	vfs_unlock();
@@ -235,7 +237,7 @@ int vfs_utimes(const struct vnode *v, uint32_t atime, uint32_t mtime)
 	int rc;
 
 	vfs_lock();
-	if (!(rc = may_set(v)) && !(rc = v->mnt->ops->stat(v, &st)))
+	if (!(rc = may_set(v, false)) && !(rc = v->mnt->ops->stat(v, &st)))
 		rc = v->mnt->ops->utimes(v, atime == VFS_TIME_KEEP ? st.atime : atime,
 					 mtime == VFS_TIME_KEEP ? st.mtime : mtime);
 	vfs_unlock();
