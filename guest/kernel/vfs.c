@@ -169,26 +169,26 @@ int vfs_link(const struct vnode *v, const struct vnode *dir, const char *name)
 	return rc;
 }
 
-int vfs_unlink(const struct vnode *dir, const char *name)
+/* unlink and rmdir: the name's filesystem says what may go. */
+static int remove_name(const struct vnode *dir, const char *name, bool is_dir)
 {
 	int rc;
 
 	vfs_lock();
 	if (!(rc = may_change(dir)) && !(rc = busy(dir, name)))
-		rc = dir->mnt->ops->unlink(dir, name);
+		rc = is_dir ? dir->mnt->ops->rmdir(dir, name) : dir->mnt->ops->unlink(dir, name);
 	vfs_unlock();
 	return rc;
 }
 
+int vfs_unlink(const struct vnode *dir, const char *name)
+{
+	return remove_name(dir, name, false);
+}
+
 int vfs_rmdir(const struct vnode *dir, const char *name)
 {
-	int rc;
-
-	vfs_lock();
-	if (!(rc = may_change(dir)) && !(rc = busy(dir, name)))
-		rc = dir->mnt->ops->rmdir(dir, name);
-	vfs_unlock();
-	return rc;
+	return remove_name(dir, name, true);
 }
 
 int vfs_rename(const struct vnode *odir, const char *oname, const struct vnode *ndir,
@@ -218,28 +218,30 @@ int vfs_chmod(const struct vnode *v, uint32_t mode)
 	return rc;
 }
 
-int vfs_chown(const struct vnode *v, uint32_t uid, uint32_t gid)
+/* chown and utimes: a value to keep replaced by the file's own. */
+static int set_pair(const struct vnode *v, bool owner, uint32_t a, uint32_t b)
 {
+	const uint32_t keep = 0xffffffffu;      /* chown's -1, VFS_TIME_KEEP */
 	struct kstat st;
 	int rc;
 
 	vfs_lock();
-	if (!(rc = may_set(v, false)) && !(rc = v->mnt->ops->stat(v, &st)))
-		rc = v->mnt->ops->chown(v, uid == 0xffffffffu ? st.uid : uid,
-					gid == 0xffffffffu ? st.gid : gid);
+	if (!(rc = may_set(v, false)) && !(rc = v->mnt->ops->stat(v, &st))) {
+		if (owner)
+			rc = v->mnt->ops->chown(v, a == keep ? st.uid : a, b == keep ? st.gid : b);
+		else
+			rc = v->mnt->ops->utimes(v, a == keep ? st.atime : a, b == keep ? st.mtime : b);
+	}
 	vfs_unlock();
 	return rc;
 }
 
+int vfs_chown(const struct vnode *v, uint32_t uid, uint32_t gid)
+{
+	return set_pair(v, true, uid, gid);
+}
+
 int vfs_utimes(const struct vnode *v, uint32_t atime, uint32_t mtime)
 {
-	struct kstat st;
-	int rc;
-
-	vfs_lock();
-	if (!(rc = may_set(v, false)) && !(rc = v->mnt->ops->stat(v, &st)))
-		rc = v->mnt->ops->utimes(v, atime == VFS_TIME_KEEP ? st.atime : atime,
-					 mtime == VFS_TIME_KEEP ? st.mtime : mtime);
-	vfs_unlock();
-	return rc;
+	return set_pair(v, false, atime, mtime);
 }

@@ -6,6 +6,7 @@
  * under the VFS lock, one at a time.
  */
 #include "vfs.h"
+#include "component.h"
 
 extern void *memcpy(void *dst, const void *src, size_t n);
 
@@ -18,16 +19,6 @@ struct walk {
 /* The targets of the links being resolved, one per level of nesting (too
  * big for a kernel stack; walks take turns under the lock). */
 static char targets[VFS_LINK_NEST][VFS_PATH_MAX];
-
-static bool name_is(const char *s, size_t len, const char *what)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (what[i] != s[i])
-			return false;
-	return what[i] == '\0';
-}
 
 /* Into what is mounted on v, and what is mounted on that. */
 static void cross_down(struct vnode *v)
@@ -98,48 +89,33 @@ static int walk(struct walk *w, const struct vnode *base, const char *path, size
 		bool follow, struct vnode *out, struct vnode *dir)
 {
 	struct vnode cur = *base, next;
+	struct component c;
 	size_t i = 0;
 	int rc;
 
 	if (len && path[0] == '/')
 		vfs_root(&cur);
 	*dir = cur;
-	for (;;) {
-		size_t start, clen;
-		bool slash, last;
-
-		while (i < len && path[i] == '/')
-			i++;
-		if (i == len)
-			break;
-		start = i;
-		while (i < len && path[i] != '/')
-			i++;
-		clen = i - start;
-		slash = i < len;
-		while (i < len && path[i] == '/')
-			i++;
-		last = i == len;
-
+	while (component_next(path, len, &i, &c)) {
 		/* Looking anything up (even "." or "..") needs a directory. */
 		if (cur.type != VDIR)
 			return -ENOTDIR;
-		if (clen > VFS_NAME_MAX)
+		if (c.len > VFS_NAME_MAX)
 			return -ENAMETOOLONG;
 		*dir = cur;
-		if (name_is(path + start, clen, "."))
+		if (component_is(&c, "."))
 			continue;
-		if (name_is(path + start, clen, "..")) {
+		if (component_is(&c, "..")) {
 			if ((rc = go_up(&cur)))
 				return rc;
 			continue;
 		}
-		memcpy(w->name, path + start, clen);
-		w->name[clen] = '\0';
+		memcpy(w->name, c.name, c.len);
+		w->name[c.len] = '\0';
 		if ((rc = cur.mnt->ops->lookup(&cur, w->name, &next)))
 			return rc;
 		cross_down(&next);
-		if (next.type == VLNK && (!last || follow || slash) &&
+		if (next.type == VLNK && (!c.last || follow || c.slash) &&
 		    (rc = follow_link(w, &cur, &next)))
 			return rc;
 		cur = next;

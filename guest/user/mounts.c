@@ -304,21 +304,22 @@ static void test_tmpfs(void)
 	      "statfs and /proc/mounts say read-only");
 	check(umount2("/vfs/m", 0) == 0, "umount2");
 
-	errno = 0;
-	check(mount("/dev/null", "/vfs/m", "ext2", 0, NULL) == -1 && errno == ENOTBLK,
-	      "ext2 on a character device: ENOTBLK");
-	errno = 0;
-	check(mount("none", "/vfs/m", "nosuchfs", 0, NULL) == -1 && errno == ENODEV,
-	      "an unknown type: ENODEV");
-	errno = 0;
-	check(mount("none", "/vfs/m/hidden", "tmpfs", 0, NULL) == -1 && errno == ENOTDIR,
-	      "on a file: ENOTDIR");
-	errno = 0;
-	check(mount("none", "/vfs/none", "tmpfs", 0, NULL) == -1 && errno == ENOENT,
-	      "on nothing: ENOENT");
-	errno = 0;
-	check(mount("/dev/nodisk", "/vfs/m", "ext2", 0, NULL) == -1 && errno == ENOENT,
-	      "a missing device: ENOENT");
+	static const struct {
+		const char *source, *target, *type;
+		int err;
+		const char *what;
+	} refused[] = {
+		{ "/dev/null", "/vfs/m", "ext2", ENOTBLK, "ext2 on a character device: ENOTBLK" },
+		{ "none", "/vfs/m", "nosuchfs", ENODEV, "an unknown type: ENODEV" },
+		{ "none", "/vfs/m/hidden", "tmpfs", ENOTDIR, "on a file: ENOTDIR" },
+		{ "none", "/vfs/none", "tmpfs", ENOENT, "on nothing: ENOENT" },
+		{ "/dev/nodisk", "/vfs/m", "ext2", ENOENT, "a missing device: ENOENT" },
+	};
+	for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		errno = 0;
+		check(mount(refused[i].source, refused[i].target, refused[i].type, 0, NULL) == -1 &&
+		      errno == refused[i].err, refused[i].what);
+	}
 	errno = 0;
 	check(umount("/vfs") == -1 && errno == EINVAL, "umount of a directory that is no mount: EINVAL");
 	errno = 0;

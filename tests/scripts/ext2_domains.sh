@@ -8,18 +8,10 @@
 # files, busybox adds one, and mounts "check" finds them all again after
 # an unmount and a mount: the hypervisor keeps the disk in memory, so what
 # was written is judged by what comes back through the emulated channel.
-set -u
-BUILD=${BUILD:-build}
-. tools/qemu-env.sh
-export PATH=/usr/sbin:/sbin:$PATH       # e2fsprogs
-work=$(mktemp -d)
-trap '[ -n "${EXT2_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
+. tests/scripts/ext2_lib.sh
 fail=0
 
-mkdir -p "$work/tree/host"
-printf 'hello from the host\n' > "$work/tree/host/hello.txt"
-head -c 1000000 /dev/urandom > "$work/tree/host/big"
-ln -s hello.txt "$work/tree/host/link"
+ext2_tree "$work/tree"
 for d in hw bt; do
 	mkfs.ext2 -q -F -d "$work/tree" "$work/$d.img" 16M || { echo "ERROR - mkfs.ext2 -d"; exit 1; }
 done
@@ -36,27 +28,13 @@ echo "MD5 pattern $(md5sum < /mnt/persist/pattern)"
 echo "dom.sh: done"
 poweroff -f
 EOF
-"$BUILD/tools/mkcpio" "$work/dom.cpio" "$BUILD/busybox/bin/busybox:bin/busybox" \
-	$(sed 's|^|-l |; s|$|:/bin/busybox|' "$BUILD/busybox/applets") \
-	$(for p in mounts exec_target; do echo "$BUILD/user/$p:bin/$p"; done) \
-	guest/user/motd.txt:etc/motd "$work/dom.sh:dom.sh" -d dev -d tmp -d proc ||
-	{ echo "ERROR - could not build the initramfs"; exit 1; }
+ext2_cpio "$work/dom.cpio" "$work/dom.sh:dom.sh" || { echo "ERROR - could not build the initramfs"; exit 1; }
 # The pattern mounts writes (byte i = i * 7 + i / 251), for its checksum.
 pattern_md5=$(LC_ALL=C awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%c", (i * 7 + int(i / 251)) % 256 }' |
 	md5sum)
 
-dom() {         # name mode image: the module of a ringos-pc domain with that disk
-	echo "$BUILD/ringos-pc.elf name=$1 mode=$2 memory=64M initrd=$work/dom.cpio disk=$3 cmdline=\"mount=/dev/hda:/data init=/bin/sh /dom.sh\""
-}
-# shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
-timeout 840 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 256 -serial stdio \
-	-kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
-	-initrd "$(dom ext2-hw hw "$work/hw.img"),$(dom ext2-bt bt "$work/bt.img"),$work/dom.cpio,$work/hw.img,$work/bt.img" \
-	< /dev/null > "$work/log" 2>&1
-rc=$?
-tr -d '\r' < "$work/log"
-echo "--- QEMU exit status $rc"
-grep -q '2 domains ready' "$work/log" || { echo "FAILED - the hypervisor did not start both domains"; fail=1; }
+hw_bt_domains "$work/log" 840 "$work/dom.cpio" "mount=/dev/hda:/data init=/bin/sh /dom.sh" \
+	"$work/hw.img" "$work/bt.img" ext2 || fail=1
 
 for dom in ext2-hw ext2-bt; do
 	out=$work/$dom.out

@@ -15,20 +15,11 @@
 #     debugfs again.
 #  3. mount=/dev/hda:/data:ro: the files read, writes refused, and the
 #     image not changed by one byte.
-set -u
-BUILD=${BUILD:-build}
-. tools/qemu-env.sh
-export PATH=/usr/sbin:/sbin:$PATH       # e2fsprogs
-work=$(mktemp -d)
-trap '[ -n "${EXT2_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
+. tests/scripts/ext2_lib.sh
 fail=0
 failed() { echo "FAILED - $*"; fail=1; }
 
-# ---- the disk
-mkdir -p "$work/tree/host"
-printf 'hello from the host\n' > "$work/tree/host/hello.txt"
-head -c 1000000 /dev/urandom > "$work/tree/host/big"
-ln -s hello.txt "$work/tree/host/link"
+ext2_tree "$work/tree"
 mkfs.ext2 -q -F -d "$work/tree" "$work/disk.img" 32M ||
 	{ echo "ERROR - mkfs.ext2 -d failed"; exit 1; }
 
@@ -88,11 +79,8 @@ touch /data/persist/new 2>&1 || echo "touch refused"
 echo "ro.sh: done"
 poweroff -f
 EOF
-"$BUILD/tools/mkcpio" "$work/ext2.cpio" "$BUILD/busybox/bin/busybox:bin/busybox" \
-	$(sed 's|^|-l |; s|$|:/bin/busybox|' "$BUILD/busybox/applets") \
-	$(for p in mounts files fd_calls exec_target; do echo "$BUILD/user/$p:bin/$p"; done) \
-	guest/user/motd.txt:etc/motd "$work/ext2.sh:ext2.sh" "$work/check.sh:check.sh" \
-	"$work/ro.sh:ro.sh" -d dev -d tmp -d proc ||
+ext2_cpio "$work/ext2.cpio" "$BUILD/user/files:bin/files" "$BUILD/user/fd_calls:bin/fd_calls" \
+	"$work/ext2.sh:ext2.sh" "$work/check.sh:check.sh" "$work/ro.sh:ro.sh" ||
 	{ echo "ERROR - could not build the initramfs"; exit 1; }
 
 boot() {        # log, kernel command line: QEMU's exit status
