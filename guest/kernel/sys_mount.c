@@ -163,8 +163,8 @@ long sys_mount(struct trap_frame *f)
 	file_cwd(curproc, &base);
 	rc = do_mount(&base, source, target, type, f->esi);
 out_type:
-	if (rc == -ENAMETOOLONG)
-		rc = -ENODEV;           /* a type name longer than any there is */
+	if (rc == -ENAMETOOLONG || rc == -ENOENT)
+		rc = -ENODEV;           /* no type of that name: too long, or empty */
 out:
 	if (source)
 		path_put(source);
