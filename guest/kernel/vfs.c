@@ -169,13 +169,14 @@ int vfs_link(const struct vnode *v, const struct vnode *dir, const char *name)
 	return rc;
 }
 
-/* unlink and rmdir: the name's filesystem says what may go. */
+/* unlink and rmdir: the name's filesystem says what may go, but not a
+ * mount point (only directories are: unlink's EISDIR comes first). */
 static int remove_name(const struct vnode *dir, const char *name, bool is_dir)
 {
 	int rc;
 
 	vfs_lock();
-	if (!(rc = may_change(dir)) && !(rc = busy(dir, name)))
+	if (!(rc = may_change(dir)) && !(rc = is_dir ? busy(dir, name) : 0))
 		rc = is_dir ? dir->mnt->ops->rmdir(dir, name) : dir->mnt->ops->unlink(dir, name);
 	vfs_unlock();
 	return rc;
