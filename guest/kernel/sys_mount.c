@@ -158,13 +158,13 @@ long sys_mount(struct trap_frame *f)
 		rc = -EINVAL;
 		goto out;
 	}
-	if ((rc = path_from_user(f->edx, type, sizeof(type))))
-		goto out_type;
-	file_cwd(curproc, &base);
-	rc = do_mount(&base, source, target, type, f->esi);
-out_type:
+	rc = path_from_user(f->edx, type, sizeof(type));
 	if (rc == -ENAMETOOLONG || rc == -ENOENT)
 		rc = -ENODEV;           /* no type of that name: too long, or empty */
+	if (rc)
+		goto out;
+	file_cwd(curproc, &base);
+	rc = do_mount(&base, source, target, type, f->esi);
 out:
 	if (source)
 		path_put(source);
