@@ -15,7 +15,7 @@ ifndef UNIT_OBJ
 $(error mk/ringos-host.mk must be included after mk/unit.mk)
 endif
 
-RINGOS_UNIT_NAMES := cpio mkcpio ramfs_lookup ramfs_tree ramfs_cpio ata blkdev ext2 ext2_names ext2_mount ext2_random ext2_corrupt
+RINGOS_UNIT_NAMES := cpio mkcpio ramfs_lookup ramfs_tree ramfs_cpio ata blkdev ext2 ext2_names ext2_mount ext2_random ext2_corrupt vfs
 RINGOS_UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(RINGOS_UNIT_NAMES))
 
 # The cpio tests share the archive checks (tests/unit/cpio_check.c), the
@@ -40,6 +40,10 @@ unit_src_ext2_names   := $(unit_src_ext2)
 unit_src_ext2_mount   := $(unit_src_ext2)
 unit_src_ext2_random  := $(unit_src_ext2)
 unit_src_ext2_corrupt := $(unit_src_ext2)
+# The VFS over ramfs and ext2 (its kernel side, vfs_host.c, is the test's own).
+unit_src_vfs := guest/kernel/vfs.c guest/kernel/vfs_mount.c guest/kernel/vfs_lookup.c \
+		guest/kernel/vfs_ramfs.c guest/kernel/vfs_ext2.c guest/kernel/ramfs.c \
+		guest/kernel/ramfs_lookup.c guest/kernel/ramfs_contents.c $(unit_src_ext2)
 
 UNIT_NAMES += $(RINGOS_UNIT_NAMES)
 UNIT_TESTS += $(RINGOS_UNIT_TESTS)

@@ -50,8 +50,8 @@ int blkdev_register(struct blkdev *bd);
 void blkdev_reset(void);
 /* The nodes of the registered disks in dir (/dev): how many were made. */
 int blkdev_make_nodes(struct ramfs_node *dir);
-/* The disk behind a node, or NULL for any other node. */
-struct blkdev *blkdev_of(const struct ramfs_node *n);
+/* The disk with device number rdev (a block node's), or NULL. */
+struct blkdev *blkdev_find(uint32_t rdev);
 
 uint64_t blkdev_size(const struct blkdev *bd);     /* bytes */
 /* len bytes at byte offset off: how many moved (short at the end of the

@@ -4,6 +4,7 @@
 
 #include "types.h"
 #include "ramfs.h"
+#include "vfs.h"
 #include "uapi/errno.h"
 
 #define NFD 64
@@ -27,11 +28,14 @@
 struct proc;
 
 struct pipe;
+struct blkdev;
 
 struct file {
 	unsigned refs;
-	struct ramfs_node *node;        /* a file, a directory or a device node; NULL for a pipe */
+	struct vnode vn;                /* the file, held; .mnt NULL for a pipe */
 	struct pipe *pipe;              /* a pipe's end (which one: flags' access mode) */
+	uint32_t rdev;                  /* a device node's number */
+	struct blkdev *bd;              /* a disk's node: the disk */
 	uint64_t offset;
 	int flags;                      /* open(2) flags */
 	char *text;                     /* a /proc file's text, made at open */
@@ -47,27 +51,31 @@ long pipe_write(struct pipe *p, const void *buf, size_t len, bool nonblock);
 unsigned pipe_poll(const struct pipe *p, bool writer);
 void pipe_close(struct pipe *p, bool writer);
 
-/* Device numbers of the two filesystems (stat's st_dev), as Linux gives
- * its in-memory ones: the root ramfs 0:1, /proc 0:3. */
+/* Device numbers of the kernel's own filesystems (stat's st_dev), as Linux
+ * gives its in-memory ones: the root ramfs 0:1, /proc 0:3. A disk's
+ * filesystem has the disk's number (3:0 for hda). */
 #define DEV_ROOTFS      0x0001
 #define DEV_PROCFS      0x0003
-
-struct kstat {
-	uint32_t dev, ino, mode, nlink, rdev, blksize;
-	uint64_t size, blocks;
-};
 
 extern struct ramfs rootfs;
 
 /* Files with an offset that reads and writes go on from, and seeks set:
  * regular files and disks. */
-static inline bool file_node_seekable(const struct ramfs_node *n)
+static inline bool file_seekable(const struct file *f)
 {
-	return n && (n->type == RAMFS_FILE || n->type == RAMFS_BLK);
+	return f->vn.type == VREG || f->vn.type == VBLK;
 }
 
 int fs_init(const void *cpio, size_t size);
-struct file *file_open_node(struct ramfs_node *node, int flags);
+/* The command line's mount=DEVICE:DIR[:ro] (kernel/sys_mount.c). */
+void fs_mount_boot(const char *spec);
+/* Before the machine goes: every filesystem synced and unmounted, the
+ * disks' caches written. */
+void fs_shutdown(void);
+/* An open file on v (held: the file takes the hold over), or an error:
+ * -ENXIO for a device no driver serves, -ESRCH for the /proc file of a
+ * process gone, -ENOMEM. */
+int file_open_vnode(const struct vnode *v, int flags, struct file **out);
 void file_get(struct file *f);
 void file_put(struct file *f);
 long file_read(struct file *f, void *buf, size_t len);
@@ -75,15 +83,13 @@ bool file_is_console(const struct file *f);
 bool file_is_rvctl(const struct file *f);         /* Domain 0's /dev/rvctl */
 long file_write(struct file *f, const void *buf, size_t len);
 long file_open_path(struct proc *p, const char *path, int flags, uint32_t mode);
-long file_open_at(struct proc *p, struct ramfs_node *base, const char *path, int flags,
+long file_open_at(struct proc *p, const struct vnode *base, const char *path, int flags,
 		  uint32_t mode);
-/* n's absolute path into buf: its length, or -ENOENT / -ENAMETOOLONG. */
-long vfs_path_of(const struct ramfs_node *n, char *buf, size_t size);
-/* The kernel's own nodes (/proc) that programs may read but not change. */
-bool vfs_read_only_dir(const struct ramfs_node *dir);
-bool vfs_read_only_node(const struct ramfs_node *n);
-void file_stat(const struct ramfs_node *n, struct kstat *st);
-void file_stat_file(const struct file *f, struct kstat *st);
+/* Where relative paths start for p: its working directory (not held). */
+void file_cwd(const struct proc *p, struct vnode *out);
+/* What stat(2) reports: the filesystem's answer, a disk's size for its node. */
+int file_stat(const struct vnode *v, struct kstat *st);
+int file_stat_file(const struct file *f, struct kstat *st);
 
 int fd_install(struct proc *p, struct file *f, int from);
 struct file *fd_get(struct proc *p, uint32_t fd);

@@ -6,7 +6,7 @@
 #define RINGOS_PATH_H
 
 #include "types.h"
-#include "ramfs.h"
+#include "vfs.h"
 #include "uapi/fcntl.h"
 
 /* A path (or an argument) from user memory: 0, -EFAULT, -ENOENT for "",
@@ -20,10 +20,16 @@ void path_put(char *p);
 
 /* A path from user memory, in a pooled buffer the caller gives back with
  * path_put, and the directory it starts from (dirfd: a directory
- * descriptor or AT_FDCWD); NULL with *rc set on error. */
-char *path_at(int32_t dirfd, uint32_t upath, struct ramfs_node **base, int *rc);
+ * descriptor or AT_FDCWD; not held: the descriptor or the process holds
+ * it); NULL with *rc set on error. */
+char *path_at(int32_t dirfd, uint32_t upath, struct vnode *base, int *rc);
 
-/* The node a path names (following a final link when follow). */
-int path_lookup_at(int32_t dirfd, uint32_t upath, bool follow, struct ramfs_node **n);
+/* The file a path names (following a final link when follow), held: the
+ * caller gives it back with vfs_put. */
+int path_lookup_at(int32_t dirfd, uint32_t upath, bool follow, struct vnode *v);
+
+/* The directory holding a path's last component (held), and that name. */
+int path_parent_at(int32_t dirfd, uint32_t upath, struct vnode *dir,
+		   char name[VFS_NAME_MAX + 1], bool *slash);
 
 #endif

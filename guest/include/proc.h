@@ -6,6 +6,7 @@
 #include "arch.h"
 #include "trap.h"
 #include "signal.h"
+#include "vfs.h"
 
 #define NPROC           64              /* the process cap (fork bombs stop here) */
 #define USER_STACK_TOP  0xBFFFF000u     /* one unmapped page below the kernel */
@@ -37,7 +38,7 @@ struct proc {
 	uint64_t sleep_resume_at;       /* an interrupted nanosleep's deadline, for its restart */
 	struct file *fds[64];           /* NFD open files */
 	uint8_t fd_cloexec[64];         /* FD_CLOEXEC of each descriptor */
-	struct ramfs_node *cwd;         /* working directory (referenced) */
+	struct vnode cwd;               /* working directory (held); .mnt NULL before init */
 	int pgid;                       /* process group (kill(0), kill(-pgid)) */
 	int sid;                        /* session (setsid); the console belongs to one */
 	uint32_t umask;                 /* file creation mask (022 at boot) */

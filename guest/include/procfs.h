@@ -1,7 +1,8 @@
 /*
  * ringos: /proc (kernel/procfs.c), as much of Linux's as ps, top, free,
- * uptime and friends read. Its directories and files are ramfs nodes the
- * kernel keeps in step with the process table: /proc/PID appears at fork
+ * uptime, mount and df read. Its directories and files are nodes of a
+ * ramfs of its own, mounted on /proc, that the kernel keeps in step with
+ * the process table: /proc/PID appears at fork
  * and goes when the process is reaped. A file's text is made when it is
  * opened (a snapshot the open file keeps), so stat reports size 0, as on
  * Linux. Programs cannot create, change or remove anything under /proc.
@@ -13,9 +14,10 @@
 
 struct proc;
 struct ramfs_node;
+struct vnode;
 
-/* /proc and its fixed files, under the root (fs_init). 0 or -ENOMEM. */
-int procfs_init(struct ramfs_node *root);
+/* /proc and its fixed files, mounted on the root's /proc (fs_init). */
+int procfs_init(void);
 /* p's directory appears / goes; its exe link follows execve. */
 void procfs_add(struct proc *p);
 void procfs_remove(int pid);
@@ -24,12 +26,9 @@ void procfs_exec(struct proc *p);
  * pid of whoever follows it (0 for any other link: its stored target). */
 size_t procfs_link_target(const struct ramfs_node *link, char *buf, size_t size);
 
-/* Whether n is one of /proc's nodes, a file whose text procfs makes, or a
- * directory that takes no changes. */
-bool procfs_node(const struct ramfs_node *n);
-bool procfs_file(const struct ramfs_node *n);
 /* The text of a /proc file now: a kmalloc'd buffer (*len bytes) the caller
- * frees, or NULL: -ENOMEM, or -ESRCH when its process has gone. */
-char *procfs_generate(const struct ramfs_node *n, uint32_t *len, int *err);
+ * frees; NULL for any other file (*err 0), or with *err -ENOMEM, or -ESRCH
+ * when its process has gone. */
+char *procfs_text(const struct vnode *v, uint32_t *len, int *err);
 
 #endif

@@ -14,7 +14,8 @@ struct ramfs_node;
 /* Probe COM2 (through the port's I/O hooks) and make /dev/ttyS1 in dev if
  * it answers. */
 void serial_init(struct ramfs_node *dev);
-bool serial_is_node(const struct ramfs_node *n);
+/* The device number of /dev/ttyS1, when the line is there. */
+bool serial_is_rdev(uint32_t rdev);
 long serial_read(void *buf, size_t len, bool nonblock);
 long serial_write(const void *buf, size_t len);
 unsigned serial_poll(void);

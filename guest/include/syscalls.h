@@ -65,5 +65,7 @@ long sys_truncate(struct trap_frame *f);
 long sys_statfs64(struct trap_frame *f);
 long sys_pread_pwrite(struct trap_frame *f);
 long sys_sendfile(struct trap_frame *f);
+long sys_mount(struct trap_frame *f);
+long sys_umount2(struct trap_frame *f);
 
 #endif

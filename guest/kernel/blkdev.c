@@ -44,12 +44,12 @@ int blkdev_make_nodes(struct ramfs_node *dir)
 	return made;
 }
 
-/* By the node's device number, as character devices are found (a node's
- * priv is /proc's). */
-struct blkdev *blkdev_of(const struct ramfs_node *n)
+/* By the device number, as character devices are found: a node's rdev,
+ * whichever filesystem the node is in. */
+struct blkdev *blkdev_find(uint32_t rdev)
 {
-	for (unsigned i = 0; n && n->type == RAMFS_BLK && i < BLKDEV_MAX; i++)
-		if (disks[i] && disks[i]->rdev == n->rdev)
+	for (unsigned i = 0; i < BLKDEV_MAX; i++)
+		if (disks[i] && disks[i]->rdev == rdev)
 			return disks[i];
 	return NULL;
 }

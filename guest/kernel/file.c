@@ -1,8 +1,9 @@
 /*
  * ringos: files. The root filesystem is a ramfs unpacked from the initramfs
- * (newc cpio); character devices (/dev/console, /dev/null, /dev/zero) are
- * ramfs nodes whose rdev picks a driver, and so are block devices (/dev/hda,
- * ..., blkdev.c). A process holds up to NFD open
+ * (newc cpio), the VFS's first mount (vfs.h, docs/vfs.md); /proc and the
+ * disks' filesystems are mounted on it. Character devices (/dev/console,
+ * /dev/null, /dev/zero) are nodes whose rdev picks a driver, and so are
+ * block devices (/dev/hda, ..., blkdev.c). A process holds up to NFD open
  * files; an open file is shared by dup and fork (one offset).
  */
 #include "file.h"
@@ -24,7 +25,7 @@ static void *heap_alloc(size_t n)
 	return kmalloc(n);
 }
 
-static const struct ramfs_ops heap_ops = { heap_alloc, kfree, procfs_link_target };
+static const struct ramfs_ops heap_ops = { heap_alloc, kfree, NULL };
 
 #define RDEV(maj, min) (((maj) << 8) | (min))
 #define DEV_CONSOLE RDEV(5, 1)
@@ -44,6 +45,7 @@ static void add_dev(struct ramfs_node *dev, const char *name, uint32_t rdev)
 int fs_init(const void *cpio, size_t size)
 {
 	struct ramfs_node *dev;
+	struct mount *m;
 	int rc = ramfs_init(&rootfs, &heap_ops);
 	if (rc)
 		return rc;
@@ -62,58 +64,56 @@ int fs_init(const void *cpio, size_t size)
 	}
 	blkdev_make_nodes(dev);
 	serial_init(dev);
-	return procfs_init(rootfs.root);
+	if (!(m = vfs_ramfs_mount(&rootfs, false)))
+		return -ENOMEM;
+	m->dev = DEV_ROOTFS;
+	snprintf(m->source, sizeof(m->source), "ramfs");
+	vfs_mount_root(m);
+	return procfs_init();
 }
 
-/* A node's absolute path: the names up to the root, written right to
- * left, then moved to the front. The length, or -ENOENT (removed) /
- * -ENAMETOOLONG. */
-long vfs_path_of(const struct ramfs_node *n, char *buf, size_t size)
+void file_cwd(const struct proc *p, struct vnode *out)
 {
-	size_t at = size - 1;
-	buf[at] = '\0';
-	for (; n != rootfs.root; n = n->parent) {
-		if (!n->parent)
-			return -ENOENT;
-		if (n->name_len + 1 > at)
-			return -36;     /* ENAMETOOLONG */
-		at -= n->name_len;
-		memcpy(buf + at, n->name, n->name_len);
-		buf[--at] = '/';
-	}
-	if (at == size - 1)
-		buf[--at] = '/';
-	memmove(buf, buf + at, size - at);
-	return (long)(size - 1 - at);
+	if (p->cwd.mnt)
+		*out = p->cwd;
+	else
+		vfs_root(out);
 }
 
-bool vfs_read_only_dir(const struct ramfs_node *dir)
+static bool known_chr(uint32_t rdev)
 {
-	return procfs_node(dir);
+	return rdev == DEV_CONSOLE || rdev == DEV_NULL || rdev == DEV_ZERO ||
+	       (rdev == DEV_RVCTL && arch_privileged()) || serial_is_rdev(rdev);
 }
 
-bool vfs_read_only_node(const struct ramfs_node *n)
+int file_open_vnode(const struct vnode *v, int flags, struct file **out)
 {
-	return procfs_node(n);
-}
-
-struct file *file_open_node(struct ramfs_node *node, int flags)
-{
+	struct kstat st;
+	int rc = 0;
 	struct file *f = kmalloc(sizeof(*f));
 	if (!f)
-		return NULL;
+		return -ENOMEM;
 	f->refs = 1;
-	f->node = node;
+	f->vn = *v;
 	f->flags = flags;
-	if (procfs_file(node)) {
-		int err;
-		if (!(f->text = procfs_generate(node, &f->text_len, &err))) {
-			kfree(f);
-			return NULL;
+	if (v->type == VCHR || v->type == VBLK) {
+		if ((rc = vfs_stat(v, &st)))
+			goto fail;
+		f->rdev = st.rdev;
+		f->bd = v->type == VBLK ? blkdev_find(st.rdev) : NULL;
+		if (v->type == VBLK ? !f->bd : !known_chr(st.rdev)) {
+			rc = -ENXIO;            /* no driver for that number */
+			goto fail;
 		}
 	}
-	ramfs_get(node);
-	return f;
+	f->text = procfs_text(v, &f->text_len, &rc);
+	if (rc)
+		goto fail;
+	*out = f;
+	return 0;
+fail:
+	kfree(f);
+	return rc;
 }
 
 void file_get(struct file *f)
@@ -127,15 +127,15 @@ void file_put(struct file *f)
 		return;
 	if (f->pipe)
 		pipe_close(f->pipe, (f->flags & O_ACCMODE) == O_WRONLY);
-	else
-		ramfs_put(f->node);
+	else if (f->vn.mnt)
+		vfs_put(&f->vn);
 	kfree(f->text);
 	kfree(f);
 }
 
 static uint32_t rdev_of(const struct file *f)
 {
-	return f->node && f->node->type == RAMFS_CHR ? f->node->rdev : 0;
+	return f->vn.type == VCHR ? f->rdev : 0;
 }
 
 long file_read(struct file *f, void *buf, size_t len)
@@ -145,7 +145,7 @@ long file_read(struct file *f, void *buf, size_t len)
 	bool nonblock = f->flags & O_NONBLOCK;
 	if (f->pipe)
 		return pipe_read(f->pipe, buf, len, nonblock);
-	if (serial_is_node(f->node))
+	if (serial_is_rdev(rdev_of(f)))
 		return serial_read(buf, len, nonblock);
 	switch (rdev_of(f)) {
 	case DEV_CONSOLE:
@@ -158,7 +158,7 @@ long file_read(struct file *f, void *buf, size_t len)
 	case DEV_RVCTL:
 		return -EINVAL;         /* its ioctl is all it does */
 	}
-	if (f->node->type == RAMFS_DIR)
+	if (f->vn.type == VDIR)
 		return -EISDIR;
 	if (f->text) {
 		if (f->offset >= f->text_len)
@@ -168,8 +168,7 @@ long file_read(struct file *f, void *buf, size_t len)
 		f->offset += n;
 		return (long)n;
 	}
-	struct blkdev *bd = blkdev_of(f->node);
-	long n = bd ? blkdev_read(bd, f->offset, buf, len) : ramfs_read(f->node, f->offset, buf, len);
+	long n = f->bd ? blkdev_read(f->bd, f->offset, buf, len) : vfs_read(&f->vn, f->offset, buf, len);
 	if (n > 0)
 		f->offset += (uint64_t)n;
 	return n;
@@ -177,11 +176,13 @@ long file_read(struct file *f, void *buf, size_t len)
 
 long file_write(struct file *f, const void *buf, size_t len)
 {
+	struct kstat st;
+	long n;
 	if ((f->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
 	if (f->pipe)
 		return pipe_write(f->pipe, buf, len, f->flags & O_NONBLOCK);
-	if (serial_is_node(f->node))
+	if (serial_is_rdev(rdev_of(f)))
 		return serial_write(buf, len);
 	switch (rdev_of(f)) {
 	case DEV_CONSOLE:
@@ -192,10 +193,18 @@ long file_write(struct file *f, const void *buf, size_t len)
 	case DEV_RVCTL:
 		return -EINVAL;
 	}
-	struct blkdev *bd = blkdev_of(f->node);
-	if (!bd && (f->flags & O_APPEND))
-		f->offset = f->node->size;
-	long n = bd ? blkdev_write(bd, f->offset, buf, len) : ramfs_write(f->node, f->offset, buf, len);
+	if (f->bd) {
+		n = blkdev_write(f->bd, f->offset, buf, len);
+	} else {
+		/* The end and the write at it as one step: no other append between. */
+		vfs_lock();
+		n = (f->flags & O_APPEND) ? vfs_stat(&f->vn, &st) : 0;
+		if (!n && (f->flags & O_APPEND))
+			f->offset = st.size;
+		if (!n)
+			n = vfs_write(&f->vn, f->offset, buf, len);
+		vfs_unlock();
+	}
 	if (n > 0)
 		f->offset += (uint64_t)n;
 	return n;
@@ -207,9 +216,9 @@ unsigned file_poll(struct file *f)
 		return pipe_poll(f->pipe, (f->flags & O_ACCMODE) == O_WRONLY);
 	if (rdev_of(f) == DEV_CONSOLE)
 		return tty_poll();
-	if (serial_is_node(f->node))
+	if (serial_is_rdev(rdev_of(f)))
 		return serial_poll();
-	return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;     /* memory never waits */
+	return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;     /* disks never keep anyone waiting long */
 }
 
 bool file_is_console(const struct file *f)
@@ -249,9 +258,9 @@ void fd_close_all(struct proc *p)
 			file_put(p->fds[fd]);
 			p->fds[fd] = NULL;
 		}
-	if (p->cwd) {
-		ramfs_put(p->cwd);
-		p->cwd = NULL;
+	if (p->cwd.mnt) {
+		vfs_put(&p->cwd);
+		p->cwd.mnt = NULL;
 	}
 }
 
@@ -263,84 +272,105 @@ void fd_copy_all(struct proc *child, const struct proc *parent)
 			child->fd_cloexec[fd] = parent->fd_cloexec[fd];
 		}
 	child->cwd = parent->cwd;
-	if (child->cwd)
-		ramfs_get(child->cwd);
+	if (child->cwd.mnt)
+		vfs_hold(&child->cwd);          /* held already: only counted */
 }
 
 long file_open_path(struct proc *p, const char *path, int flags, uint32_t mode)
 {
-	return file_open_at(p, p->cwd ? p->cwd : rootfs.root, path, flags, mode);
+	struct vnode base;
+	file_cwd(p, &base);
+	return file_open_at(p, &base, path, flags, mode);
 }
 
-/* Open path relative to base (the working directory or a directory
- * descriptor's), as open(2) does. */
-long file_open_at(struct proc *p, struct ramfs_node *base, const char *path, int flags,
-		  uint32_t mode)
+/* What open(2) refuses of the file it found, or truncates. */
+static int open_check(const struct vnode *v, int flags)
 {
-	struct ramfs_node *node;
-	int rc = ramfs_lookup_flags(base, path, (flags & O_NOFOLLOW) ? RAMFS_NOFOLLOW : 0, &node);
+	bool write = (flags & O_ACCMODE) != O_RDONLY;
+
+	if (v->type == VLNK)
+		return -ELOOP;                  /* O_NOFOLLOW on a link */
+	if (v->type == VDIR && write)
+		return -EISDIR;
+	if ((v->mnt->flags & VFS_MNT_KERNEL) && write)
+		return -EACCES;
+	if ((v->mnt->flags & VFS_MNT_RDONLY) && write)
+		return -EROFS;
+	if ((flags & O_DIRECTORY) && v->type != VDIR)
+		return -ENOTDIR;
+	if ((flags & O_TRUNC) && v->type == VREG && write)
+		return vfs_truncate(v, 0);
+	return 0;
+}
+
+/* The file open(2) opens, found or created, checked: *v held. */
+static int open_vnode(struct proc *p, const struct vnode *base, const char *path, int flags,
+		      uint32_t mode, struct vnode *v)
+{
+	int rc = vfs_lookup(base, path, (flags & O_NOFOLLOW) ? VFS_NOFOLLOW : 0, v);
 
 	if (rc == -ENOENT && (flags & O_CREAT)) {
-		struct ramfs_node *dir;
-		char name[RAMFS_NAME_MAX + 1];
+		struct vnode dir;
+		char name[VFS_NAME_MAX + 1];
 		bool slash;
-		if ((rc = ramfs_lookup_parent(base, path, &dir, name, &slash)))
+		if ((rc = vfs_lookup_parent(base, path, &dir, name, &slash)))
 			return rc;
-		if (slash)
-			return -EISDIR;
-		if (vfs_read_only_dir(dir))
-			return -EACCES;
-		if ((rc = ramfs_create(dir, name, RAMFS_FILE, &node)))
+		rc = slash ? -EISDIR : vfs_create(&dir, name, mode & 07777 & ~p->umask, v);
+		vfs_put(&dir);
+		if (rc)
 			return rc;
-		node->mode = mode & 07777 & ~p->umask;
 	} else if (rc) {
 		return rc;
 	} else if ((flags & O_CREAT) && (flags & O_EXCL)) {
+		vfs_put(v);
 		return -EEXIST;
 	}
-	if (node->type == RAMFS_SYMLINK)
-		return -ELOOP;                 /* O_NOFOLLOW on a link */
-	if (node->type == RAMFS_DIR && (flags & O_ACCMODE) != O_RDONLY)
-		return -EISDIR;
-	if (vfs_read_only_node(node) && (flags & O_ACCMODE) != O_RDONLY)
-		return -EACCES;
-	if ((flags & O_DIRECTORY) && node->type != RAMFS_DIR)
-		return -ENOTDIR;
-	if ((flags & O_TRUNC) && node->type == RAMFS_FILE && (flags & O_ACCMODE) != O_RDONLY)
-		ramfs_truncate(node, 0);
-	struct file *f = file_open_node(node, flags);
-	if (!f)
-		return -ENOMEM;
-	int fd = fd_install(p, f, 0);
-	if (fd < 0)
-		file_put(f);
-	return fd;
+	if ((rc = open_check(v, flags)))
+		vfs_put(v);
+	return rc;
 }
 
-/* What stat(2) reports of a node. */
-void file_stat_file(const struct file *f, struct kstat *st)
+/* Open path relative to base (the working directory or a directory
+ * descriptor's), as open(2) does: found, checked and installed as one step. */
+long file_open_at(struct proc *p, const struct vnode *base, const char *path, int flags,
+		  uint32_t mode)
+{
+	struct vnode v;
+	struct file *f;
+	long rc;
+
+	vfs_lock();
+	if ((rc = open_vnode(p, base, path, flags, mode, &v)))
+		goto out;
+	if ((rc = file_open_vnode(&v, flags, &f))) {
+		vfs_put(&v);
+		goto out;
+	}
+	if ((rc = fd_install(p, f, 0)) < 0)
+		file_put(f);
+out:
+	vfs_unlock();
+	return rc;
+}
+
+int file_stat_file(const struct file *f, struct kstat *st)
 {
 	if (f->pipe) {
 		memset(st, 0, sizeof(*st));
 		st->mode = 0010600;     /* S_IFIFO */
 		st->nlink = 1;
 		st->blksize = 4096;
-		return;
+		return 0;
 	}
-	file_stat(f->node, st);
+	return file_stat(&f->vn, st);
 }
 
-void file_stat(const struct ramfs_node *n, struct kstat *st)
+int file_stat(const struct vnode *v, struct kstat *st)
 {
-	static const uint32_t fmt[] = { 0, 0040000, 0100000, 0020000, 0120000, 0060000 };
-	bool dev = n->type == RAMFS_CHR || n->type == RAMFS_BLK;
-	st->dev = procfs_node(n) ? DEV_PROCFS : DEV_ROOTFS;
-	st->ino = n->ino;
-	st->mode = fmt[n->type] | (n->mode & 07777);
-	st->nlink = n->type == RAMFS_DIR ? 2 : 1;
+	int rc = vfs_stat(v, st);
+	struct blkdev *bd = v->type == VBLK && !rc ? blkdev_find(st->rdev) : NULL;
 	/* A disk's size, unlike Linux's 0, so that stat tells it too. */
-	st->size = blkdev_of(n) ? blkdev_size(blkdev_of(n)) : dev ? 0 : n->size;
-	st->rdev = dev ? n->rdev : 0;
-	st->blksize = 4096;
-	st->blocks = dev ? 0 : (st->size + 511) / 512;
+	if (bd)
+		st->size = blkdev_size(bd);
+	return rc;
 }

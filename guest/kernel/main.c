@@ -24,6 +24,11 @@ _Static_assert(RV_EPERM == EPERM && RV_ENOENT == ENOENT && RV_EIO == EIO && RV_E
 bool opt_strace;
 const char *opt_init = "/init";
 
+/* mount=DEVICE:DIR[:ro]: filesystems mounted before init runs. */
+#define BOOT_MOUNTS 4
+static const char *opt_mounts[BOOT_MOUNTS];
+static unsigned nmounts;
+
 /* What the command line hands to init, as Linux does: name=value words in
  * its environment, other words as its arguments. */
 #define INIT_MAX_WORDS 16
@@ -55,6 +60,9 @@ static void parse_cmdline(char *s)
 		} else if (!strncmp(w, "init=", 5) && w[5] == '/' && strlen(w + 5) < sizeof(init_path)) {
 			memcpy(init_path, w + 5, strlen(w + 5) + 1);
 			opt_init = init_path;
+		} else if (!strncmp(w, "mount=", 6)) {
+			if (nmounts < BOOT_MOUNTS)
+				opt_mounts[nmounts++] = w + 6;
 		} else if (strchr(w, '=')) {
 			if (init_envc < INIT_MAX_WORDS + 3)
 				init_envp[init_envc++] = w;
@@ -94,6 +102,8 @@ void kmain(uint32_t magic, uint32_t info)
 	int rc = fs_init(cpio ? image : NULL, cpio ? size : 0);
 	if (rc)
 		panic("cannot build the root filesystem from the initramfs (%d)", rc);
+	for (unsigned i = 0; i < nmounts; i++)
+		fs_mount_boot(opt_mounts[i]);
 	if (cpio) {
 		struct ramfs_node *n;
 		if (ramfs_lookup(rootfs.root, opt_init, &n) || n->type != RAMFS_FILE)
@@ -108,18 +118,20 @@ void kmain(uint32_t magic, uint32_t info)
 	if (!init)
 		panic("no memory for init");
 	curproc = init;
-	init->cwd = rootfs.root;
+	vfs_root(&init->cwd);
+	vfs_hold(&init->cwd);
 	init->umask = 022;
-	ramfs_get(init->cwd);
 	for (int fd = 0; fd < 3; fd++)
 		if (file_open_path(init, "/dev/console", O_RDWR, 0) != fd)
 			panic("cannot open /dev/console");
 	if (proc_exec(init, image, size, argv, envp, &f, err, sizeof(err)))
 		panic("cannot run %s: %s", opt_init, err);
 	snprintf(init->exe_path, sizeof(init->exe_path), "%s", opt_init);
-	struct ramfs_node *in;
-	if (cpio && !ramfs_lookup(rootfs.root, opt_init, &in))
-		vfs_path_of(in, init->exe_path, sizeof(init->exe_path));
+	struct vnode in;
+	if (cpio && !vfs_lookup(&init->cwd, opt_init, 0, &in)) {
+		vfs_path_of(&in, init->exe_path, sizeof(init->exe_path));
+		vfs_put(&in);
+	}
 	procfs_add(init);
 	kprintf("ringos: starting %s\n", opt_init);
 	proc_start_first(init, &f);

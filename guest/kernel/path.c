@@ -25,8 +25,9 @@ int path_from_user(uint32_t uptr, char *buf, size_t size)
 /*
  * Path buffers: PATH_MAX_ bytes each, too big for a kernel stack and too
  * slow to take from kmalloc on every call (a multi-frame block, zeroed).
- * A few are kept; nothing sleeps while holding one, and a call nests at
- * most two, so the pool is never empty in practice (kmalloc if it is).
+ * A few are kept; a call nests at most two, and only a process waiting
+ * for the disk (or the VFS lock) sleeps holding one, so the pool is
+ * seldom empty (kmalloc if it is).
  */
 #define PATH_POOL 4
 static char path_pool[PATH_POOL][PATH_MAX_];
@@ -57,24 +58,22 @@ void path_put(char *p)
  * open directory (the *at calls). An absolute path ignores dirfd, as on
  * Linux, so the caller asks only for relative paths.
  */
-static int base_dir(int32_t dirfd, const char *path, struct ramfs_node **base)
+static int base_dir(int32_t dirfd, const char *path, struct vnode *base)
 {
 	if (path[0] == '/' || dirfd == AT_FDCWD) {
-		*base = curproc->cwd ? curproc->cwd : rootfs.root;
+		file_cwd(curproc, base);
 		return 0;
 	}
 	struct file *f = fd_get(curproc, (uint32_t)dirfd);
 	if (!f)
 		return -EBADF;
-	if (!f->node || f->node->type != RAMFS_DIR)
+	if (f->vn.type != VDIR)
 		return -ENOTDIR;
-	*base = f->node;
+	*base = f->vn;
 	return 0;
 }
 
-/* A path from user memory, in a pooled buffer the caller gives back with
- * path_put, and the directory it starts from; NULL with *rc set on error. */
-char *path_at(int32_t dirfd, uint32_t upath, struct ramfs_node **base, int *rc)
+char *path_at(int32_t dirfd, uint32_t upath, struct vnode *base, int *rc)
 {
 	char *path = path_get();
 	if (!path) {
@@ -88,14 +87,26 @@ char *path_at(int32_t dirfd, uint32_t upath, struct ramfs_node **base, int *rc)
 	return path;
 }
 
-/* The node a path names (following a final link when follow). */
-int path_lookup_at(int32_t dirfd, uint32_t upath, bool follow, struct ramfs_node **n)
+int path_lookup_at(int32_t dirfd, uint32_t upath, bool follow, struct vnode *v)
 {
-	struct ramfs_node *base;
+	struct vnode base;
 	int rc;
 	char *path = path_at(dirfd, upath, &base, &rc);
 	if (path) {
-		rc = ramfs_lookup_flags(base, path, follow ? 0 : RAMFS_NOFOLLOW, n);
+		rc = vfs_lookup(&base, path, follow ? 0 : VFS_NOFOLLOW, v);
+		path_put(path);
+	}
+	return rc;
+}
+
+int path_parent_at(int32_t dirfd, uint32_t upath, struct vnode *dir,
+		   char name[VFS_NAME_MAX + 1], bool *slash)
+{
+	struct vnode base;
+	int rc;
+	char *path = path_at(dirfd, upath, &base, &rc);
+	if (path) {
+		rc = vfs_lookup_parent(&base, path, dir, name, slash);
 		path_put(path);
 	}
 	return rc;

@@ -363,15 +363,18 @@ void proc_exit(struct proc *p, int status)
 		uint32_t code = (status & 0x7f) ? 128u + (uint32_t)(status & 0x7f) :
 			       ((uint32_t)status >> 8) & 0xff;
 		kprintf("ringos: %s exited with status %u\n", p->exe, code);
+		fs_shutdown();
 		arch_poweroff(code);
 	}
 	if (to_free && to_free != p) {
 		reap(to_free);
 		to_free = NULL;
 	}
+	/* Files first: closing one on a disk may sleep (the VFS lock, the
+	 * disk), and a process that sleeps must still have its tables. */
+	fd_close_all(p);
 	arch_kernel_address_space();    /* not on the tables we free */
 	proc_free_memory(p);
-	fd_close_all(p);
 	/* Orphans go to the nearest living ancestor that asked for them
 	 * (prctl PR_SET_CHILD_SUBREAPER), else to init. */
 	struct proc *reaper = by_pid(1);

@@ -1,6 +1,7 @@
 /*
- * ringos: /proc (include/procfs.h). Each node of /proc carries a tag in its
- * ramfs priv field: a marker bit, what it is (kind) and, below /proc/PID,
+ * ringos: /proc (include/procfs.h), a ramfs of its own mounted on /proc
+ * as one of the kernel's (VFS_MNT_KERNEL: programs change nothing there).
+ * Each node of /proc carries a tag in its ramfs priv field: a marker bit, what it is (kind) and, below /proc/PID,
  * the pid. The tag is a number, not a pointer, so nothing has to be freed
  * when an open file outlives its process: the text of a vanished process's
  * file is simply -ESRCH.
@@ -11,6 +12,7 @@
 #include "kernel.h"
 #include "proc.h"
 #include "tty.h"
+#include "path.h"
 
 #define TAG_BIT         0x80000000u
 #define TAG(kind, pid)  ((void *)(uintptr_t)(TAG_BIT | ((uint32_t)(kind) << 24) | (uint32_t)(pid)))
@@ -27,7 +29,9 @@ enum kind {
 	K_PID_STAT, K_PID_STATM, K_PID_STATUS, K_PID_CMDLINE, K_PID_COMM,
 };
 
+static struct ramfs proc_fs;
 static struct ramfs_node *proc_root;
+static struct mount *proc_mount;
 
 static const struct { const char *name; enum kind kind; } root_files[] = {
 	{ "meminfo", K_MEMINFO }, { "uptime", K_UPTIME }, { "version", K_VERSION },
@@ -40,14 +44,9 @@ static const struct { const char *name; enum kind kind; } pid_files[] = {
 	{ "cmdline", K_PID_CMDLINE }, { "comm", K_PID_COMM },
 };
 
-bool procfs_node(const struct ramfs_node *n)
+static bool procfs_node(const struct ramfs_node *n)
 {
-	return ((uint32_t)(uintptr_t)n->priv & TAG_BIT) != 0;
-}
-
-bool procfs_file(const struct ramfs_node *n)
-{
-	return procfs_node(n) && n->type == RAMFS_FILE;
+	return n->fs == &proc_fs && ((uint32_t)(uintptr_t)n->priv & TAG_BIT) != 0;
 }
 
 static int add_file(struct ramfs_node *dir, const char *name, enum kind kind, int pid)
@@ -74,13 +73,35 @@ static int add_link(struct ramfs_node *dir, const char *name, const char *target
 	return 0;
 }
 
-int procfs_init(struct ramfs_node *root)
+static void *heap_alloc(size_t n)
 {
+	return kmalloc(n);
+}
+
+static const struct ramfs_ops proc_ops = { heap_alloc, kfree, procfs_link_target };
+
+/* The directory /proc is mounted on: the root's, made if the initramfs
+ * has none. */
+static int mount_point(struct vnode *dir)
+{
+	struct vnode root;
 	int rc;
-	if (ramfs_lookup(root, "proc", &proc_root) && (rc = ramfs_mkdir(root, "proc", &proc_root)))
+
+	vfs_root(&root);
+	if ((rc = vfs_lookup(&root, "/proc", 0, dir)) != -ENOENT)
 		return rc;
-	if (proc_root->type != RAMFS_DIR)
-		return -ENOTDIR;
+	if ((rc = vfs_mkdir(&root, "proc", 0555)))
+		return rc;
+	return vfs_lookup(&root, "/proc", 0, dir);
+}
+
+int procfs_init(void)
+{
+	struct vnode dir;
+	int rc;
+	if ((rc = ramfs_init(&proc_fs, &proc_ops)))
+		return rc;
+	proc_root = proc_fs.root;
 	proc_root->mode = 0555;
 	proc_root->priv = TAG(K_DIR, 0);
 	char probe[8];
@@ -95,7 +116,17 @@ int procfs_init(struct ramfs_node *root)
 	if ((rc = add_link(proc_root, "self", "self", &self)))
 		return rc;
 	self->priv = TAG(K_SELF, 0);    /* its target is computed (procfs_link_target) */
-	return 0;
+	if (!(proc_mount = vfs_ramfs_mount(&proc_fs, false)))
+		return -ENOMEM;
+	proc_mount->type = "proc";
+	proc_mount->dev = DEV_PROCFS;
+	proc_mount->flags = VFS_MNT_KERNEL;
+	snprintf(proc_mount->source, sizeof(proc_mount->source), "proc");
+	if ((rc = mount_point(&dir)))
+		return rc;
+	rc = vfs_mount_at(proc_mount, &dir);
+	vfs_put(&dir);
+	return rc;
 }
 
 size_t procfs_link_target(const struct ramfs_node *link, char *buf, size_t size)
@@ -298,6 +329,22 @@ static void pid_text(struct text *t, enum kind kind, struct proc *p)
 	}
 }
 
+/* A line of /proc/mounts: device, mount point, type, options. */
+static int mount_line(struct mount *m, void *text)
+{
+	char *at = path_get();
+	struct vnode root = m->root;
+	if (!at)
+		return -ENOMEM;
+	if (vfs_path_of(&root, at, PATH_MAX_) < 0)
+		snprintf(at, PATH_MAX_, "?");
+	put(text, "%s %s %s %s%s 0 0\n", m->source, at, m->type,
+	    (m->flags & VFS_MNT_RDONLY) ? "ro" : "rw",
+	    (m->flags & VFS_MNT_KERNEL) ? ",nosuid,nodev,noexec" : "");
+	path_put(at);
+	return 0;
+}
+
 static void root_text(struct text *t, enum kind kind)
 {
 	uint32_t total, free, nprocs, running;
@@ -339,10 +386,10 @@ static void root_text(struct text *t, enum kind kind)
 		put(t, "0.00 0.00 0.00 %u/%u %d\n", running, nprocs, last);
 		break;
 	case K_MOUNTS:
-		put(t, "ramfs / ramfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\n");
+		vfs_each_mount(mount_line, t);
 		break;
 	case K_FILESYSTEMS:
-		put(t, "nodev\tramfs\nnodev\tproc\n");
+		put(t, "nodev\tramfs\nnodev\tproc\nnodev\ttmpfs\n\text2\n");
 		break;
 	case K_STAT:
 		put(t, "cpu  %llu 0 %llu %llu 0 0 0 0 0 0\ncpu0 %llu 0 %llu %llu 0 0 0 0 0 0\n"
@@ -361,11 +408,14 @@ static void root_text(struct text *t, enum kind kind)
 	}
 }
 
-char *procfs_generate(const struct ramfs_node *n, uint32_t *len, int *err)
+char *procfs_text(const struct vnode *v, uint32_t *len, int *err)
 {
+	const struct ramfs_node *n = vfs_ramfs_node(v);
+	*err = 0;
+	if (!n || !procfs_node(n) || n->type != RAMFS_FILE)
+		return NULL;            /* not a file whose text /proc makes */
 	struct text t = { kmalloc(TEXT_MAX), 0, TEXT_MAX };
 	enum kind kind = TAG_KIND(n->priv);
-	*err = 0;
 	if (!t.buf) {
 		*err = -ENOMEM;
 		return NULL;

@@ -1,6 +1,7 @@
 /* ramfs: the initramfs unpacker, a newc cpio archive into the tree (pure; see ramfs.h). */
 #include "ramfs.h"
 #include "ramfs_node.h"
+#include "component.h"
 #include "cpio.h"
 
 _Static_assert(CPIO_EINVAL == RAMFS_EINVAL, "one EINVAL for the archive and the tree");
@@ -71,6 +72,7 @@ static int unpack(struct ramfs_node *root, const struct cpio_entry *e)
 	const char *p = e->name;
 	size_t len = e->name_len, i = 0;
 	struct ramfs_node *dir = root, *next;
+	struct component c;
 
 	switch (e->mode & CPIO_S_IFMT) {
 	case CPIO_S_IFDIR: case CPIO_S_IFREG: case CPIO_S_IFLNK: case CPIO_S_IFCHR:
@@ -78,31 +80,20 @@ static int unpack(struct ramfs_node *root, const struct cpio_entry *e)
 	default:
 		return -RAMFS_EINVAL;
 	}
-	for (;;) {
-		size_t start, clen;
+	while (component_next(p, len, &i, &c)) {
 		int rc;
 
-		while (i < len && p[i] == '/')
-			i++;
-		if (i == len)
-			break;
-		start = i;
-		while (i < len && p[i] != '/')
-			i++;
-		clen = i - start;
-		while (i < len && p[i] == '/')
-			i++;
-		if (clen > RAMFS_NAME_MAX)
+		if (c.len > RAMFS_NAME_MAX)
 			return -RAMFS_ENAMETOOLONG;
-		if (name_is(p + start, clen, "."))
+		if (component_is(&c, "."))
 			continue;
-		if (name_is(p + start, clen, ".."))
+		if (component_is(&c, ".."))
 			return -RAMFS_EINVAL;
-		if (i == len)
-			return unpack_one(dir, p + start, clen, e);
-		next = ramfs_find_child(dir, p + start, clen);
+		if (c.last)
+			return unpack_one(dir, c.name, c.len, e);
+		next = ramfs_find_child(dir, c.name, c.len);
 		if (!next) {
-			rc = ramfs_new_child(dir, p + start, clen, RAMFS_DIR, &next);
+			rc = ramfs_new_child(dir, c.name, c.len, RAMFS_DIR, &next);
 			if (rc)
 				return rc;
 		} else if (next->type != RAMFS_DIR) {

@@ -1,6 +1,7 @@
 /* ramfs: path lookup, symbolic links followed (pure; see ramfs.h). */
 #include "ramfs.h"
 #include "ramfs_node.h"
+#include "component.h"
 
 struct walk {
 	unsigned links;         /* symbolic links followed so far */
@@ -51,45 +52,30 @@ static int walk(struct walk *w, struct ramfs_node *cwd, const char *path, size_t
 		struct ramfs_node **out)
 {
 	struct ramfs_node *cur = cwd, *next;
+	struct component c;
 	size_t i = 0;
 	int rc;
 
 	if (len && path[0] == '/')
 		cur = cwd->fs->root;
-	for (;;) {
-		size_t start, clen;
-		bool slash, last;
-
-		while (i < len && path[i] == '/')
-			i++;
-		if (i == len)
-			break;
-		start = i;
-		while (i < len && path[i] != '/')
-			i++;
-		clen = i - start;
-		slash = i < len;
-		while (i < len && path[i] == '/')
-			i++;
-		last = i == len;
-
+	while (component_next(path, len, &i, &c)) {
 		/* Looking anything up (even "." or "..") needs a directory. */
 		if (cur->type != RAMFS_DIR)
 			return -RAMFS_ENOTDIR;
-		if (clen > RAMFS_NAME_MAX)
+		if (c.len > RAMFS_NAME_MAX)
 			return -RAMFS_ENAMETOOLONG;
-		if (name_is(path + start, clen, "."))
+		if (component_is(&c, "."))
 			continue;
-		if (name_is(path + start, clen, "..")) {
+		if (component_is(&c, "..")) {
 			if (!cur->parent)       /* a removed directory */
 				return -RAMFS_ENOENT;
 			cur = cur->parent;
 			continue;
 		}
-		next = ramfs_find_child(cur, path + start, clen);
+		next = ramfs_find_child(cur, c.name, c.len);
 		if (!next)
 			return -RAMFS_ENOENT;
-		if (next->type == RAMFS_SYMLINK && (!last || follow || slash)) {
+		if (next->type == RAMFS_SYMLINK && (!c.last || follow || c.slash)) {
 			rc = follow_link(w, next, &next);
 			if (rc)
 				return rc;

@@ -28,9 +28,9 @@
 #define LSR_DR          0x01
 #define LSR_THRE        0x20
 #define RX_RING         65536u
+#define SERIAL_RDEV     ((4u << 8) | 65)        /* Linux's ttyS1 */
 
 static bool present;
-static const struct ramfs_node *node;
 static uint8_t rx[RX_RING];
 static volatile uint32_t rx_head, rx_tail;      /* head: written by the interrupt */
 static char rx_chan;                    /* readers sleep on it */
@@ -74,16 +74,15 @@ void serial_init(struct ramfs_node *dev)
 	struct ramfs_node *n;
 	if (ramfs_create(dev, "ttyS1", RAMFS_CHR, &n))
 		return;
-	n->rdev = (4 << 8) | 65;                /* Linux's ttyS1 */
+	n->rdev = SERIAL_RDEV;
 	n->mode = 0600;
-	node = n;
 	present = true;
 	kprintf("serial: ttyS1 (COM2, 0x2f8, IRQ 3): a raw line to another machine\n");
 }
 
-bool serial_is_node(const struct ramfs_node *n)
+bool serial_is_rdev(uint32_t rdev)
 {
-	return present && n == node;
+	return present && rdev == SERIAL_RDEV;
 }
 
 long serial_read(void *buf, size_t len, bool nonblock)

@@ -1,7 +1,8 @@
 /*
  * ringos: the calls on directories and names: getdents64, getcwd, chdir,
  * fchdir, mkdir, unlink, rmdir, rename, symlink, link, readlink, with their
- * *at forms. A change is made in the directory holding the last component.
+ * *at forms. A change is made in the directory holding the last component,
+ * through the VFS (vfs.h), whichever filesystem that is.
  */
 #include "uapi/errno.h"
 #include "uapi/fcntl.h"
@@ -17,30 +18,28 @@ long sys_getdents64(struct trap_frame *f)
 {
 	struct file *file = fd_get(curproc, f->ebx);
 	uint32_t ubuf = f->ecx, size = f->edx, used = 0;
-	struct ramfs_dirent de;
-	uint8_t rec[RAMFS_NAME_MAX + 32];
+	struct vfs_dirent de;
+	uint8_t rec[VFS_NAME_MAX + 32];
 
 	if (!file)
 		return -EBADF;
-	if (!file->node || file->node->type != RAMFS_DIR)
+	if (file->vn.type != VDIR)
 		return -ENOTDIR;
 	for (;;) {
-		size_t cookie = (size_t)file->offset;
-		int rc = ramfs_readdir(file->node, &cookie, &de);
+		uint64_t cookie = file->offset;
+		int rc = vfs_readdir(&file->vn, &cookie, &de);
 		if (rc <= 0)
-			return rc < 0 ? rc : (long)used;
+			return used ? (long)used : rc;
 		uint32_t reclen = ALIGN_UP(19 + (uint32_t)de.name_len + 1, 8u);
 		if (used + reclen > size)
 			return used ? (long)used : -EINVAL;
-		static const uint8_t dtype[] = { 0, 4, 8, 2, 10, 6 };  /* DT_DIR, DT_REG, DT_CHR, DT_LNK, DT_BLK */
-		uint64_t ino = de.ino;
 		int64_t off = (int64_t)cookie;
 		uint16_t rl = (uint16_t)reclen;
 		memset(rec, 0, reclen);
-		memcpy(rec, &ino, 8);
+		memcpy(rec, &de.ino, 8);
 		memcpy(rec + 8, &off, 8);
 		memcpy(rec + 16, &rl, 2);
-		rec[18] = dtype[de.type];
+		rec[18] = de.type;
 		memcpy(rec + 19, de.name, de.name_len);
 		if (copy_to_user(ubuf + used, rec, reclen))
 			return -EFAULT;
@@ -52,11 +51,13 @@ long sys_getdents64(struct trap_frame *f)
 long sys_getcwd(struct trap_frame *f)
 {
 	char *buf = path_get();
+	struct vnode cwd;
 	long rc;
 
 	if (!buf)
 		return -ENOMEM;
-	rc = vfs_path_of(curproc->cwd ? curproc->cwd : rootfs.root, buf, PATH_MAX_);
+	file_cwd(curproc, &cwd);
+	rc = vfs_path_of(&cwd, buf, PATH_MAX_);
 	if (rc >= 0) {
 		uint32_t len = (uint32_t)rc + 1;        /* with the NUL */
 		rc = len > f->ecx ? -ERANGE : copy_to_user(f->ebx, buf, len) ? -EFAULT : (long)len;
@@ -65,14 +66,16 @@ long sys_getcwd(struct trap_frame *f)
 	return rc;
 }
 
-static long set_cwd(struct ramfs_node *n)
+static long set_cwd(const struct vnode *v)
 {
-	if (n->type != RAMFS_DIR)
+	int rc;
+	if (v->type != VDIR)
 		return -ENOTDIR;
-	ramfs_get(n);
-	if (curproc->cwd)
-		ramfs_put(curproc->cwd);
-	curproc->cwd = n;
+	if ((rc = vfs_hold(v)))
+		return rc;
+	if (curproc->cwd.mnt)
+		vfs_put(&curproc->cwd);
+	curproc->cwd = *v;
 	return 0;
 }
 
@@ -81,31 +84,18 @@ long sys_fchdir(struct trap_frame *f)
 	struct file *file = fd_get(curproc, f->ebx);
 	if (!file)
 		return -EBADF;
-	if (!file->node)
-		return -ENOTDIR;
-	return set_cwd(file->node);
+	return set_cwd(&file->vn);
 }
 
 long sys_chdir(struct trap_frame *f)
 {
-	struct ramfs_node *n;
-	int rc = path_lookup_at(AT_FDCWD, f->ebx, true, &n);
-	return rc ? rc : set_cwd(n);
-}
-
-/* The directory holding a path's last component, and that name. The
- * kernel's own directories (/proc) take no changes: -EACCES. */
-static int parent_at(int32_t dirfd, uint32_t upath, struct ramfs_node **dir, char *name,
-		     bool *slash)
-{
-	struct ramfs_node *base;
-	int rc;
-	char *path = path_at(dirfd, upath, &base, &rc);
-	if (!path)
+	struct vnode v;
+	int rc = path_lookup_at(AT_FDCWD, f->ebx, true, &v);
+	if (rc)
 		return rc;
-	rc = ramfs_lookup_parent(base, path, dir, name, slash);
-	path_put(path);
-	return rc ? rc : vfs_read_only_dir(*dir) ? -EACCES : 0;
+	rc = (int)set_cwd(&v);
+	vfs_put(&v);
+	return rc;
 }
 
 enum { OP_MKDIR, OP_UNLINK, OP_RMDIR };
@@ -113,35 +103,43 @@ enum { OP_MKDIR, OP_UNLINK, OP_RMDIR };
 /* mkdir, unlink, rmdir: on the parent of the last component. */
 static long on_parent(int32_t dirfd, uint32_t upath, int op, uint32_t mode)
 {
-	char name[RAMFS_NAME_MAX + 1];
-	struct ramfs_node *dir, *n;
+	char name[VFS_NAME_MAX + 1];
+	struct vnode dir;
 	bool slash;
-	int rc = parent_at(dirfd, upath, &dir, name, &slash);
+	int rc = path_parent_at(dirfd, upath, &dir, name, &slash);
 	if (rc)
 		return rc;
 	switch (op) {
 	case OP_MKDIR:
-		if ((rc = ramfs_mkdir(dir, name, &n)))
-			return rc;
-		n->mode = mode & 07777 & ~curproc->umask;
-		return 0;
+		rc = vfs_mkdir(&dir, name, mode & 07777 & ~curproc->umask);
+		break;
 	case OP_UNLINK:
-		return slash ? -ENOTDIR : ramfs_unlink(dir, name);
+		rc = slash ? -ENOTDIR : vfs_unlink(&dir, name);
+		break;
 	default:
-		return ramfs_rmdir(dir, name);
+		rc = vfs_rmdir(&dir, name);
+		break;
 	}
+	vfs_put(&dir);
+	return rc;
 }
 
-/* rename and renameat/renameat2 (flags 0 only): within the one ramfs. */
+/* rename and renameat/renameat2 (flags 0 only): within one filesystem
+ * (EXDEV between two: mv copies then). */
 static long do_rename(int32_t olddirfd, uint32_t uold, int32_t newdirfd, uint32_t unew)
 {
-	char oname[RAMFS_NAME_MAX + 1], nname[RAMFS_NAME_MAX + 1];
-	struct ramfs_node *odir, *ndir;
+	char oname[VFS_NAME_MAX + 1], nname[VFS_NAME_MAX + 1];
+	struct vnode odir, ndir;
 	bool slash;
-	int rc = parent_at(olddirfd, uold, &odir, oname, &slash);
-	if (rc || (rc = parent_at(newdirfd, unew, &ndir, nname, &slash)))
+	int rc = path_parent_at(olddirfd, uold, &odir, oname, &slash);
+	if (rc)
 		return rc;
-	return ramfs_rename(odir, oname, ndir, nname);
+	if (!(rc = path_parent_at(newdirfd, unew, &ndir, nname, &slash))) {
+		rc = vfs_rename(&odir, oname, &ndir, nname);
+		vfs_put(&ndir);
+	}
+	vfs_put(&odir);
+	return rc;
 }
 
 long sys_rename(struct trap_frame *f)
@@ -188,46 +186,62 @@ long sys_rmdir(struct trap_frame *f)
 /* symlink (83) and symlinkat (304): the target is stored as given. */
 long sys_symlinkat(struct trap_frame *f)
 {
-	char *target = path_get(), name[RAMFS_NAME_MAX + 1];
-	struct ramfs_node *dir;
+	char *target = path_get(), name[VFS_NAME_MAX + 1];
+	struct vnode dir;
 	bool slash;
 	bool at = f->eax == 304;
 	if (!target)
 		return -ENOMEM;
 	int rc = path_from_user(f->ebx, target, PATH_MAX_);
-	if (!rc)
-		rc = parent_at(at ? (int32_t)f->ecx : AT_FDCWD, at ? f->edx : f->ecx, &dir, name,
-			       &slash);
-	if (!rc)
-		rc = ramfs_symlink(dir, name, target, NULL);
+	if (!rc && !(rc = path_parent_at(at ? (int32_t)f->ecx : AT_FDCWD, at ? f->edx : f->ecx, &dir,
+					 name, &slash))) {
+		rc = vfs_symlink(&dir, name, target);
+		vfs_put(&dir);
+	}
 	path_put(target);
 	return rc;
 }
 
-/* link (9) and linkat (303): the ramfs has no hard links. */
+/* link (9) and linkat (303, flags: AT_SYMLINK_FOLLOW): a new name in the
+ * same filesystem (EXDEV across two; ramfs has no hard links: EPERM). */
 long sys_link(struct trap_frame *f)
 {
-	(void)f;
-	return -EPERM;
+	bool at = f->eax == 303;
+	uint32_t flags = at ? f->edi : 0;
+	char name[VFS_NAME_MAX + 1];
+	struct vnode v, dir;
+	bool slash;
+	if (flags & ~AT_SYMLINK_FOLLOW)
+		return -EINVAL;
+	int rc = path_lookup_at(at ? (int32_t)f->ebx : AT_FDCWD, at ? f->ecx : f->ebx,
+				flags & AT_SYMLINK_FOLLOW, &v);
+	if (rc)
+		return rc;
+	if (!(rc = path_parent_at(at ? (int32_t)f->edx : AT_FDCWD, at ? f->esi : f->ecx, &dir, name,
+				  &slash))) {
+		rc = slash ? -ENOENT : vfs_link(&v, &dir, name);
+		vfs_put(&dir);
+	}
+	vfs_put(&v);
+	return rc;
 }
 
 /* readlink (85) and readlinkat (305). */
 long sys_readlinkat(struct trap_frame *f)
 {
-	struct ramfs_node *n;
+	struct vnode v;
 	bool at = f->eax == 305;
 	uint32_t ubuf = at ? f->edx : f->ecx, len = at ? f->esi : f->edx;
-	int rc = path_lookup_at(at ? (int32_t)f->ebx : AT_FDCWD, at ? f->ecx : f->ebx, false, &n);
+	int rc = path_lookup_at(at ? (int32_t)f->ebx : AT_FDCWD, at ? f->ecx : f->ebx, false, &v);
 	if (rc)
 		return rc;
-	if ((int32_t)len <= 0)
-		return -EINVAL;
-	char *target = path_get();
-	if (!target)
-		return -ENOMEM;
-	long got = ramfs_readlink(n, target, MIN(len, (uint32_t)PATH_MAX_));
+	char *target = (int32_t)len > 0 ? path_get() : NULL;
+	long got = (int32_t)len <= 0 ? -EINVAL : !target ? -ENOMEM :
+		   vfs_readlink(&v, target, MIN(len, (uint32_t)PATH_MAX_));
 	if (got >= 0 && copy_to_user(ubuf, target, (uint32_t)got))
 		got = -EFAULT;
-	path_put(target);
+	if (target)
+		path_put(target);
+	vfs_put(&v);
 	return got;
 }

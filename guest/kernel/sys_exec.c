@@ -62,21 +62,28 @@ static int exec_copy_vec(struct exec_args *x, uint32_t uvec, bool env)
 	return 0;
 }
 
-/* One execve at a time copies its arguments (nothing in it sleeps), so
- * the space is static: no 192 KiB to allocate and zero per call. */
+/* One execve at a time (each holds the VFS lock throughout: the program's
+ * file may be on a disk, whose reads sleep), so the space is static: no
+ * 192 KiB to allocate and zero per call. */
 static char exec_space[EXEC_STRSPACE];
 static const char *exec_argv[EXEC_MAXVEC + 1], *exec_envp[EXEC_MAXVEC + 1];
 
-/*
- * "#!interpreter [one argument]" on the first line: the interpreter runs
- * with argv = interpreter, [argument,] the script's path, the old argv[1..].
- */
-static int exec_script(struct exec_args *x, struct ramfs_node **n, const char *path)
+/* A file's first line, for "#!": up to size - 1 bytes, NUL-terminated. */
+static long read_head(const struct vnode *v, char *buf, size_t size)
 {
-	char line[128], *interp, *arg = NULL;
-	uint32_t len = (uint32_t)MIN((*n)->size, sizeof(line) - 1);
-	memcpy(line, (*n)->data, len);
-	line[len] = '\0';
+	long n = vfs_read(v, 0, buf, size - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/*
+ * "#!interpreter [one argument]" on the first line (line, already read):
+ * the interpreter runs with argv = interpreter, [argument,] the script's
+ * path, the old argv[1..]. *v becomes the interpreter (held).
+ */
+static int exec_script(struct exec_args *x, struct vnode *v, char *line, const char *path)
+{
+	char *interp, *arg = NULL;
 	char *nl = strchr(line, '\n');
 	if (!nl)
 		return -ENOEXEC;        /* a first line too long to be an interpreter's */
@@ -105,28 +112,63 @@ static int exec_script(struct exec_args *x, struct ramfs_node **n, const char *p
 	uint32_t keep = x->argc ? x->argc - 1 : 0;
 	memmove(x->argv + extra, x->argv + 1, keep * sizeof(char *));
 	x->argc = 0;
-	const char **v = x->argv;
+	const char **vec = x->argv;
 	int rc;
 	uint32_t n0 = 0;
-	if ((rc = exec_add(x, &v, &n0, interp)) || (arg && (rc = exec_add(x, &v, &n0, arg))) ||
-	    (rc = exec_add(x, &v, &n0, path)))
+	if ((rc = exec_add(x, &vec, &n0, interp)) || (arg && (rc = exec_add(x, &vec, &n0, arg))) ||
+	    (rc = exec_add(x, &vec, &n0, path)))
 		return rc;
 	x->argc = n0 + keep;
-	int r = ramfs_lookup(curproc->cwd ? curproc->cwd : rootfs.root, interp, n);
-	if (r)
-		return r;
-	return (*n)->type == RAMFS_FILE ? 0 : -EACCES;
+	struct vnode base, in;
+	file_cwd(curproc, &base);
+	if ((rc = vfs_lookup(&base, interp, 0, &in)))
+		return rc;
+	vfs_put(v);
+	*v = in;
+	return v->type == VREG ? 0 : -EACCES;
 }
 
-/* execve: the new image replaces the old only once it is fully loaded. */
-long sys_execve(struct trap_frame *f)
+/*
+ * The program's absolute path, for /proc/PID/exe: where its filesystem
+ * says the file is, or else (ext2 does not know a file's directory) the
+ * path as execve was given it, from the working directory.
+ */
+static void exec_path(const struct vnode *v, const char *path, char *out, size_t size)
 {
-	static char path[PATH_MAX_];    /* nothing below sleeps: one caller at a time */
-	struct ramfs_node *n;
-	int rc = path_from_user(f->ebx, path, sizeof(path));
-	if (rc || (rc = ramfs_lookup(curproc->cwd ? curproc->cwd : rootfs.root, path, &n)))
+	struct vnode cwd;
+	long n;
+	if (vfs_path_of(v, out, size) >= 0)
+		return;
+	file_cwd(curproc, &cwd);
+	n = path[0] == '/' ? 0 : vfs_path_of(&cwd, out, size);
+	if (n < 0)
+		n = 0;
+	snprintf(out + n, size - (size_t)n, "%s%s", n > 1 ? "/" : "", path);
+}
+
+/* The program's bytes: in place (ramfs), or read whole into *copy (a
+ * disk's file), which the caller frees. */
+static const void *exec_image(const struct vnode *v, size_t *size, void **copy)
+{
+	struct kstat st;
+	const void *in_place = vfs_contents(v, size);
+	*copy = NULL;
+	if (in_place || vfs_stat(v, &st) || st.size > 0x10000000u || !(*copy = kmalloc(st.size + 1)))
+		return in_place;
+	long n = vfs_read(v, 0, *copy, (size_t)st.size);
+	*size = n > 0 ? (size_t)n : 0;
+	return *copy;
+}
+
+/* execve, once its file is found (held): the arguments, scripts, the image. */
+static long exec_file(struct trap_frame *f, struct vnode *v, const char *path)
+{
+	static char line[128];
+	struct kstat st;
+	int rc = vfs_stat(v, &st);
+	if (rc)
 		return rc;
-	if (n->type != RAMFS_FILE || !(n->mode & 0111) || vfs_read_only_node(n))
+	if (v->type != VREG || !(st.mode & 0111) || (v->mnt->flags & VFS_MNT_KERNEL))
 		return -EACCES;
 
 	struct exec_args x = { .space = exec_space, .argv = exec_argv, .envp = exec_envp };
@@ -135,21 +177,27 @@ long sys_execve(struct trap_frame *f)
 	if (!x.argc && (rc = exec_add(&x, &x.argv, &x.argc, path)))
 		return rc;
 	/* An interpreter may be a script itself, a few levels deep. */
-	for (int depth = 0; n->size >= 2 && !memcmp(n->data, "#!", 2); depth++) {
+	for (int depth = 0; read_head(v, line, sizeof(line)) >= 2 && !memcmp(line, "#!", 2); depth++) {
 		if (depth == EXEC_MAXLINKS)
-			return -RAMFS_ELOOP;
-		if ((rc = exec_script(&x, &n, depth ? x.argv[0] : path)))
+			return -ELOOP;
+		if ((rc = exec_script(&x, v, line, depth ? x.argv[0] : path)))
 			return rc;
 	}
 	x.argv[x.argc] = NULL;
 	x.envp[x.envc] = NULL;
 	const char *const *argv = x.argv, *const *envp = x.envp;
 
+	size_t size;
+	void *copy;
+	const void *image = exec_image(v, &size, &copy);
+	if (!image)
+		return -ENOMEM;
 	struct proc *p = curproc;
 	struct pae_space old = p->as;
 	uint32_t old_brk_start = p->brk_start, old_brk = p->brk, old_mmap = p->mmap_next;
 	char err[128];
-	rc = proc_exec(p, n->data, n->size, argv, envp, f, err, sizeof(err));
+	rc = proc_exec(p, image, size, argv, envp, f, err, sizeof(err));
+	kfree(copy);
 	if (rc) {
 		/* Back to the old image, untouched: switch to it first, then free
 		 * the half-built one (it must not be in use while it goes). */
@@ -174,8 +222,7 @@ long sys_execve(struct trap_frame *f)
 	for (unsigned i = 0; i < ARCH_TLS_SLOTS; i++)
 		arch_set_tls(i, 0);
 	snprintf(p->exe, sizeof(p->exe), "%s", path);
-	if (vfs_path_of(n, p->exe_path, sizeof(p->exe_path)) < 0)
-		snprintf(p->exe_path, sizeof(p->exe_path), "%s", path);
+	exec_path(v, path, p->exe_path, sizeof(p->exe_path));
 	procfs_exec(p);
 	signal_exec(p);
 	for (int fd = 0; fd < NFD; fd++)
@@ -185,4 +232,20 @@ long sys_execve(struct trap_frame *f)
 			p->fd_cloexec[fd] = 0;
 		}
 	return (long)f->eax;            /* the new image's eax (0) */
+}
+
+/* execve: the new image replaces the old only once it is fully loaded. */
+long sys_execve(struct trap_frame *f)
+{
+	static char path[PATH_MAX_];
+	struct vnode base, v;
+	vfs_lock();
+	file_cwd(curproc, &base);
+	long rc = path_from_user(f->ebx, path, sizeof(path));
+	if (!rc && !(rc = vfs_lookup(&base, path, 0, &v))) {
+		rc = exec_file(f, &v, path);
+		vfs_put(&v);
+	}
+	vfs_unlock();
+	return rc;
 }

@@ -14,48 +14,90 @@
 
 #include "path.h"
 
+/*
+ * The kernel buffer a transfer goes through: 512 bytes on the stack, or
+ * for a regular file in a filesystem a pooled 4 KiB one, since each call
+ * into ext2 reads the inode and its block map again (and a block of 1 KiB
+ * or more is the unit the disk is read and written in).
+ */
+struct xfer {
+	char small[512];
+	char *buf;
+	uint32_t size;
+};
+
+static void xfer_begin(struct xfer *x, const struct file *file)
+{
+	x->buf = file->vn.type == VREG && !file->text ? path_get() : NULL;
+	x->size = x->buf ? PATH_MAX_ : sizeof(x->small);
+	if (!x->buf)
+		x->buf = x->small;
+}
+
+static void xfer_end(struct xfer *x)
+{
+	if (x->buf != x->small)
+		path_put(x->buf);
+}
+
 static long do_read(uint32_t fd, uint32_t ubuf, uint32_t len)
 {
-	char buf[512];
 	struct file *file = fd_get(curproc, fd);
+	struct xfer x;
 	uint32_t done = 0;
+	long rc = 0;
 
 	if (!file)
 		return -EBADF;
+	xfer_begin(&x, file);
 	while (done < len) {
-		uint32_t n = MIN(len - done, (uint32_t)sizeof(buf));
-		long r = file_read(file, buf, n);
-		if (r < 0)
-			return done ? (long)done : r;
-		if (r && copy_to_user(ubuf + done, buf, (uint32_t)r))
-			return done ? (long)done : -EFAULT;
+		uint32_t n = MIN(len - done, x.size);
+		long r = file_read(file, x.buf, n);
+		if (r < 0) {
+			rc = r;
+			break;
+		}
+		if (r && copy_to_user(ubuf + done, x.buf, (uint32_t)r)) {
+			rc = -EFAULT;
+			break;
+		}
 		done += (uint32_t)r;
 		/* A pipe or the console gives what it has: asking again
 		 * would wait for more than the caller needs. */
-		if ((uint32_t)r < n || !file_node_seekable(file->node))
+		if ((uint32_t)r < n || !file_seekable(file))
 			break;
 	}
-	return (long)done;
+	xfer_end(&x);
+	return done ? (long)done : rc;
 }
 
 static long do_write(uint32_t fd, uint32_t ubuf, uint32_t len)
 {
-	char buf[512];
 	struct file *file = fd_get(curproc, fd);
+	struct xfer x;
 	uint32_t done = 0;
+	long rc = 0;
 
 	if (!file)
 		return -EBADF;
+	xfer_begin(&x, file);
 	while (done < len) {
-		uint32_t n = MIN(len - done, (uint32_t)sizeof(buf));
-		if (copy_from_user(buf, ubuf + done, n))
-			return done ? (long)done : -EFAULT;
-		long r = file_write(file, buf, n);
-		if (r < 0)
-			return done ? (long)done : r;
+		uint32_t n = MIN(len - done, x.size);
+		if (copy_from_user(x.buf, ubuf + done, n)) {
+			rc = -EFAULT;
+			break;
+		}
+		long r = file_write(file, x.buf, n);
+		if (r < 0) {
+			rc = r;
+			break;
+		}
 		done += (uint32_t)r;
+		if ((uint32_t)r < n)
+			break;          /* the disk is full: what fitted */
 	}
-	return (long)done;
+	xfer_end(&x);
+	return done ? (long)done : rc;
 }
 
 /* pread64 (180) and pwrite64 (181): at an offset, leaving the file's own. */
@@ -65,8 +107,8 @@ long sys_pread_pwrite(struct trap_frame *f)
 	uint64_t off = f->esi | (uint64_t)f->edi << 32, saved;
 	if (!file)
 		return -EBADF;
-	if (!file_node_seekable(file->node))
-		return file->node && file->node->type == RAMFS_DIR ? -EISDIR : -ESPIPE;
+	if (!file_seekable(file))
+		return file->vn.type == VDIR ? -EISDIR : -ESPIPE;
 	if ((int64_t)off < 0)
 		return -EINVAL;
 	saved = file->offset;
@@ -90,7 +132,7 @@ long sys_sendfile(struct trap_frame *f)
 	if (!out || !in)
 		return -EBADF;
 	if (f->edx) {
-		if (!file_node_seekable(in->node))
+		if (!file_seekable(in))
 			return -ESPIPE;
 		uint32_t o[2] = { 0, 0 };
 		if (copy_from_user(o, f->edx, f->eax == 239 ? 8 : 4))
@@ -112,7 +154,7 @@ long sys_sendfile(struct trap_frame *f)
 			break;
 		}
 		done += (uint32_t)w;
-		if (w < r || !file_node_seekable(in->node))
+		if (w < r || !file_seekable(in))
 			break;          /* a pipe or the console: what it had */
 	}
 	if (f->edx) {
@@ -171,12 +213,12 @@ long sys_writev(struct trap_frame *f)
 
 static long do_open(int32_t dirfd, uint32_t upath, int flags, uint32_t mode)
 {
-	struct ramfs_node *base;
+	struct vnode base;
 	int rc;
 	char *path = path_at(dirfd, upath, &base, &rc);
 	if (!path)
 		return rc;
-	long fd = file_open_at(curproc, base, path, flags, mode);
+	long fd = file_open_at(curproc, &base, path, flags, mode);
 	path_put(path);
 	return fd;
 }
@@ -205,12 +247,17 @@ static long do_seek(struct file *file, int64_t off, uint32_t whence, uint64_t *o
 {
 	int64_t base;
 	struct kstat st;
-	if (file->pipe || file->node->type == RAMFS_CHR)
+	long rc;
+	if (file->pipe || file->vn.type == VCHR)
 		return -ESPIPE;
 	switch (whence) {
 	case 0: base = 0; break;
 	case 1: base = (int64_t)file->offset; break;
-	case 2: file_stat(file->node, &st); base = (int64_t)st.size; break;   /* a disk's too */
+	case 2:                                 /* a disk's end too */
+		if ((rc = file_stat_file(file, &st)))
+			return rc;
+		base = (int64_t)st.size;
+		break;
 	default: return -EINVAL;
 	}
 	if (base + off < 0)

@@ -6,6 +6,7 @@
 #include "kernel.h"
 #include "proc.h"
 #include "syscalls.h"
+#include "file.h"
 
 static char hostname[65] = "ringos", domainname[65] = "(none)";
 
@@ -49,6 +50,7 @@ long sys_reboot(struct trap_frame *f)
 	case 0x01234567u:               /* LINUX_REBOOT_CMD_RESTART */
 		kprintf("ringos: %s\n", f->edx == 0x01234567u ? "restart: powering off (no reset here)" :
 			"power off");
+		fs_shutdown();
 		arch_poweroff(0);
 	case 0x89abcdefu: case 0:       /* Ctrl-Alt-Del on / off */
 		return 0;

@@ -1,7 +1,8 @@
 /*
  * ringos: the calls on a file's metadata: stat64, lstat64, fstat64,
- * fstatat64, statx, access, faccessat, chmod, chown, utimensat (the ramfs
- * keeps no times), truncate, and statfs64 (the ramfs shown as tmpfs).
+ * fstatat64, statx, access, faccessat, chmod, chown, utimensat, utimes,
+ * utime, truncate, and statfs64, through the VFS (vfs.h): ext2 keeps
+ * owners and times, ramfs none (everything is root's, its times 0).
  */
 #include "uapi/errno.h"
 #include "uapi/fcntl.h"
@@ -23,11 +24,19 @@ static long put_statx(const struct kstat *st, uint32_t ubuf)
 	memcpy(b + 0, &mask, 4);
 	memcpy(b + 4, &st->blksize, 4);
 	memcpy(b + 16, &st->nlink, 4);
+	memcpy(b + 20, &st->uid, 4);
+	memcpy(b + 24, &st->gid, 4);
 	memcpy(b + 28, &mode, 2);
 	uint64_t ino = st->ino;
 	memcpy(b + 32, &ino, 8);
 	memcpy(b + 40, &st->size, 8);
 	memcpy(b + 48, &st->blocks, 8);
+	/* statx_timestamps: a 64-bit second, then nanoseconds (none kept) */
+	const uint32_t *const times[] = { &st->atime, NULL, &st->ctime, &st->mtime };
+	for (unsigned i = 0; i < 4; i++) {
+		uint64_t sec = times[i] ? *times[i] : 0;
+		memcpy(b + 64 + 16 * i, &sec, 8);
+	}
 	uint32_t maj = st->rdev >> 8, min = st->rdev & 0xff;
 	memcpy(b + 128, &maj, 4);
 	memcpy(b + 132, &min, 4);
@@ -48,45 +57,52 @@ static long put_stat64(const struct kstat *st, uint32_t ubuf)
 	memcpy(b + 12, &ino32, 4);
 	memcpy(b + 16, &st->mode, 4);
 	memcpy(b + 20, &st->nlink, 4);
+	memcpy(b + 24, &st->uid, 4);
+	memcpy(b + 28, &st->gid, 4);
 	memcpy(b + 32, &rdev, 8);
 	memcpy(b + 44, &st->size, 8);
 	memcpy(b + 52, &st->blksize, 4);
 	memcpy(b + 56, &st->blocks, 8);
+	memcpy(b + 64, &st->atime, 4);
+	memcpy(b + 72, &st->mtime, 4);
+	memcpy(b + 80, &st->ctime, 4);
 	memcpy(b + 88, &ino, 8);
 	return copy_to_user(ubuf, b, sizeof(b)) ? -EFAULT : 0;
 }
 
 static long stat_path(int32_t dirfd, uint32_t upath, bool follow, struct kstat *st)
 {
-	struct ramfs_node *n;
-	int rc = path_lookup_at(dirfd, upath, follow, &n);
+	struct vnode v;
+	int rc = path_lookup_at(dirfd, upath, follow, &v);
 	if (rc)
 		return rc;
-	file_stat(n, st);
-	return 0;
+	rc = file_stat(&v, st);
+	vfs_put(&v);
+	return rc;
 }
 
+/* statx(dirfd, path, flags, mask, buf) */
 long sys_statx(struct trap_frame *f)
 {
 	struct kstat st;
 	int32_t dirfd = (int32_t)f->ebx;
+	long rc;
 	if (f->edx & AT_EMPTY_PATH) {
 		struct file *file = fd_get(curproc, (uint32_t)dirfd);
 		if (!file)
 			return -EBADF;
-		file_stat_file(file, &st);
+		rc = file_stat_file(file, &st);
 	} else {
-		long rc = stat_path(dirfd, f->ecx, !(f->edx & AT_SYMLINK_NOFOLLOW), &st);
-		if (rc)
-			return rc;
+		rc = stat_path(dirfd, f->ecx, !(f->edx & AT_SYMLINK_NOFOLLOW), &st);
 	}
-	return put_statx(&st, f->edi);
+	return rc ? rc : put_statx(&st, f->edi);
 }
 
 /* fstatat64(dirfd, path, buf, flags) */
 long sys_fstatat64(struct trap_frame *f)
 {
 	struct kstat st;
+	long rc;
 	if (f->esi & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 		return -EINVAL;
 	if (f->esi & AT_EMPTY_PATH) {
@@ -97,11 +113,11 @@ long sys_fstatat64(struct trap_frame *f)
 			struct file *file = fd_get(curproc, f->ebx);
 			if (!file)
 				return -EBADF;
-			file_stat_file(file, &st);
-			return put_stat64(&st, f->edx);
+			rc = file_stat_file(file, &st);
+			return rc ? rc : put_stat64(&st, f->edx);
 		}
 	}
-	long rc = stat_path((int32_t)f->ebx, f->ecx, !(f->esi & AT_SYMLINK_NOFOLLOW), &st);
+	rc = stat_path((int32_t)f->ebx, f->ecx, !(f->esi & AT_SYMLINK_NOFOLLOW), &st);
 	return rc ? rc : put_stat64(&st, f->edx);
 }
 
@@ -111,8 +127,8 @@ long sys_fstat64(struct trap_frame *f)
 	struct file *file = fd_get(curproc, f->ebx);
 	if (!file)
 		return -EBADF;
-	file_stat_file(file, &st);
-	return put_stat64(&st, f->ecx);
+	long rc = file_stat_file(file, &st);
+	return rc ? rc : put_stat64(&st, f->ecx);
 }
 
 long sys_stat64(struct trap_frame *f)
@@ -122,92 +138,163 @@ long sys_stat64(struct trap_frame *f)
 	return rc ? rc : put_stat64(&st, f->ecx);
 }
 
-/* faccessat (307) and faccessat2 (439): everything is root's, so existence
- * is access, except executing a file with no x bit at all. */
-long sys_faccessat(struct trap_frame *f)
+/* access, faccessat (307), faccessat2 (439): everything is root's, so
+ * existence is access, except executing a file with no x bit at all, and
+ * writing in a read-only mount. */
+static long do_access(int32_t dirfd, uint32_t upath, uint32_t how, uint32_t flags)
 {
-	struct ramfs_node *n;
-	uint32_t flags = f->eax == 439 ? f->esi : 0;
-	int rc = path_lookup_at((int32_t)f->ebx, f->ecx, !(flags & AT_SYMLINK_NOFOLLOW), &n);
+	struct vnode v;
+	struct kstat st;
+	int rc = path_lookup_at(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &v);
 	if (rc)
 		return rc;
-	if ((f->edx & 1) && n->type == RAMFS_FILE && !(n->mode & 0111))
-		return -EACCES;         /* X_OK */
-	return 0;
+	if (!(rc = vfs_stat(&v, &st))) {
+		if ((how & 1) && v.type == VREG && !(st.mode & 0111))
+			rc = -EACCES;           /* X_OK */
+		else if ((how & 2) && (v.mnt->flags & VFS_MNT_RDONLY))
+			rc = -EROFS;            /* W_OK */
+	}
+	vfs_put(&v);
+	return rc;
+}
+
+long sys_faccessat(struct trap_frame *f)
+{
+	return do_access((int32_t)f->ebx, f->ecx, f->edx, f->eax == 439 ? f->esi : 0);
 }
 
 long sys_access(struct trap_frame *f)
 {
-	struct ramfs_node *n;
-	int rc = path_lookup_at(AT_FDCWD, f->ebx, true, &n);
-	if (rc)
-		return rc;
-	return (f->ecx & 1) && n->type == RAMFS_FILE && !(n->mode & 0111) ? -EACCES : 0;
+	return do_access(AT_FDCWD, f->ebx, f->ecx, 0);
+}
+
+/* The file a descriptor, or else a path, names (held). A pipe has none:
+ * *v.mnt NULL. */
+static int target(bool by_fd, int32_t dirfd, uint32_t upath, bool follow, struct vnode *v)
+{
+	if (!by_fd)
+		return path_lookup_at(dirfd, upath, follow, v);
+	struct file *file = fd_get(curproc, (uint32_t)dirfd);
+	if (!file)
+		return -EBADF;
+	*v = file->vn;
+	return v->mnt ? vfs_hold(v) : 0;
 }
 
 /* chmod (15), fchmod (94), fchmodat (306). */
 long sys_chmod(struct trap_frame *f)
 {
-	struct ramfs_node *n;
-	uint32_t mode;
-	int rc = 0;
-	if (f->eax == 94) {
-		struct file *file = fd_get(curproc, f->ebx);
-		if (!file)
-			return -EBADF;
-		if (!file->node)
-			return 0;               /* a pipe: nothing to keep */
-		n = file->node;
-		mode = f->ecx;
-	} else if (f->eax == 306) {
-		rc = path_lookup_at((int32_t)f->ebx, f->ecx, true, &n);
-		mode = f->edx;
-	} else {
-		rc = path_lookup_at(AT_FDCWD, f->ebx, true, &n);
-		mode = f->ecx;
-	}
-	if (rc)
-		return rc;
-	if (vfs_read_only_node(n))
-		return -EPERM;
-	n->mode = mode & 07777;
-	return 0;
+	struct vnode v;
+	uint32_t mode = f->eax == 306 ? f->edx : f->ecx;
+	int rc = f->eax == 306 ? target(false, (int32_t)f->ebx, f->ecx, true, &v) :
+		 f->eax == 94 ? target(true, (int32_t)f->ebx, 0, false, &v) :
+				target(false, AT_FDCWD, f->ebx, true, &v);
+	if (rc || !v.mnt)
+		return rc;                      /* a pipe: nothing to keep */
+	rc = vfs_chmod(&v, mode);
+	vfs_put(&v);
+	return rc;
 }
 
-/* chown and its forms: one user (root) owns everything; the path must exist. */
+/* chown and its forms; the 16-bit ones (lchown 16, fchown 95, chown 182)
+ * say "keep" with 0xffff. */
 long sys_chown(struct trap_frame *f)
 {
-	struct ramfs_node *n;
+	struct vnode v;
+	uint32_t uid = f->ecx, gid = f->edx;
+	int rc;
 	switch (f->eax) {
 	case 95: case 207:                                      /* fchown, fchown32 */
-		return fd_get(curproc, f->ebx) ? 0 : -EBADF;
+		rc = target(true, (int32_t)f->ebx, 0, false, &v);
+		break;
 	case 298:                                               /* fchownat */
-		return path_lookup_at((int32_t)f->ebx, f->ecx, !(f->edi & AT_SYMLINK_NOFOLLOW), &n);
+		rc = target(false, (int32_t)f->ebx, f->ecx, !(f->edi & AT_SYMLINK_NOFOLLOW), &v);
+		uid = f->edx;
+		gid = f->esi;
+		break;
 	case 16: case 198:                                      /* lchown, lchown32 */
-		return path_lookup_at(AT_FDCWD, f->ebx, false, &n);
+		rc = target(false, AT_FDCWD, f->ebx, false, &v);
+		break;
 	default:                                                /* chown (182), chown32 (212) */
-		return path_lookup_at(AT_FDCWD, f->ebx, true, &n);
+		rc = target(false, AT_FDCWD, f->ebx, true, &v);
+		break;
 	}
+	if (f->eax == 16 || f->eax == 95 || f->eax == 182) {
+		uid = (uid & 0xffff) == 0xffff ? 0xffffffffu : uid & 0xffff;
+		gid = (gid & 0xffff) == 0xffff ? 0xffffffffu : gid & 0xffff;
+	}
+	if (rc || !v.mnt)
+		return rc;
+	rc = vfs_chown(&v, uid, gid);
+	vfs_put(&v);
+	return rc;
 }
 
-/* utimensat (320, and 412 time64), utimes (271), utime (30): the ramfs
- * keeps no times, so setting them succeeds on anything that exists. */
+#define UTIME_NOW       0x3fffffff
+#define UTIME_OMIT      0x3ffffffe
+
+/* One time of utimensat's pair (seconds, nanoseconds), of utimes' (the
+ * second field microseconds) or utime's (seconds only), as the VFS takes it. */
+static uint32_t time_arg(int64_t sec, int64_t frac, bool ns)
+{
+	if (ns && frac == UTIME_OMIT)
+		return VFS_TIME_KEEP;
+	if (ns && frac == UTIME_NOW)
+		return vfs_now();
+	return (uint32_t)sec;
+}
+
+/*
+ * utimensat (320; 412 with 64-bit times), utimes (271), utime (30). No
+ * times: now. ext2 keeps them (the change time becomes now); ramfs keeps
+ * none, so setting them there succeeds and changes nothing.
+ */
 long sys_utimensat(struct trap_frame *f)
 {
-	struct ramfs_node *n;
-	if (f->eax == 320 || f->eax == 412) {
-		if (!f->ecx) {                  /* futimens: the descriptor itself */
-			return fd_get(curproc, f->ebx) ? 0 : -EBADF;
+	bool at = f->eax == 320 || f->eax == 412;
+	uint32_t utimes = at ? f->edx : f->ecx, t[2];
+	int32_t w[4] = { 0, 0, 0, 0 };
+	int64_t q[4] = { 0, 0, 0, 0 };
+	struct vnode v;
+	int rc;
+
+	if (!utimes) {
+		t[0] = t[1] = vfs_now();
+	} else if (f->eax == 412) {
+		if (copy_from_user(q, utimes, sizeof(q)))
+			return -EFAULT;
+		t[0] = time_arg(q[0], q[1], true);
+		t[1] = time_arg(q[2], q[3], true);
+	} else {
+		if (copy_from_user(w, utimes, f->eax == 30 ? 8 : 16))
+			return -EFAULT;
+		if (f->eax == 30) {
+			t[0] = (uint32_t)w[0];
+			t[1] = (uint32_t)w[1];
+		} else {
+			t[0] = time_arg(w[0], w[1], f->eax == 320);
+			t[1] = time_arg(w[2], w[3], f->eax == 320);
 		}
-		return path_lookup_at((int32_t)f->ebx, f->ecx, !(f->esi & AT_SYMLINK_NOFOLLOW), &n);
 	}
-	return path_lookup_at(AT_FDCWD, f->ebx, true, &n);
+	if (at && !f->ecx)                      /* futimens: the descriptor itself */
+		rc = target(true, (int32_t)f->ebx, 0, false, &v);
+	else if (at)
+		rc = target(false, (int32_t)f->ebx, f->ecx, !(f->esi & AT_SYMLINK_NOFOLLOW), &v);
+	else
+		rc = target(false, AT_FDCWD, f->ebx, true, &v);
+	if (rc || !v.mnt)
+		return rc;
+	if (t[0] != VFS_TIME_KEEP || t[1] != VFS_TIME_KEEP)
+		rc = vfs_utimes(&v, t[0], t[1]);
+	vfs_put(&v);
+	return rc;
 }
 
 /* truncate (92), ftruncate (93), truncate64 (193), ftruncate64 (194). */
 long sys_truncate(struct trap_frame *f)
 {
-	struct ramfs_node *n;
+	struct vnode v;
+	int rc;
 	uint64_t size = f->eax >= 193 ? (f->ecx | (uint64_t)f->edx << 32) : (uint64_t)(int32_t)f->ecx;
 	if ((int64_t)size < 0)
 		return -EINVAL;
@@ -215,46 +302,49 @@ long sys_truncate(struct trap_frame *f)
 		struct file *file = fd_get(curproc, f->ebx);
 		if (!file)
 			return -EBADF;
-		if (!file->node || file->node->type != RAMFS_FILE || (file->flags & O_ACCMODE) == O_RDONLY)
+		if (file->vn.type != VREG || (file->flags & O_ACCMODE) == O_RDONLY)
 			return -EINVAL;
-		n = file->node;
-	} else {
-		int rc = path_lookup_at(AT_FDCWD, f->ebx, true, &n);
-		if (rc)
-			return rc;
-		if (n->type == RAMFS_DIR)
-			return -EISDIR;
+		return vfs_truncate(&file->vn, size);
 	}
-	if (vfs_read_only_node(n))
-		return -EACCES;
-	return ramfs_truncate(n, size);
+	if ((rc = path_lookup_at(AT_FDCWD, f->ebx, true, &v)))
+		return rc;
+	rc = vfs_truncate(&v, size);
+	vfs_put(&v);
+	return rc;
 }
 
-/* statfs64 (268) and fstatfs64 (269): the ramfs in memory, as tmpfs. */
+#define ST_RDONLY       1
+
+/* statfs64 (268) and fstatfs64 (269): the filesystem's own numbers (a
+ * ramfs as tmpfs, ext2 its blocks and inodes); a pipe's are the root's. */
 long sys_statfs64(struct trap_frame *f)
 {
-	struct ramfs_node *n;
+	struct kstatfs sf;
+	struct vnode v;
+	uint32_t b[21];
+	int rc;
 	if (f->ecx != 84)
 		return -EINVAL;
-	if (f->eax == 269) {
-		if (!fd_get(curproc, f->ebx))
-			return -EBADF;
-	} else {
-		int rc = path_lookup_at(AT_FDCWD, f->ebx, true, &n);
-		if (rc)
-			return rc;
-	}
-	uint32_t total, free, b[21];
-	mem_stats(&total, &free);
+	if ((rc = f->eax == 269 ? target(true, (int32_t)f->ebx, 0, false, &v) :
+				  target(false, AT_FDCWD, f->ebx, true, &v)))
+		return rc;
+	bool held = v.mnt;
+	if (!held)
+		vfs_root(&v);
+	vfs_statfs(&v, &sf);
 	memset(b, 0, sizeof(b));
-	b[0] = 0x01021994;              /* TMPFS_MAGIC */
-	b[1] = PAGE_SIZE;               /* f_bsize */
-	b[2] = total;                   /* f_blocks */
-	b[4] = free;                    /* f_bfree */
-	b[6] = free;                    /* f_bavail */
-	b[8] = 65536;                   /* f_files */
-	b[10] = 65536 - (uint32_t)rootfs.nodes;   /* f_ffree */
-	b[14] = RAMFS_NAME_MAX;         /* f_namelen */
-	b[15] = PAGE_SIZE;              /* f_frsize */
+	b[0] = sf.magic;                /* f_type */
+	b[1] = sf.bsize;                /* f_bsize */
+	b[2] = sf.blocks;               /* f_blocks */
+	b[4] = sf.bfree;                /* f_bfree */
+	b[6] = sf.bavail;               /* f_bavail */
+	b[8] = sf.files;                /* f_files */
+	b[10] = sf.ffree;               /* f_ffree */
+	b[12] = v.mnt->dev;             /* f_fsid */
+	b[14] = sf.namelen;             /* f_namelen */
+	b[15] = sf.bsize;               /* f_frsize */
+	b[16] = (v.mnt->flags & VFS_MNT_RDONLY) ? ST_RDONLY : 0;        /* f_flags */
+	if (held)
+		vfs_put(&v);
 	return copy_to_user(f->edx, b, 84) ? -EFAULT : 0;
 }

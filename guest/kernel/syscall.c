@@ -56,19 +56,23 @@ static long sys_wait4(struct trap_frame *f)
 	return proc_wait((int)f->ebx, f->ecx, (int)f->edx, f->eax == 114 ? f->esi : 0);
 }
 
-/* fsync, fdatasync: memory is the storage, but a disk's cache is written
- * out; the descriptor must exist. sync: every disk's. */
+/* fsync, fdatasync: a disk's cache written out, or the file's filesystem
+ * synced (ext2 writes data as it comes: its superblock, then the disk's
+ * cache); the descriptor must exist. sync: every filesystem, every disk. */
 static long sys_fsync(struct trap_frame *f)
 {
 	struct file *file = fd_get(curproc, f->ebx);
 	if (!file)
 		return -EBADF;
-	return blkdev_of(file->node) ? blkdev_flush(blkdev_of(file->node)) : 0;
+	if (file->bd)
+		return blkdev_flush(file->bd);
+	return file->vn.mnt ? vfs_fsync(&file->vn) : 0;
 }
 
 static long sys_sync(struct trap_frame *f)
 {
-	blkdev_flush_all();             /* sync(2) reports nothing */
+	vfs_sync_all();                 /* sync(2) reports nothing */
+	blkdev_flush_all();
 	return 0;
 }
 
@@ -280,8 +284,8 @@ static long sys_ioctl(struct trap_frame *f)
 	}
 	if (file_is_rvctl(file))
 		return rvctl_ioctl(req, f->edx);
-	if (blkdev_of(file->node))
-		return blkdev_ioctl_user(blkdev_of(file->node), req, f->edx);
+	if (file->bd)
+		return blkdev_ioctl_user(file->bd, req, f->edx);
 	if (!file_is_console(file))
 		return -ENOTTY;
 	return tty_ioctl(req, f->edx);
@@ -329,6 +333,7 @@ static const struct { uint16_t nr; syscall_fn fn; } table[] = {
 	{ 268, sys_statfs64 }, { 269, sys_statfs64 },
 	{ 180, sys_pread_pwrite }, { 181, sys_pread_pwrite }, { 187, sys_sendfile }, { 239, sys_sendfile },
 	{ 36, sys_sync }, { 118, sys_fsync }, { 148, sys_fsync },
+	{ 21, sys_mount }, { 22, sys_umount2 }, { 52, sys_umount2 },
 };
 
 long syscall_dispatch(struct trap_frame *f)

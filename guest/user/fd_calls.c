@@ -3,7 +3,8 @@
  * status flags, F_DUPFD), close-on-exec belonging to the descriptor and
  * honoured by execve, rename, faccessat, process groups, ids, prlimit64,
  * termios on the console, and what execve does to signal actions. An
- * ordinary static program.
+ * ordinary static program; its files go under $TEST_DIR when that is set
+ * (test_dir.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "test_dir.h"
 
 
 
@@ -46,7 +48,7 @@ int main(void)
 	char buf[64], num[8];
 
 	/* readv / writev */
-	int fd = open("/tmp_vec", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	int fd = open(T("/tmp_vec"), O_CREAT | O_RDWR | O_TRUNC, 0644);
 	struct iovec out[3] = { { "one ", 4 }, { "", 0 }, { "two three", 9 } };
 	check(fd >= 0 && writev(fd, out, 3) == 13, "writev gathers three buffers");
 	char a[5] = { 0 }, b[16] = { 0 };
@@ -90,20 +92,21 @@ int main(void)
 	close(fd);
 
 	/* rename and faccessat */
-	check(rename("/tmp_vec", "/tmp_renamed") == 0 && access("/tmp_vec", F_OK) == -1 &&
-	      access("/tmp_renamed", F_OK) == 0, "rename moves a file");
-	mkdir("/d1", 0755);
-	check(rename("/tmp_renamed", "/d1/inside") == 0 && faccessat(AT_FDCWD, "/d1/inside", R_OK, 0) == 0,
+	check(rename(T("/tmp_vec"), T("/tmp_renamed")) == 0 && access(T("/tmp_vec"), F_OK) == -1 &&
+	      access(T("/tmp_renamed"), F_OK) == 0, "rename moves a file");
+	mkdir(T("/d1"), 0755);
+	check(rename(T("/tmp_renamed"), T("/d1/inside")) == 0 &&
+	      faccessat(AT_FDCWD, T("/d1/inside"), R_OK, 0) == 0,
 	      "rename into another directory; faccessat finds it");
-	fd = open("/d1/inside", O_RDONLY);
+	fd = open(T("/d1/inside"), O_RDONLY);
 	memset(buf, 0, sizeof(buf));
 	check(fd >= 0 && read(fd, buf, sizeof(buf)) == 13 && !memcmp(buf, "one two three", 13),
 	      "its contents came along");
 	close(fd);
 	errno = 0;
-	check(rename("/nothing", "/x") == -1 && errno == ENOENT, "rename of a missing file: ENOENT");
+	check(rename(T("/nothing"), T("/x")) == -1 && errno == ENOENT, "rename of a missing file: ENOENT");
 	errno = 0;
-	check(rename("/d1", "/d1/sub") == -1 && errno == EINVAL, "a directory into itself: EINVAL");
+	check(rename(T("/d1"), T("/d1/sub")) == -1 && errno == EINVAL, "a directory into itself: EINVAL");
 
 	/* process groups, ids, limits */
 	check(getuid() == 0 && geteuid() == 0 && getgid() == 0 && getegid() == 0, "everyone is root");

@@ -2,7 +2,8 @@
  * Files on ringos: the initramfs as the root filesystem, reading, creating,
  * appending, seeking, stat, directories (mkdir, chdir, getcwd, readdir),
  * unlink, dup2 of stdout into a file, and execve with arguments and the
- * environment. An ordinary static program, run as /init.
+ * environment. An ordinary static program, run as /init; its files go
+ * under $TEST_DIR when that is set (test_dir.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "test_dir.h"
 
 
 
@@ -40,23 +42,23 @@ int main(void)
 	      "stat gives its type and size");
 	check(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode), "/dev/null is a character device");
 
-	check(mkdir("/tmp", 0755) == 0 && mkdir("/tmp", 0755) == -1 && errno == EEXIST,
+	check(mkdir(T("/tmp"), 0755) == 0 && mkdir(T("/tmp"), 0755) == -1 && errno == EEXIST,
 	      "mkdir, and EEXIST the second time");
-	int fd = open("/tmp/a", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	int fd = open(T("/tmp/a"), O_CREAT | O_WRONLY | O_TRUNC, 0644);
 	check(fd >= 3 && write(fd, "hello, ", 7) == 7 && close(fd) == 0, "create and write a file");
-	fd = open("/tmp/a", O_WRONLY | O_APPEND);
+	fd = open(T("/tmp/a"), O_WRONLY | O_APPEND);
 	check(fd >= 0 && write(fd, "world", 5) == 5 && close(fd) == 0, "append to it");
-	check(read_all("/tmp/a", buf, sizeof(buf)) == 12 && !strcmp(buf, "hello, world"),
+	check(read_all(T("/tmp/a"), buf, sizeof(buf)) == 12 && !strcmp(buf, "hello, world"),
 	      "read back what was written");
-	fd = open("/tmp/a", O_RDONLY);
+	fd = open(T("/tmp/a"), O_RDONLY);
 	check(lseek(fd, 7, SEEK_SET) == 7 && read(fd, buf, 5) == 5 && !memcmp(buf, "world", 5),
 	      "lseek then read");
 	close(fd);
-	check(open("/tmp/a", O_CREAT | O_EXCL | O_WRONLY, 0644) == -1 && errno == EEXIST,
+	check(open(T("/tmp/a"), O_CREAT | O_EXCL | O_WRONLY, 0644) == -1 && errno == EEXIST,
 	      "O_EXCL on an existing file gives EEXIST");
-	check(open("/nonexistent", O_RDONLY) == -1 && errno == ENOENT, "a missing file gives ENOENT");
+	check(open(T("/nonexistent"), O_RDONLY) == -1 && errno == ENOENT, "a missing file gives ENOENT");
 
-	check(chdir("/tmp") == 0 && getcwd(buf, sizeof(buf)) && !strcmp(buf, "/tmp"),
+	check(chdir(T("/tmp")) == 0 && getcwd(buf, sizeof(buf)) && !strcmp(buf, T("/tmp")),
 	      "chdir and getcwd");
 	check(read_all("a", buf, sizeof(buf)) == 12, "a relative path from the working directory");
 	check(chdir("/") == 0, "back to /");
@@ -71,7 +73,7 @@ int main(void)
 	check(found == 2, "readdir of /bin lists the programs");
 
 	int saved = dup(1);
-	fd = open("/tmp/out", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	fd = open(T("/tmp/out"), O_CREAT | O_WRONLY | O_TRUNC, 0644);
 	int moved = dup2(fd, 1);        /* from here until restored, stdout is the file */
 	printf("redirected\n");
 	fflush(stdout);
@@ -79,12 +81,12 @@ int main(void)
 	close(fd);
 	close(saved);
 	check(moved == 1, "dup2 a file onto stdout");
-	int got = read_all("/tmp/out", buf, sizeof(buf));
+	int got = read_all(T("/tmp/out"), buf, sizeof(buf));
 	if (got != 11 || strcmp(buf, "redirected\n"))
-		printf("# /tmp/out holds %d bytes: '%s'\n", got, buf);
+		printf("# tmp/out holds %d bytes: '%s'\n", got, buf);
 	check(got == 11 && !strcmp(buf, "redirected\n"), "printf went into the file");
 
-	check(unlink("/tmp/a") == 0 && open("/tmp/a", O_RDONLY) == -1 && errno == ENOENT,
+	check(unlink(T("/tmp/a")) == 0 && open(T("/tmp/a"), O_RDONLY) == -1 && errno == ENOENT,
 	      "unlink removes the file");
 
 	pid_t pid = fork();

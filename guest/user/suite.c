@@ -13,7 +13,7 @@
 
 static const char *const programs[] = {
 	"libc_basics", "processes", "files", "misc_calls", "signals", "fd_calls",
-	"jobctl", "poll_wait", "proc_fs", "static_pie", "ata_disk",
+	"jobctl", "poll_wait", "proc_fs", "static_pie", "ata_disk", "mounts",
 };
 
 /* Copy the program's output to ours, four spaces before each line. */

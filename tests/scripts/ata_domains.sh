@@ -20,18 +20,7 @@ ata_cpio "$work/ata.cpio" "$work/ata.sh" || { echo "FAILED - could not build the
 A=$work/want.img SA=$SA B= sh -c "$(ata_body)" > "$work/want.txt" ||
 	{ echo "ERROR - the host could not run the commands itself"; exit 1; }
 
-dom() {         # name mode image: the module of a ringos-pc domain with that disk
-	echo "$BUILD/ringos-pc.elf name=$1 mode=$2 memory=64M initrd=$work/ata.cpio disk=$3 cmdline=ATA_HDA=$SA"
-}
-# shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
-timeout 240 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 256 -serial stdio \
-	-kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
-	-initrd "$(dom ata-hw hw "$work/hw.img"),$(dom ata-bt bt "$work/bt.img"),$work/ata.cpio,$work/hw.img,$work/bt.img" \
-	< /dev/null > "$work/log" 2>&1
-rc=$?
-tr -d '\r' < "$work/log"
-echo "--- QEMU exit status $rc"
-grep -q '2 domains ready' "$work/log" || { echo "FAILED - the hypervisor did not start both domains"; fail=1; }
+hw_bt_domains "$work/log" 240 "$work/ata.cpio" "ATA_HDA=$SA" "$work/hw.img" "$work/bt.img" ata || fail=1
 
 for dom in ata-hw ata-bt; do
 	tools/domain-output.sh "$dom" "$work/log" > "$work/$dom.out"

@@ -17,6 +17,13 @@
 #                                 sectors) across the LBA28/LBA48 boundary
 #   ata_cpio OUT SCRIPT           busybox, its applet links, ata_disk as /init
 #   ata_expect LOG PREFIX FILE    every line of FILE is in LOG after PREFIX: 0 or 1
+#   hw_bt_domains LOG SECONDS CPIO CMDLINE HW BT NAME
+#                                 ringos-pc as a hw and a bt domain under one
+#                                 hypervisor (NAME-hw, NAME-bt), CPIO their
+#                                 initramfs, CMDLINE their command line, the
+#                                 images HW and BT their disk = modules;
+#                                 QEMU's output in LOG and on standard output:
+#                                 1 when the hypervisor did not start both
 set -u
 BUILD=${BUILD:-build}
 . tools/qemu-env.sh
@@ -99,4 +106,20 @@ ata_expect() {
 		fi
 	done < "$file"
 	return $rc
+}
+
+hw_bt_domains() {
+	local log=$1 secs=$2 cpio=$3 cmdline=$4 hw=$5 bt=$6 name=$7 rc
+	dom() {         # name mode image: the module of a ringos-pc domain with that disk
+		echo "$BUILD/ringos-pc.elf name=$1 mode=$2 memory=64M initrd=$cpio disk=$3 cmdline=\"$cmdline\""
+	}
+	# shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
+	timeout "$secs" "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 256 -serial stdio \
+		-kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
+		-initrd "$(dom "$name-hw" hw "$hw"),$(dom "$name-bt" bt "$bt"),$cpio,$hw,$bt" \
+		< /dev/null > "$log" 2>&1
+	rc=$?
+	tr -d '\r' < "$log"
+	echo "--- QEMU exit status $rc"
+	grep -q '2 domains ready' "$log" || { echo "FAILED - the hypervisor did not start both domains"; return 1; }
 }

@@ -183,18 +183,16 @@ static void nodes_in_dev(void **state)
 	assert_int_equal(blkdev_register(&two), 0);
 	assert_int_equal(ramfs_mkdir(root, "dev", &dev), 0);
 	assert_int_equal(ramfs_create(dev, "null", RAMFS_CHR, &chr), 0);
-	chr->rdev = 0x300;                              /* a character device of the same number */
+	chr->rdev = 0x300;                              /* a character device of the same number: no node added */
 	assert_int_equal(blkdev_make_nodes(dev), 2);
 	assert_int_equal(ramfs_lookup(root, "/dev/hda", &n), 0);
 	assert_int_equal(n->type, RAMFS_BLK);
 	assert_int_equal(n->rdev, 0x300);
 	assert_int_equal(n->mode, 0660);
-	assert_ptr_equal(blkdev_of(n), &bd);
+	assert_ptr_equal(blkdev_find(n->rdev), &bd);
 	assert_int_equal(ramfs_lookup(root, "/dev/hdb", &n), 0);
-	assert_ptr_equal(blkdev_of(n), &two);
-	assert_null(blkdev_of(chr));
-	assert_null(blkdev_of(dev));
-	assert_null(blkdev_of(NULL));
+	assert_ptr_equal(blkdev_find(n->rdev), &two);
+	assert_null(blkdev_find(0x301));                /* no disk of that number */
 	assert_int_equal(blkdev_make_nodes(dev), 0);   /* there already */
 }
 
