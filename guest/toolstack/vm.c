@@ -551,16 +551,30 @@ static int valid_tag(const char *t)
 	return 1;
 }
 
+/* Where snapshots live: on Domain 0's disk when it is mounted at /disk
+ * (they outlive the machine), else in /var/lib/vm. */
+static const char *snapshot_dir(void)
+{
+	struct stat disk, root;
+	if (stat("/disk", &disk) == 0 && stat("/", &root) == 0 && S_ISDIR(disk.st_mode) &&
+	    disk.st_dev != root.st_dev) {
+		mkdir("/disk/snapshots", 0755);
+		return "/disk/snapshots";
+	}
+	mkdir("/var", 0755);
+	mkdir("/var/lib", 0755);
+	mkdir("/var/lib/vm", 0755);
+	return "/var/lib/vm";
+}
+
 static void snapshot_path(const char *name, const char *tag, char *out, size_t n)
 {
 	if (!valid_tag(tag))
 		die("snapshot tag '%s': use letters, digits, '_', '-' and '.'", tag);
-	mkdir("/var", 0755);
-	mkdir("/var/lib", 0755);
-	mkdir("/var/lib/vm", 0755);
-	snprintf(out, n, "/var/lib/vm/%s", name);
+	const char *dir = snapshot_dir();
+	snprintf(out, n, "%s/%s", dir, name);
 	mkdir(out, 0755);
-	snprintf(out, n, "/var/lib/vm/%s/%s.save", name, tag);
+	snprintf(out, n, "%s/%s/%s.save", dir, name, tag);
 }
 
 /* save (stop: the domain is gone afterwards) or snapshot (it goes on). */

@@ -374,9 +374,15 @@ uint64_t arch_cycles(void)
 
 /* ---- time and events ---- */
 
+/* Our clock is the hypervisor's system time plus this: 0 until we are
+ * restored from a save, perhaps on a machine that booted later, and then
+ * what keeps our clock going on from where it stopped (every deadline we
+ * hold stays right; the clock stood still while we were saved). */
+static int64_t time_offset;
+
 uint64_t arch_time_ns(void)
 {
-	return pv_time_ns(&shared->vcpu.time);
+	return pv_time_ns(&shared->vcpu.time) + (uint64_t)time_offset;
 }
 
 static uint64_t next_tick;
@@ -387,7 +393,8 @@ static void arm_tick(void)
 	uint64_t now = arch_time_ns();
 	if (next_tick < now)
 		next_tick = now + 1000000000ull / TICK_HZ;
-	hypercall(RV_HC_set_timer, (uint32_t)next_tick, (uint32_t)(next_tick >> 32), 0, 0, 0);
+	uint64_t at = next_tick - (uint64_t)time_offset;       /* in the hypervisor's time */
+	hypercall(RV_HC_set_timer, (uint32_t)at, (uint32_t)(at >> 32), 0, 0, 0);
 }
 
 uint32_t arch_irq_save(void)
@@ -498,8 +505,10 @@ void arch_safe_point(void)
 	suspend_wanted = false;
 	flush_queue();
 	uint32_t flags = arch_irq_save();
+	uint64_t before = arch_time_ns();
 	int32_t r = hypercall(RV_HC_sched_op, RV_SCHEDOP_shutdown, RV_SHUTDOWN_suspend, 0, 0, 0);
 	if (r == 1) {
+		time_offset += (int64_t)(before - arch_time_ns());
 		build_m2p();
 		find_kernel_space();
 		next_tick = arch_time_ns();
