@@ -7,6 +7,7 @@
 # the TSS's I/O bitmap) and a pv domain: the bt domain's in/out reach its
 # own emulated disk, never the real one, and the pv domain has no disk.
 . tests/scripts/session.sh
+. tests/scripts/dom0_lib.sh
 PROMPT='dom0:[^ ]*# '
 log=$work/run.log
 img=$work/real.img
@@ -32,19 +33,6 @@ timeout 280 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 384 -serial stdio -kernel 
 	< "$work/in" > "$log" 2>&1 &
 qpid=$!
 exec {fd}> "$work/in"
-
-seen() { tr -d '\r' < "$log" | grep -aEq -- "$1"; }
-wait_for() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		seen "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-check() {
-	if wait_for "$1" "$2"; then echo "ok - $3"; else echo "FAILED - $3 (no /$1/)"; fail=1; fi
-}
 
 check 'domain 1 \(dom0\): the IDE channel \(ports 0x1f0-0x1f7, 0x3f6, IRQ 14\) is its own' 60 \
 	"the hypervisor gives Domain 0 the IDE channel"

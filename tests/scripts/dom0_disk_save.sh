@@ -8,7 +8,9 @@
 # image passes e2fsck. A second QEMU on the same image restores the saved
 # file: the domain goes on counting from where it stopped.
 . tests/scripts/session.sh
+. tests/scripts/dom0_lib.sh
 PROMPT='dom0:[^ ]*# '
+TYPE_WAIT=180
 PATH=$PATH:/usr/sbin:/sbin
 img=$work/disk.img
 mkdir -p "$work/tree/vm"
@@ -27,7 +29,7 @@ boot() {                # name: a machine on the image, its log $work/NAME.log
 	rm -f "$work/in"
 	mkfifo "$work/in"
 	# shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
-	timeout 400 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 320 -serial stdio \
+	timeout 900 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 320 -serial stdio \
 		-drive "file=$img,format=raw,if=ide,index=0" -kernel "$BUILD/hv/hv.elf" \
 		-append "on_empty=exit" \
 		-initrd "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,configs/dom0.cfg,$BUILD/initramfs/busybox.cpio" \
@@ -39,43 +41,12 @@ boot() {                # name: a machine on the image, its log $work/NAME.log
 	printf '\035' >&$fd
 	check 'console input now goes to domain 1 \(dom0\)' 10 "$1: Ctrl-] gives Domain 0 the keyboard"
 }
-text() { tr -d '\r' < "$log"; }
-seen() { text | grep -aEq -- "$1"; }
-wait_for() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		seen "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-check() {
-	if wait_for "$1" "$2"; then echo "ok - $3"; else echo "FAILED - $3 (no /$1/)"; fail=1; fi
-}
-type() {
-	local n
-	n=$(count_prompts "$log")
-	printf '%s\r' "$1" >&$fd
-	wait_prompt "$log" "$n" 180 || { echo "FAILED - no prompt after '$1'"; fail=1; }
-}
-in_s() {                # LINE typed in s through vm console, then detach
-	local n
-	n=$(count_prompts "$log")
-	printf 'vm console s\r' >&$fd
-	wait_for 'vm: attached to s' 10 || { echo "FAILED - vm console s"; fail=1; }
-	sleep 1
-	printf '%s\r' "$1" >&$fd
-	sleep 3
-	printf '\034' >&$fd
-	wait_prompt "$log" "$n" 20 || { echo "FAILED - no prompt after detaching from s"; fail=1; }
-}
-last() { text | grep -aEo -- "$1" | tail -1; }
 
 boot first
 type 'vm create /disk/vm/s.cfg'
 check '^domain [0-9]+ \(s\) created from /disk/vm/s.cfg: pv, 16 MiB' 10 "s is created from the config on the disk"
 sleep 8
-in_s 'i=2000; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done & sleep 2; echo before=$(cat /tmp/count)'
+in_dom s 'i=2000; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done & sleep 2; echo before=$(cat /tmp/count)'
 check '^before=20[0-9][0-9]' 10 "s counts"
 type 'vm save s /disk/s.save'
 check '^s \(domain [0-9]+\) saved to /disk/s.save: 16 MiB, memory checksum [0-9a-f]{16}' 240 "vm save writes to the disk"
@@ -91,7 +62,7 @@ type 'vm rollback s t1'
 check "^s rolled back to snapshot 't1': now domain [0-9]+" 240 "vm rollback"
 type 'vm clone s s2 && vm destroy s2 && rm /disk/s.save'
 check '^s cloned as s2 \(domain [0-9]+\)' 240 "vm clone, then destroy the clone"
-in_s 'echo atsave=$(cat /tmp/count)'
+in_dom s 'echo atsave=$(cat /tmp/count)'
 atsave=$(last 'atsave=[0-9]+' | cut -d= -f2)
 type 'vm save s /disk/keep.save; ls -l /disk; sync'
 check '^s \(domain [0-9]+\) saved to /disk/keep.save: 16 MiB' 240 "s saved to the disk for the next boot"
@@ -109,7 +80,7 @@ fi
 boot second
 type 'ls /disk /disk/snapshots/s; vm restore /disk/keep.save'
 check '^domain [0-9]+ \(s\) restored from /disk/keep.save: 16 MiB' 240 "second: the saved file restores after a restart"
-in_s 'echo after=$(cat /tmp/count); sleep 2; echo later=$(cat /tmp/count)'
+in_dom s 'echo after=$(cat /tmp/count); sleep 2; echo later=$(cat /tmp/count)'
 after=$(last 'after=[0-9]+' | cut -d= -f2)
 later=$(last 'later=[0-9]+' | cut -d= -f2)
 if [ -n "$atsave" ] && [ -n "$after" ] && [ "$after" -ge "$atsave" ] && [ "$after" -lt $((atsave + 40)) ] &&

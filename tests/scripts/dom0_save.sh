@@ -7,7 +7,9 @@
 # file that is no save at all are each refused with the reason and change
 # nothing; a snapshot is rolled back to; a clone runs beside it.
 . tests/scripts/session.sh
+. tests/scripts/dom0_lib.sh
 PROMPT='dom0:[^ ]*# '
+TYPE_WAIT=120
 log=$work/run.log
 mkfifo "$work/in"
 # shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
@@ -18,39 +20,6 @@ timeout 400 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 320 -serial stdio -kernel 
 qpid=$!
 exec {fd}> "$work/in"
 
-text() { tr -d '\r' < "$log"; }
-seen() { text | grep -aEq -- "$1"; }
-wait_for() {            # pattern seconds
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		seen "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-check() {               # pattern seconds what
-	if wait_for "$1" "$2"; then echo "ok - $3"; else echo "FAILED - $3 (no /$1/)"; fail=1; fi
-}
-type() {                # a line at Domain 0's shell, then its next prompt
-	local n
-	n=$(count_prompts "$log")
-	printf '%s\r' "$1" >&$fd
-	wait_prompt "$log" "$n" 120 || { echo "FAILED - no prompt after '$1'"; fail=1; }
-}
-# in_s LINE: types LINE in s through vm console, then detaches.
-in_s() {
-	local n
-	n=$(count_prompts "$log")
-	printf 'vm console s\r' >&$fd
-	wait_for 'vm: attached to s' 10 || { echo "FAILED - vm console s"; fail=1; }
-	sleep 1
-	printf '%s\r' "$1" >&$fd
-	sleep 3
-	printf '\034' >&$fd
-	wait_prompt "$log" "$n" 20 || { echo "FAILED - no prompt after detaching from s"; fail=1; }
-}
-last() { text | grep -aEo -- "$1" | tail -1; }
-
 check '\[dom0\] dom0:~# ' 120 "Domain 0 is at its prompt"
 check '\[vm1\] vm1:~# ' 60 "vm1 is at its prompt"
 printf '\035' >&$fd
@@ -58,7 +27,7 @@ check 'console input now goes to domain 1 \(dom0\)' 10 "Ctrl-] gives Domain 0 th
 type 'printf "name = \"s\"\nkernel = \"/boot/ringos-pv.elf\"\ninitrd = \"/boot/busybox.cpio\"\nmemory = 16\ncmdline = \"hostname=s\"\n" > /tmp/s.cfg; vm create /tmp/s.cfg'
 check '^domain 3 \(s\) created from /tmp/s.cfg: pv, 16 MiB' 10 "s is created"
 sleep 8
-in_s 'i=1000; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done & sleep 2; echo before=$(cat /tmp/count)'
+in_dom s 'i=1000; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done & sleep 2; echo before=$(cat /tmp/count)'
 before=$(last 'before=[0-9]+' | cut -d= -f2)
 [ -n "$before" ] && echo "ok - s counts ($before)" || { echo "FAILED - s does not count"; fail=1; }
 
@@ -88,7 +57,7 @@ if [ -n "$sum_saved" ] && [ "$sum_saved" = "$sum_restored" ]; then
 else
 	echo "FAILED - memory checksum $sum_saved saved, $sum_restored restored"; fail=1
 fi
-in_s 'echo after=$(cat /tmp/count); sleep 2; echo later=$(cat /tmp/count)'
+in_dom s 'echo after=$(cat /tmp/count); sleep 2; echo later=$(cat /tmp/count)'
 check 'ringos: restored from a save as domain [0-9]+ \(s\)' 5 "ringos knows it was restored"
 after=$(last 'after=[0-9]+' | cut -d= -f2)
 later=$(last 'later=[0-9]+' | cut -d= -f2)
@@ -102,11 +71,11 @@ type 'rm /tmp/s.save'
 
 type 'vm snapshot s t1; echo snap=$?'
 check '^s \(domain [0-9]+\) snapshotted to /var/lib/vm/s/t1.save: 16 MiB' 60 "vm snapshot keeps s's state"
-in_s 'echo gone > /tmp/marker; echo marker=$(cat /tmp/marker)'
+in_dom s 'echo gone > /tmp/marker; echo marker=$(cat /tmp/marker)'
 check '^marker=gone' 5 "a file written in s after the snapshot"
 type 'vm rollback s t1'
 check "^s rolled back to snapshot 't1': now domain [0-9]+" 60 "vm rollback returns s to the snapshot"
-in_s 'test -e /tmp/marker && echo marker-still-there || echo marker-gone-after-rollback'
+in_dom s 'test -e /tmp/marker && echo marker-still-there || echo marker-gone-after-rollback'
 check '^marker-gone-after-rollback' 10 "what s did after the snapshot is undone"
 
 type 'vm clone s s2; vm list | grep -cE "^s2? "'

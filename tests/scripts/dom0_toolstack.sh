@@ -8,7 +8,9 @@
 # `vm top`, destroys it, and refuses bad requests with the reason. vm1 and
 # Domain 0 then power off.
 . tests/scripts/session.sh
+. tests/scripts/dom0_lib.sh
 PROMPT='dom0:[^ ]*# '
+TYPE_WAIT=60
 log=$work/run.log
 mkfifo "$work/in"
 # shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
@@ -18,26 +20,6 @@ timeout 240 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 256 -serial stdio -kernel 
 	< "$work/in" > "$log" 2>&1 &
 qpid=$!
 exec {fd}> "$work/in"
-
-seen() { tr -d '\r' < "$log" | grep -aEq -- "$1"; }
-wait_for() {            # pattern seconds
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		seen "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-check() {               # pattern seconds what
-	if wait_for "$1" "$2"; then echo "ok - $3"; else echo "FAILED - $3 (no /$1/)"; fail=1; fi
-}
-# type LINE: types it at Domain 0's shell and waits for the next prompt.
-type() {
-	local n
-	n=$(count_prompts "$log")
-	printf '%s\r' "$1" >&$fd
-	wait_prompt "$log" "$n" 60 || { echo "FAILED - no prompt after '$1'"; fail=1; }
-}
 
 check '\[dom0\] dom0:~# ' 120 "Domain 0 is at its prompt"
 check '\[vm1\] vm1:~# ' 60 "vm1 is at its prompt"

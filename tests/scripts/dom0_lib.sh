@@ -1,0 +1,43 @@
+# Watching one machine's console log and typing at Domain 0's shell, for the
+# control scenarios (dom0_toolstack.sh, dom0_save.sh, dom0_disk.sh,
+# dom0_disk_save.sh). Source it after session.sh; the script sets $log (the
+# machine's serial output), $fd (its input) and PROMPT (Domain 0's), and
+# TYPE_WAIT (seconds a typed line may take, default 120).
+#   text                 the log without carriage returns
+#   seen PATTERN         the log has a line matching PATTERN (grep -E)
+#   wait_for PATTERN S   until it has, S seconds at most: 0, or 1
+#   check PATTERN S WHAT prints ok or FAILED (and sets fail=1)
+#   type LINE            types LINE at the shell and waits for its next prompt
+#   in_dom NAME LINE     types LINE in domain NAME through vm console, detaches
+#   last PATTERN         the last match of PATTERN in the log
+text() { tr -d '\r' < "$log"; }
+seen() { text | grep -aEq -- "$1"; }
+wait_for() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		seen "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check() {
+	if wait_for "$1" "$2"; then echo "ok - $3"; else echo "FAILED - $3 (no /$1/)"; fail=1; fi
+}
+type() {
+	local n
+	n=$(count_prompts "$log")
+	printf '%s\r' "$1" >&$fd
+	wait_prompt "$log" "$n" "${TYPE_WAIT:-120}" || { echo "FAILED - no prompt after '$1'"; fail=1; }
+}
+in_dom() {
+	local n
+	n=$(count_prompts "$log")
+	printf 'vm console %s\r' "$1" >&$fd
+	wait_for "vm: attached to $1" 10 || { echo "FAILED - vm console $1"; fail=1; }
+	sleep 1
+	printf '%s\r' "$2" >&$fd
+	sleep 3
+	printf '\034' >&$fd             # Ctrl-\ detaches
+	wait_prompt "$log" "$n" 20 || { echo "FAILED - no prompt after detaching from $1"; fail=1; }
+}
+last() { text | grep -aEo -- "$1" | tail -1; }
