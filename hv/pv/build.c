@@ -287,11 +287,11 @@ void *pv_guest_page(struct domain *d, uint32_t pfn)
 	return guest_page(pfn, d);
 }
 
-int pv_build_empty(struct domain *d, const struct domain_config *cfg, uint32_t virt_base,
-		   char *err, size_t errsize)
+/* What a built and a restored pv domain share: its pv state (allocated
+ * once), its size, where it is mapped, its weight. 0 or -ENOMEM. */
+static int pv_begin(struct domain *d, const struct domain_config *cfg, uint32_t virt_base,
+		    char *err, size_t errsize)
 {
-	struct boot_layout l = { 0 };
-
 	if (!d->pv) {
 		paddr_t pa;
 		if (alloc_frames_contig(PV_DOMAIN_FRAMES, &pa)) {
@@ -306,8 +306,19 @@ int pv_build_empty(struct domain *d, const struct domain_config *cfg, uint32_t v
 	d->pv->virt_base = virt_base;
 	d->weight = cfg->weight;
 	d->mode = cfg->mode;
+	return 0;
+}
+
+int pv_build_empty(struct domain *d, const struct domain_config *cfg, uint32_t virt_base,
+		   char *err, size_t errsize)
+{
+	struct boot_layout l = { 0 };
+
+	int rc = pv_begin(d, cfg, virt_base, err, errsize);
+	if (rc)
+		return rc;
 	l.p2m_pages = (d->nr_pages * 4 + PAGE_SIZE - 1) / PAGE_SIZE;
-	int rc = check_fits(d, cfg, &l, err, errsize);
+	rc = check_fits(d, cfg, &l, err, errsize);
 	if (!rc)
 		rc = alloc_memory(d, &l, err, errsize);
 	if (rc)
@@ -326,25 +337,13 @@ int pv_build(struct domain *d, const struct domain_config *cfg, const void *kern
 	char why[128];
 	int rc;
 
-	if (!d->pv) {
-		paddr_t pa;
-		if (alloc_frames_contig(PV_DOMAIN_FRAMES, &pa)) {
-			snprintf(err, errsize, "no memory for its pv state");
-			return -ENOMEM;
-		}
-		d->pv = phys_to_virt(pa);
-	}
 	rc = elf_parse(kernel, kernel_size, &img, why, sizeof(why));
 	if (rc) {
 		snprintf(err, errsize, "bad kernel image: %s", why);
 		return rc;
 	}
-	d->nr_pages = cfg->memory_kib / 4;
-	d->max_pages = d->nr_pages;
-	d->pv->built_pages = d->nr_pages;
-	d->pv->virt_base = img.virt_base;
-	d->weight = cfg->weight;
-	d->mode = cfg->mode;
+	if ((rc = pv_begin(d, cfg, img.virt_base, err, errsize)))
+		return rc;
 
 	plan_layout(d, &img, initrd_size, &l);
 	if ((rc = check_fits(d, cfg, &l, err, errsize)) || (rc = alloc_memory(d, &l, err, errsize)))
