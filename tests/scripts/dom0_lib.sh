@@ -10,6 +10,8 @@
 #   type LINE            types LINE at the shell and waits for its next prompt
 #   in_dom NAME LINE     types LINE in domain NAME through vm console, detaches
 #   last PATTERN         the last match of PATTERN in the log
+#   machine S MiB MODULES [QEMU ARGS]  boots ringvisor with those modules in
+#                        QEMU (S seconds at most), log in $log, input on $fd
 text() { tr -d '\r' < "$log"; }
 seen() { text | grep -aEq -- "$1"; }
 wait_for() {
@@ -41,3 +43,17 @@ in_dom() {
 	wait_prompt "$log" "$n" 20 || { echo "FAILED - no prompt after detaching from $1"; fail=1; }
 }
 last() { text | grep -aEo -- "$1" | tail -1; }
+machine() {
+	local secs=$1 mem=$2 modules=$3
+	shift 3
+	log=${log:-$work/run.log}
+	: > "$log"
+	rm -f "$work/in"
+	mkfifo "$work/in"
+	# shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
+	timeout "$secs" "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m "$mem" -serial stdio "$@" \
+		-kernel "$BUILD/hv/hv.elf" -append "on_empty=exit" -initrd "$modules" \
+		< "$work/in" > "$log" 2>&1 &
+	qpid=$!
+	exec {fd}> "$work/in"
+}

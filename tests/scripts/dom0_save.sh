@@ -10,15 +10,7 @@
 . tests/scripts/dom0_lib.sh
 PROMPT='dom0:[^ ]*# '
 TYPE_WAIT=120
-log=$work/run.log
-mkfifo "$work/in"
-# shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
-timeout 400 "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 320 -serial stdio -kernel "$BUILD/hv/hv.elf" \
-	-append "on_empty=exit" \
-	-initrd "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,configs/dom0.cfg,$BUILD/initramfs/busybox.cpio,configs/vm1.cfg" \
-	< "$work/in" > "$log" 2>&1 &
-qpid=$!
-exec {fd}> "$work/in"
+machine 400 320 "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,configs/dom0.cfg,$BUILD/initramfs/busybox.cpio,configs/vm1.cfg"
 
 check '\[dom0\] dom0:~# ' 120 "Domain 0 is at its prompt"
 check '\[vm1\] vm1:~# ' 60 "vm1 is at its prompt"
