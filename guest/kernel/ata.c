@@ -28,6 +28,7 @@
 #define SELECT_NS       400ull          /* after selecting or commanding: status valid */
 #define SRST_NS         5000ull         /* SRST held at least 5 us ... */
 #define AFTER_SRST_NS   2000000ull      /* ... then 2 ms before BSY means anything */
+#define SETTLE_NS       30000000ull     /* the probe's patience with a drive that reads absent */
 
 struct ata_channel {
 	uint16_t base, ctl;             /* command block, control block */
@@ -111,8 +112,16 @@ static int reset_channel(void)
 
 static void select_drive(unsigned drive)
 {
-	reg_out(ATA_REG_DEVICE, (uint8_t)(ATA_DEV_OBS | (drive ? ATA_DEV_SLAVE : 0)));
-	delay_ns(SELECT_NS);
+	uint8_t dev = (uint8_t)(ATA_DEV_OBS | (drive ? ATA_DEV_SLAVE : 0));
+	uint64_t until = arch_time_ns() + SETTLE_NS;
+
+	/* A drive ignores the write while busy: write until it reads back
+	 * (a while at most; then the status tells the caller). */
+	do {
+		reg_out(ATA_REG_DEVICE, dev);
+		delay_ns(SELECT_NS);
+	} while ((reg_in(ATA_REG_DEVICE) & ATA_DEV_SLAVE) != (dev & ATA_DEV_SLAVE) &&
+		 arch_time_ns() < until);
 	chan.selected = (int)drive;
 }
 
@@ -318,9 +327,16 @@ static bool probe_drive(unsigned drive)
 	const char *why;
 
 	select_drive(drive);
+	/* Nobody there reads 00h (an absent slave) or FFh. A drive still
+	 * finishing the reset may read so for a moment too (QEMU completes
+	 * SRST in its own time, which a loaded host stretches): look again
+	 * for SETTLE_NS before deciding. */
 	uint8_t st = alt_status();
+	for (uint64_t until = arch_time_ns() + SETTLE_NS;
+	     (st == 0 || st == 0xff) && arch_time_ns() < until;)
+		st = alt_status();
 	if (st == 0 || st == 0xff)
-		return false;           /* nobody there (an absent slave reads 00h) */
+		return false;
 	if (wait_not_busy(arch_time_ns() + ATA_TIMEOUT_NS) < 0) {
 		kprintf("ata: hd%c: busy since the reset: not driven\n", 'a' + drive);
 		return false;
