@@ -25,13 +25,16 @@
  *
  * Each phase is timed with clock_gettime(CLOCK_MONOTONIC) around its
  * system calls only; a phase that took less than the mode's minimum
- * (min_ms, and at least 50 steps of the clock: the pc port's clock moves
- * in 10 ms steps) runs again, up to max_rounds rounds, and the times are
+ * (min_ms, and at least min_ticks of the least step the clock is seen
+ * to make: a coarse clock needs long phases) runs again, up to max_rounds
+ * rounds, and the times are
  * summed (create, stat and unlink run again together, as one cycle; a
  * write round writes a new file, the last round's file is removed first,
  * untimed). There is no cache to drop: ramfs is memory, and ringos's ext2
  * has no block cache (every call reads and writes the blocks it needs,
- * docs/ext2.md), so a round that repeats finds the disk as the first did.
+ * docs/ext2.md; files move through a 4 KiB kernel buffer), so a round that
+ * repeats is not served from memory. (It is not quite the first round
+ * again: a repeated create finds the directory's blocks already there.)
  *
  * What was read is checked (untimed): every seq_read and rand_read round
  * reads into a buffer of its own size, compared afterwards with the
