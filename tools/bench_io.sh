@@ -6,11 +6,13 @@
 # (time per operation, the ratio against each column's baseline, hypervisor
 # entries per operation), writes it as CSV and draws it with gnuplot.
 #
-#   tools/bench_io.sh [--short] [-o DIR] [-c COL[,COL...]]
+#   tools/bench_io.sh [--short] [-o DIR] [-c COL[,COL...] [-k]]
 #     --short   short mode (1 MiB file, 100 files, small tree), for CI
 #     -o DIR    where bench_io.csv, bench_io.png, the logs and the disk
 #               images go (default build/bench-io)
 #     -c COLS   run only these columns (the table then has only them)
+#     -k        with -c: tabulate the other columns too, from their
+#               earlier run's output in DIR (kept as it is)
 #
 # Run `make bench-io` (or `make bench-io-build`) first: this script builds
 # nothing. It never judges a time; it fails (non-zero) when a run failed
@@ -48,13 +50,14 @@ bt-ide      domain  ringos-pc.elf  bt  ext2  /data/bench-io  native-ide
 '
 PHASES="seq_write seq_read rand_read create stat unlink list"
 
-short=0 out= only=
+short=0 out= only= keep=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--short) short=1 ;;
 	-o) out=${2:?-o needs a directory}; shift ;;
 	-c) only=,${2:?-c needs columns},; shift ;;
-	*) sed -n '9,14p' "$0"; exit 2 ;;
+	-k) keep=1 ;;
+	*) sed -n '9,16p' "$0"; exit 2 ;;
 	esac
 	shift
 done
@@ -62,7 +65,7 @@ out=${out:-$BUILD/bench-io}
 if [ $short = 1 ]; then
 	mode=short timeout=240 disk_mb=16
 else
-	mode=full timeout=2400 disk_mb=48
+	mode=full timeout=3600 disk_mb=48
 fi
 cpio=$BUILD/initramfs/bench-io.cpio
 for f in "$cpio" "$BUILD/ringos-pc.elf" "$BUILD/ringos-pv.elf" "$BUILD/hv/hv.elf"; do
@@ -72,18 +75,22 @@ for c in "$QEMU" gnuplot mkfs.ext2 e2fsck debugfs; do
 	command -v "$c" > /dev/null || { echo "bench-io: $c not found (make setup)"; exit 2; }
 done
 declare -A boot_of kernel_of mode_of disk_of dir_of vs_of extra_of
-cols=()
+cols=() runs=()         # the columns in the table; those run now
 while read -r name boot kernel dmode disk dir vs extra; do
 	[ -n "$name" ] || continue
-	[ -z "$only" ] || [[ $only == *",$name,"* ]] || continue
+	if [ -z "$only" ] || [[ $only == *",$name,"* ]]; then
+		runs+=("$name")
+	elif [ $keep = 0 ]; then
+		continue
+	fi
 	cols+=("$name")
 	boot_of[$name]=$boot kernel_of[$name]=$kernel mode_of[$name]=$dmode disk_of[$name]=$disk
 	dir_of[$name]=$dir vs_of[$name]=$vs extra_of[$name]=$extra
 done <<< "$COLUMNS"
-[ ${#cols[@]} -gt 0 ] || { echo "bench-io: no column chosen"; exit 2; }
+[ ${#runs[@]} -gt 0 ] || { echo "bench-io: no column chosen"; exit 2; }
 mkdir -p "$out"
-for c in "${cols[@]}"; do
-	rm -f "$out/$c.log" "$out/$c.out" "$out/$c.img" "$out/$c.fsck" "$out/$c.monitor"
+for c in "${runs[@]}"; do
+	rm -f "$out/$c.log" "$out/$c.out" "$out/$c.img" "$out/$c.fsck" "$out/$c.monitor.log"
 done
 rm -f "$out/bench_io.csv" "$out/bench_io.png" "$out/bench_io.gp"
 
@@ -187,7 +194,7 @@ boot_domain() {
 	rm -f "$base"
 }
 
-for c in "${cols[@]}"; do
+for c in "${runs[@]}"; do
 	cmdline="bench_io_mode=$mode bench_io_dir=${dir_of[$c]}"
 	case ${disk_of[$c]} in
 	-) ;;
