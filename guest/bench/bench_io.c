@@ -9,7 +9,7 @@
  * bench_io_dir=DIR (made if missing; on ext2 the disk is mounted by the
  * kernel's mount=/dev/hda:/data), in bench_io_mode=full or short:
  *
- *   seq_write  a new file of FILE_MB MiB written in 64 KiB write()s, then
+ *   seq_write  a new file (8 MiB; 512 KiB short) written in 64 KiB write()s, then
  *              fsync(): one operation is one 64 KiB write (the fsync's
  *              time is shared out over them)
  *   seq_read   the file read back in 64 KiB read()s
@@ -76,13 +76,15 @@
 /* The mode's sizes. */
 struct mode {
 	const char *name;
-	unsigned file_mb, rand_reads, nfiles, fanout;
+	unsigned file_kb, rand_reads, nfiles, fanout;
 	long min_ms, min_ticks;
 	int max_rounds;
 };
 static const struct mode modes[] = {
-	{ "full", 8, 1000, 1000, 8, 1000, 50, 20 },
-	{ "short", 1, 64, 100, 3, 30, 3, 3 },
+	{ "full", 8192, 1000, 1000, 8, 1000, 50, 20 },
+	/* short: enough for every phase to give a number, under a minute
+	 * for a bt domain on a busy machine */
+	{ "short", 512, 32, 30, 2, 30, 3, 3 },
 };
 static const struct mode *m = &modes[0];
 static const char *dir = "/tmp/bench-io";
@@ -609,7 +611,7 @@ int main(void)
 	min_ns = (uint64_t)m->min_ms * 1000000u;
 	if (min_ns < (uint64_t)m->min_ticks * clock_res)
 		min_ns = (uint64_t)m->min_ticks * clock_res;
-	file_size = (size_t)m->file_mb << 20;
+	file_size = (size_t)m->file_kb << 10;
 	if (m->rand_reads > 4096) {
 		printf("TEST RESULT: FAILURE (too many random reads)\n");
 		return 1;
@@ -631,10 +633,10 @@ int main(void)
 	}
 	hv_calibrate();
 
-	printf("ringos I/O benchmark, %s mode, in %s: a file of %u MiB (%u KiB writes and reads),\n"
+	printf("ringos I/O benchmark, %s mode, in %s: a file of %u KiB (%u KiB writes and reads),\n"
 	       "# %u random %u KiB reads, %u small files, a tree of %u+%u directories and %u files;\n"
 	       "# each phase repeated until %.0f ms timed (at most %d rounds)\n",
-	       m->name, dir, m->file_mb, BLOCK / 1024, m->rand_reads, RBLOCK / 1024, m->nfiles,
+	       m->name, dir, m->file_kb, BLOCK / 1024, m->rand_reads, RBLOCK / 1024, m->nfiles,
 	       m->fanout, m->fanout * m->fanout, m->fanout * m->fanout * m->fanout,
 	       (double)min_ns / 1e6, m->max_rounds);
 	printf("BENCHIO-MODE %s\n", m->name);
