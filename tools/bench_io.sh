@@ -351,7 +351,7 @@ gp=$out/bench_io.gp
 	echo 'set style fill solid 0.85 border -1'
 	echo 'set boxwidth 0.9'
 	echo 'set grid ytics'
-	echo 'set key top left'
+	echo 'set key outside top center horizontal'
 	echo "set multiplot layout 2,1 title \"ringvisor: the same I/O on each design ($mode run, QEMU TCG)\""
 	echo 'set title "time per operation (log scale)"'
 	echo 'set ylabel "microseconds"'
