@@ -10,7 +10,10 @@
 # include/ (<public/...>) only. Every user of lib adds -iquote lib/include.
 
 LIB_INC    := -iquote lib/include -Iinclude
-LIB_SRCS   := $(sort $(wildcard lib/*.c))
+# lib/fwd_server.c is not freestanding (it calls the C library's *at
+# functions): the unit tests and Domain 0's userland build it (mk/ringos.mk).
+LIB_HOSTED := lib/fwd_server.c
+LIB_SRCS   := $(filter-out $(LIB_HOSTED),$(sort $(wildcard lib/*.c)))
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 lib_objs    = $(patsubst %,$(BUILD)/lib/%.o,$(1))
 
