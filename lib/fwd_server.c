@@ -332,6 +332,9 @@ static int path_arg(struct fwd_server *s, const struct fsif_seg *seg, const char
 		    uint32_t dir, struct walk *w)
 {
 	size_t len = seg->len;
+	memset(w, 0, sizeof(*w));
+	w->s = s;
+	walk_at_root(w);
 	if (len == 0)
 		return -ENOENT;
 	if (len >= FSIF_PATH_MAX)
@@ -340,9 +343,6 @@ static int path_arg(struct fwd_server *s, const struct fsif_seg *seg, const char
 		return -EFAULT;
 	if (memchr(bytes, 0, len))
 		return -EINVAL;
-	memset(w, 0, sizeof(*w));
-	w->s = s;
-	walk_at_root(w);
 	if (bytes[0] == '/' || dir == FSIF_ROOT)
 		return 0;
 	if (dir >= FWD_HANDLES || s->fd[dir] < 0)
