@@ -309,6 +309,8 @@ static int walk_path(struct walk *w, const char *path, size_t len, unsigned how)
 				}
 				w->kind = LAST_NORM;
 				strcpy(w->name, name);
+				if (w->s->final_hook)
+					w->s->final_hook(w->s->hook_arg, cur(w), name);
 				return 0;
 			}
 		}

@@ -50,6 +50,9 @@ struct fwd_server {
 	/* Tests only: called after each directory a walk enters (fd: it, name:
 	 * its name), to change the tree in the middle of a walk. */
 	void (*step_hook)(void *arg, int fd, const char *name);
+	/* Tests only: called when a walk has checked its final component (not
+	 * a link, or not to be followed) and before the call acts on it. */
+	void (*final_hook)(void *arg, int dirfd, const char *name);
 	void *hook_arg;
 };
 

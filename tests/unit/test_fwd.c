@@ -69,7 +69,8 @@ static void build_export(const char *top)
 		{ "../file", "dir/to_file_up" }, { "../../../../../../..", "dir/to_top" },
 		{ "loop2", "loop1" }, { "loop1", "loop2" }, { "self", "self" },
 		{ "nonexistent", "dangling" }, { "/made_by_abs", "dangling_abs" },
-		{ "sub", "dir/to_sub" }, { "dir/", "to_dir_slash" }, { "///", "to_slashes" },
+		{ "sub", "dir/to_sub" }, { "/file", "dir/abs_file" }, { "/", "dir/abs_root" },
+		{ "/etc/passwd", "dir/sub/abs_passwd" }, { "dir/", "to_dir_slash" }, { "///", "to_slashes" },
 	};
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		assert_int_equal(symlinkat(links[i][0], d, links[i][1]), 0);
@@ -495,6 +496,8 @@ static void test_stat_paths(void **state)
 		"to_outside_abs", "to_outside_abs/canary", "dir/to_top", "dir/to_top/etc/passwd",
 		"to_file", "to_file/", "to_dir/", "to_dir/inner", "dir/to_file_up", "dir/to_sub/deep",
 		"to_dir_slash", "to_dir_slash/inner", "to_slashes", "to_slashes/file",
+		"dir/abs_file", "dir/abs_root", "dir/abs_root/dir/inner", "dir/sub/abs_passwd",
+		"to_dir/sub/abs_passwd", "dir/abs_root/..", "dir/sub/../abs_root/file",
 		"a0", "b0", "a5/", "loop1", "loop1/x", "self", "dangling", "dangling/", "dangling_abs",
 		"file/", "file/x", "file/..", "missing", "missing/x", "dir/inner/", "empty/.",
 		"empty/..", "deep/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/bottom",
@@ -968,6 +971,50 @@ static void test_race_final(void **state)
 	check_trees();
 }
 
+/* The final component turned into a link to the canary after the walk
+ * found it was none: open, truncate and chmod do not follow it. */
+static void late_hook(void *arg, int dirfd, const char *name)
+{
+	int *n = arg;
+	if (strcmp(name, "inner"))
+		return;
+	char p[600];
+	snprintf(p, sizeof(p), "%s/canary", OUT);
+	assert_int_equal(unlinkat(dirfd, "inner", 0), 0);
+	assert_int_equal(symlinkat(p, dirfd, "inner"), 0);
+	++*n;
+}
+
+static void test_race_late(void **state)
+{
+	(void)state;
+	int n = 0;
+	srv.final_hook = late_hook;
+	srv.hook_arg = &n;
+	for (int i = 0; i < 4; i++) {
+		/* each round: a fresh regular file called inner */
+		unlinkat(e1fd, "dir/inner", 0);
+		put_file(e1fd, "dir/inner", "inner\n");
+		struct fsif_rsp r;
+		if (i == 0)
+			r = call(FSIF_OP_OPEN, FSIF_ROOT, "dir/inner", NULL, O_WRONLY | O_TRUNC, 0, 0, 0);
+		else if (i == 1)
+			r = call(FSIF_OP_OPEN, FSIF_ROOT, "dir/inner", NULL, O_RDWR | O_CREAT, 0600, 0, 0);
+		else
+			r = call(i == 2 ? FSIF_OP_TRUNCATE : FSIF_OP_CHMOD, FSIF_ROOT, "dir/inner", NULL, 0,
+				 0777, 0, 0);
+		assert_int_equal(r.ret, -ELOOP);
+		check_outside();
+	}
+	srv.final_hook = NULL;
+	assert_int_equal(n, 4);
+	char p[600];
+	snprintf(p, sizeof(p), "%s/canary", OUT);
+	assert_int_equal(unlinkat(e2fd, "dir/inner", 0), 0);
+	assert_int_equal(symlinkat(p, e2fd, "dir/inner"), 0);
+	check_trees();
+}
+
 /* A directory handle whose directory a Domain 0 program moves out of the
  * export: ".." above it is refused (it is not beneath the export). */
 static void test_handle_moved_out(void **state)
@@ -1311,6 +1358,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dir_handles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_race_mid_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_race_final, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_race_late, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handle_moved_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
