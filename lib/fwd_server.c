@@ -341,7 +341,7 @@ static int path_arg(struct fwd_server *s, const struct fsif_seg *seg, const char
 		return -ENOENT;
 	if (len >= FSIF_PATH_MAX)
 		return -ENAMETOOLONG;
-	if (seg->offset >= 4096 || seg->offset + len > 4096 || !bytes || len > cap)
+	if (seg->offset >= 4096 || len > 4096 - seg->offset || !bytes || len > cap)
 		return -EFAULT;
 	if (memchr(bytes, 0, len))
 		return -EINVAL;
@@ -555,7 +555,7 @@ static long op_symlink(struct fwd_server *s, const struct fsif_req *req, const s
 		return -ENOENT;
 	if (tlen >= FSIF_PATH_MAX)
 		return -ENAMETOOLONG;
-	if (req->path2.offset >= 4096 || req->path2.offset + tlen > 4096 || !b->path2 ||
+	if (req->path2.offset >= 4096 || tlen > 4096 - req->path2.offset || !b->path2 ||
 	    tlen > b->path2_cap)
 		return -EFAULT;
 	if (memchr(b->path2, 0, tlen))
@@ -638,7 +638,7 @@ static long op_io(struct fwd_server *s, const struct fsif_req *req, const struct
 		return -EINVAL;
 	size_t total = 0;
 	for (unsigned i = 0; i < req->nr_data; i++) {
-		if (req->data[i].offset >= 4096 || req->data[i].offset + req->data[i].len > 4096)
+		if (req->data[i].offset >= 4096 || req->data[i].len > 4096 - req->data[i].offset)
 			return -EFAULT;
 		total += req->data[i].len;
 	}

@@ -1125,6 +1125,9 @@ static void test_malformed(void **state)
 	q.data[0].len = 100;
 	q.data[0].offset = 4000;
 	assert_int_equal(raw(&q, &b).ret, -EFAULT);             /* past the page */
+	q.data[0].offset = 1;
+	q.data[0].len = 0xffffffffu;                            /* offset + len wraps to 0 */
+	assert_int_equal(raw(&q, &b).ret, -EFAULT);
 	q.data[0].offset = 4096;
 	q.data[0].len = 0;
 	q.count = 0;
