@@ -294,12 +294,14 @@ static int walk_path(struct walk *w, const char *path, size_t len, unsigned how)
 			if (n < 0)
 				return rc;
 		} else {
+			/* O_CREAT on "x/" is EISDIR before x is looked at (Linux's
+			 * open_last_lookups), link or not, there or not. */
+			if (slash && (how & W_CREATE))
+				return -EISDIR;
 			/* A trailing '/' follows a final link as a middle one. */
 			if ((how & W_FOLLOW) || slash)
 				n = link_body(w, name);
 			if (n < 0) {
-				if (slash && (how & W_CREATE))
-					return -EISDIR;
 				if (slash) {            /* "x/" is "x/.": x must be a directory */
 					if ((rc = step_down(w, name)))
 						return rc;

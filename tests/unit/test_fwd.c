@@ -207,9 +207,22 @@ static void srv_attach(void)
 	assert_int_equal(rsp.ret, FWD_HANDLES);
 }
 
+static int count_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static int fds_before;
+
 static int setup(void **state)
 {
 	(void)state;
+	fds_before = count_fds();
 	umask(022);
 	strcpy(T, "/tmp/rv-fwd-XXXXXX");
 	assert_non_null(mkdtemp(T));
@@ -241,6 +254,7 @@ static int teardown(void **state)
 	fwd_server_fini(&srv);
 	close(e1fd);
 	close(e2fd);
+	assert_int_equal(count_fds(), fds_before);      /* no descriptor leaked */
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", T);
 	assert_int_equal(system(cmd), 0);
@@ -424,6 +438,10 @@ static int both_symlink(const char *target, const char *path)
 	if (p >= 0) {
 		rc = neg(symlinkat(target, p, last));
 		close(p);
+	} else if (!target[0]) {
+		/* symlink(2) reads its target before the path: the kernel's
+		 * answer to an empty one, whatever the path. */
+		rc = neg(symlinkat(target, e2fd, "never_made"));
 	}
 	if (r.ret != rc)
 		print_error("symlink %s %s: server %d, oracle %d\n", target, path, r.ret, rc);
@@ -863,6 +881,59 @@ static void test_dir_handles(void **state)
 	close(fd);
 	call(FSIF_OP_CLOSE, h, NULL, NULL, 0, 0, 0, 0);
 	check_trees();
+}
+
+/* Random paths and calls, each against the oracle, the trees compared
+ * after each: what the hand-written cases did not think of. */
+static void test_random(void **state)
+{
+	(void)state;
+	uint64_t rs = unit_seed("fwd random");
+	static const char *const comps[] = {
+		"file", "dir", "sub", "deep", "d", "inner", "empty", "etc", "passwd", "outside",
+		"canary", "to_root", "to_dotdot2", "to_passwd", "to_etc", "to_canary_rel", "up3",
+		"to_file", "to_dir", "to_top", "loop1", "self", "dangling", "dangling_abs", "to_sub",
+		"abs_file", "abs_root", "to_dir_slash", "to_slashes", "to_canary_abs",
+		"to_outside_abs", "a30", "b0", "n1", "n2", ".", "..", "..", "..",
+	};
+	static const char *const targets[] = {
+		"/", "..", "../..", "../../..", "/etc/passwd", "file", "dir/sub", "n1", "/n2",
+		"to_root/dir", "self", "", "dir/", "/../..",
+	};
+	const size_t nc = sizeof(comps) / sizeof(comps[0]);
+	char tgt_abs[600];
+	snprintf(tgt_abs, sizeof(tgt_abs), "%s/canary", OUT);
+	for (int i = 0; i < 1500; i++) {
+		char p1[512] = "", p2[512] = "";
+		for (int k = 0; k < 2; k++) {
+			char *p = k ? p2 : p1;
+			if (unit_below(&rs, 6) == 0)
+				strcat(p, "/");
+			int n = 1 + (int)unit_below(&rs, 4);
+			for (int j = 0; j < n; j++) {
+				strcat(p, comps[unit_below(&rs, nc)]);
+				if (j + 1 < n || unit_below(&rs, 8) == 0)
+					strcat(p, unit_below(&rs, 5) ? "/" : "//");
+			}
+		}
+		const char *t = unit_below(&rs, 6) ? targets[unit_below(&rs, sizeof(targets) / sizeof(targets[0]))]
+						   : tgt_abs;
+		switch (unit_below(&rs, 13)) {
+		case 0: both_stat(p1, false); break;
+		case 1: both_stat(p1, true); break;
+		case 2: both_open(p1, O_RDONLY, 0); break;
+		case 3: both_open(p1, O_WRONLY | O_CREAT | O_TRUNC, 0640); check_trees(); break;
+		case 4: both_open(p1, O_RDWR | O_CREAT | O_EXCL, 0600); check_trees(); break;
+		case 5: both_name(FSIF_OP_MKDIR, p1); break;
+		case 6: both_name(FSIF_OP_RMDIR, p1); break;
+		case 7: both_name(FSIF_OP_UNLINK, p1); break;
+		case 8: both_rename(p1, p2, unit_below(&rs, 2) ? FSIF_RENAME_NOREPLACE : 0); break;
+		case 9: both_symlink(t, p1); break;
+		case 10: both_readlink(p1, 1 + (uint32_t)unit_below(&rs, 64)); break;
+		case 11: both_setattr(FSIF_OP_CHMOD, p1, 0600 + unit_below(&rs, 0100)); break;
+		default: both_setattr(FSIF_OP_TRUNCATE, p1, unit_below(&rs, 20)); break;
+		}
+	}
 }
 
 /* ---------------------------------------------------------------- races */
@@ -1359,6 +1430,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_getdents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_handles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_race_mid_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_race_final, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_race_late, setup, teardown),
