@@ -516,7 +516,7 @@ static long op_rename(struct fwd_server *s, const struct fsif_req *req, const st
 	}
 	/* The first walk's directory is kept apart (its own descriptor) so
 	 * the second may use the stack. */
-	int d1 = fcntl(cur(&w1), F_DUPFD_CLOEXEC, 0);
+	int d1 = openat(cur(&w1), ".", DIR_FLAGS);
 	char n1[sizeof(w1.name)];
 	strcpy(n1, w1.kind == LAST_NORM || w1.kind == LAST_DOT ? w1.name : ".");
 	walk_release(&w1);
