@@ -941,6 +941,52 @@ static void test_random(void **state)
 	}
 }
 
+/* Random lookups from a directory handle (dir/sub), ".." above it
+ * included: the oracle resolves "dir/sub/" + path from its root. */
+static void test_random_from_handle(void **state)
+{
+	(void)state;
+	uint64_t rs = unit_seed("fwd random from a handle") ^ 0x4a4d;
+	static const char *const comps[] = {
+		"deep", "abs_passwd", "..", "..", "..", ".", "inner", "sub", "dir", "file", "to_root",
+		"to_dotdot2", "up3", "to_top", "abs_root", "to_passwd", "etc", "passwd", "loop1",
+		"outside", "canary", "to_canary_rel", "to_dir_slash",
+	};
+	struct fsif_rsp r = call(FSIF_OP_OPEN, FSIF_ROOT, "dir/sub", NULL, O_RDONLY | O_DIRECTORY, 0, 0, 0);
+	assert_true(r.ret >= 0);
+	uint32_t h = r.ret;
+	for (int i = 0; i < 400; i++) {
+		char p[512] = "", full[600];
+		int n = 1 + (int)unit_below(&rs, 5);
+		for (int j = 0; j < n; j++) {
+			strcat(p, comps[unit_below(&rs, sizeof(comps) / sizeof(comps[0]))]);
+			if (j + 1 < n || unit_below(&rs, 6) == 0)
+				strcat(p, "/");
+		}
+		snprintf(full, sizeof(full), "dir/sub/%s", p);
+		bool nofollow = unit_below(&rs, 2);
+		r = call(FSIF_OP_STAT, h, p, NULL, nofollow ? FSIF_AT_SYMLINK_NOFOLLOW : 0, 0, 0, 0);
+		int fd = ref_open(full, O_PATH | (nofollow ? O_NOFOLLOW : 0), 0);
+		if (r.ret != (fd < 0 ? fd : 0))
+			print_error("stat from dir/sub %s: server %d, oracle %d\n", p, r.ret, fd);
+		assert_int_equal(r.ret, fd < 0 ? fd : 0);
+		if (fd >= 0) {
+			struct stat st;
+			assert_int_equal(fstat(fd, &st), 0);
+			same_stat(&r.u.st, &st);
+			close(fd);
+		}
+		r = call(FSIF_OP_OPEN, h, p, NULL, O_RDONLY, 0, 0, 0);
+		fd = ref_open(full, O_RDONLY, 0);
+		assert_int_equal(r.ret >= 0, fd >= 0);
+		if (fd < 0)
+			assert_int_equal(r.ret, fd);
+		else
+			call(FSIF_OP_CLOSE, r.ret, NULL, NULL, 0, 0, 0, 0), close(fd);
+	}
+	call(FSIF_OP_CLOSE, h, NULL, NULL, 0, 0, 0, 0);
+}
+
 /* ---------------------------------------------------------------- races */
 
 struct swap {
@@ -1436,6 +1482,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_getdents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_handles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_from_handle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_race_mid_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_race_final, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_race_late, setup, teardown),
