@@ -218,6 +218,8 @@ static int count_fds(void)
 }
 
 static int fds_before;
+static char made[64][sizeof(T)];
+static int n_made;
 
 static int setup(void **state)
 {
@@ -226,6 +228,8 @@ static int setup(void **state)
 	umask(022);
 	strcpy(T, "/tmp/rv-fwd-XXXXXX");
 	assert_non_null(mkdtemp(T));
+	if (n_made < 64)
+		strcpy(made[n_made++], T);      /* removed at the end even if a check failed */
 	snprintf(E1, sizeof(E1), "%s/e1", T);
 	snprintf(E2, sizeof(E2), "%s/e2", T);
 	snprintf(OUT, sizeof(OUT), "%s/outside", T);
@@ -1492,5 +1496,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	for (int i = 0; i < n_made; i++) {
+		char cmd[600];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", made[i]);
+		if (system(cmd))
+			failed++;
+	}
+	return failed;
 }
