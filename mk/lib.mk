@@ -10,7 +10,10 @@
 # include/ (<public/...>) only. Every user of lib adds -iquote lib/include.
 
 LIB_INC    := -iquote lib/include -Iinclude
-LIB_SRCS   := $(sort $(wildcard lib/*.c))
+# lib/fwd_server.c is not freestanding (it calls the C library's *at
+# functions): the unit tests and Domain 0's userland build it (mk/ringos.mk).
+LIB_HOSTED := lib/fwd_server.c
+LIB_SRCS   := $(filter-out $(LIB_HOSTED),$(sort $(wildcard lib/*.c)))
 LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 lib_objs    = $(patsubst %,$(BUILD)/lib/%.o,$(1))
 
@@ -20,10 +23,12 @@ $(BUILD)/lib/%.o: lib/%.c | check-toolchain
 	$(call say,CC,$@)$(CC) $(KCFLAGS) -Wframe-larger-than=1024 $(LIB_INC) -c $< -o $@
 
 # What each kernel takes from lib.
-LIB_FOR_HV      = $(filter-out $(LIB_FOR_PV),$(LIB_OBJS))
+LIB_FOR_HV      = $(filter-out $(LIB_FOR_PV) $(LIB_FOR_FWD),$(LIB_OBJS))
 LIB_FOR_RINGOS := $(call lib_objs,format string frame pagetable elf clock)
 LIB_FOR_PC     := $(call lib_objs,pic pit rtc)
 LIB_FOR_PV     := $(call lib_objs,pv_time)
+# The client side of system-call forwarding: ringos's, when its glue comes.
+LIB_FOR_FWD    := $(call lib_objs,fwd_client)
 LIB_FOR_GUESTS := $(call lib_objs,format string clock pv_time savefile)
 
 .PHONY: lib

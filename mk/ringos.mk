@@ -98,6 +98,16 @@ $(TOOLSTACK): guest/toolstack/vm.c lib/savefile.c lib/include/savefile.h include
 	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) -Iinclude -iquote guest/include -iquote lib/include \
 	    $< lib/savefile.c -o $@
 
+# The system-call forwarding server's core (lib/fwd_server.c; docs/io.md,
+# "System-call forwarding"), built with the same flags as the toolstack so
+# Domain 0's server program is a link away.
+FWD_SERVER_OBJ := $(BUILD)/toolstack/fwd_server.o
+$(FWD_SERVER_OBJ): lib/fwd_server.c lib/include/fwd_server.h include/public/io/fsif.h | check-toolchain
+	@mkdir -p $(@D)
+	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) -Iinclude -iquote lib/include -c $< -o $@
+
+ringos: $(FWD_SERVER_OBJ)
+
 # Domain 0's initramfs: the busybox system, the toolstack as /bin/vm, the
 # images it creates domains from in /boot, and their configs in /etc/vm.
 DOM0_FILES := $(shell find guest/dom0 -type f 2>/dev/null | sort)

@@ -10,7 +10,7 @@
 
 UNIT_DIR   := $(BUILD)/unit
 UNIT_OBJ   := $(UNIT_DIR)/obj
-UNIT_NAMES := savefile format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev decode vpit vpic vrtc vuart vpost vpci vkbd vlapic vioapic pctables vide emulate vacpipm bzimage vdev_fuzz btscan shadow shadow_small btpatch btvcpu
+UNIT_NAMES := savefile format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev decode vpit vpic vrtc vuart vpost vpci vkbd vlapic vioapic pctables vide emulate vacpipm bzimage vdev_fuzz btscan shadow shadow_small btpatch btvcpu fwd
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote hv/pv -iquote lib/include -Iinclude \
@@ -61,6 +61,9 @@ unit_src_btpatch   := hv/bt/patch.c hv/bt/scan.c lib/decode.c
 # The patch cache's tests exercise its limits: built with small ones.
 BTPATCH_LIMITS     := -DBT_PATCH_PAGES=16 -DBT_PATCH_BLOCKS=32 -DBT_PATCH_SITES=64
 $(UNIT_OBJ)/hv/bt/patch.o $(UNIT_OBJ)/tests/unit/test_btpatch.o: HOSTCFLAGS += $(BTPATCH_LIMITS)
+# System-call forwarding: the server core on a real temporary tree, the
+# host kernel's own calls (openat2 RESOLVE_IN_ROOT) its oracle.
+unit_src_fwd       := lib/fwd_server.c lib/fwd_client.c
 unit_src_btvcpu    := hv/bt/vcpu.c hv/bt/vcpu_desc.c hv/bt/vcpu_branch.c lib/decode.c
 
 unit_objs = $(UNIT_OBJ)/tests/unit/test_$(1).o $(patsubst %.c,$(UNIT_OBJ)/%.o,$(unit_src_$(1)))
