@@ -19,7 +19,7 @@ BENCH_CFLAGS := -m32 -static -O2 -Wall -Wextra -Werror
 BENCH_CPIOS  := $(BUILD)/initramfs/bench.cpio $(BUILD)/initramfs/bench-short.cpio
 
 $(foreach p,$(BENCH_SRCS:guest/bench/%.c=%),$(eval \
-	$(BUILD)/bench/bin/$(p): $(wildcard guest/bench/$(p)/*.c guest/bench/$(p)/*.h)))
+	$(BUILD)/bench/bin/$(p): guest/bench/hvcount.h $(wildcard guest/bench/$(p)/*.c guest/bench/$(p)/*.h)))
 
 $(BUILD)/bench/bin/%: guest/bench/%.c | check-toolchain
 	@mkdir -p $(@D)

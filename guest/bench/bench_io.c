@@ -67,7 +67,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HV_PATH         "/proc/hypervisor"
+#include "hvcount.h"
+
 #define BLOCK           (64u * 1024u)   /* seq_write and seq_read's unit */
 #define RBLOCK          4096u           /* rand_read's unit */
 #define SMALL           256u            /* bytes in each small file */
@@ -100,91 +101,6 @@ static void fail(const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* ------------------------------------------------ /proc/hypervisor (as bench.c) */
-
-#define HV_KEYS 48
-struct counters {
-	int n;
-	char key[HV_KEYS][32];
-	unsigned long long val[HV_KEYS];
-};
-
-static unsigned long long *slot(struct counters *c, const char *key)
-{
-	for (int i = 0; i < c->n; i++)
-		if (!strcmp(c->key[i], key))
-			return &c->val[i];
-	if (c->n == HV_KEYS)
-		return NULL;
-	snprintf(c->key[c->n], sizeof(c->key[0]), "%s", key);
-	c->val[c->n] = 0;
-	return &c->val[c->n++];
-}
-
-static const unsigned long long *find(const struct counters *c, const char *key)
-{
-	for (int i = 0; i < c->n; i++)
-		if (!strcmp(c->key[i], key))
-			return &c->val[i];
-	return NULL;
-}
-
-/* The domain's counters; c->n = 0 when there is no file (natively). */
-static void hv_read(struct counters *c)
-{
-	char buf[4096];
-	size_t len = 0;
-	ssize_t n;
-	c->n = 0;
-	int fd = open(HV_PATH, O_RDONLY);
-	if (fd < 0)
-		return;
-	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
-	close(fd);
-	buf[len] = '\0';
-	for (char *line = buf, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		char key[32];
-		unsigned long long v, *p;
-		if (sscanf(line, "%31s %llu", key, &v) == 2 && (p = slot(c, key)))
-			*p = v;
-	}
-}
-
-/* What a read before and one after cost by themselves (the least seen). */
-static struct counters hv_cost;
-
-static void hv_calibrate(void)
-{
-	struct counters a, b;
-	hv_cost.n = 0;
-	for (int i = 0; i < 9; i++) {
-		hv_read(&a);
-		volatile uint64_t t0 = now_ns(), t1 = now_ns();
-		(void)t0, (void)t1;
-		hv_read(&b);
-		for (int k = 0; k < b.n; k++) {
-			const unsigned long long *before = find(&a, b.key[k]);
-			if (!before)
-				continue;
-			unsigned long long d = b.val[k] - *before;
-			int known = find(&hv_cost, b.key[k]) != NULL;
-			unsigned long long *cost = slot(&hv_cost, b.key[k]);
-			if (cost && (!known || d < *cost))
-				*cost = d;
-		}
-	}
-}
 
 /* One phase's sums over its rounds. */
 struct phase {
