@@ -359,13 +359,18 @@ static int write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
-/* Ask a pv domain to suspend itself and wait for it (10 s). */
+/* Stop a domain for a save and wait for it (10 s): a pv domain is asked
+ * and suspends itself; a hw or bt one is paused by the hypervisor at once. */
 static void suspend(uint32_t id, const char *name)
 {
 	struct rv_domctl_info info;
 	long r = domctl(RV_DOMCTL_suspend, id, 0, 0);
 	if (r == -RV_EOPNOTSUPP)
-		die("%s (domain %u): only pv domains can be saved yet", name, id);
+		die("%s (domain %u) cannot be saved: its start-info page is gone or a page "
+		    "table (nowhere to ask it)", name, id);
+	if (r == -RV_ENODEV)
+		die("%s (domain %u) cannot be saved: its disk is a boot module of this machine, "
+		    "which cannot go into a save file", name, id);
 	if (r < 0 && r != -RV_EALREADY)
 		die("%s (domain %u): suspend: %s", name, id, strerror((int)-r));
 	for (int i = 0; i < 500; i++) {
