@@ -86,14 +86,14 @@ enum rv_save_fault rv_save_check_header(const struct rv_save_header *h, uint64_t
 		BAD(RV_SAVE_CORRUPT, "weight out of range");
 	if (h->config_len < 1 || h->config_len > CONFIG_MAX)
 		BAD(RV_SAVE_CORRUPT, "config length out of range (1 to 4096)");
+	if (h->vcpu_len != rv_save_vcpu_len(h->mode))
+		BAD(RV_SAVE_CORRUPT, "section offsets or lengths do not match the mode (vcpu_len)");
 	if (!pv && (h->dev_len < sizeof(struct rv_save_rec) || h->dev_len > RV_SAVE_DEV_MAX ||
 		    h->dev_len % 8))
 		BAD(RV_SAVE_CORRUPT, "dev_len: device records out of range (8 to 16384, whole words)");
 	if (pv && h->dev_len)
 		BAD(RV_SAVE_CORRUPT, "dev_len: a pv domain has no device records");
 	rv_save_layout_mode(&want, h->mode, h->nr_pages, h->config_len, h->dev_len);
-	if (h->vcpu_len != want.vcpu_len)
-		BAD(RV_SAVE_CORRUPT, "vcpu_len is not the size of this mode's vCPU record");
 	if (h->console_len != want.console_len)
 		BAD(RV_SAVE_CORRUPT, "console_len is not the size of the console record");
 	if (h->types_len != want.types_len)
