@@ -12,7 +12,10 @@
 . tests/scripts/dom0_lib.sh
 PROMPT='dom0:[^ ]*# '
 TYPE_WAIT=150
-machine 1100 448 "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,configs/dom0.cfg,$BUILD/initramfs/busybox.cpio,configs/vm1.cfg"
+# Domain 0 with room in its ramfs for a save file and a copy of it.
+sed 's/^memory = 128 /memory = 224 /' configs/dom0.cfg > "$work/dom0.cfg"
+grep -q '^memory = 224 ' "$work/dom0.cfg" || { echo "FAILED - configs/dom0.cfg's memory line moved"; exit 1; }
+machine 1100 512 "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,$work/dom0.cfg,$BUILD/initramfs/busybox.cpio,configs/vm1.cfg"
 
 check '\[dom0\] dom0:~# ' 150 "Domain 0 is at its prompt"
 check '\[vm1\] vm1:~# ' 90 "vm1 is at its prompt"
@@ -35,21 +38,31 @@ wait_dom() { # NAME TRIES
 	done
 	echo "FAILED - $1 does not answer at its shell"; fail=1
 }
-count_loop='i=1000; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done & sleep 2; echo before=$(cat /tmp/count)'
+count_loop='i=1000; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 1; done & sleep 2'
+# Until NAME's output (its history, replayed at each attach) has PATTERN.
+dom_says() { # NAME PATTERN TRIES
+	local k
+	for ((k = 0; k < $3; k++)); do
+		seen "$2" && return 0
+		in_dom "$1" ""
+	done
+	seen "$2"
+}
 
 # The round trip of domain NAME (hw or bt): save, restore, checksum, count.
 round_trip() { # NAME
 	local n=$1 sum_saved sum_restored before after later marks
-	in_dom "$n" "$count_loop; echo mark-\$((6*7))-$n-before-save"
-	before=$(last 'before=[0-9]+' | cut -d= -f2)
+	in_dom "$n" "$count_loop; echo $n-before=\$(cat /tmp/count); echo mark-\$((6*7))-$n-before-save"
+	dom_says "$n" "^mark-42-$n-before-save" 10
+	before=$(last "^$n-before=[0-9]+" | cut -d= -f2)
 	[ -n "$before" ] && echo "ok - $n counts ($before)" || { echo "FAILED - $n does not count"; fail=1; }
-	check "^mark-42-$n-before-save" 5 "$n printed its marker"
+	check "^mark-42-$n-before-save" 1 "$n printed its marker"
 
 	type "vm save $n /tmp/$n.save; echo saved=\$?; vm list | grep -c '^$n '"
 	check "^$n \(domain [0-9]+\) saved to /tmp/$n.save: 16 MiB, memory checksum [0-9a-f]{16}" 90 "vm save writes $n's file"
 	sum_saved=$(last "saved to /tmp/$n.save: 16 MiB, memory checksum [0-9a-f]{16}" | awk '{print $NF}')
 	check '^saved=0' 1 "... with exit status 0"
-	check "paused for Domain 0's save" 1 "... the hypervisor paused it (no help from its kernel)"
+	marks=$(text | grep -ac "^mark-42-$n-before-save")
 
 	type "vm restore /tmp/$n.save; echo restored=\$?"
 	check "^domain [0-9]+ \($n\) restored from /tmp/$n.save: 16 MiB, memory checksum [0-9a-f]{16}" 90 "vm restore brings $n back"
@@ -59,20 +72,23 @@ round_trip() { # NAME
 	else
 		echo "FAILED - $n's memory checksum $sum_saved saved, $sum_restored restored"; fail=1
 	fi
-	in_dom "$n" 'echo after=$(cat /tmp/count); sleep 3; echo later=$(cat /tmp/count)'
-	after=$(last 'after=[0-9]+' | cut -d= -f2)
-	later=$(last 'later=[0-9]+' | cut -d= -f2)
+	in_dom "$n" "echo $n-after=\$(cat /tmp/count); sleep 3; echo $n-later=\$(cat /tmp/count)"
+	dom_says "$n" "^$n-later=[0-9]+" 10
+	after=$(last "^$n-after=[0-9]+" | cut -d= -f2)
+	later=$(last "^$n-later=[0-9]+" | cut -d= -f2)
 	if [ -n "$before" ] && [ -n "$after" ] && [ -n "$later" ] && [ "$after" -ge "$before" ] &&
 		[ "$after" -lt $((before + 40)) ] && [ "$later" -gt "$after" ]; then
 		echo "ok - $n's count goes on from where it was ($before before, $after after, then $later)"
 	else
 		echo "FAILED - $n's count: $before before, $after after, $later later"; fail=1
 	fi
-	# Attaching replays its history: the marker from before the save is in
-	# it again (a second time in the log).
-	marks=$(text | grep -ac "^mark-42-$n-before-save")
-	[ "$marks" -ge 2 ] && echo "ok - vm console shows $n's output from before the save" ||
-		{ echo "FAILED - $n's console history after the restore ($marks markers)"; fail=1; }
+	# Attaching to the restored domain replayed its history: the marker
+	# from before the save is in the log once more.
+	if [ "$(text | grep -ac "^mark-42-$n-before-save")" -gt "$marks" ]; then
+		echo "ok - vm console shows $n's output from before the save"
+	else
+		echo "FAILED - $n's console history after the restore"; fail=1
+	fi
 }
 
 type "$(pc_cfg pc hw)"
@@ -86,8 +102,8 @@ check '^pc \(domain [0-9]+\) saved to /tmp/pc.save' 90 "pc saved again for the b
 # The device records start at 24576 (header 4 KiB, config, vCPU, console:
 # include/public/save.h); each is type (16 bits), version, length (32).
 type 'rec() { o=24576; while :; do t=$(od -An -tu2 -j $o -N 2 /tmp/pc.save | tr -d " "); [ -z "$t" ] && return 1; [ "$t" = "$1" ] && { echo $((o + 8)); return 0; }; l=$(od -An -tu4 -j $((o + 4)) -N 4 /tmp/pc.save | tr -d " "); o=$((o + 8 + (l + 7) / 8 * 8)); done; }'
-type 'poke() { cp /tmp/pc.save /tmp/b.save && printf "$3" | dd of=/tmp/b.save bs=1 seek=$(( $(rec $1) + $2 )) conv=notrunc 2>/dev/null; }'
-type 'pokeh() { cp /tmp/pc.save /tmp/b.save && printf "$2" | dd of=/tmp/b.save bs=1 seek=$1 conv=notrunc 2>/dev/null; }'
+type 'poke() { rm -f /tmp/b.save; cp /tmp/pc.save /tmp/b.save && printf "$3" | dd of=/tmp/b.save bs=1 seek=$(( $(rec $1) + $2 )) conv=notrunc 2>/dev/null; }'
+type 'pokeh() { rm -f /tmp/b.save; cp /tmp/pc.save /tmp/b.save && printf "$2" | dd of=/tmp/b.save bs=1 seek=$1 conv=notrunc 2>/dev/null; }'
 broken() { # WHAT POKE-COMMAND MESSAGE
 	type "$2; vm restore -u /tmp/b.save; echo status=\$? left=\$(vm list | grep -c '^pc ')"
 	if wait_for "vm: restore '/tmp/b.save': $3" 60; then
