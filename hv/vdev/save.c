@@ -115,6 +115,9 @@ int vlapic_restore_check(struct vlapic *l, const struct vsave_clock *c, const ch
 		BAD("local APIC: the timer's count is above its initial count");
 	if (l->tdcr & ~0xbu)
 		BAD("local APIC: reserved bits in the divide configuration");
+	/* Vectors 0-15 are refused on arrival (vlapic_accept): never requested. */
+	if ((l->irr[0] | l->isr[0] | l->tmr[0]) & 0xffffu)
+		BAD("local APIC: a vector below 16 requested or in service");
 	if (vsave_time(&l->base_ns, c) || vsave_time(&l->now_ns, c))
 		BAD("local APIC: its timer is too far ahead of the save");
 	return 0;

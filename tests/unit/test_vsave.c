@@ -125,6 +125,10 @@ static void test_lapic_ioapic_pic(void **state)
 	assert_int_equal(vlapic_restore_check(&l, &later, &why), -1);
 	l = ll, l.base_count = 50, l.tmict = 10;
 	assert_int_equal(vlapic_restore_check(&l, &later, &why), -1);
+	l = ll, l.irr[0] = 1u << 14;                  /* vector 14 requested: never accepted */
+	assert_int_equal(vlapic_restore_check(&l, &later, &why), -1);
+	l = ll, l.irr[1] = 1u << 2, l.isr[7] = 1u << 31;     /* vectors 34 and 255: fine */
+	assert_int_equal(vlapic_restore_check(&l, &later, &why), 0);
 	l = ll, l.tdcr = 0x10;
 	assert_int_equal(vlapic_restore_check(&l, &later, &why), -1);
 	l = ll, l.base_ns = 100 * SEC + 4000 * SEC;
