@@ -7,7 +7,8 @@
 # the save); files with one device record, or its vCPU, broken are each
 # refused by the hypervisor with the reason, leaving no domain behind; a
 # snapshot is rolled back to and a clone runs beside it; then the same round
-# trip of a bt domain. vm1 (pv) runs beside them all along.
+# trip of a bt domain, and of a hw domain on shadow paging (npt = off). vm1
+# (pv) runs beside them all along.
 . tests/scripts/session.sh
 . tests/scripts/dom0_lib.sh
 PROMPT='dom0:[^ ]*# '
@@ -23,9 +24,9 @@ printf '\035' >&$fd
 check 'console input now goes to domain 1 \(dom0\)' 10 "Ctrl-] gives Domain 0 the keyboard"
 
 # A PC of 16 MiB: the unmodified kernel a bare PC boots, as a hw domain.
-pc_cfg() { # NAME MODE
-	printf 'printf "name = \\"%s\\"\\nkernel = \\"/boot/ringos-pc.elf\\"\\ninitrd = \\"/boot/busybox.cpio\\"\\nmemory = 16\\nmode = \\"%s\\"\\ncmdline = \\"hostname=%s\\"\\n" > /tmp/%s.cfg; vm create /tmp/%s.cfg' \
-		"$1" "$2" "$1" "$1" "$1"
+pc_cfg() { # NAME MODE [EXTRA-LINE]
+	printf 'printf "name = \\"%s\\"\\nkernel = \\"/boot/ringos-pc.elf\\"\\ninitrd = \\"/boot/busybox.cpio\\"\\nmemory = 16\\nmode = \\"%s\\"\\ncmdline = \\"hostname=%s\\"\\n%s\\n" > /tmp/%s.cfg; vm create /tmp/%s.cfg' \
+		"$1" "$2" "$1" "${3:-}" "$1" "$1"
 }
 # Until NAME answers at its shell (its output waits in its history while
 # Domain 0 has the keyboard: each attach shows it).
@@ -156,6 +157,14 @@ check '^domain [0-9]+ \(bt1\) created from /tmp/bt1.cfg: bt, 16 MiB' 30 "bt1 (bt
 wait_dom bt1 30
 round_trip bt1
 type 'vm destroy bt1; rm /tmp/bt1.save'
+
+# ---- a hw domain on shadow paging (npt = off): its own CR0, CR3, CR4 saved,
+# the shadow rebuilt from them
+type "$(pc_cfg sh1 hw 'npt = off')"
+check '^domain [0-9]+ \(sh1\) created from /tmp/sh1.cfg: hw, 16 MiB' 30 "sh1 (hw, npt = off) is created"
+wait_dom sh1 20
+round_trip sh1
+type 'vm destroy sh1; rm /tmp/sh1.save'
 
 # ---- vm1 went on all along
 printf '\035' >&$fd
