@@ -115,6 +115,10 @@ broken() { # WHAT POKE-COMMAND MESSAGE
 	[ "$(last 'status=[0-9]+ left=[0-9]+')" = "status=1 left=0" ] ||
 		{ echo "FAILED - $1: $(last 'status=[0-9]+ left=[0-9]+') (a domain left behind?)"; fail=1; }
 }
+# The machine's free memory (vm list's first line; MiB) before the refusals:
+# each half-made domain gives back all it took.
+type 'vm list | grep "^memory:" | sed "s/^/before-refusals /"'
+mem_before=$(last '^before-refusals memory: [0-9]+ MiB in all, [0-9]+ MiB free')
 broken "PC record: tx_len" 'poke 1 0 "\377\377"' 'device record PC: console output or input longer than its buffer'
 broken "PIC record: ICW step" 'poke 2 7 "\001"' 'device record PIC: an initialization step or rotation level out of range'
 broken "PIT record: a count" 'poke 3 2 "\377"' 'device record PIT: a count above 65536'
@@ -130,7 +134,13 @@ broken "console record: history" 'pokeh $((12288 + 8)) "\377\377\377"' 'console:
 broken "vCPU: CR0 NW without CD" 'pokeh $((8192 + 203)) "\040"' 'vCPU: CR0 0x2[0-9a-f]+ is not a state the CPU runs in'
 broken "vCPU: EFER long mode" 'pokeh $((8192 + 241)) "\001"' 'vCPU: EFER 0x1[0-9a-f]* \(a guest here sets only SCE and NXE\)'
 broken "vCPU: event injection" 'pokeh $((8192 + 323)) "\200"; printf "\007" | dd of=/tmp/b.save bs=1 seek=$((8192 + 321)) conv=notrunc 2>/dev/null' 'vCPU: the event being injected'
-type 'rm /tmp/b.save'
+type 'rm /tmp/b.save; vm list | grep "^memory:" | sed "s/^/after-refusals /"'
+mem_after=$(last '^after-refusals memory: [0-9]+ MiB in all, [0-9]+ MiB free')
+if [ -n "$mem_before" ] && [ "${mem_before#before-refusals }" = "${mem_after#after-refusals }" ]; then
+	echo "ok - the refusals gave back every frame (${mem_after#after-refusals })"
+else
+	echo "FAILED - memory before the refusals: '$mem_before', after: '$mem_after'"; fail=1
+fi
 
 # ---- snapshot, rollback, clone of the hw domain
 type 'vm restore /tmp/pc.save; rm /tmp/pc.save'
