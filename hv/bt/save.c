@@ -155,6 +155,7 @@ int bt_restore_vcpu(struct domain *d, const struct rv_save_bt_vcpu *s, char *why
 #undef REFUSE
 	b->desc_dirty = true;
 	b->rescan = true;
+	b->devices_due = true;  /* its device models brought to now, its timer armed */
 	memset(&d->vcpu.regs, 0, sizeof(d->vcpu.regs));
 	bt_store(d, &d->vcpu.regs);
 	return 0;
