@@ -25,6 +25,7 @@
 #include "dispatch.h"
 #include "format.h"
 #include "errno.h"
+#include <public/save.h>
 #include "printk.h"
 #include "sched.h"
 #include "serial.h"
@@ -173,6 +174,44 @@ size_t console_domain_history(const struct domain *d, uint64_t pos, char *buf, s
 		got++;
 	}
 	return got;
+}
+
+void console_history_out(const struct domain *d, struct rv_save_console *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->pos = d->con_hist_pos;
+	if (!d->con_hist)
+		return;
+	uint64_t n = MIN(d->con_hist_pos, (uint64_t)RV_CONSOLE_HISTORY);
+	c->hist_len = (uint32_t)n;
+	for (uint64_t i = 0; i < n; i++)
+		c->hist[i] = d->con_hist[(d->con_hist_pos - n + i) % RV_CONSOLE_HISTORY];
+}
+
+int console_history_check(const struct rv_save_console *c, const char **why)
+{
+	if (c->hist_len > RV_SAVE_CONSOLE_HIST || c->hist_len > c->pos) {
+		*why = "history longer than 8 KiB or than the output it ends";
+		return -1;
+	}
+	if (c->pos > (1ull << 48)) {
+		*why = "output position beyond 2^48 bytes";
+		return -1;
+	}
+	return 0;
+}
+
+int console_history_in(struct domain *d, const struct rv_save_console *c, const char **why)
+{
+	if (console_history_check(c, why))
+		return -1;
+	d->con_hist_pos = c->pos;
+	if (!d->con_hist)
+		return 0;
+	memset(d->con_hist, 0, RV_CONSOLE_HISTORY);
+	for (uint32_t i = 0; i < c->hist_len; i++)
+		d->con_hist[(c->pos - c->hist_len + i) % RV_CONSOLE_HISTORY] = c->hist[i];
+	return 0;
 }
 
 bool console_domain_type(struct domain *d, char c)

@@ -10,7 +10,7 @@
 
 UNIT_DIR   := $(BUILD)/unit
 UNIT_OBJ   := $(UNIT_DIR)/obj
-UNIT_NAMES := savefile format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev decode vpit vpic vrtc vuart vpost vpci vkbd vlapic vioapic pctables vide emulate vacpipm bzimage vdev_fuzz btscan shadow shadow_small btpatch btvcpu fwd
+UNIT_NAMES := savefile vsave format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev decode vpit vpic vrtc vuart vpost vpci vkbd vlapic vioapic pctables vide emulate vacpipm bzimage vdev_fuzz btscan shadow shadow_small btpatch btvcpu fwd
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote hv/pv -iquote lib/include -Iinclude \
@@ -18,6 +18,8 @@ UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote hv/pv -iqu
 UNIT_RENAME := -Dvsnprintf=rv_vsnprintf -Dsnprintf=rv_snprintf
 
 unit_src_savefile  := lib/savefile.c
+unit_src_vsave     := hv/vdev/save.c hv/vdev/pic.c hv/vdev/pit.c hv/vdev/rtc.c hv/vdev/uart.c hv/vdev/kbd.c \
+                      hv/vdev/lapic.c hv/vdev/ioapic.c hv/vdev.c lib/rtc.c
 unit_src_format    := lib/format.c
 unit_src_cmdline   := hv/cmdline.c lib/format.c
 unit_src_frame     := lib/frame.c

@@ -24,6 +24,7 @@
 #include "patch.h"
 
 struct domain;
+struct domain_config;
 struct trap_frame;
 
 
@@ -179,6 +180,20 @@ void bt_deliver_fault(struct domain *d, const struct bt_fault *f);
 
 enum { BT_PROF_EMUL, BT_PROF_FLUSH, BT_PROF_SCAN, BT_PROF_DELIVER, BT_PROF_RESYNC,
        BT_PROF_DEVICES, BT_PROF_FILL, BT_PROF_LOOKUP, BT_PROF_SITE, BT_PROF_PRIV };
+
+/* save.c: its part of a save and a restore (hv/hw/save.c) */
+struct rv_save_bt_vcpu;
+/* Held for a save: its trap frame and vCPU made one. */
+void bt_save_prepare(struct domain *d);
+void bt_save_vcpu(struct domain *d, struct rv_save_bt_vcpu *s, uint64_t host_tsc);
+/* Page pfn as the guest would read it (no patched traps): 0 or -EIO. */
+int bt_save_read_page(struct domain *d, uint32_t pfn, void *page);
+/* mode.c: an empty bt domain of cfg's size, for a restore. */
+int bt_restore_build(struct domain *d, const struct domain_config *cfg, char *err,
+		     size_t errlen);
+/* Its vCPU from a record, each field checked: 0, or -EINVAL with why. */
+int bt_restore_vcpu(struct domain *d, const struct rv_save_bt_vcpu *s, char *why,
+		    size_t whylen);
 
 /* trap.c */
 extern bool bt_trust_ret;

@@ -6,6 +6,7 @@
  */
 #include "bt.h"
 #include "mode.h"
+#include "hwsave.h"
 #include "domain.h"
 #include "errno.h"
 #include "format.h"
@@ -99,7 +100,7 @@ static int bt_build(struct domain *d, const struct domain_config *cfg, const voi
 		    size_t kernel_size, const void *initrd, size_t initrd_size, char *err,
 		    size_t errlen)
 {
-	if (bzimage_is(kernel, kernel_size)) {
+	if (kernel && bzimage_is(kernel, kernel_size)) {
 		snprintf(err, errlen, "a Linux bzImage runs in a hw domain: bt runs multiboot kernels");
 		return -EINVAL;
 	}
@@ -151,12 +152,20 @@ static int bt_build(struct domain *d, const struct domain_config *cfg, const voi
 		if (i != BT_CS)
 			bt_seg_from_desc(&v->seg[i], 0x10, DESC_FLAT_DATA_DPL0);
 	b->boot_gdtr = v->gdtr;
+	if (!kernel)
+		return 0;       /* a restore: bt_restore_vcpu sets the rest */
 	memset(&d->vcpu.regs, 0, sizeof(d->vcpu.regs));
 	bt_store(d, &d->vcpu.regs);
 	bt_scan_here(d);
 	printk("domain %u (%s): bt, kernel in ring 1, scan-and-patch %s\n", d->id, d->name,
 	       b->patch ? "on" : "off (trap-and-emulate only)");
 	return 0;
+}
+
+int bt_restore_build(struct domain *d, const struct domain_config *cfg, char *err,
+		     size_t errlen)
+{
+	return bt_build(d, cfg, NULL, 0, NULL, 0, err, errlen);
 }
 
 static void bt_teardown(struct domain *d)
@@ -360,6 +369,7 @@ static const struct mode_ops bt_ops = {
 	.build = bt_build,
 	.stopped = bt_stopped,
 	.teardown = bt_teardown,
+	.dom0_stopped = hw_save_dom0_stopped,
 	.switch_in = bt_switch_in,
 	.deliver_events = bt_deliver_events,
 	.prepare_resume = bt_prepare_resume,

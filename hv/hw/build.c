@@ -351,6 +351,12 @@ int hw_build_pc(struct domain *d, const struct domain_config *cfg, const void *k
 	}
 	if (!rc)
 		rc = hw_devices_init(d, cfg, err, errlen);
+	if (!rc) {
+		int n = domconfig_format(cfg, d->hw->config, sizeof(d->hw->config));
+		d->hw->config_len = n > 0 ? (uint32_t)n : 0;    /* too long: it cannot be saved */
+	}
+	if (!rc && !kernel)
+		return 0;       /* a restore: its memory and registers come from the file */
 	if (!rc && cfg->realmode)
 		rc = load_realmode(d, cfg, kernel, kernel_size, err, errlen);
 	else if (!rc && bzimage_is(kernel, kernel_size))

@@ -26,6 +26,8 @@
 #include "exit.h"
 #include "decode.h"
 #include "../bt/shadow.h"
+#include "domconfig.h"
+#include <public/save.h>
 
 struct domain;
 struct domain_config;
@@ -102,6 +104,16 @@ struct hw_domain {
 	uint64_t insn_fetch_fail;       /* exits whose instruction could not be read */
 	bool shadow;                    /* npt = off: shadow paging, no nested tables */
 	struct hw_shadow sh;
+	/* Save and restore (save.c; a bt domain's too). */
+	bool held;                      /* paused by Domain 0 for a save (suspend) */
+	bool restoring;                 /* made by restore_begin, not finished: never runs */
+	uint64_t held_at_ns;            /* when it was held: the save's time */
+	uint64_t held_tsc;              /* the host's TSC then */
+	uint8_t *restore_meta;          /* the stream's [vcpu_off, pages_off), while restoring */
+	uint32_t restore_meta_frames;
+	struct rv_save_header restore_h;
+	uint32_t config_len;            /* 0: too long to keep (it cannot be saved) */
+	char config[DOMCFG_TEXT_MAX];   /* its config as text (domconfig_format) */
 };
 
 /* svm.c */
@@ -166,6 +178,9 @@ int hw_linear_to_gpa(const struct domain *d, uint32_t linear, bool write, bool u
 
 /* build.c */
 void hw_free_memory(struct domain *d);
+
+/* save.c: give back what a save or restore held. */
+void hw_save_free(struct domain *d);
 
 /* shadow.c: shadow paging under SVM (npt = off) */
 int hw_shadow_init(struct domain *d, char *err, size_t errlen);

@@ -18,6 +18,7 @@
 #include "frame.h"
 #include "mm.h"
 #include "mode.h"
+#include "hwsave.h"
 #include "printk.h"
 #include "sched.h"
 #include "time.h"
@@ -47,6 +48,7 @@ void hw_release(struct domain *d)
 {
 	if (!d->hw)
 		return;
+	hw_save_free(d);
 	hw_shadow_destroy(d);
 	hw_vmcb_destroy(d);
 	hw_npt_destroy(d);
@@ -166,6 +168,7 @@ static const struct mode_ops hw_ops = {
 	.build = hw_build,
 	.stopped = hw_stopped,
 	.teardown = hw_teardown,
+	.dom0_stopped = hw_save_dom0_stopped,
 	.switch_in = hw_switch_in,
 	.run = hw_run,
 	.timer_due = hw_timer_due,

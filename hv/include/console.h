@@ -64,6 +64,13 @@ int console_domain_read(struct domain *d, char *buf, size_t n);
  * history kept (RV_CONSOLE_HISTORY), skipped. Returns the bytes copied. */
 size_t console_domain_history(const struct domain *d, uint64_t pos, char *buf, size_t n,
 			      uint64_t *lost);
+/* A save file's console record (public/save.h): d's history and its
+ * position into c; and back: 0, or -1 with *why for a record that cannot
+ * be (longer than the history, or than the output it ends). */
+struct rv_save_console;
+void console_history_out(const struct domain *d, struct rv_save_console *c);
+int console_history_in(struct domain *d, const struct rv_save_console *c, const char **why);
+int console_history_check(const struct rv_save_console *c, const char **why);
 /* A byte typed into d's console by Domain 0, as from the keyboard; false
  * when its input ring is full. */
 bool console_domain_type(struct domain *d, char c);

@@ -16,6 +16,7 @@
 #include "exit.h"
 #include "format.h"
 #include "frame.h"
+#include "hwsave.h"
 #include "mm.h"
 #include "mode.h"
 #include "printk.h"
@@ -69,6 +70,10 @@ static int32_t getinfo(struct domain *d, uint32_t from, uint32_t buf, uint32_t s
 		if (t->mode == DOM_MODE_PV && t->pv->suspended)
 			info.flags |= RV_DOMINFO_SUSPENDED;
 		if (t->mode == DOM_MODE_PV && t->pv->restoring)
+			info.flags |= RV_DOMINFO_RESTORING;
+		if (hw_save_held(t))
+			info.flags |= RV_DOMINFO_SUSPENDED;
+		if (hw_restoring(t))
 			info.flags |= RV_DOMINFO_RESTORING;
 		info.weight = t->weight;
 		info.memory_kib = t->nr_pages * 4;
@@ -373,8 +378,10 @@ int32_t pv_domctl(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2, uint
 		domain_pause(t);
 		return 0;
 	case RV_DOMCTL_unpause:
-		if (t->mode == DOM_MODE_PV && t->pv->restoring)
+		if ((t->mode == DOM_MODE_PV && t->pv->restoring) || hw_restoring(t))
 			return -EBUSY;          /* restore_finish first */
+		if (hw_save_held(t) && t->pause_count == 1)
+			hw_save_release(t);     /* it goes on where it was */
 		if (t->mode == DOM_MODE_PV && t->pv->suspended && t->pause_count == 1) {
 			t->pv->suspended = false;       /* its suspend call returns */
 			pv_save_release(t);

@@ -28,6 +28,7 @@
 #include "domain.h"
 #include "errno.h"
 #include "events.h"
+#include "hwsave.h"
 #include "format.h"
 #include "fpu.h"
 #include "frame.h"
@@ -248,7 +249,12 @@ static int stream_page(struct domain *t, const struct rv_save_header *h, uint64_
 		static struct rv_save_vcpu v;
 		make_vcpu(t, &v);
 		memcpy(page_buf, &v, sizeof(v));
-	} else if (off >= h->types_off) {
+	} else if (off >= h->console_off && off < h->console_off + h->console_len) {
+		static struct rv_save_console c;
+		console_history_out(t, &c);
+		uint32_t at = (uint32_t)(off - h->console_off);
+		memcpy(page_buf, (const uint8_t *)&c + at, MIN((uint32_t)PAGE_SIZE, h->console_len - at));
+	} else if (off >= h->types_off && off < h->pages_off) {
 		uint32_t first = (uint32_t)(off - h->types_off);
 		for (uint32_t i = 0; i < PAGE_SIZE && first + i < t->nr_pages; i++)
 			page_buf[i] = type_byte(t, first + i);
@@ -276,22 +282,29 @@ static int32_t save_range(struct domain *d, struct domain *t, uint32_t req, uint
 {
 	struct rv_domctl_xfer x;
 	struct rv_save_header h;
+	uint64_t total;
+	bool pv = t->mode == DOM_MODE_PV;
 
 	if (size != sizeof(x))
 		return -EINVAL;
 	if (copy_from_guest(d, &x, req, sizeof(x)))
 		return -EFAULT;
-	int rc = saveable(t);
+	/* Whether it can be saved at all, and the stream's length. */
+	int rc = pv ? saveable(t) : hw_save_page(t, 0, page_buf, &total);
 	if (rc)
 		return rc;
-	make_header(t, &h);
-	if (x.len > RV_XFER_MAX || x.pos > h.total_len)
+	if (pv) {
+		make_header(t, &h);
+		total = h.total_len;
+	}
+	if (x.len > RV_XFER_MAX || x.pos > total)
 		return -EINVAL;
-	uint32_t len = (uint32_t)MIN((uint64_t)x.len, h.total_len - x.pos), done = 0;
+	uint32_t len = (uint32_t)MIN((uint64_t)x.len, total - x.pos), done = 0;
 	while (done < len) {
 		uint64_t at = x.pos + done;
 		uint32_t in = (uint32_t)(at % PAGE_SIZE), n = MIN(len - done, PAGE_SIZE - in);
-		rc = stream_page(t, &h, at / PAGE_SIZE);
+		rc = pv ? stream_page(t, &h, at / PAGE_SIZE) :
+			  hw_save_page(t, at / PAGE_SIZE, page_buf, &total);
 		if (rc)
 			return rc;
 		if (copy_to_guest(d, x.buf + done, page_buf + in, n))
@@ -305,10 +318,14 @@ static int32_t save_range(struct domain *d, struct domain *t, uint32_t req, uint
  * save and after its restore (before the restored domain runs). */
 static int32_t memsum(struct domain *d, struct domain *t, uint32_t out)
 {
+	uint64_t h = RV_FNV_INIT;
+	if (t->mode != DOM_MODE_PV) {
+		int rc = hw_save_memsum(t, &h);
+		return rc ? rc : copy_to_guest(d, out, &h, sizeof(h)) ? -EFAULT : 0;
+	}
 	int rc = saveable(t);
 	if (rc)
 		return rc;
-	uint64_t h = RV_FNV_INIT;
 	for (uint32_t pfn = 0; pfn < t->nr_pages; pfn++) {
 		if ((rc = canonical_page(t, pfn)))
 			return rc;
@@ -331,6 +348,48 @@ static void tell(struct domain *d, uint32_t err, uint32_t err_len)
 	char nul = '\0';
 	if (!copy_to_guest(d, err, why_buf, n - 1))
 		copy_to_guest(d, err + n - 1, &nul, 1);
+}
+
+/* restore_begin of a hw or bt stream (header and config checked): the
+ * domain, or an errno with why_buf told. */
+static int32_t restore_hw(struct domain *d, const struct rv_domctl_restore *r,
+			  const struct rv_save_header *h, const struct domain_config *cfg)
+{
+	uint32_t meta_len = h->pages_off - h->vcpu_off;
+	uint32_t frames = (meta_len + PAGE_SIZE - 1) / PAGE_SIZE;
+	paddr_t pa;
+	if (alloc_frames_contig(frames, &pa)) {
+		snprintf(why_buf, sizeof(why_buf), "out of memory for its records");
+		return -ENOMEM;
+	}
+	if (copy_from_guest(d, phys_to_virt(pa), r->meta + h->vcpu_off, meta_len)) {
+		for (uint32_t i = 0; i < frames; i++)
+			free_frame(pa + i * PAGE_SIZE);
+		snprintf(why_buf, sizeof(why_buf), "its records are not readable");
+		return -EFAULT;
+	}
+	struct domain *n = domain_alloc(cfg->name);
+	if (!n) {
+		for (uint32_t i = 0; i < frames; i++)
+			free_frame(pa + i * PAGE_SIZE);
+		snprintf(why_buf, sizeof(why_buf), "no free domain slot or memory");
+		return -ENOMEM;
+	}
+	n->ops = mode_find(cfg->mode);
+	n->mode = cfg->mode;
+	n->weight = h->weight;
+	bool round = pv_mm_round_suspend();
+	int rc = hw_restore_begin(n, cfg, h, phys_to_virt(pa), frames, why_buf, sizeof(why_buf));
+	pv_mm_round_resume(round);
+	if (rc) {
+		domain_destroy(n);
+		return rc < 0 ? rc : -EINVAL;
+	}
+	n->pause_count = 1;
+	sched_start(n);         /* listed, never run: paused and restoring */
+	printk("domain %u (%s): being restored by Domain 0 (%s, %u KiB, saved as '%s')\n", n->id,
+	       n->name, dom_mode_name(n->mode), h->nr_pages * 4, h->name);
+	return (int32_t)n->id;
 }
 
 static int32_t restore_begin(struct domain *d, uint32_t req, uint32_t size)
@@ -381,13 +440,16 @@ static int32_t restore_begin(struct domain *d, uint32_t req, uint32_t size)
 			FAIL(-EINVAL, "new name: %s", msg);
 		memcpy(cfg.name, name, n + 1);
 	}
-	if (cfg.mode != DOM_MODE_PV)
-		FAIL(-EINVAL, "its config says mode %s: only pv domains are saved",
-		     dom_mode_name(cfg.mode));
+	enum dom_mode mode = h.mode == RV_DOMMODE_hw ? DOM_MODE_HW :
+			     h.mode == RV_DOMMODE_bt ? DOM_MODE_BT : DOM_MODE_PV;
+	if (cfg.mode != mode)
+		FAIL(-EINVAL, "its config says mode %s, the stream holds a %s domain",
+		     dom_mode_name(cfg.mode), dom_mode_name(mode));
 	if (cfg.privileged)
 		FAIL(-EINVAL, "its config asks for Domain 0's rights (privileged = 1)");
-	if (cfg.disk[0] || cfg.realmode)
-		FAIL(-EINVAL, "its config has a disk or realmode, which a pv domain does not");
+	if (cfg.disk[0] || (mode == DOM_MODE_PV && cfg.realmode))
+		FAIL(-EINVAL, "its config has a disk%s, which a saved domain does not",
+		     mode == DOM_MODE_PV ? " or realmode" : "");
 	if (cfg.memory_kib != h.nr_pages * 4)
 		FAIL(-EINVAL, "its config says memory %u KiB, the stream holds %u KiB",
 		     cfg.memory_kib, h.nr_pages * 4);
@@ -396,6 +458,17 @@ static int32_t restore_begin(struct domain *d, uint32_t req, uint32_t size)
 	if (domain_by_name(cfg.name))
 		FAIL(-EEXIST, "name '%s' is taken by domain %u", cfg.name,
 		     domain_by_name(cfg.name)->id);
+	if (!mode_find(mode))
+		FAIL(-EOPNOTSUPP, "mode %s is not available on this machine", dom_mode_name(mode));
+	if (mode != DOM_MODE_PV) {
+		rc = restore_hw(d, &r, &h, &cfg);
+		goto out;
+	}
+	static struct rv_save_console con;
+	if (copy_from_guest(d, &con, r.meta + h.console_off, sizeof(con)))
+		FAIL(-EFAULT, "its console record is not readable");
+	if (console_history_check(&con, &why))
+		FAIL(-EINVAL, "its console record: %s", why);
 	struct domain *n = domain_alloc(cfg.name);
 	if (!n)
 		FAIL(-ENOMEM, "no free domain slot or memory");
@@ -424,6 +497,7 @@ static int32_t restore_begin(struct domain *d, uint32_t req, uint32_t size)
 		domain_destroy(n);
 		goto out;
 	}
+	console_history_in(n, &con, &why);     /* checked above */
 	n->pv->restoring = true;
 	n->pv->si_pfn = h.si_pfn;
 	n->pv->p2m_pfn = h.p2m_pfn;
@@ -448,7 +522,8 @@ static int32_t restore_data(struct domain *d, struct domain *t, uint32_t req, ui
 		return -EINVAL;
 	if (copy_from_guest(d, &x, req, sizeof(x)))
 		return -EFAULT;
-	if (t->mode != DOM_MODE_PV || !t->pv->restoring)
+	bool pv = t->mode == DOM_MODE_PV;
+	if (pv ? !t->pv->restoring : !hw_restoring(t))
 		return -EBUSY;
 	/* The pages are all restore_data takes: pos counts from pfn 0's first byte. */
 	if (x.len > RV_XFER_MAX || x.pos > (uint64_t)t->nr_pages * PAGE_SIZE ||
@@ -458,7 +533,10 @@ static int32_t restore_data(struct domain *d, struct domain *t, uint32_t req, ui
 	while (done < x.len) {
 		uint64_t at = x.pos + done;
 		uint32_t in = (uint32_t)(at % PAGE_SIZE), n = MIN(x.len - done, PAGE_SIZE - in);
-		uint8_t *page = pv_guest_page(t, (uint32_t)(at / PAGE_SIZE));
+		uint8_t *page = pv ? pv_guest_page(t, (uint32_t)(at / PAGE_SIZE)) :
+				hw_restore_page(t, (uint32_t)(at / PAGE_SIZE));
+		if (!page)
+			return -EINVAL;
 		if (copy_from_guest(d, page + in, x.buf + done, n))
 			return -EFAULT;
 		done += n;
@@ -622,9 +700,30 @@ static int set_vcpu(struct domain *t)
 	return 0;
 }
 
+static int32_t restore_finish_hw(struct domain *d, struct domain *t, uint32_t err,
+				 uint32_t err_len)
+{
+	if (!hw_restoring(t))
+		return -EBUSY;
+	why_buf[0] = '\0';
+	int rc = hw_restore_finish(t, why_buf, sizeof(why_buf));
+	if (rc) {
+		printk(LOG_NOTICE "domain %u (%s): restore refused: %s\n", t->id, t->name, why_buf);
+		tell(d, err, err_len);
+		domain_kill(t);
+		return rc < 0 ? rc : -EINVAL;
+	}
+	printk("domain %u (%s): restored, paused\n", t->id, t->name);
+	why_buf[0] = '\0';
+	tell(d, err, err_len);
+	return 0;
+}
+
 static int32_t restore_finish(struct domain *d, struct domain *t, uint32_t err, uint32_t err_len)
 {
-	if (t->mode != DOM_MODE_PV || !t->pv->restoring)
+	if (t->mode != DOM_MODE_PV)
+		return restore_finish_hw(d, t, err, err_len);
+	if (!t->pv->restoring)
 		return -EBUSY;
 	why_buf[0] = '\0';
 	struct pv_domain *p = t->pv;
@@ -678,11 +777,9 @@ int32_t pv_domctl_save(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2,
 		return -ESRCH;
 	if (t == d)
 		return -EINVAL;
-	if (t->mode != DOM_MODE_PV)
-		return -EOPNOTSUPP;
 	switch (cmd) {
 	case RV_DOMCTL_suspend:
-		return request_suspend(t);
+		return t->mode == DOM_MODE_PV ? request_suspend(t) : hw_save_hold(t);
 	case RV_DOMCTL_save:
 		return save_range(d, t, a2, a3);
 	case RV_DOMCTL_memsum:

@@ -178,24 +178,27 @@ struct rv_domctl_exits {
 RV_BUILD_ASSERT(sizeof(struct rv_domctl_exits) == 16 + RV_EXITS_MAX * 48, "domctl exits layout");
 
 /*
- * Save and restore of pv domains (public/save.h for the stream, docs/control.md).
+ * Save and restore (public/save.h for the stream, docs/control.md).
  *
- * suspend: sets start_info.control_request and raises the control port; the
- * guest suspends itself at a safe point (sched_op shutdown suspend) and is
- * then paused with RV_DOMINFO_SUSPENDED. -EALREADY if it is already,
- * -EBUSY while it is being restored;
- * -EOPNOTSUPP if its start-info page is not there to be written (given
- * back, or made a page table: the guest cannot be asked).
+ * suspend: pv: sets start_info.control_request and raises the control port;
+ * the guest suspends itself at a safe point (sched_op shutdown suspend) and
+ * is then paused with RV_DOMINFO_SUSPENDED; -EOPNOTSUPP if its start-info
+ * page is not there to be written (given back, or made a page table: the
+ * guest cannot be asked). hw, bt: the hypervisor pauses it at once
+ * (RV_DOMINFO_SUSPENDED), its kernel unaware; -ENODEV if it has a disk
+ * (a boot module, which cannot go into the file). Both: -EALREADY if it is
+ * already, -EBUSY while it is being restored.
  *
  * save: bytes [pos, pos + len) of the stream (len up to RV_XFER_MAX) of a
  * suspended domain into buf; returns how many (0 at the end). -EBUSY if it
- * is not suspended, -EOPNOTSUPP for what cannot be saved yet (hw, bt, a
- * ballooned domain), -EINVAL if a page table maps what is not its own.
+ * is not suspended, -EOPNOTSUPP for what cannot be saved (a ballooned pv
+ * domain), -EINVAL if a page table maps what is not its own.
  * Unpausing it goes on where it was (the guest's suspend returns 0);
  * destroying it completes a save-and-stop.
  *
- * memsum: FNV-1a 64 of its pages in pfn order as the stream holds them (the
- * start-info page left out: a restore writes there), for round-trip checks.
+ * memsum: FNV-1a 64 of its pages in pfn order as the stream holds them (pv:
+ * the start-info page left out, a restore writes there; bt: the original
+ * bytes under its patched traps), for round-trip checks.
  *
  * restore_begin: meta = the stream's bytes before the pages (header, config,
  * vCPU, types: header.pages_off bytes); name, if not 0, a new name (clone).

@@ -48,7 +48,33 @@ int rv_save_restore_entries(uint64_t *e, unsigned n, uint32_t shared_mfn, const 
 			    uint32_t nr_pages, unsigned *bad);
 
 /* The sizes a header for nr_pages pages and config_len bytes of config has:
- * fills every offset and length (and magic, version, header_size). */
+ * fills every offset and length (and magic, version, header_size, mode);
+ * dev_len: the device records' bytes (hw, bt; ignored for pv).
+ * rv_save_layout: a pv domain's. */
+void rv_save_layout_mode(struct rv_save_header *h, uint32_t mode, uint32_t nr_pages,
+			 uint32_t config_len, uint32_t dev_len);
 void rv_save_layout(struct rv_save_header *h, uint32_t nr_pages, uint32_t config_len);
+/* The size of a mode's vCPU record (RV_DOMMODE_*), 0 for an unknown mode. */
+uint32_t rv_save_vcpu_len(uint32_t mode);
+
+/* A device record this build writes and reads: its type, version, payload
+ * length, and a name for the messages. */
+struct rv_save_rec_spec {
+	uint16_t type, version;
+	uint32_t len;
+	const char *name;
+};
+
+/*
+ * The device records (len bytes at recs) against the records this build
+ * knows (spec[0..nspec)): each must appear once, with its version and
+ * length, padded to 8, nothing unknown, nothing past the end. 0 with
+ * payload[i] pointing at spec[i]'s payload; or -1 with why (whylen bytes)
+ * naming the record and the fault ("device record PIT: missing").
+ */
+int rv_save_check_records(const void *recs, uint32_t len, const struct rv_save_rec_spec *spec,
+			  unsigned nspec, const void **payload, char *why, size_t whylen);
+/* The bytes the records of spec take. */
+uint32_t rv_save_records_len(const struct rv_save_rec_spec *spec, unsigned nspec);
 
 #endif

@@ -45,6 +45,11 @@ check 'console input now goes to domain 1 \(dom0\)' 10 "Ctrl-] gives Domain 0 th
 printf 'dd if=/dev/hda bs=512 count=1 2>/dev/null | head -c 21; echo; echo WRITTEN-BY-DOMAIN-0 | dd of=/dev/hda bs=512 seek=9 conv=sync 2>/dev/null; sync; echo wrote=$?\r' >&$fd
 check '^REAL-DISK-OF-DOMAIN-0' 20 "Domain 0 reads the real disk"
 check '^wrote=0' 20 "Domain 0 writes it"
+# Its disk is a boot module of this machine: it cannot follow bt1 into a file.
+printf 'vm save bt1 /tmp/bt1.save; echo save-status=$? files=$(ls /tmp | grep -c bt1)\r' >&$fd
+check "^vm: bt1 \(domain [0-9]+\) cannot be saved: its disk is a boot module of this machine, which cannot go into a save file" 20 \
+	"a bt domain with a disk is refused a save, with the reason"
+check '^save-status=1 files=0' 5 "... vm save fails and leaves no file"
 printf '\035' >&$fd
 check 'console input now goes to domain 2 \(vm1\)' 10 "Ctrl-] gives vm1 the keyboard"
 printf 'ls /dev/hda; echo vm1-status=$?\r' >&$fd

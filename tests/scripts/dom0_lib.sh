@@ -1,5 +1,5 @@
 # Watching one machine's console log and typing at Domain 0's shell, for the
-# control scenarios (dom0_toolstack.sh, dom0_save.sh, dom0_disk.sh,
+# control scenarios (dom0_toolstack.sh, dom0_save.sh, dom0_hwsave.sh, dom0_disk.sh,
 # dom0_disk_save.sh). Source it after session.sh; the script sets $log (the
 # machine's serial output), $fd (its input) and PROMPT (Domain 0's), and
 # TYPE_WAIT (seconds a typed line may take, default 120).

@@ -34,8 +34,8 @@ type 'cp /tmp/s.save /tmp/bad.save && printf "\377" | dd of=/tmp/bad.save bs=1 s
 check "^vm: '/tmp/bad.save': corrupt: its checksum does not match its contents" 60 "a corrupt file is refused"
 type 'head -c 100000 /tmp/s.save > /tmp/t.save; vm restore /tmp/t.save; rm /tmp/t.save'
 check "^vm: '/tmp/t.save': truncated: 100000 bytes, its header says [0-9]+" 30 "a truncated file is refused"
-type 'cp /tmp/s.save /tmp/v.save && printf "\002" | dd of=/tmp/v.save bs=1 seek=8 conv=notrunc 2>/dev/null; vm restore /tmp/v.save; rm /tmp/v.save'
-check "^vm: '/tmp/v.save': save format version 2; this ringvisor reads version 1" 60 "a file of another version is refused"
+type 'cp /tmp/s.save /tmp/v.save && printf "\003" | dd of=/tmp/v.save bs=1 seek=8 conv=notrunc 2>/dev/null; vm restore /tmp/v.save; rm /tmp/v.save'
+check "^vm: '/tmp/v.save': save format version 3; this ringvisor reads version 2" 60 "a file of another version is refused"
 type 'vm restore /etc/inittab'
 check "^vm: '/etc/inittab': not a ringvisor save file" 10 "a file that is no save is refused"
 type 'vm list | grep -c "^s "'
