@@ -67,8 +67,8 @@ check "$logA" '^vm1s-here=1' 10 "... and vm1 still runs on machine A"
 
 printf '\035' >&$fb
 check "$logB" 'console input now goes to domain 1 \(dom0\)' 10 "machine B: the keyboard to Domain 0"
-printf 'vm receive ttyS1\r' >&$fb
-check "$logB" '^vm: waiting for domains on ttyS1' 10 "machine B waits for domains"
+printf 'vm receive ttyS1 -1\r' >&$fb
+check "$logB" '^vm: waiting for domains on ttyS1' 10 "machine B waits for a domain"
 check "$logA" '\[counter\] counting \(domain [0-9]+\)' 60 "the counter domain counts on machine A"
 printf 'vm migrate counter ttyS1; echo migrate=$?\r' >&$fa
 check "$logA" '^counter migrated to ttyS1: 2 MiB in [0-9.]+ s, stopped for [0-9.]+ s' 240 "vm migrate moves the counter"
@@ -77,26 +77,22 @@ check "$logB" '^domain [0-9]+ \(counter\) received: 2 MiB' 30 "machine B receive
 echo "# $(last "$logA" 'counter migrated to ttyS1: .*')"
 printf 'echo counters-here=$(vm list | grep -c "^counter ")\r' >&$fa
 check "$logA" '^counters-here=0' 10 "it is gone from machine A"
-
-# MIGRATE_BIG=1: the 64 MiB domain moves too (the figure docs/control.md
-# quotes; some minutes at the link's speed, so not in every run).
-if [ "${MIGRATE_BIG:-0}" = 1 ]; then
-	printf 'vm migrate vm1 ttyS1; echo migrate=$?\r' >&$fa
-	check "$logA" '^vm1 migrated to ttyS1: 64 MiB in [0-9.]+ s, stopped for [0-9.]+ s' "${MIGRATE_BIG_WAIT:-1500}" "vm migrate moves vm1 (64 MiB)"
-	check "$logB" '^domain [0-9]+ \(vm1\) received: 64 MiB' 30 "machine B received vm1"
-	echo "# $(last "$logA" 'vm1 migrated to ttyS1: .*')"
-	echo "# B: $(last "$logB" 'domain [0-9]+ \(vm1\) received: .*')"
-fi
-printf '\003' >&$fb             # Ctrl-C: B stops receiving
-sleep 1
-printf 'echo receiver-$((6 * 7))\r' >&$fb
-check "$logB" '^receiver-42' 10 "machine B: the receiver stops on Ctrl-C"
 printf 'vm console counter\r' >&$fb
 check "$logB" 'vm: attached to counter' 10 "machine B: attached to the counter"
 check "$logB" 'restored: checks done' 30 "on machine B it checked itself: count, pattern, tables, IOPL, timer"
 printf 'q' >&$fb                # it reports and powers off (within 30 s of its checks)
 check "$logB" 'vm: domain [0-9]+ \(counter\) is gone' 10 "vm console sees it power off"
+
+# MIGRATE_BIG=1: the 64 MiB vm1 moves too (the figure docs/control.md
+# quotes; minutes at the link's speed, so not in every run).
 if [ "${MIGRATE_BIG:-0}" = 1 ]; then
+	printf 'vm receive ttyS1 -1\r' >&$fb
+	sleep 1
+	printf 'vm migrate vm1 ttyS1; echo migrate=$?\r' >&$fa
+	check "$logA" '^vm1 migrated to ttyS1: 64 MiB in [0-9.]+ s, stopped for [0-9.]+ s' "${MIGRATE_BIG_WAIT:-1500}" "vm migrate moves vm1 (64 MiB)"
+	check "$logB" '^domain [0-9]+ \(vm1\) received: 64 MiB' 30 "machine B received vm1"
+	echo "# $(last "$logA" 'vm1 migrated to ttyS1: .*')"
+	echo "# B: $(last "$logB" 'domain [0-9]+ \(vm1\) received: .*')"
 	printf 'vm console vm1\r' >&$fb
 	check "$logB" 'vm: attached to vm1' 10 "machine B: attached to vm1"
 	sleep 1
