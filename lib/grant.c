@@ -72,3 +72,18 @@ bool gnt_in_use(const struct gnt_table *t, uint32_t ref)
 {
 	return ref < t->n && (load_flags(&t->e[ref]) & IN_USE);
 }
+
+unsigned gnt_copy_split(uint32_t va, uint32_t off, uint32_t len, struct gnt_piece out[2])
+{
+	const uint32_t page = 4096;
+	if (len == 0 || len > page || off > page - len)
+		return 0;
+	uint32_t first = page - (va & (page - 1));      /* bytes left in va's page */
+	if (first >= len) {
+		out[0] = (struct gnt_piece){ va, (uint16_t)off, (uint16_t)len };
+		return 1;
+	}
+	out[0] = (struct gnt_piece){ va, (uint16_t)off, (uint16_t)first };
+	out[1] = (struct gnt_piece){ va + first, (uint16_t)(off + first), (uint16_t)(len - first) };
+	return 2;
+}

@@ -31,4 +31,18 @@ int32_t gnt_end(struct gnt_table *t, uint32_t ref);
 /* Is ref mapped by its peer now? */
 bool gnt_in_use(const struct gnt_table *t, uint32_t ref);
 
+/*
+ * A copy between a buffer of ours (at virtual address va, which may cross
+ * one page boundary) and bytes [off, off + len) of a granted frame, as
+ * grant copy operations, each within one page on both sides: at most 2
+ * pieces, written to out; 0 if the bytes do not fit the granted page or
+ * len is 0 or over a page.
+ */
+struct gnt_piece {
+	uint32_t va;            /* our side: its virtual address */
+	uint16_t off;           /* the granted frame's side */
+	uint16_t len;
+};
+unsigned gnt_copy_split(uint32_t va, uint32_t off, uint32_t len, struct gnt_piece out[2]);
+
 #endif
