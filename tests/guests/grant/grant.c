@@ -4,6 +4,8 @@
  *                        (pair.c)
  *   hostile, accomplice  every grant operation done wrongly, from both
  *                        sides (hostile.c)
+ *   judge                Domain 0: creates a granter and a mapper, and
+ *                        checks its physinfo after they are gone (judge.c)
  * Helpers shared by the roles are here.
  */
 #include "grant_test.h"
@@ -107,6 +109,32 @@ void expect_summary(const char *what)
 	tried = wrong = 0;
 }
 
+uint32_t peer_id(uint32_t dflt)
+{
+	char line[32];
+	uint32_t n = 0;
+
+	if (!guest_contains(start_info->cmdline, sizeof(start_info->cmdline), "peer=ask"))
+		return dflt;
+	uint64_t until = guest_time_ns() + 20000000000ull;
+	while (n < sizeof(line) - 1 && (n == 0 || line[n - 1] != '\n')) {
+		int32_t k = hv_console_read(line + n, 1);
+		if (k < 0 || guest_time_ns() > until)
+			test_error("no peer id on the console (%d)", k);
+		if (k == 0)
+			hv_yield();
+		n += (uint32_t)k;
+	}
+	line[n] = '\0';
+	uint32_t id = 0;
+	if (line[0] != 'p' || line[4] != ' ')
+		test_error("peer line '%s'", line);
+	for (const char *c = line + 5; *c >= '0' && *c <= '9'; c++)
+		id = id * 10 + (uint32_t)(*c - '0');
+	gprintf("peer: domain %u\n", id);
+	return id;
+}
+
 void guest_main(void)
 {
 	const char *n = start_info->name;
@@ -119,6 +147,8 @@ void guest_main(void)
 		hostile_main();
 	else if (!strcmp(n, "accomplice"))
 		accomplice_main();
+	else if (!strcmp(n, "judge"))
+		judge_main();
 	else
 		test_error("no role for a domain named '%s'", n);
 }

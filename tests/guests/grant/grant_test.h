@@ -35,7 +35,12 @@ uint32_t *own_page(uint32_t *mfn);
 void expect(int32_t got, int32_t want, const char *what);
 void expect_summary(const char *what);
 
+/* The peer's id: dflt, unless the command line says peer=ask: then Domain
+ * 0 types "peer N" on our console (judge.c). */
+uint32_t peer_id(uint32_t dflt);
+
 void pair_granter(void);
+void judge_main(void);
 void pair_mapper(void);
 void hostile_main(void);
 void accomplice_main(void);

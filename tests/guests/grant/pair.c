@@ -21,8 +21,8 @@
  */
 #include "grant_test.h"
 
-#define MAPPER  2
-#define GRANTER 1
+/* Domain ids by boot order, or told by Domain 0 (peer_id). */
+static uint32_t mapper_id = 2, granter_id = 1;
 
 static uint32_t pattern(uint32_t i, uint32_t salt)
 {
@@ -31,6 +31,7 @@ static uint32_t pattern(uint32_t i, uint32_t salt)
 
 void pair_granter(void)
 {
+	mapper_id = peer_id(mapper_id);
 	uint32_t a_mfn, b_mfn, c_mfn, d_mfn;
 	uint32_t *a = own_page(&a_mfn), *b = own_page(&b_mfn), *c = own_page(&c_mfn);
 	uint32_t *dpg = own_page(&d_mfn);
@@ -43,13 +44,13 @@ void pair_granter(void)
 		b[i] = pattern(i, 0xb);
 		dpg[i] = pattern(i, 0xd);
 	}
-	int32_t ra = gnt_grant(&guest_gnt, MAPPER, a_mfn, false);
-	int32_t rb = gnt_grant(&guest_gnt, MAPPER, b_mfn, true);
-	int32_t rc_ = gnt_grant(&guest_gnt, MAPPER, c_mfn, false);
-	int32_t rd = gnt_grant(&guest_gnt, MAPPER, d_mfn, false);
+	int32_t ra = gnt_grant(&guest_gnt, mapper_id, a_mfn, false);
+	int32_t rb = gnt_grant(&guest_gnt, mapper_id, b_mfn, true);
+	int32_t rc_ = gnt_grant(&guest_gnt, mapper_id, c_mfn, false);
+	int32_t rd = gnt_grant(&guest_gnt, mapper_id, d_mfn, false);
 	if (ra != 0 || rb != 1 || rc_ != 2 || rd != 3)
 		test_error("refs %d %d %d %d, expected 0-3", ra, rb, rc_, rd);
-	connect(MAPPER, true);
+	connect(mapper_id, true);
 
 	wait_events(0);
 	bool answer = true, copied = true;
@@ -98,18 +99,19 @@ void pair_granter(void)
 
 void pair_mapper(void)
 {
+	granter_id = peer_id(granter_id);
 	uint32_t h_a, h_b, h_d, x_mfn, y_mfn;
 	uint32_t *x = own_page(&x_mfn), *y = own_page(&y_mfn);
 	const uint32_t va_a = MAP_VA, va_b = MAP_VA + 0x1000, va_d = MAP_VA + 0x2000;
 
 	if (mm_window(MAP_VA, NULL))
 		test_error("no window for mappings");
-	connect(GRANTER, false);        /* bound: the grants are there */
+	connect(granter_id, false);        /* bound: the grants are there */
 
-	expect(guest_gnt_map(GRANTER, 0, va_a, 0, &h_a), 0, "map A read-write");
-	expect(guest_gnt_map(GRANTER, 1, va_b, RV_GNTMAP_readonly, &h_b), 0, "map B read-only");
-	expect(guest_gnt_map(GRANTER, 3, va_d, 0, &h_d), 0, "map D read-write");
-	expect(guest_gnt_map(GRANTER, 1, va_b + 0x2000, 0, NULL), -RV_EROFS, "map B writable");
+	expect(guest_gnt_map(granter_id, 0, va_a, 0, &h_a), 0, "map A read-write");
+	expect(guest_gnt_map(granter_id, 1, va_b, RV_GNTMAP_readonly, &h_b), 0, "map B read-only");
+	expect(guest_gnt_map(granter_id, 3, va_d, 0, &h_d), 0, "map D read-write");
+	expect(guest_gnt_map(granter_id, 1, va_b + 0x2000, 0, NULL), -RV_EROFS, "map B writable");
 	expect_summary("mapper: maps");
 	uint64_t pte = l1e_of(va_a);
 	test_check((pte & RV_PTE_GRANT) && (pte & PG_RW) && (l1e_of(va_b) & RV_PTE_GRANT) &&
@@ -140,7 +142,7 @@ void pair_mapper(void)
 	       -RV_EINVAL, "a PTE of ours dressed as a grant mapping");
 	expect(l1e_of(va_a) == pte, 1, "A's PTE unchanged");
 
-	struct rv_gnttab_copy_ptr gb = { 1, GRANTER, 0 }, gc = { 2, GRANTER, 0 };
+	struct rv_gnttab_copy_ptr gb = { 1, granter_id, 0 }, gc = { 2, granter_id, 0 };
 	struct rv_gnttab_copy_ptr lx = { x_mfn, 0, 0 }, ly = { y_mfn, 0, 0 };
 	expect(guest_gnt_copy(&gb, &lx, 4096, RV_GNTCOPY_source_gref), 0, "copy B -> own page");
 	for (uint32_t i = 0; i < 1024; i++)
@@ -154,7 +156,7 @@ void pair_mapper(void)
 	/* A batch of copies: 16 pieces of 256 bytes, B into x reversed. */
 	struct rv_gnttab_copy batch[16];
 	for (uint16_t i = 0; i < 16; i++)
-		batch[i] = (struct rv_gnttab_copy){ .source = { 1, GRANTER, (uint16_t)(i * 256) },
+		batch[i] = (struct rv_gnttab_copy){ .source = { 1, granter_id, (uint16_t)(i * 256) },
 						    .dest = { x_mfn, 0, (uint16_t)((15 - i) * 256) },
 						    .len = 256, .flags = RV_GNTCOPY_source_gref };
 	expect(hv_grant_table_op(RV_GNTTABOP_copy, batch, 16), 0, "a batch of 16 copies");
@@ -177,7 +179,7 @@ void pair_mapper(void)
 	notify();
 
 	wait_events(1);
-	expect(guest_gnt_map(GRANTER, 0, va_a, 0, NULL), -RV_ENOENT, "map A after it ended");
+	expect(guest_gnt_map(granter_id, 0, va_a, 0, NULL), -RV_ENOENT, "map A after it ended");
 	expect_summary("mapper: unmaps, and ended grants");
 	/* Power off with D mapped: the granter sees it unmapped. */
 	((volatile uint32_t *)va_d)[0] += 1;
