@@ -4,6 +4,8 @@
  *                        (pair.c)
  *   hostile, accomplice  every grant operation done wrongly, from both
  *                        sides (hostile.c)
+ *   front, liar, waiter, back, mute
+ *                        rings over grants and events (ring.c)
  *   judge                Domain 0: creates a granter and a mapper, and
  *                        checks its physinfo after they are gone (judge.c)
  * Helpers shared by the roles are here.
@@ -149,6 +151,9 @@ void guest_main(void)
 		accomplice_main();
 	else if (!strcmp(n, "judge"))
 		judge_main();
+	else if (!strcmp(n, "front") || !strcmp(n, "liar") || !strcmp(n, "waiter") ||
+		 !strcmp(n, "back") || !strcmp(n, "mute"))
+		ring_main(n);
 	else
 		test_error("no role for a domain named '%s'", n);
 }

@@ -41,6 +41,7 @@ uint32_t peer_id(uint32_t dflt);
 
 void pair_granter(void);
 void judge_main(void);
+void ring_main(const char *role);
 void pair_mapper(void);
 void hostile_main(void);
 void accomplice_main(void);
