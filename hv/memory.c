@@ -115,7 +115,7 @@ void memory_mark_before_domains(void)
 
 void memory_report_end(void)
 {
-	printk("memory: %u frames free at the end, %u before the first domain; %u bad frees\n",
+	printk("memory: %u frames free at the end, %u before the first domain; %u frees refused\n",
 	       hv_frames.nfree, free_before_domains,
 	       hv_frames.double_frees + hv_frames.reserved_frees);
 }

@@ -212,10 +212,12 @@ static int find_l1(struct domain *d, uint32_t va, uint32_t *l1_mfn, uint32_t *id
 	if (!(l2e & PTE_P) || (l2e & PTE_PS))
 		return -EFAULT;
 	uint32_t m = (uint32_t)((l2e & PTE_ADDR_MASK) >> 12);
-	const struct page_info *p = &pv_mm.frames[m];
 	/* Reached through validated tables it is a validated L1 of d's; said
 	 * again so that nothing below rests on it silently. */
-	if (m >= pv_mm.nframes || p->owner != d->id || p->type != PGT_L1 || !p->type_count ||
+	if (m >= pv_mm.nframes)
+		return -EFAULT;
+	const struct page_info *p = &pv_mm.frames[m];
+	if (p->owner != d->id || p->type != PGT_L1 || !p->type_count ||
 	    (p->flags & (PGF_VALIDATING | PGF_DEVALIDATING)))
 		return -EFAULT;
 	*l1_mfn = m;
