@@ -3,6 +3,8 @@
  * "granter" and "mapper" from its initrd (this same image), tells each the
  * other's id on its console, lets them run, and when both are gone checks
  * that its physinfo shows every frame back in the pool and no bad free.
+ * With "destroy" on its command line it destroys the mapper while the
+ * mapper holds a grant mapping.
  */
 #include "grant_test.h"
 
@@ -42,6 +44,21 @@ static void tell(int32_t id, int32_t peer)
 		test_error("cannot type on domain %d's console", id);
 }
 
+/* Wait until domain id wrote needle on its console (its history). */
+static bool console_says(int32_t id, const char *needle)
+{
+	static char text[4096];
+	uint64_t until = guest_time_ns() + 30000000000ull;
+	while (guest_time_ns() < until) {
+		struct rv_domctl_console c = { 0, (uint32_t)text, sizeof(text), 0, 0, 0, 0 };
+		int32_t got = hv_domctl(RV_DOMCTL_console_read, (uint32_t)id, (uint32_t)&c, sizeof(c));
+		if (got > 0 && guest_contains(text, (size_t)got, needle))
+			return true;
+		guest_let_run(50);
+	}
+	return false;
+}
+
 static bool exists(int32_t id)
 {
 	return hv_domctl(RV_DOMCTL_getinfo, (uint32_t)id, (uint32_t)&info, sizeof(info)) == id;
@@ -55,8 +72,11 @@ void judge_main(void)
 	uint32_t bad_before = pi.bad_frees;
 	int32_t g = create("name = \"granter\"\nkernel = \"grant.elf\"\nmemory = 4\n"
 			   "cmdline = \"peer=ask\"\n");
-	int32_t m = create("name = \"mapper\"\nkernel = \"grant.elf\"\nmemory = 4\n"
-			   "cmdline = \"peer=ask\"\n");
+	bool destroy = guest_contains(start_info->cmdline, sizeof(start_info->cmdline), "destroy");
+	int32_t m = create(destroy ? "name = \"mapper\"\nkernel = \"grant.elf\"\nmemory = 4\n"
+				     "cmdline = \"peer=ask destroy\"\n" :
+				     "name = \"mapper\"\nkernel = \"grant.elf\"\nmemory = 4\n"
+				     "cmdline = \"peer=ask\"\n");
 	uint32_t during = free_kib();
 	test_check(during + 2 * 4096 <= before, "the pair took %u KiB (%u free before)",
 		   before - during, before);
@@ -65,6 +85,12 @@ void judge_main(void)
 	if (hv_domctl(RV_DOMCTL_unpause, (uint32_t)g, 0, 0) ||
 	    hv_domctl(RV_DOMCTL_unpause, (uint32_t)m, 0, 0))
 		test_error("cannot unpause the pair");
+	if (destroy) {
+		/* The mapper waits with a page of the granter's mapped. */
+		test_check(console_says(m, "waiting to be destroyed"), "the mapper waits to be destroyed");
+		test_check(hv_domctl(RV_DOMCTL_destroy, (uint32_t)m, 0, 0) == 0,
+			   "destroy the mapper (%d) with a grant mapped", m);
+	}
 	uint64_t until = guest_time_ns() + 60000000000ull;
 	while ((exists(g) || exists(m)) && guest_time_ns() < until)
 		guest_let_run(50);

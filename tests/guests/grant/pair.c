@@ -16,7 +16,8 @@
  *     be ended while mapped (C can: it was only copied through).
  *     mapper: unmaps A and B (twice: the second is refused).
  *   3 granter: ends A and B. mapper: mapping A again is refused (-ENOENT);
- *     it powers off with D still mapped.
+ *     it powers off with D still mapped (or crashes, or waits to be
+ *     destroyed by Domain 0: its command line says "crash" or "destroy").
  *   4 granter: the mapper's death unmapped D: D can be ended.
  */
 #include "grant_test.h"
@@ -181,7 +182,17 @@ void pair_mapper(void)
 	wait_events(1);
 	expect(guest_gnt_map(granter_id, 0, va_a, 0, NULL), -RV_ENOENT, "map A after it ended");
 	expect_summary("mapper: unmaps, and ended grants");
-	/* Power off with D mapped: the granter sees it unmapped. */
+	/* Die with D mapped: the granter sees it unmapped. Power off, or (by
+	 * the command line) crash, or wait for Domain 0 to destroy us. */
 	((volatile uint32_t *)va_d)[0] += 1;
+	if (guest_contains(start_info->cmdline, sizeof(start_info->cmdline), "crash")) {
+		gprintf("crashing with D mapped\n");
+		hv_shutdown(RV_SHUTDOWN_crash, 9);
+	}
+	if (guest_contains(start_info->cmdline, sizeof(start_info->cmdline), "destroy")) {
+		gprintf("waiting to be destroyed with D mapped\n");
+		for (;;)
+			hv_block();
+	}
 	test_finish();
 }
