@@ -98,6 +98,7 @@ void hv_start(uint32_t magic, const struct multiboot_info *mbi)
 		test_main();
 		panic("test_main() returned without a result");
 	}
+	memory_mark_before_domains();
 	domains_boot(&boot_info);
 	pr_info("boot complete in %llu us. Console keys: 'h' for help, Ctrl-] moves the keyboard "
 		"to the next domain\n", (unsigned long long)(time_now_ns() / 1000));

@@ -104,6 +104,22 @@ void free_frame(paddr_t pa)
 		       "beyond RAM");
 }
 
+/* Frames free before the first domain was built: when every domain has
+ * gone, as many must be free again (nothing leaked, nothing freed twice). */
+static uint32_t free_before_domains;
+
+void memory_mark_before_domains(void)
+{
+	free_before_domains = hv_frames.nfree;
+}
+
+void memory_report_end(void)
+{
+	printk("memory: %u frames free at the end, %u before the first domain; %u frees refused\n",
+	       hv_frames.nfree, free_before_domains,
+	       hv_frames.double_frees + hv_frames.reserved_frees);
+}
+
 pfn_t memory_ram_top(void)
 {
 	return ram_top;

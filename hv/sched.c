@@ -19,6 +19,7 @@
 #include "printk.h"
 #include "runq.h"
 #include "mode.h"
+#include "hv.h"
 #include "vtimer.h"
 #include "setjmp.h"
 #include "string.h"
@@ -355,6 +356,7 @@ static void exit_when_empty(void)
 {
 	uint32_t worst = domains_exit_status();
 	console_dump();
+	memory_report_end();
 	printk(LOG_NOTICE "all domains have stopped: exiting (status %#x)\n", worst);
 	machine_exit(worst);
 }

@@ -24,6 +24,7 @@
 #define ENODEV          RV_ENODEV
 #define EINVAL          RV_EINVAL
 #define ENOSPC          RV_ENOSPC
+#define EROFS           RV_EROFS
 #define ERANGE          RV_ERANGE
 #define ENOSYS          RV_ENOSYS
 #define EOPNOTSUPP      RV_EOPNOTSUPP

@@ -10,6 +10,10 @@
 
 void memory_init(const struct boot_info *bi);
 void memory_dump(void);
+/* Remember the free frames before the domains are built; report them (and
+ * bad frees) against that when they are all gone. */
+void memory_mark_before_domains(void);
+void memory_report_end(void);
 pfn_t memory_ram_top(void);     /* highest available pfn + 1 */
 /* Be told of every frame the allocator hands out (zeroed) or takes back:
  * a technique that keeps per-frame state (pv's frame table) resets it.

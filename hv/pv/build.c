@@ -57,11 +57,15 @@ static pte_t *table_1to1(paddr_t pa)
 
 void pv_teardown(struct domain *d)
 {
-	/* Every frame goes back, whatever references and types it had: the
-	 * frame table entry is reset as it is freed. */
+	/* Grants first: its mappings of others' frames are undone, and its
+	 * frames that others still map are kept out of the pool (grant.c). */
+	if (d->pv)
+		pv_grant_teardown(d);
+	/* Every other frame goes back, whatever references and types it had:
+	 * the frame table entry is reset as it is freed. */
 	if (d->p2m) {
 		for (uint32_t i = 0; i < d->max_pages; i++)
-			if (d->p2m[i])
+			if (d->p2m[i] && !pv_grant_held(d->p2m[i]))
 				free_frame((paddr_t)d->p2m[i] << PAGE_SHIFT);
 		for (uint32_t i = 0; i < d->p2m_frames; i++)
 			free_frame((paddr_t)(uintptr_t)d->p2m + i * PAGE_SIZE);

@@ -228,6 +228,12 @@ static int32_t hc_domctl(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a
 	return pv_domctl(d, cmd, a1, a2, a3);
 }
 
+static int32_t hc_grant_table_op(struct domain *d, uint32_t cmd, uint32_t ops, uint32_t count,
+				 uint32_t a4, uint32_t a5)
+{
+	return pv_grant_table_op(d, cmd, ops, count);
+}
+
 /* The names the exit tables print (mode.h hypercall_name). */
 static const char *const names[RV_HC_count] = RV_HC_NAMES;
 
@@ -254,6 +260,7 @@ static const hypercall_fn table[RV_HC_count] = {
 	[RV_HC_memory_op] = hc_memory_op,
 	[RV_HC_domain_stats] = hc_domain_stats,
 	[RV_HC_domctl] = hc_domctl,
+	[RV_HC_grant_table_op] = hc_grant_table_op,
 };
 
 /* ---- continuations (pv.h) ---- */

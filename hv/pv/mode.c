@@ -40,6 +40,7 @@ static void pv_dump(const struct domain *d)
 		if (d->pv->mm_refusals[r])
 			printk("    page-table updates refused: %-19s %7u\n", mm_refusal_name(r),
 			       d->pv->mm_refusals[r]);
+	pv_grant_dump(d);
 }
 
 static const struct mode_ops pv_ops = {

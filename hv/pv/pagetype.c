@@ -25,6 +25,7 @@
 static const char *const refusal_names[MMR_COUNT] = {
 	"frame not owned by the domain", "type conflict (page table vs writable, or level)",
 	"reserved bits", "large page", "switch region", "bad request",
+	"grant mapping (unmap it with grant_table_op)",
 };
 
 static const char *const type_names[PGT_COUNT] = {
@@ -147,6 +148,10 @@ static int get_entry(struct mm_ctx *c, uint16_t owner, unsigned type, uint32_t i
 		 * safe without TLB flushes depends on that reload (mm.c). */
 		if (e & E_G)
 			return refuse(c, MMR_RESERVED_BITS, -EINVAL);
+		/* The grant bit is the hypervisor's: a guest must not make an
+		 * entry look like a grant mapping. */
+		if (e & PTE_GRANT_BIT)
+			return refuse(c, MMR_RESERVED_BITS, -EINVAL);
 		if (e & E_RW)
 			return mm_get_page_and_type(c, mfn, owner, PGT_WRITABLE);
 		return mm_get_page(c, mfn, owner);
@@ -177,6 +182,8 @@ static void put_entry(struct mm_ctx *c, unsigned type, uint32_t idx, uint64_t e)
 		return;
 	if (type == PGT_L2_HIGH && idx >= SWITCH_SLOT_FIRST)
 		return;                 /* the hypervisor's, never counted */
+	if (type == PGT_L1 && (e & PTE_GRANT_BIT))
+		return;                 /* a grant mapping's references are grant.c's */
 	if (type == PGT_L1 && !(e & E_RW))
 		mm_put_page(c, entry_mfn(e));
 	else
@@ -300,8 +307,9 @@ int mm_get_page_and_type(struct mm_ctx *c, uint32_t mfn, uint16_t owner, enum pa
 	if (p->count >= COUNT_MAX || p->type_count >= COUNT_MAX)
 		return refuse(c, MMR_BAD_REQUEST, -EBUSY);
 	/* The shared-info page is written by the hypervisor at any time: as a
-	 * table its words would become entries nobody validated. */
-	if ((p->flags & PGF_SHARED_INFO) && type != PGT_WRITABLE)
+	 * table its words would become entries nobody validated. So are the
+	 * grant-table frames (their status bits). */
+	if ((p->flags & (PGF_SHARED_INFO | PGF_GRANT_TABLE)) && type != PGT_WRITABLE)
 		return refuse(c, MMR_TYPE_CONFLICT, -EBUSY);
 	/* Being released: no use of any type until that ends. */
 	if (p->flags & PGF_DEVALIDATING)
@@ -388,6 +396,10 @@ int mm_update_entry(struct mm_ctx *c, uint16_t owner, uint32_t table_mfn, uint32
 
 	uint64_t *t = c->table(table_mfn);
 	uint64_t old = t[idx];
+	/* A grant mapping holds references the grant code took (grant.c):
+	 * only it may take the entry away. */
+	if (p->type == PGT_L1 && (old & E_P) && (old & PTE_GRANT_BIT))
+		return refuse(c, MMR_GRANT_MAPPING, -EPERM);
 	/* New references first: if they are refused, nothing has changed. */
 	int rc = get_entry(c, owner, p->type, idx, val);
 	if (rc)

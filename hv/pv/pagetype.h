@@ -32,12 +32,20 @@ enum page_type {
 
 #define OWNER_NONE      0u      /* free or reserved: nobody's */
 #define OWNER_HV        0xffffu /* the hypervisor's own */
+/* A dead domain's frame that a peer still has mapped through a grant
+ * (grant.c): it goes back to the pool at the last unmap. */
+#define OWNER_GRANTED   0xfffeu
 
 #define PGF_PINNED      0x01    /* holds a pin reference */
 #define PGF_VALIDATING  0x02    /* being validated (its type is not usable yet) */
 #define PGF_SHARED_INFO 0x04    /* the hypervisor's shared-info page lent to the owner */
 #define PGF_PARTIAL     0x08    /* VALIDATING, interrupted: type_count = entries done */
 #define PGF_DEVALIDATING 0x10   /* releasing its entries: type_count = entries still to release */
+#define PGF_GRANT_TABLE 0x20    /* a grant-table frame (hypervisor's) lent to the owner */
+/* Bit 11 of a PTE (software's to use) marks a grant mapping, written only
+ * by grant.c (public/grant_table.h RV_PTE_GRANT): no entry a guest writes
+ * may have it, and such an entry is not the guest's to overwrite. */
+#define PTE_GRANT_BIT   (1ull << 11)
 
 /*
  * type_count is 0 while a table is being validated and its last type
@@ -67,6 +75,7 @@ enum mm_refusal {
 	MMR_LARGE_PAGE,         /* PS in a directory entry */
 	MMR_SWITCH_REGION,      /* an entry that would map the switch region */
 	MMR_BAD_REQUEST,        /* not a table, bad index, bad command */
+	MMR_GRANT_MAPPING,      /* the entry is a grant mapping: only grant_table_op unmaps it */
 	MMR_COUNT
 };
 

@@ -65,6 +65,9 @@ struct pv_domain {
 	 * before its hypercall goes on, and before it runs again. */
 	struct mm_deferred mm_defer;
 	uint32_t mm_refusals[MMR_COUNT];        /* page-table updates refused, by reason */
+	/* Its grant table and the grant mappings it holds (grant.c): one
+	 * frame, made by its first grant_table_op that needs it. */
+	struct gnt_domain *gnt;
 };
 
 #define PV_DOMAIN_FRAMES ((sizeof(struct pv_domain) + PAGE_SIZE - 1) / PAGE_SIZE)
@@ -179,6 +182,15 @@ int32_t pv_mmuext_op(struct domain *d, uint32_t ops, uint32_t count, uint32_t do
 int32_t pv_update_va_mapping(struct domain *d, uint32_t va, uint64_t val, uint32_t flags);
 int32_t pv_memory_op(struct domain *d, uint32_t cmd, uint32_t arg);
 extern struct mm_ctx pv_mm;
+
+/* Grant tables (grant.c, public/grant_table.h). */
+int32_t pv_grant_table_op(struct domain *d, uint32_t cmd, uint32_t ops, uint32_t count);
+/* d is being destroyed: its mappings of others' frames are undone, its
+ * own frames that others map become OWNER_GRANTED (pv_grant_held: not to be
+ * freed with it), its table goes. */
+void pv_grant_teardown(struct domain *d);
+bool pv_grant_held(uint32_t mfn);
+void pv_grant_dump(const struct domain *d);
 
 /* Guest memory, through the guest's own page tables: 0 or -EFAULT. A range
  * is refused if any page is unmapped, in the switch region, or (for writes)

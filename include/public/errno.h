@@ -21,6 +21,7 @@
 #define RV_ENODEV       19      /* no such device */
 #define RV_EINVAL       22      /* invalid argument */
 #define RV_ENOSPC       28      /* no space left */
+#define RV_EROFS        30      /* read-only (a read-only grant used for writing) */
 #define RV_ERANGE       34      /* value out of range */
 #define RV_ENOSYS       38      /* no such hypercall or sub-command */
 #define RV_EOPNOTSUPP   95      /* not for this kind of domain */

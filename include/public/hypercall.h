@@ -34,7 +34,8 @@
 #define RV_HC_memory_op         14      /* (cmd, struct rv_memory_reservation *) */
 #define RV_HC_domain_stats      15      /* (struct rv_domain_stats *, size) */
 #define RV_HC_domctl            16      /* (cmd, arg1, arg2, arg3): Domain 0 only (domctl.h) */
-#define RV_HC_count             17
+#define RV_HC_grant_table_op    17      /* (cmd, ops, count): grant_table.h */
+#define RV_HC_count             18
 
 /* The calls' names, indexed by number: an initializer for a
  * `const char *const names[RV_HC_count]` (exit tables, /proc/hypervisor). */
@@ -48,6 +49,7 @@
 	[RV_HC_mmu_update] = "mmu_update", [RV_HC_mmuext_op] = "mmuext_op",     \
 	[RV_HC_update_va_mapping] = "update_va_mapping", [RV_HC_memory_op] = "memory_op", \
 	[RV_HC_domain_stats] = "domain_stats", [RV_HC_domctl] = "domctl",       \
+	[RV_HC_grant_table_op] = "grant_table_op",                              \
 }
 
 /* ---- console_io ---- */

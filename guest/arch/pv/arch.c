@@ -72,6 +72,11 @@ static paddr_t to_machine(paddr_t pa)
 	return (paddr_t)p2m[pa >> PAGE_SHIFT] << PAGE_SHIFT | (pa & (PAGE_SIZE - 1));
 }
 
+uint32_t pv_mfn_of(paddr_t pa)
+{
+	return p2m[pa >> PAGE_SHIFT];
+}
+
 static paddr_t from_machine(paddr_t ma)
 {
 	uint32_t mfn = (uint32_t)(ma >> PAGE_SHIFT);

@@ -1,4 +1,5 @@
-/* ringos pv port: what arch.c and io.c tell each other about Domain 0's IDE channel. */
+/* ringos pv port: what arch.c, io.c and gnttab.c tell each other (Domain 0's
+ * IDE channel, the machine frames behind our memory). */
 #ifndef RINGOS_PV_IO_H
 #define RINGOS_PV_IO_H
 
@@ -11,5 +12,8 @@ void pv_ide_interrupt(void);
 /* The same for the second serial port (start_info.serial_irq_port). */
 bool pv_has_serial(void);
 void pv_serial_interrupt(void);
+
+/* The machine frame behind our physical address pa (the p2m). */
+uint32_t pv_mfn_of(paddr_t pa);
 
 #endif

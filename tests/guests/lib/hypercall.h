@@ -10,6 +10,7 @@
 #include <public/hypercall.h>
 #include <public/errno.h>
 #include <public/domctl.h>
+#include <public/grant_table.h>
 
 static inline int32_t hv_console_write(const void *buf, uint32_t n)
 {
@@ -97,6 +98,11 @@ static inline int32_t hv_memory_op(uint32_t cmd, struct rv_memory_reservation *r
 static inline int32_t hv_domctl(uint32_t cmd, uint32_t a1, uint32_t a2, uint32_t a3)
 {
 	return hypercall(RV_HC_domctl, cmd, a1, a2, a3, 0);
+}
+
+static inline int32_t hv_grant_table_op(uint32_t cmd, void *ops, uint32_t count)
+{
+	return hypercall(RV_HC_grant_table_op, cmd, (uint32_t)ops, count, 0, 0);
 }
 
 #endif

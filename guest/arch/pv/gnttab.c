@@ -1,0 +1,137 @@
+/*
+ * Grants for ringos on ringvisor (gnttab.h). The table is the hypervisor's
+ * frame (setup_table), mapped in place of a page of our own that is kept
+ * out of circulation; lib/grant.c keeps its entries. A grant mapping is put
+ * the same way in place of a borrowed page's linear mapping, and the page's
+ * own mapping comes back when it is unmapped. The kernel's half of every
+ * address space shares one set of tables, so these mappings are seen from
+ * every process's space.
+ */
+#include "gnttab.h"
+#include "arch.h"
+#include "kernel.h"
+#include "pv_guest.h"
+#include "pv_io.h"
+#include "grant.h"
+#include <public/errno.h>
+#include <public/grant_table.h>
+#include <public/hypercall.h>
+
+static struct gnt_table table;
+static bool ready;
+
+static int32_t gnttab_op(uint32_t cmd, void *ops, uint32_t count)
+{
+	return hypercall(RV_HC_grant_table_op, cmd, (uint32_t)(uintptr_t)ops, count, 0, 0);
+}
+
+/* Point our linear mapping of page pa at machine frame mfn (0: nothing). */
+static int32_t remap(paddr_t pa, uint32_t mfn)
+{
+	pte_t e = mfn ? ((pte_t)mfn << PAGE_SHIFT) | PTE_P | PTE_RW : 0;
+	return hypercall(RV_HC_update_va_mapping, (uint32_t)(uintptr_t)phys_to_virt(pa), (uint32_t)e,
+			 (uint32_t)(e >> 32), RV_UVMF_INVLPG, 0);
+}
+
+static int32_t setup(void)
+{
+	struct rv_gnttab_setup s = { .nr_frames = 1 };
+	int32_t rc;
+
+	if (ready)
+		return 0;
+	paddr_t pa = frame_get();
+	if (!pa)
+		return -RV_ENOMEM;
+	if ((rc = gnttab_op(RV_GNTTABOP_setup_table, &s, 1)) || (rc = remap(pa, s.frames[0]))) {
+		frame_put(pa);
+		return rc;
+	}
+	/* pa's own frame stays ours, unmapped, for as long as we run. */
+	gnt_table_init(&table, phys_to_virt(pa), RV_GRANT_ENTRIES_PER_FRAME);
+	ready = true;
+	return 0;
+}
+
+int32_t grant_access(uint16_t domid, paddr_t frame, bool readonly)
+{
+	int32_t rc = setup();
+	if (rc)
+		return rc;
+	if (frame & (PAGE_SIZE - 1))
+		return -RV_EINVAL;
+	uint32_t mfn = pv_mfn_of(frame);
+	if (!mfn)
+		return -RV_EINVAL;
+	return gnt_grant(&table, domid, mfn, readonly);
+}
+
+int32_t grant_end(uint32_t ref)
+{
+	return ready ? gnt_end(&table, ref) : -RV_ENOENT;
+}
+
+int32_t gnttab_map(uint16_t dom, uint32_t ref, bool readonly, void **va, uint32_t *handle)
+{
+	paddr_t pa = frame_get();
+	if (!pa)
+		return -RV_ENOMEM;
+	int32_t rc = remap(pa, 0);
+	if (rc) {
+		frame_put(pa);
+		return rc;
+	}
+	struct rv_gnttab_map m = { .va = (uint32_t)(uintptr_t)phys_to_virt(pa), .ref = ref, .dom = dom,
+				   .flags = readonly ? RV_GNTMAP_readonly : 0 };
+	rc = gnttab_op(RV_GNTTABOP_map, &m, 1);
+	if (rc) {
+		remap(pa, pv_mfn_of(pa));
+		frame_put(pa);
+		return rc;
+	}
+	*va = phys_to_virt(pa);
+	*handle = m.handle;
+	return 0;
+}
+
+int32_t gnttab_unmap(void *va, uint32_t handle)
+{
+	struct rv_gnttab_unmap u = { .va = (uint32_t)(uintptr_t)va, .handle = handle };
+	int32_t rc = gnttab_op(RV_GNTTABOP_unmap, &u, 1);
+	if (rc)
+		return rc;
+	paddr_t pa = virt_to_phys(va);
+	rc = remap(pa, pv_mfn_of(pa));
+	if (!rc)
+		frame_put(pa);
+	return rc;
+}
+
+static int32_t copy(uint16_t dom, uint32_t ref, uint32_t off, uint32_t va, uint32_t len, bool to)
+{
+	struct gnt_piece p[2];
+	struct rv_gnttab_copy ops[2];
+	unsigned n = gnt_copy_split(va, off, len, p);
+
+	if (!n)
+		return -RV_EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		paddr_t pa = virt_to_phys((const void *)(uintptr_t)p[i].va);
+		struct rv_gnttab_copy_ptr local = { pv_mfn_of(pa), 0, (uint16_t)(pa & (PAGE_SIZE - 1)) };
+		struct rv_gnttab_copy_ptr granted = { ref, dom, p[i].off };
+		ops[i] = (struct rv_gnttab_copy){ .source = to ? local : granted,
+						  .dest = to ? granted : local, .len = p[i].len,
+						  .flags = to ? RV_GNTCOPY_dest_gref : RV_GNTCOPY_source_gref };
+	}
+	return gnttab_op(RV_GNTTABOP_copy, ops, n);
+}
+
+int32_t gnttab_copy_from(uint16_t dom, uint32_t ref, uint32_t off, void *dst, uint32_t len)
+{
+	return copy(dom, ref, off, (uint32_t)(uintptr_t)dst, len, false);
+}
+
+int32_t gnttab_copy_to(uint16_t dom, uint32_t ref, uint32_t off, const void *src, uint32_t len)
+{
+	return copy(dom, ref, off, (uint32_t)(uintptr_t)src, len, true);
+}
