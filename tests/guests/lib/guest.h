@@ -18,51 +18,12 @@
 
 #ifndef PAGE_SIZE
 #define PAGE_SIZE 4096u
-/* ---- grants (gnt.c, lib/grant.c) ---- */
-#include "grant.h"
-/* This domain's grant table: set up (one frame) and mapped at va, which must
- * be 2 MiB-aligned with its directory slot empty (a window is hung there;
- * va + 4 KiB onward are free for grant mappings). 0 or the error. */
-extern struct gnt_table guest_gnt;
-int guest_grant_setup(uint32_t va);
-/* One map / unmap / copy: the hypercall's result (the op's status). */
-int32_t guest_gnt_map(uint16_t dom, uint32_t ref, uint32_t va, uint32_t flags, uint32_t *handle);
-int32_t guest_gnt_unmap(uint32_t va, uint32_t handle);
-int32_t guest_gnt_copy(const struct rv_gnttab_copy_ptr *src, const struct rv_gnttab_copy_ptr *dst,
-		       uint16_t len, uint16_t flags);
-
 #endif
 #ifndef __printf
 #define __printf(a, b) __attribute__((format(printf, a, b)))
-/* ---- grants (gnt.c, lib/grant.c) ---- */
-#include "grant.h"
-/* This domain's grant table: set up (one frame) and mapped at va, which must
- * be 2 MiB-aligned with its directory slot empty (a window is hung there;
- * va + 4 KiB onward are free for grant mappings). 0 or the error. */
-extern struct gnt_table guest_gnt;
-int guest_grant_setup(uint32_t va);
-/* One map / unmap / copy: the hypercall's result (the op's status). */
-int32_t guest_gnt_map(uint16_t dom, uint32_t ref, uint32_t va, uint32_t flags, uint32_t *handle);
-int32_t guest_gnt_unmap(uint32_t va, uint32_t handle);
-int32_t guest_gnt_copy(const struct rv_gnttab_copy_ptr *src, const struct rv_gnttab_copy_ptr *dst,
-		       uint16_t len, uint16_t flags);
-
 #endif
 #ifndef __noreturn
 #define __noreturn __attribute__((noreturn))
-/* ---- grants (gnt.c, lib/grant.c) ---- */
-#include "grant.h"
-/* This domain's grant table: set up (one frame) and mapped at va, which must
- * be 2 MiB-aligned with its directory slot empty (a window is hung there;
- * va + 4 KiB onward are free for grant mappings). 0 or the error. */
-extern struct gnt_table guest_gnt;
-int guest_grant_setup(uint32_t va);
-/* One map / unmap / copy: the hypercall's result (the op's status). */
-int32_t guest_gnt_map(uint16_t dom, uint32_t ref, uint32_t va, uint32_t flags, uint32_t *handle);
-int32_t guest_gnt_unmap(uint32_t va, uint32_t handle);
-int32_t guest_gnt_copy(const struct rv_gnttab_copy_ptr *src, const struct rv_gnttab_copy_ptr *dst,
-		       uint16_t len, uint16_t flags);
-
 #endif
 
 extern struct rv_start_info *start_info;
