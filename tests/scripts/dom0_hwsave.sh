@@ -181,19 +181,5 @@ printf '\035' >&$fd
 check 'console input now goes to domain 2 \(vm1\)' 10 "Ctrl-] gives vm1 the keyboard"
 printf 'echo vm1-still-$((40+2))\r' >&$fd
 check 'vm1-still-42' 20 "vm1 still answers"
-printf 'poweroff\r' >&$fd
-check 'domain 2 \(vm1\): shut down: poweroff' 30 "vm1 powers off"
-printf '\035' >&$fd
-check 'console input now goes to domain 1 \(dom0\)' 10 "Ctrl-] gives Domain 0 the keyboard again"
-printf 'poweroff\r' >&$fd
-check 'domain 1 \(dom0\): shut down: poweroff' 30 "Domain 0 powers off"
-wait "$qpid"
-qpid=
-if seen 'PANIC'; then echo "FAILED - the hypervisor panicked"; fail=1; fi
-if [ $fail = 0 ]; then
-	echo "dom0_hwsave: save, restore, refusals, snapshot, rollback and clone of hw and bt domains"
-	exit 0
-fi
-echo "--- log (last 60 lines)"; text | tail -60
-echo "dom0_hwsave: FAILED"
-exit 1
+power_off
+verdict dom0_hwsave "save, restore, refusals, snapshot, rollback and clone of hw and bt domains" 60

@@ -12,6 +12,10 @@
 #   last PATTERN         the last match of PATTERN in the log
 #   machine S MiB MODULES [QEMU ARGS]  boots ringvisor with those modules in
 #                        QEMU (S seconds at most), log in $log, input on $fd
+#   power_off            from vm1's keyboard: vm1 powers off, then Domain 0;
+#                        waits for QEMU
+#   verdict NAME WHAT N  exits: 0 with "NAME: WHAT", or 1 with the log's last N
+#                        lines (a hypervisor PANIC fails it)
 text() { tr -d '\r' < "$log"; }
 seen() { text | grep -aEq -- "$1"; }
 wait_for() {
@@ -56,4 +60,24 @@ machine() {
 		< "$work/in" > "$log" 2>&1 &
 	qpid=$!
 	exec {fd}> "$work/in"
+}
+power_off() {
+	printf 'poweroff\r' >&$fd
+	check 'domain 2 \(vm1\): shut down: poweroff' 30 "vm1 powers off"
+	printf '\035' >&$fd
+	check 'console input now goes to domain 1 \(dom0\)' 10 "Ctrl-] gives Domain 0 the keyboard again"
+	printf 'poweroff\r' >&$fd
+	check 'domain 1 \(dom0\): shut down: poweroff' 30 "Domain 0 powers off"
+	wait "$qpid"
+	qpid=
+}
+verdict() {
+	if seen 'PANIC'; then echo "FAILED - the hypervisor panicked"; fail=1; fi
+	if [ "$fail" = 0 ]; then
+		echo "$1: $2"
+		exit 0
+	fi
+	echo "--- log (last $3 lines)"; text | tail -"$3"
+	echo "$1: FAILED"
+	exit 1
 }

@@ -79,19 +79,5 @@ check '^0$' 10 "both destroyed"
 printf '\035' >&$fd
 check 'console input now goes to domain 2 \(vm1\)' 10 "Ctrl-] gives vm1 the keyboard"
 check 'domain [0-9]+ \(s2\): restored, paused' 1 "the log tells s2 was restored"
-printf 'poweroff\r' >&$fd
-check 'domain 2 \(vm1\): shut down: poweroff' 30 "vm1 powers off"
-printf '\035' >&$fd
-check 'console input now goes to domain 1 \(dom0\)' 10 "Ctrl-] gives Domain 0 the keyboard again"
-printf 'poweroff\r' >&$fd
-check 'domain 1 \(dom0\): shut down: poweroff' 30 "Domain 0 powers off"
-wait "$qpid"
-qpid=
-if seen 'PANIC'; then echo "FAILED - the hypervisor panicked"; fail=1; fi
-if [ $fail = 0 ]; then
-	echo "dom0_save: save, restore, refusals, snapshot, rollback and clone of a pv domain"
-	exit 0
-fi
-echo "--- log (last 40 lines)"; text | tail -40
-echo "dom0_save: FAILED"
-exit 1
+power_off
+verdict dom0_save "save, restore, refusals, snapshot, rollback and clone of a pv domain" 40

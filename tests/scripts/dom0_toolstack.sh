@@ -60,18 +60,5 @@ check 'domain 3 \(web\): created by Domain 0 \(dom0\), paused' 1 "the log tells 
 check 'domain 3 \(web\): shut down: destroyed by Domain 0' 1 "the log tells web's destruction"
 printf 'ls /dev/rvctl; echo vm1-status=$?\r' >&$fd
 check '^vm1-status=1' 10 "vm1 (not Domain 0) has no /dev/rvctl"
-printf 'poweroff\r' >&$fd
-check 'domain 2 \(vm1\): shut down: poweroff' 30 "vm1 powers off"
-printf '\035' >&$fd
-check 'console input now goes to domain 1 \(dom0\)' 10 "Ctrl-] gives Domain 0 the keyboard again"
-printf 'poweroff\r' >&$fd
-check 'domain 1 \(dom0\): shut down: poweroff' 30 "Domain 0 powers off"
-wait "$qpid"
-qpid=
-if [ $fail = 0 ]; then
-	echo "dom0_toolstack: Domain 0 created, paused, attached to and destroyed a domain with vm"
-	exit 0
-fi
-echo "--- log (last 40 lines)"; tr -d '\r' < "$log" | tail -40
-echo "dom0_toolstack: FAILED"
-exit 1
+power_off
+verdict dom0_toolstack "Domain 0 created, paused, attached to and destroyed a domain with vm" 40
