@@ -31,9 +31,10 @@ need() {        # package, then a command that succeeds when it is installed
 # __udivdi3 there); ringos's programs are `gcc -m32 -static` against glibc.
 links_m32() {
 	cat >"$TMP/div.c" <<-'EOF'
+	#include <errno.h>
 	#include <stdio.h>
 	unsigned long long volatile n = 1ULL << 40, d = 3;
-	int main(void) { printf("%llu\n", n / d); return 0; }
+	int main(void) { errno = EINVAL; printf("%llu %d\n", n / d, errno); return 0; }
 	EOF
 	gcc -m32 -static -o "$TMP/div" "$TMP/div.c" &&
 	    file_is_i386 "$TMP/div"
