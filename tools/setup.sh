@@ -34,7 +34,7 @@ links_m32() {
 	#include <errno.h>
 	#include <stdio.h>
 	unsigned long long volatile n = 1ULL << 40, d = 3;
-	int main(void) { errno = EINVAL; printf("%llu %d\n", n / d, errno); return 0; }
+	int main(void) { printf("%llu\n", n / d); return EINVAL == 22 ? 0 : 1; }
 	EOF
 	gcc -m32 -static -o "$TMP/div" "$TMP/div.c" &&
 	    file_is_i386 "$TMP/div"
