@@ -262,21 +262,6 @@ failed:
 	return -1;
 }
 
-/* The clock's step: the least change seen between two readings. */
-static uint64_t measure_clock_res(void)
-{
-	uint64_t best = UINT64_MAX;
-	for (int i = 0; i < 5; i++) {
-		uint64_t a = now_ns(), b;
-		long spins = 0;
-		while ((b = now_ns()) == a)
-			if (++spins > 50000000)
-				return 0;       /* the clock does not move */
-		if (b - a < best)
-			best = b - a;
-	}
-	return best;
-}
 
 static void read_conf(void)
 {

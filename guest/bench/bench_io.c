@@ -475,20 +475,6 @@ static int do_list(struct phase *p)
 
 /* ------------------------------------------------------------ start */
 
-static uint64_t measure_clock_res(void)
-{
-	uint64_t best = UINT64_MAX;
-	for (int i = 0; i < 5; i++) {
-		uint64_t a = now_ns(), b;
-		long spins = 0;
-		while ((b = now_ns()) == a)
-			if (++spins > 50000000)
-				return 0;
-		if (b - a < best)
-			best = b - a;
-	}
-	return best;
-}
 
 /* What is mounted at the longest prefix of dir (from /proc/mounts). */
 static void print_fs(void)

@@ -1,5 +1,5 @@
 /*
- * The benchmarks' clock and their count of hypervisor entries: the
+ * The benchmarks' clock (and its step) and their count of hypervisor entries: the
  * counters /proc/hypervisor lists ("key value" lines: "entries",
  * "hypercalls", and whatever else the kernel shows, such as "exceptions"
  * or "hc_mmu_update"), read before and after a measured stretch. Shared by
@@ -23,6 +23,23 @@ static inline uint64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The clock's step: the least change seen between two readings (0: the
+ * clock does not move). */
+static inline uint64_t measure_clock_res(void)
+{
+	uint64_t best = UINT64_MAX;
+	for (int i = 0; i < 5; i++) {
+		uint64_t a = now_ns(), b;
+		long spins = 0;
+		while ((b = now_ns()) == a)
+			if (++spins > 50000000)
+				return 0;
+		if (b - a < best)
+			best = b - a;
+	}
+	return best;
 }
 
 /* Counters by name, as /proc/hypervisor lists them ("key value" lines:
