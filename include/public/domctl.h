@@ -35,7 +35,8 @@
 #define RV_DOMCTL_restore_data  14      /* (domid, struct rv_domctl_xfer *, size) */
 #define RV_DOMCTL_restore_finish 15     /* (domid, char *err, err_len) */
 #define RV_DOMCTL_physinfo      16      /* (struct rv_domctl_physinfo *, size) */
-#define RV_DOMCTL_count         17
+#define RV_DOMCTL_set_device    17      /* (domid, slot, const struct rv_device *) */
+#define RV_DOMCTL_count         18
 
 /*
  * getinfo: the first domain whose id is domid or more, into the buffer
@@ -73,6 +74,17 @@ struct rv_domctl_info {
 	char name[RV_DOMNAME_MAX];      /* NUL-terminated */
 };
 RV_BUILD_ASSERT(sizeof(struct rv_domctl_info) == 48 + RV_DOMNAME_MAX, "domctl info layout");
+
+/*
+ * set_device: write slot (0..RV_DEVICES_MAX-1) of a pv domain's device
+ * table in its start_info (start_info.h, struct rv_device), or clear it
+ * (type RV_DEV_none). Only before the domain first runs (-RV_EBUSY after):
+ * its kernel reads the table once, at boot. -RV_ERANGE for a slot out of
+ * range, -RV_EINVAL for an unknown type or flag, a name not NUL-terminated
+ * or a ring_ref outside 8..15, -RV_ESRCH for a backend domain that does
+ * not exist, -RV_EOPNOTSUPP for a hw or bt domain (their devices are
+ * emulated).
+ */
 
 /*
  * physinfo: the machine's memory as the hypervisor's frame pool counts it

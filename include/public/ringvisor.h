@@ -23,7 +23,7 @@
 
 /* ABI revision; bumped on any incompatible change to this directory. */
 #define RV_ABI_MAJOR            0
-#define RV_ABI_MINOR            4
+#define RV_ABI_MINOR            5
 
 /*
  * The switch region: the top 4 MiB of every address space, guest and

@@ -17,6 +17,34 @@
 #define RV_START_INFO_MAGIC     0x49535652u     /* "RVSI" */
 #define RV_CMDLINE_MAX          1024
 
+/*
+ * A split device: its backend waits in domain `backend` on an event port
+ * allocated for us (`port`: bind it with event_channel_op
+ * bind_interdomain(backend, port)). The frontend shares its ring page by
+ * granting it to the backend, read-write, under grant reference
+ * `ring_ref` exactly (its grant allocator never hands that reference out
+ * for anything else), initializes the ring (128-byte slots: io/channel.h),
+ * then sends one event on its bound port: the backend maps the ring then.
+ * Domain 0's toolstack writes these entries (domctl set_device) while the
+ * domain has not run yet.
+ */
+#define RV_DEVICES_MAX          4
+#define RV_DEV_none             0
+#define RV_DEV_vbd              1       /* a disk: io/blkif.h; name is its node ("xvda") */
+#define RV_DEV_vfs              2       /* a forwarded file tree: io/fsif.h; name is the mount point ("/host") */
+
+#define RV_DEVF_readonly        (1u << 0)       /* the backend refuses writes (vbd) or changes (vfs) */
+
+struct rv_device {
+	uint16_t type;                  /* RV_DEV_* */
+	uint16_t backend;               /* the backend's domain id */
+	uint32_t port;                  /* the backend's unbound port, for us */
+	uint32_t ring_ref;              /* the grant reference our ring page must have: 8 .. 15 */
+	uint32_t flags;                 /* RV_DEVF_* */
+	char name[16];                  /* NUL-terminated */
+};
+RV_BUILD_ASSERT(sizeof(struct rv_device) == 32, "device entry layout");
+
 /* start_info.flags */
 #define RV_SIF_PRIVILEGED       (1u << 0)       /* Domain 0: may use domctl (domctl.h) */
 
@@ -50,6 +78,10 @@ struct rv_start_info {
 	/* The same for the second serial port (COM2: 0x2f8-0x2ff, IRQ 3),
 	 * Domain 0's link to another machine's (migration). */
 	uint32_t serial_irq_port;
+	/* Since ABI 0.5: the split devices the toolstack gave this domain
+	 * (docs/io.md, "Finding devices"). Slots 0..RV_DEVICES_MAX-1; an
+	 * unused slot has type RV_DEV_none. */
+	struct rv_device devices[RV_DEVICES_MAX];
 };
 
 /* start_info.control_request. suspend: stop at a safe point with sched_op
@@ -57,7 +89,7 @@ struct rv_start_info {
 #define RV_CONTROL_none         0
 #define RV_CONTROL_suspend      1
 
-RV_BUILD_ASSERT(sizeof(struct rv_start_info) == 64 + 32 + RV_CMDLINE_MAX + 20, "start info layout");
+RV_BUILD_ASSERT(sizeof(struct rv_start_info) == 64 + 32 + RV_CMDLINE_MAX + 20 + 32 * RV_DEVICES_MAX, "start info layout");
 RV_BUILD_ASSERT(sizeof(struct rv_start_info) <= 4096, "start info fits a page");
 
 #endif
