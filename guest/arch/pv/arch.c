@@ -463,6 +463,8 @@ bool arch_irq(unsigned vector)
 			si->control_request = RV_CONTROL_none;
 			suspend_wanted = true;  /* at the next safe point */
 		}
+		if (bits)
+			pv_evtchn_dispatch(w * 32, bits);
 	}
 	shared->vcpu.evtchn_upcall_mask = 0;
 	return tick;
