@@ -628,6 +628,11 @@ void arch_init(uint32_t magic, uint32_t info, struct arch_boot_info *bi)
 	(void)magic;
 }
 
+const struct rv_start_info *pv_start_info(void)
+{
+	return si;
+}
+
 bool pv_has_serial(void)
 {
 	return si->revision >= 3 && si->serial_irq_port != 0;
