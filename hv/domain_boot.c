@@ -138,6 +138,11 @@ static void build_one(const struct boot_info *bi, struct domain_config *cfg, int
 	}
 	if (find_disk(bi, cfg, source))
 		return;
+	if (cfg->fs[0]) {
+		pr_err("domain '%s' (%s): fs '%s': a forwarded file tree is served by Domain 0's "
+		       "toolstack (vm create): refused\n", cfg->name, source, cfg->fs);
+		return;
+	}
 	if (cfg->realmode && cfg->mode != DOM_MODE_HW) {
 		pr_err("domain '%s' (%s): realmode: only a hw domain starts in real mode: refused\n",
 		       cfg->name, source);

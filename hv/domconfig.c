@@ -6,14 +6,14 @@
 #include "string.h"
 
 enum key { K_NAME, K_KERNEL, K_INITRD, K_CMDLINE, K_MEMORY, K_MODE, K_WEIGHT, K_DISK, K_REALMODE,
-	   K_PATCH, K_NPT, K_PRIVILEGED, K_COUNT };
+	   K_PATCH, K_NPT, K_PRIVILEGED, K_FS, K_COUNT };
 
 static const char *const key_names[K_COUNT] = {
 	"name", "kernel", "initrd", "cmdline", "memory", "mode", "weight", "disk", "realmode",
-	"patch", "npt", "privileged",
+	"patch", "npt", "privileged", "fs",
 };
 #define KNOWN_KEYS      "name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, " \
-			"realmode, patch, npt, privileged"
+			"realmode, patch, npt, privileged, fs"
 
 /* How much of a user's value goes into a message: enough to recognise it. */
 #define ECHO            40
@@ -266,6 +266,10 @@ static int apply(struct domain_config *c, int key, const char *v, size_t n, char
 		if (n == 0)
 			return fail(msg, msz, "empty path");
 		return set_string(c->disk, sizeof(c->disk), v, n, msg, msz);
+	case K_FS:
+		if (n == 0)
+			return fail(msg, msz, "empty path");
+		return set_string(c->fs, sizeof(c->fs), v, n, msg, msz);
 	default:
 		return set_weight(c, v, n, msg, msz);
 	}

@@ -92,11 +92,15 @@ ringos: $(BUSYBOX_CPIO)
 # Domain 0's toolstack (guest/toolstack/vm.c; docs/control.md): an ordinary
 # static i386 program that also sees the public ABI and ringos's uapi.
 TOOLSTACK := $(BUILD)/toolstack/vm
-$(TOOLSTACK): guest/toolstack/vm.c lib/savefile.c lib/include/savefile.h include/public/domctl.h \
-	      include/public/save.h guest/include/uapi/rvctl.h | check-toolchain
+TOOLSTACK_SRC := guest/toolstack/vm.c guest/toolstack/backend.c guest/toolstack/blkback.c \
+		 guest/toolstack/fsback.c lib/savefile.c
+$(TOOLSTACK): $(TOOLSTACK_SRC) guest/toolstack/backend.h lib/include/savefile.h \
+	      include/public/domctl.h include/public/save.h include/public/start_info.h \
+	      include/public/io/blkif.h include/public/io/fsif.h include/public/io/channel.h \
+	      guest/include/uapi/rvctl.h | check-toolchain
 	@mkdir -p $(@D)
 	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) -Iinclude -iquote guest/include -iquote lib/include \
-	    $< lib/savefile.c -o $@
+	    -iquote guest/toolstack $(TOOLSTACK_SRC) -o $@
 
 # The system-call forwarding server's core (lib/fwd_server.c; docs/io.md,
 # "System-call forwarding"), built with the same flags as the toolstack so

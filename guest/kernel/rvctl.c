@@ -24,6 +24,7 @@
 #include "uapi/errno.h"
 #include "uapi/rvctl.h"
 #include <public/domctl.h>
+#include <public/start_info.h>
 
 static long create(uint32_t ureq, uint32_t size)
 {
@@ -142,6 +143,13 @@ long rvctl_ioctl(struct file *f, uint32_t req, uint32_t uarg)
 		if (user_range_ready(d.arg[0], d.arg[1], true))
 			return -EFAULT;
 		return arch_domctl(d.cmd, d.arg[0], d.arg[1], 0);
+	case RV_DOMCTL_set_device: {
+		/* (domid, slot, entry): the entry copied in first. */
+		struct rv_device dev;
+		if (copy_from_user(&dev, d.arg[2], sizeof(dev)))
+			return -EFAULT;
+		return arch_domctl(d.cmd, d.arg[0], d.arg[1], (uint32_t)(uintptr_t)&dev);
+	}
 	case RV_DOMCTL_restore_finish:
 		if (d.arg[1] && user_range_ready(d.arg[1], d.arg[2], true))
 			return -EFAULT;

@@ -27,6 +27,9 @@
 
 #include <public/domctl.h>
 #include <public/errno.h>
+#include <public/start_info.h>
+#include <sys/wait.h>
+#include "backend.h"
 #include "savefile.h"
 #include "uapi/rvctl.h"
 
@@ -199,6 +202,123 @@ static void resolve(const char *cfg_path, const char *name, char *out, size_t si
 
 static int console_attach_opt(uint32_t id, const char *name, int unpause_after);
 
+/* ---- split devices (backend.h, docs/io.md) ---- */
+
+/* What fd gives until its end (at most n bytes), within ms: the count, or
+ * -1 when the time ran out first. */
+static ssize_t read_until_eof(int fd, char *buf, size_t n, int ms)
+{
+	struct timespec t0, t;
+	size_t got = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long left = ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		struct pollfd pf = { fd, POLLIN, 0 };
+		if (left <= 0 || poll(&pf, 1, (int)left) <= 0)
+			return -1;
+		ssize_t r = read(fd, buf + got, n - got);
+		if (r <= 0 || (got += (size_t)r) == n)
+			return (ssize_t)got;
+	}
+}
+
+/* In the forked backend process: open our own /dev/rvctl and what we
+ * serve, open a channel, write the domain's device entry, tell the parent
+ * (one line on ready: "ok", or the reason), then serve. Never returns. */
+static void __attribute__((noreturn)) backend_child(struct backend *b, uint16_t type, int ready)
+{
+	char why[160] = "";
+	int rc;
+
+	setsid();               /* Ctrl-C at Domain 0's shell is not for us */
+	b->ctl = open("/dev/rvctl", O_RDWR);
+	if (b->ctl < 0) {
+		snprintf(why, sizeof(why), "/dev/rvctl: %s", strerror(errno));
+		goto fail;
+	}
+	rc = type == RV_DEV_vbd ? blkback_prepare(b, why, sizeof(why))
+				: fsback_prepare(b, why, sizeof(why));
+	if (rc < 0)
+		goto fail;
+	struct rvctl_chan_open o = { .domid = b->domid, .ring_ref = 8 + b->slot };
+	if (ioctl(b->ctl, RVCTL_CHAN_OPEN, &o) < 0) {
+		snprintf(why, sizeof(why), "a channel to domain %u: %s", b->domid, strerror(errno));
+		goto fail;
+	}
+	b->chan = o.chan;
+	struct rv_device dev = { .type = type, .backend = 0, .port = o.port,
+				 .ring_ref = 8 + b->slot,
+				 .flags = b->readonly ? RV_DEVF_readonly : 0 };
+	snprintf(dev.name, sizeof(dev.name), "%s", b->name);
+	struct rvctl_domctl d = { RV_DOMCTL_set_device,
+				  { b->domid, b->slot, (uint32_t)&dev } };
+	if (ioctl(b->ctl, RVCTL_DOMCTL, &d) < 0) {
+		snprintf(why, sizeof(why), "its device entry: %s", strerror(errno));
+		goto fail;
+	}
+	if (write(ready, "ok\n", 3) != 3)
+		_exit(1);
+	close(ready);
+	_exit(type == RV_DEV_vbd ? blkback_serve(b) : fsback_serve(b));
+fail:
+	dprintf(ready, "%s\n", why);
+	_exit(1);
+}
+
+/* A backend for each device the config of pv domain id names, each
+ * ready (its entry written) before this returns; on a refusal the domain
+ * is destroyed and vm stops with the reason. */
+static void start_backends(uint32_t id, const char *dom, const char *cfg, size_t len)
+{
+	static const struct { const char *key, *def; uint16_t type; } kinds[] = {
+		{ "disk", "xvda", RV_DEV_vbd }, { "fs", "/host", RV_DEV_vfs },
+	};
+	uint32_t slot = 0;
+
+	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		char spec[256], why[160];
+		struct backend b = { .domid = id, .slot = slot, .ctl = -1, .fd = -1 };
+		if (!config_value(cfg, len, kinds[k].key, spec, sizeof(spec)))
+			continue;
+		if (backend_parse(spec, kinds[k].def, &b, why, sizeof(why)) < 0) {
+			domctl(RV_DOMCTL_destroy, id, 0, 0);
+			die("create: %s = \"%s\": %s", kinds[k].key, spec, why);
+		}
+		snprintf(b.tag, sizeof(b.tag), "%s %s", dom, b.name);
+		int p[2];
+		if (pipe(p) < 0)
+			die("create: pipe: %s", strerror(errno));
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid < 0)
+			die("create: fork: %s", strerror(errno));
+		if (pid == 0) {
+			close(p[0]);
+			if (ctl >= 0)
+				close(ctl);
+			backend_child(&b, kinds[k].type, p[1]);
+		}
+		close(p[1]);
+		char line[200];
+		ssize_t got = read_until_eof(p[0], line, sizeof(line) - 1, 10000);
+		close(p[0]);
+		line[got > 0 ? got : 0] = 0;
+		if (strcmp(line, "ok\n")) {
+			domctl(RV_DOMCTL_destroy, id, 0, 0);
+			if (got <= 0)
+				kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			line[strcspn(line, "\n")] = 0;
+			die("create: %s %s '%s': %s (domain %u destroyed)", kinds[k].key, b.name,
+			    b.path, got > 0 ? line : "its backend did not start", id);
+		}
+		printf("domain %u: %s %s is %s%s, served by process %d\n", id, kinds[k].key, b.name,
+		       b.path, b.readonly ? " (read-only)" : "", (int)pid);
+		slot++;
+	}
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	int paused = 0, attach = 0, a = 0;
@@ -240,6 +360,8 @@ static int cmd_create(int argc, char **argv)
 	getinfo((uint32_t)id, &info);
 	printf("domain %ld (%s) created from %s: %s, %u MiB%s\n", id, info.name, cfg_path,
 	       mode_name(info.mode), info.memory_kib / 1024, paused ? ", paused" : "");
+	if (info.mode == RV_DOMMODE_pv)
+		start_backends((uint32_t)id, info.name, cfg, cfg_len);
 	if (attach)
 		return console_attach_opt((uint32_t)id, info.name, !paused);
 	if (!paused && domctl(RV_DOMCTL_unpause, (uint32_t)id, 0, 0) < 0)

@@ -34,7 +34,9 @@ struct domain_config {
 	uint32_t memory_kib;             /* default 16 MiB; 1 MiB..1 GiB, whole pages */
 	enum dom_mode mode;              /* default pv */
 	uint32_t weight;                 /* scheduler weight, default 256, 1..65535 */
-	char disk[DOMCFG_PATH_MAX];      /* optional: the module holding its IDE disk image (hw) */
+	char disk[DOMCFG_PATH_MAX];      /* optional: the module holding its IDE disk image (hw, bt);
+					  * a pv domain's: the toolstack's split disk (docs/io.md) */
+	char fs[DOMCFG_PATH_MAX];        /* optional, pv: the toolstack's forwarded file tree (docs/io.md) */
 	uint32_t realmode;               /* hw: 0, or the kernel is a raw image started here in real mode */
 	bool patch;                      /* bt: scan-and-patch (default on); off: trap-and-emulate only */
 	bool npt;                        /* hw: nested paging (default on); off: shadow paging */
@@ -53,7 +55,7 @@ void domconfig_defaults(struct domain_config *cfg);
  * (up to a blank or '#'); '#' starts a comment outside quotes; blank lines,
  * CRLF and a UTF-8 byte-order mark are fine; other control characters are
  * not. Keys: name kernel initrd cmdline memory mode weight disk realmode
- * patch npt privileged, each at most once (npt only with mode hw,
+ * patch npt privileged fs, each at most once (npt only with mode hw,
  * privileged only with mode pv). memory is in MiB,
  * or takes a K, M or G suffix. kernel is required.
  * Returns 0 with *cfg = defaults + the file, or -EINVAL with "line N: ..."

@@ -190,10 +190,17 @@ static int32_t create_checked(struct domain *d, const struct rv_domctl_create *c
 			 "privileged: there is one Domain 0, and it is '%s'", d->name);
 		return -EPERM;
 	}
-	if (cfg->disk[0]) {
+	if (cfg->disk[0] && cfg->mode != DOM_MODE_PV) {
+		/* A pv domain's disk is the toolstack's: a split device it
+		 * serves and names with set_device. */
 		snprintf(create_err, sizeof(create_err),
-			 "disk '%s': a domain made by the toolstack has no emulated disk yet",
+			 "disk '%s': a hw or bt domain made by the toolstack has no emulated disk yet",
 			 cfg->disk);
+		return -EOPNOTSUPP;
+	}
+	if (cfg->fs[0] && cfg->mode != DOM_MODE_PV) {
+		snprintf(create_err, sizeof(create_err),
+			 "fs '%s': only a pv domain forwards its file system calls", cfg->fs);
 		return -EOPNOTSUPP;
 	}
 	if (!mode_find(cfg->mode)) {
@@ -352,6 +359,45 @@ static int32_t exits(struct domain *d, const struct domain *t, uint32_t buf, uin
 	return copy_to_guest(d, buf, x, sizeof(*x)) ? -EFAULT : (int32_t)x->count;
 }
 
+/* set_device (domctl.h): slot of t's device table, before t first runs. */
+static int32_t set_device(struct domain *d, struct domain *t, uint32_t slot, uint32_t buf)
+{
+	struct rv_device dev;
+
+	if (t->mode != DOM_MODE_PV)
+		return -EOPNOTSUPP;
+	if (slot >= RV_DEVICES_MAX)
+		return -ERANGE;
+	if (copy_from_guest(d, &dev, buf, sizeof(dev)))
+		return -EFAULT;
+	if (t->runtime_ns || t->pv->restoring || t->state != DOM_RUNNABLE)
+		return -EBUSY;          /* its kernel read the table already, or never will */
+	if (dev.type > RV_DEV_vfs || (dev.flags & ~RV_DEVF_readonly) ||
+	    strnlen(dev.name, sizeof(dev.name)) == sizeof(dev.name))
+		return -EINVAL;
+	if (dev.type != RV_DEV_none) {
+		if (dev.ring_ref < 8 || dev.ring_ref > 15 || !dev.name[0])
+			return -EINVAL;
+		struct domain *b = dev.backend < MAX_DOMAINS ? domains[dev.backend] : NULL;
+		if (!b || !domain_alive(b) || b == t)
+			return -ESRCH;
+	}
+	struct rv_start_info *si = pv_start_info_page(t);
+	if (!si)
+		return -EBUSY;
+	bool was = si->devices[slot].type != RV_DEV_none;
+	bool now = dev.type != RV_DEV_none;
+	si->devices[slot] = dev;
+	t->pv->devices = t->pv->devices - was + now;
+	if (!now)
+		printk("domain %u (%s): device %u cleared\n", t->id, t->name, slot);
+	else
+		printk("domain %u (%s): device %u: %s %s%s, backend domain %u\n", t->id, t->name,
+		       slot, dev.type == RV_DEV_vbd ? "disk" : "file tree", dev.name,
+		       dev.flags & RV_DEVF_readonly ? " (read-only)" : "", dev.backend);
+	return 0;
+}
+
 int32_t pv_domctl(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2, uint32_t a3)
 {
 	if (!d->privileged) {
@@ -406,6 +452,8 @@ int32_t pv_domctl(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2, uint
 		return console_write(d, t, a2, a3);
 	case RV_DOMCTL_exits:
 		return exits(d, t, a2, a3);
+	case RV_DOMCTL_set_device:
+		return set_device(d, t, a2, a3);
 	default:
 		return -ENOSYS;
 	}

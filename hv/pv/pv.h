@@ -54,6 +54,7 @@ struct pv_domain {
 	uint32_t config_len;
 	/* Save and restore (save.c). */
 	bool suspended;                 /* stopped itself at Domain 0's request: paused, state kept */
+	uint32_t devices;               /* split devices Domain 0 gave it (set_device): not saved */
 	bool restoring;                 /* made by restore_begin, not finished: never runs */
 	uint32_t *save_rmap;            /* mfn -> pfn + 1, while its save is read */
 	uint32_t save_rmap_frames;
@@ -87,6 +88,8 @@ int pv_bounce(struct domain *d, struct trap_frame *f, uint32_t handler, bool has
 /* Save and restore (save.c; public/save.h, docs/control.md). */
 struct rv_save_vcpu;
 int32_t pv_suspend_self(struct domain *d);
+/* t's start-info page, or NULL when it gave it back or made it a page table. */
+struct rv_start_info *pv_start_info_page(struct domain *t);
 int32_t pv_domctl_save(struct domain *d, uint32_t cmd, uint32_t a1, uint32_t a2, uint32_t a3);
 /* What save.c holds for a domain, given back (teardown, unpause). */
 void pv_save_release(struct domain *d);

@@ -62,7 +62,7 @@ int32_t pv_suspend_self(struct domain *d)
  * it a page table (the words written would become entries nobody
  * validated): then there is nowhere to write.
  */
-static struct rv_start_info *start_info_page(struct domain *t)
+struct rv_start_info *pv_start_info_page(struct domain *t)
 {
 	uint32_t mfn = t->p2m[t->pv->si_pfn];
 	if (!mfn)
@@ -81,7 +81,9 @@ static int32_t request_suspend(struct domain *t)
 		return -EBUSY;          /* not made yet: nothing to ask */
 	if (t->pv->suspended)
 		return -EALREADY;
-	struct rv_start_info *si = start_info_page(t);
+	if (t->pv->devices)
+		return -ENODEV;         /* split devices: their backends hold its rings, a restore could not reconnect them */
+	struct rv_start_info *si = pv_start_info_page(t);
 	if (!si)
 		return -EOPNOTSUPP;     /* its start-info page is gone or a page table */
 	si->control_request = RV_CONTROL_suspend;
@@ -447,9 +449,9 @@ static int32_t restore_begin(struct domain *d, uint32_t req, uint32_t size)
 		     dom_mode_name(cfg.mode), dom_mode_name(mode));
 	if (cfg.privileged)
 		FAIL(-EINVAL, "its config asks for Domain 0's rights (privileged = 1)");
-	if (cfg.disk[0] || (mode == DOM_MODE_PV && cfg.realmode))
+	if (cfg.disk[0] || cfg.fs[0] || (mode == DOM_MODE_PV && cfg.realmode))
 		FAIL(-EINVAL, "its config has a disk%s, which a saved domain does not",
-		     mode == DOM_MODE_PV ? " or realmode" : "");
+		     mode == DOM_MODE_PV ? ", a file tree or realmode" : "");
 	if (cfg.memory_kib != h.nr_pages * 4)
 		FAIL(-EINVAL, "its config says memory %u KiB, the stream holds %u KiB",
 		     cfg.memory_kib, h.nr_pages * 4);
@@ -735,7 +737,7 @@ static int32_t restore_finish(struct domain *d, struct domain *t, uint32_t err, 
 	if (!rc)
 		rc = pin_tables(t);
 	pv_mm_round_resume(round);
-	struct rv_start_info *si = rc ? NULL : start_info_page(t);
+	struct rv_start_info *si = rc ? NULL : pv_start_info_page(t);
 	if (!rc && !si) {
 		snprintf(why_buf, sizeof(why_buf), "pfn %#x: its start-info page is a page table",
 			 p->si_pfn);

@@ -196,7 +196,8 @@ RV_BUILD_ASSERT(sizeof(struct rv_domctl_exits) == 16 + RV_EXITS_MAX * 48, "domct
  * the guest suspends itself at a safe point (sched_op shutdown suspend) and
  * is then paused with RV_DOMINFO_SUSPENDED; -EOPNOTSUPP if its start-info
  * page is not there to be written (given back, or made a page table: the
- * guest cannot be asked). hw, bt: the hypervisor pauses it at once
+ * guest cannot be asked), -ENODEV if it has split devices (set_device:
+ * their backends hold its rings). hw, bt: the hypervisor pauses it at once
  * (RV_DOMINFO_SUSPENDED), its kernel unaware; -ENODEV if it has a disk
  * (a boot module, which cannot go into the file). Both: -EALREADY if it is
  * already, -EBUSY while it is being restored.

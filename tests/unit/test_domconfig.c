@@ -342,8 +342,8 @@ static void expect_refusals(const struct bad *t, size_t n, int (*parse)(const ch
 static void test_file_refusals(void **state)
 {
 	static const struct bad t[] = {
-		{ "kernel = k\nfoo = 1\n", "line 2: unknown key 'foo' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt, privileged)" },
-		{ "kernel = k\nName = a\n", "line 2: unknown key 'Name' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt, privileged)" },
+		{ "kernel = k\nfoo = 1\n", "line 2: unknown key 'foo' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt, privileged, fs)" },
+		{ "kernel = k\nName = a\n", "line 2: unknown key 'Name' (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt, privileged, fs)" },
 		{ "kernel = k\nmemory = 8\n\nmemory = 9\n", "line 4: duplicate key 'memory' (first given on line 2)" },
 		{ "kernel = k\nmemory 16\n", "line 2: missing '=' after 'memory' (expected key = value)" },
 		{ "kernel = k\nmemory\n", "line 2: missing '=' after 'memory' (expected key = value)" },
@@ -390,7 +390,7 @@ static void test_words_refusals(void **state)
 		{ "\"k.elf", "kernel path: unterminated quote" },
 		{ "\"\" name=a", "kernel path: empty path" },
 		{ "k.elf quiet", "option 'quiet': missing '=' (expected key=value; quote a value with blanks: cmdline=\"a b\")" },
-		{ "k.elf foo=1", "option 'foo': unknown (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt, privileged)" },
+		{ "k.elf foo=1", "option 'foo': unknown (known: name, kernel, initrd (or ramdisk), cmdline, memory, mode, weight, disk, realmode, patch, npt, privileged, fs)" },
 		{ "k.elf kernel=other.elf", "option 'kernel': the kernel is the first word, not an option" },
 		{ "k.elf weight=1 weight=2", "option 'weight': given twice" },
 		{ "k.elf cmdline=\"a b", "option 'cmdline': unterminated quote" },
