@@ -93,14 +93,18 @@ ringos: $(BUSYBOX_CPIO)
 # static i386 program that also sees the public ABI and ringos's uapi.
 TOOLSTACK := $(BUILD)/toolstack/vm
 TOOLSTACK_SRC := guest/toolstack/vm.c guest/toolstack/backend.c guest/toolstack/blkback.c \
-		 guest/toolstack/fsback.c lib/savefile.c
-$(TOOLSTACK): $(TOOLSTACK_SRC) guest/toolstack/backend.h lib/include/savefile.h \
+		 guest/toolstack/fsback.c lib/savefile.c lib/fwd_server.c
+# The forwarding server's limits in Domain 0 (guest/toolstack/fsback.c): a
+# ringos process has 64 descriptors; 40 handles + 12 held by a walk + stdio,
+# /dev/rvctl and the export fit.
+TOOLSTACK_FWD := -DFWD_HANDLES=40 -DFWD_HELD=12
+$(TOOLSTACK): $(TOOLSTACK_SRC) guest/toolstack/backend.h lib/include/savefile.h lib/include/fwd_server.h \
 	      include/public/domctl.h include/public/save.h include/public/start_info.h \
 	      include/public/io/blkif.h include/public/io/fsif.h include/public/io/channel.h \
 	      guest/include/uapi/rvctl.h | check-toolchain
 	@mkdir -p $(@D)
-	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) -Iinclude -iquote guest/include -iquote lib/include \
-	    -iquote guest/toolstack $(TOOLSTACK_SRC) -o $@
+	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) $(TOOLSTACK_FWD) -Iinclude -iquote guest/include \
+	    -iquote lib/include -iquote guest/toolstack $(TOOLSTACK_SRC) -o $@
 
 # The system-call forwarding server's core (lib/fwd_server.c; docs/io.md,
 # "System-call forwarding"), built with the same flags as the toolstack so
