@@ -745,6 +745,11 @@ void fwd_server_handle(struct fwd_server *s, const struct fsif_req *req, const s
 	switch (req->op) {
 	case FSIF_OP_OPEN:
 		rc = op_open(s, req, b);
+		if (rc >= 0) {          /* what was opened: its stat, so one request does */
+			struct stat st;
+			if (!fstat(s->fd[rc], &st))
+				put_stat(&st, &rsp->u.st);
+		}
 		break;
 	case FSIF_OP_READ:
 	case FSIF_OP_WRITE:

@@ -10,7 +10,8 @@ RINGOS_INC    := -iquote guest/include -iquote lib/include -Iinclude
 RINGOS_PC_ELF := $(BUILD)/ringos-pc.elf
 
 ringos_obj = $(patsubst %,$(BUILD)/ringos/%.o,$(basename $(1)))
-RINGOS_PC_OBJS := $(call ringos_obj,$(RINGOS_KSRCS) $(RINGOS_PC_SRCS)) $(LIB_FOR_RINGOS) $(LIB_FOR_PC)
+RINGOS_PC_OBJS := $(call ringos_obj,$(RINGOS_KSRCS) $(RINGOS_PC_SRCS)) $(LIB_FOR_RINGOS) $(LIB_FOR_PC) \
+		  $(LIB_FOR_FWD)
 
 # Kernel stacks are KSTACK_SIZE (8 KiB): no function may take a big part of one.
 RINGOS_CFLAGS := $(KCFLAGS) -Wframe-larger-than=1024
@@ -28,7 +29,8 @@ $(RINGOS_PC_ELF): $(RINGOS_PC_OBJS) guest/arch/pc/ringos.ld
 # The pv port: the same kernel, ring 1 under ringvisor.
 RINGOS_PV_SRCS := $(wildcard guest/arch/pv/*.c guest/arch/pv/*.S)
 RINGOS_PV_ELF  := $(BUILD)/ringos-pv.elf
-RINGOS_PV_OBJS := $(call ringos_obj,$(RINGOS_KSRCS) $(RINGOS_PV_SRCS)) $(LIB_FOR_RINGOS) $(LIB_FOR_PV)
+RINGOS_PV_OBJS := $(call ringos_obj,$(RINGOS_KSRCS) $(RINGOS_PV_SRCS)) $(LIB_FOR_RINGOS) $(LIB_FOR_PV) \
+		  $(LIB_FOR_FWD)
 
 $(RINGOS_PV_ELF): $(RINGOS_PV_OBJS) guest/arch/pv/ringos.ld
 	$(call say,LD,$@)$(CC) $(KLDFLAGS) -T guest/arch/pv/ringos.ld -o $@ $(RINGOS_PV_OBJS) $(KLIBGCC)

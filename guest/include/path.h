@@ -32,4 +32,13 @@ int path_lookup_at(int32_t dirfd, uint32_t upath, bool follow, struct vnode *v);
 int path_parent_at(int32_t dirfd, uint32_t upath, struct vnode *dir,
 		   char name[VFS_NAME_MAX + 1], bool *slash);
 
+/* The same, or VFS_FORWARDED with *fwd for a path that leads into a
+ * forwarding mount (vfs.h; fwd.h makes the call): path_fwd_done gives
+ * *fwd back. */
+int path_lookup_fwd_at(int32_t dirfd, uint32_t upath, bool follow, struct vnode *v,
+		       struct vfs_fwd *fwd);
+int path_parent_fwd_at(int32_t dirfd, uint32_t upath, struct vnode *dir,
+		       char name[VFS_NAME_MAX + 1], bool *slash, struct vfs_fwd *fwd);
+void path_fwd_done(struct vfs_fwd *fwd);
+
 #endif

@@ -107,11 +107,15 @@ struct vfs_ops {
 	void (*statfs)(struct mount *m, struct kstatfs *st);
 	int (*sync)(struct mount *m);   /* what was written, on the device */
 	int (*unmount)(struct mount *m);        /* frees the filesystem and m */
+	/* Optional: fsync of one file (else sync of its mount). */
+	int (*fsync)(const struct vnode *v);
 };
 
 /* Mount flags. */
 #define VFS_MNT_RDONLY  1u              /* changes: -EROFS */
 #define VFS_MNT_KERNEL  2u              /* the kernel's own (/proc): no changes (-EACCES), no unmount */
+#define VFS_MNT_FORWARD 4u              /* its calls go whole to a server (vfs_fwd.c): lookups
+					 * that ask stop at it with the rest of the path */
 
 struct vfs_held;
 
@@ -195,6 +199,30 @@ int vfs_lookup_parent(const struct vnode *base, const char *path, struct vnode *
 /* v's absolute path into buf (size bytes): its length, -ENOENT (removed,
  * or a file whose directory its filesystem cannot tell), -ENAMETOOLONG. */
 long vfs_path_of(const struct vnode *v, char *buf, size_t size);
+
+/*
+ * System-call forwarding (docs/io.md): a path that enters a forwarding
+ * mount (VFS_MNT_FORWARD) is not walked further here; the calls that know
+ * how ask for the rest with vfs_lookup_fwd and vfs_lookup_parent_fwd,
+ * which then return VFS_FORWARDED (a positive value) with fwd->dir (held:
+ * the mount's root or a directory open in it) and fwd->rest, the path
+ * left from there (the caller's buffer of VFS_PATH_MAX bytes; "." when the
+ * path ends at that directory; the last name included for the parent
+ * lookup). ".." of the mount's root is still the VFS's (out of the
+ * mount); every other "..", link and name after it is the server's.
+ * A lookup that does not ask walks into the mount with its lookup, which
+ * a forwarding filesystem refuses (-EOPNOTSUPP).
+ */
+#define VFS_FORWARDED   1
+struct vfs_fwd {
+	struct vnode dir;
+	char *rest;
+	size_t len;
+};
+int vfs_lookup_fwd(const struct vnode *base, const char *path, unsigned flags, struct vnode *out,
+		   struct vfs_fwd *fwd);
+int vfs_lookup_parent_fwd(const struct vnode *base, const char *path, struct vnode *dir,
+			  char name[VFS_NAME_MAX + 1], bool *slash, struct vfs_fwd *fwd);
 
 /* ---------------------------------------------------------------- files (vfs.c) */
 

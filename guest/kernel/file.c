@@ -7,6 +7,8 @@
  * files; an open file is shared by dup and fork (one offset).
  */
 #include "file.h"
+#include "fwd.h"
+#include "path.h"
 #include "uapi/errno.h"
 #include "kernel.h"
 #include "tty.h"
@@ -309,8 +311,19 @@ static int open_check(const struct vnode *v, int flags)
 static int open_vnode(struct proc *p, const struct vnode *base, const char *path, int flags,
 		      uint32_t mode, struct vnode *v)
 {
-	int rc = vfs_lookup(base, path, (flags & O_NOFOLLOW) ? VFS_NOFOLLOW : 0, v);
+	struct vfs_fwd fwd = { .rest = path_get() };
+	if (!fwd.rest)
+		return -ENOMEM;
+	int rc = vfs_lookup_fwd(base, path, (flags & O_NOFOLLOW) ? VFS_NOFOLLOW : 0, v, &fwd);
 
+	if (rc == VFS_FORWARDED) {
+		/* One request: found or created, checked, truncated by the server. */
+		rc = fwd_open(&fwd, flags, mode & 07777 & ~p->umask, v);
+		vfs_put(&fwd.dir);
+		path_put(fwd.rest);
+		return rc;
+	}
+	path_put(fwd.rest);
 	if (rc == -ENOENT && (flags & O_CREAT)) {
 		struct vnode dir;
 		char name[VFS_NAME_MAX + 1];

@@ -7,6 +7,7 @@
 #include "proc.h"
 #include "kernel.h"
 #include "file.h"
+#include "fwd.h"
 #include "procfs.h"
 #include "ata.h"
 #include "uapi/errno.h"
@@ -104,6 +105,7 @@ void kmain(uint32_t magic, uint32_t info)
 		panic("cannot build the root filesystem from the initramfs (%d)", rc);
 	for (unsigned i = 0; i < nmounts; i++)
 		fs_mount_boot(opt_mounts[i]);
+	fwd_boot();                     /* the forwarded mounts the toolstack gave us (pv) */
 	if (cpio) {
 		struct ramfs_node *n;
 		if (ramfs_lookup(rootfs.root, opt_init, &n) || n->type != RAMFS_FILE)

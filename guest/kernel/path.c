@@ -111,3 +111,50 @@ int path_parent_at(int32_t dirfd, uint32_t upath, struct vnode *dir,
 	}
 	return rc;
 }
+
+/* The forwarding forms: as above, or VFS_FORWARDED with *fwd (its rest a
+ * pooled buffer, its directory held) for a path that leads into a
+ * forwarding mount; path_fwd_done gives those back. */
+int path_lookup_fwd_at(int32_t dirfd, uint32_t upath, bool follow, struct vnode *v,
+		       struct vfs_fwd *fwd)
+{
+	struct vnode base;
+	int rc;
+	char *path = path_at(dirfd, upath, &base, &rc);
+	if (!path)
+		return rc;
+	if (!(fwd->rest = path_get())) {
+		path_put(path);
+		return -ENOMEM;
+	}
+	rc = vfs_lookup_fwd(&base, path, follow ? 0 : VFS_NOFOLLOW, v, fwd);
+	path_put(path);
+	if (rc != VFS_FORWARDED)
+		path_put(fwd->rest);
+	return rc;
+}
+
+int path_parent_fwd_at(int32_t dirfd, uint32_t upath, struct vnode *dir,
+		       char name[VFS_NAME_MAX + 1], bool *slash, struct vfs_fwd *fwd)
+{
+	struct vnode base;
+	int rc;
+	char *path = path_at(dirfd, upath, &base, &rc);
+	if (!path)
+		return rc;
+	if (!(fwd->rest = path_get())) {
+		path_put(path);
+		return -ENOMEM;
+	}
+	rc = vfs_lookup_parent_fwd(&base, path, dir, name, slash, fwd);
+	path_put(path);
+	if (rc != VFS_FORWARDED)
+		path_put(fwd->rest);
+	return rc;
+}
+
+void path_fwd_done(struct vfs_fwd *fwd)
+{
+	vfs_put(&fwd->dir);
+	path_put(fwd->rest);
+}

@@ -13,6 +13,7 @@
 #include "procfs.h"
 
 #include "path.h"
+#include "fwd.h"
 
 long sys_getdents64(struct trap_frame *f)
 {
@@ -90,7 +91,12 @@ long sys_fchdir(struct trap_frame *f)
 long sys_chdir(struct trap_frame *f)
 {
 	struct vnode v;
-	int rc = path_lookup_at(AT_FDCWD, f->ebx, true, &v);
+	struct vfs_fwd fwd;
+	int rc = path_lookup_fwd_at(AT_FDCWD, f->ebx, true, &v, &fwd);
+	if (rc == VFS_FORWARDED) {      /* the working directory: a handle open on it */
+		rc = fwd_open(&fwd, O_RDONLY | O_DIRECTORY, 0, &v);
+		path_fwd_done(&fwd);
+	}
 	if (rc)
 		return rc;
 	rc = (int)set_cwd(&v);
@@ -105,8 +111,15 @@ static long on_parent(int32_t dirfd, uint32_t upath, int op, uint32_t mode)
 {
 	char name[VFS_NAME_MAX + 1];
 	struct vnode dir;
+	struct vfs_fwd fwd;
 	bool slash;
-	int rc = path_parent_at(dirfd, upath, &dir, name, &slash);
+	int rc = path_parent_fwd_at(dirfd, upath, &dir, name, &slash, &fwd);
+	if (rc == VFS_FORWARDED) {
+		rc = op == OP_MKDIR ? fwd_mkdir(&fwd, mode & 07777 & ~curproc->umask) :
+		     op == OP_UNLINK ? fwd_unlink(&fwd) : fwd_rmdir(&fwd);
+		path_fwd_done(&fwd);
+		return rc;
+	}
 	if (rc)
 		return rc;
 	switch (op) {
@@ -130,15 +143,28 @@ static long do_rename(int32_t olddirfd, uint32_t uold, int32_t newdirfd, uint32_
 {
 	char oname[VFS_NAME_MAX + 1], nname[VFS_NAME_MAX + 1];
 	struct vnode odir, ndir;
+	struct vfs_fwd ofwd, nfwd;
 	bool slash;
-	int rc = path_parent_at(olddirfd, uold, &odir, oname, &slash);
-	if (rc)
-		return rc;
-	if (!(rc = path_parent_at(newdirfd, unew, &ndir, nname, &slash))) {
+	int ro = path_parent_fwd_at(olddirfd, uold, &odir, oname, &slash, &ofwd), rn, rc;
+	if (ro < 0)
+		return ro;
+	rn = path_parent_fwd_at(newdirfd, unew, &ndir, nname, &slash, &nfwd);
+	if (rn < 0)
+		rc = rn;
+	else if (ro == VFS_FORWARDED && rn == VFS_FORWARDED)
+		rc = fwd_rename(&ofwd, &nfwd);          /* one request (EXDEV between two mounts) */
+	else if (ro == VFS_FORWARDED || rn == VFS_FORWARDED)
+		rc = -EXDEV;                            /* a forwarded name and a local one */
+	else
 		rc = vfs_rename(&odir, oname, &ndir, nname);
+	if (rn == VFS_FORWARDED)
+		path_fwd_done(&nfwd);
+	else if (rn == 0)
 		vfs_put(&ndir);
-	}
-	vfs_put(&odir);
+	if (ro == VFS_FORWARDED)
+		path_fwd_done(&ofwd);
+	else
+		vfs_put(&odir);
 	return rc;
 }
 
@@ -188,13 +214,17 @@ long sys_symlinkat(struct trap_frame *f)
 {
 	char *target = path_get(), name[VFS_NAME_MAX + 1];
 	struct vnode dir;
+	struct vfs_fwd fwd;
 	bool slash;
 	bool at = f->eax == 304;
 	if (!target)
 		return -ENOMEM;
 	int rc = path_from_user(f->ebx, target, PATH_MAX_);
-	if (!rc && !(rc = path_parent_at(at ? (int32_t)f->ecx : AT_FDCWD, at ? f->edx : f->ecx, &dir,
-					 name, &slash))) {
+	if (!rc && (rc = path_parent_fwd_at(at ? (int32_t)f->ecx : AT_FDCWD, at ? f->edx : f->ecx,
+					    &dir, name, &slash, &fwd)) == VFS_FORWARDED) {
+		rc = fwd_symlink(&fwd, target);
+		path_fwd_done(&fwd);
+	} else if (!rc) {
 		rc = vfs_symlink(&dir, name, target);
 		vfs_put(&dir);
 	}
@@ -210,19 +240,31 @@ long sys_link(struct trap_frame *f)
 	uint32_t flags = at ? f->edi : 0;
 	char name[VFS_NAME_MAX + 1];
 	struct vnode v, dir;
+	struct vfs_fwd ofwd, nfwd;
 	bool slash;
 	if (flags & ~AT_SYMLINK_FOLLOW)
 		return -EINVAL;
-	int rc = path_lookup_at(at ? (int32_t)f->ebx : AT_FDCWD, at ? f->ecx : f->ebx,
-				flags & AT_SYMLINK_FOLLOW, &v);
-	if (rc)
-		return rc;
-	if (!(rc = path_parent_at(at ? (int32_t)f->edx : AT_FDCWD, at ? f->esi : f->ecx, &dir, name,
-				  &slash))) {
+	int ro = path_lookup_fwd_at(at ? (int32_t)f->ebx : AT_FDCWD, at ? f->ecx : f->ebx,
+				    flags & AT_SYMLINK_FOLLOW, &v, &ofwd), rn, rc;
+	if (ro < 0)
+		return ro;
+	rn = path_parent_fwd_at(at ? (int32_t)f->edx : AT_FDCWD, at ? f->esi : f->ecx, &dir, name,
+				&slash, &nfwd);
+	if (rn < 0)
+		rc = rn;
+	else if (ro == VFS_FORWARDED || rn == VFS_FORWARDED)
+		/* fsif has no hard links: a forwarded mount is as ramfs */
+		rc = ro == rn && ofwd.dir.mnt == nfwd.dir.mnt ? -EPERM : -EXDEV;
+	else
 		rc = slash ? -ENOENT : vfs_link(&v, &dir, name);
+	if (rn == VFS_FORWARDED)
+		path_fwd_done(&nfwd);
+	else if (rn == 0)
 		vfs_put(&dir);
-	}
-	vfs_put(&v);
+	if (ro == VFS_FORWARDED)
+		path_fwd_done(&ofwd);
+	else
+		vfs_put(&v);
 	return rc;
 }
 
@@ -232,7 +274,20 @@ long sys_readlinkat(struct trap_frame *f)
 	struct vnode v;
 	bool at = f->eax == 305;
 	uint32_t ubuf = at ? f->edx : f->ecx, len = at ? f->esi : f->edx;
-	int rc = path_lookup_at(at ? (int32_t)f->ebx : AT_FDCWD, at ? f->ecx : f->ebx, false, &v);
+	struct vfs_fwd fwd;
+	int rc = path_lookup_fwd_at(at ? (int32_t)f->ebx : AT_FDCWD, at ? f->ecx : f->ebx, false, &v,
+				    &fwd);
+	if (rc == VFS_FORWARDED) {
+		char *t = (int32_t)len > 0 ? path_get() : NULL;
+		long got = (int32_t)len <= 0 ? -EINVAL : !t ? -ENOMEM :
+			   fwd_readlink(&fwd, t, MIN(len, (uint32_t)PATH_MAX_));
+		if (got >= 0 && copy_to_user(ubuf, t, (uint32_t)got))
+			got = -EFAULT;
+		if (t)
+			path_put(t);
+		path_fwd_done(&fwd);
+		return got;
+	}
 	if (rc)
 		return rc;
 	char *target = (int32_t)len > 0 ? path_get() : NULL;

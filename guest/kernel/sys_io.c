@@ -13,6 +13,7 @@
 #include "procfs.h"
 
 #include "path.h"
+#include "fwd.h"
 
 /*
  * The kernel buffer a transfer goes through: 512 bytes on the stack, or
@@ -24,10 +25,19 @@ struct xfer {
 	char small[512];
 	char *buf;
 	uint32_t size;
+	bool big;                       /* buf is kmalloc's */
 };
 
 static void xfer_begin(struct xfer *x, const struct file *file)
 {
+	/* A forwarded file: a request's worth (16 KiB), one request a turn. */
+	x->big = file->vn.type == VREG && vnode_forwarded(&file->vn);
+	x->buf = x->big ? kmalloc(FWD_XFER) : NULL;
+	if (x->buf) {
+		x->size = FWD_XFER;
+		return;
+	}
+	x->big = false;
 	x->buf = file->vn.type == VREG && !file->text ? path_get() : NULL;
 	x->size = x->buf ? PATH_MAX_ : sizeof(x->small);
 	if (!x->buf)
@@ -36,7 +46,9 @@ static void xfer_begin(struct xfer *x, const struct file *file)
 
 static void xfer_end(struct xfer *x)
 {
-	if (x->buf != x->small)
+	if (x->big)
+		kfree(x->buf);
+	else if (x->buf != x->small)
 		path_put(x->buf);
 }
 

@@ -13,6 +13,7 @@
 #include "procfs.h"
 
 #include "path.h"
+#include "fwd.h"
 
 /* statx(2) and stat64(2) from one description of the node. */
 static long put_statx(const struct kstat *st, uint32_t ubuf)
@@ -73,7 +74,13 @@ static long put_stat64(const struct kstat *st, uint32_t ubuf)
 static long stat_path(int32_t dirfd, uint32_t upath, bool follow, struct kstat *st)
 {
 	struct vnode v;
-	int rc = path_lookup_at(dirfd, upath, follow, &v);
+	struct vfs_fwd fwd;
+	int rc = path_lookup_fwd_at(dirfd, upath, follow, &v, &fwd);
+	if (rc == VFS_FORWARDED) {
+		rc = fwd_stat(&fwd, follow, st);
+		path_fwd_done(&fwd);
+		return rc;
+	}
 	if (rc)
 		return rc;
 	rc = file_stat(&v, st);
@@ -145,7 +152,19 @@ static long do_access(int32_t dirfd, uint32_t upath, uint32_t how, uint32_t flag
 {
 	struct vnode v;
 	struct kstat st;
-	int rc = path_lookup_at(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &v);
+	struct vfs_fwd fwd;
+	int rc = path_lookup_fwd_at(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &v, &fwd);
+	if (rc == VFS_FORWARDED) {      /* one stat: the server's files are root's too */
+		bool ro = fwd.dir.mnt->flags & VFS_MNT_RDONLY;
+		if (!(rc = fwd_stat(&fwd, !(flags & AT_SYMLINK_NOFOLLOW), &st))) {
+			if ((how & 1) && (st.mode & 0170000) == 0100000 && !(st.mode & 0111))
+				rc = -EACCES;
+			else if ((how & 2) && ro)
+				rc = -EROFS;
+		}
+		path_fwd_done(&fwd);
+		return rc;
+	}
 	if (rc)
 		return rc;
 	if (!(rc = vfs_stat(&v, &st))) {
@@ -168,12 +187,8 @@ long sys_access(struct trap_frame *f)
 	return do_access(AT_FDCWD, f->ebx, f->ecx, 0);
 }
 
-/* The file a descriptor, or else a path, names (held). A pipe has none:
- * *v.mnt NULL. */
-static int target(bool by_fd, int32_t dirfd, uint32_t upath, bool follow, struct vnode *v)
+static int target_fd(int32_t dirfd, struct vnode *v)
 {
-	if (!by_fd)
-		return path_lookup_at(dirfd, upath, follow, v);
 	struct file *file = fd_get(curproc, (uint32_t)dirfd);
 	if (!file)
 		return -EBADF;
@@ -181,14 +196,48 @@ static int target(bool by_fd, int32_t dirfd, uint32_t upath, bool follow, struct
 	return v->mnt ? vfs_hold(v) : 0;
 }
 
+/* The file a descriptor, or else a path, names (held). A pipe has none:
+ * *v.mnt NULL. */
+static int target(bool by_fd, int32_t dirfd, uint32_t upath, bool follow, struct vnode *v)
+{
+	if (!by_fd)
+		return path_lookup_at(dirfd, upath, follow, v);
+	return target_fd(dirfd, v);
+}
+
+/* target, or VFS_FORWARDED with *fwd for a path the server resolves. */
+static int target_fwd(bool by_fd, int32_t dirfd, uint32_t upath, bool follow, struct vnode *v,
+		      struct vfs_fwd *fwd)
+{
+	if (!by_fd)
+		return path_lookup_fwd_at(dirfd, upath, follow, v, fwd);
+	return target_fd(dirfd, v);
+}
+
+/* A call (chown, utimes) fsif does not carry, on a forwarded path: the
+ * file must be there (one stat), then nothing changes, as on ramfs. */
+static int exists_fwd(struct vfs_fwd *fwd, bool follow)
+{
+	struct kstat st;
+	int rc = fwd_stat(fwd, follow, &st);
+	path_fwd_done(fwd);
+	return rc;
+}
+
 /* chmod (15), fchmod (94), fchmodat (306). */
 long sys_chmod(struct trap_frame *f)
 {
 	struct vnode v;
+	struct vfs_fwd fwd;
 	uint32_t mode = f->eax == 306 ? f->edx : f->ecx;
-	int rc = f->eax == 306 ? target(false, (int32_t)f->ebx, f->ecx, true, &v) :
+	int rc = f->eax == 306 ? target_fwd(false, (int32_t)f->ebx, f->ecx, true, &v, &fwd) :
 		 f->eax == 94 ? target(true, (int32_t)f->ebx, 0, false, &v) :
-				target(false, AT_FDCWD, f->ebx, true, &v);
+				target_fwd(false, AT_FDCWD, f->ebx, true, &v, &fwd);
+	if (rc == VFS_FORWARDED) {
+		rc = fwd_chmod(&fwd, mode);
+		path_fwd_done(&fwd);
+		return rc;
+	}
 	if (rc || !v.mnt)
 		return rc;                      /* a pipe: nothing to keep */
 	rc = vfs_chmod(&v, mode);
@@ -201,6 +250,8 @@ long sys_chmod(struct trap_frame *f)
 long sys_chown(struct trap_frame *f)
 {
 	struct vnode v;
+	struct vfs_fwd fwd;
+	bool follow = true;
 	uint32_t uid = f->ecx, gid = f->edx;
 	int rc;
 	switch (f->eax) {
@@ -208,17 +259,21 @@ long sys_chown(struct trap_frame *f)
 		rc = target(true, (int32_t)f->ebx, 0, false, &v);
 		break;
 	case 298:                                               /* fchownat */
-		rc = target(false, (int32_t)f->ebx, f->ecx, !(f->edi & AT_SYMLINK_NOFOLLOW), &v);
+		follow = !(f->edi & AT_SYMLINK_NOFOLLOW);
+		rc = target_fwd(false, (int32_t)f->ebx, f->ecx, follow, &v, &fwd);
 		uid = f->edx;
 		gid = f->esi;
 		break;
 	case 16: case 198:                                      /* lchown, lchown32 */
-		rc = target(false, AT_FDCWD, f->ebx, false, &v);
+		follow = false;
+		rc = target_fwd(false, AT_FDCWD, f->ebx, false, &v, &fwd);
 		break;
 	default:                                                /* chown (182), chown32 (212) */
-		rc = target(false, AT_FDCWD, f->ebx, true, &v);
+		rc = target_fwd(false, AT_FDCWD, f->ebx, true, &v, &fwd);
 		break;
 	}
+	if (rc == VFS_FORWARDED)
+		return exists_fwd(&fwd, follow);
 	if (f->eax == 16 || f->eax == 95 || f->eax == 182) {
 		uid = (uid & 0xffff) == 0xffff ? 0xffffffffu : uid & 0xffff;
 		gid = (gid & 0xffff) == 0xffff ? 0xffffffffu : gid & 0xffff;
@@ -256,6 +311,8 @@ long sys_utimensat(struct trap_frame *f)
 	int32_t w[4] = { 0, 0, 0, 0 };
 	int64_t q[4] = { 0, 0, 0, 0 };
 	struct vnode v;
+	struct vfs_fwd fwd;
+	bool follow = true;
 	int rc;
 
 	if (!utimes) {
@@ -279,9 +336,12 @@ long sys_utimensat(struct trap_frame *f)
 	if (at && !f->ecx)                      /* futimens: the descriptor itself */
 		rc = target(true, (int32_t)f->ebx, 0, false, &v);
 	else if (at)
-		rc = target(false, (int32_t)f->ebx, f->ecx, !(f->esi & AT_SYMLINK_NOFOLLOW), &v);
+		rc = target_fwd(false, (int32_t)f->ebx, f->ecx,
+				(follow = !(f->esi & AT_SYMLINK_NOFOLLOW)), &v, &fwd);
 	else
-		rc = target(false, AT_FDCWD, f->ebx, true, &v);
+		rc = target_fwd(false, AT_FDCWD, f->ebx, true, &v, &fwd);
+	if (rc == VFS_FORWARDED)
+		return exists_fwd(&fwd, follow);
 	if (rc || !v.mnt)
 		return rc;
 	if (t[0] != VFS_TIME_KEEP || t[1] != VFS_TIME_KEEP)
@@ -306,7 +366,13 @@ long sys_truncate(struct trap_frame *f)
 			return -EINVAL;
 		return vfs_truncate(&file->vn, size);
 	}
-	if ((rc = path_lookup_at(AT_FDCWD, f->ebx, true, &v)))
+	struct vfs_fwd fwd;
+	if ((rc = path_lookup_fwd_at(AT_FDCWD, f->ebx, true, &v, &fwd)) == VFS_FORWARDED) {
+		rc = fwd_truncate(&fwd, size);
+		path_fwd_done(&fwd);
+		return rc;
+	}
+	if (rc)
 		return rc;
 	rc = vfs_truncate(&v, size);
 	vfs_put(&v);
@@ -325,9 +391,22 @@ long sys_statfs64(struct trap_frame *f)
 	int rc;
 	if (f->ecx != 84)
 		return -EINVAL;
+	struct vfs_fwd fwd;
+	struct kstat st;
 	if ((rc = f->eax == 269 ? target(true, (int32_t)f->ebx, 0, false, &v) :
-				  target(false, AT_FDCWD, f->ebx, true, &v)))
+				  target_fwd(false, AT_FDCWD, f->ebx, true, &v, &fwd)) == VFS_FORWARDED) {
+		/* the file must be there; the numbers are the mount's */
+		rc = fwd_stat(&fwd, true, &st);
+		v = fwd.dir;
+		vfs_hold(&v);
+		path_fwd_done(&fwd);
+		if (rc) {
+			vfs_put(&v);
+			return rc;
+		}
+	} else if (rc) {
 		return rc;
+	}
 	bool held = v.mnt;
 	if (!held)
 		vfs_root(&v);

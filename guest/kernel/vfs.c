@@ -116,7 +116,8 @@ int vfs_statfs(const struct vnode *v, struct kstatfs *st)
 int vfs_fsync(const struct vnode *v)
 {
 	vfs_lock();
-	int rc = v->mnt->ops->sync ? v->mnt->ops->sync(v->mnt) : 0;
+	int rc = v->mnt->ops->fsync ? v->mnt->ops->fsync(v) :
+		 v->mnt->ops->sync ? v->mnt->ops->sync(v->mnt) : 0;
 	vfs_unlock();
 	return rc;
 }

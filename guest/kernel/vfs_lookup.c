@@ -14,7 +14,32 @@ struct walk {
 	unsigned links;                 /* symbolic links followed so far */
 	unsigned nest;                  /* of which being resolved right now */
 	char name[VFS_NAME_MAX + 1];    /* the component being looked up */
+	struct vfs_fwd *fwd;            /* stop at a forwarding mount (NULL: never) */
 };
+
+/* The walk reached a forwarding mount: the rest of the path, from dir, is
+ * the server's. The innermost walk sets it; each walk the link was in
+ * appends what followed the link in its own path. */
+static int fwd_stop(struct walk *w, const struct vnode *dir, const char *rest, size_t n)
+{
+	if (n + 1 > VFS_PATH_MAX)
+		return -ENAMETOOLONG;
+	w->fwd->dir = *dir;
+	memcpy(w->fwd->rest, rest, n);
+	w->fwd->len = n;
+	w->fwd->rest[n] = '\0';
+	return VFS_FORWARDED;
+}
+
+static int fwd_append(struct walk *w, const char *more, size_t n)
+{
+	if (w->fwd->len + n + 1 > VFS_PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(w->fwd->rest + w->fwd->len, more, n);
+	w->fwd->len += n;
+	w->fwd->rest[w->fwd->len] = '\0';
+	return VFS_FORWARDED;
+}
 
 /* The targets of the links being resolved, one per level of nesting (too
  * big for a kernel stack; walks take turns under the lock). */
@@ -76,6 +101,8 @@ static int follow_link(struct walk *w, const struct vnode *dir, struct vnode *li
 		w->nest++;
 		rc = walk(w, &at, target, (size_t)n, false, link, &found_in);
 		w->nest--;
+		if (rc == VFS_FORWARDED)
+			return rc;
 		if (rc)
 			return rc;
 		at = found_in;
@@ -100,6 +127,11 @@ static int walk(struct walk *w, const struct vnode *base, const char *path, size
 		/* Looking anything up (even "." or "..") needs a directory. */
 		if (cur.type != VDIR)
 			return -ENOTDIR;
+		/* In a forwarding mount, the rest is the server's; only ".."
+		 * of its root is ours (out of the mount). */
+		if (w->fwd && (cur.mnt->flags & VFS_MNT_FORWARD) &&
+		    !(component_is(&c, "..") && vnode_same(&cur, &cur.mnt->root)))
+			return fwd_stop(w, &cur, c.name, (size_t)(path + len - c.name));
 		if (c.len > VFS_NAME_MAX)
 			return -ENAMETOOLONG;
 		*dir = cur;
@@ -116,8 +148,11 @@ static int walk(struct walk *w, const struct vnode *base, const char *path, size
 			return rc;
 		cross_down(&next);
 		if (next.type == VLNK && (!c.last || follow || c.slash) &&
-		    (rc = follow_link(w, &cur, &next)))
+		    (rc = follow_link(w, &cur, &next))) {
+			if (rc == VFS_FORWARDED)
+				return fwd_append(w, c.name + c.len, (size_t)(path + len - c.name - c.len));
 			return rc;
+		}
 		cur = next;
 	}
 	if (len && path[len - 1] == '/' && cur.type != VDIR)
@@ -140,9 +175,10 @@ static int path_len(const char *path, size_t *len)
 	return 0;
 }
 
-int vfs_lookup(const struct vnode *base, const char *path, unsigned flags, struct vnode *out)
+int vfs_lookup_fwd(const struct vnode *base, const char *path, unsigned flags, struct vnode *out,
+		   struct vfs_fwd *fwd)
 {
-	struct walk w = { 0 };
+	struct walk w = { .fwd = fwd };
 	struct vnode dir;
 	size_t len;
 	int rc = path_len(path, &len);
@@ -151,16 +187,33 @@ int vfs_lookup(const struct vnode *base, const char *path, unsigned flags, struc
 		return rc;
 	vfs_lock();
 	rc = walk(&w, base, path, len, !(flags & VFS_NOFOLLOW), out, &dir);
+	/* The path ends at a forwarding mount's directory ("/host", or "."
+	 * there): the server says what it is. */
+	if (!rc && fwd && (out->mnt->flags & VFS_MNT_FORWARD))
+		rc = fwd_stop(&w, out, ".", 1);
 	if (!rc)
 		rc = vfs_hold(out);
+	else if (rc == VFS_FORWARDED && (rc = vfs_hold(&fwd->dir)) == 0)
+		rc = VFS_FORWARDED;
 	vfs_unlock();
 	return rc;
+}
+
+int vfs_lookup(const struct vnode *base, const char *path, unsigned flags, struct vnode *out)
+{
+	return vfs_lookup_fwd(base, path, flags, out, NULL);
 }
 
 int vfs_lookup_parent(const struct vnode *base, const char *path, struct vnode *dir,
 		      char name[VFS_NAME_MAX + 1], bool *slash)
 {
-	struct walk w = { 0 };
+	return vfs_lookup_parent_fwd(base, path, dir, name, slash, NULL);
+}
+
+int vfs_lookup_parent_fwd(const struct vnode *base, const char *path, struct vnode *dir,
+			  char name[VFS_NAME_MAX + 1], bool *slash, struct vfs_fwd *fwd)
+{
+	struct walk w = { .fwd = fwd };
 	struct vnode d, found_in;
 	size_t len, end, start;
 	int rc = path_len(path, &len);
@@ -180,6 +233,18 @@ int vfs_lookup_parent(const struct vnode *base, const char *path, struct vnode *
 		for (start = end; start > 0 && path[start - 1] != '/'; start--)
 			;
 		rc = walk(&w, base, path, start, true, &d, &found_in);
+		/* The name goes to the server with the rest, if the walk
+		 * stopped at a forwarding mount or its parent is in one. */
+		if (!rc && fwd && (d.mnt->flags & VFS_MNT_FORWARD))
+			rc = fwd_stop(&w, &d, path + start, len - start);
+		else if (rc == VFS_FORWARDED)
+			rc = fwd_append(&w, path + start, len - start);
+		if (rc == VFS_FORWARDED) {
+			if ((rc = vfs_hold(&fwd->dir)) == 0)
+				rc = VFS_FORWARDED;
+			vfs_unlock();
+			return rc;
+		}
 		if (!rc && d.type != VDIR)
 			rc = -ENOTDIR;
 		if (!rc && end - start > VFS_NAME_MAX)
@@ -224,6 +289,10 @@ long vfs_path_of(const struct vnode *v, char *buf, size_t size)
 		size_t n = 0;
 		while (name[n])
 			n++;
+		if (n == 0) {           /* a forwarding mount's top: its root is next */
+			cur = up;
+			continue;
+		}
 		if (n + 1 > at) {
 			rc = -ENAMETOOLONG;
 			goto out;

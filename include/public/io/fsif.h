@@ -63,7 +63,8 @@ RV_BUILD_ASSERT(sizeof(struct fsif_seg) == 12, "fsif_seg layout");
  */
 enum fsif_op {
 	FSIF_OP_ATTACH = 1,     /* start a session: arg = FSIF_VERSION; closes every handle; ret = FSIF_HANDLES */
-	FSIF_OP_OPEN,           /* openat(dir, path, flags, mode): ret = a handle. Follows unless
+	FSIF_OP_OPEN,           /* openat(dir, path, flags, mode): ret = a handle, rsp.u.st the
+				 * opened file's fstat (what a client needs to know of it). Follows unless
 				 * FSIF_O_NOFOLLOW or O_CREAT|O_EXCL. A directory may be opened
 				 * (read only) for getdents64 and as a dir of later requests. */
 	FSIF_OP_CLOSE,          /* close(handle) */
