@@ -199,6 +199,7 @@ int fsback_serve(struct backend *b)
 	struct fsif_req req;
 	struct fsif_rsp rsp;
 	struct fwd_bufs bufs;
+	unsigned long served = 0, refused = 0;
 	int rc;
 
 	umask(0);                       /* the client applies its own */
@@ -223,6 +224,7 @@ int fsback_serve(struct backend *b)
 			fwd_server_fini(&s);
 			return 1;
 		}
+		served++;
 		if (b->readonly && changes(&req)) {
 			memset(&rsp, 0, sizeof(rsp));
 			rsp.id = req.id;
@@ -235,6 +237,9 @@ int fsback_serve(struct backend *b)
 			    copy_out(b, &req, (size_t)rsp.ret))
 				rsp.ret = -EFAULT;
 		}
+		if (rsp.ret == -EFAULT || rsp.ret == -ENOSYS || rsp.ret == -EBADF ||
+		    rsp.ret == -ENOTCONN || rsp.ret == -EPROTONOSUPPORT)
+			refused++;      /* what only a broken or hostile frontend asks */
 		rc = backend_put(b, &rsp);
 		if (rc == -EPIPE) {
 			backend_log(b, "the domain broke its ring (indices that lie): "
@@ -245,5 +250,6 @@ int fsback_serve(struct backend *b)
 			backend_log(b, "answering request %u: %s", req.id, strerror(-rc));
 	}
 	fwd_server_fini(&s);
+	backend_log(b, "done: %lu requests served, %lu refused as malformed", served, refused);
 	return 0;
 }
