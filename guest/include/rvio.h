@@ -32,4 +32,8 @@ int rvio_call(struct rvio *c, const void *req, void *rsp, uint32_t timeout_ms);
 /* The backend's domain id (to grant it data pages). */
 uint16_t rvio_backend(const struct rvio *c);
 
+/* The boot-time self-test against Domain 0's chan test server (kernel
+ * command line "rvio_selftest"; kernel/rvio_test.c): true if it passed. */
+bool rvio_selftest(void);
+
 #endif
