@@ -227,7 +227,7 @@ static void liar_main(void)
 	notify();
 	test_check(let_go(), "the backend let go of the ring after req_prod lied");
 	test_check(gnt_end(&guest_gnt, dev->ring_ref) == 0, "the ring's grant ends");
-	wait_to_be_destroyed();
+	test_finish();
 }
 
 static void garbage_main(void)
