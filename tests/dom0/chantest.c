@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -442,6 +443,35 @@ int main(void)
 	      "garbage: 16 junk slots answered with errors, then DONE (invalid %d, epipe %d)",
 	      o.invalid, o.epipe);
 	finish(&g, 20000);
+
+	/* A server process that exits without CHAN_CLOSE: its /dev/rvctl's
+	 * last reference goes, and the channel with it (the frontend sees
+	 * its ring unmapped). */
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct front l = { "letgo", frontend, "letgo", 4, 0, 0 };
+		ctl = open("/dev/rvctl", O_RDWR);
+		if (ctl < 0)
+			_exit(3);
+		start(&l);
+		serve(&l, 1, 20000, &o);
+		_exit(o.done == 1 && o.done_val == 0 && !o.epipe && !o.other ? 0 : 1);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	check(pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "letgo: served by a child process that exited without closing (status %#x)", status);
+	uint64_t until = now_ms() + 30000;
+	uint32_t lid = 0;
+	struct rv_domctl_info info;
+	for (uint32_t id = 0; domctl(RV_DOMCTL_getinfo, id, (uint32_t)&info, sizeof(info)) >= 0;
+	     id = info.domid + 1)
+		if (!strcmp(info.name, "letgo"))
+			lid = info.domid;
+	while (lid && exists(lid) && now_ms() < until)
+		usleep(20000);
+	check(lid && !exists(lid), "letgo (domain %u) powered off by itself", lid);
 
 	/* The same server, after all that, serves another domain. */
 	honest("echo2");

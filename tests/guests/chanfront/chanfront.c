@@ -7,6 +7,8 @@
  *   echo       honest: rounds of a full ring (16 requests pushed at once),
  *              echo, sums and fills through granted pages; responses come
  *              out of order and each must answer its own request
+ *   letgo      the same, then the server's process exits without closing
+ *              the channel: the ring must be unmapped all the same
  *   liar       3 honest requests, then a req_prod 5000 ahead: the backend
  *              must let go of the ring (the grant's in-use mark goes)
  *   garbage    16 slots of junk (unknown ops, a copy from a page never
@@ -134,7 +136,9 @@ static uint32_t done(uint32_t failed)
 	return r.id == 0xd0e && r.val == failed;
 }
 
-static void echo_main(void)
+static bool let_go(void);
+
+static void echo_main(bool let_go_after)
 {
 	uint32_t dmfn, fmfn, failed = 0, out_of_order = 0;
 	uint8_t *data = (uint8_t *)own_page(&dmfn), *fill = (uint8_t *)own_page(&fmfn);
@@ -200,6 +204,12 @@ static void echo_main(void)
 	test_check(failed == 0, "12 rounds of a full ring: 192 responses, each its own request's");
 	test_check(out_of_order > 0, "responses came out of order (%u times)", out_of_order);
 	test_check(done(failed), "DONE answered");
+	if (let_go_after) {
+		/* The server exits without closing its channel: the kernel
+		 * closes it with the file, and lets go of our ring. */
+		test_check(let_go(), "the ring is unmapped once the server's process is gone");
+		test_check(gnt_end(&guest_gnt, dev->ring_ref) == 0, "the ring's grant ends");
+	}
 	test_finish();
 }
 
@@ -279,7 +289,9 @@ void guest_main(void)
 {
 	const char *c = start_info->cmdline;
 	if (!strcmp(c, "echo"))
-		echo_main();
+		echo_main(false);
+	else if (!strcmp(c, "letgo"))
+		echo_main(true);
 	else if (!strcmp(c, "liar"))
 		liar_main();
 	else if (!strcmp(c, "garbage"))
