@@ -160,9 +160,11 @@ $(CHANTEST): tests/dom0/chantest.c tests/guests/chanfront/chan_test.h guest/incl
 	@mkdir -p $(@D)
 	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) -Iinclude -iquote guest/include \
 	    -iquote tests/guests/chanfront $< -o $@
-$(CHANTEST_CPIO): $(CHANTEST) $(BUILD)/guests/chanfront.elf $(RINGOS_PV_ELF) $(MKCPIO)
+$(CHANTEST_CPIO): $(CHANTEST) $(BUILD)/guests/chanfront.elf $(RINGOS_PV_ELF) \
+		  $(BUILD)/initramfs/rvio_clients.cpio $(MKCPIO)
 	@mkdir -p $(@D)
 	$(call say,CPIO,$@)$(MKCPIO) $@ $(CHANTEST):init $(BUILD)/guests/chanfront.elf:boot/chanfront.elf \
-	    $(RINGOS_PV_ELF):boot/ringos-pv.elf -d dev -d proc -d tmp
+	    $(RINGOS_PV_ELF):boot/ringos-pv.elf $(BUILD)/initramfs/rvio_clients.cpio:boot/rvio_clients.cpio \
+	    -d dev -d proc -d tmp
 
 ringos: $(CHANTEST_CPIO)

@@ -42,8 +42,6 @@ static unsigned init_argc = 1, init_envc = 3;
  * name, as boot loaders pass it) skipped when it is not an option. Unknown
  * words are reported and ignored.
  */
-static bool opt_rvio_selftest;         /* "rvio_selftest": kernel/rvio_test.c */
-
 static void parse_cmdline(char *s)
 {
 	static char init_path[128];
@@ -61,7 +59,7 @@ static void parse_cmdline(char *s)
 		if (!strcmp(w, "strace")) {
 			opt_strace = true;
 		} else if (!strcmp(w, "rvio_selftest")) {
-			opt_rvio_selftest = true;
+			rvio_selftest_on = true;
 		} else if (!strncmp(w, "init=", 5) && w[5] == '/' && strlen(w + 5) < sizeof(init_path)) {
 			memcpy(init_path, w + 5, strlen(w + 5) + 1);
 			opt_init = init_path;
@@ -95,8 +93,8 @@ void kmain(uint32_t magic, uint32_t info)
 		memcpy(cmdline, bi.cmdline, n);
 	}
 	parse_cmdline(cmdline);
-	if (opt_rvio_selftest)
-		arch_poweroff(rvio_selftest() ? 0 : 1);        /* the test is all this boot does */
+	if (rvio_selftest_on)
+		rvio_selftest_boot();   /* its process part comes with /init */
 	if (!bi.nmodules)
 		panic("no init program: pass one as a module");
 

@@ -132,6 +132,7 @@ static uint32_t self;
 
 struct front {
 	const char *name, *kernel, *cmdline;
+	const char *initrd;             /* or NULL */
 	uint32_t memory;                /* MiB */
 	uint32_t id, chan;
 };
@@ -140,14 +141,16 @@ struct front {
 static void start(struct front *f)
 {
 	char config[256], err[160] = "";
-	uint32_t klen;
-	char *kernel = slurp(f->kernel, &klen);
-	snprintf(config, sizeof(config), "name = \"%s\"\nkernel = \"%s\"\nmemory = %u\ncmdline = \"%s\"\n",
-		 f->name, f->kernel, f->memory, f->cmdline);
+	uint32_t klen, ilen = 0;
+	char *kernel = slurp(f->kernel, &klen), *initrd = f->initrd ? slurp(f->initrd, &ilen) : NULL;
+	snprintf(config, sizeof(config), "name = \"%s\"\nkernel = \"%s\"\nmemory = %u\ncmdline = \"%s\"\n%s%s%s",
+		 f->name, f->kernel, f->memory, f->cmdline, f->initrd ? "initrd = \"" : "",
+		 f->initrd ? f->initrd : "", f->initrd ? "\"\n" : "");
 	struct rv_domctl_create c = { 0, (uint32_t)config, strlen(config), (uint32_t)kernel, klen,
-				      0, 0, (uint32_t)err, sizeof(err), 0 };
+				      (uint32_t)initrd, ilen, (uint32_t)err, sizeof(err), 0 };
 	long id = domctl(RV_DOMCTL_create, (uint32_t)&c, sizeof(c), 0);
 	free(kernel);
+	free(initrd);
 	if (id <= 0)
 		die("create %s: %ld (%s)", f->name, id, err);
 	f->id = (uint32_t)id;
@@ -335,7 +338,7 @@ static const char *frontend = "/boot/chanfront.elf";
 /* A frontend that breaks the channel: the server gets -EPIPE, nothing else. */
 static void hostile(const char *role)
 {
-	struct front f = { role, frontend, role, 4, 0, 0 };
+	struct front f = { role, frontend, role, NULL, 4, 0, 0 };
 	struct outcome o;
 	start(&f);
 	serve(&f, 0, 20000, &o);
@@ -353,7 +356,7 @@ static void hostile(const char *role)
 
 static void honest(const char *name)
 {
-	struct front f = { name, frontend, "echo", 4, 0, 0 };
+	struct front f = { name, frontend, "echo", NULL, 4, 0, 0 };
 	struct outcome o;
 	start(&f);
 	serve(&f, 1, 20000, &o);
@@ -424,7 +427,7 @@ int main(void)
 	uint32_t before = free_kib();
 
 	/* The silent one also serves to try the API's refusals. */
-	struct front s = { "silent", frontend, "silent", 4, 0, 0 };
+	struct front s = { "silent", frontend, "silent", NULL, 4, 0, 0 };
 	start(&s);
 	refusals(&s);
 	serve(&s, 0, 1500, &o);
@@ -436,7 +439,7 @@ int main(void)
 	for (unsigned i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		hostile(roles[i]);
 
-	struct front g = { "garbage", frontend, "garbage", 4, 0, 0 };
+	struct front g = { "garbage", frontend, "garbage", NULL, 4, 0, 0 };
 	start(&g);
 	serve(&g, 1, 20000, &o);
 	check(o.done == 1 && o.invalid == 16 && !o.epipe && !o.other,
@@ -450,7 +453,7 @@ int main(void)
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
-		struct front l = { "letgo", frontend, "letgo", 4, 0, 0 };
+		struct front l = { "letgo", frontend, "letgo", NULL, 4, 0, 0 };
 		ctl = open("/dev/rvctl", O_RDWR);
 		if (ctl < 0)
 			_exit(3);
@@ -477,14 +480,15 @@ int main(void)
 	honest("echo2");
 
 	/* ringos as the frontend (rvio), until it powers off. */
-	struct front r = { "rvfront", "/boot/ringos-pv.elf", "rvio_selftest", 24, 0, 0 };
+	struct front r = { "rvfront", "/boot/ringos-pv.elf", "rvio_selftest",
+			   "/boot/rvio_clients.cpio", 48, 0, 0 };
 	start(&r);
 	serve(&r, 0, 30000, &o);
 	check(o.gone && !o.epipe && !o.other && o.mutes == 1 && o.late == 1 && o.badid == 1 &&
-	      o.done == 1 && o.done_val == 0,
-	      "rvfront: served until it powered off; one mute, one late, one bad id, DONE with "
-	      "nothing failed (gone %d, epipe %d, error %d, done %d/%u)", o.gone, o.epipe, o.other,
-	      o.done, o.done_val);
+	      o.done == 1 && o.done_val == 0 && o.served == 100 + 2 + 3 + 24 * 20 + 2,
+	      "rvfront: served until it powered off; 580 echoes, one mute, one late, one bad id, "
+	      "DONE with nothing failed (served %d, gone %d, epipe %d, error %d, done %d/%u)",
+	      o.served, o.gone, o.epipe, o.other, o.done, o.done_val);
 	finish(&r, 20000);
 
 	uint32_t after = free_kib();
