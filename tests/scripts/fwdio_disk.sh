@@ -39,8 +39,8 @@ ln -s /disk/outside "$t/export1/links/host"
 printf 'only in export2\n' > "$t/export2/mine.txt"
 cat > "$work/f.sh" <<'EOF'
 #!/bin/sh
-echo "f.sh: start"
-grep ' /host ' /proc/mounts
+sleep 5; echo "f.sh: start"
+sleep 5; grep ' /host ' /proc/mounts
 for p in files fd_calls; do
 	mkdir -p /tmp/ram-$p /host/w-$p
 	chmod 644 /etc/motd; TEST_DIR=/tmp/ram-$p /bin/$p > /tmp/$p.ram 2>&1
@@ -63,7 +63,7 @@ poweroff -f
 EOF
 cat > "$work/g.sh" <<'EOF'
 #!/bin/sh
-echo "g.sh: start"
+sleep 5; echo "g.sh: start"
 echo "G-LS $(ls /host | tr '\n' ' ')"
 cat /host/mine.txt
 cat /host/hello.txt 2>/dev/null || echo "G-NO-HELLO"
@@ -75,12 +75,12 @@ poweroff -f
 EOF
 cat > "$work/f2.sh" <<'EOF'
 #!/bin/sh
-grep ' /host ' /proc/mounts
+sleep 5; grep ' /host ' /proc/mounts
 cat /host/persist/note.txt
 echo "MD5 big-copy $(md5sum < /host/persist/big-copy)"
 touch /host/persist/new 2>&1 | grep -q 'Read-only' && echo "touch refused: EROFS"
 mkdir /host/newdir 2>&1 | grep -q 'Read-only' && echo "mkdir refused: EROFS"
-rm /host/persist/note.txt 2>&1 | grep -q 'Read-only' && echo "rm refused: EROFS"
+rm -f /host/persist/note.txt 2>&1 | grep -q 'Read-only' && echo "rm refused: EROFS"
 echo "f2.sh: done"
 poweroff -f
 EOF

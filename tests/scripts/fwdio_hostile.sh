@@ -29,7 +29,7 @@ printf 'CANARY\n' > "$t/outside/canary"
 head -c 100000 /dev/urandom > "$t/byexport/big"
 cat > "$work/by.sh" <<'EOF'
 #!/bin/sh
-want=$(md5sum < /host/big)
+sleep 5; want=$(md5sum < /host/big)
 bad=0
 for i in 1 2 3 4; do
 	cp /host/big /host/c$i
