@@ -6,12 +6,30 @@
 #include "uapi/errno.h"
 #include "uapi/fcntl.h"
 #include "file.h"
+#include "fwd.h"
+#include "path.h"
 #include "kernel.h"
 #include "proc.h"
 #include "syscalls.h"
 #include "procfs.h"
 
 #include "path.h"
+
+/* The program (or interpreter) path names, held: in a forwarding mount,
+ * one request opens it and the image is read through that handle. */
+static int exec_lookup(const struct vnode *base, const char *path, struct vnode *v)
+{
+	struct vfs_fwd fwd = { .rest = path_get() };
+	if (!fwd.rest)
+		return -ENOMEM;
+	int rc = vfs_lookup_fwd(base, path, 0, v, &fwd);
+	if (rc == VFS_FORWARDED) {
+		rc = fwd_open(&fwd, O_RDONLY, 0, v);
+		vfs_put(&fwd.dir);
+	}
+	path_put(fwd.rest);
+	return rc;
+}
 
 /*
  * execve's arguments, copied into the kernel before the old image goes:
@@ -121,7 +139,7 @@ static int exec_script(struct exec_args *x, struct vnode *v, char *line, const c
 	x->argc = n0 + keep;
 	struct vnode base, in;
 	file_cwd(curproc, &base);
-	if ((rc = vfs_lookup(&base, interp, 0, &in)))
+	if ((rc = exec_lookup(&base, interp, &in)))
 		return rc;
 	vfs_put(v);
 	*v = in;
@@ -242,7 +260,7 @@ long sys_execve(struct trap_frame *f)
 	vfs_lock();
 	file_cwd(curproc, &base);
 	long rc = path_from_user(f->ebx, path, sizeof(path));
-	if (!rc && !(rc = vfs_lookup(&base, path, 0, &v))) {
+	if (!rc && !(rc = exec_lookup(&base, path, &v))) {
 		rc = exec_file(f, &v, path);
 		vfs_put(&v);
 	}
