@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "test_dir.h"
 
 
 
@@ -302,19 +303,19 @@ static void test_at_calls(void)
 	char buf[256];
 	struct stat st;
 
-	mkdir("/pfs", 0755);
-	int dfd = open("/pfs", O_RDONLY | O_DIRECTORY);
+	mkdir(T("/pfs"), 0755);
+	int dfd = open(T("/pfs"), O_RDONLY | O_DIRECTORY);
 	check(dfd >= 0, "open(O_DIRECTORY) of a directory");
 	int fd = openat(dfd, "a", O_CREAT | O_RDWR | O_TRUNC, 0644);
-	check(fd >= 0 && write(fd, "hello at\n", 9) == 9 && stat("/pfs/a", &st) == 0 && st.st_size == 9,
+	check(fd >= 0 && write(fd, "hello at\n", 9) == 9 && stat(T("/pfs/a"), &st) == 0 && st.st_size == 9,
 	      "openat(dirfd, \"a\", O_CREAT) creates the file in that directory");
 	close(fd);
 	check(fstatat(dfd, "a", &st, 0) == 0 && S_ISREG(st.st_mode) && st.st_size == 9,
 	      "fstatat relative to dirfd");
-	check(mkdirat(dfd, "sub", 0755) == 0 && stat("/pfs/sub", &st) == 0 && S_ISDIR(st.st_mode),
+	check(mkdirat(dfd, "sub", 0755) == 0 && stat(T("/pfs/sub"), &st) == 0 && S_ISDIR(st.st_mode),
 	      "mkdirat relative to dirfd");
-	check(renameat(dfd, "a", dfd, "sub/b") == 0 && access("/pfs/sub/b", F_OK) == 0 &&
-	      access("/pfs/a", F_OK) == -1, "renameat relative to dirfd");
+	check(renameat(dfd, "a", dfd, "sub/b") == 0 && access(T("/pfs/sub/b"), F_OK) == 0 &&
+	      access(T("/pfs/a"), F_OK) == -1, "renameat relative to dirfd");
 	ssize_t n = -1;
 	if (symlinkat("sub/b", dfd, "lnk") == 0)
 		n = readlinkat(dfd, "lnk", buf, sizeof(buf));
@@ -333,7 +334,7 @@ static void test_at_calls(void)
 	errno = 0;
 	check(unlinkat(dfd, "sub", 0) == -1 && errno == EISDIR, "unlinkat without AT_REMOVEDIR of a directory: EISDIR");
 	check(unlinkat(dfd, "lnk", 0) == 0 && unlinkat(dfd, "sub/b", 0) == 0 &&
-	      unlinkat(dfd, "sub", AT_REMOVEDIR) == 0 && stat("/pfs/sub", &st) == -1,
+	      unlinkat(dfd, "sub", AT_REMOVEDIR) == 0 && stat(T("/pfs/sub"), &st) == -1,
 	      "unlinkat removes a link, a file, then (AT_REMOVEDIR) the directory");
 	fd = openat(dfd, "/etc/motd", O_RDONLY);
 	int fd2 = openat(1000, "/etc/motd", O_RDONLY);
@@ -348,10 +349,10 @@ static void test_at_calls(void)
 	int made = fchdir(dfd) == 0 && getcwd(cwd, sizeof(cwd)) && (fd = open("rel", O_CREAT | O_WRONLY, 0644)) >= 0;
 	if (made)
 		close(fd);
-	check(made && !strcmp(cwd, "/pfs") && stat("/pfs/rel", &st) == 0,
+	check(made && !strcmp(cwd, T("/pfs")) && stat(T("/pfs/rel"), &st) == 0,
 	      "fchdir: getcwd names the directory and relative paths start there");
 	chdir("/");
-	unlink("/pfs/rel");
+	unlink(T("/pfs/rel"));
 	close(dfd);
 }
 
@@ -361,17 +362,17 @@ static void test_file_calls(void)
 	struct stat st;
 
 	/* chmod, fchmod, and execve of a file without x */
-	int fd = open("/pfs/f", O_CREAT | O_RDWR | O_TRUNC, 0644);
-	check(chmod("/pfs/f", 0600) == 0 && stat("/pfs/f", &st) == 0 && (st.st_mode & 07777) == 0600,
+	int fd = open(T("/pfs/f"), O_CREAT | O_RDWR | O_TRUNC, 0644);
+	check(chmod(T("/pfs/f"), 0600) == 0 && stat(T("/pfs/f"), &st) == 0 && (st.st_mode & 07777) == 0600,
 	      "chmod: the mode shows in stat");
 	check(fchmod(fd, 0751) == 0 && fstat(fd, &st) == 0 && (st.st_mode & 07777) == 0751,
 	      "fchmod: the mode shows in fstat");
-	write_file("/pfs/noexec", "#!/bin/show_args\n", 0644);
+	write_file(T("/pfs/noexec"), "#!/bin/show_args\n", 0644);
 	int status;
 	pid_t c = fork();
 	if (c == 0) {
 		char *args[] = { "noexec", NULL };
-		execve("/pfs/noexec", args, environ);
+		execve(T("/pfs/noexec"), args, environ);
 		_exit(errno == EACCES ? 42 : 43);
 	}
 	check(waitpid(c, &status, 0) == c && WIFEXITED(status) && WEXITSTATUS(status) == 42,
@@ -379,7 +380,7 @@ static void test_file_calls(void)
 
 	/* truncate, ftruncate */
 	write(fd, "0123456789", 10);
-	check(truncate("/pfs/f", 3) == 0 && stat("/pfs/f", &st) == 0 && st.st_size == 3,
+	check(truncate(T("/pfs/f"), 3) == 0 && stat(T("/pfs/f"), &st) == 0 && st.st_size == 3,
 	      "truncate shortens a file");
 	char zeros[16], got[16];
 	memset(zeros, 0, sizeof(zeros));
@@ -390,7 +391,7 @@ static void test_file_calls(void)
 	close(fd);
 
 	/* pread, pwrite */
-	fd = open("/pfs/f", O_RDWR | O_TRUNC);
+	fd = open(T("/pfs/f"), O_RDWR | O_TRUNC);
 	write(fd, "0123456789", 10);
 	memset(buf, 0, sizeof(buf));
 	check(pwrite(fd, "AB", 2, 2) == 2 && lseek(fd, 0, SEEK_CUR) == 10,
@@ -404,8 +405,8 @@ static void test_file_calls(void)
 	close(fd);
 
 	/* sendfile */
-	write_file("/pfs/src", "sendfile data", 0644);
-	int in = open("/pfs/src", O_RDONLY);
+	write_file(T("/pfs/src"), "sendfile data", 0644);
+	int in = open(T("/pfs/src"), O_RDONLY);
 	off_t off = 5;
 	memset(buf, 0, sizeof(buf));
 	check(sendfile(p[1], in, &off, 4) == 4 && off == 9 && lseek(in, 0, SEEK_CUR) == 0 &&
@@ -423,27 +424,27 @@ static void test_file_calls(void)
 	struct statfs sfs;
 	check(statfs("/", &sfs) == 0 && sfs.f_bsize == 4096 && sfs.f_blocks > 0,
 	      "statfs(\"/\"): f_bsize 4096");
-	fd = open("/pfs/f", O_RDONLY);
+	fd = open(T("/pfs/f"), O_RDONLY);
 	check(fstatfs(fd, &sfs) == 0 && sfs.f_bsize == 4096, "fstatfs too");
 	close(fd);
-	check(utimensat(AT_FDCWD, "/pfs/f", NULL, 0) == 0, "utimensat on an existing file");
+	check(utimensat(AT_FDCWD, T("/pfs/f"), NULL, 0) == 0, "utimensat on an existing file");
 	errno = 0;
-	check(utimensat(AT_FDCWD, "/pfs/missing", NULL, 0) == -1 && errno == ENOENT,
+	check(utimensat(AT_FDCWD, T("/pfs/missing"), NULL, 0) == -1 && errno == ENOENT,
 	      "utimensat on a missing file: ENOENT");
 	struct stat motd, lst;
 	ssize_t n = -1;
-	if (symlink("/etc/motd", "/pfs/l") == 0)
-		n = readlink("/pfs/l", buf, sizeof(buf));
+	if (symlink("/etc/motd", T("/pfs/l")) == 0)
+		n = readlink(T("/pfs/l"), buf, sizeof(buf));
 	check(n == 9 && !memcmp(buf, "/etc/motd", 9), "symlink, then readlink gives the target (no NUL)");
-	check(lstat("/pfs/l", &lst) == 0 && S_ISLNK(lst.st_mode) && stat("/pfs/l", &st) == 0 &&
+	check(lstat(T("/pfs/l"), &lst) == 0 && S_ISLNK(lst.st_mode) && stat(T("/pfs/l"), &st) == 0 &&
 	      stat("/etc/motd", &motd) == 0 && S_ISREG(st.st_mode) && st.st_size == motd.st_size,
 	      "lstat sees the link, stat the file it names");
 	errno = 0;
-	check(link("/pfs/f", "/pfs/hard") == -1 && errno == EPERM, "link: EPERM (no hard links)");
-	unlink("/pfs/l");
-	unlink("/pfs/src");
-	unlink("/pfs/noexec");
-	unlink("/pfs/f");
+	check(link(T("/pfs/f"), T("/pfs/hard")) == -1 && errno == EPERM, "link: EPERM (no hard links)");
+	unlink(T("/pfs/l"));
+	unlink(T("/pfs/src"));
+	unlink(T("/pfs/noexec"));
+	unlink(T("/pfs/f"));
 }
 
 static void test_exec(void)
@@ -451,13 +452,13 @@ static void test_exec(void)
 	static char out[64 * 1024], want[64 * 1024];
 	char *args[1001];
 
-	write_file("/pfs/script", "#!/bin/show_args one-arg\necho never\n", 0755);
+	write_file(T("/pfs/script"), "#!/bin/show_args one-arg\necho never\n", 0755);
 	args[0] = "ignored0";
 	args[1] = "x1";
 	args[2] = "x 2";
 	args[3] = NULL;
-	long n = run_capture("/pfs/script", args, out, sizeof(out));
-	const char *const script_argv[] = { "5", "/bin/show_args", "one-arg", "/pfs/script", "x1", "x 2" };
+	long n = run_capture(T("/pfs/script"), args, out, sizeof(out));
+	const char *const script_argv[] = { "5", "/bin/show_args", "one-arg", T("/pfs/script"), "x1", "x 2" };
 	size_t wlen = join(want, script_argv, 6);
 	check(n > (long)wlen && !memcmp(out, want, wlen),
 	      "#!/bin/prog arg: argv is interpreter, arg, script path, then argv[1..]");
@@ -467,13 +468,13 @@ static void test_exec(void)
 	check(n > (long)wlen && tail < out + n && !strcmp(tail, "comm=script"),
 	      "a script's comm is the script's file name");
 
-	write_file("/pfs/script2", "#!/bin/show_args\n", 0755);
-	n = run_capture("/pfs/script2", args, out, sizeof(out));
-	const char *const script2_argv[] = { "4", "/bin/show_args", "/pfs/script2", "x1", "x 2" };
+	write_file(T("/pfs/script2"), "#!/bin/show_args\n", 0755);
+	n = run_capture(T("/pfs/script2"), args, out, sizeof(out));
+	const char *const script2_argv[] = { "4", "/bin/show_args", T("/pfs/script2"), "x1", "x 2" };
 	wlen = join(want, script2_argv, 5);
 	check(n > (long)wlen && !memcmp(out, want, wlen), "#!/bin/prog without an argument");
-	unlink("/pfs/script");
-	unlink("/pfs/script2");
+	unlink(T("/pfs/script"));
+	unlink(T("/pfs/script2"));
 
 	/* 1000 arguments, each different. */
 	static char strs[1000][8];
@@ -498,15 +499,15 @@ static void test_umask(void)
 	struct stat st;
 	mode_t old = umask(027);
 	check(umask(027) == 027, "umask returns the previous mask");
-	int fd = open("/pfs/um", O_CREAT | O_WRONLY | O_TRUNC, 0666);
+	int fd = open(T("/pfs/um"), O_CREAT | O_WRONLY | O_TRUNC, 0666);
 	check(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 0777) == 0640,
 	      "umask 027: open(O_CREAT, 0666) makes 0640");
 	close(fd);
-	check(mkdir("/pfs/umd", 0777) == 0 && stat("/pfs/umd", &st) == 0 && (st.st_mode & 0777) == 0750,
+	check(mkdir(T("/pfs/umd"), 0777) == 0 && stat(T("/pfs/umd"), &st) == 0 && (st.st_mode & 0777) == 0750,
 	      "umask 027: mkdir(0777) makes 0750");
 	umask(old);
-	unlink("/pfs/um");
-	rmdir("/pfs/umd");
+	unlink(T("/pfs/um"));
+	rmdir(T("/pfs/umd"));
 }
 
 static void test_time(void)
@@ -567,7 +568,7 @@ int main(int argc, char **argv)
 	test_exec();
 	test_umask();
 	test_time();
-	rmdir("/pfs");
+	rmdir(T("/pfs"));
 
 	return tap_finish();
 }

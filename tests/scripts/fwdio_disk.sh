@@ -49,6 +49,12 @@ for p in files fd_calls; do
 	echo "$p on fwd: $(grep 'TEST RESULT' /tmp/$p.fwd)"
 	if cmp -s /tmp/$p.ram /tmp/$p.fwd; then echo "SAME $p"; else diff /tmp/$p.ram /tmp/$p.fwd; fi
 done
+# proc_fs makes its files in $TEST_DIR/pfs; numbers (pids, times) may differ
+mkdir -p /tmp/ram-proc_fs /host/w-proc_fs
+TEST_DIR=/tmp/ram-proc_fs /bin/proc_fs 2>&1 | sed 's/[0-9]//g' > /tmp/proc_fs.ram
+TEST_DIR=/host/w-proc_fs /bin/proc_fs 2>&1 | sed 's/[0-9]//g' > /tmp/proc_fs.fwd
+echo "proc_fs on fwd: $(grep 'TEST RESULT' /tmp/proc_fs.fwd)"
+if cmp -s /tmp/proc_fs.ram /tmp/proc_fs.fwd; then echo "SAME proc_fs"; else diff /tmp/proc_fs.ram /tmp/proc_fs.fwd; fi
 /bin/fwd_escape /host
 cd /host/sub && echo "CWD $(pwd)" && cd /
 echo "UP $(ls /host/.. | grep -c '^host$')"
@@ -85,7 +91,8 @@ echo "f2.sh: done"
 poweroff -f
 EOF
 ext2_cpio "$t/vm/fwd.cpio" "$BUILD/user/files:bin/files" "$BUILD/user/fd_calls:bin/fd_calls" \
-	"$BUILD/user/fwd_escape:bin/fwd_escape" "$work/f.sh:f.sh" "$work/g.sh:g.sh" "$work/f2.sh:f2.sh" ||
+	"$BUILD/user/fwd_escape:bin/fwd_escape" "$BUILD/user/proc_fs:bin/proc_fs" \
+	"$BUILD/user/show_args:bin/show_args" "$work/f.sh:f.sh" "$work/g.sh:g.sh" "$work/f2.sh:f2.sh" ||
 	{ echo "ERROR - the domains' initramfs"; exit 1; }
 mkcfg() {       # name export mode script
 	cat > "$t/vm/$1.cfg" <<CFG
@@ -151,6 +158,9 @@ for p in files fd_calls; do
 	grep -q "^$p on fwd: TEST RESULT: SUCCESS" "$work/f.out" && echo "ok - $p on the forwarded mount" ||
 		{ echo "FAILED - $p on the forwarded mount"; fail=1; }
 done
+has "$work/f.out" "SAME proc_fs"
+grep -q "^proc_fs on fwd: TEST RESULT: SUCCESS" "$work/f.out" && echo "ok - proc_fs's file checks on the forwarded mount" ||
+	{ echo "FAILED - proc_fs on the forwarded mount"; fail=1; }
 grep -q '^TEST RESULT: SUCCESS' "$work/f.out" && echo "ok - fwd_escape: every way out stays inside" ||
 	{ echo "FAILED - fwd_escape"; grep -a '^not ok\|^race' "$work/f.out"; fail=1; }
 grep -a '^race:' "$work/f.out"
