@@ -650,8 +650,8 @@ static int f_parent(const struct vnode *v, struct vnode *dir, char name[VFS_NAME
 {
 	struct fwd_mount *fm = fm_of(v->mnt);
 	const char *p = v->id ? fm->h[handle_of(v)].path : "";
-	if (!p)
-		return -ENAMETOOLONG;
+	if (!p)                         /* a file's (as ext2's: many names, or none), or too long */
+		return v->type == VDIR ? -ENAMETOOLONG : -ENOENT;
 	size_t n = slen(p);
 	memcpy(name, p, n + 1);
 	*dir = fm->m.root;
