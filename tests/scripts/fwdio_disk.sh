@@ -53,8 +53,12 @@ done
 mkdir -p /tmp/ram-proc_fs /host/w-proc_fs
 TEST_DIR=/tmp/ram-proc_fs /bin/proc_fs 2>&1 | sed 's/[0-9]//g' > /tmp/proc_fs.ram
 TEST_DIR=/host/w-proc_fs /bin/proc_fs 2>&1 | sed 's/[0-9]//g' > /tmp/proc_fs.fwd
-echo "proc_fs on fwd: $(grep 'TEST RESULT' /tmp/proc_fs.fwd)"
-if cmp -s /tmp/proc_fs.ram /tmp/proc_fs.fwd; then echo "SAME proc_fs"; else diff /tmp/proc_fs.ram /tmp/proc_fs.fwd; fi
+# One check differs by design: proc_fs's link /etc/motd is absolute, and
+# on the forwarded mount an absolute link starts at the export's top.
+echo "proc_fs on fwd: $(grep -c '^not ok' /tmp/proc_fs.fwd) not ok: $(grep '^not ok' /tmp/proc_fs.fwd)"
+grep -v 'lstat sees the link, stat the file it names\|^TEST RESULT' /tmp/proc_fs.ram > /tmp/p.ram
+grep -v 'lstat sees the link, stat the file it names\|^TEST RESULT' /tmp/proc_fs.fwd > /tmp/p.fwd
+if cmp -s /tmp/p.ram /tmp/p.fwd; then echo "SAME proc_fs"; else diff /tmp/p.ram /tmp/p.fwd; fi
 /bin/fwd_escape /host
 cd /host/sub && echo "CWD $(pwd)" && cd /
 echo "UP $(ls /host/.. | grep -c '^host$')"
@@ -159,8 +163,7 @@ for p in files fd_calls; do
 		{ echo "FAILED - $p on the forwarded mount"; fail=1; }
 done
 has "$work/f.out" "SAME proc_fs"
-grep -q "^proc_fs on fwd: TEST RESULT: SUCCESS" "$work/f.out" && echo "ok - proc_fs's file checks on the forwarded mount" ||
-	{ echo "FAILED - proc_fs on the forwarded mount"; fail=1; }
+has "$work/f.out" "proc_fs on fwd: 1 not ok: not ok  - lstat sees the link, stat the file it names"
 grep -q '^TEST RESULT: SUCCESS' "$work/f.out" && echo "ok - fwd_escape: every way out stays inside" ||
 	{ echo "FAILED - fwd_escape"; grep -a '^not ok\|^race' "$work/f.out"; fail=1; }
 grep -a '^race:' "$work/f.out"
