@@ -11,6 +11,7 @@
  * and nothing made here may land beside it (the host checks that).
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -100,9 +101,14 @@ static void race(void)
 		}
 		_exit(0);
 	}
-	/* Read and create through race/d until the swapper is done: each
-	 * call waits for Domain 0, so the two interleave. */
-	while (waitpid(pid, &st, WNOHANG) == 0 || reads < 20) {
+	/* Read and create through race/d until the swapper is done (at most
+	 * 400 times: then it is waited for). Each call waits for Domain 0;
+	 * the pause lets the swapper take the VFS lock in between. */
+	bool done = false;
+	while (reads < 20 || (!done && reads < 400)) {
+		if (!done && waitpid(pid, &st, WNOHANG) == pid)
+			done = true;
+		usleep(3000);
 		const char *got = first_line(P("race/d/canary"));
 		reads++;
 		if (!strcmp(got, "CANARY"))
@@ -120,6 +126,8 @@ static void race(void)
 		if (make(P(name)) == 0)
 			made++;
 	}
+	if (!done)
+		waitpid(pid, &st, 0);
 	printf("race: %d reads: %d of the real directory, %d of the export's decoy, %d refused, "
 	       "%d of the canary; %d creates\n", reads, safe, decoy, failed, canary, made);
 	check(canary == 0, "race: no read through the swapped directory reached the canary");
