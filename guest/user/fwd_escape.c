@@ -93,22 +93,27 @@ static void race(void)
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		/* Each state is held a moment: ringos's VFS lock stays with a
+		 * process that unlocks and locks again, so the reader gets
+		 * its turns while the swapper pauses. */
 		for (int i = 0; i < rounds; i++) {
 			rename(P("race/d"), P("race/real"));
 			symlink(targets[i % 4], P("race/d"));
+			usleep(4000);
 			unlink(P("race/d"));
 			rename(P("race/real"), P("race/d"));
+			usleep(4000);
 		}
 		_exit(0);
 	}
 	/* Read and create through race/d until the swapper is done (at most
-	 * 400 times: then it is waited for). Each call waits for Domain 0;
-	 * the pause lets the swapper take the VFS lock in between. */
+	 * 400 times: then it is waited for). Each pauses between calls so
+	 * that the other takes the VFS lock in between. */
 	bool done = false;
 	while (reads < 20 || (!done && reads < 400)) {
 		if (!done && waitpid(pid, &st, WNOHANG) == pid)
 			done = true;
-		usleep(3000);
+		usleep(1000);
 		const char *got = first_line(P("race/d/canary"));
 		reads++;
 		if (!strcmp(got, "CANARY"))
