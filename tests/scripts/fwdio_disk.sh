@@ -113,6 +113,7 @@ mkcfg g export2 w g.sh
 mkcfg f2 export1 r f2.sh
 mkfs.ext2 -q -F -b 4096 -d "$t" "$img" 128M >/dev/null || { echo "ERROR - mkfs.ext2"; exit 1; }
 dstat() { debugfs -R "stat $1" "$img" 2>/dev/null | grep -E '^(Inode|Links|Size|.*time)' | grep -v atime; }
+# shellcheck disable=SC2034 # read by an ok_or (eval) below
 canary_before=$(dstat /outside/canary)
 
 boot() {                # name: a machine on the image, its log $work/NAME.log
