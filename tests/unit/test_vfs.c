@@ -562,6 +562,121 @@ static void test_shutdown(void **state)
 	free(data);
 }
 
+/* ---------------------------------------------------------------- forwarding */
+
+static char fwd_rest[VFS_PATH_MAX];
+
+/* vfs_lookup_fwd (or the parent form) of path from base: its result; when
+ * forwarded, the rest in fwd_rest and the directory it starts from in
+ * *dir (the hold given back). */
+static int fwd_look(const struct vnode *base, const char *path, unsigned flags, bool parent,
+		    struct vnode *dir)
+{
+	struct vfs_fwd fwd = { .rest = fwd_rest };
+	struct vnode v;
+	char name[VFS_NAME_MAX + 1];
+	int rc = parent ? vfs_lookup_parent_fwd(base, path, &v, name, NULL, &fwd)
+			: vfs_lookup_fwd(base, path, flags, &v, &fwd);
+	assert_int_equal(lock_depth, 0);
+	if (rc == VFS_FORWARDED) {
+		assert_int_equal(fwd.len, strlen(fwd_rest));
+		*dir = fwd.dir;
+		vfs_put(&fwd.dir);
+	} else if (!rc) {
+		*dir = v;
+		vfs_put(&v);
+	}
+	return rc;
+}
+
+static void fwd_expect(const char *path, unsigned flags, bool parent, const char *rest,
+		       const struct vnode *from)
+{
+	struct vnode r = root(), d;
+	int rc = fwd_look(&r, path, flags, parent, &d);
+	if (rc != VFS_FORWARDED)
+		fail_msg("%s: %d, not forwarded", path, rc);
+	if (strcmp(fwd_rest, rest))
+		fail_msg("%s: rest '%s', expected '%s'", path, fwd_rest, rest);
+	assert_true(vnode_same(&d, from));
+}
+
+static void local_expect(const char *path, unsigned flags, bool parent)
+{
+	struct vnode r = root(), d;
+	int rc = fwd_look(&r, path, flags, parent, &d);
+	if (rc)
+		fail_msg("%s: %d, expected a local result", path, rc);
+}
+
+/* A forwarding mount ends the walks that ask for it, with the rest of the
+ * path unparsed: "..", links and names after the mount point are the
+ * server's; ".." of the mount point itself and links in the local tree
+ * are the VFS's (links into the mount forward their own rest and the
+ * path's after it). Nothing stays held. */
+static void test_forwarding(void **state)
+{
+	ok(MKDIR, "/etc", NULL);
+	ok(FILE_, "/etc/motd", "welcome");
+	ok(MKDIR, "/host", NULL);
+	ok(MKDIR, "/d", NULL);
+	struct mount *m = mount_tmpfs("/host");
+	ok(MKDIR, "/host/sub", NULL);
+	ok(LINK, "/lnk", "/host/sub");
+	ok(LINK, "/lnk2", "/host");
+	ok(LINK, "/d/rel", "../host/q");
+	ok(LINK, "/d/chain", "rel");
+	m->flags |= VFS_MNT_FORWARD;
+	const struct vnode *top = &m->root;
+
+	fwd_expect("/host/a/b", 0, false, "a/b", top);
+	fwd_expect("/host", 0, false, ".", top);
+	fwd_expect("/host/", 0, false, ".", top);
+	fwd_expect("/host/.", 0, false, ".", top);
+	fwd_expect("/host/sub/../..", 0, false, "sub/../..", top);
+	fwd_expect("/host//a//", VFS_NOFOLLOW, false, "a//", top);
+	fwd_expect("/lnk/x", 0, false, "sub/x", top);
+	fwd_expect("/lnk", 0, false, "sub", top);
+	fwd_expect("/lnk/", VFS_NOFOLLOW, false, "sub/", top);
+	fwd_expect("/lnk2/y/z", 0, false, "y/z", top);
+	fwd_expect("/lnk2", 0, false, ".", top);
+	fwd_expect("/d/rel/z", 0, false, "q/z", top);
+	fwd_expect("/d/chain", 0, false, "q", top);
+	fwd_expect("/d/../host/../host/e", 0, false, "e", top);
+	local_expect("/host/..", 0, false);
+	local_expect("/host/../etc/motd", 0, false);
+	local_expect("/lnk", VFS_NOFOLLOW, false);          /* the link itself is ours */
+	assert_string_equal(cat("/host/../etc/motd"), "welcome");
+
+	/* The parent form: the last name goes with the rest. */
+	fwd_expect("/host/new", 0, true, "new", top);
+	fwd_expect("/host/a/b/", 0, true, "a/b/", top);
+	fwd_expect("/host/..", 0, true, "..", top);
+	fwd_expect("/lnk/n", 0, true, "sub/n", top);
+	fwd_expect("/d/rel/n", 0, true, "q/n", top);
+	local_expect("/host", 0, true);                     /* "/" and "host": ours */
+	local_expect("/d/x", 0, true);
+
+	/* From a directory of the mount (a working directory, a dirfd). */
+	struct vnode d;
+	assert_int_equal(fwd_look(top, "x/../y", 0, false, &d), VFS_FORWARDED);
+	assert_string_equal(fwd_rest, "x/../y");
+	assert_true(vnode_same(&d, top));
+	assert_int_equal(fwd_look(top, "..", 0, false, &d), 0);     /* out of the mount: "/" */
+	struct vnode r = root();
+	assert_true(vnode_same(&d, &r));
+	assert_int_equal(fwd_look(top, "/etc/motd", 0, false, &d), 0);
+
+	/* Lookups that do not ask walk in with the filesystem's lookup. */
+	struct vnode v;
+	assert_int_equal(look("/host/sub", 0, &v), 0);
+	/* Errors before the mount are still the walk's. */
+	assert_int_equal(fwd_look(&r, "/etc/motd/x", 0, false, &d), ENOTDIR_);
+	assert_int_equal(fwd_look(&r, "/nope/host", 0, false, &d), ENOENT_);
+	m->flags &= ~VFS_MNT_FORWARD;
+	assert_int_equal(vfs_umount(m), 0);                 /* nothing left held */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -573,6 +688,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ext2_mounted, vsetup, vteardown),
 		cmocka_unit_test_setup_teardown(test_ext2_readonly, vsetup, vteardown),
 		cmocka_unit_test_setup_teardown(test_shutdown, vsetup, vteardown),
+		cmocka_unit_test_setup_teardown(test_forwarding, vsetup, vteardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
