@@ -17,6 +17,18 @@ void gnt_table_init(struct gnt_table *t, struct rv_grant_entry *entries, uint32_
 	t->e = entries;
 	t->n = n;
 	t->hint = 0;
+	t->rsv_first = t->rsv_count = 0;
+}
+
+void gnt_table_reserve(struct gnt_table *t, uint32_t first, uint32_t count)
+{
+	t->rsv_first = first;
+	t->rsv_count = count;
+}
+
+static bool reserved(const struct gnt_table *t, uint32_t ref)
+{
+	return ref - t->rsv_first < t->rsv_count;
 }
 
 static uint16_t load_flags(const struct rv_grant_entry *e)
@@ -42,7 +54,7 @@ int32_t gnt_grant(struct gnt_table *t, uint16_t domid, uint32_t frame, bool ro)
 {
 	for (uint32_t i = 0; i < t->n; i++) {
 		uint32_t ref = (t->hint + i) % t->n;
-		if (!load_flags(&t->e[ref])) {
+		if (!reserved(t, ref) && !load_flags(&t->e[ref])) {
 			t->hint = (ref + 1) % t->n;
 			return gnt_grant_ref(t, ref, domid, frame, ro);
 		}

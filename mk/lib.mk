@@ -26,7 +26,7 @@ $(BUILD)/lib/%.o: lib/%.c | check-toolchain
 LIB_FOR_HV      = $(filter-out $(LIB_FOR_PV) $(LIB_FOR_FWD),$(LIB_OBJS))
 LIB_FOR_RINGOS := $(call lib_objs,format string frame pagetable elf clock)
 LIB_FOR_PC     := $(call lib_objs,pic pit rtc)
-LIB_FOR_PV     := $(call lib_objs,pv_time grant)
+LIB_FOR_PV     := $(call lib_objs,pv_time grant chan_front)
 # The client side of system-call forwarding: ringos's, when its glue comes.
 LIB_FOR_FWD    := $(call lib_objs,fwd_client)
 LIB_FOR_GUESTS := $(call lib_objs,format string clock pv_time savefile grant)

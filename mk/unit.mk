@@ -10,7 +10,7 @@
 
 UNIT_DIR   := $(BUILD)/unit
 UNIT_OBJ   := $(UNIT_DIR)/obj
-UNIT_NAMES := savefile vsave format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev decode vpit vpic vrtc vuart vpost vpci vkbd vlapic vioapic pctables vide emulate vacpipm bzimage vdev_fuzz btscan shadow shadow_small btpatch btvcpu fwd ring grant
+UNIT_NAMES := savefile vsave format cmdline frame pagetable clock elf domconfig pagetype pagetype_preempt pagetype_random runq rtc console_line console_forgery console_ring vdev decode vpit vpic vrtc vuart vpost vpci vkbd vlapic vioapic pctables vide emulate vacpipm bzimage vdev_fuzz btscan shadow shadow_small btpatch btvcpu fwd ring grant chan_front
 UNIT_TESTS := $(addprefix $(UNIT_DIR)/test_,$(UNIT_NAMES))
 
 UNIT_INC    := -iquote hv/include -iquote hv/arch/x86/include -iquote hv/pv -iquote lib/include -Iinclude \
@@ -52,6 +52,7 @@ unit_src_console_forgery := $(unit_src_console_line)
 unit_src_console_ring := hv/console_ring.c
 unit_src_ring      :=
 unit_src_grant     := lib/grant.c
+unit_src_chan_front := lib/chan_front.c
 unit_src_decode    := lib/decode.c
 unit_src_bzimage   := hv/loader/bzimage.c lib/format.c
 unit_libs_decode   := -lcapstone   # the oracle (libcapstone-dev)

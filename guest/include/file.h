@@ -29,6 +29,7 @@ struct proc;
 
 struct pipe;
 struct blkdev;
+struct rvback;
 
 struct file {
 	unsigned refs;
@@ -40,6 +41,7 @@ struct file {
 	int flags;                      /* open(2) flags */
 	char *text;                     /* a /proc file's text, made at open */
 	uint32_t text_len;
+	struct rvback *rvb;             /* /dev/rvctl: its backend channels (rvback.c), or NULL */
 };
 
 /* Pipes (kernel/pipe.c): a 4 KiB ring; readers wait for data, writers for

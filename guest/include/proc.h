@@ -112,6 +112,16 @@ int sleep_on_timeout(const void *chan, uint64_t deadline);
  * again. 0, or -EAGAIN before the first process runs (nobody to put to
  * sleep: the caller polls). */
 int sleep_on_uninterruptible(const void *chan, uint64_t deadline);
+/* Sleep on chan until woken (or deadline, 0: none) unless ready(arg) is
+ * already true, without the race the calls above leave to a bounded
+ * sleep: ready() is asked with events off after the process is marked
+ * asleep, so an interrupt handler that changes the answer and calls
+ * wake_up(chan) after the caller's own test is never missed. Returns on
+ * any wake-up (the caller asks again): 0; -ERESTARTSYS when
+ * interruptible and a signal is pending; -EAGAIN before the first process
+ * runs (the caller waits with arch_idle instead). */
+int sleep_on_cond(const void *chan, uint64_t deadline, bool (*ready)(const void *arg),
+		  const void *arg, bool interruptible);
 /* The process table, for kill: slot i (0..NPROC-1). */
 struct proc *proc_slot(int i);
 /* Make a sleeping p runnable (a signal arrived). */

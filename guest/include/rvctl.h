@@ -4,7 +4,10 @@
 
 #include "types.h"
 
-/* The device's ioctl: RVCTL_DOMCTL (uapi/rvctl.h), or -ENOTTY. */
-long rvctl_ioctl(uint32_t req, uint32_t uarg);
+struct file;
+
+/* The device's ioctls on open file f (uapi/rvctl.h): RVCTL_DOMCTL, the
+ * channel ones and RVCTL_GNT_COPY (kernel/rvback.c), or -ENOTTY. */
+long rvctl_ioctl(struct file *f, uint32_t req, uint32_t uarg);
 
 #endif

@@ -16,6 +16,7 @@
 #include "arch.h"
 #include "blkdev.h"
 #include "serial.h"
+#include "rvback.h"
 
 struct ramfs rootfs;
 
@@ -125,6 +126,7 @@ void file_put(struct file *f)
 {
 	if (--f->refs)
 		return;
+	rvback_release(f->rvb);         /* its channels go with the last reference */
 	if (f->pipe)
 		pipe_close(f->pipe, (f->flags & O_ACCMODE) == O_WRONLY);
 	else if (f->vn.mnt)

@@ -251,6 +251,33 @@ int sleep_on_uninterruptible(const void *chan, uint64_t deadline)
 	return 0;
 }
 
+int sleep_on_cond(const void *chan, uint64_t deadline, bool (*ready)(const void *arg),
+		  const void *arg, bool interruptible)
+{
+	if (!sched_running)
+		return -EAGAIN;
+	if (interruptible && signal_pending(curproc))
+		return -ERESTARTSYS;
+	/* Asleep first, then the question, events off between: an interrupt
+	 * handler that makes ready() true after it was asked finds us asleep
+	 * and its wake_up is not lost; schedule() runs us again at once. */
+	uint32_t fl = arch_irq_save();
+	curproc->wake_at = deadline;
+	timed_sleepers += deadline != 0;
+	curproc->wait_on = chan;
+	curproc->state = P_SLEEPING;
+	bool now = ready(arg);
+	if (now)
+		curproc->state = P_RUNNABLE;
+	arch_irq_restore(fl);
+	if (!now)
+		schedule();
+	curproc->wait_on = NULL;
+	timed_sleepers -= deadline != 0;
+	curproc->wake_at = 0;
+	return interruptible && signal_pending(curproc) ? -ERESTARTSYS : 0;
+}
+
 void proc_tick(struct trap_frame *f)
 {
 	if (curproc && curproc->state == P_RUNNABLE) {

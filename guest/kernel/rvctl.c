@@ -19,6 +19,8 @@
 #include "arch.h"
 #include "proc.h"
 #include "rvctl.h"
+#include "rvback.h"
+#include "file.h"
 #include "uapi/errno.h"
 #include "uapi/rvctl.h"
 #include <public/domctl.h>
@@ -97,12 +99,12 @@ static long restore_begin(uint32_t ureq, uint32_t size)
 	return arch_domctl(RV_DOMCTL_restore_begin, (uint32_t)(uintptr_t)&r, sizeof(r), 0);
 }
 
-long rvctl_ioctl(uint32_t req, uint32_t uarg)
+long rvctl_ioctl(struct file *f, uint32_t req, uint32_t uarg)
 {
 	struct rvctl_domctl d;
 
 	if (req != RVCTL_DOMCTL)
-		return -ENOTTY;
+		return rvback_ioctl(&f->rvb, req, uarg);        /* channels, grant copy */
 	if (copy_from_user(&d, uarg, sizeof(d)))
 		return -EFAULT;
 	switch (d.cmd) {

@@ -283,7 +283,7 @@ static long sys_ioctl(struct trap_frame *f)
 		return 0;
 	}
 	if (file_is_rvctl(file))
-		return rvctl_ioctl(req, f->edx);
+		return rvctl_ioctl(file, req, f->edx);
 	if (file->bd)
 		return blkdev_ioctl_user(file->bd, req, f->edx);
 	if (!file_is_console(file))

@@ -389,9 +389,12 @@ static int32_t set_device(struct domain *d, struct domain *t, uint32_t slot, uin
 	bool now = dev.type != RV_DEV_none;
 	si->devices[slot] = dev;
 	t->pv->devices = t->pv->devices - was + now;
-	printk("domain %u (%s): device %u: %s%s%s, backend domain %u\n", t->id, t->name, slot,
-	       dev.type == RV_DEV_vbd ? "disk " : dev.type == RV_DEV_vfs ? "file tree " : "none",
-	       dev.name, dev.flags & RV_DEVF_readonly ? " (read-only)" : "", dev.backend);
+	if (!now)
+		printk("domain %u (%s): device %u cleared\n", t->id, t->name, slot);
+	else
+		printk("domain %u (%s): device %u: %s %s%s, backend domain %u\n", t->id, t->name,
+		       slot, dev.type == RV_DEV_vbd ? "disk" : "file tree", dev.name,
+		       dev.flags & RV_DEVF_readonly ? " (read-only)" : "", dev.backend);
 	return 0;
 }
 

@@ -17,11 +17,16 @@ struct gnt_table {
 	struct rv_grant_entry *e;       /* the mapped table */
 	uint32_t n;                     /* entries */
 	uint32_t hint;                  /* where the next search for a free entry starts */
+	uint32_t rsv_first, rsv_count;  /* refs gnt_grant never hands out (gnt_table_reserve) */
 };
 
 void gnt_table_init(struct gnt_table *t, struct rv_grant_entry *entries, uint32_t n);
-/* Grant domid access to frame (read-only if ro) in a free entry: its ref, or
- * -RV_ENOSPC when every entry is taken. */
+/* Keep refs [first, first + count) out of gnt_grant's search: they are
+ * only ever granted by number (gnt_grant_ref), as a split device's ring
+ * page is (start_info.h: the toolstack names its ref 8..15). */
+void gnt_table_reserve(struct gnt_table *t, uint32_t first, uint32_t count);
+/* Grant domid access to frame (read-only if ro) in a free entry that is
+ * not reserved: its ref, or -RV_ENOSPC when every such entry is taken. */
 int32_t gnt_grant(struct gnt_table *t, uint16_t domid, uint32_t frame, bool ro);
 /* The same in entry ref: -RV_ERANGE past the end, -RV_EBUSY if it is taken. */
 int32_t gnt_grant_ref(struct gnt_table *t, uint32_t ref, uint16_t domid, uint32_t frame, bool ro);

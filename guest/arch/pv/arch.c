@@ -463,6 +463,8 @@ bool arch_irq(unsigned vector)
 			si->control_request = RV_CONTROL_none;
 			suspend_wanted = true;  /* at the next safe point */
 		}
+		if (bits)
+			pv_evtchn_dispatch(w * 32, bits);
 	}
 	shared->vcpu.evtchn_upcall_mask = 0;
 	return tick;
@@ -624,6 +626,11 @@ void arch_init(uint32_t magic, uint32_t info, struct arch_boot_info *bi)
 	arm_tick();
 	shared->vcpu.evtchn_upcall_mask = 0;    /* events on */
 	(void)magic;
+}
+
+const struct rv_start_info *pv_start_info(void)
+{
+	return si;
 }
 
 bool pv_has_serial(void)

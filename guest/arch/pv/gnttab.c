@@ -17,6 +17,11 @@
 #include <public/grant_table.h>
 #include <public/hypercall.h>
 
+/* Refs 8..15 are the split devices' ring pages (start_info.h: the
+ * toolstack names each ring's ref): only grant_access_ref gives them. */
+#define DEVICE_REFS_FIRST       8
+#define DEVICE_REFS_COUNT       8
+
 static struct gnt_table table;
 static bool ready;
 
@@ -49,6 +54,7 @@ static int32_t setup(void)
 	}
 	/* pa's own frame stays ours, unmapped, for as long as we run. */
 	gnt_table_init(&table, phys_to_virt(pa), RV_GRANT_ENTRIES_PER_FRAME);
+	gnt_table_reserve(&table, DEVICE_REFS_FIRST, DEVICE_REFS_COUNT);
 	ready = true;
 	return 0;
 }
@@ -64,6 +70,19 @@ int32_t grant_access(uint16_t domid, paddr_t frame, bool readonly)
 	if (!mfn)
 		return -RV_EINVAL;
 	return gnt_grant(&table, domid, mfn, readonly);
+}
+
+int32_t grant_access_ref(uint32_t ref, uint16_t domid, paddr_t frame, bool readonly)
+{
+	int32_t rc = setup();
+	if (rc)
+		return rc;
+	if (frame & (PAGE_SIZE - 1))
+		return -RV_EINVAL;
+	uint32_t mfn = pv_mfn_of(frame);
+	if (!mfn)
+		return -RV_EINVAL;
+	return gnt_grant_ref(&table, ref, domid, mfn, readonly);
 }
 
 int32_t grant_end(uint32_t ref)
@@ -134,4 +153,37 @@ int32_t gnttab_copy_from(uint16_t dom, uint32_t ref, uint32_t off, void *dst, ui
 int32_t gnttab_copy_to(uint16_t dom, uint32_t ref, uint32_t off, const void *src, uint32_t len)
 {
 	return copy(dom, ref, off, (uint32_t)(uintptr_t)src, len, true);
+}
+
+int32_t gnttab_copy_batch(const struct gnttab_copy_req *req, unsigned n, int32_t *status)
+{
+	struct rv_gnttab_copy ops[GNTTAB_COPY_BATCH];
+	int32_t rc;
+
+	if (n == 0 || n > GNTTAB_COPY_BATCH)
+		return -RV_EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		const struct gnttab_copy_req *r = &req[i];
+		uint32_t in_page = (uint32_t)(r->pa & (PAGE_SIZE - 1));
+		if (r->len == 0 || r->len > PAGE_SIZE - in_page || r->off > PAGE_SIZE - r->len)
+			return -RV_EINVAL;
+		struct rv_gnttab_copy_ptr local = { pv_mfn_of(r->pa & ~(paddr_t)(PAGE_SIZE - 1)), 0,
+						    (uint16_t)in_page };
+		struct rv_gnttab_copy_ptr granted = { r->ref, r->dom, (uint16_t)r->off };
+		ops[i] = (struct rv_gnttab_copy){ .source = r->to_grant ? local : granted,
+						  .dest = r->to_grant ? granted : local,
+						  .len = (uint16_t)r->len,
+						  .flags = r->to_grant ? RV_GNTCOPY_dest_gref :
+									 RV_GNTCOPY_source_gref };
+	}
+	rc = gnttab_op(RV_GNTTABOP_copy, ops, n);
+	/* A batch stops at its first refusal: the ops after it were not done,
+	 * and their status fields hold what we wrote (0): say so. */
+	bool stopped = false;
+	for (unsigned i = 0; i < n; i++) {
+		status[i] = stopped ? -RV_EAGAIN : ops[i].status;
+		if (ops[i].status)
+			stopped = true;
+	}
+	return rc;
 }

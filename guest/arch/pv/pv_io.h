@@ -13,6 +13,14 @@ void pv_ide_interrupt(void);
 bool pv_has_serial(void);
 void pv_serial_interrupt(void);
 
+/* The event upcall found these ports pending (bit i: port first + i):
+ * the dynamic ones go to their handlers (evtchn.c). */
+void pv_evtchn_dispatch(unsigned first, uint32_t bits);
+
+/* The start-info page (its device table: rvio.c). */
+struct rv_start_info;
+const struct rv_start_info *pv_start_info(void);
+
 /* The machine frame behind our physical address pa (the p2m). */
 uint32_t pv_mfn_of(paddr_t pa);
 

@@ -7,6 +7,7 @@
  * The bystander must finish its checksum meanwhile.
  */
 #include "guest.h"
+#include <public/start_info.h>
 
 static struct rv_domctl_info info;
 static char text[4096];
@@ -184,8 +185,11 @@ static void test_create(void)
 		   "a config that does not parse: -EINVAL ('%s')", err);
 	id = create("name = \"c3\"\nkernel = \"tiny.elf\"\nprivileged = 1\n", k, klen, 0);
 	test_check(id == -RV_EPERM, "a second Domain 0: -EPERM ('%s')", err);
-	id = create("name = \"c3\"\nkernel = \"tiny.elf\"\ndisk = \"d.img\"\n", k, klen, 0);
-	test_check(id == -RV_EOPNOTSUPP, "a disk: -EOPNOTSUPP ('%s')", err);
+	id = create("name = \"c3\"\nkernel = \"tiny.elf\"\nmode = hw\ndisk = \"d.img\"\n", k, klen, 0);
+	test_check(id == -RV_EOPNOTSUPP, "a hw domain with a disk: -EOPNOTSUPP ('%s')", err);
+	id = create("name = \"c3\"\nkernel = \"tiny.elf\"\nmode = hw\nfs = \"/e\"\n", k, klen, 0);
+	test_check(id == -RV_EOPNOTSUPP && guest_contains(err, sizeof(err), "fs"),
+		   "a hw domain with a forwarded file tree: -EOPNOTSUPP ('%s')", err);
 	id = create("name = \"c3\"\nkernel = \"tiny.elf\"\n", text, sizeof(text), 0);
 	test_check(id == -RV_ENOEXEC, "a kernel that is not one: -ENOEXEC ('%s')", err);
 	id = create("name = \"c3\"\nkernel = \"tiny.elf\"\nmemory = 512M\n", k, klen, 0);
@@ -205,6 +209,56 @@ static void test_create(void)
 	test_check(find("c3") == 0, "no refused create left a domain behind");
 }
 
+/* set_device: the toolstack's split-device entries, each wrong way refused
+ * with its own error, and only before the domain first runs. */
+static void test_devices(uint32_t me, uint32_t spinner)
+{
+	const void *k = (const void *)start_info->initrd;
+	uint32_t klen = start_info->initrd_len;
+	struct rv_device dev = { .type = RV_DEV_vbd, .backend = (uint16_t)me, .port = 9,
+				 .ring_ref = 8, .name = "xvda" };
+	int32_t id = create("name = \"dev\"\nkernel = \"tiny.elf\"\nmemory = 4\n"
+			    "disk = \"/disk/d.img,xvda\"\n", k, klen, 0);
+	test_check(id > 0, "a pv domain with disk = is created (the disk is the toolstack's): "
+		   "domain %d ('%s')", id, err);
+	uint32_t d = (uint32_t)id;
+	struct rv_device bad;
+#define REFUSED(change, want, what)                                                     \
+	do {                                                                            \
+		bad = dev;                                                              \
+		change;                                                                 \
+		int32_t r_ = hv_domctl(RV_DOMCTL_set_device, d, 0, (uint32_t)&bad);     \
+		test_check(r_ == (want), "set_device, " what ": %d", r_);               \
+	} while (0)
+	REFUSED(bad.type = 3, -RV_EINVAL, "an unknown type: -EINVAL");
+	REFUSED(bad.flags = 2, -RV_EINVAL, "an unknown flag: -EINVAL");
+	REFUSED(memset(bad.name, 'x', sizeof(bad.name)), -RV_EINVAL, "a name without its NUL: -EINVAL");
+	REFUSED(bad.name[0] = 0, -RV_EINVAL, "an empty name: -EINVAL");
+	REFUSED(bad.ring_ref = 7, -RV_EINVAL, "ring_ref 7: -EINVAL");
+	REFUSED(bad.ring_ref = 16, -RV_EINVAL, "ring_ref 16: -EINVAL");
+	REFUSED(bad.backend = 60, -RV_ESRCH, "a backend that does not exist: -ESRCH");
+	REFUSED(bad.backend = (uint16_t)d, -RV_ESRCH, "the domain as its own backend: -ESRCH");
+	test_check(hv_domctl(RV_DOMCTL_set_device, d, RV_DEVICES_MAX, (uint32_t)&dev) == -RV_ERANGE,
+		   "slot %u: -ERANGE", RV_DEVICES_MAX);
+	test_check(hv_domctl(RV_DOMCTL_set_device, d, 0, 0x1000) == -RV_EFAULT,
+		   "an unmapped entry: -EFAULT");
+	test_check(hv_domctl(RV_DOMCTL_set_device, 60, 0, (uint32_t)&dev) == -RV_ESRCH,
+		   "a domain that does not exist: -ESRCH");
+	test_check(hv_domctl(RV_DOMCTL_set_device, spinner, 0, (uint32_t)&dev) == -RV_EBUSY,
+		   "a domain that has run already: -EBUSY");
+	test_check(hv_domctl(RV_DOMCTL_set_device, d, 1, (uint32_t)&dev) == 0,
+		   "a good entry in slot 1 of the paused domain: 0");
+	test_check(hv_domctl(RV_DOMCTL_suspend, d, 0, 0) == -RV_ENODEV,
+		   "a domain with a split device cannot be suspended: -ENODEV");
+	bad = dev;
+	bad.type = RV_DEV_none;
+	test_check(hv_domctl(RV_DOMCTL_set_device, d, 1, (uint32_t)&bad) == 0,
+		   "the slot cleared again: 0");
+#undef REFUSED
+	test_check(hv_domctl(RV_DOMCTL_destroy, d, 0, 0) == 0 && find("dev") == 0,
+		   "destroy it: gone");
+}
+
 void guest_main(void)
 {
 	uint32_t me = start_info->domid;
@@ -219,6 +273,7 @@ void guest_main(void)
 	test_console(spinner);
 	test_exits(spinner);
 	test_create();
+	test_devices(me, spinner);
 	test_check(hv_domctl(RV_DOMCTL_destroy, spinner, 0, 0) == 0 && find("spinner") == 0,
 		   "destroy the spinner: gone from the list");
 	test_check(hv_domctl(RV_DOMCTL_destroy, spinner, 0, 0) == -RV_ESRCH,
