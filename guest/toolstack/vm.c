@@ -247,7 +247,19 @@ static void __attribute__((noreturn)) backend_child(struct backend *b, uint16_t 
 		goto fail;
 	}
 	b->chan = o.chan;
-	struct rv_device dev = { .type = type, .backend = 0, .port = o.port,
+	/* The backend's domain is Domain 0's own id, which is 0 only when
+	 * nothing was booted before it. */
+	struct rv_domctl_info self;
+	struct rvctl_domctl q = { RV_DOMCTL_getinfo, { 0, (uint32_t)&self, sizeof(self) } };
+	long sid;
+	for (sid = ioctl(b->ctl, RVCTL_DOMCTL, &q); sid >= 0 && !(self.flags & RV_DOMINFO_PRIVILEGED);
+	     sid = ioctl(b->ctl, RVCTL_DOMCTL, &q))
+		q.arg[0] = (uint32_t)sid + 1;
+	if (sid < 0) {
+		snprintf(why, sizeof(why), "Domain 0's own id: %s", strerror(errno));
+		goto fail;
+	}
+	struct rv_device dev = { .type = type, .backend = (uint16_t)sid, .port = o.port,
 				 .ring_ref = 8 + b->slot,
 				 .flags = b->readonly ? RV_DEVF_readonly : 0 };
 	snprintf(dev.name, sizeof(dev.name), "%s", b->name);
