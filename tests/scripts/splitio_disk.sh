@@ -83,14 +83,17 @@ boot() {                # name: a machine on the image, its log $work/NAME.log
 	printf '\035' >&$fd
 	check 'console input now goes to domain 1 \(dom0\)' 10 "$1: Ctrl-] gives Domain 0 the keyboard"
 }
-# Create domain NAME, give it the keyboard (its output then flows), wait
-# for its power-off, give Domain 0 the keyboard again.
+# Create domain NAME, move the keyboard on to the hypervisor (while a
+# domain has it, the others' output is held), wait for its power-off,
+# give Domain 0 the keyboard again.
 run_domain() {
 	type "vm create /disk/vm/$1.cfg"
 	check "^domain 2: disk xvda is /disk/vm/inner.img$2, served by process [0-9]+" 10 \
 		"$1: vm create starts the block backend"
 	printf '\035' >&$fd
-	check "console input now goes to domain 2 \\($1\\)" 10 "$1: Ctrl-] gives it the keyboard"
+	wait_for "console input now goes to domain 2 \\($1\\)" 10
+	printf '\035' >&$fd
+	check "console input now goes to the hypervisor \\('h'" 10 "$1: Ctrl-] twice gives the hypervisor the keyboard"
 	check "domain 2 \\($1\\): shut down: poweroff" 600 "$1 powers off"
 	sleep 1
 	printf '\035' >&$fd
