@@ -149,3 +149,22 @@ $(DOM0_DISK): | $(RINGOS_PV_ELF) $(RINGOS_PC_ELF) $(BUSYBOX_CPIO)
 disk-reset:
 	rm -f $(DOM0_DISK)
 	@$(MAKE) --no-print-directory $(DOM0_DISK)
+
+# The chan test's Domain 0 (tests/dom0/chantest.c; docs/io.md, "Channels";
+# tests.cfg [chan]): a static i386 program like the toolstack, /init of an
+# initramfs that also holds the frontends it creates, in /boot.
+CHANTEST      := $(BUILD)/tests/dom0/chantest
+CHANTEST_CPIO := $(BUILD)/initramfs/chan-dom0.cpio
+$(CHANTEST): tests/dom0/chantest.c tests/guests/chanfront/chan_test.h guest/include/uapi/rvctl.h \
+	     include/public/domctl.h include/public/start_info.h | check-toolchain
+	@mkdir -p $(@D)
+	$(call say,USERCC,$@)$(CC) $(USER_CFLAGS) -Iinclude -iquote guest/include \
+	    -iquote tests/guests/chanfront $< -o $@
+$(CHANTEST_CPIO): $(CHANTEST) $(BUILD)/guests/chanfront.elf $(RINGOS_PV_ELF) \
+		  $(BUILD)/initramfs/rvio_clients.cpio $(MKCPIO)
+	@mkdir -p $(@D)
+	$(call say,CPIO,$@)$(MKCPIO) $@ $(CHANTEST):init $(BUILD)/guests/chanfront.elf:boot/chanfront.elf \
+	    $(RINGOS_PV_ELF):boot/ringos-pv.elf $(BUILD)/initramfs/rvio_clients.cpio:boot/rvio_clients.cpio \
+	    -d dev -d proc -d tmp
+
+ringos: $(CHANTEST_CPIO)

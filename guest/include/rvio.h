@@ -32,4 +32,17 @@ int rvio_call(struct rvio *c, const void *req, void *rsp, uint32_t timeout_ms);
 /* The backend's domain id (to grant it data pages). */
 uint16_t rvio_backend(const struct rvio *c);
 
+/* How many calls found every slot taken and waited for one. */
+uint32_t rvio_slot_waits(const struct rvio *c);
+
+/* The self-test against Domain 0's chan test server (kernel command line
+ * "rvio_selftest"; kernel/rvio_test.c): its boot part, run before the
+ * first process; then /dev/rviotest, whose every read is a round of calls
+ * in the reading process (many processes: calls in flight together) and
+ * whose write "end N" (N: the program's own failures) ends the test. */
+extern bool rvio_selftest_on;
+void rvio_selftest_boot(void);
+long rvio_selftest_read(void *buf, size_t len);
+long rvio_selftest_write(const void *buf, size_t len);
+
 #endif

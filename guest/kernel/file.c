@@ -17,6 +17,7 @@
 #include "blkdev.h"
 #include "serial.h"
 #include "rvback.h"
+#include "rvio.h"
 
 struct ramfs rootfs;
 
@@ -33,6 +34,7 @@ static const struct ramfs_ops heap_ops = { heap_alloc, kfree, NULL };
 #define DEV_NULL RDEV(1, 3)
 #define DEV_ZERO RDEV(1, 5)
 #define DEV_RVCTL RDEV(10, 240)         /* a misc device, as Linux's would be */
+#define DEV_RVIOTEST RDEV(10, 241)      /* rvio's self-test (kernel/rvio_test.c) */
 
 static void add_dev(struct ramfs_node *dev, const char *name, uint32_t rdev)
 {
@@ -63,6 +65,8 @@ int fs_init(const void *cpio, size_t size)
 		if (!ramfs_lookup(dev, "rvctl", &n))
 			n->mode = 0600;         /* root's: it controls the machine */
 	}
+	if (rvio_selftest_on)
+		add_dev(dev, "rviotest", DEV_RVIOTEST);
 	blkdev_make_nodes(dev);
 	serial_init(dev);
 	if (!(m = vfs_ramfs_mount(&rootfs, false)))
@@ -84,7 +88,8 @@ void file_cwd(const struct proc *p, struct vnode *out)
 static bool known_chr(uint32_t rdev)
 {
 	return rdev == DEV_CONSOLE || rdev == DEV_NULL || rdev == DEV_ZERO ||
-	       (rdev == DEV_RVCTL && arch_privileged()) || serial_is_rdev(rdev);
+	       (rdev == DEV_RVCTL && arch_privileged()) || (rdev == DEV_RVIOTEST && rvio_selftest_on) ||
+	       serial_is_rdev(rdev);
 }
 
 int file_open_vnode(const struct vnode *v, int flags, struct file **out)
@@ -159,6 +164,8 @@ long file_read(struct file *f, void *buf, size_t len)
 		return (long)len;
 	case DEV_RVCTL:
 		return -EINVAL;         /* its ioctl is all it does */
+	case DEV_RVIOTEST:
+		return rvio_selftest_read(buf, len);
 	}
 	if (f->vn.type == VDIR)
 		return -EISDIR;
@@ -194,6 +201,8 @@ long file_write(struct file *f, const void *buf, size_t len)
 		return (long)len;
 	case DEV_RVCTL:
 		return -EINVAL;
+	case DEV_RVIOTEST:
+		return rvio_selftest_write(buf, len);
 	}
 	if (f->bd) {
 		n = blkdev_write(f->bd, f->offset, buf, len);

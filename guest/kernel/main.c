@@ -6,6 +6,7 @@
  */
 #include "proc.h"
 #include "kernel.h"
+#include "rvio.h"
 #include "file.h"
 #include "procfs.h"
 #include "ata.h"
@@ -58,6 +59,8 @@ static void parse_cmdline(char *s)
 		*end = '\0';                   /* the words stay in place for init */
 		if (!strcmp(w, "strace")) {
 			opt_strace = true;
+		} else if (!strcmp(w, "rvio_selftest")) {
+			rvio_selftest_on = true;
 		} else if (!strncmp(w, "init=", 5) && w[5] == '/' && strlen(w + 5) < sizeof(init_path)) {
 			memcpy(init_path, w + 5, strlen(w + 5) + 1);
 			opt_init = init_path;
@@ -105,6 +108,8 @@ void kmain(uint32_t magic, uint32_t info)
 		memcpy(cmdline, bi.cmdline, n);
 	}
 	parse_cmdline(cmdline);
+	if (rvio_selftest_on)
+		rvio_selftest_boot();   /* its process part comes with /init */
 	if (!bi.nmodules)
 		panic("no init program: pass one as a module");
 

@@ -33,6 +33,12 @@ uint16_t rvio_backend(const struct rvio *c)
 	return 0;
 }
 
+uint32_t rvio_slot_waits(const struct rvio *c)
+{
+	(void)c;
+	return 0;
+}
+
 int32_t grant_access(uint16_t domid, paddr_t frame, bool readonly)
 {
 	(void)domid, (void)frame, (void)readonly;

@@ -31,6 +31,7 @@ struct rvio {
 	paddr_t ring_pa;
 	bool connected;
 	bool told;                      /* the channel's death was logged */
+	uint32_t slot_waits;            /* calls that found every slot taken */
 	struct chan_front f;
 };
 
@@ -48,6 +49,11 @@ const struct rv_device *rvio_device(unsigned slot)
 uint16_t rvio_backend(const struct rvio *c)
 {
 	return c->dev.backend;
+}
+
+uint32_t rvio_slot_waits(const struct rvio *c)
+{
+	return c->slot_waits;
 }
 
 /* The channel died (events off): say why, once. */
@@ -171,6 +177,7 @@ int rvio_call(struct rvio *c, const void *req, void *rsp, uint32_t timeout_ms)
 			return -EIO;
 		if (passed(deadline))
 			return -ETIMEDOUT;
+		c->slot_waits++;
 		wait(&w, deadline);
 	}
 	if (notify)
