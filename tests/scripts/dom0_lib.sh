@@ -14,6 +14,9 @@
 #                        QEMU (S seconds at most), log in $log, input on $fd
 #   power_off            from vm1's keyboard: vm1 powers off, then Domain 0;
 #                        waits for QEMU
+#   keyboard_to WHAT     Ctrl-] until the keyboard is WHAT's ("the hypervisor":
+#                        then every domain's output flows; "domain 1 \(dom0\)"):
+#                        0, or 1 after 8 tries
 #   verdict NAME WHAT N  exits: 0 with "NAME: WHAT", or 1 with the log's last N
 #                        lines (a hypervisor PANIC fails it)
 text() { tr -d '\r' < "$log"; }
@@ -70,6 +73,18 @@ power_off() {
 	check 'domain 1 \(dom0\): shut down: poweroff' 30 "Domain 0 powers off"
 	wait "$qpid"
 	qpid=
+}
+kb_moves() { text | grep -ac 'console input now goes to'; }
+keyboard_to() {
+	local i j n
+	text | grep -a 'console input now goes to' | tail -1 | grep -qE "goes to $1" && return 0
+	for ((i = 0; i < 8; i++)); do
+		n=$(kb_moves)
+		printf '\035' >&$fd
+		for ((j = 0; j < 50 && $(kb_moves) == n; j++)); do sleep 0.1; done
+		text | grep -a 'console input now goes to' | tail -1 | grep -qE "goes to $1" && return 0
+	done
+	return 1
 }
 verdict() {
 	if seen 'PANIC'; then echo "FAILED - the hypervisor panicked"; fail=1; fi

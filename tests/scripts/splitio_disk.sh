@@ -80,8 +80,7 @@ boot() {                # name: a machine on the image, its log $work/NAME.log
 		-drive "file=$img,format=raw,if=ide,index=0"
 	check '\[dom0\] ringos: mounted /dev/hda on /disk \(ext2\)' 120 "$1: Domain 0 mounts its disk at /disk"
 	check '\[dom0\] dom0:~# ' 60 "$1: Domain 0 is at its prompt"
-	printf '\035' >&$fd
-	check 'console input now goes to domain 1 \(dom0\)' 10 "$1: Ctrl-] gives Domain 0 the keyboard"
+	keyboard_to "domain 1 \\(dom0\\)" || { echo "FAILED - $1: the keyboard does not reach Domain 0"; fail=1; }
 }
 # Create domain NAME, move the keyboard on to the hypervisor (while a
 # domain has it, the others' output is held), wait for its power-off,
@@ -90,14 +89,9 @@ run_domain() {
 	type "vm create /disk/vm/$1.cfg"
 	check "^domain 2: disk xvda is /disk/vm/inner.img$2, served by process [0-9]+" 10 \
 		"$1: vm create starts the block backend"
-	printf '\035' >&$fd
-	wait_for "console input now goes to domain 2 \\($1\\)" 10
-	printf '\035' >&$fd
-	check "console input now goes to the hypervisor \\('h'" 10 "$1: Ctrl-] twice gives the hypervisor the keyboard"
+	keyboard_to "the hypervisor" || { echo "FAILED - $1: the keyboard does not reach the hypervisor"; fail=1; }
 	check "domain 2 \\($1\\): shut down: poweroff" 600 "$1 powers off"
-	sleep 1
-	printf '\035' >&$fd
-	check 'console input now goes to domain 1 \(dom0\)' 10 "$1: Domain 0 has the keyboard again"
+	keyboard_to "domain 1 \\(dom0\\)" || { echo "FAILED - $1: the keyboard does not reach Domain 0"; fail=1; }
 	check "vm-back\\[$1 xvda\\]: done: [0-9]+ requests served, 0 refused" 20 "$1: its backend stops, nothing refused"
 }
 halt() {

@@ -70,33 +70,24 @@ check 'console input now goes to domain 1 \(dom0\)' 10 "Ctrl-] gives Domain 0 th
 type 'vm create /disk/vm/by.cfg && vm create /disk/vm/hostile.cfg'
 check '^domain 2: disk xvda is /disk/vm/by.img, served by process' 10 "the bystander's backend starts"
 check '^domain 3: disk xvda is /disk/vm/h.img, served by process' 10 "hostile's backend starts"
-for d in 2 3; do
-	printf '\035' >&$fd
-	wait_for "console input now goes to domain $d " 10
-done
-printf '\035' >&$fd
-check "console input now goes to the hypervisor \\('h'" 10 "the hypervisor has the keyboard: every domain's output flows"
+keyboard_to "the hypervisor" && echo "ok - the hypervisor has the keyboard: every domain's output flows" ||
+	{ echo "FAILED - the keyboard does not reach the hypervisor"; fail=1; }
 check '\[hostile\] TEST RESULT: SUCCESS' 120 "hostile: every request answered as documented"
 check 'domain 3 \(hostile\): shut down: poweroff' 60 "hostile powers off"
 check '\[by\] by.sh: 8 copies, 0 bad' 600 "the bystander's copies on its split disk are whole"
 check 'domain 2 \(by\): shut down: poweroff, exit code 0' 60 "the bystander powers off"
-sleep 1
-printf '\035' >&$fd
-check 'console input now goes to domain 1 \(dom0\)' 10 "Domain 0 has the keyboard again"
+keyboard_to "domain 1 \\(dom0\\)" && echo "ok - Domain 0 has the keyboard again" ||
+	{ echo "FAILED - the keyboard does not reach Domain 0"; fail=1; }
 check 'vm-back\[hostile xvda\]: the frontend broke the ring: Broken pipe; stopping' 20 \
 	"hostile's backend says in one line that the ring lied, and stops"
 check 'vm-back\[hostile xvda\]: done: [0-9]+ requests served, 21 refused' 20 "... having refused the 21 bad requests"
 check 'vm-back\[by xvda\]: done: [0-9]+ requests served, 0 refused' 20 "the bystander's backend stops, nothing refused"
 type 'vm create /disk/vm/hostile-ro.cfg'
 check '^domain [0-9]+: disk xvda is /disk/vm/h.img \(read-only\), served by process' 10 "hostile-ro's backend starts"
-printf '\035' >&$fd
-sleep 2
-printf '\035' >&$fd
-check "console input now goes to the hypervisor \\('h'.*" 10 "the hypervisor has the keyboard"
+keyboard_to "the hypervisor" || { echo "FAILED - the keyboard does not reach the hypervisor"; fail=1; }
 check '\[hostile-ro\] TEST RESULT: SUCCESS' 120 "hostile-ro: writes EROFS, reads served"
 check 'domain [0-9]+ \(hostile-ro\): shut down: poweroff' 60 "hostile-ro powers off"
-sleep 1
-printf '\035' >&$fd
+keyboard_to "domain 1 \\(dom0\\)" || { echo "FAILED - the keyboard does not reach Domain 0"; fail=1; }
 check 'vm-back\[hostile-ro xvda\]: done: [0-9]+ requests served, 2 refused' 20 "hostile-ro's backend stops"
 type 'vm list; ps | grep -c "[v]m create"'
 printf 'poweroff\r' >&$fd
