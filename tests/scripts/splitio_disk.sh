@@ -115,7 +115,12 @@ run_domain blk ""
 halt first
 out=$work/blk.out
 tools/domain-output.sh blk "$log" > "$out"
-has() { grep -qxF -- "$2" "$1" || { echo "FAILED - no line '$2'"; fail=1; }; }
+has() {                 # FILE LINE: the domain printed LINE
+	grep -qxF -- "$2" "$1" && return
+	echo "FAILED - no line '$2'; its output has:"
+	grep -aF -- "${2:0:12}" "$1" | head -5 | sed 's/^/    | /'
+	fail=1
+}
 has "$out" "blkfront: xvda (202:0): 49152 sectors (24 MiB), backend domain 1"
 has "$out" "ringos: mounted /dev/xvda on /mnt (ext2)"
 has "$out" "/dev/xvda /mnt ext2 rw 0 0"
