@@ -47,6 +47,7 @@ poweroff -f
 EOF
 cat > "$work/check.sh" <<'EOF'
 #!/bin/sh
+echo "check.sh: start"
 grep ' /mnt ' /proc/mounts
 cat /mnt/persist/note.txt
 echo "MD5 big-copy $(md5sum < /mnt/persist/big-copy)"
@@ -119,6 +120,8 @@ has() {                 # FILE LINE: the domain printed LINE
 	grep -qxF -- "$2" "$1" && return
 	echo "FAILED - no line '$2'; its output has:"
 	grep -aF -- "${2:0:12}" "$1" | head -5 | sed 's/^/    | /'
+	echo "    and the machine's log:"
+	text | grep -aF -- "${2:0:12}" | head -5 | cat -v | sed 's/^/    | /'
 	fail=1
 }
 has "$out" "blkfront: xvda (202:0): 49152 sectors (24 MiB), backend domain 1"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Domain 0's block backend against a hostile frontend (docs/io.md, "Split
 # block driver"): Domain 0 (its disk an ext2 image made here) creates a
-# bystander "by", a ringos pv domain copying files on its own split disk,
+# bystander "by", a ringos pv domain copying a file on its own split disk,
 # and "hostile" (tests/guests/blkhostile), which speaks blkif over the raw
 # ring to its own backend: references never granted, past the table,
 # granted to another domain or read-only; sectors past the end and
@@ -27,15 +27,15 @@ mkfs.ext2 -q -F -b 4096 -d "$work/by" "$work/outer/vm/by.img" 16M || { echo "ERR
 ata_image "$work/outer/vm/h.img" hostile-disk 8192
 cat > "$work/by.sh" <<'EOF'
 #!/bin/sh
-want=$(md5sum < /mnt/host/big)
+want=$(head -c 100000 /mnt/host/big | md5sum)
 bad=0
-for i in 1 2 3 4 5 6 7 8; do
-	cp /mnt/host/big /mnt/c$i
-	[ "$(md5sum < /mnt/c$i)" = "$want" ] || bad=$((bad + 1))
-	rm /mnt/c$i
+for i in 1 2 3 4; do
+	head -c 100000 /mnt/host/big > /mnt/c$i
 	sync
+	[ "$(md5sum < /mnt/c$i)" = "$want" ] || bad=$((bad + 1))
 done
-echo "by.sh: 8 copies, $bad bad"
+rm /mnt/c1 /mnt/c3
+echo "by.sh: 4 copies, $bad bad"
 poweroff -f
 EOF
 ext2_cpio "$work/outer/vm/by.cpio" "$work/by.sh:by.sh" || { echo "ERROR - the bystander's initramfs"; exit 1; }
@@ -74,7 +74,7 @@ keyboard_to "the hypervisor" && echo "ok - the hypervisor has the keyboard: ever
 	{ echo "FAILED - the keyboard does not reach the hypervisor"; fail=1; }
 check '\[hostile\] TEST RESULT: SUCCESS' 120 "hostile: every request answered as documented"
 check 'domain 3 \(hostile\): shut down: poweroff' 60 "hostile powers off"
-check '\[by\] by.sh: 8 copies, 0 bad' 600 "the bystander's copies on its split disk are whole"
+check '\[by\] by.sh: 4 copies, 0 bad' 600 "the bystander's copies on its split disk are whole"
 check 'domain 2 \(by\): shut down: poweroff, exit code 0' 60 "the bystander powers off"
 keyboard_to "domain 1 \\(dom0\\)" && echo "ok - Domain 0 has the keyboard again" ||
 	{ echo "FAILED - the keyboard does not reach Domain 0"; fail=1; }
