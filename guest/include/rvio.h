@@ -32,7 +32,7 @@ int rvio_call(struct rvio *c, const void *req, void *rsp, uint32_t timeout_ms);
 /* The backend's domain id (to grant it data pages). */
 uint16_t rvio_backend(const struct rvio *c);
 
-/* How many calls found every slot taken and waited for one. */
+/* How many times a call found every slot taken and slept for one. */
 uint32_t rvio_slot_waits(const struct rvio *c);
 
 /* The self-test against Domain 0's chan test server (kernel command line

@@ -10,9 +10,9 @@
  * backend; a call the backend never answers times out; a call it answers
  * late times out, and the late answer is dropped while the channel lives
  * on. Then, in processes (guest/user/rvio_clients.c): each read of
- * /dev/rviotest is 20 calls in the reader, many readers at once (more
- * calls than ring entries: some wait for a slot, and the server answers
- * out of order); the write "end N" ends it: an answer with an id nobody
+ * /dev/rviotest is a gate (the server holds the gates of a window: the
+ * ring fills and the later readers wait for a slot) and 20 calls in the
+ * reader, many readers at once (the server answers out of order); the write "end N" ends it: an answer with an id nobody
  * asked for kills the channel, that call and every later one fail with
  * EIO, and the kernel prints the result line.
  */
@@ -129,13 +129,18 @@ long rvio_selftest_read(void *buf, size_t len)
 
 	if (!chan)
 		return -ENODEV;
+	/* First a gate: the server holds every gate of a 1.5 s window, so
+	 * the first 16 readers fill the ring and the others wait for a slot. */
+	uint32_t g = (uint32_t)curproc->pid;
+	if (call(chan, CT_GATE, g, 20000, &r) || r.status || r.val != g * 3 + 1)
+		bad++;
 	for (uint32_t i = 0; i < 20; i++) {
 		uint32_t v = (uint32_t)curproc->pid * 1000 + i;
 		if (call(chan, CT_ECHO, v, 10000, &r) || r.status || r.val != v * 3 + 1)
 			bad++;
 	}
 	char text[32];
-	int n = snprintf(text, sizeof(text), bad ? "FAILED %u of 20\n" : "ok 20\n", bad);
+	int n = snprintf(text, sizeof(text), bad ? "FAILED %u of 21\n" : "ok 21\n", bad);
 	if (bad) {
 		failed++;
 		checks++;

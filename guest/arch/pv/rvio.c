@@ -31,7 +31,7 @@ struct rvio {
 	paddr_t ring_pa;
 	bool connected;
 	bool told;                      /* the channel's death was logged */
-	uint32_t slot_waits;            /* calls that found every slot taken */
+	uint32_t slot_waits;            /* sleeps of calls that found every slot taken */
 	struct chan_front f;
 };
 

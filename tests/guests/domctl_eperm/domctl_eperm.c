@@ -50,6 +50,7 @@ void guest_main(void)
 		r[RV_DOMCTL_restore_finish] = hv_domctl(RV_DOMCTL_restore_finish, id, (uint32_t)cfg,
 							sizeof(cfg));
 		r[RV_DOMCTL_physinfo] = hv_domctl(RV_DOMCTL_physinfo, (uint32_t)&pi, sizeof(pi), 0);
+		r[RV_DOMCTL_set_device] = hv_domctl(RV_DOMCTL_set_device, id, 0, (uint32_t)&info);
 		r[RV_DOMCTL_count] = hv_domctl(RV_DOMCTL_count + 7, id, 0, 0);   /* unknown: still EPERM */
 		calls += RV_DOMCTL_count + 1;
 		for (unsigned cmd = 0; cmd <= RV_DOMCTL_count; cmd++)
