@@ -60,7 +60,7 @@ machine 900 320 "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,configs/dom0.cf
 check '\[dom0\] ringos: mounted /dev/hda on /disk \(ext2\)' 120 "Domain 0 mounts its disk at /disk"
 check '\[dom0\] dom0:~# ' 60 "Domain 0 is at its prompt"
 keyboard_to "domain 1 \\(dom0\\)" || { echo "FAILED - the keyboard does not reach Domain 0"; fail=1; }
-type 'vm create /disk/vm/dead.cfg'
+type 'vm create -p /disk/vm/dead.cfg && (sleep 8; vm unpause dead) &'
 check '^domain 2: disk xvda is /disk/vm/a.img, served by process [0-9]+' 10 "dead's backend starts"
 pid=$(last 'disk xvda is /disk/vm/a.img, served by process [0-9]+' | awk '{print $NF}')
 keyboard_to "the hypervisor" || { echo "FAILED - the keyboard does not reach the hypervisor"; fail=1; }
@@ -79,7 +79,7 @@ check '\[dead\] took [2-9][0-9] s, then [0-2] s' 5 "the first waited out the tim
 check '\[dead\] file read: status 1' 20 "a file read on the mount fails"
 check 'domain 2 \(dead\): shut down: poweroff' 120 "dead still powers off"
 keyboard_to "domain 1 \\(dom0\\)" || { echo "FAILED - the keyboard does not reach Domain 0"; fail=1; }
-type 'vm create /disk/vm/alive.cfg'
+type 'vm create -p /disk/vm/alive.cfg && (sleep 8; vm unpause alive) &'
 check '^domain [0-9]+: disk xvda is /disk/vm/b.img, served by process [0-9]+' 10 "alive's backend starts"
 keyboard_to "the hypervisor" || { echo "FAILED - the keyboard does not reach the hypervisor"; fail=1; }
 check '\[alive\] alive.sh: hello from the host' 120 "a new domain's split disk works"

@@ -83,11 +83,12 @@ boot() {                # name: a machine on the image, its log $work/NAME.log
 	check '\[dom0\] dom0:~# ' 60 "$1: Domain 0 is at its prompt"
 	keyboard_to "domain 1 \\(dom0\\)" || { echo "FAILED - $1: the keyboard does not reach Domain 0"; fail=1; }
 }
-# Create domain NAME, move the keyboard on to the hypervisor (while a
-# domain has it, the others' output is held), wait for its power-off,
-# give Domain 0 the keyboard again.
+# Create domain NAME paused, move the keyboard on to the hypervisor (while
+# a domain has it, the others' output is held and its own is untagged),
+# let Domain 0 unpause it meanwhile, wait for its power-off, give Domain 0
+# the keyboard again.
 run_domain() {
-	type "vm create /disk/vm/$1.cfg"
+	type "vm create -p /disk/vm/$1.cfg && (sleep 8; vm unpause $1) &"
 	check "^domain 2: disk xvda is /disk/vm/inner.img$2, served by process [0-9]+" 10 \
 		"$1: vm create starts the block backend"
 	keyboard_to "the hypervisor" || { echo "FAILED - $1: the keyboard does not reach the hypervisor"; fail=1; }

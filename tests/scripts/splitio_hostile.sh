@@ -67,7 +67,9 @@ check '\[dom0\] ringos: mounted /dev/hda on /disk \(ext2\)' 120 "Domain 0 mounts
 check '\[dom0\] dom0:~# ' 60 "Domain 0 is at its prompt"
 printf '\035' >&$fd
 check 'console input now goes to domain 1 \(dom0\)' 10 "Ctrl-] gives Domain 0 the keyboard"
-type 'vm create /disk/vm/by.cfg && vm create /disk/vm/hostile.cfg'
+# Paused until the hypervisor has the keyboard: a domain's output while
+# the keyboard passes it is untagged.
+type 'vm create -p /disk/vm/by.cfg && vm create -p /disk/vm/hostile.cfg && (sleep 8; vm unpause by; vm unpause hostile) &'
 check '^domain 2: disk xvda is /disk/vm/by.img, served by process' 10 "the bystander's backend starts"
 check '^domain 3: disk xvda is /disk/vm/h.img, served by process' 10 "hostile's backend starts"
 keyboard_to "the hypervisor" && echo "ok - the hypervisor has the keyboard: every domain's output flows" ||
@@ -82,7 +84,7 @@ check 'vm-back\[hostile xvda\]: the frontend broke the ring: Broken pipe; stoppi
 	"hostile's backend says in one line that the ring lied, and stops"
 check 'vm-back\[hostile xvda\]: done: [0-9]+ requests served, 21 refused' 20 "... having refused the 21 bad requests"
 check 'vm-back\[by xvda\]: done: [0-9]+ requests served, 0 refused' 20 "the bystander's backend stops, nothing refused"
-type 'vm create /disk/vm/hostile-ro.cfg'
+type 'vm create -p /disk/vm/hostile-ro.cfg && (sleep 8; vm unpause hostile-ro) &'
 check '^domain [0-9]+: disk xvda is /disk/vm/h.img \(read-only\), served by process' 10 "hostile-ro's backend starts"
 keyboard_to "the hypervisor" || { echo "FAILED - the keyboard does not reach the hypervisor"; fail=1; }
 check '\[hostile-ro\] TEST RESULT: SUCCESS' 120 "hostile-ro: writes EROFS, reads served"
