@@ -129,7 +129,7 @@ long rvio_selftest_read(void *buf, size_t len)
 
 	if (!chan)
 		return -ENODEV;
-	/* First a gate: the server holds every gate of a 1.5 s window, so
+	/* First a gate: the server holds every gate of a 3 s window, so
 	 * the first 16 readers fill the ring and the others wait for a slot. */
 	uint32_t g = (uint32_t)curproc->pid;
 	if (call(chan, CT_GATE, g, 20000, &r) || r.status || r.val != g * 3 + 1)

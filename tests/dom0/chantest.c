@@ -266,12 +266,12 @@ static long answer(uint32_t chan, uint32_t dom, const struct ct_req *q, struct o
 	case CT_HOLD:
 	case CT_GATE:
 		if (q->op == CT_GATE && now_ms() >= gate_until)
-			gate_until = now_ms() + 1500;   /* a new window */
+			gate_until = now_ms() + 3000;   /* a new window */
 		for (unsigned i = 0; i < sizeof(held) / sizeof(held[0]); i++)
 			if (!held[i].used) {
 				held[i].q = *q;
 				held[i].at = q->op == CT_GATE ? gate_until :
-					     now_ms() + (q->op == CT_LATE ? 500 : 300);
+					     now_ms() + (q->op == CT_LATE ? 500 : 2000);
 				o->gates += q->op == CT_GATE;
 				held[i].used = 1;
 				o->late += q->op == CT_LATE;

@@ -15,9 +15,9 @@
 #define CT_MUTE         4       /* never answered */
 #define CT_LATE         5       /* answered (val * 3 + 1) 500 ms later */
 #define CT_BADID        6       /* answered with an id nobody asked (id ^ 0x5a5a0000) */
-#define CT_HOLD         7       /* answered 300 ms later (the frontend dies meanwhile) */
+#define CT_HOLD         7       /* answered 2 s later (the frontend dies meanwhile) */
 #define CT_DONE         8       /* the frontend is through: val = how many checks failed */
-#define CT_GATE         9       /* held with every other GATE of a 1.5 s window, then answered
+#define CT_GATE         9       /* held with every other GATE of a 3 s window, then answered
 				 * (val * 3 + 1): the ring fills, later callers wait */
 
 struct ct_req {
