@@ -58,3 +58,5 @@ bench: setup
 bench-io: setup
 	@$(MAKE) --no-print-directory bench-io-build
 	@bash tools/bench_io.sh $(if $(BENCH_SHORT),--short)
+# The pv-blk column's Domain 0 (tools/bench_io.sh boot_pvblk).
+bench-io-build: $(BUILD)/initramfs/dom0.cpio

@@ -30,9 +30,12 @@ export PATH=/usr/sbin:/sbin:$PATH       # mkfs.ext2, e2fsck, debugfs
 #   name      the column's name (CSV, table, logs: DIR/NAME.log)
 #   boot      native: ringos-pc.elf on the bare QEMU PC, the disk a -drive;
 #             domain: ringvisor (hv.elf) with one domain "ringos" built from
-#             the kernel, the disk a disk = module (hw, bt); pvfwd: Domain 0
-#             creates the pv domain "ringos" with fs = a directory of its own
-#             IDE disk's ext2 mounted at /data (system-call forwarding)
+#             the kernel, the disk a disk = module (hw, bt); pvblk: Domain 0
+#             creates the pv domain "ringos" with disk = the image, a file
+#             on its own IDE disk, served by its block backend; pvfwd:
+#             Domain 0 creates the pv domain "ringos" with fs = a directory
+#             of its own IDE disk's ext2 mounted at /data (system-call
+#             forwarding)
 #   kernel    the guest kernel, in $BUILD
 #   mode      the domain's mode = (pv, hw, bt; - natively)
 #   disk      ext2: a fresh image made by mkfs.ext2, mounted by the kernel
@@ -49,6 +52,7 @@ ramfs-pv    domain  ringos-pv.elf  pv  -     /tmp/bench-io   ramfs
 native-ide  native  ringos-pc.elf  -   ext2  /data/bench-io  -
 hw-ide      domain  ringos-pc.elf  hw  ext2  /data/bench-io  native-ide
 bt-ide      domain  ringos-pc.elf  bt  ext2  /data/bench-io  native-ide
+pv-blk      pvblk   ringos-pv.elf  pv  ext2  /data/bench-io  native-ide
 pv-fwd      pvfwd   ringos-pv.elf  pv  -     /data/bench-io  native-ide
 '
 PHASES="seq_write seq_read rand_read create stat unlink list"
@@ -195,6 +199,63 @@ boot_domain() {
 	[ $rc = 0 ] || { failed "$name: QEMU exit status $rc after quit, 0 expected (log: $log)"; return 1; }
 	[ -s "$img" ] || { failed "$name: pmemsave wrote no disk image (monitor: $mon.log)"; return 1; }
 	rm -f "$base"
+}
+
+# The split block driver (docs/io.md): Domain 0 (64 MiB, its initramfs
+# dom0.cpio) owns the QEMU PC's IDE disk, an ext2 made here that holds the
+# column's image as a file, bench-io.cpio and a config; its init is a
+# script there that creates the pv domain "ringos" (96 MiB) with disk =
+# that file (mounted by the domain's kernel at /data from /dev/xvda), waits
+# until it and its backend are gone and powers off. The image comes back
+# out of Domain 0's disk with debugfs.
+boot_pvblk() {
+	local name=$1 cmdline=${2//\/dev\/hda/\/dev\/xvda} log=$out/$1.log rc
+	local tree=$out/$name.dom0 outer=$out/$name.dom0.img
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	mv "$out/$name.img" "$tree/bench.img"
+	cp "$cpio" "$tree/bench-io.cpio"
+	cat > "$tree/bench.cfg" <<-CFG
+	name = "ringos"
+	kernel = "/boot/${kernel_of[$name]}"
+	initrd = "/disk/bench-io.cpio"
+	memory = 96
+	mode = "${mode_of[$name]}"
+	disk = "/disk/bench.img"
+	cmdline = "$cmdline"
+	CFG
+	cat > "$tree/go.sh" <<-'EOF'
+	#!/bin/sh
+	vm create /disk/bench.cfg
+	while vm list | grep -qE '^ringos +[0-9]+ .* (running|blocked|paused) '; do sleep 1; done
+	while ps | grep -q '[v]m create'; do sleep 1; done
+	sync
+	poweroff -f
+	EOF
+	cat > "$tree/dom0.cfg" <<-CFG
+	name = "dom0"
+	kernel = "ringos-pv.elf"
+	initrd = "dom0.cpio"
+	memory = 64
+	privileged = 1
+	cmdline = "hostname=dom0 mount=/dev/hda:/disk init=/bin/sh /disk/go.sh"
+	CFG
+	mkfs.ext2 -q -F -b 4096 -d "$tree" "$outer" $((disk_mb + 32))M > "$out/$name.mkfs" 2>&1 ||
+		{ failed "$name: mkfs.ext2 of Domain 0's disk (log: $out/$name.mkfs)"; return 1; }
+	# shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
+	timeout "$timeout" "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 320 -serial stdio \
+		-kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
+		-initrd "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,$tree/dom0.cfg" \
+		-drive "file=$outer,format=raw,if=ide,index=0" < /dev/null > "$log" 2>&1
+	rc=$?
+	tools/domain-output.sh ringos "$log" > "$out/$name.out"
+	debugfs -R "dump /bench.img $out/$name.img" "$outer" > /dev/null 2>&1
+	rm -rf "$tree" "$outer"
+	[ $rc = 124 ] && { failed "$name: timed out after ${timeout}s (log: $log)"; return 1; }
+	[ $rc = 1 ] || { failed "$name: QEMU exit status $rc, 1 expected (log: $log)"; return 1; }
+	grep -aqE 'domain [0-9]+ \(ringos\): shut down: poweroff, exit code 0' "$log" ||
+		{ failed "$name: the domain did not power off with exit code 0 (log: $log)"; return 1; }
+	[ -s "$out/$name.img" ] || { failed "$name: no disk image came out of Domain 0's disk"; return 1; }
 }
 
 # System-call forwarding (docs/io.md): Domain 0 (64 MiB, dom0.cpio) owns

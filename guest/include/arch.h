@@ -105,6 +105,10 @@ void arch_pt_batch_end(void);
 
 /* Wait for an interrupt (interrupts on while waiting). */
 void arch_idle(void);
+/* The port's own disks, registered (blkdev.h) before the root filesystem
+ * is built, after the PC's IDE (kernel/ata.c): the pc port has none; pv,
+ * its split block devices (arch/pv/blkfront.c). */
+void arch_disks_init(void);
 /* The periodic tick, TICK_HZ a second, calls proc_tick(). */
 #define TICK_HZ 100
 /* An interrupt arrived (vector from the trap frame): acknowledge it; true if

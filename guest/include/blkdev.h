@@ -34,6 +34,7 @@ struct blkdev {
 	uint32_t rdev;                  /* Linux's major << 8 | minor: 3:0 hda, 3:64 hdb */
 	uint64_t sectors;               /* the disk's size in BLKDEV_SECTOR units */
 	unsigned unit;                  /* the driver's number for the disk */
+	bool readonly;                  /* writes are refused (-EPERM, as Linux), mounts only read-only */
 	/* The driver: count (1..BLKDEV_IO_SECTORS) sectors at lba, inside
 	 * the disk; 0 or a negative errno. flush may be NULL. */
 	int (*read)(unsigned unit, uint64_t lba, unsigned count, void *buf);

@@ -121,6 +121,8 @@ long blkdev_read(struct blkdev *bd, uint64_t off, void *buf, size_t len)
 long blkdev_write(struct blkdev *bd, uint64_t off, const void *buf, size_t len)
 {
 	uint64_t size = blkdev_size(bd);
+	if (bd->readonly)
+		return -EPERM;          /* Linux's answer for a read-only disk */
 	if (!len)
 		return 0;
 	if (off >= size)

@@ -11,6 +11,7 @@
 #include "fwd.h"
 #include "procfs.h"
 #include "ata.h"
+#include "blkdev.h"
 #include "uapi/errno.h"
 #include <public/errno.h>
 
@@ -78,6 +79,20 @@ static void parse_cmdline(char *s)
 	}
 }
 
+/* The first split disk (pv: disk = in the domain's config; docs/io.md,
+ * "Split block driver"), /dev/xvda, is mounted at /mnt, read-only if the
+ * disk is, unless a mount= word names it. */
+static void mount_xvda(void)
+{
+	struct blkdev *bd = blkdev_find(202u << 8);
+	if (!bd)
+		return;
+	for (unsigned i = 0; i < nmounts; i++)
+		if (!strncmp(opt_mounts[i], "/dev/xvda:", 10))
+			return;
+	fs_mount_boot(bd->readonly ? "/dev/xvda:/mnt:ro" : "/dev/xvda:/mnt");
+}
+
 void kmain(uint32_t magic, uint32_t info);
 void kmain(uint32_t magic, uint32_t info)
 {
@@ -105,12 +120,14 @@ void kmain(uint32_t magic, uint32_t info)
 	size_t size = (size_t)(bi.modules[0].end - bi.modules[0].start);
 	bool cpio = size >= 6 && !memcmp(image, "070701", 6);
 	ata_init();                     /* the disks first: /dev lists them */
+	arch_disks_init();
 	int rc = fs_init(cpio ? image : NULL, cpio ? size : 0);
 	if (rc)
 		panic("cannot build the root filesystem from the initramfs (%d)", rc);
 	for (unsigned i = 0; i < nmounts; i++)
 		fs_mount_boot(opt_mounts[i]);
 	fwd_boot();                     /* the forwarded mounts the toolstack gave us (pv) */
+	mount_xvda();
 	if (cpio) {
 		struct ramfs_node *n;
 		if (ramfs_lookup(rootfs.root, opt_init, &n) || n->type != RAMFS_FILE)

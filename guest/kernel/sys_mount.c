@@ -74,6 +74,8 @@ static int mount_disk(const struct vnode *base, const char *source, bool rdonly,
 	vfs_put(&node);
 	if (rc || (rc = vfs_each_mount(dev_mounted, &st.rdev)))
 		return rc;
+	if (bd->readonly && !rdonly)
+		return -EACCES;         /* Linux's: mount(8) then tries read-only */
 	struct ext2_dev dev = { disk_read, disk_write, disk_flush, bd, bd->sectors };
 	if ((rc = vfs_ext2_mount(&dev, rdonly, out, &why))) {
 		kprintf("ringos: mount %s: %s (%d)\n", source, why ? why : "cannot mount", rc);

@@ -310,6 +310,11 @@ void arch_table_put(paddr_t pa)
 	frame_put(pa);
 }
 
+void arch_disks_init(void)
+{
+	/* The PC's disks are its IDE channel's: kernel/ata.c. */
+}
+
 void arch_idle(void)
 {
 	irq_enable_and_halt();

@@ -8,8 +8,9 @@
  * [first_sect, last_sect] (0..7) of one granted page; the request's
  * sectors are the segments' in order, starting at `sector`. The backend
  * moves them with grant copy. status is 0 or a negative Linux errno
- * (-EIO, -EINVAL for a malformed request, -EROFS writing a read-only
- * disk, -ENOSPC past its end).
+ * (-EIO, -EINVAL for a malformed request, -EOPNOTSUPP for an unknown op,
+ * -EROFS writing a read-only disk, -ENOSPC past its end; docs/io.md has
+ * the order they are checked in).
  */
 #ifndef RINGVISOR_PUBLIC_IO_BLKIF_H
 #define RINGVISOR_PUBLIC_IO_BLKIF_H
