@@ -17,108 +17,47 @@
  *        must let go of the ring
  *   ro   the same disk read-only: info says so, writes EROFS, reads work
  */
-#include "guest.h"
-#include <public/io/channel.h>
+#include "rawfront.h"
 #include <public/io/blkif.h>
 
-#define TABLE_VA        0x40000000u
 #define EIO             5
 #define EINVAL          22
 #define ENOSPC          28
 #define EROFS           30
 #define EOPNOTSUPP      95
 
-static struct rv_chan_front f;
-static const struct rv_device *dev;
-static uint32_t port;
-static volatile uint32_t events;
-static uint32_t ring_mfn, next_id = 1, tried, wrong;
+static uint32_t next_id = 1, tried, wrong;
 static uint8_t *page, *ropage;
 static int32_t gref, roref;
 static uint64_t sectors;
-
-static void on_event(unsigned p)
-{
-	if (p == port)
-		events++;
-}
-
-static uint8_t *own_page(uint32_t *mfn)
-{
-	uint32_t pfn = take_free_pfn();
-	uint8_t *p = pfn_to_virt(pfn);
-	memset(p, 0, PAGE_SIZE);
-	*mfn = pfn_to_mfn(pfn);
-	return p;
-}
-
-static void notify(void)
-{
-	int32_t rc = hv_evtchn_op(RV_EVTCHNOP_send, port, 0);
-	if (rc)
-		test_error("send on port %u: %d", port, rc);
-}
 
 static void setup(void)
 {
 	uint32_t mfn;
 
-	if (start_info->revision < ((0u << 16) | 5) || start_info->devices[0].type != RV_DEV_vbd)
-		test_error("no disk in device slot 0 (revision %#x)", start_info->revision);
-	dev = &start_info->devices[0];
-	struct rv_chan_sring *s = (struct rv_chan_sring *)own_page(&ring_mfn);
-	rv_chan_sring_init(s);
-	rv_chan_front_init(&f, s);
-	int rc = guest_grant_setup(TABLE_VA);
-	if (rc)
-		test_error("grant table: %d", rc);
-	if ((rc = gnt_grant_ref(&guest_gnt, dev->ring_ref, dev->backend, ring_mfn, false)) !=
-	    (int32_t)dev->ring_ref)
-		test_error("grant the ring as ref %u: %d", dev->ring_ref, rc);
-	page = own_page(&mfn);
-	gref = gnt_grant(&guest_gnt, dev->backend, mfn, false);
-	ropage = own_page(&mfn);
-	roref = gnt_grant(&guest_gnt, dev->backend, mfn, true);
+	rf_open(RV_DEV_vbd, "no disk in device slot 0");
+	rf_grant_ring(false);
+	page = rf_own_page(&mfn);
+	gref = gnt_grant(&guest_gnt, rf.dev->backend, mfn, false);
+	ropage = rf_own_page(&mfn);
+	roref = gnt_grant(&guest_gnt, rf.dev->backend, mfn, true);
 	if (gref < 0 || roref < 0)
 		test_error("grant the data pages: %d, %d", gref, roref);
-	guest_events_init(on_event);
-	int32_t p = hv_evtchn_op(RV_EVTCHNOP_bind_interdomain, dev->backend, dev->port);
-	if (p < 0)
-		test_error("bind port %u of domain %u: %d", dev->port, dev->backend, p);
-	port = (uint32_t)p;
-	events_enable();
-	notify();
-	gprintf("connected to %s: ring ref %u, port %u; data refs %d (rw), %d (ro)\n", dev->name,
-		dev->ring_ref, port, gref, roref);
+	rf_connect();
+	gprintf("connected to %s: ring ref %u, port %u; data refs %d (rw), %d (ro)\n", rf.dev->name,
+		rf.dev->ring_ref, rf.port, gref, roref);
 }
 
 /* One request (id set here), its response within 20 s. */
 static void call(struct blkif_req *q, struct blkif_rsp *r)
 {
 	q->id = next_id++;
-	memcpy(rv_chan_next_request(&f), q, sizeof(*q));
-	if (rv_chan_push_requests(&f))
-		notify();
-	uint64_t until = guest_time_ns() + 20000000000ull;
-	for (;;) {
-		uint32_t seen = events;
-		int32_t n = rv_chan_final_check_responses(&f);
-		if (n < 0)
-			test_error("the backend's rsp_prod lies");
-		if (n > 0) {
-			rv_chan_read_response(&f, (struct rv_chan_slot *)r);
-			if (r->id != q->id || r->op != q->op)
-				test_error("response id %u op %u to request %u op %u", r->id, r->op, q->id,
-					   q->op);
-			return;
-		}
-		if (guest_time_ns() > until)
-			test_error("request %u (op %u): no response in 20 s", q->id, q->op);
-		if (events == seen) {
-			hv_set_timer(guest_time_ns() + 100000000ull);
-			hv_block();
-		}
-	}
+	memcpy(rv_chan_next_request(&rf.f), q, sizeof(*q));
+	rf_push();
+	if (!rf_response(r, "the backend's rsp_prod lies"))
+		test_error("request %u (op %u): no response in 20 s", q->id, q->op);
+	if (r->id != q->id || r->op != q->op)
+		test_error("response id %u op %u to request %u op %u", r->id, r->op, q->id, q->op);
 }
 
 static struct blkif_req req(uint8_t op, uint64_t sector, uint8_t nsegs)
@@ -209,10 +148,10 @@ static void hostile(void)
 {
 	struct blkif_req q;
 	uint32_t mfn;
-	own_page(&mfn);
-	int32_t other = gnt_grant(&guest_gnt, (uint16_t)(dev->backend + 50), mfn, false);
+	rf_own_page(&mfn);
+	int32_t other = gnt_grant(&guest_gnt, (uint16_t)(rf.dev->backend + 50), mfn, false);
 	if (other < 0)
-		test_error("grant a page to domain %u: %d", dev->backend + 50, other);
+		test_error("grant a page to domain %u: %d", rf.dev->backend + 50, other);
 
 	q = req(BLKIF_OP_read, 0, 1);
 	q.seg[0].gref = 200;
@@ -272,15 +211,6 @@ static void write_back(void)
 	summary("write, flush, read back");
 }
 
-/* Wait until the backend unmapped the ring (the grant's in-use mark went). */
-static bool let_go(void)
-{
-	uint64_t until = guest_time_ns() + 20000000000ull;
-	while (gnt_in_use(&guest_gnt, dev->ring_ref) && guest_time_ns() < until)
-		guest_let_run(20);
-	return !gnt_in_use(&guest_gnt, dev->ring_ref);
-}
-
 static void rw_main(void)
 {
 	setup();
@@ -289,9 +219,9 @@ static void rw_main(void)
 	hostile();
 	honest_reads();         /* still served after all that */
 	write_back();
-	f.sring->req_prod = f.req_prod_pvt + 5000;
-	notify();
-	test_check(let_go(), "a req_prod 5000 ahead: the backend lets go of the ring");
+	rf.f.sring->req_prod = rf.f.req_prod_pvt + 5000;
+	rf_notify();
+	test_check(rf_let_go(), "a req_prod 5000 ahead: the backend lets go of the ring");
 	test_finish();
 }
 

@@ -22,65 +22,20 @@
  *
  * Roles that cannot see the outcome wait to be destroyed by Domain 0.
  */
-#include "guest.h"
+#include "rawfront.h"
 #include "chan_test.h"
-#include <public/io/channel.h>
-
-#define TABLE_VA        0x40000000u
-
-static struct rv_chan_front f;
-static const struct rv_device *dev;
-static uint32_t port;
-static volatile uint32_t events;
-static uint32_t ring_mfn;
-
-static void on_event(unsigned p)
-{
-	if (p == port)
-		events++;
-}
-
-static uint32_t *own_page(uint32_t *mfn)
-{
-	uint32_t pfn = take_free_pfn();
-	uint32_t *p = pfn_to_virt(pfn);
-	memset(p, 0, PAGE_SIZE);
-	*mfn = pfn_to_mfn(pfn);
-	return p;
-}
-
-static void notify(void)
-{
-	int32_t rc = hv_evtchn_op(RV_EVTCHNOP_send, port, 0);
-	if (rc)
-		test_error("send on port %u: %d", port, rc);
-}
 
 /* grant: 0 never, 1 read-write, 2 read-only. */
 static void setup(int grant, bool bogus)
 {
-	if (start_info->revision < ((0u << 16) | 5) || start_info->devices[0].type != RV_DEV_vbd)
-		test_error("no device in slot 0 (revision %#x)", start_info->revision);
-	dev = &start_info->devices[0];
-	struct rv_chan_sring *s = (struct rv_chan_sring *)own_page(&ring_mfn);
-	rv_chan_sring_init(s);
-	rv_chan_front_init(&f, s);
+	struct rv_chan_sring *s = rf_open(RV_DEV_vbd, "no device in slot 0");
 	if (bogus)
 		s->req_prod = 1000;     /* 1000 requests claimed before the first */
-	int rc = guest_grant_setup(TABLE_VA);
-	if (rc)
-		test_error("grant table: %d", rc);
-	if (grant && (rc = gnt_grant_ref(&guest_gnt, dev->ring_ref, dev->backend, ring_mfn,
-					 grant == 2)) != (int32_t)dev->ring_ref)
-		test_error("grant the ring as ref %u: %d", dev->ring_ref, rc);
-	guest_events_init(on_event);
-	int32_t p = hv_evtchn_op(RV_EVTCHNOP_bind_interdomain, dev->backend, dev->port);
-	if (p < 0)
-		test_error("bind port %u of domain %u: %d", dev->port, dev->backend, p);
-	port = (uint32_t)p;
-	events_enable();
-	notify();
-	gprintf("connected: ring ref %u, port %u (backend's %u)\n", dev->ring_ref, port, dev->port);
+	if (grant)
+		rf_grant_ring(grant == 2);
+	rf_connect();
+	gprintf("connected: ring ref %u, port %u (backend's %u)\n", rf.dev->ring_ref, rf.port,
+		rf.dev->port);
 }
 
 static void wait_to_be_destroyed(void)
@@ -92,7 +47,7 @@ static void wait_to_be_destroyed(void)
 
 static struct ct_req *next(uint32_t id, uint32_t op, uint32_t val)
 {
-	struct ct_req *q = (struct ct_req *)rv_chan_next_request(&f);
+	struct ct_req *q = (struct ct_req *)rv_chan_next_request(&rf.f);
 	memset(q, 0, sizeof(*q));
 	q->id = id;
 	q->op = op;
@@ -100,61 +55,38 @@ static struct ct_req *next(uint32_t id, uint32_t op, uint32_t val)
 	return q;
 }
 
-static void push(void)
-{
-	if (rv_chan_push_requests(&f))
-		notify();
-}
-
 /* The next response, waiting up to 20 s for it. */
 static void response(struct ct_rsp *r)
 {
-	uint64_t until = guest_time_ns() + 20000000000ull;
-	for (;;) {
-		uint32_t seen = events;
-		int32_t n = rv_chan_final_check_responses(&f);
-		if (n < 0)
-			test_error("the backend's rsp_prod lies");
-		if (n > 0) {
-			rv_chan_read_response(&f, (struct rv_chan_slot *)r);
-			return;
-		}
-		if (guest_time_ns() > until)
-			test_error("no response");
-		if (events == seen) {
-			hv_set_timer(guest_time_ns() + 100000000ull);
-			hv_block();
-		}
-	}
+	if (!rf_response(r, "the backend's rsp_prod lies"))
+		test_error("no response");
 }
 
 static uint32_t done(uint32_t failed)
 {
 	struct ct_rsp r;
 	next(0xd0e, CT_DONE, failed);
-	push();
+	rf_push();
 	response(&r);
 	return r.id == 0xd0e && r.val == failed;
 }
 
-static bool let_go(void);
-
 static void echo_main(bool let_go_after)
 {
 	uint32_t dmfn, fmfn, failed = 0, out_of_order = 0;
-	uint8_t *data = (uint8_t *)own_page(&dmfn), *fill = (uint8_t *)own_page(&fmfn);
+	uint8_t *data = (uint8_t *)rf_own_page(&dmfn), *fill = (uint8_t *)rf_own_page(&fmfn);
 	struct ct_req sent[16];
 
 	setup(1, false);
 	for (uint32_t i = 0; i < PAGE_SIZE; i++)
 		data[i] = (uint8_t)(i * 13 + 5);
-	int32_t gro = gnt_grant(&guest_gnt, dev->backend, dmfn, true);
-	int32_t grw = gnt_grant(&guest_gnt, dev->backend, fmfn, false);
+	int32_t gro = gnt_grant(&guest_gnt, rf.dev->backend, dmfn, true);
+	int32_t grw = gnt_grant(&guest_gnt, rf.dev->backend, fmfn, false);
 	if (gro < 0 || grw < 0)
 		test_error("grant the data pages: %d, %d", gro, grw);
 	for (uint32_t round = 0; round < 12; round++) {
-		if (rv_chan_free_requests(&f) != 16)
-			test_error("round %u: %u free entries", round, rv_chan_free_requests(&f));
+		if (rv_chan_free_requests(&rf.f) != 16)
+			test_error("round %u: %u free entries", round, rv_chan_free_requests(&rf.f));
 		for (uint32_t i = 0; i < 16; i++) {
 			uint32_t id = round * 16 + i, op = i % 3 == 0 ? CT_SUM : i % 3 == 1 ? CT_FILL : CT_ECHO;
 			struct ct_req *q = next(id, op, id * 5 + 1);
@@ -163,10 +95,10 @@ static void echo_main(bool let_go_after)
 			q->len = op == CT_SUM ? 300 : 256;
 			sent[i] = *q;
 		}
-		if (!rv_chan_front_full(&f))
+		if (!rv_chan_front_full(&rf.f))
 			test_error("16 requests do not fill the ring");
 		memset(fill, 0, PAGE_SIZE);
-		push();
+		rf_push();
 		uint32_t seen = 0, last = 0;
 		for (uint32_t k = 0; k < 16; k++) {
 			struct ct_rsp r;
@@ -208,19 +140,10 @@ static void echo_main(bool let_go_after)
 	if (let_go_after) {
 		/* The server exits without closing its channel: the kernel
 		 * closes it with the file, and lets go of our ring. */
-		test_check(let_go(), "the ring is unmapped once the server's process is gone");
-		test_check(gnt_end(&guest_gnt, dev->ring_ref) == 0, "the ring's grant ends");
+		test_check(rf_let_go(), "the ring is unmapped once the server's process is gone");
+		test_check(gnt_end(&guest_gnt, rf.dev->ring_ref) == 0, "the ring's grant ends");
 	}
 	test_finish();
-}
-
-/* Wait until the backend unmapped the ring (the grant's in-use mark went). */
-static bool let_go(void)
-{
-	uint64_t until = guest_time_ns() + 20000000000ull;
-	while (gnt_in_use(&guest_gnt, dev->ring_ref) && guest_time_ns() < until)
-		guest_let_run(20);
-	return !gnt_in_use(&guest_gnt, dev->ring_ref);
 }
 
 static void liar_main(void)
@@ -229,15 +152,15 @@ static void liar_main(void)
 	setup(1, false);
 	for (uint32_t i = 0; i < 3; i++)
 		next(i, CT_ECHO, i);
-	push();
+	rf_push();
 	for (uint32_t i = 0; i < 3; i++) {
 		response(&r);
 		test_check(r.val == r.id * 3 + 1, "honest request %u answered", r.id);
 	}
-	f.sring->req_prod = f.req_prod_pvt + 5000;
-	notify();
-	test_check(let_go(), "the backend let go of the ring after req_prod lied");
-	test_check(gnt_end(&guest_gnt, dev->ring_ref) == 0, "the ring's grant ends");
+	rf.f.sring->req_prod = rf.f.req_prod_pvt + 5000;
+	rf_notify();
+	test_check(rf_let_go(), "the backend let go of the ring after req_prod lied");
+	test_check(gnt_end(&guest_gnt, rf.dev->ring_ref) == 0, "the ring's grant ends");
 	test_finish();
 }
 
@@ -247,7 +170,7 @@ static void garbage_main(void)
 	uint32_t ids[16], errors = 0;
 	setup(1, false);
 	for (uint32_t i = 0; i < 16; i++) {
-		struct rv_chan_slot *e = rv_chan_next_request(&f);
+		struct rv_chan_slot *e = rv_chan_next_request(&rf.f);
 		for (uint32_t j = 0; j < sizeof(e->b); j++) {
 			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 			e->b[j] = (uint8_t)(rng >> 40);
@@ -263,7 +186,7 @@ static void garbage_main(void)
 		}
 		ids[i] = q->id;
 	}
-	push();
+	rf_push();
 	for (uint32_t k = 0; k < 16; k++) {
 		struct ct_rsp r;
 		response(&r);
@@ -283,11 +206,11 @@ static void die_main(void)
 	/* Once the backend has mapped the ring: it holds the request, and
 	 * answers a domain that is gone. */
 	uint64_t until = guest_time_ns() + 20000000000ull;
-	while (!gnt_in_use(&guest_gnt, dev->ring_ref) && guest_time_ns() < until)
+	while (!gnt_in_use(&guest_gnt, rf.dev->ring_ref) && guest_time_ns() < until)
 		guest_let_run(10);
-	test_check(gnt_in_use(&guest_gnt, dev->ring_ref), "the backend mapped the ring");
+	test_check(gnt_in_use(&guest_gnt, rf.dev->ring_ref), "the backend mapped the ring");
 	next(1, CT_HOLD, 1);
-	push();
+	rf_push();
 	test_finish();
 }
 

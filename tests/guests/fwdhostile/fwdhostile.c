@@ -15,11 +15,9 @@
  * NUL, and ways out of the export; honest calls still answered; last,
  * req_prod 5000 ahead: the server must let go of the ring (and says so).
  */
-#include "guest.h"
-#include <public/io/channel.h>
+#include "rawfront.h"
 #include <public/io/fsif.h>
 
-#define TABLE_VA        0x40000000u
 #define ENOENT          2
 #define EBADF           9
 #define EFAULT          14
@@ -30,99 +28,40 @@
 #define EPROTONOSUPPORT 93
 #define ENOTCONN        107
 
-static struct rv_chan_front f;
-static const struct rv_device *dev;
-static uint32_t port;
-static volatile uint32_t events;
-static uint32_t ring_mfn, next_id = 1, tried, wrong;
+static uint32_t next_id = 1, tried, wrong;
 static uint8_t *data, *ropage, *pathpg;
 static int32_t dref, roref, pref, other;
-
-static void on_event(unsigned p)
-{
-	if (p == port)
-		events++;
-}
-
-static uint8_t *own_page(uint32_t *mfn)
-{
-	uint32_t pfn = take_free_pfn();
-	uint8_t *p = pfn_to_virt(pfn);
-	memset(p, 0, PAGE_SIZE);
-	*mfn = pfn_to_mfn(pfn);
-	return p;
-}
-
-static void notify(void)
-{
-	int32_t rc = hv_evtchn_op(RV_EVTCHNOP_send, port, 0);
-	if (rc)
-		test_error("send on port %u: %d", port, rc);
-}
 
 static void setup(void)
 {
 	uint32_t mfn;
 
-	if (start_info->revision < ((0u << 16) | 5) || start_info->devices[0].type != RV_DEV_vfs)
-		test_error("no forwarded tree in device slot 0 (revision %#x)", start_info->revision);
-	dev = &start_info->devices[0];
-	struct rv_chan_sring *s = (struct rv_chan_sring *)own_page(&ring_mfn);
-	rv_chan_sring_init(s);
-	rv_chan_front_init(&f, s);
-	int rc = guest_grant_setup(TABLE_VA);
-	if (rc)
-		test_error("grant table: %d", rc);
-	if ((rc = gnt_grant_ref(&guest_gnt, dev->ring_ref, dev->backend, ring_mfn, false)) !=
-	    (int32_t)dev->ring_ref)
-		test_error("grant the ring as ref %u: %d", dev->ring_ref, rc);
-	data = own_page(&mfn);
-	dref = gnt_grant(&guest_gnt, dev->backend, mfn, false);
-	ropage = own_page(&mfn);
-	roref = gnt_grant(&guest_gnt, dev->backend, mfn, true);
-	pathpg = own_page(&mfn);
-	pref = gnt_grant(&guest_gnt, dev->backend, mfn, true);
-	own_page(&mfn);
-	other = gnt_grant(&guest_gnt, (uint16_t)(dev->backend + 50), mfn, false);
+	rf_open(RV_DEV_vfs, "no forwarded tree in device slot 0");
+	rf_grant_ring(false);
+	data = rf_own_page(&mfn);
+	dref = gnt_grant(&guest_gnt, rf.dev->backend, mfn, false);
+	ropage = rf_own_page(&mfn);
+	roref = gnt_grant(&guest_gnt, rf.dev->backend, mfn, true);
+	pathpg = rf_own_page(&mfn);
+	pref = gnt_grant(&guest_gnt, rf.dev->backend, mfn, true);
+	rf_own_page(&mfn);
+	other = gnt_grant(&guest_gnt, (uint16_t)(rf.dev->backend + 50), mfn, false);
 	if (dref < 0 || roref < 0 || pref < 0 || other < 0)
 		test_error("grant the pages: %d, %d, %d, %d", dref, roref, pref, other);
-	guest_events_init(on_event);
-	int32_t p = hv_evtchn_op(RV_EVTCHNOP_bind_interdomain, dev->backend, dev->port);
-	if (p < 0)
-		test_error("bind port %u of domain %u: %d", dev->port, dev->backend, p);
-	port = (uint32_t)p;
-	events_enable();
-	notify();
-	gprintf("connected to %s: ring ref %u, port %u\n", dev->name, dev->ring_ref, port);
+	rf_connect();
+	gprintf("connected to %s: ring ref %u, port %u\n", rf.dev->name, rf.dev->ring_ref, rf.port);
 }
 
 /* One request (id set here), its response within 20 s. */
 static void call(struct fsif_req *q, struct fsif_rsp *r)
 {
 	q->id = next_id++;
-	memcpy(rv_chan_next_request(&f), q, sizeof(*q));
-	if (rv_chan_push_requests(&f))
-		notify();
-	uint64_t until = guest_time_ns() + 20000000000ull;
-	for (;;) {
-		uint32_t seen = events;
-		int32_t n = rv_chan_final_check_responses(&f);
-		if (n < 0)
-			test_error("the server's rsp_prod lies");
-		if (n > 0) {
-			rv_chan_read_response(&f, (struct rv_chan_slot *)r);
-			if (r->id != q->id || r->op != q->op)
-				test_error("response id %u op %u to request %u op %u", r->id, r->op, q->id,
-					   q->op);
-			return;
-		}
-		if (guest_time_ns() > until)
-			test_error("request %u (op %u): no response in 20 s", q->id, q->op);
-		if (events == seen) {
-			hv_set_timer(guest_time_ns() + 100000000ull);
-			hv_block();
-		}
-	}
+	memcpy(rv_chan_next_request(&rf.f), q, sizeof(*q));
+	rf_push();
+	if (!rf_response(r, "the server's rsp_prod lies"))
+		test_error("request %u (op %u): no response in 20 s", q->id, q->op);
+	if (r->id != q->id || r->op != q->op)
+		test_error("response id %u op %u to request %u op %u", r->id, r->op, q->id, q->op);
 }
 
 /* A request for op with path (in the path page, at offset 0). */
@@ -258,15 +197,6 @@ static void hostile(uint32_t h)
 	summary("close, close again");
 }
 
-/* Wait until the server unmapped the ring (the grant's in-use mark went). */
-static bool let_go(void)
-{
-	uint64_t until = guest_time_ns() + 20000000000ull;
-	while (gnt_in_use(&guest_gnt, dev->ring_ref) && guest_time_ns() < until)
-		guest_let_run(20);
-	return !gnt_in_use(&guest_gnt, dev->ring_ref);
-}
-
 void guest_main(void)
 {
 	setup();
@@ -281,8 +211,8 @@ void guest_main(void)
 	uint32_t h = honest();
 	hostile(h);
 	honest();               /* still served after all that */
-	f.sring->req_prod = f.req_prod_pvt + 5000;
-	notify();
-	test_check(let_go(), "a req_prod 5000 ahead: the server lets go of the ring");
+	rf.f.sring->req_prod = rf.f.req_prod_pvt + 5000;
+	rf_notify();
+	test_check(rf_let_go(), "a req_prod 5000 ahead: the server lets go of the ring");
 	test_finish();
 }
