@@ -201,19 +201,16 @@ boot_domain() {
 	rm -f "$base"
 }
 
-# The split block driver (docs/io.md): Domain 0 (64 MiB, its initramfs
-# dom0.cpio) owns the QEMU PC's IDE disk, an ext2 made here that holds the
-# column's image as a file, bench-io.cpio and a config; its init is a
-# script there that creates the pv domain "ringos" (96 MiB) with disk =
-# that file (mounted by the domain's kernel at /data from /dev/xvda), waits
-# until it and its backend are gone and powers off. The image comes back
-# out of Domain 0's disk with debugfs.
-boot_pvblk() {
-	local name=$1 cmdline=${2//\/dev\/hda/\/dev\/xvda} log=$out/$1.log rc
-	local tree=$out/$name.dom0 outer=$out/$name.dom0.img
-	rm -rf "$tree"
-	mkdir -p "$tree"
-	mv "$out/$name.img" "$tree/bench.img"
+# Domain 0's run for the pv columns (boot_pvblk, boot_pvfwd): into its
+# disk's tree $3 (made by the caller, with what the column needs) go
+# bench-io.cpio, the pv domain's config (device line $5: its disk = or
+# fs =), the init script and Domain 0's config; the tree becomes an ext2 of
+# 4 KiB blocks at $4 (disk_mb + 32 MiB), Domain 0 boots on it under QEMU
+# and the domain's output goes to $out/NAME.out; the tree is removed.
+# Returns 1 (failed) if mkfs.ext2 does; else sets the caller's rc to
+# QEMU's exit status, for dom0_checks.
+dom0_run() {
+	local name=$1 cmdline=$2 tree=$3 outer=$4 device=$5 log=$out/$1.log
 	cp "$cpio" "$tree/bench-io.cpio"
 	cat > "$tree/bench.cfg" <<-CFG
 	name = "ringos"
@@ -221,7 +218,7 @@ boot_pvblk() {
 	initrd = "/disk/bench-io.cpio"
 	memory = 96
 	mode = "${mode_of[$name]}"
-	disk = "/disk/bench.img"
+	$device
 	cmdline = "$cmdline"
 	CFG
 	cat > "$tree/go.sh" <<-'EOF'
@@ -249,12 +246,36 @@ boot_pvblk() {
 		-drive "file=$outer,format=raw,if=ide,index=0" < /dev/null > "$log" 2>&1
 	rc=$?
 	tools/domain-output.sh ringos "$log" > "$out/$name.out"
-	debugfs -R "dump /bench.img $out/$name.img" "$outer" > /dev/null 2>&1
-	rm -rf "$tree" "$outer"
-	[ $rc = 124 ] && { failed "$name: timed out after ${timeout}s (log: $log)"; return 1; }
-	[ $rc = 1 ] || { failed "$name: QEMU exit status $rc, 1 expected (log: $log)"; return 1; }
+	rm -rf "$tree"
+}
+
+# After dom0_run: QEMU's exit status $2 (1: Domain 0 powered off) and the
+# pv domain's poweroff with exit code 0 in the log.
+dom0_checks() {
+	local name=$1 rc=$2 log=$out/$1.log
+	[ "$rc" = 124 ] && { failed "$name: timed out after ${timeout}s (log: $log)"; return 1; }
+	[ "$rc" = 1 ] || { failed "$name: QEMU exit status $rc, 1 expected (log: $log)"; return 1; }
 	grep -aqE 'domain [0-9]+ \(ringos\): shut down: poweroff, exit code 0' "$log" ||
 		{ failed "$name: the domain did not power off with exit code 0 (log: $log)"; return 1; }
+}
+
+# The split block driver (docs/io.md): Domain 0 (64 MiB, its initramfs
+# dom0.cpio) owns the QEMU PC's IDE disk, an ext2 made here that holds the
+# column's image as a file, bench-io.cpio and a config; its init is a
+# script there that creates the pv domain "ringos" (96 MiB) with disk =
+# that file (mounted by the domain's kernel at /data from /dev/xvda), waits
+# until it and its backend are gone and powers off. The image comes back
+# out of Domain 0's disk with debugfs.
+boot_pvblk() {
+	local name=$1 cmdline=${2//\/dev\/hda/\/dev\/xvda} rc
+	local tree=$out/$name.dom0 outer=$out/$name.dom0.img
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	mv "$out/$name.img" "$tree/bench.img"
+	dom0_run "$name" "$cmdline" "$tree" "$outer" 'disk = "/disk/bench.img"' || return 1
+	debugfs -R "dump /bench.img $out/$name.img" "$outer" > /dev/null 2>&1
+	rm -rf "$outer"
+	dom0_checks "$name" "$rc" || return 1
 	[ -s "$out/$name.img" ] || { failed "$name: no disk image came out of Domain 0's disk"; return 1; }
 }
 
@@ -268,50 +289,12 @@ boot_pvblk() {
 # e2fsck -fn must find it clean, and the program's file must be in the
 # export.
 boot_pvfwd() {
-	local name=$1 cmdline=$2 log=$out/$1.log rc
+	local name=$1 cmdline=$2 rc
 	local tree=$out/$name.dom0 outer=$out/$name.img
 	rm -rf "$tree"
 	mkdir -p "$tree/export"
-	cp "$cpio" "$tree/bench-io.cpio"
-	cat > "$tree/bench.cfg" <<-CFG
-	name = "ringos"
-	kernel = "/boot/${kernel_of[$name]}"
-	initrd = "/disk/bench-io.cpio"
-	memory = 96
-	mode = "${mode_of[$name]}"
-	fs = "/disk/export,/data"
-	cmdline = "$cmdline"
-	CFG
-	cat > "$tree/go.sh" <<-'EOF'
-	#!/bin/sh
-	vm create /disk/bench.cfg
-	while vm list | grep -qE '^ringos +[0-9]+ .* (running|blocked|paused) '; do sleep 1; done
-	while ps | grep -q '[v]m create'; do sleep 1; done
-	sync
-	poweroff -f
-	EOF
-	cat > "$tree/dom0.cfg" <<-CFG
-	name = "dom0"
-	kernel = "ringos-pv.elf"
-	initrd = "dom0.cpio"
-	memory = 64
-	privileged = 1
-	cmdline = "hostname=dom0 mount=/dev/hda:/disk init=/bin/sh /disk/go.sh"
-	CFG
-	mkfs.ext2 -q -F -b 4096 -d "$tree" "$outer" $((disk_mb + 32))M > "$out/$name.mkfs" 2>&1 ||
-		{ failed "$name: mkfs.ext2 of Domain 0's disk (log: $out/$name.mkfs)"; return 1; }
-	# shellcheck disable=SC2086 # QEMU_MACHINE is a list of words
-	timeout "$timeout" "$QEMU" $QEMU_MACHINE -cpu "$QEMU_CPU" -m 320 -serial stdio \
-		-kernel "$BUILD/hv/hv.elf" -append on_empty=exit \
-		-initrd "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,$tree/dom0.cfg" \
-		-drive "file=$outer,format=raw,if=ide,index=0" < /dev/null > "$log" 2>&1
-	rc=$?
-	tools/domain-output.sh ringos "$log" > "$out/$name.out"
-	rm -rf "$tree"
-	[ $rc = 124 ] && { failed "$name: timed out after ${timeout}s (log: $log)"; return 1; }
-	[ $rc = 1 ] || { failed "$name: QEMU exit status $rc, 1 expected (log: $log)"; return 1; }
-	grep -aqE 'domain [0-9]+ \(ringos\): shut down: poweroff, exit code 0' "$log" ||
-		{ failed "$name: the domain did not power off with exit code 0 (log: $log)"; return 1; }
+	dom0_run "$name" "$cmdline" "$tree" "$outer" 'fs = "/disk/export,/data"' || return 1
+	dom0_checks "$name" "$rc" || return 1
 	if e2fsck -fn "$outer" > "$out/$name.fsck" 2>&1; then
 		echo "bench-io: $name: e2fsck -fn of Domain 0's disk: clean"
 	else
