@@ -12,6 +12,11 @@
 #   last PATTERN         the last match of PATTERN in the log
 #   machine S MiB MODULES [QEMU ARGS]  boots ringvisor with those modules in
 #                        QEMU (S seconds at most), log in $log, input on $fd
+#   dom0_boot S [WHAT]   machine (S seconds) with Domain 0 (configs/dom0.cfg) on
+#                        the IDE disk $img; checks it mounts the disk at /disk
+#                        and reaches its prompt (WHAT: a prefix for the checks)
+#   dom0_halt WHAT       types poweroff at Domain 0's shell; checks the machine
+#                        stops (WHAT: the check's text); waits for QEMU, closes $fd
 #   power_off            from vm1's keyboard: vm1 powers off, then Domain 0;
 #                        waits for QEMU
 #   keyboard_to WHAT     Ctrl-] until the keyboard is WHAT's ("the hypervisor":
@@ -63,6 +68,20 @@ machine() {
 		< "$work/in" > "$log" 2>&1 &
 	qpid=$!
 	exec {fd}> "$work/in"
+}
+dom0_boot() {
+	local what=${2:+$2: }
+	machine "$1" 320 "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,configs/dom0.cfg" \
+		-drive "file=$img,format=raw,if=ide,index=0"
+	check '\[dom0\] ringos: mounted /dev/hda on /disk \(ext2\)' 120 "${what}Domain 0 mounts its disk at /disk"
+	check '\[dom0\] dom0:~# ' 60 "${what}Domain 0 is at its prompt"
+}
+dom0_halt() {
+	printf 'poweroff\r' >&$fd
+	check 'all domains have stopped: exiting \(status 0\)' 120 "$1"
+	wait "$qpid"
+	qpid=
+	exec {fd}>&-
 }
 power_off() {
 	printf 'poweroff\r' >&$fd

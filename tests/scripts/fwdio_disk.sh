@@ -118,10 +118,7 @@ canary_before=$(dstat /outside/canary)
 
 boot() {                # name: a machine on the image, its log $work/NAME.log
 	log=$work/$1.log
-	machine 1200 320 "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,configs/dom0.cfg" \
-		-drive "file=$img,format=raw,if=ide,index=0"
-	check '\[dom0\] ringos: mounted /dev/hda on /disk \(ext2\)' 120 "$1: Domain 0 mounts its disk at /disk"
-	check '\[dom0\] dom0:~# ' 60 "$1: Domain 0 is at its prompt"
+	dom0_boot 1200 "$1"
 	keyboard_to "domain 1 \\(dom0\\)" || { echo "FAILED - $1: the keyboard does not reach Domain 0"; fail=1; }
 }
 run_domain() {          # name export mode-text
@@ -136,11 +133,7 @@ run_domain() {          # name export mode-text
 }
 halt() {
 	type 'sync'
-	printf 'poweroff\r' >&$fd
-	check 'all domains have stopped: exiting \(status 0\)' 120 "$1: the machine stops"
-	wait "$qpid"
-	qpid=
-	exec {fd}>&-
+	dom0_halt "$1: the machine stops"
 }
 has() {                 # FILE LINE: the domain printed LINE
 	grep -qxF -- "$2" "$1" && return

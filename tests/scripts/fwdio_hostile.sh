@@ -58,10 +58,7 @@ CFG
 mkfs.ext2 -q -F -b 4096 -d "$t" "$img" 64M >/dev/null || { echo "ERROR - mkfs.ext2"; exit 1; }
 PATH=/usr/sbin:/sbin:$PATH
 
-machine 900 320 "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,configs/dom0.cfg" \
-	-drive "file=$img,format=raw,if=ide,index=0"
-check '\[dom0\] ringos: mounted /dev/hda on /disk \(ext2\)' 120 "Domain 0 mounts its disk at /disk"
-check '\[dom0\] dom0:~# ' 60 "Domain 0 is at its prompt"
+dom0_boot 900
 keyboard_to "domain 1 \\(dom0\\)" || { echo "FAILED - the keyboard does not reach Domain 0"; fail=1; }
 type 'vm create /disk/vm/by.cfg && vm create /disk/vm/hostile.cfg'
 check '^domain 2: fs /host is /disk/byexport, served by process' 10 "the bystander's server starts"
@@ -81,11 +78,7 @@ check 'vm-back\[hostile /host\]: done: [0-9]+ requests served, [1-9][0-9]* refus
 check 'vm-back\[by /host\]: done: [0-9]+ requests served, 0 refused as malformed' 30 \
 	"the bystander's server stops, nothing refused"
 type 'vm list'
-printf 'poweroff\r' >&$fd
-check 'all domains have stopped: exiting \(status 0\)' 120 "Domain 0 powers off, the machine stops"
-wait "$qpid"
-qpid=
-exec {fd}>&-
+dom0_halt "Domain 0 powers off, the machine stops"
 text | grep -a 'vm-back\[' | sed 's/^/    /'
 for f in hostile by; do
 	tools/domain-output.sh "$f" "$log" | grep -E '^(  |not ok|TEST|ok)' | sed "s/^/    $f: /"

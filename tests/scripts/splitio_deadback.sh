@@ -55,10 +55,7 @@ CFG
 done
 mkfs.ext2 -q -F -b 4096 -d "$work/outer" "$img" 48M >/dev/null || { echo "ERROR - mkfs.ext2 (outer)"; exit 1; }
 
-machine 900 320 "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,configs/dom0.cfg" \
-	-drive "file=$img,format=raw,if=ide,index=0"
-check '\[dom0\] ringos: mounted /dev/hda on /disk \(ext2\)' 120 "Domain 0 mounts its disk at /disk"
-check '\[dom0\] dom0:~# ' 60 "Domain 0 is at its prompt"
+dom0_boot 900
 keyboard_to "domain 1 \\(dom0\\)" || { echo "FAILED - the keyboard does not reach Domain 0"; fail=1; }
 type 'vm create -p /disk/vm/dead.cfg && (sleep 8; vm unpause dead) &'
 check '^domain 2: disk xvda is /disk/vm/a.img, served by process [0-9]+' 10 "dead's backend starts"
@@ -85,11 +82,7 @@ keyboard_to "the hypervisor" || { echo "FAILED - the keyboard does not reach the
 check '\[alive\] alive.sh: hello from the host' 120 "a new domain's split disk works"
 check 'domain [0-9]+ \(alive\): shut down: poweroff' 120 "alive powers off"
 keyboard_to "domain 1 \\(dom0\\)" || { echo "FAILED - the keyboard does not reach Domain 0"; fail=1; }
-printf 'poweroff\r' >&$fd
-check 'all domains have stopped: exiting \(status 0\)' 120 "Domain 0 powers off, the machine stops"
-wait "$qpid"
-qpid=
-exec {fd}>&-
+dom0_halt "Domain 0 powers off, the machine stops"
 e2fsck -fn "$img" > "$work/fsck.txt" 2>&1 && echo "ok - Domain 0's disk passes e2fsck -fn" ||
 	{ echo "FAILED - Domain 0's disk: e2fsck"; tail "$work/fsck.txt"; fail=1; }
 verdict splitio_deadback "a dead backend: the domain's requests fail with EIO (one timeout, then at once), it powers off, Domain 0 goes on" 60

@@ -77,10 +77,7 @@ mkfs.ext2 -q -F -b 4096 -d "$work/outer" "$img" 128M >/dev/null || { echo "ERROR
 
 boot() {                # name: a machine on the image, its log $work/NAME.log
 	log=$work/$1.log
-	machine 900 320 "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,configs/dom0.cfg" \
-		-drive "file=$img,format=raw,if=ide,index=0"
-	check '\[dom0\] ringos: mounted /dev/hda on /disk \(ext2\)' 120 "$1: Domain 0 mounts its disk at /disk"
-	check '\[dom0\] dom0:~# ' 60 "$1: Domain 0 is at its prompt"
+	dom0_boot 900 "$1"
 	keyboard_to "domain 1 \\(dom0\\)" || { echo "FAILED - $1: the keyboard does not reach Domain 0"; fail=1; }
 }
 # Create domain NAME paused, move the keyboard on to the hypervisor (while
@@ -98,11 +95,7 @@ run_domain() {
 }
 halt() {
 	type 'sync'
-	printf 'poweroff\r' >&$fd
-	check 'all domains have stopped: exiting \(status 0\)' 120 "$1: the machine stops"
-	wait "$qpid"
-	qpid=
-	exec {fd}>&-
+	dom0_halt "$1: the machine stops"
 }
 inner_out() {           # the inner image as Domain 0's disk now holds it
 	rm -f "$work/inner.out"

@@ -61,10 +61,7 @@ CFG
 done
 mkfs.ext2 -q -F -b 4096 -d "$work/outer" "$img" 64M >/dev/null || { echo "ERROR - mkfs.ext2 (outer)"; exit 1; }
 
-machine 900 320 "$BUILD/ringos-pv.elf,$BUILD/initramfs/dom0.cpio,configs/dom0.cfg" \
-	-drive "file=$img,format=raw,if=ide,index=0"
-check '\[dom0\] ringos: mounted /dev/hda on /disk \(ext2\)' 120 "Domain 0 mounts its disk at /disk"
-check '\[dom0\] dom0:~# ' 60 "Domain 0 is at its prompt"
+dom0_boot 900
 printf '\035' >&$fd
 check 'console input now goes to domain 1 \(dom0\)' 10 "Ctrl-] gives Domain 0 the keyboard"
 # Paused until the hypervisor has the keyboard: a domain's output while
@@ -92,11 +89,7 @@ check 'domain [0-9]+ \(hostile-ro\): shut down: poweroff' 60 "hostile-ro powers 
 keyboard_to "domain 1 \\(dom0\\)" || { echo "FAILED - the keyboard does not reach Domain 0"; fail=1; }
 check 'vm-back\[hostile-ro xvda\]: done: [0-9]+ requests served, 2 refused' 20 "hostile-ro's backend stops"
 type 'vm list; ps | grep -c "[v]m create"'
-printf 'poweroff\r' >&$fd
-check 'all domains have stopped: exiting \(status 0\)' 120 "Domain 0 powers off, the machine stops"
-wait "$qpid"
-qpid=
-exec {fd}>&-
+dom0_halt "Domain 0 powers off, the machine stops"
 for f in hostile hostile-ro by; do
 	tools/domain-output.sh "$f" "$log" | grep -E '^(  |not ok|TEST)' | sed "s/^/    $f: /"
 done
