@@ -137,7 +137,8 @@ ringos: $(DOM0_CPIO)
 
 # Domain 0's disk: an ext2 image (made by mkfs.ext2 from e2fsprogs, which
 # tools/setup.sh checks) holding the images the toolstack creates domains
-# from (/boot) and their configs (/vm), given to QEMU as the machine's IDE
+# from (/boot), their configs (/vm), the files domain's disk image
+# (vm/files.img) and the directory it gets forwarded (/export), given to QEMU as the machine's IDE
 # disk by `make run`. Made once and then kept: what Domain 0 writes there
 # survives a restart of the machine (`make disk-reset` makes it afresh).
 DOM0_DISK      := $(BUILD)/dom0-disk.img
@@ -147,6 +148,11 @@ $(DOM0_DISK): | $(RINGOS_PV_ELF) $(RINGOS_PC_ELF) $(BUSYBOX_CPIO)
 	@rm -rf $(DOM0_DISK_TREE) && mkdir -p $(DOM0_DISK_TREE)/boot $(DOM0_DISK_TREE)/vm $(DOM0_DISK_TREE)/save
 	@cp $(RINGOS_PV_ELF) $(RINGOS_PC_ELF) $(BUSYBOX_CPIO) $(DOM0_DISK_TREE)/boot/
 	@cp guest/dom0/etc/vm/*.cfg $(DOM0_DISK_TREE)/vm/
+	@mkdir -p $(DOM0_DISK_TREE)/export $(DOM0_DISK_TREE)/files.tree
+	@echo "Domain 0's /disk/export, the files domain's /host (vm/files.cfg)" > $(DOM0_DISK_TREE)/export/README
+	@echo "the files domain's own disk, /dev/xvda at /mnt (vm/files.cfg)" > $(DOM0_DISK_TREE)/files.tree/README
+	@PATH=$$PATH:/usr/sbin:/sbin mkfs.ext2 -q -F -b 4096 -d $(DOM0_DISK_TREE)/files.tree \
+	    $(DOM0_DISK_TREE)/vm/files.img 16M >/dev/null && rm -rf $(DOM0_DISK_TREE)/files.tree
 	$(call say,MKFS,$@)PATH=$$PATH:/usr/sbin:/sbin mkfs.ext2 -q -F -L ringvisor -b 4096 \
 	    -d $(DOM0_DISK_TREE) $@.tmp $(DOM0_DISK_SIZE) >/dev/null && mv $@.tmp $@
 	@rm -rf $(DOM0_DISK_TREE)
