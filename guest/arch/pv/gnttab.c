@@ -59,7 +59,9 @@ static int32_t setup(void)
 	return 0;
 }
 
-int32_t grant_access(uint16_t domid, paddr_t frame, bool readonly)
+/* The machine frame behind our page at physical address frame, once the
+ * table is set up: > 0, or a negative error. */
+static int32_t own_mfn(paddr_t frame)
 {
 	int32_t rc = setup();
 	if (rc)
@@ -67,22 +69,19 @@ int32_t grant_access(uint16_t domid, paddr_t frame, bool readonly)
 	if (frame & (PAGE_SIZE - 1))
 		return -RV_EINVAL;
 	uint32_t mfn = pv_mfn_of(frame);
-	if (!mfn)
-		return -RV_EINVAL;
-	return gnt_grant(&table, domid, mfn, readonly);
+	return mfn ? (int32_t)mfn : -RV_EINVAL;
+}
+
+int32_t grant_access(uint16_t domid, paddr_t frame, bool readonly)
+{
+	int32_t mfn = own_mfn(frame);
+	return mfn < 0 ? mfn : gnt_grant(&table, domid, (uint32_t)mfn, readonly);
 }
 
 int32_t grant_access_ref(uint32_t ref, uint16_t domid, paddr_t frame, bool readonly)
 {
-	int32_t rc = setup();
-	if (rc)
-		return rc;
-	if (frame & (PAGE_SIZE - 1))
-		return -RV_EINVAL;
-	uint32_t mfn = pv_mfn_of(frame);
-	if (!mfn)
-		return -RV_EINVAL;
-	return gnt_grant_ref(&table, ref, domid, mfn, readonly);
+	int32_t mfn = own_mfn(frame);
+	return mfn < 0 ? mfn : gnt_grant_ref(&table, ref, domid, (uint32_t)mfn, readonly);
 }
 
 int32_t grant_end(uint32_t ref)
