@@ -48,6 +48,10 @@ struct bt_stats {
 	uint64_t halts;
 	uint64_t crossing;              /* instructions across a page end run by us */
 	uint64_t direct_pushes;         /* direct-gate ints whose stack push faulted */
+	uint64_t win_fills;             /* code-window pages mapped (window.c) */
+	uint64_t win_moves;             /* ... times the window moved to other code */
+	uint64_t win_copies;            /* code frames copied for patching */
+	uint64_t win_copies_freed;
 	uint64_t prof[10];              /* TSC cycles by part (bt_prof_names) */
 };
 
@@ -60,9 +64,23 @@ struct bt_tlbe {
 	uint64_t gpa;
 };
 
+/* The code window (window.c): the guest kernel's code runs from copies of
+ * its scanned frames, seen at the top MiB of the linear space. */
+#define BT_WIN_BASE     0xFFF00000u
+#define BT_WIN_SIZE     0x00100000u
+#define BT_WIN_PAGES    (BT_WIN_SIZE / PAGE_SIZE)
+#define BT_COPIES       BT_PATCH_PAGES
+struct bt_copy { uint64_t gfn; paddr_t ma; };   /* ma 0: a free slot */
+
 struct bt_domain {
 	struct bt_vcpu v;
 	bool patch;                     /* cfg patch = on */
+	bool window;                    /* patches go into copies run from the window */
+	uint32_t win_lo;                /* the guest linear address the window starts at */
+	uint32_t win_last_move;         /* the page the window last moved to */
+	unsigned win_same_moves;        /* ... times in a row (a loop that moving cannot end) */
+	uint64_t win_drops_seen;        /* pc.stats.pages_dropped at the last reconcile */
+	struct bt_copy copy[BT_COPIES];
 	bool shadow_step;               /* TF set by us to end an STI shadow */
 	bool guest_tf;                  /* ... and the guest's own TF then */
 	bool step_taken;                /* this trap ended such a step */
@@ -147,6 +165,33 @@ int bt_frame_write_raw(struct domain *d, uint64_t gpa, const void *buf, unsigned
 /* Run the instruction at EIP with hv/emul (MMIO, tracked-frame writes). */
 int bt_emulate_data(struct domain *d, struct bt_fault *f);
 
+/* window.c: the code window (docs/bt.md, "The code window") */
+extern bool bt_window_opt;              /* bt_window=on|off */
+/* A new shadow root's window table (alloc: the shadow's allocator), and
+ * taking it out of a root before it is freed (returned, 0: none). */
+int bt_win_root_init(struct domain *d, struct pae_space *root, paddr_t (*alloc)(void));
+paddr_t bt_win_root_fini(struct pae_space *root);
+/* The shadow dropped [linear, linear + len) of root (len 0: all). */
+void bt_win_dropped(struct domain *d, const struct pae_space *root, uint32_t linear,
+		    uint32_t len);
+/* The patch cache writes its bytes for frame gpa into the frame's copy. */
+int bt_win_code_write(struct domain *d, uint64_t gpa, const void *buf, unsigned n);
+/* The guest wrote n bytes at gpa (already in its frame): the copy too. */
+void bt_win_mirror(struct domain *d, uint64_t gpa, unsigned n);
+/* Copies of frames that are no longer scanned code go (and out of every
+ * window): after the patch cache dropped pages. */
+void bt_win_reconcile(struct domain *d);
+void bt_win_free(struct domain *d);
+/* A guest code descriptor as the CPU must have it (base moved into the
+ * window, limit at its end). */
+uint64_t bt_win_desc(const struct bt_domain *b, uint64_t e);
+/* A #PF / #GP of the guest that is the window's: handled, true. */
+bool bt_win_fault(struct domain *d, uint32_t cr2, uint32_t code);
+bool bt_win_gp(struct domain *d, uint32_t code);
+/* Code bytes the patch cache or a step write: the copy (window) or the
+ * frame. */
+int bt_code_poke(struct domain *d, uint64_t gpa, const void *buf, unsigned n);
+
 /* CPUID as a bt guest sees it: hw's filter, less what ring 1 cannot give,
  * and leaf 0x40000001 its counters (mode.c). */
 void bt_cpuid(struct domain *d, uint32_t leaf, uint32_t sub, uint32_t out[4]);
@@ -165,6 +210,8 @@ void bt_desc_check_gate(struct domain *d);
 void bt_desc_read_tss(struct domain *d);
 /* Load the running domain's GDT, gate and stack into the CPU. */
 void bt_desc_switch_in(struct domain *d);
+/* The code window moved: the running domain's GDT and LDT loaded again. */
+void bt_desc_reload(struct domain *d);
 /* A guest descriptor (8 bytes) by selector from its GDT, unchanged. */
 int bt_guest_desc(struct domain *d, uint16_t sel, uint64_t *desc);
 /* Fill a vCPU segment's hidden part from the guest's descriptor. */

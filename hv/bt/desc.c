@@ -282,11 +282,42 @@ static void build_ldt(struct domain *d)
 	b->ldt_count = n;
 }
 
+/* Copy descriptors into a table the CPU uses: code segments moved into the
+ * code window when the domain has one (window.c). */
+static void copy_out(const struct bt_domain *b, struct seg_desc *dst, const uint64_t *src,
+		     unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t e = bt_win_desc(b, src[i]);
+		memcpy(&dst[i], &e, sizeof(e));
+	}
+}
+
 static void load_ldt(struct domain *d)
 {
 	struct bt_domain *b = d->bt;
-	memcpy(bt_ldt, b->ldt, b->ldt_count * sizeof(b->ldt[0]));
+	copy_out(b, bt_ldt, b->ldt, b->ldt_count);
 	ldt_use(b->ldt_count);
+}
+
+/* The guest's GDT copy into the bt GDT page, and zeroes up to the most any
+ * guest left there (the hypervisor's slots are never touched). */
+static void load_gdt(struct domain *d)
+{
+	struct bt_domain *b = d->bt;
+	unsigned n = MAX(b->gdt_count, 3u);
+	copy_out(b, bt_gdt, b->gdt, n);
+	if (bt_gdt_used > n)
+		memset(&bt_gdt[n], 0, (bt_gdt_used - n) * sizeof(b->gdt[0]));
+	bt_gdt_used = n;
+}
+
+void bt_desc_reload(struct domain *d)
+{
+	if (d != current)
+		return;
+	load_gdt(d);
+	load_ldt(d);
 }
 
 void bt_gdt_resync(struct domain *d)
@@ -296,14 +327,9 @@ void bt_gdt_resync(struct domain *d)
 	b->stats.desc_resyncs++;
 	build_gdt(d);
 	build_ldt(d);
-	if (d == current)
-		load_ldt(d);
 	if (d == current) {
-		unsigned n = MAX(b->gdt_count, 3u);
-		memcpy(bt_gdt, b->gdt, n * sizeof(b->gdt[0]));
-		if (bt_gdt_used > n)
-			memset(&bt_gdt[n], 0, (bt_gdt_used - n) * sizeof(b->gdt[0]));
-		bt_gdt_used = n;
+		load_ldt(d);
+		load_gdt(d);
 	}
 }
 
@@ -331,13 +357,7 @@ void bt_desc_check_gate(struct domain *d)
 void bt_desc_switch_in(struct domain *d)
 {
 	struct bt_domain *b = d->bt;
-	/* The slots this guest uses, and zeroes up to the most any guest
-	 * left in the page (the hypervisor's slots are never touched). */
-	unsigned n = MAX(b->gdt_count, 3u);
-	memcpy(bt_gdt, b->gdt, n * sizeof(b->gdt[0]));
-	if (bt_gdt_used > n)
-		memset(&bt_gdt[n], 0, (bt_gdt_used - n) * sizeof(b->gdt[0]));
-	bt_gdt_used = n;
+	load_gdt(d);
 	gdt_use(true);
 	load_ldt(d);
 	idt_restore_guest_gates();

@@ -52,16 +52,26 @@ static void bytes_written(struct domain *d, uint64_t gpa, unsigned n);
 /* A/D updates: the entry's frame may be tracked (a page table in the same
  * frame as the GDT, say): treat it as any write, but the shadow's own (it
  * made them, nothing it holds depends on them). */
+/* A write to guest RAM on the guest's behalf: its frame, and the copy the
+ * code window runs if the frame is scanned code. */
+static int ram_write(struct domain *d, uint64_t gpa, const void *buf, unsigned n)
+{
+	int rc = hw_ram_rw(d, gpa, (void *)(uintptr_t)buf, n, true);
+	if (!rc)
+		bt_win_mirror(d, gpa, n);
+	return rc;
+}
+
 static int sh_write32(void *o, uint64_t gpa, uint32_t val)
 {
 	bytes_written(dom(o), gpa, 4);
-	return hw_ram_rw(dom(o), gpa, &val, 4, true);
+	return ram_write(dom(o), gpa, &val, 4);
 }
 
 static int sh_write64(void *o, uint64_t gpa, uint64_t val)
 {
 	bytes_written(dom(o), gpa, 8);
-	return hw_ram_rw(dom(o), gpa, &val, 8, true);
+	return ram_write(dom(o), gpa, &val, 8);
 }
 
 static uint64_t sh_translate(void *o, uint64_t gfn)
@@ -115,16 +125,23 @@ static void sh_free(void *o, paddr_t frame)
  * shadow's to free. */
 static int sh_root_init(void *o, struct pae_space *root)
 {
-	(void)o;
-	return switch_region_install(&hv_pt_env, root);
+	int rc = switch_region_install(&hv_pt_env, root);
+	return rc ? rc : bt_win_root_init(dom(o), root, sh_alloc);
 }
 
 static void sh_root_fini(void *o, struct pae_space *root)
 {
-	(void)o;
+	paddr_t win = bt_win_root_fini(root);
+	if (win)
+		sh_free(o, win);
 	pte_t l3e = hv_pt_env.table(root->pdpt)[L3_INDEX(RV_SWITCH_BASE)];
 	if (l3e & PTE_P)
 		hv_pt_env.table(l3e & PTE_ADDR_MASK)[L2_INDEX(RV_SWITCH_BASE)] = 0;
+}
+
+static void sh_dropped(void *o, const struct pae_space *root, uint32_t linear, uint32_t len)
+{
+	bt_win_dropped(dom(o), root, linear, len);
 }
 
 static bool sh_write_protected(void *o, uint64_t gfn)
@@ -197,9 +214,16 @@ int bt_frame_write_raw(struct domain *d, uint64_t gpa, const void *buf, unsigned
 	return hw_ram_rw(d, gpa, (void *)(uintptr_t)buf, n, true);
 }
 
+int bt_code_poke(struct domain *d, uint64_t gpa, const void *buf, unsigned n)
+{
+	if (d->bt->window)
+		return bt_win_code_write(d, gpa, buf, n);
+	return bt_frame_write_raw(d, gpa, buf, n);
+}
+
 static int pt_write(void *o, uint64_t gpa, const void *buf, unsigned n)
 {
-	return bt_frame_write_raw(dom(o), gpa, buf, n);
+	return bt_code_poke(dom(o), gpa, buf, n);
 }
 
 /* ---- linear accesses */
@@ -361,7 +385,7 @@ static int access_gpa(struct domain *d, uint32_t linear, uint64_t gpa, uint8_t *
 	}
 	if (write) {
 		bt_bytes_written(d, gpa, n);
-		return hw_ram_rw(d, gpa, buf, n, true) ? -1 : 0;
+		return ram_write(d, gpa, buf, n) ? -1 : 0;
 	}
 	if (b->patch && bt_patch_is_code(&b->pc, gpa >> PAGE_SHIFT))
 		return bt_patch_read(&b->pc, gpa, buf, n) ? -1 : 0;
@@ -493,7 +517,7 @@ void bt_guest_ops_init(struct domain *d)
 		.opaque = d, .read32 = sh_read32, .read64 = sh_read64, .write32 = sh_write32,
 		.write64 = sh_write64, .translate = sh_translate, .free = sh_free,
 		.write_protected = sh_write_protected, .root_init = sh_root_init,
-		.root_fini = sh_root_fini, .env = &sh_env,
+		.root_fini = sh_root_fini, .dropped = sh_dropped, .env = &sh_env,
 	};
 	b->patch_ops = (struct bt_patch_ops){ .opaque = d, .read = pt_read, .write = pt_write };
 	b->ops = (struct bt_ops){

@@ -88,6 +88,7 @@ static void release(struct domain *d)
 {
 	if (d->bt) {
 		shadow_destroy(&d->bt->sh);     /* every kept root (sh_root_fini) */
+		bt_win_free(d);
 		for (unsigned i = 0; i < BT_DOMAIN_FRAMES; i++)
 			free_frame(virt_to_phys(d->bt) + i * PAGE_SIZE);
 		d->bt = NULL;
@@ -114,6 +115,9 @@ static int bt_build(struct domain *d, const struct domain_config *cfg, const voi
 	memset(b, 0, BT_DOMAIN_FRAMES * PAGE_SIZE);
 	d->bt = b;
 	b->patch = cfg->patch;
+	/* The code window needs SMEP and NX (window.c); without them the
+	 * patches go into the guest's own pages. */
+	b->window = b->patch && bt_window_opt && cpu_features.smep && cpu_features.nx;
 	int rc = hw_build_pc(d, cfg, kernel, kernel_size, initrd, initrd_size, false, err, errlen);
 	if (rc)
 		return rc;
@@ -125,6 +129,7 @@ static int bt_build(struct domain *d, const struct domain_config *cfg, const voi
 	}
 	if (bt_shadow_cache)
 		shadow_cache_enable(&b->sh, &b->shc);
+	b->sh.sup_nx = b->window;
 	d->space = b->sh.root;
 	bt_patch_init(&b->pc, &b->patch_ops);
 	b->pc.trust_ret = bt_trust_ret;
@@ -158,7 +163,8 @@ static int bt_build(struct domain *d, const struct domain_config *cfg, const voi
 	bt_store(d, &d->vcpu.regs);
 	bt_scan_here(d);
 	printk("domain %u (%s): bt, kernel in ring 1, scan-and-patch %s\n", d->id, d->name,
-	       b->patch ? "on" : "off (trap-and-emulate only)");
+	       !b->patch ? "off (trap-and-emulate only)" :
+	       b->window ? "on (code window)" : "on (in place)");
 	return 0;
 }
 
@@ -185,6 +191,7 @@ static void bt_stopped(struct domain *d)
 static void bt_switch_in(struct domain *d)
 {
 	bt_shadow_owner(d);
+	cpu_smep(d->bt->window);
 	bt_desc_switch_in(d);
 	fpu_take(d);
 }
@@ -340,6 +347,12 @@ static void bt_dump(const struct domain *d)
 	       (unsigned long long)p->patches_applied, (unsigned long long)p->patches_undone,
 	       (unsigned long long)p->pages_dropped, (unsigned long long)b->stats.code_writes,
 	       (unsigned long long)p->evictions, (unsigned long long)p->conflicts);
+	if (b->window)
+		printk("    bt: code window at guest %#x: %llu pages mapped, %llu moves; %llu code "
+		       "frames copied, %llu copies freed\n", b->win_lo,
+		       (unsigned long long)b->stats.win_fills, (unsigned long long)b->stats.win_moves,
+		       (unsigned long long)b->stats.win_copies,
+		       (unsigned long long)b->stats.win_copies_freed);
 	printk("    bt: shadow faults %llu hidden, %llu reflected; %llu flushes, %llu invlpg; "
 	       "%llu device accesses emulated; %llu descriptor-table writes; %llu direct-gate "
 	       "pushes delivered by us; %u frames of shadow tables, %llu times at the cap\n",

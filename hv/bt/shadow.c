@@ -238,6 +238,13 @@ static bool hv_owned(const struct shadow_ctx *ctx, uint32_t linear)
 	return ctx->hv_base && linear >= ctx->hv_base;
 }
 
+void sh_dropped(struct shadow_ctx *ctx, const struct pae_space *root, uint32_t linear,
+		uint32_t len)
+{
+	if (ctx->ops->dropped)
+		ctx->ops->dropped(ctx->ops->opaque, root, linear, len);
+}
+
 void sh_drop_l1(struct shadow_ctx *ctx, const struct pae_space *root, uint32_t linear)
 {
 	if (hv_owned(ctx, linear))
@@ -247,6 +254,7 @@ void sh_drop_l1(struct shadow_ctx *ctx, const struct pae_space *root, uint32_t l
 		return;
 	ctx->ops->free(ctx->ops->opaque, *pde & PTE_ADDR_MASK);
 	*pde = 0;
+	sh_dropped(ctx, root, linear & ~(uint32_t)(LARGE_PAGE_SIZE - 1), LARGE_PAGE_SIZE);
 }
 
 /* Drop the shadow page table of the 2 MiB region holding linear. */
@@ -315,6 +323,7 @@ void sh_drop_all(struct shadow_ctx *ctx, const struct pae_space *root)
 			l2[j] = 0;
 		}
 	}
+	sh_dropped(ctx, root, 0, 0);
 }
 
 static void drop_all(struct shadow_ctx *ctx)
@@ -439,8 +448,10 @@ void shadow_invlpg(struct shadow_ctx *ctx, uint32_t linear)
 	pte_t *pde = shadow_pde(ctx, linear);
 	if (*pde & SH_PDE_LARGE)
 		drop_l1(ctx, linear);
-	else if (*pde & PTE_P)
+	else if (*pde & PTE_P) {
 		pt_unmap_page(ctx->ops->env, &ctx->root, linear & PAGE_MASK);
+		sh_dropped(ctx, &ctx->root, linear & PAGE_MASK, PAGE_SIZE);
+	}
 	if (paging(&ctx->regs) && !pae(&ctx->regs)) {
 		uint32_t buddy = linear ^ LARGE_PAGE_SIZE;
 		if (!hv_owned(ctx, buddy) && (*shadow_pde(ctx, buddy) & SH_PDE_LARGE))
@@ -475,7 +486,8 @@ static pte_t shadow_flags(struct shadow_ctx *ctx, const struct gwalk *w, bool wr
 		rw = false;
 	if (protect)
 		rw = false;
-	return (rw ? PTE_RW : 0) | (us ? PTE_US : 0) | (w->nx ? PTE_NX : 0);
+	bool nx = w->nx || (ctx->sup_nx && !us && ctx->ops->env->nx);
+	return (rw ? PTE_RW : 0) | (us ? PTE_US : 0) | (nx ? PTE_NX : 0);
 }
 
 /*

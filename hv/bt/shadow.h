@@ -67,6 +67,11 @@ struct shadow_ops {
 	 * every table it finds in a root, above hv_base too. */
 	int (*root_init)(void *opaque, struct pae_space *root);
 	void (*root_fini)(void *opaque, struct pae_space *root);
+	/* Optional: the shadow of [linear, linear + len) in root was just
+	 * dropped (len 0: everything below hv_base), for a caller that keeps
+	 * mappings of its own derived from those entries (bt's code window). */
+	void (*dropped)(void *opaque, const struct pae_space *root, uint32_t linear,
+			uint32_t len);
 	/* The shadow tables (machine addresses). env->nx: the host runs with
 	 * EFER.NXE, so guest NX can be enforced. */
 	const struct pt_env *env;
@@ -167,6 +172,11 @@ struct shadow_ctx {
 	/* Guest linear addresses at or above hv_base are the hypervisor's:
 	 * never filled, never dropped (0: no such range). 2 MiB aligned. */
 	uint32_t hv_base;
+	/* Supervisor pages are never executable in the shadow (NX, when the
+	 * host has it): the caller runs the guest kernel's code from copies
+	 * elsewhere (bt's code window, docs/bt.md). User pages stay as the
+	 * guest says; the host's SMEP keeps ring 1 from running them. */
+	bool sup_nx;
 	unsigned maxphyaddr;    /* the guest's MAXPHYADDR (CPUID 0x80000008) */
 	/* The paging registers the shadow was built for. */
 	struct shadow_regs regs;

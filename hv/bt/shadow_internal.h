@@ -27,6 +27,10 @@ int sh_load_pdptes(struct shadow_ctx *ctx, const struct shadow_regs *regs, uint6
 
 /* The shadow PDE of the 2 MiB region holding linear in a root. */
 pte_t *sh_pde(const struct shadow_ctx *ctx, const struct pae_space *root, uint32_t linear);
+/* Tell the caller that [linear, linear + len) of root was dropped (len 0:
+ * all of it): shadow_ops.dropped. */
+void sh_dropped(struct shadow_ctx *ctx, const struct pae_space *root, uint32_t linear,
+		uint32_t len);
 /* Drop the shadow page table of that region (below hv_base only). */
 void sh_drop_l1(struct shadow_ctx *ctx, const struct pae_space *root, uint32_t linear);
 /* Drop every shadow page table of a root below hv_base. */

@@ -305,8 +305,10 @@ void shadow_written(struct shadow_ctx *ctx, uint64_t gpa, unsigned n)
 				uint32_t lin = (USE_BASE(u) << 21) + (idx << PAGE_SHIFT);
 				if (!ctx->hv_base || lin < ctx->hv_base) {
 					pte_t *pde = sh_pde(ctx, &r->space, lin);
-					if (*pde & PTE_P)
+					if (*pde & PTE_P) {
 						pt_unmap_page(ctx->ops->env, &r->space, lin);
+						sh_dropped(ctx, &r->space, lin, PAGE_SIZE);
+					}
 				}
 			} else if (pae) {
 				sh_drop_l1(ctx, &r->space, USE_BASE(u) << 30 | idx << 21);

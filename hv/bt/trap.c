@@ -159,7 +159,7 @@ void bt_load(struct domain *d, const struct trap_frame *f)
 		d->bt->native_step = false;
 		if (d->bt->step_site && !bt_patch_lookup(&d->bt->pc, d->bt->step_lin, &site) &&
 		    site.gpa == d->bt->step_gpa)
-			bt_frame_write_raw(d, d->bt->step_gpa, &trap, 1);
+			bt_code_poke(d, d->bt->step_gpa, &trap, 1);
 		d->bt->rescan = true;
 	}
 	if (ring == 3) {
@@ -206,6 +206,10 @@ void bt_store(struct domain *d, struct trap_frame *f)
 	f->es = v->seg[BT_ES].sel;
 	f->fs = v->seg[BT_FS].sel;
 	f->gs = v->seg[BT_GS].sel;
+	/* Pages the patch cache dropped: their copies leave the window before
+	 * the guest can write the frames again. */
+	if (d->bt->window && d->bt->pc.stats.pages_dropped != d->bt->win_drops_seen)
+		bt_win_reconcile(d);
 	d->bt->last_frame = *f;
 	static uint32_t audit_n;
 	if (bt_audit && (++audit_n % bt_audit == 0 || d->space.pdpt != d->bt->sh.root.pdpt)) {
@@ -375,7 +379,7 @@ static void run_unscannable(struct domain *d, const struct bt_patch_site *site)
 	}
 	if (site) {
 		uint8_t orig = site->orig[0];
-		if (bt_frame_write_raw(d, site->gpa, &orig, 1)) {
+		if (bt_code_poke(d, site->gpa, &orig, 1)) {
 			bt_crash(d, "code at %#x cannot be stepped", lin);
 			return;
 		}
@@ -496,7 +500,7 @@ static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
 	struct shadow_regs regs = bt_paging_regs(&b->v);
 	struct shadow_fault_out out;
 	struct bt_fault f;
-	if (direct_gate_push(d, cr2))
+	if (direct_gate_push(d, cr2) || bt_win_fault(d, cr2, code))
 		return;
 	uint64_t t0 = rdtsc();
 	int rc = shadow_fault(&b->sh, cr2, code & (PFEC_W | PFEC_I), &regs, b->v.cpl, &out);
@@ -623,6 +627,8 @@ void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 		break;
 	case VEC_GP: {
 		uint64_t t1 = rdtsc();
+		if (bt_win_gp(d, f->error_code))
+			break;
 		if (f->error_code == INT3_GP_CODE && our_site(d, b->v.seg[BT_CS].base + b->v.eip)) {
 			b->stats.prof[BT_PROF_SITE] += rdtsc() - t1;
 			break;

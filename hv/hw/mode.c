@@ -66,6 +66,7 @@ static void hw_switch_in(struct domain *d)
 	 * guest reads another's breakpoint addresses; they are read back
 	 * after every exit (hw_loop), since the guest writes them freely. */
 	fpu_take(d);
+	cpu_smep(false);
 	for (unsigned i = 0; i < 4; i++)
 		write_dr(i, d->hw->dr[i]);
 }

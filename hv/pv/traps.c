@@ -71,6 +71,7 @@ void pv_switch_in(struct domain *d)
 {
 	gdt_use(false);
 	cpu_trap_rdtsc(false);
+	cpu_smep(false);
 	tss_set_ring1_stack(d->pv->vcpu.kernel_ss, d->pv->vcpu.kernel_esp);
 	for (unsigned v = 0; v < NUM_VECTORS; v++) {
 		bool handled = d->pv->vcpu.trap_eip[v] != 0;

@@ -35,6 +35,10 @@ void cpu_detect(void)
 		f->fxsr = d & (1u << 24);
 		f->sse = d & (1u << 25);
 	}
+	if (max >= 7) {
+		cpuid(7, 0, &a, &b, &c, &d);
+		f->smep = b & (1u << 7);
+	}
 	cpuid(0x80000000, 0, &maxext, &b, &c, &d);
 	if (maxext >= 0x80000001) {
 		cpuid(0x80000001, 0, &a, &b, &c, &d);
@@ -168,6 +172,17 @@ void cpu_trap_rdtsc(bool on)
 		return;
 	write_cr4(on ? read_cr4() | CR4_TSD : read_cr4() & ~CR4_TSD);
 	rdtsc_traps = on;
+}
+
+static bool smep_on;
+
+void cpu_smep(bool on)
+{
+	on = on && cpu_features.smep;
+	if (on == smep_on)
+		return;
+	write_cr4(on ? read_cr4() | CR4_SMEP : read_cr4() & ~CR4_SMEP);
+	smep_on = on;
 }
 
 static bool gdt_is_bt;

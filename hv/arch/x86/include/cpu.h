@@ -103,7 +103,7 @@ struct cpu_features {
 	 * no clean bits; nested paging only with PAE on both sides). */
 	uint32_t svm_rev, svm_asids;
 	bool svm_npt, svm_nrips, svm_vmcb_clean, svm_decode_assists;
-	bool tsc, pae, pge, nx, svm, apic, invariant_tsc, fxsr, sse;
+	bool tsc, pae, pge, nx, smep, svm, apic, invariant_tsc, fxsr, sse;
 	/* FXSAVE/FXRSTOR skip the x87 FIP, FDP and FOP unless an exception is
 	 * pending (AMD without XSaveErPtr): hv/pv/fpu.c scrubs them. */
 	bool fxsave_leak;
@@ -137,6 +137,9 @@ void ldt_use(unsigned n);
 /* CR4.TSD: RDTSC outside ring 0 raises #GP (a bt guest that moved its
  * TSC, or set its own TSD); off for every other guest. */
 void cpu_trap_rdtsc(bool on);
+/* CR4.SMEP (if the CPU has it): ring 0-2 cannot run user pages. On while a
+ * bt domain with a code window runs (docs/bt.md), off for the others. */
+void cpu_smep(bool on);
 /* Write a vCPU's descriptors into the guest slots of the GDT. */
 void gdt_set_guest_slots(const uint64_t *slots);
 /* Let guests use the x87 FPU and SSE (CR0.MP/NE, CR4.OSFXSR when present). */
