@@ -169,6 +169,8 @@ static int setup(void **state)
 	nused = 0;
 	ops.write_protected = NULL;
 	ops.table_used = NULL;
+	ops.dropped = NULL;
+	env.nx = PTE_NX;
 	assert_int_equal(shadow_init(&ctx, &ops, 36, 0), 0);
 	assert_int_equal(sh_live, ROOT_FRAMES);
 	return 0;
@@ -1492,6 +1494,107 @@ static void test_cache_self_map_forgotten(void **state)
 	assert_true(shadow_is_table(&ctx, 2));          /* tracked again */
 }
 
+/* ---- what bt's code window relies on (docs/bt.md, "The code window") ---- */
+
+/* sup_nx: every supervisor page of the shadow is execute-disabled (the
+ * kernel's code runs from copies elsewhere), user pages keep the guest's
+ * rights; without NX on the host nothing can be said (the bit would be
+ * reserved), so nothing is set. */
+static void test_sup_nx(void **state)
+{
+	mode_2level(false, true);
+	*e32(1, 1) = (2 << 12) | P | RW | US;
+	*e32(2, 5) = (7 << 12) | P | RW | A | D;        /* supervisor */
+	*e32(2, 6) = (8 << 12) | P | RW | US | A | D;   /* user */
+	expect_filled(0x00405000, R, 1);
+	expect_filled(0x00406000, R, 1);
+	assert_false(sh_must(0x00405000).nx);           /* off: the guest's rights */
+	ctx.sup_nx = true;
+	shadow_invlpg(&ctx, 0x00405000);
+	shadow_invlpg(&ctx, 0x00406000);
+	expect_filled(0x00405000, R, 1);
+	expect_filled(0x00406000, R, 3);
+	assert_true(sh_must(0x00405000).nx);
+	assert_false(sh_must(0x00406000).nx);
+	/* A supervisor write to a read-only user page with CR0.WP = 0 gets a
+	 * supervisor-only writable entry: NX too. */
+	mode_2level(false, false);
+	*e32(2, 7) = (9 << 12) | P | US | A | D;
+	expect_filled(0x00407000, W, 1);
+	struct pt_walk w = sh_must(0x00407000);
+	assert_true(!w.user && w.writable && w.nx);
+	/* No NX on the host: the bit is reserved, never set. */
+	env.nx = 0;
+	mode_2level(false, true);
+	expect_filled(0x00405000, R, 1);
+	assert_false(sh_must(0x00405000).nx);
+}
+
+static struct { paddr_t root; uint32_t linear, len; } drops[16];
+static unsigned ndrops;
+
+static void dropped(void *o, const struct pae_space *root, uint32_t linear, uint32_t len)
+{
+	(void)o;
+	if (ndrops < 16)
+		drops[ndrops] = (typeof(drops[0])){ root->pdpt, linear, len };
+	ndrops++;
+}
+
+static bool saw_drop(paddr_t root, uint32_t linear, uint32_t len)
+{
+	for (unsigned i = 0; i < ndrops && i < 16; i++)
+		if (drops[i].root == root && drops[i].linear == linear && drops[i].len == len)
+			return true;
+	return false;
+}
+
+/* shadow_ops.dropped hears of every entry the shadow lets go, with its
+ * root: INVLPG (the page), a table write synced into a kept root (the
+ * page, or the 2 MiB region of a directory word), a root emptied at a CR3
+ * load (all of it). A caller's mappings derived from those entries (bt's
+ * window) go with them. */
+static void test_dropped_hook(void **state)
+{
+	ops.dropped = dropped;
+	ndrops = 0;
+	cache_on();
+	mode_2level(false, true);
+	*e32(1, 1) = (2 << 12) | P | RW | US;
+	*e32(2, 5) = (7 << 12) | P | RW | US | A | D;
+	*e32(2, 6) = (8 << 12) | P | RW | US | A | D;
+	expect_filled(0x00405000, R, 3);
+	expect_filled(0x00406000, R, 3);
+	paddr_t root_a = ctx.root.pdpt;
+	ndrops = 0;
+	shadow_invlpg(&ctx, 0x00405abc);
+	assert_int_equal(ndrops, 1);
+	assert_true(saw_drop(root_a, 0x00405000, PAGE_SIZE));
+
+	/* A page-table word written while another root is loaded: the kept
+	 * root hears of that page. */
+	expect_filled(0x00405000, R, 3);
+	load_cr3(4 << 12);
+	ndrops = 0;
+	guest_write32((2 << 12) + 6 * 4, (9 << 12) | P | RW | US | A | D);
+	assert_true(saw_drop(root_a, 0x00406000, PAGE_SIZE));
+	assert_false(saw_drop(root_a, 0x00405000, PAGE_SIZE));
+	/* A directory word: the whole 2 MiB region of that root. */
+	ndrops = 0;
+	guest_write32((1 << 12) + 1 * 4, (2 << 12) | P | US);
+	assert_true(saw_drop(root_a, 0x00400000, LARGE_PAGE_SIZE));
+
+	/* The flush policy: a CR3 load empties the one root. */
+	ndrops = 0;
+	shadow_destroy(&ctx);
+	assert_int_equal(shadow_init(&ctx, &ops, 36, 0), 0);
+	mode_2level(false, true);
+	expect_filled(0x00405000, R, 3);
+	ndrops = 0;
+	load_cr3(1 << 12);
+	assert_true(saw_drop(ctx.root.pdpt, 0, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1503,6 +1606,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pae_pdptes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mmio_and_bad_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invlpg, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sup_nx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dropped_hook, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flush_and_hv_base, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enomem, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_protect_hooks, setup, teardown),
