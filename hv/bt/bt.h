@@ -165,6 +165,12 @@ int bt_frame_write_raw(struct domain *d, uint64_t gpa, const void *buf, unsigned
 /* Run the instruction at EIP with hv/emul (MMIO, tracked-frame writes). */
 int bt_emulate_data(struct domain *d, struct bt_fault *f);
 
+/* trap.c: the shadow's fill of linear for an access (PFEC_W, PFEC_I) at the
+ * vCPU's CPL, emptied and tried again once at the domain's cap of shadow
+ * tables: shadow_fault's result. */
+int bt_shadow_fill(struct domain *d, uint32_t linear, uint32_t access,
+		   struct shadow_fault_out *out);
+
 /* window.c: the code window (docs/bt.md, "The code window") */
 extern bool bt_window_opt;              /* bt_window=on|off */
 /* A new shadow root's window table (alloc: the shadow's allocator), and

@@ -494,21 +494,30 @@ static bool direct_gate_push(struct domain *d, uint32_t cr2)
 	return true;
 }
 
-static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
+int bt_shadow_fill(struct domain *d, uint32_t linear, uint32_t access,
+		   struct shadow_fault_out *out)
 {
 	struct bt_domain *b = d->bt;
 	struct shadow_regs regs = bt_paging_regs(&b->v);
+	int rc = shadow_fault(&b->sh, linear, access, &regs, b->v.cpl, out);
+	if (rc == -RV_ENOMEM) {
+		/* Shadow tables at the domain's cap: start again from empty. */
+		shadow_flush(&b->sh, &regs);
+		rc = shadow_fault(&b->sh, linear, access, &regs, b->v.cpl, out);
+	}
+	return rc;
+}
+
+static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
+{
+	struct bt_domain *b = d->bt;
 	struct shadow_fault_out out;
 	struct bt_fault f;
 	if (direct_gate_push(d, cr2) || bt_win_fault(d, cr2, code))
 		return;
 	uint64_t t0 = rdtsc();
-	int rc = shadow_fault(&b->sh, cr2, code & (PFEC_W | PFEC_I), &regs, b->v.cpl, &out);
+	int rc = bt_shadow_fill(d, cr2, code & (PFEC_W | PFEC_I), &out);
 	b->stats.prof[BT_PROF_FILL] += rdtsc() - t0;
-	if (rc == -RV_ENOMEM) {
-		shadow_flush(&b->sh, &regs);
-		rc = shadow_fault(&b->sh, cr2, code & (PFEC_W | PFEC_I), &regs, b->v.cpl, &out);
-	}
 	switch (rc) {
 	case SHADOW_FILLED:
 		return;

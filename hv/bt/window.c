@@ -57,13 +57,7 @@ bool bt_window_opt = true;
 
 static int set_window(const char *v)
 {
-	if (!strcmp(v, "on"))
-		bt_window_opt = true;
-	else if (!strcmp(v, "off"))
-		bt_window_opt = false;
-	else
-		return -EINVAL;
-	return 0;
+	return parse_bool(v, &bt_window_opt) ? -EINVAL : 0;
 }
 CMDLINE_OPTION(bt_window, "bt_window", set_window, "on or off",
 	       "bt domains: run the kernel's code from patched copies in a window, so that its "
@@ -306,11 +300,7 @@ static void fill(struct domain *d, uint32_t g)
 	struct shadow_fault_out out;
 	/* Through the shadow's own fill first: the guest's walk (A bits, its
 	 * faults), and the entry whose drop will take this one with it. */
-	int rc = shadow_fault(&b->sh, g, PFEC_I, &regs, b->v.cpl, &out);
-	if (rc == -RV_ENOMEM) {
-		shadow_flush(&b->sh, &regs);
-		rc = shadow_fault(&b->sh, g, PFEC_I, &regs, b->v.cpl, &out);
-	}
+	int rc = bt_shadow_fill(d, g, PFEC_I, &out);
 	switch (rc) {
 	case SHADOW_FILLED:
 		break;
