@@ -29,6 +29,10 @@
  *       and (%esp) in asm) is the caller's address after the call: in the
  *       image, and in the far copy calling a local function and a
  *       function of the image
+ *   (g) far page 0 switched 100 times between its frame (the function of
+ *       (a)) and another holding the function of (b) at the same address,
+ *       INVLPG each time, each called after the switch: the code of the
+ *       frame mapped now runs
  * With "hvtop" on the command line, instead (what bt keeps for itself):
  *   (c) jumps to 0xFFC10000 and 0xFFEC6000, which the guest does not map:
  *       #PF, CR2 = EIP = the target, error code 0, ESP as it was. The
@@ -45,8 +49,9 @@
  * patched copies in a 1 MiB code window at the top of linear space, with
  * its code segment's base moved there (docs/bt.md, "The code window").
  * Code more than 1 MiB away moves the window (a); EIP, return addresses
- * and fault frames must stay the guest's own ((b), (c), (f)); its loads
- * must see its own bytes, not our int3s (d); the copy of two pages must
+ * and fault frames must stay the guest's own ((b), (c), (f)); the window
+ * must follow its page tables (g); its loads must see its own bytes, not
+ * our int3s (d); the copy of two pages must
  * hold an instruction across them, and code at the window's end must run
  * (e); the addresses the hypervisor keeps must fault as the guest's tables
  * say (hvtop).
@@ -152,7 +157,7 @@ static uint32_t pd[1024] __aligned(PAGE);
 static uint32_t pt_low[1024] __aligned(PAGE);
 static uint32_t pt_far[1024] __aligned(PAGE);
 static uint32_t pt_top[1024] __aligned(PAGE);
-static uint8_t frames[5][PAGE] __aligned(PAGE);
+static uint8_t frames[6][PAGE] __aligned(PAGE);
 
 static void paging_on(void)
 {
@@ -358,6 +363,26 @@ static void part_c(void)
 		   FAR_ABSENT, at, (int)rec.vector, rec.cr2, rec.eip, rec.error);
 }
 
+static void part_g(void)
+{
+	uint32_t *pte = &pt_far[(FAR >> 12) & 1023], keep = *pte, bad = 0;
+	uint32_t want = FAR + OFF(cw_here_pop, cw_here);
+	memcpy(frames[5], cw_here, (size_t)(cw_here_end - cw_here));
+	for (uint32_t i = 0; i < 100; i++) {
+		uint32_t inside;
+		*pte = PA(frames[5]) | PTE_P | PTE_W;
+		invlpg(FAR);
+		if (call_here(FAR) != want)
+			bad++;
+		*pte = keep;
+		invlpg(FAR);
+		if (call_fn(FAR, i, &inside) != 2 * i + 1)
+			bad++;
+	}
+	test_check(bad == 0, "(g) far page 0 remapped between two frames of code 100 times: %u "
+		   "calls ran the other's code", bad);
+}
+
 /* Under bt the top 4 MiB is the hypervisor's in every address space. */
 static void part_hvtop(void)
 {
@@ -488,6 +513,7 @@ void guest_main(void)
 		part_d();
 		part_e();
 		part_f();
+		part_g();
 	}
 	if (hvtop)
 		part_hvtop();
