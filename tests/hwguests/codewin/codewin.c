@@ -51,10 +51,9 @@
  * Code more than 1 MiB away moves the window (a); EIP, return addresses
  * and fault frames must stay the guest's own ((b), (c), (f)); the window
  * must follow its page tables (g); its loads must see its own bytes, not
- * our int3s (d); the copy of two pages must
- * hold an instruction across them, and code at the window's end must run
- * (e); the addresses the hypervisor keeps must fault as the guest's tables
- * say (hvtop).
+ * our int3s (d); the copies of two pages must hold an instruction across
+ * them, and code at the window's very end must run (e); the addresses the
+ * hypervisor keeps must fault as the guest's tables say (hvtop).
  */
 #include "hwg.h"
 #include "pic.h"
