@@ -171,6 +171,10 @@ int bt_emulate_data(struct domain *d, struct bt_fault *f);
 int bt_shadow_fill(struct domain *d, uint32_t linear, uint32_t access,
 		   struct shadow_fault_out *out);
 
+/* trap.c: a #PF for the guest's access (PFEC_W, PFEC_I) at linear in the
+ * hypervisor's 4 MiB at the top, with the error code the PC would give. */
+void bt_hv_region_pf(struct domain *d, uint32_t linear, uint32_t access);
+
 /* window.c: the code window (docs/bt.md, "The code window") */
 extern bool bt_window_opt;              /* bt_window=on|off */
 /* A new shadow root's window table (alloc: the shadow's allocator), and
@@ -194,6 +198,9 @@ uint64_t bt_win_desc(const struct bt_domain *b, uint64_t e);
 /* A #PF / #GP of the guest that is the window's: handled, true. */
 bool bt_win_fault(struct domain *d, uint32_t cr2, uint32_t code);
 bool bt_win_gp(struct domain *d, uint32_t code);
+/* A trap from the switch region's stubs run in ring 1 (a jump the moved
+ * code segment wraps onto them): the domain is stopped, true. */
+bool bt_win_ran_stubs(struct domain *d, unsigned vector, uint32_t code);
 /* Code bytes the patch cache or a step write: the copy (window) or the
  * frame. */
 int bt_code_poke(struct domain *d, uint64_t gpa, const void *buf, unsigned n);

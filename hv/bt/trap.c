@@ -508,6 +508,27 @@ int bt_shadow_fill(struct domain *d, uint32_t linear, uint32_t access,
 	return rc;
 }
 
+void bt_hv_region_pf(struct domain *d, uint32_t linear, uint32_t access)
+{
+	/*
+	 * The hypervisor's 4 MiB at the top: never the guest's, whatever its
+	 * tables say (docs/bt.md). Where its tables map nothing, its own #PF
+	 * (what the PC gives); where they map a page, a protection #PF: its
+	 * mapping there never takes effect. I only as its paging reports it
+	 * (PAE with NXE).
+	 */
+	struct bt_vcpu *v = &d->bt->v;
+	struct shadow_regs regs = bt_paging_regs(v);
+	struct shadow_fault_out out;
+	uint32_t ec = PFEC_P | (access & PFEC_W) | (v->cpl == 3 ? PFEC_U : 0);
+	if ((access & PFEC_I) && (v->cr4 & BT_CR4_PAE) && (v->efer & BT_EFER_NXE))
+		ec |= PFEC_I;
+	if (shadow_translate(&d->bt->sh, linear, access, &regs, v->cpl, &out) == SHADOW_GUEST_PF)
+		ec = out.error_code;
+	v->cr2 = linear;
+	bt_deliver(d, BT_VEC_PF, BT_EVENT_EXCEPTION, true, ec);
+}
+
 static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
 {
 	struct bt_domain *b = d->bt;
@@ -580,11 +601,7 @@ static void page_fault(struct domain *d, uint32_t cr2, uint32_t code)
 		return;
 	case -RV_EFAULT:
 		if (cr2 >= RV_SWITCH_BASE) {
-			/* The hypervisor's 4 MiB at the top: never the guest's,
-			 * whatever its tables say (docs/bt.md). */
-			b->v.cr2 = cr2;
-			bt_deliver(d, BT_VEC_PF, BT_EVENT_EXCEPTION, true,
-				   PFEC_P | (code & (PFEC_W | PFEC_I)) | (b->v.cpl == 3 ? PFEC_U : 0));
+			bt_hv_region_pf(d, cr2, code & (PFEC_W | PFEC_I));
 			return;
 		}
 		/* fall through */
@@ -615,6 +632,8 @@ void bt_exception(struct domain *d, struct trap_frame *f, uint32_t cr2)
 		       exception_mnemonic(vec), f->error_code, b->v.seg[BT_CS].sel, b->v.eip,
 		       b->v.cpl, cr2, b->v.vif);
 	}
+	if (bt_win_ran_stubs(d, vec, f->error_code))
+		return;
 	switch (vec) {
 	case VEC_DB:
 		if (b->step_taken && !b->guest_tf) {

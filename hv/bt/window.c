@@ -340,14 +340,6 @@ static void fill(struct domain *d, uint32_t g)
 	b->stats.win_fills++;
 }
 
-/* Code in the hypervisor's 4 MiB at the top: never the guest's, whatever
- * its tables say (docs/bt.md): a #PF, as for its other accesses there. */
-static void hv_region_fetch(struct domain *d, uint32_t g, uint32_t ibit)
-{
-	d->bt->v.cr2 = g;
-	bt_deliver(d, BT_VEC_PF, BT_EVENT_EXCEPTION, true, PFEC_P | ibit);
-}
-
 bool bt_win_fault(struct domain *d, uint32_t cr2, uint32_t code)
 {
 	struct bt_domain *b = d->bt;
@@ -363,7 +355,7 @@ bool bt_win_fault(struct domain *d, uint32_t cr2, uint32_t code)
 	 * guest's address is where the CPU fetched less the shift). */
 	uint32_t g = cr2 - (BT_WIN_BASE - b->win_lo);
 	if (g >= RV_SWITCH_BASE)
-		hv_region_fetch(d, g, code & PFEC_I);
+		bt_hv_region_pf(d, g, PFEC_I);
 	else
 		move(d, g);
 	return true;
@@ -380,9 +372,37 @@ bool bt_win_gp(struct domain *d, uint32_t code)
 	 * instruction that may run into it. */
 	if (g - b->win_lo < BT_WIN_SIZE - 15)
 		return false;
-	if (g >= RV_SWITCH_BASE)
-		hv_region_fetch(d, g, 0);
-	else
-		move(d, g);
+	if (g >= RV_SWITCH_BASE) {
+		bt_hv_region_pf(d, g, PFEC_I);
+		return true;
+	}
+	/* The window is already where that code would put it (the top of
+	 * the guest's space): the #GP is the instruction's own. */
+	if (place(g) == b->win_lo)
+		return false;
+	move(d, g);
+	return true;
+}
+
+bool bt_win_ran_stubs(struct domain *d, unsigned vector, uint32_t code)
+{
+	struct bt_domain *b = d->bt;
+	if (!b->window || b->v.cpl == 3 || (vector == VEC_PF && (code & PFEC_I)))
+		return false;
+	/*
+	 * Where the CPU was, through the moved code segment. A fetch fault
+	 * there is a jump that ran nothing (it moves the window); any other
+	 * trap from the switch region means the hypervisor's stubs ran in
+	 * ring 1: the guest jumped to an address that the moved segment
+	 * wraps onto them (QEMU's TCG does not check a near jump against the
+	 * segment limit, docs/bt.md). Its registers and stack are no longer
+	 * what its code made them: stopped, with the reason.
+	 */
+	uint32_t g = b->v.seg[BT_CS].base + b->v.eip;
+	uint32_t lin = g + (BT_WIN_BASE - b->win_lo);
+	if (lin < RV_SWITCH_BASE || lin >= BT_WIN_BASE - BT_WIN_SIZE)
+		return false;
+	bt_crash(d, "its kernel ran into the hypervisor's switch stubs in ring 1 (at %#x, its "
+		 "address %#x, through the code window at %#x)", lin, g, b->win_lo);
 	return true;
 }
