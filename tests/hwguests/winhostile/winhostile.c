@@ -31,12 +31,15 @@
  *              frame and 0x40001000 + 4 KiB * s a shared one; 2 s of CR3
  *              switches in a scrambled order, calling both, an address
  *              only another space maps (#PF) and, every 8th, the image
- *              (a window move): each call runs what this space maps.
+ *              (a window move): each call runs what this space maps; every
+ *              64th switch, each window page that reads is its own code.
  *   winevict   200 code pages called in turn, 20 rounds, each page's
  *              immediate rewritten every round: 3 times more pages than
  *              bt's 64 copies, so copies are evicted and made again all
- *              the time; every result right (tests.cfg also asks that the
- *              hypervisor's memory comes back).
+ *              the time; every result right, and after each round every
+ *              window page that reads is its own code (a window entry left
+ *              on a freed copy would show another frame); tests.cfg also
+ *              asks that the hypervisor's memory comes back.
  *
  * The code run is built at run time from a few byte templates, each with
  * pushf/cli/popf so that bt patches it (a copy in the window).
@@ -376,19 +379,52 @@ static void winremap(void)
 
 extern char __image_end[];
 
-/* A window page's bytes must be a page of the guest's image, int3s aside. */
-static bool own_code(const uint8_t *w)
+static bool same_but_int3s(const uint8_t *w, uint32_t g)
 {
-	for (uint32_t g = 0x100000; g < PA(__image_end); g += PAGE) {
-		const uint8_t *p = (const uint8_t *)(uintptr_t)g;
-		unsigned diff = 0, i;
-		for (i = 0; i < PAGE; i++)
-			if (w[i] != p[i] && (w[i] != 0xcc || ++diff > 512))
-				break;
-		if (i == PAGE)
-			return true;
+	const uint8_t *p = (const uint8_t *)(uintptr_t)g;
+	unsigned diff = 0, i;
+	for (i = 0; i < PAGE; i++)
+		if (w[i] != p[i] && (w[i] != 0xcc || ++diff > 512))
+			break;
+	return i == PAGE;
+}
+
+/* A window page's bytes must be a page of the guest's image, int3s aside
+ * (*hint: the page tried first, then the one after the match). */
+static bool own_code(const uint8_t *w, uint32_t *hint)
+{
+	if (*hint && *hint < PA(__image_end) && same_but_int3s(w, *hint)) {
+		*hint += PAGE;
+		return true;
 	}
+	for (uint32_t g = 0x100000; g < PA(__image_end); g += PAGE)
+		if (same_but_int3s(w, g)) {
+			*hint = g + PAGE;
+			return true;
+		}
 	return false;
+}
+
+/* Every window page that reads (0xfff00000 and up) is its own code: the
+ * number that are not (each printed). */
+static unsigned scan_window(const char *who)
+{
+	static uint8_t buf[PAGE];
+	unsigned foreign = 0;
+	uint32_t hint = 0, v;
+	for (uint32_t a = 0xfff00000u; a; a += PAGE) {
+		if (try_rd(a, &v) != NONE)
+			continue;
+		for (unsigned i = 0; i < PAGE; i += 4)
+			if (try_rd(a + i, (uint32_t *)(buf + i)) != NONE)
+				memset(buf + i, 0, 4);
+		if (!own_code(buf, &hint)) {
+			foreign++;
+			hwg_printf("%s: window page %#x is no page of its image (%08x %08x)\n", who, a,
+				   ((uint32_t *)buf)[0], ((uint32_t *)buf)[1]);
+		}
+	}
+	return foreign;
 }
 
 static void winread(void)
@@ -415,11 +451,6 @@ static void winread(void)
 			const uint32_t *w = (const uint32_t *)buf;
 			if (a >= 0xfff00000u) {
 				win_pages += pass == 0;
-				if (!own_code(buf)) {
-					foreign++;
-					hwg_printf("winread: window page %#x is no page of its image (%08x %08x)\n",
-						   a, w[0], w[1]);
-				}
 				continue;
 			}
 			/* a frame of the pv bystander: EIP, CS 0x19 or 0x2b (its
@@ -432,6 +463,7 @@ static void winread(void)
 						   "%#x eflags %#x\n", a + 4 * i, w[i + 1], w[i], w[i + 2]);
 				}
 		}
+		foreign += scan_window("winread");
 	}
 	hwg_printf("winread: %u of 1024 pages at 0xffc00000 and up read without a fault (the PC: "
 		   "none), %u of them in the window\n", readable, win_pages);
@@ -578,6 +610,7 @@ static void winspaces(void)
 		put(PA(sp_frame[s]) + 0x80, T_RET, 0x5000 + s);
 	}
 	uint32_t rounds = 0, bad_own = 0, bad_shared = 0, bad_other = 0, bad_img = 0, x = 777;
+	unsigned foreign = 0;
 	uint64_t end = deadline(2000);
 	while (rdtsc() < end) {
 		x = x * 1103515245u + 12345u;
@@ -592,6 +625,8 @@ static void winspaces(void)
 			bad_other++;
 		if ((rounds & 7) == 7 && call0(PA(rm_frame[0]) + 0x80) != 0x1ab)
 			bad_img++;
+		if ((rounds & 63) == 63)
+			foreign += scan_window("winspaces");
 		rounds++;
 	}
 	write_cr3(PA(pd));
@@ -602,6 +637,8 @@ static void winspaces(void)
 	test_check(bad_other == 0, "the shared code at another space's address: #PF (%u not)",
 		   bad_other);
 	test_check(bad_img == 0, "the image's code every 8th switch (%u wrong)", bad_img);
+	test_check(foreign == 0, "every 64th switch, each window page that reads is its own "
+		   "code, int3s aside (%u were not)", foreign);
 }
 
 /* ---- winevict */
@@ -611,7 +648,7 @@ static uint8_t ev_frame[EV_PAGES][PAGE] __aligned(PAGE);
 
 static void winevict(void)
 {
-	unsigned bad = 0;
+	unsigned bad = 0, foreign = 0;
 	for (unsigned i = 0; i < EV_PAGES; i++)
 		put(PA(ev_frame[i]) + (i * 16) % 0xf00, T_RET, 0);
 	for (uint32_t r = 0; r < 20; r++) {
@@ -621,9 +658,12 @@ static void winevict(void)
 		for (unsigned i = 0; i < EV_PAGES; i++)
 			if (call0(PA(ev_frame[i]) + (i * 16) % 0xf00) != (r << 16 | i))
 				bad++;
+		foreign += scan_window("winevict");
 	}
 	test_check(bad == 0, "200 code pages called in turn, rewritten each round, 20 rounds: "
 		   "%u of 4000 results wrong", bad);
+	test_check(foreign == 0, "after each round every window page that reads is its own code, "
+		   "int3s aside (%u were not)", foreign);
 }
 
 void guest_main(void)
