@@ -22,7 +22,8 @@
  *              Under bt the loads may read (docs/bt.md, "Equivalence
  *              gaps"), but a window page must hold its own code (int3s
  *              aside) and the entry stack no frame of the pv bystander (CS
- *              0x19/0x2b); every store must fault.
+ *              0x19/0x2b); every store must fault. Then ring-1 jumps to
+ *              0xFFF00000 and up: #PF, CR2 = EIP = the target, error 0.
  *   winuser    a ring-3 program jumps to every page of 0xFFC00000-
  *              0xFFFFFFFF and into the kernel's supervisor code: a #PF
  *              with CR2 = EIP = the target, error 4 (U) or 5 (U|P); the
@@ -473,6 +474,20 @@ static void winread(void)
 		   "(%u reads were not, 4 passes)", foreign);
 	test_check(frames_seen == 0, "no page below the window holds a frame of the pv bystander "
 		   "(%u found, 4 passes)", frames_seen);
+	/* ring 1 jumps to the window's own addresses: #PF as on the PC */
+	static const uint32_t jumps[4] = { 0xfff00000u, 0xfff00000u + 0x40000u, 0xfffff000u,
+					   0xfffffff0u };
+	unsigned bad = 0;
+	for (unsigned j = 0; j < 4; j++) {
+		try_call(jumps[j]);
+		if (rec.vector != VEC_PF || rec.cr2 != jumps[j] || rec.eip != jumps[j] || rec.error) {
+			bad++;
+			hwg_printf("winread: jump to %#x: vector %d error %#x CR2 %#x EIP %#x\n",
+				   jumps[j], (int)rec.vector, rec.error, rec.cr2, rec.eip);
+		}
+	}
+	test_check(bad == 0, "ring-1 jumps to 0xfff00000, +256 KiB, 0xfffff000, 0xfffffff0: #PF, "
+		   "CR2 = EIP = the target, error 0 (%u not)", bad);
 }
 
 /* ---- winuser */
