@@ -387,7 +387,11 @@ bool bt_win_gp(struct domain *d, uint32_t code)
 bool bt_win_ran_stubs(struct domain *d, unsigned vector, uint32_t code)
 {
 	struct bt_domain *b = d->bt;
-	if (!b->window || b->v.cpl == 3 || (vector == VEC_PF && (code & PFEC_I)))
+	/* Faults only: they report the instruction that ran. A #DB trap
+	 * reports the next one, which a branch may have put anywhere, and a
+	 * fetch fault ran nothing. */
+	if (!b->window || b->v.cpl == 3 || vector == VEC_DB || vector == VEC_BP ||
+	    (vector == VEC_PF && (code & PFEC_I)))
 		return false;
 	/*
 	 * Where the CPU was, through the moved code segment. A fetch fault
