@@ -222,22 +222,6 @@ __asm__(".text\n"
 	"iret\n");
 void rec_stub_13(void), rec_stub_14(void);
 
-static void set_gate(unsigned vec, void (*fn)(void))
-{
-	struct desc_ptr idtr;
-	sidt(&idtr);
-	uint8_t *g = (uint8_t *)(uintptr_t)idtr.base + 8 * vec;
-	uint32_t off = PA(fn);
-	g[0] = off & 0xff;
-	g[1] = (off >> 8) & 0xff;
-	g[2] = 0x08;
-	g[3] = 0;
-	g[4] = 0;
-	g[5] = 0x8e;                    /* present, DPL 0, 32-bit interrupt gate */
-	g[6] = (off >> 16) & 0xff;
-	g[7] = off >> 24;
-}
-
 /* Jump to target (from the code at via, when not 0: a "jmp *%eax" there);
  * a fault resumes after it. Returns how far ESP moved meanwhile. */
 static uint32_t jump_to(uint32_t target, uint32_t via)
@@ -499,8 +483,8 @@ static void part_top(void)
 void guest_main(void)
 {
 	pic_init(0x20);                 /* every IRQ masked: IF = 1 is quiet */
-	set_gate(VEC_GP, rec_stub_13);
-	set_gate(VEC_PF, rec_stub_14);
+	hwg_set_gate(VEC_GP, rec_stub_13, 0x8e);
+	hwg_set_gate(VEC_PF, rec_stub_14, 0x8e);
 	paging_on();
 	irq_enable();
 	bool all = hwg_cmdline_has("all");

@@ -57,13 +57,6 @@ static uint32_t small[64] = { [63] = 0x5a11e5d0 };      /* 256 bytes */
 static uint32_t cell_a = 0xaaaa0001, cell_b = 0xbbbb0002;
 extern char __image_end[];
 
-static uint64_t desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
-{
-	return (uint64_t)(limit & 0xffff) | (uint64_t)(base & 0xffffff) << 16 |
-	       (uint64_t)access << 40 | (uint64_t)((limit >> 16) & 0xf) << 48 |
-	       (uint64_t)(flags & 0xf) << 52 | (uint64_t)(base >> 24) << 56;
-}
-
 /* A 32-bit call gate (type 0xC) or interrupt gate (0xE), DPL 0. */
 static uint64_t gate(uint16_t sel, uint32_t off, uint8_t type)
 {
@@ -122,15 +115,15 @@ static void load_idt(uint16_t limit)
 static void setup(void)
 {
 	gdt[0] = 0;
-	gdt[1] = desc(0, 0xfffff, 0x9b, 0xc);
-	gdt[2] = desc(0, 0xfffff, 0x93, 0xc);
-	gdt[3] = desc(0, 0xfffff, 0x9f, 0xc);           /* code, conforming, DPL 0 */
-	gdt[4] = desc((uint32_t)(uintptr_t)probe, sizeof(probe) - 1, 0x93, 0x4);
-	gdt[5] = desc((uint32_t)(uintptr_t)small, 0xff, 0x93, 0x0);     /* 16-bit */
-	gdt[6] = desc(0, 0x3ff, 0x93, 0xc);             /* 4 MiB, 4 KiB pages */
+	gdt[1] = hwg_seg_desc(0, 0xfffff, 0x9b, 0xc);
+	gdt[2] = hwg_seg_desc(0, 0xfffff, 0x93, 0xc);
+	gdt[3] = hwg_seg_desc(0, 0xfffff, 0x9f, 0xc);           /* code, conforming, DPL 0 */
+	gdt[4] = hwg_seg_desc((uint32_t)(uintptr_t)probe, sizeof(probe) - 1, 0x93, 0x4);
+	gdt[5] = hwg_seg_desc((uint32_t)(uintptr_t)small, 0xff, 0x93, 0x0);     /* 16-bit */
+	gdt[6] = hwg_seg_desc(0, 0x3ff, 0x93, 0xc);             /* 4 MiB, 4 KiB pages */
 	gdt[7] = gate(SEL_CODE, (uint32_t)(uintptr_t)gate_target, 0xc);
-	gdt[8] = desc(0, 0xfffff, 0x13, 0xc);           /* data, not present */
-	gdt[9] = desc((uint32_t)(uintptr_t)&cell_a, 3, 0x93, 0x4);
+	gdt[8] = hwg_seg_desc(0, 0xfffff, 0x13, 0xc);           /* data, not present */
+	gdt[9] = hwg_seg_desc((uint32_t)(uintptr_t)&cell_a, 3, 0x93, 0x4);
 	load_gdt(sizeof(gdt) - 1);
 	load_segments(SEL_CODE, SEL_DATA);
 
@@ -275,7 +268,7 @@ static void reload(void)
 {
 	__asm__ volatile("movl %0, %%fs" : : "r"(SEL_MOVING) : "memory");
 	uint32_t first = read_fs0();
-	gdt[9] = desc((uint32_t)(uintptr_t)&cell_b, 3, 0x93, 0x4);
+	gdt[9] = hwg_seg_desc((uint32_t)(uintptr_t)&cell_b, 3, 0x93, 0x4);
 	load_gdt(sizeof(gdt) - 1);
 	uint32_t cached = read_fs0();
 	__asm__ volatile("movl %0, %%fs" : : "r"(SEL_MOVING) : "memory");

@@ -89,22 +89,6 @@ void rec_stub_64(void), rec_stub_65(void);
 #define GATE_TRAP       0x8f    /* present, DPL 0, 32-bit trap gate */
 #define GATE_ABSENT     0x0e    /* an interrupt gate with P = 0 */
 
-static void set_gate(unsigned vec, void (*fn)(void), uint8_t type)
-{
-	struct desc_ptr idtr;
-	sidt(&idtr);
-	uint8_t *g = (uint8_t *)(uintptr_t)idtr.base + 8 * vec;
-	uint32_t off = (uint32_t)(uintptr_t)fn;
-	g[0] = off & 0xff;
-	g[1] = (off >> 8) & 0xff;
-	g[2] = 0x08;
-	g[3] = 0;
-	g[4] = 0;
-	g[5] = type;
-	g[6] = (off >> 16) & 0xff;
-	g[7] = off >> 24;
-}
-
 static void rec_clear(void)
 {
 	memset((void *)&rec, 0, sizeof(rec));
@@ -185,7 +169,7 @@ static void segments(void)
 		   "#SS: SS with a not-present segment: error 0x18, EIP of the MOV (vector %u, error %#x, EIP %#x)",
 		   rec.vector, rec.error, rec.eip);
 
-	set_gate(0x42, rec_stub_64, GATE_ABSENT);
+	hwg_set_gate(0x42, rec_stub_64, GATE_ABSENT);
 	rec_clear();
 	rec_resume = LABEL(npg_after);
 	__asm__ volatile("npg_insn: int $0x42\n" "npg_after:\n" : : : "memory");
@@ -195,11 +179,11 @@ static void segments(void)
 
 	/* #GP (contributory) whose gate is absent: #NP (contributory) while
 	 * delivering it, so #DF. Its saved CS:EIP is undefined (SDM 6.15). */
-	set_gate(13, rec_stub_13, GATE_ABSENT);
+	hwg_set_gate(13, rec_stub_13, GATE_ABSENT);
 	rec_clear();
 	rec_resume = LABEL(df_after);
 	__asm__ volatile("mov %0, %%ds\n" "df_after:\n" : : "r"(0x1f8) : "memory");
-	set_gate(13, rec_stub_13, GATE_INT);
+	hwg_set_gate(13, rec_stub_13, GATE_INT);
 	test_check(rec.vector == 8 && rec.error == 0 && rec.count == 1,
 		   "#DF: #GP through a not-present gate: vector 8, error 0, once (vector %u, error %#x, %u deliveries)",
 		   rec.vector, rec.error, rec.count);
@@ -237,8 +221,8 @@ static void page_fault(void)
 
 static void gates(void)
 {
-	set_gate(0x40, rec_stub_64, GATE_INT);
-	set_gate(0x41, rec_stub_65, GATE_TRAP);
+	hwg_set_gate(0x40, rec_stub_64, GATE_INT);
+	hwg_set_gate(0x41, rec_stub_65, GATE_TRAP);
 
 	irq_enable();
 	rec_clear();
@@ -383,15 +367,15 @@ static void registers(void)
 void guest_main(void)
 {
 	pic_init(0x20);                 /* every IRQ masked, off the exception vectors */
-	set_gate(0, rec_stub_0, GATE_INT);
-	set_gate(1, rec_stub_1, GATE_INT);
-	set_gate(3, rec_stub_3, GATE_INT);
-	set_gate(6, rec_stub_6, GATE_INT);
-	set_gate(8, rec_stub_8, GATE_INT);
-	set_gate(11, rec_stub_11, GATE_INT);
-	set_gate(12, rec_stub_12, GATE_INT);
-	set_gate(13, rec_stub_13, GATE_INT);
-	set_gate(14, rec_stub_14, GATE_INT);
+	hwg_set_gate(0, rec_stub_0, GATE_INT);
+	hwg_set_gate(1, rec_stub_1, GATE_INT);
+	hwg_set_gate(3, rec_stub_3, GATE_INT);
+	hwg_set_gate(6, rec_stub_6, GATE_INT);
+	hwg_set_gate(8, rec_stub_8, GATE_INT);
+	hwg_set_gate(11, rec_stub_11, GATE_INT);
+	hwg_set_gate(12, rec_stub_12, GATE_INT);
+	hwg_set_gate(13, rec_stub_13, GATE_INT);
+	hwg_set_gate(14, rec_stub_14, GATE_INT);
 	faults();
 	segments();
 	page_fault();

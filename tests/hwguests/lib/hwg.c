@@ -118,6 +118,29 @@ void hwg_set_handler(unsigned vector, hwg_handler_t fn)
 	handlers[vector & 0xff] = fn;
 }
 
+void hwg_set_gate(unsigned vec, void (*fn)(void), uint8_t type)
+{
+	struct desc_ptr idtr;
+	sidt(&idtr);
+	uint8_t *g = (uint8_t *)(uintptr_t)idtr.base + 8 * vec;
+	uint32_t off = (uint32_t)(uintptr_t)fn;
+	g[0] = off & 0xff;
+	g[1] = (off >> 8) & 0xff;
+	g[2] = 0x08;
+	g[3] = 0;
+	g[4] = 0;
+	g[5] = type;
+	g[6] = (off >> 16) & 0xff;
+	g[7] = off >> 24;
+}
+
+uint64_t hwg_seg_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
+{
+	return (uint64_t)(limit & 0xffff) | (uint64_t)(base & 0xffffff) << 16 |
+	       (uint64_t)access << 40 | (uint64_t)((limit >> 16) & 0xf) << 48 |
+	       (uint64_t)(flags & 0xf) << 52 | (uint64_t)(base >> 24) << 56;
+}
+
 void hwg_catch_arm(unsigned len)
 {
 	caught_vector = -1;

@@ -45,6 +45,15 @@ typedef void (*hwg_handler_t)(struct hwg_frame *f);
 void hwg_set_handler(unsigned vector, hwg_handler_t fn);
 extern volatile uint32_t hwg_unexpected_irqs;
 
+/* Point gate vec of the IDT loaded now at fn (code selector 0x08), with
+ * type the access byte: 0x8e a 32-bit interrupt gate of DPL 0, 0x8f a trap
+ * gate, 0xef a trap gate of DPL 3, 0x0e one not present. */
+void hwg_set_gate(unsigned vec, void (*fn)(void), uint8_t type);
+/* A segment descriptor: access the byte of type, S, DPL and P (0x9a ring-0
+ * code, 0x92 data, 0xfa ring-3 code), flags the nibble of G, D/B, L, AVL
+ * (0xc: 4 KiB units, 32-bit). */
+uint64_t hwg_seg_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags);
+
 /*
  * Catching a fault: hwg_try(len, asm...) runs one instruction of len bytes
  * (the inline assembly given) and evaluates to the vector it raised, or -1

@@ -375,39 +375,16 @@ __asm__(".text\n"
 	"	pop %edi; pop %esi; pop %ebx; pop %ebp\n"
 	"	ret\n");
 
-static uint64_t seg_desc(uint32_t base, uint32_t limit, uint32_t access, uint32_t flags)
-{
-	return (uint64_t)(limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) |
-	       ((uint64_t)access << 40) | ((uint64_t)((limit >> 16) & 0xf) << 48) |
-	       ((uint64_t)flags << 52) | ((uint64_t)(base >> 24) << 56);
-}
-
-static void set_idt_gate(unsigned vec, void (*fn)(void), uint8_t type)
-{
-	struct desc_ptr idtr;
-	sidt(&idtr);
-	uint8_t *g = (uint8_t *)(uintptr_t)idtr.base + 8 * vec;
-	uint32_t off = PA(fn);
-	g[0] = off & 0xff;
-	g[1] = (off >> 8) & 0xff;
-	g[2] = 0x08;
-	g[3] = 0;
-	g[4] = 0;
-	g[5] = type;
-	g[6] = (off >> 16) & 0xff;
-	g[7] = off >> 24;
-}
-
 static void part_user(void)
 {
 	struct desc_ptr old;
 	sgdt(&old);
 	gdt[0] = 0;
-	gdt[1] = seg_desc(0, 0xfffff, 0x9a, 0xc);
-	gdt[2] = seg_desc(0, 0xfffff, 0x92, 0xc);
-	gdt[3] = seg_desc(0, 0xfffff, 0xfa, 0xc);       /* 0x18|3: ring-3 code */
-	gdt[4] = seg_desc(0, 0xfffff, 0xf2, 0xc);       /* 0x20|3: ring-3 data */
-	gdt[5] = seg_desc(PA(&tss), sizeof(tss) - 1, 0x89, 0);
+	gdt[1] = hwg_seg_desc(0, 0xfffff, 0x9a, 0xc);
+	gdt[2] = hwg_seg_desc(0, 0xfffff, 0x92, 0xc);
+	gdt[3] = hwg_seg_desc(0, 0xfffff, 0xfa, 0xc);       /* 0x18|3: ring-3 code */
+	gdt[4] = hwg_seg_desc(0, 0xfffff, 0xf2, 0xc);       /* 0x20|3: ring-3 data */
+	gdt[5] = hwg_seg_desc(PA(&tss), sizeof(tss) - 1, 0x89, 0);
 	memset(&tss, 0, sizeof(tss));
 	tss.ss0 = 0x10;
 	tss.esp0 = PA(kstack + sizeof(kstack));
@@ -416,7 +393,7 @@ static void part_user(void)
 	lgdt(&p);
 	load_segments(0x08, 0x10);
 	ltr(SEL_TSS);
-	set_idt_gate(0x80, user_return, 0xef);          /* trap gate, DPL 3: a system-call gate (bt makes it direct) */
+	hwg_set_gate(0x80, user_return, 0xef);          /* trap gate, DPL 3: a system-call gate (bt makes it direct) */
 
 	build_identity(pd, PTE_U);                      /* everything user ... */
 	memset(pt_test, 0, PAGE);

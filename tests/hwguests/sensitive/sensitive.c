@@ -36,13 +36,6 @@
 
 /* A segment descriptor: base, limit (20 bits), access byte, flags nibble
  * (G, D/B, L, AVL). */
-static uint64_t desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
-{
-	return (uint64_t)(limit & 0xffff) | (uint64_t)(base & 0xffffff) << 16 |
-	       (uint64_t)access << 40 | (uint64_t)((limit >> 16) & 0xf) << 48 |
-	       (uint64_t)(flags & 0xf) << 52 | (uint64_t)(base >> 24) << 56;
-}
-
 struct __packed tss32 {
 	uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
 	uint32_t eax, ecx, edx, ebx, esp, ebp, esi, edi;
@@ -107,11 +100,11 @@ static uint32_t pushf_now(void)
 static void setup_tables(void)
 {
 	gdt[0] = 0;
-	gdt[1] = desc(0, 0xfffff, 0x9b, 0xc);   /* code, accessed already */
-	gdt[2] = desc(0, 0xfffff, 0x93, 0xc);   /* data, accessed already */
-	gdt[3] = desc((uint32_t)(uintptr_t)ldt, sizeof(ldt) - 1, 0x82, 0);
-	gdt[4] = desc((uint32_t)(uintptr_t)&tss, sizeof(tss) - 1, 0x89, 0);
-	ldt[0] = desc((uint32_t)(uintptr_t)&ldt_probe, 3, 0x93, 0x4);
+	gdt[1] = hwg_seg_desc(0, 0xfffff, 0x9b, 0xc);   /* code, accessed already */
+	gdt[2] = hwg_seg_desc(0, 0xfffff, 0x93, 0xc);   /* data, accessed already */
+	gdt[3] = hwg_seg_desc((uint32_t)(uintptr_t)ldt, sizeof(ldt) - 1, 0x82, 0);
+	gdt[4] = hwg_seg_desc((uint32_t)(uintptr_t)&tss, sizeof(tss) - 1, 0x89, 0);
+	ldt[0] = hwg_seg_desc((uint32_t)(uintptr_t)&ldt_probe, 3, 0x93, 0x4);
 	memset(&tss, 0, sizeof(tss));
 	tss.ss0 = SEL_DATA;
 	tss.esp0 = read_esp();

@@ -167,22 +167,6 @@ __asm__(".text\n"
 	"iret\n");
 void rec_stub_6(void), rec_stub_13(void), rec_stub_14(void);
 
-static void set_gate(unsigned vec, void (*fn)(void), uint8_t type)
-{
-	struct desc_ptr idtr;
-	sidt(&idtr);
-	uint8_t *g = (uint8_t *)(uintptr_t)idtr.base + 8 * vec;
-	uint32_t off = PA(fn);
-	g[0] = off & 0xff;
-	g[1] = (off >> 8) & 0xff;
-	g[2] = 0x08;
-	g[3] = 0;
-	g[4] = 0;
-	g[5] = type;
-	g[6] = (off >> 16) & 0xff;
-	g[7] = off >> 24;
-}
-
 static uint32_t try_rd(uint32_t a, uint32_t *out)
 {
 	uint32_t v = 0;
@@ -532,20 +516,13 @@ __asm__(".text\n"
 	"	pop %edi; pop %esi; pop %ebx; pop %ebp\n"
 	"	ret\n");
 
-static uint64_t seg_desc(uint32_t base, uint32_t limit, uint32_t access, uint32_t flags)
-{
-	return (uint64_t)(limit & 0xffff) | ((uint64_t)(base & 0xffffff) << 16) |
-	       ((uint64_t)access << 40) | ((uint64_t)((limit >> 16) & 0xf) << 48) |
-	       ((uint64_t)flags << 52) | ((uint64_t)(base >> 24) << 56);
-}
-
 static void user_setup(void)
 {
-	gdt[1] = seg_desc(0, 0xfffff, 0x9a, 0xc);
-	gdt[2] = seg_desc(0, 0xfffff, 0x92, 0xc);
-	gdt[3] = seg_desc(0, 0xfffff, 0xfa, 0xc);
-	gdt[4] = seg_desc(0, 0xfffff, 0xf2, 0xc);
-	gdt[5] = seg_desc(PA(&tss), sizeof(tss) - 1, 0x89, 0);
+	gdt[1] = hwg_seg_desc(0, 0xfffff, 0x9a, 0xc);
+	gdt[2] = hwg_seg_desc(0, 0xfffff, 0x92, 0xc);
+	gdt[3] = hwg_seg_desc(0, 0xfffff, 0xfa, 0xc);
+	gdt[4] = hwg_seg_desc(0, 0xfffff, 0xf2, 0xc);
+	gdt[5] = hwg_seg_desc(PA(&tss), sizeof(tss) - 1, 0x89, 0);
 	tss.ss0 = 0x10;
 	tss.esp0 = PA(kstack + sizeof(kstack));
 	tss.iomap = sizeof(tss);
@@ -684,9 +661,9 @@ static void winevict(void)
 void guest_main(void)
 {
 	hz = hwg_tsc_hz();
-	set_gate(6, rec_stub_6, 0x8e);
-	set_gate(13, rec_stub_13, 0x8e);
-	set_gate(VEC_PF, rec_stub_14, 0x8e);
+	hwg_set_gate(6, rec_stub_6, 0x8e);
+	hwg_set_gate(13, rec_stub_13, 0x8e);
+	hwg_set_gate(VEC_PF, rec_stub_14, 0x8e);
 	paging_on();
 	if (hwg_cmdline_has("winthrash"))
 		winthrash();
