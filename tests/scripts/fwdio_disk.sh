@@ -14,13 +14,7 @@
 # wrote are in export1, e2fsck -fn is clean. A second QEMU boot on the
 # same disk creates "f2" on export1 read-only: it finds the files, its
 # changes are refused (EROFS), /proc/mounts says ro.
-. tests/scripts/ext2_lib.sh
-rm -rf "$work"
-. tests/scripts/session.sh
-. tests/scripts/dom0_lib.sh
-PROMPT='dom0:[^ ]*# '
-TYPE_WAIT=180
-img=$work/disk.img
+. tests/scripts/splitio_lib.sh
 
 # ---- Domain 0's disk
 t=$work/tree

@@ -13,13 +13,7 @@
 # the ring, says so in one line and exits. The bystander finishes its
 # copies correctly; Domain 0's disk passes e2fsck and the canary beside
 # the exports is unchanged.
-. tests/scripts/ext2_lib.sh
-rm -rf "$work"
-. tests/scripts/session.sh
-. tests/scripts/dom0_lib.sh
-PROMPT='dom0:[^ ]*# '
-TYPE_WAIT=180
-img=$work/disk.img
+. tests/scripts/splitio_lib.sh
 log=$work/run.log
 
 t=$work/outer

@@ -6,13 +6,7 @@
 # once, a file read on the mount fails too, and the domain still powers
 # off (the unmount's writes fail at once). Domain 0 and its disk are
 # untouched: it creates a second domain on another image, which works.
-. tests/scripts/ext2_lib.sh
-rm -rf "$work"
-. tests/scripts/session.sh
-. tests/scripts/dom0_lib.sh
-PROMPT='dom0:[^ ]*# '
-TYPE_WAIT=180
-img=$work/disk.img
+. tests/scripts/splitio_lib.sh
 log=$work/run.log
 
 mkdir -p "$work/outer/vm"

@@ -12,13 +12,7 @@
 # dump): e2fsck -fn clean, the written files there. A second QEMU boot on
 # the same disk creates "blk2" on the same image, read-only: it finds
 # the data, its writes are refused (EROFS), /proc/mounts says ro.
-. tests/scripts/ext2_lib.sh
-rm -rf "$work"
-. tests/scripts/session.sh
-. tests/scripts/dom0_lib.sh
-PROMPT='dom0:[^ ]*# '
-TYPE_WAIT=180
-img=$work/disk.img
+. tests/scripts/splitio_lib.sh
 
 # ---- the images
 ext2_tree "$work/inner"

@@ -12,13 +12,7 @@
 # on the same image read-only, and reads what hostile wrote. The
 # bystander finishes its copies correctly, and its image and Domain 0's
 # disk pass e2fsck.
-. tests/scripts/ext2_lib.sh
-rm -rf "$work"
-. tests/scripts/session.sh
-. tests/scripts/dom0_lib.sh
-PROMPT='dom0:[^ ]*# '
-TYPE_WAIT=180
-img=$work/disk.img
+. tests/scripts/splitio_lib.sh
 log=$work/run.log
 
 mkdir -p "$work/outer/vm"
