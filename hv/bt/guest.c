@@ -49,9 +49,6 @@ static int sh_read64(void *o, uint64_t gpa, uint64_t *val)
 
 static void bytes_written(struct domain *d, uint64_t gpa, unsigned n);
 
-/* A/D updates: the entry's frame may be tracked (a page table in the same
- * frame as the GDT, say): treat it as any write, but the shadow's own (it
- * made them, nothing it holds depends on them). */
 /* A write to guest RAM on the guest's behalf: its frame, and the copy the
  * code window runs if the frame is scanned code. */
 static int ram_write(struct domain *d, uint64_t gpa, const void *buf, unsigned n)
@@ -62,6 +59,9 @@ static int ram_write(struct domain *d, uint64_t gpa, const void *buf, unsigned n
 	return rc;
 }
 
+/* A/D updates: the entry's frame may be tracked (a page table in the same
+ * frame as the GDT, say): treat it as any write, but the shadow's own (it
+ * made them, nothing it holds depends on them). */
 static int sh_write32(void *o, uint64_t gpa, uint32_t val)
 {
 	bytes_written(dom(o), gpa, 4);

@@ -64,16 +64,21 @@ CMDLINE_OPTION(bt_window, "bt_window", set_window, "on or off",
 	       "reads of its code see its own bytes (on, the default where the CPU has SMEP and "
 	       "NX), or patch its pages in place (off)");
 
+/* The directory entry of a root that holds the window's level-1 table
+ * (every root has the directory: sh_root_make makes all four). */
+static pte_t *win_pde(const struct pae_space *root)
+{
+	pte_t l3e = hv_pt_env.table(root->pdpt)[L3_INDEX(BT_WIN_BASE)];
+	return &hv_pt_env.table(l3e & PTE_ADDR_MASK)[L2_INDEX(BT_WIN_BASE)];
+}
+
 /* The window's level-1 table in a root, or NULL. */
 static pte_t *win_table(const struct pae_space *root)
 {
 	if (!root->pdpt)
 		return NULL;
-	pte_t l3e = hv_pt_env.table(root->pdpt)[L3_INDEX(BT_WIN_BASE)];
-	if (!(l3e & PTE_P))
-		return NULL;
-	pte_t l2e = hv_pt_env.table(l3e & PTE_ADDR_MASK)[L2_INDEX(BT_WIN_BASE)];
-	return (l2e & PTE_P) ? hv_pt_env.table(l2e & PTE_ADDR_MASK) : NULL;
+	pte_t pde = *win_pde(root);
+	return (pde & PTE_P) ? hv_pt_env.table(pde & PTE_ADDR_MASK) : NULL;
 }
 
 int bt_win_root_init(struct domain *d, struct pae_space *root, paddr_t (*alloc)(void))
@@ -84,20 +89,17 @@ int bt_win_root_init(struct domain *d, struct pae_space *root, paddr_t (*alloc)(
 	if (!l1)
 		return -RV_ENOMEM;
 	memset(hv_pt_env.table(l1), 0, PAGE_SIZE);
-	pte_t l3e = hv_pt_env.table(root->pdpt)[L3_INDEX(BT_WIN_BASE)];
-	hv_pt_env.table(l3e & PTE_ADDR_MASK)[L2_INDEX(BT_WIN_BASE)] = l1 | PTE_P | PTE_RW;
+	*win_pde(root) = l1 | PTE_P | PTE_RW;
 	return 0;
 }
 
 paddr_t bt_win_root_fini(struct pae_space *root)
 {
-	pte_t *t = win_table(root);
-	if (!t)
+	if (!win_table(root))
 		return 0;
-	pte_t l3e = hv_pt_env.table(root->pdpt)[L3_INDEX(BT_WIN_BASE)];
-	pte_t *l2e = &hv_pt_env.table(l3e & PTE_ADDR_MASK)[L2_INDEX(BT_WIN_BASE)];
-	paddr_t l1 = *l2e & PTE_ADDR_MASK;
-	*l2e = 0;
+	pte_t *pde = win_pde(root);
+	paddr_t l1 = *pde & PTE_ADDR_MASK;
+	*pde = 0;
 	return l1;
 }
 
